@@ -1,0 +1,82 @@
+//! Server-side helpers every server function uses: who is asking, and may they?
+
+use crate::{domain::Viewer, error::AppError, ports::Stores};
+use http::{header, request::Parts, HeaderValue, StatusCode};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+
+pub const SESSION_COOKIE: &str = "up_session";
+pub const TIME_ZONE_COOKIE: &str = "tz";
+/// Sessions last twelve hours; signing out ends them at once on the server.
+pub const SESSION_MAX_AGE_SECS: i64 = 12 * 60 * 60;
+
+pub fn stores() -> Result<Stores, AppError> {
+    use_context::<Stores>().ok_or_else(|| {
+        tracing::error!("stores missing from the server function context");
+        AppError::Internal
+    })
+}
+
+/// Logs an internal failure and turns it into the error the browser may see.
+pub fn internal(e: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %e, "request failed");
+    AppError::Internal
+}
+
+/// Sets the HTTP status that matches the error, so API clients see 401/403/400 too.
+pub fn fail<T>(e: AppError) -> Result<T, AppError> {
+    if let Some(res) = use_context::<ResponseOptions>() {
+        res.set_status(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    }
+    Err(e)
+}
+
+/// The value of one cookie of the current request.
+pub fn cookie(name: &str) -> Option<String> {
+    let parts = use_context::<Parts>()?;
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| form_urlencoded::parse(format!("v={v}").as_bytes()).map(|(_, v)| v.into_owned()).next().unwrap_or_default())
+}
+
+/// The signed-in viewer, if the request carries a live session.
+pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
+    let Some(token) = cookie(SESSION_COOKIE) else { return Ok(None) };
+    stores()?.auth.viewer_for_session(&token).await.map_err(internal)
+}
+
+/// The viewer, if they may use User Provisioning; otherwise 401 or 403 with no data.
+pub async fn require_provisioning() -> Result<Viewer, AppError> {
+    match current_viewer().await? {
+        None => fail(AppError::Unauthorized),
+        Some(v) if !v.can_use_provisioning() => fail(AppError::Forbidden),
+        Some(v) => Ok(v),
+    }
+}
+
+/// The viewer's IANA time zone (set by the page in a cookie), UTC when unknown.
+pub fn viewer_time_zone() -> chrono_tz::Tz {
+    cookie(TIME_ZONE_COOKIE).and_then(|z| z.parse().ok()).unwrap_or(chrono_tz::UTC)
+}
+
+pub fn set_session_cookie(token: &str) {
+    set_cookie(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_MAX_AGE_SECS}"
+    ));
+}
+
+pub fn clear_session_cookie() {
+    set_cookie(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
+}
+
+fn set_cookie(value: &str) {
+    if let (Some(res), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
+        res.append_header(header::SET_COOKIE, v);
+    }
+}

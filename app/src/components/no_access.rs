@@ -1,0 +1,37 @@
+use crate::domain::{Role, Viewer};
+use leptos::prelude::*;
+
+/// Explains why the viewer cannot use User Provisioning and how to get access.
+#[component]
+pub fn NoAccess(viewer: Viewer) -> impl IntoView {
+    let a = viewer.access;
+    let check = |ok: bool| if ok { "✓ Met" } else { "✗ Not met" };
+    let role_ok = a.role.may_use_provisioning();
+    view! {
+        <section class="no-access" aria-labelledby="no-access-title">
+            <h1 id="no-access-title">"You don't have access to User Provisioning"</h1>
+            <p>"User Provisioning shows the history of automated user syncs. To use it, all three of these must be true:"</p>
+            <ul class="conditions">
+                <li>
+                    <span class="condition">"Your organisation has User Provisioning enabled"</span>
+                    <span class=if a.organisation_enabled { "met" } else { "unmet" }>{check(a.organisation_enabled)}</span>
+                </li>
+                <li>
+                    <span class="condition">
+                        "You are an " {Role::OrganisationAdmin.label()} " or " {Role::PeopleAdmin.label()}
+                        " (you are a " {a.role.label()} ")"
+                    </span>
+                    <span class=if role_ok { "met" } else { "unmet" }>{check(role_ok)}</span>
+                </li>
+                <li>
+                    <span class="condition">"You are set up on the User Sync Service"</span>
+                    <span class=if a.enrolled_on_sync_service { "met" } else { "unmet" }>{check(a.enrolled_on_sync_service)}</span>
+                </li>
+            </ul>
+            <p>
+                "If you believe you should have access, contact your Blink account team to enable it for "
+                {viewer.organisation_name} "."
+            </p>
+        </section>
+    }
+}

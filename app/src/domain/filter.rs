@@ -1,0 +1,387 @@
+//! What the Syncs page is asked to show: the filter that lives in the URL query.
+//!
+//! A `RunFilter` that exists is valid: it is only made by parsing (or by code that
+//! keeps the same rules), and it writes itself back to the same canonical query.
+
+use super::status::RunStatus;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// Longest configuration name accepted in a filter; longer input is an error, not truncated.
+pub const MAX_CONFIGURATION_LEN: usize = 200;
+/// Longest query string accepted: anything longer is not something our UI produced.
+pub const MAX_QUERY_LEN: usize = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum DateRange {
+    #[default]
+    AllTime,
+    Last7Days,
+    Last30Days,
+    /// Whole days in the viewer's time zone, both ends inclusive; either may be open.
+    Custom { from: Option<NaiveDate>, to: Option<NaiveDate> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum SortOrder {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RunFilter {
+    pub range: DateRange,
+    pub sort: SortOrder,
+    pub configuration: Option<String>,
+    pub statuses: BTreeSet<RunStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum FilterError {
+    #[error("The filter link is too long.")]
+    TooLong,
+    #[error("\"{0}\" is not a date range. Choose All Time, Last 7 Days, Last 30 Days or Custom.")]
+    UnknownRange(String),
+    #[error("\"{0}\" is not a sort order. Choose Newest first or Oldest first.")]
+    UnknownSort(String),
+    #[error("\"{0}\" is not a sync status.")]
+    UnknownStatus(String),
+    #[error("\"{value}\" is not a valid {field} date; use the form 2024-01-15.")]
+    BadDate { field: String, value: String },
+    #[error("The From date ({from}) is after the To date ({to}).")]
+    FromAfterTo { from: NaiveDate, to: NaiveDate },
+    #[error("The configuration name is longer than {MAX_CONFIGURATION_LEN} characters.")]
+    ConfigurationTooLong,
+    #[error("The filter \"{0}\" is given more than once.")]
+    Repeated(String),
+    #[error("From and To dates only apply to a Custom date range.")]
+    DatesWithoutCustom,
+}
+
+/// One active filter, as shown in a pill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FilterPart {
+    Range,
+    Sort,
+    Configuration,
+    Status(RunStatus),
+}
+
+impl DateRange {
+    pub fn slug(&self) -> &'static str {
+        match self {
+            DateRange::AllTime => "all",
+            DateRange::Last7Days => "7d",
+            DateRange::Last30Days => "30d",
+            DateRange::Custom { .. } => "custom",
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            DateRange::AllTime => "All Time".into(),
+            DateRange::Last7Days => "Last 7 Days".into(),
+            DateRange::Last30Days => "Last 30 Days".into(),
+            DateRange::Custom { from, to } => match (from, to) {
+                (Some(f), Some(t)) => format!("{} – {}", f.format("%-d %b %Y"), t.format("%-d %b %Y")),
+                (Some(f), None) => format!("From {}", f.format("%-d %b %Y")),
+                (None, Some(t)) => format!("Until {}", t.format("%-d %b %Y")),
+                (None, None) => "Custom".into(),
+            },
+        }
+    }
+
+    /// The half-open window `[since, until)` in UTC. `local_midnight` turns a day of the
+    /// viewer's calendar into the instant it starts, so custom days follow their time zone.
+    pub fn window(
+        &self,
+        now: DateTime<Utc>,
+        local_midnight: impl Fn(NaiveDate) -> DateTime<Utc>,
+    ) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        match *self {
+            DateRange::AllTime => (None, None),
+            DateRange::Last7Days => (Some(now - Duration::days(7)), None),
+            DateRange::Last30Days => (Some(now - Duration::days(30)), None),
+            DateRange::Custom { from, to } => (
+                from.map(&local_midnight),
+                to.and_then(|t| t.succ_opt()).map(&local_midnight),
+            ),
+        }
+    }
+}
+
+impl SortOrder {
+    pub fn slug(self) -> &'static str {
+        match self {
+            SortOrder::NewestFirst => "newest",
+            SortOrder::OldestFirst => "oldest",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortOrder::NewestFirst => "Newest first",
+            SortOrder::OldestFirst => "Oldest first",
+        }
+    }
+}
+
+impl RunFilter {
+    /// Parses a URL query string (with or without the leading `?`). Unknown keys are
+    /// ignored so that other parameters can share the URL.
+    pub fn from_query(query: &str) -> Result<Self, FilterError> {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        if query.len() > MAX_QUERY_LEN {
+            return Err(FilterError::TooLong);
+        }
+        let mut filter = RunFilter::default();
+        let (mut range, mut sort, mut config, mut from, mut to) = (None, None, None, None, None);
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            let once = |slot: &mut Option<String>, key: &str| {
+                if slot.is_some() {
+                    Err(FilterError::Repeated(key.to_string()))
+                } else {
+                    *slot = Some(value.to_string());
+                    Ok(())
+                }
+            };
+            match key.as_ref() {
+                "range" => once(&mut range, "range")?,
+                "sort" => once(&mut sort, "sort")?,
+                "config" => once(&mut config, "config")?,
+                "from" => once(&mut from, "from")?,
+                "to" => once(&mut to, "to")?,
+                "status" => {
+                    for part in value.split(',').filter(|p| !p.is_empty()) {
+                        let status = part
+                            .parse::<RunStatus>()
+                            .map_err(|e| FilterError::UnknownStatus(e.0))?;
+                        filter.statuses.insert(status);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let date = |field: &str, value: Option<String>| -> Result<Option<NaiveDate>, FilterError> {
+            match value.as_deref() {
+                None | Some("") => Ok(None),
+                Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .ok()
+                    .filter(|d| (1970..=9999).contains(&chrono::Datelike::year(d)))
+                    .map(Some)
+                    .ok_or_else(|| FilterError::BadDate {
+                        field: field.into(),
+                        value: v.chars().take(40).collect(),
+                    }),
+            }
+        };
+        let (from, to) = (date("From", from)?, date("To", to)?);
+        filter.range = match range.as_deref() {
+            None | Some("") if from.is_some() || to.is_some() => DateRange::Custom { from, to },
+            None | Some("") | Some("all") => DateRange::AllTime,
+            Some("7d") => DateRange::Last7Days,
+            Some("30d") => DateRange::Last30Days,
+            Some("custom") => DateRange::Custom { from, to },
+            Some(other) => return Err(FilterError::UnknownRange(other.chars().take(40).collect())),
+        };
+        if !matches!(filter.range, DateRange::Custom { .. }) && (from.is_some() || to.is_some()) {
+            return Err(FilterError::DatesWithoutCustom);
+        }
+        if let (Some(from), Some(to)) = (from, to) {
+            if from > to {
+                return Err(FilterError::FromAfterTo { from, to });
+            }
+        }
+        filter.sort = match sort.as_deref() {
+            None | Some("") | Some("newest") => SortOrder::NewestFirst,
+            Some("oldest") => SortOrder::OldestFirst,
+            Some(other) => return Err(FilterError::UnknownSort(other.chars().take(40).collect())),
+        };
+        filter.configuration = match config {
+            Some(c) if c.chars().count() > MAX_CONFIGURATION_LEN => {
+                return Err(FilterError::ConfigurationTooLong)
+            }
+            Some(c) if !c.trim().is_empty() => Some(c),
+            _ => None,
+        };
+        Ok(filter)
+    }
+
+    /// The canonical query string (no leading `?`); empty for the default filter.
+    pub fn to_query(&self) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if self.range != DateRange::AllTime {
+            q.append_pair("range", self.range.slug());
+        }
+        if let DateRange::Custom { from, to } = self.range {
+            if let Some(f) = from {
+                q.append_pair("from", &f.format("%Y-%m-%d").to_string());
+            }
+            if let Some(t) = to {
+                q.append_pair("to", &t.format("%Y-%m-%d").to_string());
+            }
+        }
+        if self.sort != SortOrder::NewestFirst {
+            q.append_pair("sort", self.sort.slug());
+        }
+        if let Some(c) = &self.configuration {
+            q.append_pair("config", c);
+        }
+        if !self.statuses.is_empty() {
+            let list: Vec<&str> = self.statuses.iter().map(|s| s.slug()).collect();
+            q.append_pair("status", &list.join(","));
+        }
+        q.finish()
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == RunFilter::default()
+    }
+
+    /// The active filters, each as a pill: its part and its text.
+    pub fn pills(&self) -> Vec<(FilterPart, String)> {
+        let mut pills = Vec::new();
+        if self.range != DateRange::AllTime {
+            pills.push((FilterPart::Range, format!("Date range: {}", self.range.label())));
+        }
+        if self.sort != SortOrder::NewestFirst {
+            pills.push((FilterPart::Sort, format!("Sort order: {}", self.sort.label())));
+        }
+        if let Some(c) = &self.configuration {
+            pills.push((FilterPart::Configuration, format!("Configuration: {c}")));
+        }
+        for s in &self.statuses {
+            pills.push((FilterPart::Status(*s), format!("Status: {}", s.label())));
+        }
+        pills
+    }
+
+    /// This filter with one part reset to its default.
+    pub fn without(&self, part: &FilterPart) -> RunFilter {
+        let mut f = self.clone();
+        match part {
+            FilterPart::Range => f.range = DateRange::AllTime,
+            FilterPart::Sort => f.sort = SortOrder::NewestFirst,
+            FilterPart::Configuration => f.configuration = None,
+            FilterPart::Status(s) => {
+                f.statuses.remove(s);
+            }
+        }
+        f
+    }
+}
+
+impl fmt::Display for RunFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_query())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn default_is_empty_query() {
+        assert_eq!(RunFilter::from_query("").unwrap(), RunFilter::default());
+        assert_eq!(RunFilter::from_query("?").unwrap(), RunFilter::default());
+        assert_eq!(RunFilter::default().to_query(), "");
+        assert!(RunFilter::default().pills().is_empty());
+    }
+
+    #[test]
+    fn round_trips_every_part() {
+        let mut statuses = BTreeSet::new();
+        statuses.insert(RunStatus::NeedsAttention);
+        statuses.insert(RunStatus::Success);
+        let cases = [
+            RunFilter { range: DateRange::Last7Days, ..Default::default() },
+            RunFilter { range: DateRange::Last30Days, sort: SortOrder::OldestFirst, ..Default::default() },
+            RunFilter {
+                range: DateRange::Custom { from: Some(d("2024-01-15")), to: Some(d("2024-02-01")) },
+                ..Default::default()
+            },
+            RunFilter { range: DateRange::Custom { from: None, to: Some(d("2024-02-01")) }, ..Default::default() },
+            RunFilter { range: DateRange::Custom { from: None, to: None }, ..Default::default() },
+            RunFilter {
+                configuration: Some("Workday – Global HR & Co = 100% ?#".into()),
+                statuses: statuses.clone(),
+                ..Default::default()
+            },
+            RunFilter { statuses: RunStatus::ALL.into_iter().collect(), ..Default::default() },
+        ];
+        for f in cases {
+            let q = f.to_query();
+            assert_eq!(RunFilter::from_query(&q).unwrap(), f, "query {q}");
+            assert_eq!(RunFilter::from_query(&q).unwrap().to_query(), q);
+        }
+    }
+
+    #[test]
+    fn canonical_order_and_encoding() {
+        let f = RunFilter::from_query("status=success,queued&config=A%20B&sort=oldest&range=7d").unwrap();
+        assert_eq!(f.to_query(), "range=7d&sort=oldest&config=A+B&status=queued%2Csuccess");
+        let repeated = RunFilter::from_query("status=success&status=queued,success").unwrap();
+        assert_eq!(repeated.statuses.len(), 2);
+    }
+
+    #[test]
+    fn rejects_bad_input_with_clear_messages() {
+        let err = |q: &str| RunFilter::from_query(q).unwrap_err();
+        assert_eq!(err("status=bogus"), FilterError::UnknownStatus("bogus".into()));
+        assert_eq!(err("range=yesterday"), FilterError::UnknownRange("yesterday".into()));
+        assert_eq!(err("sort=random"), FilterError::UnknownSort("random".into()));
+        assert!(matches!(err("range=custom&from=2024-13-01"), FilterError::BadDate { .. }));
+        assert!(matches!(err("range=custom&from=15/01/2024"), FilterError::BadDate { .. }));
+        assert_eq!(
+            err("range=custom&from=2024-02-01&to=2024-01-01"),
+            FilterError::FromAfterTo { from: d("2024-02-01"), to: d("2024-01-01") }
+        );
+        assert_eq!(err("range=7d&from=2024-02-01"), FilterError::DatesWithoutCustom);
+        assert_eq!(err("sort=oldest&sort=newest"), FilterError::Repeated("sort".into()));
+        assert_eq!(err(&format!("config={}", "x".repeat(201))), FilterError::ConfigurationTooLong);
+        assert_eq!(err(&"status=success&".repeat(400)), FilterError::TooLong);
+        assert!(err("status=bogus").to_string().contains("is not a sync status"));
+    }
+
+    #[test]
+    fn dates_alone_imply_custom_and_unknown_keys_are_ignored() {
+        let f = RunFilter::from_query("from=2024-01-15&utm_source=mail").unwrap();
+        assert_eq!(f.range, DateRange::Custom { from: Some(d("2024-01-15")), to: None });
+        assert_eq!(f.to_query(), "range=custom&from=2024-01-15");
+    }
+
+    #[test]
+    fn pills_and_removal() {
+        let f = RunFilter::from_query("range=30d&config=HR&status=success,cancelled").unwrap();
+        let texts: Vec<String> = f.pills().into_iter().map(|p| p.1).collect();
+        assert_eq!(
+            texts,
+            ["Date range: Last 30 Days", "Configuration: HR", "Status: Success", "Status: Cancelled"]
+        );
+        let f2 = f.without(&FilterPart::Status(RunStatus::Success));
+        assert_eq!(f2.to_query(), "range=30d&config=HR&status=cancelled");
+        assert_eq!(f2.without(&FilterPart::Range).without(&FilterPart::Configuration).to_query(), "status=cancelled");
+    }
+
+    #[test]
+    fn windows() {
+        let now = Utc.with_ymd_and_hms(2024, 3, 10, 12, 0, 0).unwrap();
+        // A viewer two hours ahead of UTC: their midnight is 22:00 UTC the day before.
+        let midnight = |day: NaiveDate| Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap()) - Duration::hours(2);
+        assert_eq!(DateRange::AllTime.window(now, midnight), (None, None));
+        assert_eq!(DateRange::Last7Days.window(now, midnight).0, Some(now - Duration::days(7)));
+        let custom = DateRange::Custom { from: Some(d("2024-03-01")), to: Some(d("2024-03-01")) };
+        let (since, until) = custom.window(now, midnight);
+        assert_eq!(since, Some(Utc.with_ymd_and_hms(2024, 2, 29, 22, 0, 0).unwrap()));
+        assert_eq!(until, Some(Utc.with_ymd_and_hms(2024, 3, 1, 22, 0, 0).unwrap()));
+    }
+}

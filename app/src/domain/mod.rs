@@ -1,0 +1,17 @@
+//! Plain types shared by the browser and the server: no framework, no database.
+
+pub mod filter;
+pub mod naming;
+pub mod role;
+pub mod run;
+pub mod source;
+pub mod status;
+pub mod viewer;
+
+pub use filter::{DateRange, FilterError, FilterPart, RunFilter, SortOrder};
+pub use naming::{display_start, log_file_name, LogFormat};
+pub use role::{Access, Role};
+pub use run::{format_duration, ConfigurationSummary, Cursor, RunCounts, RunPage, SyncRunRow};
+pub use source::SourceKind;
+pub use status::{LogAvailability, RunStatus};
+pub use viewer::Viewer;

@@ -1,0 +1,118 @@
+//! A sync run as the Syncs page shows it, and the page of runs a list request returns.
+
+use super::{source::SourceKind, status::RunStatus};
+use serde::{Deserialize, Serialize};
+use std::{fmt, str::FromStr};
+
+/// Record counts of a run; all zero until the run has planned its changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RunCounts {
+    pub created: u32,
+    pub updated: u32,
+    pub deactivated: u32,
+    pub reactivated: u32,
+    pub unchanged: u32,
+    pub skipped: u32,
+    pub warnings: u32,
+    pub errors: u32,
+    pub planned_deactivations: u32,
+}
+
+/// One row of the runs table. Times are UTC epoch milliseconds; `start_display` is the
+/// start already written in the viewer's time zone, so server and browser render alike.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncRunRow {
+    pub id: i64,
+    pub configuration: String,
+    pub source: SourceKind,
+    pub status: RunStatus,
+    pub queued_at_ms: i64,
+    pub started_at_ms: Option<i64>,
+    pub finished_at_ms: Option<i64>,
+    pub start_display: String,
+    pub duration_ms: Option<i64>,
+    pub progress_done: u32,
+    pub progress_total: u32,
+    pub counts: RunCounts,
+    pub version: i64,
+}
+
+/// A page of runs and what is needed to ask for the next one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunPage {
+    pub runs: Vec<SyncRunRow>,
+    pub next_cursor: Option<Cursor>,
+    /// How many runs match the filter in all.
+    pub total: u64,
+    /// The IANA time zone the start times are written in.
+    pub time_zone: String,
+}
+
+/// Keyset position: the sort time and id of the last row of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub sort_at_ms: i64,
+    pub id: i64,
+}
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.sort_at_ms, self.id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the page position is not valid")]
+pub struct BadCursor;
+
+impl FromStr for Cursor {
+    type Err = BadCursor;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (at, id) = s.split_once('.').ok_or(BadCursor)?;
+        Ok(Cursor { sort_at_ms: at.parse().map_err(|_| BadCursor)?, id: id.parse().map_err(|_| BadCursor)? })
+    }
+}
+
+/// A configuration as offered in the Configuration filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigurationSummary {
+    pub name: String,
+    pub source: SourceKind,
+}
+
+/// Duration in words short enough for a table cell: `45s`, `3m 05s`, `2h 03m`.
+pub fn format_duration(ms: i64) -> String {
+    let secs = ms.max(0) / 1000;
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    if h > 0 {
+        format!("{h}h {m:02}m")
+    } else if m > 0 {
+        format!("{m}m {s:02}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trip() {
+        let c = Cursor { sort_at_ms: 1_705_357_800_000, id: 42 };
+        assert_eq!(c.to_string().parse::<Cursor>(), Ok(c));
+        assert_eq!("-5.-1".parse::<Cursor>(), Ok(Cursor { sort_at_ms: -5, id: -1 }));
+        for bad in ["", "1", "a.b", "1.2.3", "1.", ".1"] {
+            assert_eq!(bad.parse::<Cursor>(), Err(BadCursor), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(format_duration(0), "0s");
+        assert_eq!(format_duration(45_999), "45s");
+        assert_eq!(format_duration(185_000), "3m 05s");
+        assert_eq!(format_duration(7_380_000), "2h 03m");
+        assert_eq!(format_duration(-10), "0s");
+    }
+}

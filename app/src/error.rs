@@ -1,0 +1,59 @@
+//! The one error type of the app: what a server function may answer.
+//! Internal details are logged on the server and never travel to the browser.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The request was understood but its input is not acceptable; the text says why.
+    #[error("{0}")]
+    Validation(String),
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    #[error("You do not have access to User Provisioning.")]
+    Forbidden,
+    #[error("Not found.")]
+    NotFound,
+    #[error("Could not reach the server. Check your connection and try again.")]
+    Network,
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+}
+
+impl AppError {
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Validation(_) => 400,
+            AppError::Unauthorized => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Network => 502,
+            AppError::Internal => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::Deserialization(_) => {
+                AppError::Validation("The request was not understood.".into())
+            }
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Network,
+            ServerFnErrorErr::Registration(_) => AppError::NotFound,
+            _ => AppError::Internal,
+        }
+    }
+}
+
+impl From<crate::domain::FilterError> for AppError {
+    fn from(e: crate::domain::FilterError) -> Self {
+        AppError::Validation(e.to_string())
+    }
+}

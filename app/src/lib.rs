@@ -1,0 +1,13 @@
+//! User Provisioning: the Leptos app, rendered on the server (`ssr`) and hydrated in
+//! the browser (`hydrate`).
+
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ports;
+
+mod routes;
+pub use routes::{shell, App};

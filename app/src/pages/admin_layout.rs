@@ -1,0 +1,61 @@
+use crate::{api::get_viewer, api::SignOut, domain::Viewer, error::AppError};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::{components::{Outlet, Redirect, A}, hooks::use_location};
+
+/// The signed-in viewer, loaded once for the Admin Panel and shared with its pages.
+pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
+
+/// The Admin Panel frame: header, sidebar and the current page.
+#[component]
+pub fn AdminLayout() -> impl IntoView {
+    let viewer: ViewerResource = Resource::new(|| (), |_| get_viewer());
+    provide_context(viewer);
+    view! {
+        <Transition fallback=|| view! { <div class="loading" aria-busy="true">"Loading…"</div> }>
+            {move || Suspend::new(async move {
+                match viewer.await {
+                    Ok(Some(v)) => view! { <Frame viewer=v /> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
+                    Err(e) => view! {
+                        <main class="centered"><p class="alert alert--error" role="alert">{e.to_string()}</p></main>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Frame(viewer: Viewer) -> impl IntoView {
+    let location = use_location();
+    let on_provisioning = move || location.pathname.get().starts_with("/admin/user-provisioning");
+    let show_provisioning = viewer.can_use_provisioning();
+    view! {
+        <div class="admin">
+            <header class="admin__header">
+                <a class="brand" href="/admin">"Blink Admin"</a>
+                <span class="admin__org">{viewer.organisation_name.clone()}</span>
+                <span class="admin__user">{viewer.display_name.clone()} " · " {viewer.role.label()}</span>
+                <form method="post" action=SignOut::url()>
+                    <button type="submit" class="button button--quiet">"Sign out"</button>
+                </form>
+            </header>
+            <nav class="sidebar" aria-label="Admin Panel">
+                <p class="sidebar__group">"Blink Identity"</p>
+                <ul>
+                    {show_provisioning.then(|| view! {
+                        <li>
+                            <A href="/admin/user-provisioning" attr:aria-current=move || on_provisioning().then_some("page")>
+                                "User Provisioning"
+                            </A>
+                        </li>
+                    })}
+                </ul>
+            </nav>
+            <main class="admin__main">
+                <Outlet />
+            </main>
+        </div>
+    }
+}

@@ -1,0 +1,33 @@
+use crate::api::SignIn;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// The sign-in form posts as plain HTML, so it works before the app has hydrated.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let query = use_query_map();
+    let message = move || {
+        query.with(|q| match q.get("error").as_deref() {
+            Some("invalid") => Some("The email or password is not correct."),
+            Some("missing") => Some("Enter your email and password."),
+            Some(_) => Some("Sign-in failed. Please try again."),
+            None => None,
+        })
+    };
+    view! {
+        <Title text="Sign in" />
+        <main class="login">
+            <form class="login__card" method="post" action=SignIn::url()>
+                <h1>"Sign in to Blink Admin"</h1>
+                {move || message().map(|m| view! { <p class="alert alert--error" role="alert">{m}</p> })}
+                <label for="email">"Email"</label>
+                <input id="email" name="email" type="email" autocomplete="username" required />
+                <label for="password">"Password"</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required />
+                <button type="submit" class="button button--primary">"Sign in"</button>
+            </form>
+        </main>
+    }
+}

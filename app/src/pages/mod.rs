@@ -1,0 +1,15 @@
+//! One page per file.
+
+mod admin_home;
+mod admin_layout;
+mod home_redirect;
+mod login;
+mod not_found;
+mod syncs;
+
+pub use admin_home::AdminHome;
+pub use admin_layout::{AdminLayout, ViewerResource};
+pub use home_redirect::HomeRedirect;
+pub use login::LoginPage;
+pub use not_found::NotFound;
+pub use syncs::SyncsPage;

@@ -1,0 +1,120 @@
+use crate::{
+    api::list_sync_runs,
+    components::{NoAccess, RunsTable},
+    domain::{Cursor, SyncRunRow, Viewer},
+    pages::ViewerResource,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_location;
+
+/// `/admin/user-provisioning`: the organisation's sync history.
+#[component]
+pub fn SyncsPage() -> impl IntoView {
+    let viewer = expect_context::<ViewerResource>();
+    view! {
+        <Title text="User Provisioning" />
+        <Transition fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match viewer.await {
+                    Ok(Some(v)) if v.can_use_provisioning() => view! { <SyncHistory /> }.into_any(),
+                    Ok(Some(v)) => view! { <NoAccessPage viewer=v /> }.into_any(),
+                    _ => ().into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn NoAccessPage(viewer: Viewer) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::FORBIDDEN);
+    }
+    view! { <NoAccess viewer /> }
+}
+
+#[component]
+fn SyncHistory() -> impl IntoView {
+    let location = use_location();
+    let query = Memo::new(move |_| location.search.get());
+    let first_page = Resource::new(move || query.get(), |q| list_sync_runs(q, None));
+
+    // Pages fetched with "Load more" after the first; reset whenever the filter changes.
+    let more = RwSignal::new(Vec::<SyncRunRow>::new());
+    let next = RwSignal::new(None::<Option<Cursor>>);
+    let loading_more = RwSignal::new(false);
+    let more_error = RwSignal::new(None::<String>);
+    Effect::watch(move || query.get(), move |_, _, _| {
+        more.set(Vec::new());
+        next.set(None);
+        more_error.set(None);
+    }, false);
+
+    let load_more = move |first_cursor: Option<Cursor>| {
+        let cursor = next.get_untracked().unwrap_or(first_cursor);
+        let Some(cursor) = cursor else { return };
+        loading_more.set(true);
+        let q = query.get_untracked();
+        leptos::task::spawn_local(async move {
+            match list_sync_runs(q, Some(cursor.to_string())).await {
+                Ok(page) => {
+                    more.update(|m| m.extend(page.runs));
+                    next.set(Some(page.next_cursor));
+                    more_error.set(None);
+                }
+                Err(e) => more_error.set(Some(e.to_string())),
+            }
+            loading_more.set(false);
+        });
+    };
+
+    view! {
+        <header class="page-header">
+            <h1>"User Provisioning"</h1>
+            <p class="page-header__lead">"Automated user syncs from your HR and identity sources, live."</p>
+        </header>
+        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading sync runs…"</p> }>
+            {move || Suspend::new(async move {
+                match first_page.await {
+                    Err(e) => view! { <p class="alert alert--error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok(page) if page.runs.is_empty() => view! {
+                        <div class="empty">
+                            <h2>"No sync runs yet"</h2>
+                            <p>"Runs appear here as soon as a sync configuration starts importing."</p>
+                        </div>
+                    }.into_any(),
+                    Ok(page) => {
+                        let first_runs = page.runs.clone();
+                        let first_cursor = page.next_cursor;
+                        let total = page.total;
+                        let rows = Signal::derive(move || {
+                            let mut all = first_runs.clone();
+                            all.extend(more.get());
+                            all
+                        });
+                        let shown = move || rows.with(|r| r.len());
+                        let has_more = move || next.get().unwrap_or(first_cursor).is_some();
+                        view! {
+                            <p class="count" aria-live="polite">
+                                {move || format!("Showing {} of {} runs", shown(), total)}
+                            </p>
+                            <RunsTable runs=rows time_zone=page.time_zone.clone() />
+                            {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
+                            <Show when=has_more>
+                                <button
+                                    class="button load-more"
+                                    on:click=move |_| load_more(first_cursor)
+                                    disabled=move || loading_more.get()
+                                >
+                                    {move || if loading_more.get() { "Loading…" } else { "Load more" }}
+                                </button>
+                            </Show>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,51 @@
+//! What the app needs from the server side, as traits the server implements.
+
+use crate::domain::{ConfigurationSummary, Cursor, RunFilter, SyncRunRow, Viewer};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// A failure inside the store. Its text is for the server's log only.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+/// A request for one page of an organisation's runs.
+#[derive(Debug, Clone)]
+pub struct ListRuns {
+    pub organisation_id: i64,
+    pub filter: RunFilter,
+    /// The date range resolved to a UTC window `[since, until)` in epoch milliseconds.
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    pub after: Option<Cursor>,
+    pub limit: u32,
+}
+
+/// A page of runs as the store returns them: rows, and how many match in all.
+#[derive(Debug, Clone)]
+pub struct RunsFound {
+    pub runs: Vec<SyncRunRow>,
+    pub total: u64,
+}
+
+#[async_trait]
+pub trait AuthStore: Send + Sync {
+    /// Checks the password and opens a session; `None` for an unknown email or a wrong password.
+    async fn sign_in(&self, email: &str, password: &str) -> Result<Option<String>, StoreError>;
+    async fn viewer_for_session(&self, token: &str) -> Result<Option<Viewer>, StoreError>;
+    async fn sign_out(&self, token: &str) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait RunStore: Send + Sync {
+    /// Rows come back with `start_display` empty: the caller writes it in the viewer's zone.
+    async fn list_runs(&self, request: &ListRuns) -> Result<RunsFound, StoreError>;
+    async fn configurations(&self, organisation_id: i64) -> Result<Vec<ConfigurationSummary>, StoreError>;
+}
+
+/// Everything the server functions reach through context.
+#[derive(Clone)]
+pub struct Stores {
+    pub auth: Arc<dyn AuthStore>,
+    pub runs: Arc<dyn RunStore>,
+}

@@ -1,0 +1,54 @@
+//! The HTML shell and the route table.
+
+use crate::pages::{AdminHome, AdminLayout, HomeRedirect, LoginPage, NotFound, SyncsPage};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// Stores the viewer's IANA time zone in a cookie so the server can write times in it.
+const TIME_ZONE_SCRIPT: &str = "try{var z=Intl.DateTimeFormat().resolvedOptions().timeZone;\
+if(z){var c='tz='+encodeURIComponent(z);if(document.cookie.split('; ').indexOf(c)<0)\
+{document.cookie=c+';path=/;max-age=31536000;samesite=lax'}}}catch(e){}";
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <script inner_html=TIME_ZONE_SCRIPT></script>
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/user-provisioning.css" />
+        <Title formatter=|text: String| if text.is_empty() { "Blink Admin".to_string() } else { format!("{text} · Blink Admin") } />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=HomeRedirect />
+                <Route path=path!("/login") view=LoginPage />
+                // Admin pages render whole before the response starts, so a redirect
+                // (signed out) or a 403 (no access) reaches the status line.
+                <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=AdminHome ssr=SsrMode::Async />
+                    <Route path=path!("user-provisioning") view=SyncsPage ssr=SsrMode::Async />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

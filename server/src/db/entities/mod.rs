@@ -1,0 +1,9 @@
+//! SeaORM entities, one per table of the migration.
+
+pub mod log_download;
+pub mod organisation;
+pub mod session;
+pub mod sync_configuration;
+pub mod sync_log_entry;
+pub mod sync_run;
+pub mod user;

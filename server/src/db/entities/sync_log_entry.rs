@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "sync_log_entries")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub run_id: i64,
+    pub sequence: i32,
+    /// `result` for sync result logs, `error` for error logs.
+    pub kind: String,
+    pub record_ref: Option<String>,
+    pub external_id: Option<String>,
+    pub email: Option<String>,
+    pub action: String,
+    pub outcome: String,
+    pub message: String,
+    pub changed_fields: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,9 @@
+//! The User Provisioning server: configuration, database, stores, demo data and the router.
+
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod passwords;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

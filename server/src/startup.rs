@@ -1,0 +1,30 @@
+//! The HTTP router: pages, server functions, static files and health.
+
+use app::{ports::Stores, shell, App};
+use axum::{body::Body, extract::Request, routing::get, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+
+/// Builds the whole app; tests call it with a store and default options.
+pub fn router(stores: Stores, options: LeptosOptions) -> Router {
+    let routes = generate_route_list(App);
+    let fn_stores = stores.clone();
+    let server_fns = move |req: Request<Body>| {
+        let stores = fn_stores.clone();
+        handle_server_fns_with_context(move || provide_context(stores.clone()), req)
+    };
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || provide_context(stores.clone()),
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options)
+}

@@ -1,0 +1,15 @@
+//! Logging: human-readable by default, JSON with `LOG_FORMAT=json`; level from `RUST_LOG`.
+
+use tracing_subscriber::{fmt, EnvFilter};
+
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = fmt().with_env_filter(filter);
+    let result = if std::env::var("LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+    // Tests may initialise twice; the first subscriber stays.
+    let _ = result;
+}
