@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! User Provisioning: the Leptos app, rendered on the server (`ssr`) and hydrated in
 //! the browser (`hydrate`).
 

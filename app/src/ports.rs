@@ -40,7 +40,10 @@ pub trait AuthStore: Send + Sync {
 pub trait RunStore: Send + Sync {
     /// Rows come back with `start_display` empty: the caller writes it in the viewer's zone.
     async fn list_runs(&self, request: &ListRuns) -> Result<RunsFound, StoreError>;
-    async fn configurations(&self, organisation_id: i64) -> Result<Vec<ConfigurationSummary>, StoreError>;
+    async fn configurations(
+        &self,
+        organisation_id: i64,
+    ) -> Result<Vec<ConfigurationSummary>, StoreError>;
 }
 
 /// Everything the server functions reach through context.

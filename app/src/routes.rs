@@ -20,6 +20,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <script inner_html=TIME_ZONE_SCRIPT></script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
@@ -35,6 +36,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser: mark the page once the app has hydrated.
+    Effect::new(|| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/user-provisioning.css" />
         <Title formatter=|text: String| if text.is_empty() { "Blink Admin".to_string() } else { format!("{text} · Blink Admin") } />

@@ -14,14 +14,23 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/user-provisioning.db?mode=
 
 impl Settings {
     pub fn from_env() -> Result<Self, String> {
-        let database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_string());
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err("DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into());
+        let database_url =
+            std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_string());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(
+                "DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into(),
+            );
         }
-        let addr = match std::env::var("UP_ADDR") {
-            Ok(a) => Some(a.parse().map_err(|_| format!("UP_ADDR \"{a}\" is not an address like 127.0.0.1:3000"))?),
-            Err(_) => None,
-        };
+        let addr =
+            match std::env::var("UP_ADDR") {
+                Ok(a) => Some(a.parse().map_err(|_| {
+                    format!("UP_ADDR \"{a}\" is not an address like 127.0.0.1:3000")
+                })?),
+                Err(_) => None,
+            };
         Ok(Self { database_url, addr })
     }
 }
@@ -42,8 +51,17 @@ pub fn redact_url(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(super::redact_url("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
-        assert_eq!(super::redact_url("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
-        assert_eq!(super::redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u@h:5432/db"
+        );
+        assert_eq!(
+            super::redact_url("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(
+            super::redact_url("sqlite://data/x.db"),
+            "sqlite://data/x.db"
+        );
     }
 }

@@ -25,11 +25,17 @@ pub struct DemoSize {
 impl DemoSize {
     /// What the run command loads: 90 days, hundreds to thousands of users per source.
     pub fn full() -> Self {
-        Self { days: 90, directory_scale: 1.0 }
+        Self {
+            days: 90,
+            directory_scale: 1.0,
+        }
     }
     /// Small enough for tests, with every status still present.
     pub fn small() -> Self {
-        Self { days: 21, directory_scale: 0.04 }
+        Self {
+            days: 21,
+            directory_scale: 0.04,
+        }
     }
 }
 
@@ -42,14 +48,62 @@ struct Account {
 }
 
 const ACME_ACCOUNTS: [Account; 8] = [
-    Account { email: "org.admin@acme.example", first: "Olivia", last: "Reyes", role: Role::OrganisationAdmin, enrolled: true },
-    Account { email: "people.admin@acme.example", first: "Priya", last: "Shah", role: Role::PeopleAdmin, enrolled: true },
-    Account { email: "support.admin@acme.example", first: "Sam", last: "Okafor", role: Role::SupportAdmin, enrolled: true },
-    Account { email: "group.admin@acme.example", first: "Grace", last: "Lindqvist", role: Role::GroupAdmin, enrolled: true },
-    Account { email: "content.creator@acme.example", first: "Carlos", last: "Mendes", role: Role::ContentCreator, enrolled: true },
-    Account { email: "content.moderator@acme.example", first: "Mia", last: "Novak", role: Role::ContentModerator, enrolled: true },
-    Account { email: "basic.user@acme.example", first: "Ben", last: "Carter", role: Role::BasicUser, enrolled: true },
-    Account { email: "people.admin.unenrolled@acme.example", first: "Uma", last: "Fischer", role: Role::PeopleAdmin, enrolled: false },
+    Account {
+        email: "org.admin@acme.example",
+        first: "Olivia",
+        last: "Reyes",
+        role: Role::OrganisationAdmin,
+        enrolled: true,
+    },
+    Account {
+        email: "people.admin@acme.example",
+        first: "Priya",
+        last: "Shah",
+        role: Role::PeopleAdmin,
+        enrolled: true,
+    },
+    Account {
+        email: "support.admin@acme.example",
+        first: "Sam",
+        last: "Okafor",
+        role: Role::SupportAdmin,
+        enrolled: true,
+    },
+    Account {
+        email: "group.admin@acme.example",
+        first: "Grace",
+        last: "Lindqvist",
+        role: Role::GroupAdmin,
+        enrolled: true,
+    },
+    Account {
+        email: "content.creator@acme.example",
+        first: "Carlos",
+        last: "Mendes",
+        role: Role::ContentCreator,
+        enrolled: true,
+    },
+    Account {
+        email: "content.moderator@acme.example",
+        first: "Mia",
+        last: "Novak",
+        role: Role::ContentModerator,
+        enrolled: true,
+    },
+    Account {
+        email: "basic.user@acme.example",
+        first: "Ben",
+        last: "Carter",
+        role: Role::BasicUser,
+        enrolled: true,
+    },
+    Account {
+        email: "people.admin.unenrolled@acme.example",
+        first: "Uma",
+        last: "Fischer",
+        role: Role::PeopleAdmin,
+        enrolled: false,
+    },
 ];
 
 struct Config {
@@ -114,20 +168,42 @@ const INITECH_CONFIGS: [Config; 1] = [Config {
 }];
 
 const FIRST: [&str; 24] = [
-    "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Gina", "Hugo", "Ines", "Jonas", "Kira", "Luis", "Maya",
-    "Nils", "Oona", "Pedro", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wen", "Yusuf",
+    "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Gina", "Hugo", "Ines", "Jonas", "Kira",
+    "Luis", "Maya", "Nils", "Oona", "Pedro", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera",
+    "Wen", "Yusuf",
 ];
 const LAST: [&str; 20] = [
-    "Adams", "Baker", "Chen", "Diaz", "Evans", "Fox", "Garcia", "Hughes", "Ito", "Jensen", "Khan", "Lopez",
-    "Moreau", "Nakamura", "Olsen", "Patel", "Rossi", "Silva", "Tanaka", "Weber",
+    "Adams", "Baker", "Chen", "Diaz", "Evans", "Fox", "Garcia", "Hughes", "Ito", "Jensen", "Khan",
+    "Lopez", "Moreau", "Nakamura", "Olsen", "Patel", "Rossi", "Silva", "Tanaka", "Weber",
 ];
-const DEPARTMENTS: [&str; 8] =
-    ["Engineering", "Sales", "Finance", "People", "Marketing", "Support", "Operations", "Legal"];
-const TITLES: [&str; 8] = ["Analyst", "Engineer", "Manager", "Specialist", "Coordinator", "Director", "Associate", "Lead"];
+const DEPARTMENTS: [&str; 8] = [
+    "Engineering",
+    "Sales",
+    "Finance",
+    "People",
+    "Marketing",
+    "Support",
+    "Operations",
+    "Legal",
+];
+const TITLES: [&str; 8] = [
+    "Analyst",
+    "Engineer",
+    "Manager",
+    "Specialist",
+    "Coordinator",
+    "Director",
+    "Associate",
+    "Lead",
+];
 
 /// Loads the demo data into an empty database. Returns false (and changes nothing)
 /// when the database already has organisations.
-pub async fn seed(db: &DatabaseConnection, size: &DemoSize, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn seed(
+    db: &DatabaseConnection,
+    size: &DemoSize,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     if organisation::Entity::find().count(db).await? > 0 {
         return Ok(false);
     }
@@ -140,21 +216,56 @@ pub async fn seed(db: &DatabaseConnection, size: &DemoSize, now: DateTime<Utc>) 
     let initech = insert_org(&txn, "Initech", false, now_ms).await?;
 
     for a in &ACME_ACCOUNTS {
-        insert_account(&txn, acme, a.email, a.first, a.last, a.role, a.enrolled, now_ms).await?;
-    }
-    insert_account(&txn, globex, "org.admin@globex.example", "Gus", "Hale", Role::OrganisationAdmin, true, now_ms).await?;
-    insert_account(&txn, initech, "org.admin@initech.example", "Ivy", "Lumbergh", Role::OrganisationAdmin, true, now_ms)
+        insert_account(
+            &txn, acme, a.email, a.first, a.last, a.role, a.enrolled, now_ms,
+        )
         .await?;
+    }
+    insert_account(
+        &txn,
+        globex,
+        "org.admin@globex.example",
+        "Gus",
+        "Hale",
+        Role::OrganisationAdmin,
+        true,
+        now_ms,
+    )
+    .await?;
+    insert_account(
+        &txn,
+        initech,
+        "org.admin@initech.example",
+        "Ivy",
+        "Lumbergh",
+        Role::OrganisationAdmin,
+        true,
+        now_ms,
+    )
+    .await?;
 
     for (org, configs, domain, days) in [
         (acme, &ACME_CONFIGS[..], "acme.example", size.days),
-        (globex, &GLOBEX_CONFIGS[..], "globex.example", size.days * 2 / 3),
-        (initech, &INITECH_CONFIGS[..], "initech.example", size.days / 3),
+        (
+            globex,
+            &GLOBEX_CONFIGS[..],
+            "globex.example",
+            size.days * 2 / 3,
+        ),
+        (
+            initech,
+            &INITECH_CONFIGS[..],
+            "initech.example",
+            size.days / 3,
+        ),
     ] {
         for (index, c) in configs.iter().enumerate() {
             let config_id = insert_config(&txn, org, c, now_ms).await?;
             let directory = ((c.directory as f64 * size.directory_scale).round() as usize).max(8);
-            let people = insert_directory(&txn, org, config_id, c.prefix, domain, directory, &mut rng, now_ms).await?;
+            let people = insert_directory(
+                &txn, org, config_id, c.prefix, domain, directory, &mut rng, now_ms,
+            )
+            .await?;
             // Acme's first two configurations end with runs that are still going.
             let tail = match (org == acme, index) {
                 (true, 0) => Some(RunStatus::InProgress),
@@ -168,7 +279,12 @@ pub async fn seed(db: &DatabaseConnection, size: &DemoSize, now: DateTime<Utc>) 
     Ok(true)
 }
 
-async fn insert_org(db: &impl ConnectionTrait, name: &str, enabled: bool, now_ms: i64) -> Result<i64, DbErr> {
+async fn insert_org(
+    db: &impl ConnectionTrait,
+    name: &str,
+    enabled: bool,
+    now_ms: i64,
+) -> Result<i64, DbErr> {
     let org = organisation::ActiveModel {
         name: Set(name.into()),
         provisioning_enabled: Set(enabled),
@@ -210,7 +326,12 @@ async fn insert_account(
     Ok(())
 }
 
-async fn insert_config(db: &impl ConnectionTrait, org: i64, c: &Config, now_ms: i64) -> Result<i64, DbErr> {
+async fn insert_config(
+    db: &impl ConnectionTrait,
+    org: i64,
+    c: &Config,
+    now_ms: i64,
+) -> Result<i64, DbErr> {
     let model = sync_configuration::ActiveModel {
         organisation_id: Set(org),
         name: Set(c.name.into()),
@@ -246,10 +367,19 @@ async fn insert_directory(
     let mut people = Vec::with_capacity(count);
     let mut rows = Vec::with_capacity(count);
     for i in 0..count {
-        let (first, last) = (FIRST[rng.gen_range(0..FIRST.len())], LAST[rng.gen_range(0..LAST.len())]);
+        let (first, last) = (
+            FIRST[rng.gen_range(0..FIRST.len())],
+            LAST[rng.gen_range(0..LAST.len())],
+        );
         let external_id = format!("{prefix}-{:05}", 10001 + i);
-        let email = format!("{}.{}.{}@{domain}", first.to_lowercase(), last.to_lowercase(), prefix.to_lowercase() + &i.to_string());
-        let manager = (i > 0).then(|| format!("{prefix}-{:05}", 10001 + rng.gen_range(0..i.min(20))));
+        let email = format!(
+            "{}.{}.{}@{domain}",
+            first.to_lowercase(),
+            last.to_lowercase(),
+            prefix.to_lowercase() + &i.to_string()
+        );
+        let manager =
+            (i > 0).then(|| format!("{prefix}-{:05}", 10001 + rng.gen_range(0..i.min(20))));
         rows.push(user::ActiveModel {
             organisation_id: Set(org),
             external_id: Set(Some(external_id.clone())),
@@ -257,7 +387,9 @@ async fn insert_directory(
             first_name: Set(first.into()),
             last_name: Set(last.into()),
             title: Set(Some(TITLES[rng.gen_range(0..TITLES.len())].into())),
-            department: Set(Some(DEPARTMENTS[rng.gen_range(0..DEPARTMENTS.len())].into())),
+            department: Set(Some(
+                DEPARTMENTS[rng.gen_range(0..DEPARTMENTS.len())].into(),
+            )),
             manager_external_id: Set(manager),
             active: Set(rng.gen_bool(0.97)),
             role: Set(Role::BasicUser.slug().into()),
@@ -308,7 +440,11 @@ async fn insert_history(
     rng: &mut StdRng,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let start_day = (now - Duration::days(days)).date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let start_day = (now - Duration::days(days))
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc();
     let mut slot = start_day + Duration::hours(c.offset_hours);
     let mut slots = Vec::new();
     while slot < now - Duration::minutes(30) {
@@ -333,7 +469,11 @@ async fn insert_history(
                 if matches!(status, RunStatus::DataLoadFailed | RunStatus::Cancelled) {
                     secs = secs / 5 + 3;
                 }
-                (queued, Some(started), Some(started + Duration::seconds(secs)))
+                (
+                    queued,
+                    Some(started),
+                    Some(started + Duration::seconds(secs)),
+                )
             }
         };
         let plan = Plan::for_status(status, people.len(), rng);
@@ -358,7 +498,9 @@ async fn insert_history(
             errors: Set(plan.errors),
             planned_deactivations: Set(plan.planned_deactivations),
             version: Set(1),
-            heartbeat_at_ms: Set(started.filter(|_| status == RunStatus::InProgress).map(|_| now.timestamp_millis())),
+            heartbeat_at_ms: Set(started
+                .filter(|_| status == RunStatus::InProgress)
+                .map(|_| now.timestamp_millis())),
             worker_id: Set((status == RunStatus::InProgress).then(|| "demo-worker".to_string())),
             ..Default::default()
         }
@@ -366,7 +508,9 @@ async fn insert_history(
         .await?;
         let entries = plan.log_entries(run.id, c, people, rng);
         for chunk in entries.chunks(1000) {
-            sync_log_entry::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+            sync_log_entry::Entity::insert_many(chunk.to_vec())
+                .exec(db)
+                .await?;
         }
     }
     Ok(())
@@ -407,7 +551,10 @@ const WARNINGS: [&str; 4] = [
 impl Plan {
     fn for_status(status: RunStatus, n: usize, rng: &mut StdRng) -> Plan {
         let n = n as i32;
-        let mut p = Plan { status: Some(status), ..Default::default() };
+        let mut p = Plan {
+            status: Some(status),
+            ..Default::default()
+        };
         match status {
             RunStatus::Queued => {}
             RunStatus::InProgress => {
@@ -425,7 +572,8 @@ impl Plan {
                     p.skipped = rng.gen_range(1..=(n / 50).clamp(1, 15));
                     p.warnings = p.skipped + rng.gen_range(0..3);
                 }
-                p.unchanged = (n - p.created - p.updated - p.deactivated - p.reactivated - p.warnings).max(0);
+                p.unchanged =
+                    (n - p.created - p.updated - p.deactivated - p.reactivated - p.warnings).max(0);
             }
             RunStatus::DataLoadFailed => {
                 p.errors = rng.gen_range(1..=2);
@@ -450,8 +598,20 @@ impl Plan {
     }
 
     /// Result logs (one per record) for completed runs, error logs for failed loads.
-    fn log_entries(&self, run_id: i64, c: &Config, people: &[Person], rng: &mut StdRng) -> Vec<sync_log_entry::ActiveModel> {
-        let entry = |seq: i32, kind: &str, person: Option<&Person>, action: &str, outcome: &str, message: String, changed: Option<String>| {
+    fn log_entries(
+        &self,
+        run_id: i64,
+        c: &Config,
+        people: &[Person],
+        rng: &mut StdRng,
+    ) -> Vec<sync_log_entry::ActiveModel> {
+        let entry = |seq: i32,
+                     kind: &str,
+                     person: Option<&Person>,
+                     action: &str,
+                     outcome: &str,
+                     message: String,
+                     changed: Option<String>| {
             sync_log_entry::ActiveModel {
                 run_id: Set(run_id),
                 sequence: Set(seq),
@@ -470,7 +630,15 @@ impl Plan {
             Some(RunStatus::DataLoadFailed) => (0..self.errors)
                 .map(|i| {
                     let msg = LOAD_ERRORS[rng.gen_range(0..LOAD_ERRORS.len())];
-                    entry(i, "error", None, "load", "error", format!("{}: {msg}", c.kind.display_name()), None)
+                    entry(
+                        i,
+                        "error",
+                        None,
+                        "load",
+                        "error",
+                        format!("{}: {msg}", c.kind.display_name()),
+                        None,
+                    )
                 })
                 .collect(),
             Some(RunStatus::Success | RunStatus::NeedsAttention) => {
@@ -487,14 +655,45 @@ impl Plan {
                     .enumerate()
                     .map(|(i, (action, person))| {
                         let (outcome, message, changed) = match action {
-                            "create" => ("ok", "User created.".to_string(), Some("email, first_name, last_name, title, department".to_string())),
-                            "update" => ("ok", "User updated.".to_string(), Some(["title", "department", "manager"][rng.gen_range(0..3)].to_string())),
-                            "deactivate" => ("ok", "User deactivated: no longer in the source.".to_string(), Some("active".to_string())),
-                            "reactivate" => ("ok", "User reactivated: back in the source.".to_string(), Some("active".to_string())),
-                            "skip" => ("warning", WARNINGS[rng.gen_range(0..WARNINGS.len())].to_string(), None),
+                            "create" => (
+                                "ok",
+                                "User created.".to_string(),
+                                Some("email, first_name, last_name, title, department".to_string()),
+                            ),
+                            "update" => (
+                                "ok",
+                                "User updated.".to_string(),
+                                Some(
+                                    ["title", "department", "manager"][rng.gen_range(0..3)]
+                                        .to_string(),
+                                ),
+                            ),
+                            "deactivate" => (
+                                "ok",
+                                "User deactivated: no longer in the source.".to_string(),
+                                Some("active".to_string()),
+                            ),
+                            "reactivate" => (
+                                "ok",
+                                "User reactivated: back in the source.".to_string(),
+                                Some("active".to_string()),
+                            ),
+                            "skip" => (
+                                "warning",
+                                WARNINGS[rng.gen_range(0..WARNINGS.len())].to_string(),
+                                None,
+                            ),
                             _ => ("ok", "No changes.".to_string(), None),
                         };
-                        entry(i as i32, "result", Some(person), action, outcome, message, changed)
+                        entry(
+                            i as i32,
+                            "result",
+                            Some(person),
+                            action,
+                            outcome,
+                            message,
+                            changed,
+                        )
                     })
                     .collect()
             }

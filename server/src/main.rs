@@ -3,7 +3,10 @@ use leptos::prelude::*;
 use server::{config::Settings, db, demo, startup, store::SeaStore, telemetry};
 
 #[derive(Parser)]
-#[command(name = "server", about = "User Provisioning: the User Sync Service and its dashboard")]
+#[command(
+    name = "server",
+    about = "User Provisioning: the User Sync Service and its dashboard"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -36,7 +39,9 @@ async fn main() {
 async fn run(cli: Cli) -> Result<(), String> {
     let settings = Settings::from_env()?;
     tracing::info!(database = %server::config::redact_url(&settings.database_url), "opening database");
-    let conn = db::connect(&settings.database_url).await.map_err(|e| format!("database: {e}"))?;
+    let conn = db::connect(&settings.database_url)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Migrate => Ok(()),
         Command::SeedDemo => seed(&conn).await,
@@ -51,8 +56,14 @@ async fn run(cli: Cli) -> Result<(), String> {
 
 async fn seed(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
     let started = std::time::Instant::now();
-    match demo::seed(conn, &demo::DemoSize::full(), chrono::Utc::now()).await.map_err(|e| format!("demo data: {e}"))? {
-        true => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo data loaded"),
+    match demo::seed(conn, &demo::DemoSize::full(), chrono::Utc::now())
+        .await
+        .map_err(|e| format!("demo data: {e}"))?
+    {
+        true => tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "demo data loaded"
+        ),
         false => tracing::info!("database already has data; demo data not loaded"),
     }
     Ok(())
@@ -66,7 +77,9 @@ async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> Result<
     }
     let addr = options.site_addr;
     let app = startup::router(SeaStore::new(conn).into_stores(), options);
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
     axum::serve(listener, app.into_make_service())
         .with_graceful_shutdown(shutdown_signal())
@@ -81,7 +94,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

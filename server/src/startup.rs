@@ -16,15 +16,10 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            move || provide_context(stores.clone()),
-            {
-                let options = options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&options, routes, move || provide_context(stores.clone()), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
 }

@@ -13,9 +13,16 @@ use tower::ServiceExt;
 
 async fn app() -> (Router, TestDb) {
     let db = TestDb::sqlite().await;
-    demo::seed(&db.conn, &demo::DemoSize::small(), Utc::now()).await.unwrap();
-    let options = LeptosOptions::builder().output_name("user-provisioning").build();
-    (startup::router(SeaStore::new(db.conn.clone()).into_stores(), options), db)
+    demo::seed(&db.conn, &demo::DemoSize::small(), Utc::now())
+        .await
+        .unwrap();
+    let options = LeptosOptions::builder()
+        .output_name("user-provisioning")
+        .build();
+    (
+        startup::router(SeaStore::new(db.conn.clone()).into_stores(), options),
+        db,
+    )
 }
 
 struct Reply {
@@ -28,8 +35,14 @@ async fn send(app: &Router, req: Request<Body>) -> Reply {
     let res = app.clone().oneshot(req).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024).await.unwrap();
-    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024)
+        .await
+        .unwrap();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
 }
 
 /// Signs in through the HTML form endpoint and returns the session cookie.
@@ -37,10 +50,17 @@ async fn sign_in(app: &Router, email: &str, password: &str) -> Option<String> {
     let req = Request::post("/api/sign_in")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "text/html")
-        .body(Body::from(format!("email={}&password={password}", email.replace('@', "%40"))))
+        .body(Body::from(format!(
+            "email={}&password={password}",
+            email.replace('@', "%40")
+        )))
         .unwrap();
     let reply = send(app, req).await;
-    assert_eq!(reply.status, StatusCode::FOUND, "sign-in answers with a redirect");
+    assert_eq!(
+        reply.status,
+        StatusCode::FOUND,
+        "sign-in answers with a redirect"
+    );
     reply
         .headers
         .get_all(header::SET_COOKIE)
@@ -61,7 +81,11 @@ async fn get(app: &Router, path: &str, cookie: Option<&str>, accept: &str) -> Re
     send(app, req.body(Body::empty()).unwrap()).await
 }
 
-const ACME_CONFIGS: [&str; 3] = ["Google Workspace – acme.example", "Workday – Global HR", "Contractors (SFTP)"];
+const ACME_CONFIGS: [&str; 3] = [
+    "Google Workspace – acme.example",
+    "Workday – Global HR",
+    "Contractors (SFTP)",
+];
 const OTHER_CONFIGS: [&str; 2] = ["Globex HR export (SFTP)", "Initech Google Workspace"];
 
 #[tokio::test]
@@ -91,15 +115,37 @@ async fn permission_matrix_for_every_demo_account() {
         ("content.moderator@acme.example", false, &[]),
         ("basic.user@acme.example", false, &[]),
         ("people.admin.unenrolled@acme.example", false, &[]),
-        ("org.admin@globex.example", true, &["Globex HR export (SFTP)"]),
+        (
+            "org.admin@globex.example",
+            true,
+            &["Globex HR export (SFTP)"],
+        ),
         ("org.admin@initech.example", false, &[]),
     ];
     for (email, allowed, own) in cases {
-        let cookie = sign_in(&app, email, demo::DEMO_PASSWORD).await.unwrap_or_else(|| panic!("{email} signs in"));
-        let api = get(&app, "/api/list_sync_runs?query=", Some(&cookie), "application/json").await;
-        let configs = get(&app, "/api/list_configurations", Some(&cookie), "application/json").await;
+        let cookie = sign_in(&app, email, demo::DEMO_PASSWORD)
+            .await
+            .unwrap_or_else(|| panic!("{email} signs in"));
+        let api = get(
+            &app,
+            "/api/list_sync_runs?query=",
+            Some(&cookie),
+            "application/json",
+        )
+        .await;
+        let configs = get(
+            &app,
+            "/api/list_configurations",
+            Some(&cookie),
+            "application/json",
+        )
+        .await;
         let page = get(&app, "/admin/user-provisioning", Some(&cookie), "text/html").await;
-        let all_configs: Vec<&str> = ACME_CONFIGS.iter().chain(OTHER_CONFIGS.iter()).copied().collect();
+        let all_configs: Vec<&str> = ACME_CONFIGS
+            .iter()
+            .chain(OTHER_CONFIGS.iter())
+            .copied()
+            .collect();
         if allowed {
             assert_eq!(api.status, StatusCode::OK, "{email}: {}", api.body);
             let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
@@ -111,20 +157,50 @@ async fn permission_matrix_for_every_demo_account() {
             }
             assert_eq!(configs.status, StatusCode::OK);
             assert_eq!(page.status, StatusCode::OK);
-            assert!(page.body.contains("href=\"/admin/user-provisioning\""), "{email}: sidebar entry shown");
+            assert!(
+                page.body.contains("href=\"/admin/user-provisioning\""),
+                "{email}: sidebar entry shown"
+            );
             for name in &all_configs {
                 let html_name = name.replace('&', "&amp;");
-                assert_eq!(page.body.contains(&html_name), own.contains(name), "{email}: page and {name}");
-                assert_eq!(configs.body.contains(*name), own.contains(name), "{email}: configurations and {name}");
+                assert_eq!(
+                    page.body.contains(&html_name),
+                    own.contains(name),
+                    "{email}: page and {name}"
+                );
+                assert_eq!(
+                    configs.body.contains(*name),
+                    own.contains(name),
+                    "{email}: configurations and {name}"
+                );
             }
         } else {
             for reply in [&api, &configs] {
-                assert_eq!(reply.status, StatusCode::FORBIDDEN, "{email}: {}", reply.body);
-                assert!(!reply.body.contains("runs") && !reply.body.contains("configuration"), "{email}: {}", reply.body);
+                assert_eq!(
+                    reply.status,
+                    StatusCode::FORBIDDEN,
+                    "{email}: {}",
+                    reply.body
+                );
+                assert!(
+                    !reply.body.contains("runs") && !reply.body.contains("configuration"),
+                    "{email}: {}",
+                    reply.body
+                );
             }
-            assert_eq!(page.status, StatusCode::FORBIDDEN, "{email}: the page refuses too");
-            assert!(page.body.contains("contact your Blink account team"), "{email}: explains how to get access");
-            assert!(!page.body.contains("href=\"/admin/user-provisioning\""), "{email}: no sidebar entry");
+            assert_eq!(
+                page.status,
+                StatusCode::FORBIDDEN,
+                "{email}: the page refuses too"
+            );
+            assert!(
+                page.body.contains("contact your Blink account team"),
+                "{email}: explains how to get access"
+            );
+            assert!(
+                !page.body.contains("href=\"/admin/user-provisioning\""),
+                "{email}: no sidebar entry"
+            );
             for name in &all_configs {
                 assert!(!page.body.contains(*name), "{email} must not see {name}");
             }
@@ -139,37 +215,78 @@ async fn signed_out_requests_get_nothing() {
         let reply = get(&app, path, None, "application/json").await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
         let forged = get(&app, path, Some("up_session=forged"), "application/json").await;
-        assert_eq!(forged.status, StatusCode::UNAUTHORIZED, "{path} with a forged cookie");
+        assert_eq!(
+            forged.status,
+            StatusCode::UNAUTHORIZED,
+            "{path} with a forged cookie"
+        );
     }
     let page = get(&app, "/admin/user-provisioning", None, "text/html").await;
     assert_eq!(page.status, StatusCode::FOUND);
     assert_eq!(page.headers[header::LOCATION], "/login");
     let viewer = get(&app, "/api/get_viewer", None, "application/json").await;
-    assert_eq!((viewer.status, viewer.body.as_str()), (StatusCode::OK, "null"));
+    assert_eq!(
+        (viewer.status, viewer.body.as_str()),
+        (StatusCode::OK, "null")
+    );
 }
 
 #[tokio::test]
 async fn bad_filters_get_a_clear_400_not_a_500() {
     let (app, _db) = app().await;
-    let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD).await.unwrap();
+    let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
     for (query, message) in [
         ("status%3Dbogus", "is not a sync status"),
-        ("range%3Dcustom%26from%3D2024-02-01%26to%3D2024-01-01", "is after the To date"),
+        (
+            "range%3Dcustom%26from%3D2024-02-01%26to%3D2024-01-01",
+            "is after the To date",
+        ),
         ("from%3D15%2F01%2F2024", "is not a valid From date"),
     ] {
-        let reply = get(&app, &format!("/api/list_sync_runs?query={query}"), Some(&cookie), "application/json").await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}: {}", reply.body);
+        let reply = get(
+            &app,
+            &format!("/api/list_sync_runs?query={query}"),
+            Some(&cookie),
+            "application/json",
+        )
+        .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{query}: {}",
+            reply.body
+        );
         assert!(reply.body.contains(message), "{query}: {}", reply.body);
     }
-    let reply = get(&app, "/api/list_sync_runs?query=&cursor=nonsense", Some(&cookie), "application/json").await;
+    let reply = get(
+        &app,
+        "/api/list_sync_runs?query=&cursor=nonsense",
+        Some(&cookie),
+        "application/json",
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
 }
 
 #[tokio::test]
 async fn sign_out_ends_the_session_on_the_server() {
     let (app, _db) = app().await;
-    let cookie = sign_in(&app, "people.admin@acme.example", demo::DEMO_PASSWORD).await.unwrap();
-    assert_eq!(get(&app, "/api/list_configurations", Some(&cookie), "application/json").await.status, StatusCode::OK);
+    let cookie = sign_in(&app, "people.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(
+        get(
+            &app,
+            "/api/list_configurations",
+            Some(&cookie),
+            "application/json"
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
     let req = Request::post("/api/sign_out")
         .header(header::ACCEPT, "text/html")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -180,7 +297,13 @@ async fn sign_out_ends_the_session_on_the_server() {
     assert_eq!(reply.status, StatusCode::FOUND);
     assert_eq!(reply.headers[header::LOCATION], "/login");
     // The old cookie, replayed, no longer works.
-    let after = get(&app, "/api/list_configurations", Some(&cookie), "application/json").await;
+    let after = get(
+        &app,
+        "/api/list_configurations",
+        Some(&cookie),
+        "application/json",
+    )
+    .await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -188,7 +311,10 @@ async fn sign_out_ends_the_session_on_the_server() {
 async fn health_and_unknown_pages() {
     let (app, _db) = app().await;
     let health = get(&app, "/healthz", None, "text/plain").await;
-    assert_eq!((health.status, health.body.as_str()), (StatusCode::OK, "ok"));
+    assert_eq!(
+        (health.status, health.body.as_str()),
+        (StatusCode::OK, "ok")
+    );
     let login = get(&app, "/login", None, "text/html").await;
     assert_eq!(login.status, StatusCode::OK);
     for label in ["for=\"email\"", "for=\"password\"", "Sign in</button>"] {

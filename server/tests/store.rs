@@ -22,11 +22,25 @@ async fn seeded(db: &DatabaseConnection) -> SeaStore {
 }
 
 async fn org_id(db: &DatabaseConnection, name: &str) -> i64 {
-    organisation::Entity::find().all(db).await.unwrap().into_iter().find(|o| o.name == name).unwrap().id
+    organisation::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.name == name)
+        .unwrap()
+        .id
 }
 
 fn request(org: i64, filter: RunFilter, after: Option<Cursor>, limit: u32) -> ListRuns {
-    ListRuns { organisation_id: org, filter, since_ms: None, until_ms: None, after, limit }
+    ListRuns {
+        organisation_id: org,
+        filter,
+        since_ms: None,
+        until_ms: None,
+        after,
+        limit,
+    }
 }
 
 /// Walks every page and returns all rows in order.
@@ -39,7 +53,10 @@ async fn all_pages(store: &SeaStore, base: ListRuns) -> (Vec<SyncRunRow>, u64) {
         let found = store.list_runs(&req).await.unwrap();
         let total = found.total;
         let n = found.runs.len();
-        after = found.runs.last().map(|r| Cursor { sort_at_ms: r.started_at_ms.unwrap_or(r.queued_at_ms), id: r.id });
+        after = found.runs.last().map(|r| Cursor {
+            sort_at_ms: r.started_at_ms.unwrap_or(r.queued_at_ms),
+            id: r.id,
+        });
         rows.extend(found.runs);
         if n < base.limit as usize {
             return (rows, total);
@@ -49,20 +66,34 @@ async fn all_pages(store: &SeaStore, base: ListRuns) -> (Vec<SyncRunRow>, u64) {
 
 async fn demo_has_every_status_and_is_idempotent(db: &DatabaseConnection) {
     let store = seeded(db).await;
-    assert!(!demo::seed(db, &DemoSize::small(), now()).await.unwrap(), "second seed is a no-op");
+    assert!(
+        !demo::seed(db, &DemoSize::small(), now()).await.unwrap(),
+        "second seed is a no-op"
+    );
     let acme = org_id(db, "Acme").await;
     let (rows, total) = all_pages(&store, request(acme, RunFilter::default(), None, 500)).await;
     assert_eq!(rows.len() as u64, total);
     let statuses: BTreeSet<RunStatus> = rows.iter().map(|r| r.status).collect();
     assert_eq!(statuses.len(), 7, "every status present: {statuses:?}");
-    let in_progress = rows.iter().find(|r| r.status == RunStatus::InProgress).unwrap();
-    assert!(in_progress.progress_total > 0 && in_progress.progress_done < in_progress.progress_total);
+    let in_progress = rows
+        .iter()
+        .find(|r| r.status == RunStatus::InProgress)
+        .unwrap();
+    assert!(
+        in_progress.progress_total > 0 && in_progress.progress_done < in_progress.progress_total
+    );
     // Completed runs with result logs have one entry per record.
-    let success = rows.iter().find(|r| r.status == RunStatus::Success).unwrap();
+    let success = rows
+        .iter()
+        .find(|r| r.status == RunStatus::Success)
+        .unwrap();
     let entries = db
         .query_one(Statement::from_string(
             db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM sync_log_entries WHERE run_id = {}", success.id),
+            format!(
+                "SELECT COUNT(*) AS n FROM sync_log_entries WHERE run_id = {}",
+                success.id
+            ),
         ))
         .await
         .unwrap()
@@ -75,14 +106,27 @@ on_both_backends!(demo_data, demo_has_every_status_and_is_idempotent);
 
 async fn runs_are_scoped_to_the_organisation(db: &DatabaseConnection) {
     let store = seeded(db).await;
-    for (org, own) in [("Acme", "acme"), ("Globex", "globex"), ("Initech", "initech")] {
+    for (org, own) in [
+        ("Acme", "acme"),
+        ("Globex", "globex"),
+        ("Initech", "initech"),
+    ] {
         let id = org_id(db, org).await;
-        let configs: HashSet<String> =
-            store.configurations(id).await.unwrap().into_iter().map(|c| c.name.to_lowercase()).collect();
+        let configs: HashSet<String> = store
+            .configurations(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name.to_lowercase())
+            .collect();
         let (rows, total) = all_pages(&store, request(id, RunFilter::default(), None, 200)).await;
         assert!(total > 0, "{org} has runs");
         for r in &rows {
-            assert!(configs.contains(&r.configuration.to_lowercase()), "{org} sees {}", r.configuration);
+            assert!(
+                configs.contains(&r.configuration.to_lowercase()),
+                "{org} sees {}",
+                r.configuration
+            );
         }
         let db_count = sync_run::Entity::find()
             .all(db)
@@ -91,7 +135,11 @@ async fn runs_are_scoped_to_the_organisation(db: &DatabaseConnection) {
             .into_iter()
             .filter(|r| r.organisation_id == id)
             .count();
-        assert_eq!(rows.len(), db_count, "{org} ({own}) sees exactly its own runs");
+        assert_eq!(
+            rows.len(),
+            db_count,
+            "{org} ({own}) sees exactly its own runs"
+        );
     }
 }
 on_both_backends!(scoping, runs_are_scoped_to_the_organisation);
@@ -121,16 +169,24 @@ async fn keyset_pages_neither_miss_nor_repeat(db: &DatabaseConnection) {
         .unwrap();
     }
     for sort in [SortOrder::NewestFirst, SortOrder::OldestFirst] {
-        let filter = RunFilter { sort, ..Default::default() };
-        let (one_page, total) = all_pages(&store, request(acme, filter.clone(), None, 10_000)).await;
+        let filter = RunFilter {
+            sort,
+            ..Default::default()
+        };
+        let (one_page, total) =
+            all_pages(&store, request(acme, filter.clone(), None, 10_000)).await;
         for limit in [1, 2, 3, 7, 50] {
-            let (paged, paged_total) = all_pages(&store, request(acme, filter.clone(), None, limit)).await;
+            let (paged, paged_total) =
+                all_pages(&store, request(acme, filter.clone(), None, limit)).await;
             assert_eq!(paged_total, total);
             let ids: Vec<i64> = paged.iter().map(|r| r.id).collect();
             let expected: Vec<i64> = one_page.iter().map(|r| r.id).collect();
             assert_eq!(ids, expected, "{sort:?} limit {limit}");
         }
-        let keys: Vec<(i64, i64)> = one_page.iter().map(|r| (r.started_at_ms.unwrap_or(r.queued_at_ms), r.id)).collect();
+        let keys: Vec<(i64, i64)> = one_page
+            .iter()
+            .map(|r| (r.started_at_ms.unwrap_or(r.queued_at_ms), r.id))
+            .collect();
         let mut sorted = keys.clone();
         sorted.sort();
         if sort == SortOrder::NewestFirst {
@@ -149,24 +205,40 @@ async fn filters_narrow_the_list(db: &DatabaseConnection) {
 
     let filter = RunFilter::from_query("status=success,data_load_failed").unwrap();
     let (rows, total) = all_pages(&store, request(acme, filter, None, 1000)).await;
-    let expected = all.iter().filter(|r| matches!(r.status, RunStatus::Success | RunStatus::DataLoadFailed)).count();
+    let expected = all
+        .iter()
+        .filter(|r| matches!(r.status, RunStatus::Success | RunStatus::DataLoadFailed))
+        .count();
     assert_eq!((rows.len(), total as usize), (expected, expected));
 
     let name = "Workday – Global HR";
     let filter = RunFilter::from_query(&format!("config={}", urlencode(name))).unwrap();
     let (rows, _) = all_pages(&store, request(acme, filter, None, 1000)).await;
-    assert_eq!(rows.len(), all.iter().filter(|r| r.configuration == name).count());
+    assert_eq!(
+        rows.len(),
+        all.iter().filter(|r| r.configuration == name).count()
+    );
     assert!(!rows.is_empty());
 
     // Another organisation's configuration name matches nothing here.
     let filter = RunFilter::from_query("config=Globex+HR+export+%28SFTP%29").unwrap();
-    assert_eq!(store.list_runs(&request(acme, filter, None, 10)).await.unwrap().total, 0);
+    assert_eq!(
+        store
+            .list_runs(&request(acme, filter, None, 10))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
 
     let since = now().timestamp_millis() - 7 * 86_400_000;
     let mut req = request(acme, RunFilter::default(), None, 1000);
     req.since_ms = Some(since);
     let (rows, _) = all_pages(&store, req).await;
-    let expected = all.iter().filter(|r| r.started_at_ms.unwrap_or(r.queued_at_ms) >= since).count();
+    let expected = all
+        .iter()
+        .filter(|r| r.started_at_ms.unwrap_or(r.queued_at_ms) >= since)
+        .count();
     assert_eq!(rows.len(), expected);
     assert!(expected > 0 && expected < all.len());
 }
@@ -187,25 +259,76 @@ fn form_urlencoded_byte_serialize(s: &str) -> String {
 
 async fn sessions_follow_sign_in_and_out(db: &DatabaseConnection) {
     let store = seeded(db).await;
-    assert_eq!(store.sign_in("org.admin@acme.example", "wrong").await.unwrap(), None);
-    assert_eq!(store.sign_in("nobody@acme.example", DEMO_PASSWORD).await.unwrap(), None);
-    let token = store.sign_in("org.admin@acme.example", DEMO_PASSWORD).await.unwrap().expect("signs in");
-    let viewer = store.viewer_for_session(&token).await.unwrap().expect("session is live");
+    assert_eq!(
+        store
+            .sign_in("org.admin@acme.example", "wrong")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .sign_in("nobody@acme.example", DEMO_PASSWORD)
+            .await
+            .unwrap(),
+        None
+    );
+    let token = store
+        .sign_in("org.admin@acme.example", DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .expect("signs in");
+    let viewer = store
+        .viewer_for_session(&token)
+        .await
+        .unwrap()
+        .expect("session is live");
     assert_eq!(viewer.organisation_name, "Acme");
     assert!(viewer.can_use_provisioning());
-    assert_eq!(store.viewer_for_session("forged-token").await.unwrap(), None);
+    assert_eq!(
+        store.viewer_for_session("forged-token").await.unwrap(),
+        None
+    );
 
-    let unenrolled = store.sign_in("people.admin.unenrolled@acme.example", DEMO_PASSWORD).await.unwrap().unwrap();
-    assert!(!store.viewer_for_session(&unenrolled).await.unwrap().unwrap().can_use_provisioning());
-    let initech = store.sign_in("org.admin@initech.example", DEMO_PASSWORD).await.unwrap().unwrap();
-    assert!(!store.viewer_for_session(&initech).await.unwrap().unwrap().can_use_provisioning());
+    let unenrolled = store
+        .sign_in("people.admin.unenrolled@acme.example", DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!store
+        .viewer_for_session(&unenrolled)
+        .await
+        .unwrap()
+        .unwrap()
+        .can_use_provisioning());
+    let initech = store
+        .sign_in("org.admin@initech.example", DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!store
+        .viewer_for_session(&initech)
+        .await
+        .unwrap()
+        .unwrap()
+        .can_use_provisioning());
 
     store.sign_out(&token).await.unwrap();
-    assert_eq!(store.viewer_for_session(&token).await.unwrap(), None, "signed out on the server");
+    assert_eq!(
+        store.viewer_for_session(&token).await.unwrap(),
+        None,
+        "signed out on the server"
+    );
 
     // An expired session is ignored.
-    let other = store.sign_in("people.admin@acme.example", DEMO_PASSWORD).await.unwrap().unwrap();
-    db.execute_unprepared("UPDATE sessions SET expires_at_ms = 0").await.unwrap();
+    let other = store
+        .sign_in("people.admin@acme.example", DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .unwrap();
+    db.execute_unprepared("UPDATE sessions SET expires_at_ms = 0")
+        .await
+        .unwrap();
     assert_eq!(store.viewer_for_session(&other).await.unwrap(), None);
 }
 on_both_backends!(sessions, sessions_follow_sign_in_and_out);
@@ -217,12 +340,18 @@ async fn schema_of(db: &DatabaseConnection) -> BTreeMap<String, BTreeSet<String>
         sea_orm::DatabaseBackend::Sqlite => "SELECT m.name AS t, p.name AS c FROM sqlite_master m \
             JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"
             .to_string(),
-        _ => "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
+        _ => {
+            "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
               WHERE table_schema = 'public'"
-            .to_string(),
+                .to_string()
+        }
     };
     let mut schema: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for row in db.query_all(Statement::from_string(backend, sql)).await.unwrap() {
+    for row in db
+        .query_all(Statement::from_string(backend, sql))
+        .await
+        .unwrap()
+    {
         let t: String = row.try_get("", "t").unwrap();
         let c: String = row.try_get("", "c").unwrap();
         schema.entry(t).or_default().insert(c);
@@ -234,7 +363,15 @@ async fn schema_of(db: &DatabaseConnection) -> BTreeMap<String, BTreeSet<String>
 async fn migrations_give_the_same_schema_on_both_backends() {
     let sqlite = TestDb::sqlite().await;
     let lite = schema_of(&sqlite.conn).await;
-    for table in ["organisations", "users", "sessions", "sync_configurations", "sync_runs", "sync_log_entries", "log_downloads"] {
+    for table in [
+        "organisations",
+        "users",
+        "sessions",
+        "sync_configurations",
+        "sync_runs",
+        "sync_log_entries",
+        "log_downloads",
+    ] {
         assert!(lite.contains_key(table), "{table} exists on SQLite");
     }
     assert!(lite["sync_runs"].contains("sort_at_ms") && lite["sync_runs"].contains("version"));

@@ -24,7 +24,11 @@ pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<Run
         Ok(f) => f,
         Err(e) => return fail(e.into()),
     };
-    let after = match cursor.as_deref().filter(|c| !c.is_empty()).map(str::parse::<Cursor>) {
+    let after = match cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(str::parse::<Cursor>)
+    {
         None => None,
         Some(Ok(c)) => Some(c),
         Some(Err(e)) => return fail(AppError::Validation(format!("{e}; reload the page."))),
@@ -54,11 +58,19 @@ pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<Run
             run.start_display = display_start(utc.with_timezone(&tz).naive_local());
         }
     }
-    let next_cursor = (runs.len() as u32 == PAGE_SIZE).then(|| runs.last()).flatten().map(|r| Cursor {
-        sort_at_ms: r.started_at_ms.unwrap_or(r.queued_at_ms),
-        id: r.id,
-    });
-    Ok(RunPage { runs, next_cursor, total: found.total, time_zone: tz.name().to_string() })
+    let next_cursor = (runs.len() as u32 == PAGE_SIZE)
+        .then(|| runs.last())
+        .flatten()
+        .map(|r| Cursor {
+            sort_at_ms: r.started_at_ms.unwrap_or(r.queued_at_ms),
+            id: r.id,
+        });
+    Ok(RunPage {
+        runs,
+        next_cursor,
+        total: found.total,
+        time_zone: tz.name().to_string(),
+    })
 }
 
 /// The organisation's sync configurations, for the Configuration filter.
@@ -66,5 +78,9 @@ pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<Run
 pub async fn list_configurations() -> Result<Vec<ConfigurationSummary>, AppError> {
     use super::session::*;
     let viewer = require_provisioning().await?;
-    stores()?.runs.configurations(viewer.organisation_id).await.map_err(internal)
+    stores()?
+        .runs
+        .configurations(viewer.organisation_id)
+        .await
+        .map_err(internal)
 }

@@ -26,7 +26,9 @@ pub fn internal(e: impl std::fmt::Display) -> AppError {
 /// Sets the HTTP status that matches the error, so API clients see 401/403/400 too.
 pub fn fail<T>(e: AppError) -> Result<T, AppError> {
     if let Some(res) = use_context::<ResponseOptions>() {
-        res.set_status(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+        res.set_status(
+            StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        );
     }
     Err(e)
 }
@@ -42,13 +44,24 @@ pub fn cookie(name: &str) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == name)
-        .map(|(_, v)| form_urlencoded::parse(format!("v={v}").as_bytes()).map(|(_, v)| v.into_owned()).next().unwrap_or_default())
+        .map(|(_, v)| {
+            form_urlencoded::parse(format!("v={v}").as_bytes())
+                .map(|(_, v)| v.into_owned())
+                .next()
+                .unwrap_or_default()
+        })
 }
 
 /// The signed-in viewer, if the request carries a live session.
 pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
-    let Some(token) = cookie(SESSION_COOKIE) else { return Ok(None) };
-    stores()?.auth.viewer_for_session(&token).await.map_err(internal)
+    let Some(token) = cookie(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    stores()?
+        .auth
+        .viewer_for_session(&token)
+        .await
+        .map_err(internal)
 }
 
 /// The viewer, if they may use User Provisioning; otherwise 401 or 403 with no data.
@@ -62,7 +75,9 @@ pub async fn require_provisioning() -> Result<Viewer, AppError> {
 
 /// The viewer's IANA time zone (set by the page in a cookie), UTC when unknown.
 pub fn viewer_time_zone() -> chrono_tz::Tz {
-    cookie(TIME_ZONE_COOKIE).and_then(|z| z.parse().ok()).unwrap_or(chrono_tz::UTC)
+    cookie(TIME_ZONE_COOKIE)
+        .and_then(|z| z.parse().ok())
+        .unwrap_or(chrono_tz::UTC)
 }
 
 pub fn set_session_cookie(token: &str) {
@@ -72,11 +87,16 @@ pub fn set_session_cookie(token: &str) {
 }
 
 pub fn clear_session_cookie() {
-    set_cookie(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
+    set_cookie(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    ));
 }
 
 fn set_cookie(value: &str) {
-    if let (Some(res), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
+    if let (Some(res), Ok(v)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(value),
+    ) {
         res.append_header(header::SET_COOKIE, v);
     }
 }

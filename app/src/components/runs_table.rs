@@ -6,7 +6,10 @@ use leptos::prelude::*;
 
 /// The runs table. Rows are keyed by id so updates keep the rest of the table in place.
 #[component]
-pub fn RunsTable(#[prop(into)] runs: Signal<Vec<SyncRunRow>>, #[prop(into)] time_zone: Signal<String>) -> impl IntoView {
+pub fn RunsTable(
+    #[prop(into)] runs: Signal<Vec<SyncRunRow>>,
+    #[prop(into)] time_zone: Signal<String>,
+) -> impl IntoView {
     view! {
         <table class="runs">
             <caption class="runs__caption">"Times are shown in " {move || time_zone.get()}</caption>
@@ -35,16 +38,17 @@ fn RunRow(run: SyncRunRow) -> impl IntoView {
         (Some(ms), true) => format!("{} so far", format_duration(ms)),
         (None, _) => "—".to_string(),
     };
-    let progress = (run.status == crate::domain::RunStatus::InProgress && run.progress_total > 0).then(|| {
-        view! {
-            <progress
-                class="progress"
-                max=run.progress_total
-                value=run.progress_done
-                aria-label=format!("{} of {} records", run.progress_done, run.progress_total)
-            ></progress>
-        }
-    });
+    let progress = (run.status == crate::domain::RunStatus::InProgress && run.progress_total > 0)
+        .then(|| {
+            view! {
+                <progress
+                    class="progress"
+                    max=run.progress_total
+                    value=run.progress_done
+                    aria-label=format!("{} of {} records", run.progress_done, run.progress_total)
+                ></progress>
+            }
+        });
     view! {
         <tr data-run-id=run.id>
             <td class="runs__start">{run.start_display.clone()}</td>
@@ -54,4 +58,5 @@ fn RunRow(run: SyncRunRow) -> impl IntoView {
             <td class="runs__duration">{duration}</td>
         </tr>
     }
+    .into_any()
 }

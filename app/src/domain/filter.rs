@@ -21,7 +21,10 @@ pub enum DateRange {
     Last7Days,
     Last30Days,
     /// Whole days in the viewer's time zone, both ends inclusive; either may be open.
-    Custom { from: Option<NaiveDate>, to: Option<NaiveDate> },
+    Custom {
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -86,7 +89,9 @@ impl DateRange {
             DateRange::Last7Days => "Last 7 Days".into(),
             DateRange::Last30Days => "Last 30 Days".into(),
             DateRange::Custom { from, to } => match (from, to) {
-                (Some(f), Some(t)) => format!("{} – {}", f.format("%-d %b %Y"), t.format("%-d %b %Y")),
+                (Some(f), Some(t)) => {
+                    format!("{} – {}", f.format("%-d %b %Y"), t.format("%-d %b %Y"))
+                }
                 (Some(f), None) => format!("From {}", f.format("%-d %b %Y")),
                 (None, Some(t)) => format!("Until {}", t.format("%-d %b %Y")),
                 (None, None) => "Custom".into(),
@@ -245,10 +250,16 @@ impl RunFilter {
     pub fn pills(&self) -> Vec<(FilterPart, String)> {
         let mut pills = Vec::new();
         if self.range != DateRange::AllTime {
-            pills.push((FilterPart::Range, format!("Date range: {}", self.range.label())));
+            pills.push((
+                FilterPart::Range,
+                format!("Date range: {}", self.range.label()),
+            ));
         }
         if self.sort != SortOrder::NewestFirst {
-            pills.push((FilterPart::Sort, format!("Sort order: {}", self.sort.label())));
+            pills.push((
+                FilterPart::Sort,
+                format!("Sort order: {}", self.sort.label()),
+            ));
         }
         if let Some(c) = &self.configuration {
             pills.push((FilterPart::Configuration, format!("Configuration: {c}")));
@@ -303,20 +314,45 @@ mod tests {
         statuses.insert(RunStatus::NeedsAttention);
         statuses.insert(RunStatus::Success);
         let cases = [
-            RunFilter { range: DateRange::Last7Days, ..Default::default() },
-            RunFilter { range: DateRange::Last30Days, sort: SortOrder::OldestFirst, ..Default::default() },
             RunFilter {
-                range: DateRange::Custom { from: Some(d("2024-01-15")), to: Some(d("2024-02-01")) },
+                range: DateRange::Last7Days,
                 ..Default::default()
             },
-            RunFilter { range: DateRange::Custom { from: None, to: Some(d("2024-02-01")) }, ..Default::default() },
-            RunFilter { range: DateRange::Custom { from: None, to: None }, ..Default::default() },
+            RunFilter {
+                range: DateRange::Last30Days,
+                sort: SortOrder::OldestFirst,
+                ..Default::default()
+            },
+            RunFilter {
+                range: DateRange::Custom {
+                    from: Some(d("2024-01-15")),
+                    to: Some(d("2024-02-01")),
+                },
+                ..Default::default()
+            },
+            RunFilter {
+                range: DateRange::Custom {
+                    from: None,
+                    to: Some(d("2024-02-01")),
+                },
+                ..Default::default()
+            },
+            RunFilter {
+                range: DateRange::Custom {
+                    from: None,
+                    to: None,
+                },
+                ..Default::default()
+            },
             RunFilter {
                 configuration: Some("Workday – Global HR & Co = 100% ?#".into()),
                 statuses: statuses.clone(),
                 ..Default::default()
             },
-            RunFilter { statuses: RunStatus::ALL.into_iter().collect(), ..Default::default() },
+            RunFilter {
+                statuses: RunStatus::ALL.into_iter().collect(),
+                ..Default::default()
+            },
         ];
         for f in cases {
             let q = f.to_query();
@@ -327,8 +363,12 @@ mod tests {
 
     #[test]
     fn canonical_order_and_encoding() {
-        let f = RunFilter::from_query("status=success,queued&config=A%20B&sort=oldest&range=7d").unwrap();
-        assert_eq!(f.to_query(), "range=7d&sort=oldest&config=A+B&status=queued%2Csuccess");
+        let f = RunFilter::from_query("status=success,queued&config=A%20B&sort=oldest&range=7d")
+            .unwrap();
+        assert_eq!(
+            f.to_query(),
+            "range=7d&sort=oldest&config=A+B&status=queued%2Csuccess"
+        );
         let repeated = RunFilter::from_query("status=success&status=queued,success").unwrap();
         assert_eq!(repeated.statuses.len(), 2);
     }
@@ -336,26 +376,61 @@ mod tests {
     #[test]
     fn rejects_bad_input_with_clear_messages() {
         let err = |q: &str| RunFilter::from_query(q).unwrap_err();
-        assert_eq!(err("status=bogus"), FilterError::UnknownStatus("bogus".into()));
-        assert_eq!(err("range=yesterday"), FilterError::UnknownRange("yesterday".into()));
-        assert_eq!(err("sort=random"), FilterError::UnknownSort("random".into()));
-        assert!(matches!(err("range=custom&from=2024-13-01"), FilterError::BadDate { .. }));
-        assert!(matches!(err("range=custom&from=15/01/2024"), FilterError::BadDate { .. }));
+        assert_eq!(
+            err("status=bogus"),
+            FilterError::UnknownStatus("bogus".into())
+        );
+        assert_eq!(
+            err("range=yesterday"),
+            FilterError::UnknownRange("yesterday".into())
+        );
+        assert_eq!(
+            err("sort=random"),
+            FilterError::UnknownSort("random".into())
+        );
+        assert!(matches!(
+            err("range=custom&from=2024-13-01"),
+            FilterError::BadDate { .. }
+        ));
+        assert!(matches!(
+            err("range=custom&from=15/01/2024"),
+            FilterError::BadDate { .. }
+        ));
         assert_eq!(
             err("range=custom&from=2024-02-01&to=2024-01-01"),
-            FilterError::FromAfterTo { from: d("2024-02-01"), to: d("2024-01-01") }
+            FilterError::FromAfterTo {
+                from: d("2024-02-01"),
+                to: d("2024-01-01")
+            }
         );
-        assert_eq!(err("range=7d&from=2024-02-01"), FilterError::DatesWithoutCustom);
-        assert_eq!(err("sort=oldest&sort=newest"), FilterError::Repeated("sort".into()));
-        assert_eq!(err(&format!("config={}", "x".repeat(201))), FilterError::ConfigurationTooLong);
+        assert_eq!(
+            err("range=7d&from=2024-02-01"),
+            FilterError::DatesWithoutCustom
+        );
+        assert_eq!(
+            err("sort=oldest&sort=newest"),
+            FilterError::Repeated("sort".into())
+        );
+        assert_eq!(
+            err(&format!("config={}", "x".repeat(201))),
+            FilterError::ConfigurationTooLong
+        );
         assert_eq!(err(&"status=success&".repeat(400)), FilterError::TooLong);
-        assert!(err("status=bogus").to_string().contains("is not a sync status"));
+        assert!(err("status=bogus")
+            .to_string()
+            .contains("is not a sync status"));
     }
 
     #[test]
     fn dates_alone_imply_custom_and_unknown_keys_are_ignored() {
         let f = RunFilter::from_query("from=2024-01-15&utm_source=mail").unwrap();
-        assert_eq!(f.range, DateRange::Custom { from: Some(d("2024-01-15")), to: None });
+        assert_eq!(
+            f.range,
+            DateRange::Custom {
+                from: Some(d("2024-01-15")),
+                to: None
+            }
+        );
         assert_eq!(f.to_query(), "range=custom&from=2024-01-15");
     }
 
@@ -365,23 +440,47 @@ mod tests {
         let texts: Vec<String> = f.pills().into_iter().map(|p| p.1).collect();
         assert_eq!(
             texts,
-            ["Date range: Last 30 Days", "Configuration: HR", "Status: Success", "Status: Cancelled"]
+            [
+                "Date range: Last 30 Days",
+                "Configuration: HR",
+                "Status: Success",
+                "Status: Cancelled"
+            ]
         );
         let f2 = f.without(&FilterPart::Status(RunStatus::Success));
         assert_eq!(f2.to_query(), "range=30d&config=HR&status=cancelled");
-        assert_eq!(f2.without(&FilterPart::Range).without(&FilterPart::Configuration).to_query(), "status=cancelled");
+        assert_eq!(
+            f2.without(&FilterPart::Range)
+                .without(&FilterPart::Configuration)
+                .to_query(),
+            "status=cancelled"
+        );
     }
 
     #[test]
     fn windows() {
         let now = Utc.with_ymd_and_hms(2024, 3, 10, 12, 0, 0).unwrap();
         // A viewer two hours ahead of UTC: their midnight is 22:00 UTC the day before.
-        let midnight = |day: NaiveDate| Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap()) - Duration::hours(2);
+        let midnight = |day: NaiveDate| {
+            Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap()) - Duration::hours(2)
+        };
         assert_eq!(DateRange::AllTime.window(now, midnight), (None, None));
-        assert_eq!(DateRange::Last7Days.window(now, midnight).0, Some(now - Duration::days(7)));
-        let custom = DateRange::Custom { from: Some(d("2024-03-01")), to: Some(d("2024-03-01")) };
+        assert_eq!(
+            DateRange::Last7Days.window(now, midnight).0,
+            Some(now - Duration::days(7))
+        );
+        let custom = DateRange::Custom {
+            from: Some(d("2024-03-01")),
+            to: Some(d("2024-03-01")),
+        };
         let (since, until) = custom.window(now, midnight);
-        assert_eq!(since, Some(Utc.with_ymd_and_hms(2024, 2, 29, 22, 0, 0).unwrap()));
-        assert_eq!(until, Some(Utc.with_ymd_and_hms(2024, 3, 1, 22, 0, 0).unwrap()));
+        assert_eq!(
+            since,
+            Some(Utc.with_ymd_and_hms(2024, 2, 29, 22, 0, 0).unwrap())
+        );
+        assert_eq!(
+            until,
+            Some(Utc.with_ymd_and_hms(2024, 3, 1, 22, 0, 0).unwrap())
+        );
     }
 }

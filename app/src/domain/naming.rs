@@ -21,7 +21,11 @@ impl LogFormat {
 /// `10.30pm`: 12-hour clock, no leading zero on the hour, am/pm in lower case.
 fn clock(local: NaiveDateTime) -> String {
     let (pm, hour) = local.hour12();
-    format!("{hour}.{:02}{}", local.minute(), if pm { "pm" } else { "am" })
+    format!(
+        "{hour}.{:02}{}",
+        local.minute(),
+        if pm { "pm" } else { "am" }
+    )
 }
 
 /// The name of a log download, from the run's start in the viewer's time zone:
@@ -53,26 +57,50 @@ mod tests {
     use chrono::NaiveDate;
 
     fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, mo, d).unwrap().and_hms_opt(h, mi, 0).unwrap()
+        NaiveDate::from_ymd_opt(y, mo, d)
+            .unwrap()
+            .and_hms_opt(h, mi, 0)
+            .unwrap()
     }
 
     #[test]
     fn the_documented_example() {
-        assert_eq!(log_file_name(at(2024, 1, 15, 22, 30), LogFormat::Csv), "Sync Logs - 15 Jan 2024 10.30pm.csv");
-        assert_eq!(log_file_name(at(2024, 1, 15, 22, 30), LogFormat::Xlsx), "Sync Logs - 15 Jan 2024 10.30pm.xlsx");
+        assert_eq!(
+            log_file_name(at(2024, 1, 15, 22, 30), LogFormat::Csv),
+            "Sync Logs - 15 Jan 2024 10.30pm.csv"
+        );
+        assert_eq!(
+            log_file_name(at(2024, 1, 15, 22, 30), LogFormat::Xlsx),
+            "Sync Logs - 15 Jan 2024 10.30pm.xlsx"
+        );
     }
 
     #[test]
     fn padding_midnight_and_noon() {
-        assert_eq!(log_file_name(at(2024, 3, 5, 9, 5), LogFormat::Csv), "Sync Logs - 5 Mar 2024 9.05am.csv");
-        assert_eq!(log_file_name(at(2024, 12, 31, 0, 0), LogFormat::Csv), "Sync Logs - 31 Dec 2024 12.00am.csv");
-        assert_eq!(log_file_name(at(2024, 7, 1, 12, 0), LogFormat::Csv), "Sync Logs - 1 Jul 2024 12.00pm.csv");
-        assert_eq!(log_file_name(at(2024, 7, 1, 23, 59), LogFormat::Csv), "Sync Logs - 1 Jul 2024 11.59pm.csv");
+        assert_eq!(
+            log_file_name(at(2024, 3, 5, 9, 5), LogFormat::Csv),
+            "Sync Logs - 5 Mar 2024 9.05am.csv"
+        );
+        assert_eq!(
+            log_file_name(at(2024, 12, 31, 0, 0), LogFormat::Csv),
+            "Sync Logs - 31 Dec 2024 12.00am.csv"
+        );
+        assert_eq!(
+            log_file_name(at(2024, 7, 1, 12, 0), LogFormat::Csv),
+            "Sync Logs - 1 Jul 2024 12.00pm.csv"
+        );
+        assert_eq!(
+            log_file_name(at(2024, 7, 1, 23, 59), LogFormat::Csv),
+            "Sync Logs - 1 Jul 2024 11.59pm.csv"
+        );
     }
 
     #[test]
     fn table_start_time() {
-        assert_eq!(display_start(at(2024, 1, 15, 22, 30)), "15 Jan 2024, 10:30pm");
+        assert_eq!(
+            display_start(at(2024, 1, 15, 22, 30)),
+            "15 Jan 2024, 10:30pm"
+        );
         assert_eq!(display_start(at(2024, 1, 5, 0, 7)), "5 Jan 2024, 12:07am");
     }
 }

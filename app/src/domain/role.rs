@@ -86,7 +86,9 @@ pub struct Access {
 impl Access {
     /// Viewing and downloading need all three conditions.
     pub fn can_use_provisioning(&self) -> bool {
-        self.organisation_enabled && self.role.may_use_provisioning() && self.enrolled_on_sync_service
+        self.organisation_enabled
+            && self.role.may_use_provisioning()
+            && self.enrolled_on_sync_service
     }
 }
 
@@ -107,7 +109,11 @@ mod tests {
         for role in Role::ALL {
             for enabled in [true, false] {
                 for enrolled in [true, false] {
-                    let access = Access { organisation_enabled: enabled, role, enrolled_on_sync_service: enrolled };
+                    let access = Access {
+                        organisation_enabled: enabled,
+                        role,
+                        enrolled_on_sync_service: enrolled,
+                    };
                     let expected = enabled
                         && enrolled
                         && matches!(role, Role::OrganisationAdmin | Role::PeopleAdmin);

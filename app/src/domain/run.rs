@@ -69,7 +69,10 @@ impl FromStr for Cursor {
     type Err = BadCursor;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (at, id) = s.split_once('.').ok_or(BadCursor)?;
-        Ok(Cursor { sort_at_ms: at.parse().map_err(|_| BadCursor)?, id: id.parse().map_err(|_| BadCursor)? })
+        Ok(Cursor {
+            sort_at_ms: at.parse().map_err(|_| BadCursor)?,
+            id: id.parse().map_err(|_| BadCursor)?,
+        })
     }
 }
 
@@ -99,9 +102,18 @@ mod tests {
 
     #[test]
     fn cursor_round_trip() {
-        let c = Cursor { sort_at_ms: 1_705_357_800_000, id: 42 };
+        let c = Cursor {
+            sort_at_ms: 1_705_357_800_000,
+            id: 42,
+        };
         assert_eq!(c.to_string().parse::<Cursor>(), Ok(c));
-        assert_eq!("-5.-1".parse::<Cursor>(), Ok(Cursor { sort_at_ms: -5, id: -1 }));
+        assert_eq!(
+            "-5.-1".parse::<Cursor>(),
+            Ok(Cursor {
+                sort_at_ms: -5,
+                id: -1
+            })
+        );
         for bad in ["", "1", "a.b", "1.2.3", "1.", ".1"] {
             assert_eq!(bad.parse::<Cursor>(), Err(BadCursor), "{bad}");
         }

@@ -11,7 +11,11 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 3] = [SourceKind::GoogleWorkspace, SourceKind::Workday, SourceKind::Sftp];
+    pub const ALL: [SourceKind; 3] = [
+        SourceKind::GoogleWorkspace,
+        SourceKind::Workday,
+        SourceKind::Sftp,
+    ];
 
     /// The name shown in the UI.
     pub fn display_name(self) -> &'static str {

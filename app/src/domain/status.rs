@@ -179,7 +179,10 @@ mod tests {
         use RunStatus::*;
         assert_eq!(Queued.recommended_action(), "No action required.");
         assert_eq!(InProgress.recommended_action(), "No action required.");
-        assert_eq!(AboveDeactivationThreshold.recommended_action(), "Contact Support.");
+        assert_eq!(
+            AboveDeactivationThreshold.recommended_action(),
+            "Contact Support."
+        );
         assert_eq!(Cancelled.recommended_action(), "Contact Support.");
         assert!(DataLoadFailed.recommended_action().contains("error logs"));
         assert!(Queued.is_active() && InProgress.is_active() && !Success.is_active());

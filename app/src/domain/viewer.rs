@@ -33,7 +33,11 @@ mod tests {
             email: "a@acme.example".into(),
             display_name: "A".into(),
             role: Role::PeopleAdmin,
-            access: Access { organisation_enabled: true, role: Role::PeopleAdmin, enrolled_on_sync_service: true },
+            access: Access {
+                organisation_enabled: true,
+                role: Role::PeopleAdmin,
+                enrolled_on_sync_service: true,
+            },
         };
         assert!(v.can_use_provisioning());
         v.access.enrolled_on_sync_service = false;

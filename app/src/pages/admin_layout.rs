@@ -1,7 +1,10 @@
 use crate::{api::get_viewer, api::SignOut, domain::Viewer, error::AppError};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_router::{components::{Outlet, Redirect, A}, hooks::use_location};
+use leptos_router::{
+    components::{Outlet, Redirect, A},
+    hooks::use_location,
+};
 
 /// The signed-in viewer, loaded once for the Admin Panel and shared with its pages.
 pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
@@ -29,7 +32,12 @@ pub fn AdminLayout() -> impl IntoView {
 #[component]
 fn Frame(viewer: Viewer) -> impl IntoView {
     let location = use_location();
-    let on_provisioning = move || location.pathname.get().starts_with("/admin/user-provisioning");
+    let on_provisioning = move || {
+        location
+            .pathname
+            .get()
+            .starts_with("/admin/user-provisioning")
+    };
     let show_provisioning = viewer.can_use_provisioning();
     view! {
         <div class="admin">

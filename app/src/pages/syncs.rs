@@ -46,11 +46,15 @@ fn SyncHistory() -> impl IntoView {
     let next = RwSignal::new(None::<Option<Cursor>>);
     let loading_more = RwSignal::new(false);
     let more_error = RwSignal::new(None::<String>);
-    Effect::watch(move || query.get(), move |_, _, _| {
-        more.set(Vec::new());
-        next.set(None);
-        more_error.set(None);
-    }, false);
+    Effect::watch(
+        move || query.get(),
+        move |_, _, _| {
+            more.set(Vec::new());
+            next.set(None);
+            more_error.set(None);
+        },
+        false,
+    );
 
     let load_more = move |first_cursor: Option<Cursor>| {
         let cursor = next.get_untracked().unwrap_or(first_cursor);

@@ -13,40 +13,113 @@ impl MigratorTrait for Migrator {
 }
 
 #[derive(DeriveIden)]
-enum Organisations { Table, Id, Name, ProvisioningEnabled, CreatedAtMs }
-
-#[derive(DeriveIden)]
-enum Users {
-    Table, Id, OrganisationId, ExternalId, Email, FirstName, LastName, Title, Department,
-    ManagerExternalId, Active, Role, SyncServiceEnrolled, PasswordHash, ManagedByConfigurationId,
-    CreatedAtMs, UpdatedAtMs,
+enum Organisations {
+    Table,
+    Id,
+    Name,
+    ProvisioningEnabled,
+    CreatedAtMs,
 }
 
 #[derive(DeriveIden)]
-enum Sessions { Table, Id, TokenHash, UserId, CreatedAtMs, ExpiresAtMs }
+enum Users {
+    Table,
+    Id,
+    OrganisationId,
+    ExternalId,
+    Email,
+    FirstName,
+    LastName,
+    Title,
+    Department,
+    ManagerExternalId,
+    Active,
+    Role,
+    SyncServiceEnrolled,
+    PasswordHash,
+    ManagedByConfigurationId,
+    CreatedAtMs,
+    UpdatedAtMs,
+}
+
+#[derive(DeriveIden)]
+enum Sessions {
+    Table,
+    Id,
+    TokenHash,
+    UserId,
+    CreatedAtMs,
+    ExpiresAtMs,
+}
 
 #[derive(DeriveIden)]
 enum SyncConfigurations {
-    Table, Id, OrganisationId, Name, SourceKind, Settings, Schedule, ThresholdCount,
-    ThresholdPercent, Enabled, CreatedAtMs,
+    Table,
+    Id,
+    OrganisationId,
+    Name,
+    SourceKind,
+    Settings,
+    Schedule,
+    ThresholdCount,
+    ThresholdPercent,
+    Enabled,
+    CreatedAtMs,
 }
 
 #[derive(DeriveIden)]
 enum SyncRuns {
-    Table, Id, OrganisationId, ConfigurationId, Status, StatusReason, QueuedAtMs, StartedAtMs,
-    FinishedAtMs, SortAtMs, ProgressDone, ProgressTotal, Created, Updated, Deactivated,
-    Reactivated, Unchanged, Skipped, Warnings, Errors, PlannedDeactivations, Version,
-    HeartbeatAtMs, WorkerId,
+    Table,
+    Id,
+    OrganisationId,
+    ConfigurationId,
+    Status,
+    StatusReason,
+    QueuedAtMs,
+    StartedAtMs,
+    FinishedAtMs,
+    SortAtMs,
+    ProgressDone,
+    ProgressTotal,
+    Created,
+    Updated,
+    Deactivated,
+    Reactivated,
+    Unchanged,
+    Skipped,
+    Warnings,
+    Errors,
+    PlannedDeactivations,
+    Version,
+    HeartbeatAtMs,
+    WorkerId,
 }
 
 #[derive(DeriveIden)]
 enum SyncLogEntries {
-    Table, Id, RunId, Sequence, Kind, RecordRef, ExternalId, Email, Action, Outcome, Message,
+    Table,
+    Id,
+    RunId,
+    Sequence,
+    Kind,
+    RecordRef,
+    ExternalId,
+    Email,
+    Action,
+    Outcome,
+    Message,
     ChangedFields,
 }
 
 #[derive(DeriveIden)]
-enum LogDownloads { Table, Id, RunId, UserId, Format, DownloadedAtMs }
+enum LogDownloads {
+    Table,
+    Id,
+    RunId,
+    UserId,
+    Format,
+    DownloadedAtMs,
+}
 
 struct CreateTables;
 
@@ -57,7 +130,12 @@ impl MigrationName for CreateTables {
 }
 
 fn id<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).big_integer().not_null().auto_increment().primary_key().to_owned()
+    ColumnDef::new(col)
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
 }
 fn big<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col).big_integer().not_null().to_owned()
@@ -66,7 +144,11 @@ fn big_null<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col).big_integer().null().to_owned()
 }
 fn int0<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).integer().not_null().default(0).to_owned()
+    ColumnDef::new(col)
+        .integer()
+        .not_null()
+        .default(0)
+        .to_owned()
 }
 fn text<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col).string().not_null().to_owned()
@@ -77,8 +159,15 @@ fn text_null<T: IntoIden>(col: T) -> ColumnDef {
 fn flag<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col).boolean().not_null().to_owned()
 }
-fn fk(from: (impl IntoIden + 'static, impl IntoIden + 'static), to: (impl IntoIden + 'static, impl IntoIden + 'static)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Cascade).to_owned()
+fn fk(
+    from: (impl IntoIden + 'static, impl IntoIden + 'static),
+    to: (impl IntoIden + 'static, impl IntoIden + 'static),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -102,14 +191,29 @@ impl MigrationTrait for CreateTables {
                 .col(big(SyncConfigurations::OrganisationId))
                 .col(text(SyncConfigurations::Name))
                 .col(text(SyncConfigurations::SourceKind))
-                .col(ColumnDef::new(SyncConfigurations::Settings).text().not_null())
+                .col(
+                    ColumnDef::new(SyncConfigurations::Settings)
+                        .text()
+                        .not_null(),
+                )
                 .col(text(SyncConfigurations::Schedule))
-                .col(ColumnDef::new(SyncConfigurations::ThresholdCount).integer().null())
-                .col(ColumnDef::new(SyncConfigurations::ThresholdPercent).integer().null())
+                .col(
+                    ColumnDef::new(SyncConfigurations::ThresholdCount)
+                        .integer()
+                        .null(),
+                )
+                .col(
+                    ColumnDef::new(SyncConfigurations::ThresholdPercent)
+                        .integer()
+                        .null(),
+                )
                 .col(flag(SyncConfigurations::Enabled))
                 .col(big(SyncConfigurations::CreatedAtMs))
                 .foreign_key(&mut fk(
-                    (SyncConfigurations::Table, SyncConfigurations::OrganisationId),
+                    (
+                        SyncConfigurations::Table,
+                        SyncConfigurations::OrganisationId,
+                    ),
                     (Organisations::Table, Organisations::Id),
                 ))
                 .to_owned(),
@@ -145,7 +249,10 @@ impl MigrationTrait for CreateTables {
                 .col(big_null(Users::ManagedByConfigurationId))
                 .col(big(Users::CreatedAtMs))
                 .col(big(Users::UpdatedAtMs))
-                .foreign_key(&mut fk((Users::Table, Users::OrganisationId), (Organisations::Table, Organisations::Id)))
+                .foreign_key(&mut fk(
+                    (Users::Table, Users::OrganisationId),
+                    (Organisations::Table, Organisations::Id),
+                ))
                 .foreign_key(
                     ForeignKey::create()
                         .from(Users::Table, Users::ManagedByConfigurationId)
@@ -165,8 +272,14 @@ impl MigrationTrait for CreateTables {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_users_email").table(Users::Table).col(Users::Email).to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_users_email")
+                .table(Users::Table)
+                .col(Users::Email)
+                .to_owned(),
+        )
+        .await?;
         m.create_index(
             Index::create()
                 .name("ix_users_managed_external")
@@ -185,7 +298,10 @@ impl MigrationTrait for CreateTables {
                 .col(big(Sessions::UserId))
                 .col(big(Sessions::CreatedAtMs))
                 .col(big(Sessions::ExpiresAtMs))
-                .foreign_key(&mut fk((Sessions::Table, Sessions::UserId), (Users::Table, Users::Id)))
+                .foreign_key(&mut fk(
+                    (Sessions::Table, Sessions::UserId),
+                    (Users::Table, Users::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -213,10 +329,18 @@ impl MigrationTrait for CreateTables {
                 .col(int0(SyncRuns::Warnings))
                 .col(int0(SyncRuns::Errors))
                 .col(int0(SyncRuns::PlannedDeactivations))
-                .col(ColumnDef::new(SyncRuns::Version).big_integer().not_null().default(1))
+                .col(
+                    ColumnDef::new(SyncRuns::Version)
+                        .big_integer()
+                        .not_null()
+                        .default(1),
+                )
                 .col(big_null(SyncRuns::HeartbeatAtMs))
                 .col(text_null(SyncRuns::WorkerId))
-                .foreign_key(&mut fk((SyncRuns::Table, SyncRuns::OrganisationId), (Organisations::Table, Organisations::Id)))
+                .foreign_key(&mut fk(
+                    (SyncRuns::Table, SyncRuns::OrganisationId),
+                    (Organisations::Table, Organisations::Id),
+                ))
                 .foreign_key(&mut fk(
                     (SyncRuns::Table, SyncRuns::ConfigurationId),
                     (SyncConfigurations::Table, SyncConfigurations::Id),
@@ -250,7 +374,11 @@ impl MigrationTrait for CreateTables {
                 .table(SyncLogEntries::Table)
                 .col(id(SyncLogEntries::Id))
                 .col(big(SyncLogEntries::RunId))
-                .col(ColumnDef::new(SyncLogEntries::Sequence).integer().not_null())
+                .col(
+                    ColumnDef::new(SyncLogEntries::Sequence)
+                        .integer()
+                        .not_null(),
+                )
                 .col(text(SyncLogEntries::Kind))
                 .col(text_null(SyncLogEntries::RecordRef))
                 .col(text_null(SyncLogEntries::ExternalId))
@@ -259,7 +387,10 @@ impl MigrationTrait for CreateTables {
                 .col(text(SyncLogEntries::Outcome))
                 .col(ColumnDef::new(SyncLogEntries::Message).text().not_null())
                 .col(ColumnDef::new(SyncLogEntries::ChangedFields).text().null())
-                .foreign_key(&mut fk((SyncLogEntries::Table, SyncLogEntries::RunId), (SyncRuns::Table, SyncRuns::Id)))
+                .foreign_key(&mut fk(
+                    (SyncLogEntries::Table, SyncLogEntries::RunId),
+                    (SyncRuns::Table, SyncRuns::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -282,8 +413,14 @@ impl MigrationTrait for CreateTables {
                 .col(big(LogDownloads::UserId))
                 .col(text(LogDownloads::Format))
                 .col(big(LogDownloads::DownloadedAtMs))
-                .foreign_key(&mut fk((LogDownloads::Table, LogDownloads::RunId), (SyncRuns::Table, SyncRuns::Id)))
-                .foreign_key(&mut fk((LogDownloads::Table, LogDownloads::UserId), (Users::Table, Users::Id)))
+                .foreign_key(&mut fk(
+                    (LogDownloads::Table, LogDownloads::RunId),
+                    (SyncRuns::Table, SyncRuns::Id),
+                ))
+                .foreign_key(&mut fk(
+                    (LogDownloads::Table, LogDownloads::UserId),
+                    (Users::Table, Users::Id),
+                ))
                 .to_owned(),
         )
         .await?;

@@ -14,9 +14,12 @@ use std::time::Duration;
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let is_sqlite = url.starts_with("sqlite:");
     if is_sqlite {
-        if let Some(dir) = sqlite_path(url).and_then(|p| std::path::Path::new(&p).parent().map(|d| d.to_owned())) {
+        if let Some(dir) =
+            sqlite_path(url).and_then(|p| std::path::Path::new(&p).parent().map(|d| d.to_owned()))
+        {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(&dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
             }
         }
     }
@@ -42,7 +45,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 
 /// The file path of a `sqlite:` URL, without its query.
 fn sqlite_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
 }
@@ -51,8 +56,14 @@ fn sqlite_path(url: &str) -> Option<String> {
 mod tests {
     #[test]
     fn sqlite_paths() {
-        assert_eq!(super::sqlite_path("sqlite://data/up.db?mode=rwc").as_deref(), Some("data/up.db"));
-        assert_eq!(super::sqlite_path("sqlite:/tmp/x.db").as_deref(), Some("/tmp/x.db"));
+        assert_eq!(
+            super::sqlite_path("sqlite://data/up.db?mode=rwc").as_deref(),
+            Some("data/up.db")
+        );
+        assert_eq!(
+            super::sqlite_path("sqlite:/tmp/x.db").as_deref(),
+            Some("/tmp/x.db")
+        );
         assert_eq!(super::sqlite_path("sqlite::memory:"), None);
     }
 }

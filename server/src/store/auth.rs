@@ -21,8 +21,10 @@ impl AuthStore for SeaStore {
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        let hashes: Vec<(i64, String)> =
-            candidates.into_iter().filter_map(|u| u.password_hash.map(|h| (u.id, h))).collect();
+        let hashes: Vec<(i64, String)> = candidates
+            .into_iter()
+            .filter_map(|u| u.password_hash.map(|h| (u.id, h)))
+            .collect();
         let password = password.to_owned();
         // Hashing is CPU-bound: keep it off the async workers.
         let matched = tokio::task::spawn_blocking(move || {
@@ -30,11 +32,16 @@ impl AuthStore for SeaStore {
                 burn_verification(&password);
                 return None;
             }
-            hashes.into_iter().find(|(_, h)| verify_password(&password, h)).map(|(id, _)| id)
+            hashes
+                .into_iter()
+                .find(|(_, h)| verify_password(&password, h))
+                .map(|(id, _)| id)
         })
         .await
         .map_err(|e| StoreError(e.to_string()))?;
-        let Some(user_id) = matched else { return Ok(None) };
+        let Some(user_id) = matched else {
+            return Ok(None);
+        };
         let token = new_session_token();
         let now = now_ms();
         session::ActiveModel {
@@ -64,11 +71,17 @@ impl AuthStore for SeaStore {
         if !u.active {
             return Ok(None);
         }
-        let Some(org) = organisation::Entity::find_by_id(u.organisation_id).one(&self.db).await.map_err(db_err)?
+        let Some(org) = organisation::Entity::find_by_id(u.organisation_id)
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
         else {
             return Ok(None);
         };
-        let role: Role = u.role.parse().map_err(|e| StoreError(format!("user {}: {e}", u.id)))?;
+        let role: Role = u
+            .role
+            .parse()
+            .map_err(|e| StoreError(format!("user {}: {e}", u.id)))?;
         Ok(Some(Viewer {
             user_id: u.id,
             organisation_id: org.id,

@@ -20,7 +20,10 @@ impl SeaStore {
 
     pub fn into_stores(self) -> Stores {
         let shared = Arc::new(self);
-        Stores { auth: shared.clone(), runs: shared }
+        Stores {
+            auth: shared.clone(),
+            runs: shared,
+        }
     }
 }
 

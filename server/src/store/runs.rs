@@ -6,7 +6,8 @@ use app::domain::{ConfigurationSummary, Cursor, RunCounts, SortOrder, SyncRunRow
 use app::ports::{ListRuns, RunStore, RunsFound, StoreError};
 use async_trait::async_trait;
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
 };
 
 #[async_trait]
@@ -28,7 +29,11 @@ impl RunStore for SeaStore {
                     .add(Condition::all().add(SortAtMs.eq(sort_at_ms)).add(Id.gt(id)))
             });
         }
-        let order = if newest_first { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
+        let order = if newest_first {
+            sea_orm::Order::Desc
+        } else {
+            sea_orm::Order::Asc
+        };
         let rows = page
             .find_also_related(sync_configuration::Entity)
             .order_by(sync_run::Column::SortAtMs, order.clone())
@@ -44,7 +49,10 @@ impl RunStore for SeaStore {
         Ok(RunsFound { runs, total })
     }
 
-    async fn configurations(&self, organisation_id: i64) -> Result<Vec<ConfigurationSummary>, StoreError> {
+    async fn configurations(
+        &self,
+        organisation_id: i64,
+    ) -> Result<Vec<ConfigurationSummary>, StoreError> {
         sync_configuration::Entity::find()
             .filter(sync_configuration::Column::OrganisationId.eq(organisation_id))
             .order_by_asc(sync_configuration::Column::Name)
@@ -54,7 +62,10 @@ impl RunStore for SeaStore {
             .into_iter()
             .map(|c| {
                 Ok(ConfigurationSummary {
-                    source: c.source_kind.parse().map_err(|e| StoreError(format!("configuration {}: {e}", c.id)))?,
+                    source: c
+                        .source_kind
+                        .parse()
+                        .map_err(|e| StoreError(format!("configuration {}: {e}", c.id)))?,
                     name: c.name,
                 })
             })
@@ -64,7 +75,8 @@ impl RunStore for SeaStore {
 
 /// The organisation's runs that match the filter, joined to their configuration.
 fn filtered(request: &ListRuns) -> Select<sync_run::Entity> {
-    let mut q = sync_run::Entity::find().filter(sync_run::Column::OrganisationId.eq(request.organisation_id));
+    let mut q = sync_run::Entity::find()
+        .filter(sync_run::Column::OrganisationId.eq(request.organisation_id));
     if let Some(since) = request.since_ms {
         q = q.filter(sync_run::Column::SortAtMs.gte(since));
     }
@@ -72,7 +84,9 @@ fn filtered(request: &ListRuns) -> Select<sync_run::Entity> {
         q = q.filter(sync_run::Column::SortAtMs.lt(until));
     }
     if !request.filter.statuses.is_empty() {
-        q = q.filter(sync_run::Column::Status.is_in(request.filter.statuses.iter().map(|s| s.slug())));
+        q = q.filter(
+            sync_run::Column::Status.is_in(request.filter.statuses.iter().map(|s| s.slug())),
+        );
     }
     if let Some(name) = &request.filter.configuration {
         q = q.filter(
@@ -80,7 +94,9 @@ fn filtered(request: &ListRuns) -> Select<sync_run::Entity> {
                 sea_orm::sea_query::Query::select()
                     .column(sync_configuration::Column::Id)
                     .from(sync_configuration::Entity)
-                    .and_where(sync_configuration::Column::OrganisationId.eq(request.organisation_id))
+                    .and_where(
+                        sync_configuration::Column::OrganisationId.eq(request.organisation_id),
+                    )
                     .and_where(sync_configuration::Column::Name.eq(name.as_str()))
                     .to_owned(),
             ),
@@ -89,10 +105,21 @@ fn filtered(request: &ListRuns) -> Select<sync_run::Entity> {
     q
 }
 
-fn to_row(run: sync_run::Model, config: sync_configuration::Model) -> Result<SyncRunRow, StoreError> {
-    let status = run.status.parse().map_err(|e| StoreError(format!("run {}: {e}", run.id)))?;
-    let source = config.source_kind.parse().map_err(|e| StoreError(format!("configuration {}: {e}", config.id)))?;
-    let duration_ms = run.started_at_ms.map(|s| run.finished_at_ms.unwrap_or_else(super::now_ms) - s);
+fn to_row(
+    run: sync_run::Model,
+    config: sync_configuration::Model,
+) -> Result<SyncRunRow, StoreError> {
+    let status = run
+        .status
+        .parse()
+        .map_err(|e| StoreError(format!("run {}: {e}", run.id)))?;
+    let source = config
+        .source_kind
+        .parse()
+        .map_err(|e| StoreError(format!("configuration {}: {e}", config.id)))?;
+    let duration_ms = run
+        .started_at_ms
+        .map(|s| run.finished_at_ms.unwrap_or_else(super::now_ms) - s);
     let n = |v: i32| v.max(0) as u32;
     Ok(SyncRunRow {
         id: run.id,

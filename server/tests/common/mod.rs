@@ -20,22 +20,37 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
-        let conn = db::connect(&url).await.expect("sqlite connects and migrates");
-        TestDb { conn, url, _dir: Some(dir), pg_name: None }
+        let conn = db::connect(&url)
+            .await
+            .expect("sqlite connects and migrates");
+        TestDb {
+            conn,
+            url,
+            _dir: Some(dir),
+            pg_name: None,
+        }
     }
 
     /// A new, empty, migrated PostgreSQL database, or `None` (with a SKIPPED line) when
     /// no server answers and this is not CI.
     pub async fn postgres(test: &str) -> Option<TestDb> {
-        let admin_url = std::env::var("UP_TEST_POSTGRES_URL").unwrap_or_else(|_| POSTGRES_ADMIN_URL.into());
-        let admin = match tokio::time::timeout(std::time::Duration::from_secs(5), Database::connect(&admin_url)).await {
+        let admin_url =
+            std::env::var("UP_TEST_POSTGRES_URL").unwrap_or_else(|_| POSTGRES_ADMIN_URL.into());
+        let admin = match tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            Database::connect(&admin_url),
+        )
+        .await
+        {
             Ok(Ok(c)) => c,
             outcome => {
                 let why = match outcome {
                     Ok(Err(e)) => e.to_string(),
                     _ => "timed out".into(),
                 };
-                if std::env::var_os("CI").is_some() || std::env::var_os("UP_REQUIRE_POSTGRES").is_some() {
+                if std::env::var_os("CI").is_some()
+                    || std::env::var_os("UP_REQUIRE_POSTGRES").is_some()
+                {
                     panic!("PostgreSQL is required here but {admin_url} is not reachable: {why}");
                 }
                 eprintln!("SKIPPED {test} on PostgreSQL: {admin_url} is not reachable ({why})");
@@ -43,21 +58,42 @@ impl TestDb {
             }
         };
         static N: AtomicU32 = AtomicU32::new(0);
-        let name = format!("up_test_{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst), rand_suffix());
-        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
-        let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+        let name = format!(
+            "up_test_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst),
+            rand_suffix()
+        );
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b)
+            .unwrap_or(&admin_url);
         let url = format!("{base}/{name}");
-        let conn = db::connect(&url).await.expect("postgres connects and migrates");
-        Some(TestDb { conn, url, _dir: None, pg_name: Some(name) })
+        let conn = db::connect(&url)
+            .await
+            .expect("postgres connects and migrates");
+        Some(TestDb {
+            conn,
+            url,
+            _dir: None,
+            pg_name: Some(name),
+        })
     }
 
     /// Drops a PostgreSQL test database (SQLite files go with their temp dir).
     pub async fn cleanup(self) {
         if let Some(name) = self.pg_name {
             let _ = self.conn.close().await;
-            let admin_url = std::env::var("UP_TEST_POSTGRES_URL").unwrap_or_else(|_| POSTGRES_ADMIN_URL.into());
+            let admin_url =
+                std::env::var("UP_TEST_POSTGRES_URL").unwrap_or_else(|_| POSTGRES_ADMIN_URL.into());
             if let Ok(admin) = Database::connect(&admin_url).await {
-                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
             }
         }
     }
@@ -65,7 +101,10 @@ impl TestDb {
 
 fn rand_suffix() -> u32 {
     use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
 }
 
 /// Runs an async check against SQLite and, when available, PostgreSQL.
@@ -81,7 +120,8 @@ macro_rules! on_both_backends {
             }
             #[tokio::test]
             async fn postgres() {
-                if let Some(db) = $crate::common::TestDb::postgres(concat!(stringify!($name))).await {
+                if let Some(db) = $crate::common::TestDb::postgres(concat!(stringify!($name))).await
+                {
                     super::$check(&db.conn).await;
                     db.cleanup().await;
                 }

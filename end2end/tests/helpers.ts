@@ -1,0 +1,22 @@
+import { expect, Page } from '@playwright/test';
+
+export const PASSWORD = 'demo-password';
+
+/** Signs in through the form, as a person would. */
+export async function signIn(page: Page, email: string) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).not.toHaveURL(/\/login/);
+}
+
+/** Waits until the wasm app has hydrated, so client-side behaviour can be tested. */
+export async function hydrated(page: Page) {
+  await page.waitForFunction(() => document.body.dataset.hydrated === 'true');
+}
+
+export const STATUS_LABELS = [
+  'Queued', 'In Progress', 'Success', 'Needs Attention', 'Data Load Failed',
+  'Above Deactivation Threshold', 'Cancelled',
+];

@@ -1,0 +1,104 @@
+import { test, expect } from '@playwright/test';
+import { signIn, hydrated, STATUS_LABELS } from './helpers';
+
+test.describe('Organisation Admin', () => {
+  test('signs in and sees Acme sync history and nothing of Globex', async ({ page }) => {
+    await signIn(page, 'org.admin@acme.example');
+    await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
+    const nav = page.getByRole('navigation', { name: 'Admin Panel' });
+    await expect(nav.getByText('Blink Identity')).toBeVisible();
+    await expect(nav.getByRole('link', { name: 'User Provisioning' })).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1, name: 'User Provisioning' })).toBeVisible();
+
+    const table = page.getByRole('table');
+    for (const header of ['Start time', 'Source', 'Configuration', 'Status', 'Duration']) {
+      await expect(table.getByRole('columnheader', { name: header, exact: true })).toBeVisible();
+    }
+    const rows = table.locator('tbody tr');
+    await expect(rows).toHaveCount(50);
+    await expect(table).toContainText('Google Workspace – acme.example');
+    await expect(table).toContainText('Workday');
+    await expect(page.locator('body')).not.toContainText('Globex');
+    await expect(page.locator('body')).not.toContainText('Initech');
+
+    // Newest first: the still-running and queued runs lead the list.
+    const firstStatuses = await rows.locator('.status').allInnerTexts();
+    expect(firstStatuses.slice(0, 2).sort()).toEqual(['In Progress', 'Queued']);
+    for (const label of firstStatuses) expect(STATUS_LABELS).toContain(label);
+    const running = rows.filter({ has: page.locator('.status', { hasText: 'In Progress' }) }).first();
+    await expect(running.getByRole('progressbar')).toBeVisible();
+  });
+
+  test('loads more runs in the browser after hydration', async ({ page }) => {
+    await signIn(page, 'people.admin@acme.example');
+    await hydrated(page);
+    const count = page.locator('.count');
+    await expect(count).toContainText(/Showing 50 of \d+ runs/);
+    const total = Number((await count.innerText()).match(/of (\d+) runs/)![1]);
+    expect(total).toBeGreaterThan(100);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect(page.locator('table tbody tr')).toHaveCount(100);
+    await expect(count).toContainText(`Showing 100 of ${total} runs`);
+  });
+
+  test('explains each status on focus', async ({ page }) => {
+    await signIn(page, 'org.admin@acme.example');
+    const badge = page.locator('.status', { hasText: 'In Progress' }).first();
+    await badge.focus();
+    const tip = page.getByRole('tooltip').filter({ hasText: 'The sync is currently running.' }).first();
+    await expect(tip).toBeVisible();
+    await expect(tip).toContainText('No action required.');
+  });
+
+  test('shows start times in the viewer time zone', async ({ browser }) => {
+    const context = await browser.newContext({ timezoneId: 'Asia/Tokyo' });
+    const page = await context.newPage();
+    await signIn(page, 'org.admin@acme.example');
+    await expect(page.getByRole('table')).toContainText('Times are shown in Asia/Tokyo');
+    await context.close();
+  });
+
+  test('signs out, and the page then asks to sign in', async ({ page }) => {
+    await signIn(page, 'org.admin@acme.example');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(/\/login$/);
+    await page.goto('/admin/user-provisioning');
+    await expect(page).toHaveURL(/\/login$/);
+    const api = await page.request.get('/api/list_sync_runs?query=');
+    expect(api.status()).toBe(401);
+  });
+});
+
+test.describe('without access', () => {
+  test('a Basic User has no sidebar entry and gets no data', async ({ page }) => {
+    await signIn(page, 'basic.user@acme.example');
+    await expect(page).toHaveURL(/\/admin$/);
+    await expect(page.getByRole('navigation', { name: 'Admin Panel' }).getByRole('link', { name: 'User Provisioning' })).toHaveCount(0);
+
+    const response = await page.goto('/admin/user-provisioning');
+    expect(response?.status()).toBe(403);
+    await expect(page.getByRole('heading', { name: "You don't have access to User Provisioning" })).toBeVisible();
+    await expect(page.getByText('contact your Blink account team')).toBeVisible();
+    await expect(page.getByRole('table')).toHaveCount(0);
+
+    const api = await page.request.get('/api/list_sync_runs?query=');
+    expect(api.status()).toBe(403);
+    expect(await api.text()).not.toContain('runs');
+  });
+
+  test('an organisation without User Provisioning sees how to get access', async ({ page }) => {
+    await signIn(page, 'org.admin@initech.example');
+    await page.goto('/admin/user-provisioning');
+    await expect(page.getByText('Your organisation has User Provisioning enabled')).toBeVisible();
+    await expect(page.locator('.unmet')).toHaveCount(1);
+    await expect(page.locator('body')).not.toContainText('Initech Google Workspace');
+  });
+
+  test('a wrong password is refused with a message', async ({ page }) => {
+    await page.goto('/login');
+    await page.getByLabel('Email').fill('org.admin@acme.example');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toHaveText('The email or password is not correct.');
+  });
+});

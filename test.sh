@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs them all: formatting, lints, unit, store
+# (SQLite and PostgreSQL), router tests, then end-to-end tests in Debian's Chromium.
+set -euo pipefail
+cd "$(dirname "$0")"
+source .ci/tools.sh
+
+if ! command -v chromium >/dev/null; then
+  say "installing chromium"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+# Store tests use the local PostgreSQL; start it if it is installed but stopped.
+if command -v pg_ctlcluster >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  say "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  for _ in $(seq 1 20); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done
+fi
+
+say "format and lints"
+cargo fmt --all --check
+cargo clippy -p app -p server --all-targets -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+say "unit, store and router tests"
+cargo test -p app -p server
+
+say "release build"
+cargo leptos build --release
+
+say "end-to-end tests"
+(cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+e2e_dir="$(mktemp -d)"
+port="${E2E_PORT:-3100}"
+DATABASE_URL="sqlite://$e2e_dir/e2e.db?mode=rwc" UP_ADDR="127.0.0.1:$port" LEPTOS_ENV=PROD \
+  ./target/release/server serve --demo >"$e2e_dir/server.log" 2>&1 &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  kill -0 $server_pid 2>/dev/null || { cat "$e2e_dir/server.log"; exit 1; }
+  sleep 0.5
+done
+(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test) || { tail -50 "$e2e_dir/server.log"; exit 1; }
