@@ -21,11 +21,12 @@ pub struct ListRuns {
     pub limit: u32,
 }
 
-/// A page of runs as the store returns them: rows, and how many match in all.
+/// A page of runs as the store returns them: rows, and how many match in all
+/// (counted for the first page only; later pages keep that figure).
 #[derive(Debug, Clone)]
 pub struct RunsFound {
     pub runs: Vec<SyncRunRow>,
-    pub total: u64,
+    pub total: Option<u64>,
 }
 
 #[async_trait]

@@ -244,6 +244,10 @@ async fn bad_filters_get_a_clear_400_not_a_500() {
             "is after the To date",
         ),
         ("from%3D15%2F01%2F2024", "is not a valid From date"),
+        (
+            "config%3DGlobex%2BHR%2Bexport%2B%2528SFTP%2529",
+            "There is no configuration named",
+        ),
     ] {
         let reply = get(
             &app,

@@ -47,11 +47,16 @@ fn request(org: i64, filter: RunFilter, after: Option<Cursor>, limit: u32) -> Li
 async fn all_pages(store: &SeaStore, base: ListRuns) -> (Vec<SyncRunRow>, u64) {
     let mut rows = Vec::new();
     let mut after = None;
+    let mut total = None;
     loop {
         let mut req = base.clone();
         req.after = after;
         let found = store.list_runs(&req).await.unwrap();
-        let total = found.total;
+        if req.after.is_none() {
+            total = found.total;
+        } else {
+            assert_eq!(found.total, None, "later pages are not counted again");
+        }
         let n = found.runs.len();
         after = found.runs.last().map(|r| Cursor {
             sort_at_ms: r.started_at_ms.unwrap_or(r.queued_at_ms),
@@ -59,7 +64,7 @@ async fn all_pages(store: &SeaStore, base: ListRuns) -> (Vec<SyncRunRow>, u64) {
         });
         rows.extend(found.runs);
         if n < base.limit as usize {
-            return (rows, total);
+            return (rows, total.expect("first page counts"));
         }
     }
 }
@@ -228,7 +233,7 @@ async fn filters_narrow_the_list(db: &DatabaseConnection) {
             .await
             .unwrap()
             .total,
-        0
+        Some(0)
     );
 
     let since = now().timestamp_millis() - 7 * 86_400_000;
@@ -243,6 +248,117 @@ async fn filters_narrow_the_list(db: &DatabaseConnection) {
     assert!(expected > 0 && expected < all.len());
 }
 on_both_backends!(filters, filters_narrow_the_list);
+
+async fn combined_filters_and_window_bounds(db: &DatabaseConnection) {
+    let store = seeded(db).await;
+    let acme = org_id(db, "Acme").await;
+    let (all, _) = all_pages(&store, request(acme, RunFilter::default(), None, 1000)).await;
+    let name = "Google Workspace – acme.example";
+    let filter = RunFilter::from_query(&format!(
+        "status=success,needs_attention&config={}&sort=oldest",
+        urlencode(name)
+    ))
+    .unwrap();
+    // A window whose bounds fall exactly on a run: since is inclusive, until exclusive.
+    let in_window: Vec<&SyncRunRow> = all
+        .iter()
+        .filter(|r| {
+            r.configuration == name
+                && matches!(r.status, RunStatus::Success | RunStatus::NeedsAttention)
+        })
+        .collect();
+    assert!(in_window.len() > 4);
+    let key = |r: &SyncRunRow| r.started_at_ms.unwrap_or(r.queued_at_ms);
+    let mut keys: Vec<i64> = in_window.iter().map(|r| key(r)).collect();
+    keys.sort();
+    let (since, until) = (keys[1], keys[keys.len() - 2]);
+    let mut req = request(acme, filter, None, 2);
+    req.since_ms = Some(since);
+    req.until_ms = Some(until);
+    let (rows, total) = all_pages(&store, req).await;
+    let expected: Vec<i64> = {
+        let mut v: Vec<&&SyncRunRow> = in_window
+            .iter()
+            .filter(|r| key(r) >= since && key(r) < until)
+            .collect();
+        v.sort_by_key(|r| (key(r), r.id));
+        v.into_iter().map(|r| r.id).collect()
+    };
+    assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), expected);
+    assert_eq!(total as usize, expected.len());
+}
+on_both_backends!(combined_filters, combined_filters_and_window_bounds);
+
+/// Totals come from per-day counts kept by triggers: they must equal a plain count
+/// after inserts, status changes, moves in time and deletes, for windows that cut days.
+async fn totals_stay_exact_through_changes(db: &DatabaseConnection) {
+    let store = seeded(db).await;
+    let acme = org_id(db, "Acme").await;
+    let exact = |filter: &str, since: Option<i64>, until: Option<i64>| {
+        let filter = RunFilter::from_query(filter).unwrap();
+        let store = store.clone();
+        async move {
+            let mut req = request(acme, filter, None, 100_000);
+            req.since_ms = since;
+            req.until_ms = until;
+            let found = store.list_runs(&req).await.unwrap();
+            assert_eq!(
+                found.total,
+                Some(found.runs.len() as u64),
+                "{:?} {since:?} {until:?}",
+                req.filter
+            );
+        }
+    };
+    let t = now().timestamp_millis();
+    let windows = [
+        (None, None),
+        (Some(t - 7 * 86_400_000 + 12_345), None),
+        (
+            Some(t - 10 * 86_400_000 - 3_600_000),
+            Some(t - 2 * 86_400_000 + 7_000),
+        ),
+        (
+            Some(t - 3 * 86_400_000 + 1),
+            Some(t - 3 * 86_400_000 + 3_600_000),
+        ),
+        (None, Some(t - 5 * 86_400_000)),
+    ];
+    let check_all = || async {
+        for (since, until) in windows {
+            for filter in [
+                "",
+                "status=success,cancelled",
+                "config=Workday+%E2%80%93+Global+HR&status=success",
+            ] {
+                exact(filter, since, until).await;
+            }
+        }
+    };
+    check_all().await;
+    db.execute_unprepared(&format!(
+        "UPDATE sync_runs SET status = 'cancelled' WHERE organisation_id = {acme} AND status = 'success' AND id % 3 = 0"
+    ))
+    .await
+    .unwrap();
+    db.execute_unprepared(&format!(
+        "UPDATE sync_runs SET sort_at_ms = sort_at_ms - 86400000 * 2 + 1234 WHERE organisation_id = {acme} AND id % 5 = 0"
+    ))
+    .await
+    .unwrap();
+    db.execute_unprepared(&format!(
+        "DELETE FROM sync_log_entries WHERE run_id IN (SELECT id FROM sync_runs WHERE organisation_id = {acme} AND id % 7 = 0)"
+    ))
+    .await
+    .unwrap();
+    db.execute_unprepared(&format!(
+        "DELETE FROM sync_runs WHERE organisation_id = {acme} AND id % 7 = 0"
+    ))
+    .await
+    .unwrap();
+    check_all().await;
+}
+on_both_backends!(exact_totals, totals_stay_exact_through_changes);
 
 fn urlencode(s: &str) -> String {
     form_urlencoded_byte_serialize(s)

@@ -33,6 +33,19 @@ pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<Run
         Some(Ok(c)) => Some(c),
         Some(Err(e)) => return fail(AppError::Validation(format!("{e}; reload the page."))),
     };
+    let stores = stores()?;
+    if let Some(name) = &filter.configuration {
+        let known = stores
+            .runs
+            .configurations(viewer.organisation_id)
+            .await
+            .map_err(internal)?;
+        if !known.iter().any(|c| &c.name == name) {
+            return fail(AppError::Validation(format!(
+                "There is no configuration named \"{name}\". Choose one from the Configuration list."
+            )));
+        }
+    }
     let tz = viewer_time_zone();
     let (since, until) = filter.range.window(Utc::now(), |day| {
         let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
@@ -50,7 +63,7 @@ pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<Run
         after,
         limit: PAGE_SIZE,
     };
-    let found = stores()?.runs.list_runs(&request).await.map_err(internal)?;
+    let found = stores.runs.list_runs(&request).await.map_err(internal)?;
     let mut runs = found.runs;
     for run in &mut runs {
         let start = run.started_at_ms.unwrap_or(run.queued_at_ms);

@@ -42,8 +42,8 @@ pub struct SyncRunRow {
 pub struct RunPage {
     pub runs: Vec<SyncRunRow>,
     pub next_cursor: Option<Cursor>,
-    /// How many runs match the filter in all.
-    pub total: u64,
+    /// How many runs match the filter in all; given with the first page only.
+    pub total: Option<u64>,
     /// The IANA time zone the start times are written in.
     pub time_zone: String,
 }

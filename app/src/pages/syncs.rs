@@ -1,12 +1,16 @@
 use crate::{
-    api::list_sync_runs,
-    components::{NoAccess, RunsTable},
-    domain::{Cursor, SyncRunRow, Viewer},
+    api::{list_configurations, list_sync_runs},
+    components::{FilterBar, FilterPills, NoAccess, RunsTable},
+    domain::{Cursor, RunFilter, SyncRunRow, Viewer},
+    error::AppError,
     pages::ViewerResource,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_location;
+use leptos_router::{
+    hooks::{use_location, use_navigate},
+    NavigateOptions,
+};
 
 /// `/admin/user-provisioning`: the organisation's sync history.
 #[component]
@@ -35,11 +39,48 @@ fn NoAccessPage(viewer: Viewer) -> impl IntoView {
     view! { <NoAccess viewer /> }
 }
 
+/// The path of the Syncs page, which its filters extend with a query string.
+const SYNCS_PATH: &str = "/admin/user-provisioning";
+
 #[component]
 fn SyncHistory() -> impl IntoView {
     let location = use_location();
     let query = Memo::new(move |_| location.search.get());
-    let first_page = Resource::new(move || query.get(), |q| list_sync_runs(q, None));
+    // The URL is the filter's only home: parse it, and write changes back to it.
+    let parsed = Memo::new(move |_| RunFilter::from_query(&query.get()));
+    let filter = Signal::derive(move || parsed.get().unwrap_or_default());
+    let navigate = use_navigate();
+    let on_change = Callback::new(move |f: RunFilter| {
+        let q = f.to_query();
+        let path = if q.is_empty() {
+            SYNCS_PATH.to_string()
+        } else {
+            format!("{SYNCS_PATH}?{q}")
+        };
+        navigate(
+            &path,
+            NavigateOptions {
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    });
+
+    let configurations = Resource::new(|| (), |_| list_configurations());
+    let config_list = Signal::derive(move || {
+        configurations
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    });
+    let first_page = Resource::new(
+        move || query.get(),
+        |q| async move {
+            // A filter the page cannot parse is explained without asking the server.
+            RunFilter::from_query(&q).map_err(AppError::from)?;
+            list_sync_runs(q, None).await
+        },
+    );
 
     // Pages fetched with "Load more" after the first; reset whenever the filter changes.
     let more = RwSignal::new(Vec::<SyncRunRow>::new());
@@ -79,10 +120,28 @@ fn SyncHistory() -> impl IntoView {
             <h1>"User Provisioning"</h1>
             <p class="page-header__lead">"Automated user syncs from your HR and identity sources, live."</p>
         </header>
+        <FilterBar filter configurations=config_list on_change />
+        <FilterPills filter on_change />
         <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading sync runs…"</p> }>
             {move || Suspend::new(async move {
                 match first_page.await {
-                    Err(e) => view! { <p class="alert alert--error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! {
+                        <div class="alert alert--error" role="alert">
+                            <p>{e.to_string()}</p>
+                            <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
+                                "Clear filters"
+                            </button>
+                        </div>
+                    }.into_any(),
+                    Ok(page) if page.runs.is_empty() && !filter.get_untracked().is_default() => view! {
+                        <div class="empty">
+                            <h2>"No runs match these filters"</h2>
+                            <p>"Try a wider date range or fewer statuses."</p>
+                            <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
+                                "Clear filters"
+                            </button>
+                        </div>
+                    }.into_any(),
                     Ok(page) if page.runs.is_empty() => view! {
                         <div class="empty">
                             <h2>"No sync runs yet"</h2>
@@ -92,7 +151,7 @@ fn SyncHistory() -> impl IntoView {
                     Ok(page) => {
                         let first_runs = page.runs.clone();
                         let first_cursor = page.next_cursor;
-                        let total = page.total;
+                        let total = page.total.unwrap_or_default();
                         let rows = Signal::derive(move || {
                             let mut all = first_runs.clone();
                             all.extend(more.get());

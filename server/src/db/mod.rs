@@ -2,6 +2,7 @@
 
 pub mod entities;
 pub mod migration;
+pub mod run_days;
 
 use sea_orm::{sqlx, ConnectOptions, Database, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;

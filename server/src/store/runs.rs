@@ -1,40 +1,41 @@
 //! Reading sync history.
 
 use super::{db_err, SeaStore};
-use crate::db::entities::{sync_configuration, sync_run};
+use crate::db::entities::{sync_configuration, sync_run, sync_run_day};
+use crate::db::run_days::DAY_MS;
 use app::domain::{ConfigurationSummary, Cursor, RunCounts, SortOrder, SyncRunRow};
 use app::ports::{ListRuns, RunStore, RunsFound, StoreError};
 use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 
 #[async_trait]
 impl RunStore for SeaStore {
     async fn list_runs(&self, request: &ListRuns) -> Result<RunsFound, StoreError> {
-        let matching = filtered(request);
-        let total = matching.clone().count(&self.db).await.map_err(db_err)?;
         let newest_first = request.filter.sort == SortOrder::NewestFirst;
-        let mut page = matching;
+        let (mut since, mut until) = (request.since_ms, request.until_ms);
+        let mut page = sync_run::Entity::find();
         if let Some(Cursor { sort_at_ms, id }) = request.after {
             use sync_run::Column::{Id, SortAtMs};
-            page = page.filter(if newest_first {
-                Condition::any()
-                    .add(SortAtMs.lt(sort_at_ms))
-                    .add(Condition::all().add(SortAtMs.eq(sort_at_ms)).add(Id.lt(id)))
+            // The cursor is folded into the window's bound, so the index is sought by one
+            // range on sort time; the id only breaks ties at the cursor's own instant.
+            if newest_first {
+                until = Some(until.map_or(sort_at_ms + 1, |u| u.min(sort_at_ms + 1)));
+                page = page.filter(Condition::any().add(SortAtMs.lt(sort_at_ms)).add(Id.lt(id)));
             } else {
-                Condition::any()
-                    .add(SortAtMs.gt(sort_at_ms))
-                    .add(Condition::all().add(SortAtMs.eq(sort_at_ms)).add(Id.gt(id)))
-            });
+                since = Some(since.map_or(sort_at_ms, |s| s.max(sort_at_ms)));
+                page = page.filter(Condition::any().add(SortAtMs.gt(sort_at_ms)).add(Id.gt(id)));
+            }
         }
         let order = if newest_first {
             sea_orm::Order::Desc
         } else {
             sea_orm::Order::Asc
         };
-        let rows = page
+        let rows = matching(page, request, since, until)
             .find_also_related(sync_configuration::Entity)
             .order_by(sync_run::Column::SortAtMs, order.clone())
             .order_by(sync_run::Column::Id, order)
@@ -46,6 +47,11 @@ impl RunStore for SeaStore {
             .into_iter()
             .filter_map(|(run, config)| config.map(|c| to_row(run, c)))
             .collect::<Result<Vec<_>, _>>()?;
+        // Later pages reuse the first page's total.
+        let total = match request.after {
+            None => Some(count(&self.db, request).await?),
+            Some(_) => None,
+        };
         Ok(RunsFound { runs, total })
     }
 
@@ -73,14 +79,28 @@ impl RunStore for SeaStore {
     }
 }
 
-/// The organisation's runs that match the filter, joined to their configuration.
-fn filtered(request: &ListRuns) -> Select<sync_run::Entity> {
-    let mut q = sync_run::Entity::find()
-        .filter(sync_run::Column::OrganisationId.eq(request.organisation_id));
-    if let Some(since) = request.since_ms {
+/// The ids of the organisation's configurations with the filter's name.
+fn configurations_named(organisation_id: i64, name: &str) -> SelectStatement {
+    Query::select()
+        .column(sync_configuration::Column::Id)
+        .from(sync_configuration::Entity)
+        .and_where(sync_configuration::Column::OrganisationId.eq(organisation_id))
+        .and_where(sync_configuration::Column::Name.eq(name))
+        .to_owned()
+}
+
+/// `q` narrowed to the organisation's runs that match the filter in `[since, until)`.
+fn matching(
+    mut q: Select<sync_run::Entity>,
+    request: &ListRuns,
+    since: Option<i64>,
+    until: Option<i64>,
+) -> Select<sync_run::Entity> {
+    q = q.filter(sync_run::Column::OrganisationId.eq(request.organisation_id));
+    if let Some(since) = since {
         q = q.filter(sync_run::Column::SortAtMs.gte(since));
     }
-    if let Some(until) = request.until_ms {
+    if let Some(until) = until {
         q = q.filter(sync_run::Column::SortAtMs.lt(until));
     }
     if !request.filter.statuses.is_empty() {
@@ -90,19 +110,75 @@ fn filtered(request: &ListRuns) -> Select<sync_run::Entity> {
     }
     if let Some(name) = &request.filter.configuration {
         q = q.filter(
-            sync_run::Column::ConfigurationId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(sync_configuration::Column::Id)
-                    .from(sync_configuration::Entity)
-                    .and_where(
-                        sync_configuration::Column::OrganisationId.eq(request.organisation_id),
-                    )
-                    .and_where(sync_configuration::Column::Name.eq(name.as_str()))
-                    .to_owned(),
-            ),
+            sync_run::Column::ConfigurationId
+                .in_subquery(configurations_named(request.organisation_id, name)),
         );
     }
     q
+}
+
+/// How many runs match: whole UTC days from `sync_run_days`, partial days at the edges
+/// of the window counted row by row.
+async fn count(db: &DatabaseConnection, request: &ListRuns) -> Result<u64, StoreError> {
+    let (since, until) = (request.since_ms, request.until_ms);
+    let first_day = since.map(|s| s.div_euclid(DAY_MS) + i64::from(s.rem_euclid(DAY_MS) != 0));
+    let end_day = until.map(|u| u.div_euclid(DAY_MS));
+    if let (Some(first), Some(end)) = (first_day, end_day) {
+        if first >= end {
+            return count_rows(db, request, since, until).await;
+        }
+    }
+    let mut days = sync_run_day::Entity::find()
+        .select_only()
+        .expr(Expr::cust("CAST(COALESCE(SUM(runs), 0) AS BIGINT)"))
+        .filter(sync_run_day::Column::OrganisationId.eq(request.organisation_id));
+    if let Some(first) = first_day {
+        days = days.filter(sync_run_day::Column::Day.gte(first));
+    }
+    if let Some(end) = end_day {
+        days = days.filter(sync_run_day::Column::Day.lt(end));
+    }
+    if !request.filter.statuses.is_empty() {
+        days = days.filter(
+            sync_run_day::Column::Status.is_in(request.filter.statuses.iter().map(|s| s.slug())),
+        );
+    }
+    if let Some(name) = &request.filter.configuration {
+        days = days.filter(
+            sync_run_day::Column::ConfigurationId
+                .in_subquery(configurations_named(request.organisation_id, name)),
+        );
+    }
+    let whole_days: i64 = days
+        .into_tuple()
+        .one(db)
+        .await
+        .map_err(db_err)?
+        .unwrap_or(0);
+    let mut total = whole_days.max(0) as u64;
+    if let (Some(s), Some(first)) = (since, first_day) {
+        if s < first * DAY_MS {
+            total += count_rows(db, request, Some(s), Some(first * DAY_MS)).await?;
+        }
+    }
+    if let (Some(u), Some(end)) = (until, end_day) {
+        if end * DAY_MS < u {
+            total += count_rows(db, request, Some(end * DAY_MS), Some(u)).await?;
+        }
+    }
+    Ok(total)
+}
+
+async fn count_rows(
+    db: &DatabaseConnection,
+    request: &ListRuns,
+    since: Option<i64>,
+    until: Option<i64>,
+) -> Result<u64, StoreError> {
+    matching(sync_run::Entity::find(), request, since, until)
+        .count(db)
+        .await
+        .map_err(db_err)
 }
 
 fn to_row(

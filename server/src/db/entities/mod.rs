@@ -6,4 +6,5 @@ pub mod session;
 pub mod sync_configuration;
 pub mod sync_log_entry;
 pub mod sync_run;
+pub mod sync_run_day;
 pub mod user;

@@ -1,0 +1,183 @@
+use crate::domain::{ConfigurationSummary, DateRange, FilterPart, RunFilter, RunStatus, SortOrder};
+use chrono::NaiveDate;
+use leptos::prelude::*;
+
+/// The filter controls of the Syncs page. They never hold state of their own: they show
+/// `filter` (read from the URL) and hand every change to `on_change`, which writes the URL.
+#[component]
+pub fn FilterBar(
+    #[prop(into)] filter: Signal<RunFilter>,
+    #[prop(into)] configurations: Signal<Vec<ConfigurationSummary>>,
+    on_change: Callback<RunFilter>,
+) -> impl IntoView {
+    // A change the controls cannot express as a valid filter (From after To) is explained here.
+    let problem = RwSignal::new(None::<String>);
+    let apply = move |f: RunFilter| match RunFilter::from_query(&f.to_query()) {
+        Ok(valid) => {
+            problem.set(None);
+            on_change.run(valid);
+        }
+        Err(e) => problem.set(Some(e.to_string())),
+    };
+    let update = move |change: &dyn Fn(&mut RunFilter)| {
+        let mut f = filter.get_untracked();
+        change(&mut f);
+        apply(f);
+    };
+
+    let on_range = move |ev| {
+        let value = event_target_value(&ev);
+        update(&|f| {
+            f.range = match value.as_str() {
+                "7d" => DateRange::Last7Days,
+                "30d" => DateRange::Last30Days,
+                "custom" => match f.range {
+                    DateRange::Custom { .. } => f.range,
+                    _ => DateRange::Custom {
+                        from: None,
+                        to: None,
+                    },
+                },
+                _ => DateRange::AllTime,
+            }
+        })
+    };
+    let custom = move || match filter.get().range {
+        DateRange::Custom { from, to } => Some((from, to)),
+        _ => None,
+    };
+    let date_value = |d: Option<NaiveDate>| {
+        d.map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    let parse_date = |s: String| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok();
+    let on_from = move |ev| {
+        let from = parse_date(event_target_value(&ev));
+        update(&|f| {
+            if let DateRange::Custom { to, .. } = f.range {
+                f.range = DateRange::Custom { from, to };
+            }
+        })
+    };
+    let on_to = move |ev| {
+        let to = parse_date(event_target_value(&ev));
+        update(&|f| {
+            if let DateRange::Custom { from, .. } = f.range {
+                f.range = DateRange::Custom { from, to };
+            }
+        })
+    };
+    let on_sort = move |ev| {
+        let oldest = event_target_value(&ev) == "oldest";
+        update(&|f| {
+            f.sort = if oldest {
+                SortOrder::OldestFirst
+            } else {
+                SortOrder::NewestFirst
+            }
+        })
+    };
+    let on_config = move |ev| {
+        let name = event_target_value(&ev);
+        update(&|f| f.configuration = (!name.is_empty()).then(|| name.clone()))
+    };
+
+    view! {
+        <section class="filters" aria-label="Filters">
+            <div class="filters__row">
+                <div class="field">
+                    <label for="filter-range">"Date range"</label>
+                    <select id="filter-range" on:change=on_range prop:value=move || filter.get().range.slug()>
+                        <option value="all">"All Time"</option>
+                        <option value="7d">"Last 7 Days"</option>
+                        <option value="30d">"Last 30 Days"</option>
+                        <option value="custom">"Custom"</option>
+                    </select>
+                </div>
+                {move || custom().map(|(from, to)| view! {
+                    <div class="field">
+                        <label for="filter-from">"From"</label>
+                        <input id="filter-from" type="date" prop:value=date_value(from)
+                            max=date_value(to) on:change=on_from />
+                    </div>
+                    <div class="field">
+                        <label for="filter-to">"To"</label>
+                        <input id="filter-to" type="date" prop:value=date_value(to)
+                            min=date_value(from) on:change=on_to />
+                    </div>
+                })}
+                <div class="field">
+                    <label for="filter-sort">"Sort order"</label>
+                    <select id="filter-sort" on:change=on_sort prop:value=move || filter.get().sort.slug()>
+                        <option value="newest">"Newest first"</option>
+                        <option value="oldest">"Oldest first"</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="filter-config">"Configuration"</label>
+                    <select id="filter-config" on:change=on_config
+                        prop:value=move || filter.get().configuration.unwrap_or_default()>
+                        <option value="">"All configurations"</option>
+                        {move || configurations.get().into_iter().map(|c| {
+                            let label = format!("{} ({})", c.name, c.source.display_name());
+                            view! { <option value=c.name>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <fieldset class="statuses">
+                <legend>"Status"</legend>
+                {RunStatus::ALL.into_iter().map(|s| {
+                    let id = format!("filter-status-{}", s.slug());
+                    let toggle = move |_| update(&|f| {
+                        if !f.statuses.remove(&s) {
+                            f.statuses.insert(s);
+                        }
+                    });
+                    view! {
+                        <span class="check">
+                            <input type="checkbox" id=id.clone()
+                                prop:checked=move || filter.get().statuses.contains(&s) on:change=toggle />
+                            <label for=id>{s.label()}</label>
+                        </span>
+                    }
+                }).collect_view()}
+            </fieldset>
+            {move || problem.get().map(|p| view! { <p class="alert alert--error" role="alert">{p}</p> })}
+        </section>
+    }
+}
+
+/// The active filters as removable pills, and "Clear filters".
+#[component]
+pub fn FilterPills(
+    #[prop(into)] filter: Signal<RunFilter>,
+    on_change: Callback<RunFilter>,
+) -> impl IntoView {
+    view! {
+        <Show when=move || !filter.get().is_default()>
+            <div class="pills">
+                <ul aria-label="Active filters">
+                    <For each=move || filter.get().pills() key=|(part, _)| format!("{part:?}") let:pill>
+                        {
+                            let (part, text): (FilterPart, String) = pill;
+                            let label = format!("Remove filter {text}");
+                            view! {
+                                <li class="pill">
+                                    <span>{text}</span>
+                                    <button type="button" class="pill__remove" aria-label=label
+                                        on:click=move |_| on_change.run(filter.get_untracked().without(&part))>
+                                        "×"
+                                    </button>
+                                </li>
+                            }
+                        }
+                    </For>
+                </ul>
+                <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
+                    "Clear filters"
+                </button>
+            </div>
+        </Show>
+    }
+}

@@ -1,0 +1,107 @@
+import { test, expect, Page } from '@playwright/test';
+import { signIn, hydrated, STATUS_LABELS } from './helpers';
+
+/** Waits until the cells matched by `selector` hold exactly the given distinct texts. */
+async function expectOnly(page: Page, selector: string, values: string[]) {
+  await expect
+    .poll(async () => [...new Set(await page.locator(selector).allInnerTexts())].sort())
+    .toEqual([...values].sort());
+}
+
+const total = async (page: Page) => Number((await page.locator('.count').innerText()).match(/of (\d+) runs/)![1]);
+
+async function ready(page: Page) {
+  await signIn(page, 'org.admin@acme.example');
+  await hydrated(page);
+}
+
+test('each control narrows the list and lives in the URL', async ({ page }) => {
+  await ready(page);
+  const all = await total(page);
+
+  await page.getByLabel('Date range').selectOption({ label: 'Last 7 Days' });
+  await expect(page).toHaveURL(/\?range=7d$/);
+  await expect.poll(() => total(page)).toBeLessThan(all);
+  await expect(page.getByRole('listitem').filter({ hasText: 'Date range: Last 7 Days' })).toBeVisible();
+
+  await page.getByLabel('Sort order').selectOption({ label: 'Oldest first' });
+  await expect(page).toHaveURL(/sort=oldest/);
+
+  await page.getByLabel('Configuration').selectOption('Workday – Global HR');
+  await expect(page).toHaveURL(/config=Workday/);
+  await expectOnly(page, 'table tbody tr td:nth-child(2)', ['Workday']);
+
+  const statusGroup = page.getByRole('group', { name: 'Status' });
+  await statusGroup.getByLabel('Success').check();
+  await expect(page).toHaveURL(/status=success/);
+  await expectOnly(page, 'table tbody .status', ['Success']);
+
+  // The page never reloaded: the hydration mark set by the first load is still there.
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+});
+
+test('a pill removes its filter and Clear filters resets all', async ({ page }) => {
+  await ready(page);
+  await page.goto('/admin/user-provisioning?range=30d&status=success,needs_attention');
+  await hydrated(page);
+  await expect(page.getByRole('group', { name: 'Status' }).getByLabel('Needs Attention')).toBeChecked();
+  await page.getByRole('button', { name: 'Remove filter Status: Success' }).click();
+  await expect(page).toHaveURL(/\?range=30d&status=needs_attention$/);
+  await expectOnly(page, 'table tbody .status', ['Needs Attention']);
+
+  await page.getByRole('button', { name: 'Clear filters' }).first().click();
+  await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
+  await expect(page.getByLabel('Date range')).toHaveValue('all');
+  await expect(page.getByRole('button', { name: 'Clear filters' })).toHaveCount(0);
+});
+
+test('reload, back and a shared link restore the same view', async ({ page, context }) => {
+  await ready(page);
+  await page.getByLabel('Date range').selectOption({ label: 'Custom' });
+  await page.getByLabel('From').fill('2020-01-01');
+  await expect(page).toHaveURL(/range=custom&from=2020-01-01/);
+  await page.getByRole('group', { name: 'Status' }).getByLabel('Data Load Failed').check();
+  await expect(page).toHaveURL(/status=data_load_failed/);
+  await expectOnly(page, 'table tbody .status', ['Data Load Failed']);
+  const url = page.url();
+  const count = await total(page);
+
+  await page.reload();
+  await expect(page.getByLabel('From')).toHaveValue('2020-01-01');
+  await expect(page.getByRole('group', { name: 'Status' }).getByLabel('Data Load Failed')).toBeChecked();
+  await expect.poll(() => total(page)).toBe(count);
+
+  await page.goBack();
+  await expect(page).toHaveURL(/range=custom&from=2020-01-01$/);
+  await expect(page.getByRole('group', { name: 'Status' }).getByLabel('Data Load Failed')).not.toBeChecked();
+
+  const other = await context.newPage();
+  await other.goto(url);
+  await expect(other.getByRole('listitem').filter({ hasText: 'Status: Data Load Failed' })).toBeVisible();
+  await expect.poll(() => total(other)).toBe(count);
+});
+
+test('bad filters in the URL get a clear message and a way out', async ({ page }) => {
+  await ready(page);
+  for (const [query, message] of [
+    ['status=bogus', '"bogus" is not a sync status.'],
+    ['range=custom&from=2024-02-01&to=2024-01-01', 'is after the To date'],
+    ['config=No+such+thing', 'There is no configuration named "No such thing"'],
+  ]) {
+    const response = await page.goto(`/admin/user-provisioning?${query}`);
+    expect(response?.status()).toBeLessThan(500);
+    await expect(page.getByRole('alert').first()).toContainText(message);
+  }
+  await hydrated(page);
+  await page.getByRole('alert').getByRole('button', { name: 'Clear filters' }).click();
+  await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
+  await expect(page.locator('table tbody tr').first()).toBeVisible();
+});
+
+test('status labels in the filter are exact', async ({ page }) => {
+  await ready(page);
+  const group = page.getByRole('group', { name: 'Status' });
+  for (const label of STATUS_LABELS) {
+    await expect(group.getByLabel(label, { exact: true })).toBeVisible();
+  }
+});

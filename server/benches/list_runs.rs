@@ -1,0 +1,424 @@
+//! The Syncs page's list at scale: 1,000,000 runs (one organisation with 200,000, the rest
+//! spread over 1,000 others) on SQLite and, when it answers, PostgreSQL. Measures the real
+//! store (SeaORM, the query the server function runs) beside the same SQL sent raw through
+//! sqlx, first page and a deep keyset page, and prints p50/p99 per case.
+//!
+//!     cargo bench -p server --bench list_runs            # SQLite and PostgreSQL
+//!     UP_BENCH_RUNS=100000 cargo bench -p server --bench list_runs   # smaller, quicker
+//!
+//! PostgreSQL: postgres://postgres@127.0.0.1:5432/test (or UP_TEST_POSTGRES_URL); a fresh
+//! database is created and dropped.
+
+use app::domain::{Cursor, RunFilter, SortOrder};
+use app::ports::{ListRuns, RunStore};
+use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
+use server::{db, store::SeaStore};
+use std::time::{Duration, Instant};
+
+const DAY: i64 = 86_400_000;
+const PAGE: u32 = 50;
+const DEEP_PAGE: u64 = 2000;
+const SAMPLES: usize = 300;
+const BIG_ORG: i64 = 1;
+/// 2025-01-01T00:00:00Z: the history covers the year from here.
+const EPOCH: i64 = 1_735_689_600_000;
+const STATUSES: [(&str, u32); 7] = [
+    ("success", 74),
+    ("needs_attention", 13),
+    ("data_load_failed", 6),
+    ("above_deactivation_threshold", 3),
+    ("cancelled", 3),
+    ("queued", 0),
+    ("in_progress", 1),
+];
+
+fn status_for(i: u64) -> &'static str {
+    let roll = (i.wrapping_mul(2654435761) % 100) as u32;
+    let mut acc = 0;
+    for (s, w) in STATUSES {
+        acc += w;
+        if roll < acc {
+            return s;
+        }
+    }
+    "success"
+}
+
+async fn generate(conn: &DatabaseConnection, total_runs: u64) {
+    let big = total_runs / 5;
+    let others = 1000u64;
+    let per_other = (total_runs - big) / others;
+    let mut sql = String::from(
+        "INSERT INTO organisations (id, name, provisioning_enabled, created_at_ms) VALUES ",
+    );
+    for org in 1..=others + 1 {
+        sql.push_str(&format!(
+            "{}({org}, 'Org {org}', true, 0)",
+            if org > 1 { "," } else { "" }
+        ));
+    }
+    conn.execute_unprepared(&sql).await.unwrap();
+    // Configuration ids: the big organisation has 1, 2, 3; organisation n > 1 has n + 2.
+    let mut sql = String::from(
+        "INSERT INTO sync_configurations (id, organisation_id, name, source_kind, settings, schedule, enabled, created_at_ms) VALUES ",
+    );
+    let mut first = true;
+    for (id, org, name) in (1..=3)
+        .map(|c| (c, BIG_ORG, format!("Config {c}")))
+        .chain((2..=others as i64 + 1).map(|o| (o + 2, o, "Main".to_string())))
+    {
+        sql.push_str(&format!(
+            "{}({id}, {org}, '{name}', 'sftp', '{{}}', 'every 6h', true, 0)",
+            if first { "" } else { "," }
+        ));
+        first = false;
+    }
+    conn.execute_unprepared(&sql).await.unwrap();
+
+    let mut rows: Vec<(i64, i64, i64, &str)> = Vec::with_capacity(total_runs as usize);
+    for i in 0..big {
+        let at = EPOCH + (i as i64) * (365 * DAY / big as i64) + (i as i64 * 7919) % 60_000;
+        rows.push((BIG_ORG, 1 + (i % 3) as i64, at, status_for(i)));
+    }
+    for org in 2..=others as i64 + 1 {
+        for j in 0..per_other {
+            let at = EPOCH + (j as i64) * (365 * DAY / per_other as i64) + org * 1000;
+            rows.push((org, org + 2, at, status_for(j + org as u64)));
+        }
+    }
+    conn.execute_unprepared("BEGIN").await.unwrap();
+    for chunk in rows.chunks(2000) {
+        let mut sql = String::from(
+            "INSERT INTO sync_runs (organisation_id, configuration_id, status, queued_at_ms, started_at_ms, finished_at_ms, sort_at_ms, version) VALUES ",
+        );
+        for (n, (org, config, at, status)) in chunk.iter().enumerate() {
+            sql.push_str(&format!(
+                "{}({org}, {config}, '{status}', {}, {at}, {}, {at}, 1)",
+                if n > 0 { "," } else { "" },
+                at - 5000,
+                at + 240_000
+            ));
+        }
+        conn.execute_unprepared(&sql).await.unwrap();
+    }
+    conn.execute_unprepared("COMMIT").await.unwrap();
+    let analyze = if conn.get_database_backend() == DatabaseBackend::Sqlite {
+        "ANALYZE"
+    } else {
+        "VACUUM ANALYZE"
+    };
+    conn.execute_unprepared(analyze).await.unwrap();
+}
+
+struct Case {
+    name: &'static str,
+    query: &'static str,
+    since: Option<i64>,
+    until: Option<i64>,
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "no filter",
+            query: "",
+            since: None,
+            until: None,
+        },
+        Case {
+            name: "status",
+            query: "status=needs_attention,data_load_failed",
+            since: None,
+            until: None,
+        },
+        Case {
+            name: "status+config+custom range",
+            query: "status=success&config=Config+2&range=custom&from=2025-03-01&to=2025-08-31",
+            // The custom range resolved in a viewer's zone (UTC+2): edges are partial days.
+            since: Some(EPOCH + 59 * DAY - 2 * 3_600_000),
+            until: Some(EPOCH + 243 * DAY - 2 * 3_600_000),
+        },
+    ]
+}
+
+fn request(case: &Case, after: Option<Cursor>) -> ListRuns {
+    ListRuns {
+        organisation_id: BIG_ORG,
+        filter: RunFilter::from_query(case.query).unwrap(),
+        since_ms: case.since,
+        until_ms: case.until,
+        after,
+        limit: PAGE,
+    }
+}
+
+/// The raw-SQL twin of the store's work for one request: the page, and for a first page
+/// the total from day counts plus the partial edge days.
+fn raw_statements(case: &Case, after: Option<Cursor>, backend: DatabaseBackend) -> Vec<String> {
+    let filter = RunFilter::from_query(case.query).unwrap();
+    let newest = filter.sort == SortOrder::NewestFirst;
+    let mut conds = vec![format!("r.organisation_id = {BIG_ORG}")];
+    let statuses: Vec<String> = filter
+        .statuses
+        .iter()
+        .map(|s| format!("'{}'", s.slug()))
+        .collect();
+    let status_in = (!statuses.is_empty()).then(|| format!("IN ({})", statuses.join(", ")));
+    let config_in = filter.configuration.as_ref().map(|c| {
+        format!("IN (SELECT id FROM sync_configurations WHERE organisation_id = {BIG_ORG} AND name = '{c}')")
+    });
+    if let Some(s) = &status_in {
+        conds.push(format!("r.status {s}"));
+    }
+    if let Some(c) = &config_in {
+        conds.push(format!("r.configuration_id {c}"));
+    }
+    let (mut since, mut until) = (case.since, case.until);
+    if let Some(c) = after {
+        if newest {
+            until = Some(until.map_or(c.sort_at_ms + 1, |u| u.min(c.sort_at_ms + 1)));
+            conds.push(format!(
+                "(r.sort_at_ms < {} OR r.id < {})",
+                c.sort_at_ms, c.id
+            ));
+        } else {
+            since = Some(since.map_or(c.sort_at_ms, |s| s.max(c.sort_at_ms)));
+            conds.push(format!(
+                "(r.sort_at_ms > {} OR r.id > {})",
+                c.sort_at_ms, c.id
+            ));
+        }
+    }
+    let range = |since: Option<i64>, until: Option<i64>| {
+        let mut v = Vec::new();
+        if let Some(s) = since {
+            v.push(format!("r.sort_at_ms >= {s}"));
+        }
+        if let Some(u) = until {
+            v.push(format!("r.sort_at_ms < {u}"));
+        }
+        v
+    };
+    let mut list_conds = conds.clone();
+    list_conds.extend(range(since, until));
+    let dir = if newest { "DESC" } else { "ASC" };
+    let mut out = vec![format!(
+        "SELECT r.*, c.* FROM sync_runs r LEFT JOIN sync_configurations c ON r.configuration_id = c.id \
+         WHERE {} ORDER BY r.sort_at_ms {dir}, r.id {dir} LIMIT {PAGE}",
+        list_conds.join(" AND ")
+    )];
+    if after.is_none() {
+        let base: Vec<String> = conds;
+        let first_day = case
+            .since
+            .map(|s| s.div_euclid(DAY) + i64::from(s.rem_euclid(DAY) != 0));
+        let end_day = case.until.map(|u| u.div_euclid(DAY));
+        let mut day_conds = vec![format!("organisation_id = {BIG_ORG}")];
+        if let Some(f) = first_day {
+            day_conds.push(format!("day >= {f}"));
+        }
+        if let Some(e) = end_day {
+            day_conds.push(format!("day < {e}"));
+        }
+        if let Some(s) = &status_in {
+            day_conds.push(format!("status {s}"));
+        }
+        if let Some(c) = &config_in {
+            day_conds.push(format!("configuration_id {c}"));
+        }
+        out.push(format!(
+            "SELECT CAST(COALESCE(SUM(runs), 0) AS BIGINT) FROM sync_run_days WHERE {}",
+            day_conds.join(" AND ")
+        ));
+        if let (Some(s), Some(f)) = (case.since, first_day) {
+            let mut c = base.clone();
+            c.extend(range(Some(s), Some(f * DAY)));
+            out.push(format!(
+                "SELECT COUNT(*) FROM sync_runs r WHERE {}",
+                c.join(" AND ")
+            ));
+        }
+        if let (Some(u), Some(e)) = (case.until, end_day) {
+            let mut c = base.clone();
+            c.extend(range(Some(e * DAY), Some(u)));
+            out.push(format!(
+                "SELECT COUNT(*) FROM sync_runs r WHERE {}",
+                c.join(" AND ")
+            ));
+        }
+    }
+    let _ = backend;
+    out
+}
+
+async fn raw_run(conn: &DatabaseConnection, statements: &[String]) -> usize {
+    use sea_orm::sqlx::{self, Row};
+    let mut n = 0;
+    match conn.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            let pool = conn.get_sqlite_connection_pool();
+            for s in statements {
+                let rows = sqlx::query(s).fetch_all(pool).await.unwrap();
+                n += rows.len();
+                if let Some(r) = rows.first() {
+                    let _: i64 = r.try_get(0).unwrap();
+                }
+            }
+        }
+        _ => {
+            let pool = conn.get_postgres_connection_pool();
+            for s in statements {
+                let rows = sqlx::query(s).fetch_all(pool).await.unwrap();
+                n += rows.len();
+                if let Some(r) = rows.first() {
+                    let _: i64 = r.try_get(0).unwrap();
+                }
+            }
+        }
+    }
+    n
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1000.0)
+}
+
+async fn time<F, Fut>(mut f: F) -> (Duration, Duration)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for _ in 0..20 {
+        f().await;
+    }
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for _ in 0..SAMPLES {
+        let t = Instant::now();
+        f().await;
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    (percentile(&samples, 0.5), percentile(&samples, 0.99))
+}
+
+/// The cursor that starts page `page` (1-based) of a case, found by walking pages.
+async fn cursor_for_page(store: &SeaStore, case: &Case, page: u64) -> (u64, Option<Cursor>) {
+    let mut after = None;
+    let mut reached = 1;
+    while reached < page {
+        let found = store.list_runs(&request(case, after)).await.unwrap();
+        if found.runs.len() < PAGE as usize {
+            break;
+        }
+        let last = found.runs.last().unwrap();
+        let next = Some(Cursor {
+            sort_at_ms: last.started_at_ms.unwrap_or(last.queued_at_ms),
+            id: last.id,
+        });
+        // Stop on the last full page so that the deep page is never empty.
+        let probe = store.list_runs(&request(case, next)).await.unwrap();
+        if probe.runs.is_empty() {
+            break;
+        }
+        after = next;
+        reached += 1;
+    }
+    (reached, after)
+}
+
+async fn bench_backend(label: &str, conn: &DatabaseConnection, total_runs: u64) {
+    let t = Instant::now();
+    generate(conn, total_runs).await;
+    eprintln!(
+        "{label}: generated {total_runs} runs in {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
+    let store = SeaStore::new(conn.clone());
+    println!(
+        "\n{label} — {total_runs} runs, organisation with {} of them, page size {PAGE}",
+        total_runs / 5
+    );
+    println!("| case | page | SeaORM p50 ms | SeaORM p99 ms | raw p50 ms | raw p99 ms | p99 SeaORM/raw |");
+    println!("|---|---|---|---|---|---|---|");
+    for case in cases() {
+        let (deep_page, deep_cursor) = cursor_for_page(&store, &case, DEEP_PAGE).await;
+        let mut first_p99 = Duration::ZERO;
+        for (page, after) in [(1, None), (deep_page, deep_cursor)] {
+            let req = request(&case, after);
+            let (p50, p99) = time(|| {
+                let (store, req) = (&store, &req);
+                async move {
+                    store.list_runs(req).await.unwrap();
+                }
+            })
+            .await;
+            let raw = raw_statements(&case, after, conn.get_database_backend());
+            let (r50, r99) = time(|| {
+                let raw = &raw;
+                async move {
+                    raw_run(conn, raw).await;
+                }
+            })
+            .await;
+            if page == 1 {
+                first_p99 = p99;
+            }
+            println!(
+                "| {} | {page} | {} | {} | {} | {} | {:.2} |",
+                case.name,
+                ms(p50),
+                ms(p99),
+                ms(r50),
+                ms(r99),
+                p99.as_secs_f64() / r99.as_secs_f64()
+            );
+            if page != 1 {
+                println!(
+                    "| {} | deep ÷ first p99 | {:.2} | | | | |",
+                    case.name,
+                    p99.as_secs_f64() / first_p99.as_secs_f64()
+                );
+            }
+        }
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let total_runs: u64 = std::env::var("UP_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/bench.db?mode=rwc", dir.path().display());
+    let sqlite = db::connect(&url).await.unwrap();
+    bench_backend("SQLite", &sqlite, total_runs).await;
+
+    let admin_url = std::env::var("UP_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    match Database::connect(&admin_url).await {
+        Err(e) => println!("\nPostgreSQL skipped: {admin_url} is not reachable ({e})"),
+        Ok(admin) => {
+            let name = format!("up_bench_{}", std::process::id());
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .unwrap_or(admin_url.clone());
+            let pg = db::connect(&format!("{base}/{name}")).await.unwrap();
+            bench_backend("PostgreSQL", &pg, total_runs).await;
+            pg.close().await.unwrap();
+            admin
+                .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                .await
+                .unwrap();
+        }
+    }
+}
