@@ -58,7 +58,7 @@ test('a pill removes its filter and Clear filters resets all', async ({ page }) 
 test('reload, back and a shared link restore the same view', async ({ page, context }) => {
   await ready(page);
   await page.getByLabel('Date range').selectOption({ label: 'Custom' });
-  await page.getByLabel('From').fill('2020-01-01');
+  await page.getByLabel('From', { exact: true }).fill('2020-01-01');
   await expect(page).toHaveURL(/range=custom&from=2020-01-01/);
   await page.getByRole('group', { name: 'Status' }).getByLabel('Data Load Failed').check();
   await expect(page).toHaveURL(/status=data_load_failed/);
@@ -67,7 +67,7 @@ test('reload, back and a shared link restore the same view', async ({ page, cont
   const count = await total(page);
 
   await page.reload();
-  await expect(page.getByLabel('From')).toHaveValue('2020-01-01');
+  await expect(page.getByLabel('From', { exact: true })).toHaveValue('2020-01-01');
   await expect(page.getByRole('group', { name: 'Status' }).getByLabel('Data Load Failed')).toBeChecked();
   await expect.poll(() => total(page)).toBe(count);
 

@@ -11,9 +11,13 @@ export async function signIn(page: Page, email: string) {
   await expect(page).not.toHaveURL(/\/login/);
 }
 
-/** Waits until the wasm app has hydrated, so client-side behaviour can be tested. */
+/** Waits until the wasm app has hydrated, so client-side behaviour can be tested.
+ *  On the Syncs page the filter controls also say when they are live. */
 export async function hydrated(page: Page) {
   await page.waitForFunction(() => document.body.dataset.hydrated === 'true');
+  if (new URL(page.url()).pathname === '/admin/user-provisioning') {
+    await page.locator('section.filters[data-interactive="true"]').waitFor();
+  }
 }
 
 export const STATUS_LABELS = [

@@ -36,6 +36,7 @@ test.describe('Organisation Admin', () => {
     await expect(count).toContainText(/Showing 50 of \d+ runs/);
     const total = Number((await count.innerText()).match(/of (\d+) runs/)![1]);
     expect(total).toBeGreaterThan(100);
+    await page.locator('button.load-more[data-interactive="true"]').waitFor();
     await page.getByRole('button', { name: 'Load more' }).click();
     await expect(page.locator('table tbody tr')).toHaveCount(100);
     await expect(count).toContainText(`Showing 100 of ${total} runs`);

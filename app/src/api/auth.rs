@@ -7,7 +7,7 @@ use leptos::server_fn::codec::GetUrl;
 /// The signed-in viewer, or `None` when signed out.
 #[server(prefix = "/api", endpoint = "get_viewer", input = GetUrl)]
 pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
-    super::session::current_viewer().await
+    super::session::Ctx::capture()?.viewer().await
 }
 
 /// Checks the credentials; on success sets the session cookie and goes to the Admin Panel,
@@ -15,15 +15,16 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use super::session::*;
+    let ctx = Ctx::capture()?;
     let email = email.trim().to_lowercase();
     if email.is_empty() || password.is_empty() || email.len() > 320 || password.len() > 1024 {
         leptos_axum::redirect("/login?error=missing");
         return Ok(());
     }
-    let auth = stores()?.auth;
+    let auth = ctx.stores.auth.clone();
     match auth.sign_in(&email, &password).await.map_err(internal)? {
         Some(token) => {
-            set_session_cookie(&token);
+            ctx.set_session_cookie(&token);
             let viewer = auth.viewer_for_session(&token).await.map_err(internal)?;
             let home = match viewer {
                 Some(v) if v.can_use_provisioning() => "/admin/user-provisioning",
@@ -40,10 +41,11 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use super::session::*;
-    if let Some(token) = cookie(SESSION_COOKIE) {
-        stores()?.auth.sign_out(&token).await.map_err(internal)?;
+    let ctx = Ctx::capture()?;
+    if let Some(token) = ctx.cookie(SESSION_COOKIE) {
+        ctx.stores.auth.sign_out(&token).await.map_err(internal)?;
     }
-    clear_session_cookie();
+    ctx.clear_session_cookie();
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -19,10 +19,11 @@ pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<Run
     use crate::ports::ListRuns;
     use chrono::{TimeZone, Utc};
 
-    let viewer = require_provisioning().await?;
+    let ctx = Ctx::capture()?;
+    let viewer = ctx.require_provisioning().await?;
     let filter = match RunFilter::from_query(&query) {
         Ok(f) => f,
-        Err(e) => return fail(e.into()),
+        Err(e) => return ctx.fail(e.into()),
     };
     let after = match cursor
         .as_deref()
@@ -31,9 +32,9 @@ pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<Run
     {
         None => None,
         Some(Ok(c)) => Some(c),
-        Some(Err(e)) => return fail(AppError::Validation(format!("{e}; reload the page."))),
+        Some(Err(e)) => return ctx.fail(AppError::Validation(format!("{e}; reload the page."))),
     };
-    let stores = stores()?;
+    let stores = &ctx.stores;
     if let Some(name) = &filter.configuration {
         let known = stores
             .runs
@@ -41,12 +42,12 @@ pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<Run
             .await
             .map_err(internal)?;
         if !known.iter().any(|c| &c.name == name) {
-            return fail(AppError::Validation(format!(
+            return ctx.fail(AppError::Validation(format!(
                 "There is no configuration named \"{name}\". Choose one from the Configuration list."
             )));
         }
     }
-    let tz = viewer_time_zone();
+    let tz = ctx.time_zone();
     let (since, until) = filter.range.window(Utc::now(), |day| {
         let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
         // A day that starts in a DST gap begins at the first instant that exists.
@@ -90,8 +91,9 @@ pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<Run
 #[server(prefix = "/api", endpoint = "list_configurations", input = GetUrl)]
 pub async fn list_configurations() -> Result<Vec<ConfigurationSummary>, AppError> {
     use super::session::*;
-    let viewer = require_provisioning().await?;
-    stores()?
+    let ctx = Ctx::capture()?;
+    let viewer = ctx.require_provisioning().await?;
+    ctx.stores
         .runs
         .configurations(viewer.organisation_id)
         .await

@@ -1,4 +1,8 @@
 //! Server-side helpers every server function uses: who is asking, and may they?
+//!
+//! Context is only reachable before a server function's first `.await` when it runs
+//! inside a resource during server rendering, so [`Ctx::capture`] takes everything
+//! needed up front and the rest of the function works from it.
 
 use crate::{domain::Viewer, error::AppError, ports::Stores};
 use http::{header, request::Parts, HeaderValue, StatusCode};
@@ -10,11 +14,11 @@ pub const TIME_ZONE_COOKIE: &str = "tz";
 /// Sessions last twelve hours; signing out ends them at once on the server.
 pub const SESSION_MAX_AGE_SECS: i64 = 12 * 60 * 60;
 
-pub fn stores() -> Result<Stores, AppError> {
-    use_context::<Stores>().ok_or_else(|| {
-        tracing::error!("stores missing from the server function context");
-        AppError::Internal
-    })
+/// What a server function needs from its request, taken before its first `.await`.
+pub struct Ctx {
+    pub stores: Stores,
+    response: Option<ResponseOptions>,
+    parts: Option<Parts>,
 }
 
 /// Logs an internal failure and turns it into the error the browser may see.
@@ -23,80 +27,89 @@ pub fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal
 }
 
-/// Sets the HTTP status that matches the error, so API clients see 401/403/400 too.
-pub fn fail<T>(e: AppError) -> Result<T, AppError> {
-    if let Some(res) = use_context::<ResponseOptions>() {
-        res.set_status(
-            StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        );
-    }
-    Err(e)
-}
-
-/// The value of one cookie of the current request.
-pub fn cookie(name: &str) -> Option<String> {
-    let parts = use_context::<Parts>()?;
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| {
-            form_urlencoded::parse(format!("v={v}").as_bytes())
-                .map(|(_, v)| v.into_owned())
-                .next()
-                .unwrap_or_default()
+impl Ctx {
+    pub fn capture() -> Result<Ctx, AppError> {
+        let stores = use_context::<Stores>()
+            .ok_or_else(|| internal("stores missing from the request context"))?;
+        Ok(Ctx {
+            stores,
+            response: use_context::<ResponseOptions>(),
+            parts: use_context::<Parts>(),
         })
-}
-
-/// The signed-in viewer, if the request carries a live session.
-pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
-    let Some(token) = cookie(SESSION_COOKIE) else {
-        return Ok(None);
-    };
-    stores()?
-        .auth
-        .viewer_for_session(&token)
-        .await
-        .map_err(internal)
-}
-
-/// The viewer, if they may use User Provisioning; otherwise 401 or 403 with no data.
-pub async fn require_provisioning() -> Result<Viewer, AppError> {
-    match current_viewer().await? {
-        None => fail(AppError::Unauthorized),
-        Some(v) if !v.can_use_provisioning() => fail(AppError::Forbidden),
-        Some(v) => Ok(v),
     }
-}
 
-/// The viewer's IANA time zone (set by the page in a cookie), UTC when unknown.
-pub fn viewer_time_zone() -> chrono_tz::Tz {
-    cookie(TIME_ZONE_COOKIE)
-        .and_then(|z| z.parse().ok())
-        .unwrap_or(chrono_tz::UTC)
-}
+    /// Sets the HTTP status that matches the error, so API clients see 401/403/400 too.
+    pub fn fail<T>(&self, e: AppError) -> Result<T, AppError> {
+        if let Some(res) = &self.response {
+            res.set_status(
+                StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            );
+        }
+        Err(e)
+    }
 
-pub fn set_session_cookie(token: &str) {
-    set_cookie(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_MAX_AGE_SECS}"
-    ));
-}
+    /// The value of one cookie of the request.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.parts
+            .as_ref()?
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| {
+                form_urlencoded::parse(format!("v={v}").as_bytes())
+                    .map(|(_, v)| v.into_owned())
+                    .next()
+                    .unwrap_or_default()
+            })
+    }
 
-pub fn clear_session_cookie() {
-    set_cookie(&format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
-    ));
-}
+    /// The signed-in viewer, if the request carries a live session.
+    pub async fn viewer(&self) -> Result<Option<Viewer>, AppError> {
+        let Some(token) = self.cookie(SESSION_COOKIE) else {
+            return Ok(None);
+        };
+        self.stores
+            .auth
+            .viewer_for_session(&token)
+            .await
+            .map_err(internal)
+    }
 
-fn set_cookie(value: &str) {
-    if let (Some(res), Ok(v)) = (
-        use_context::<ResponseOptions>(),
-        HeaderValue::from_str(value),
-    ) {
-        res.append_header(header::SET_COOKIE, v);
+    /// The viewer, if they may use User Provisioning; otherwise 401 or 403 with no data.
+    pub async fn require_provisioning(&self) -> Result<Viewer, AppError> {
+        match self.viewer().await? {
+            None => self.fail(AppError::Unauthorized),
+            Some(v) if !v.can_use_provisioning() => self.fail(AppError::Forbidden),
+            Some(v) => Ok(v),
+        }
+    }
+
+    /// The viewer's IANA time zone (set by the page in a cookie), UTC when unknown.
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.cookie(TIME_ZONE_COOKIE)
+            .and_then(|z| z.parse().ok())
+            .unwrap_or(chrono_tz::UTC)
+    }
+
+    pub fn set_session_cookie(&self, token: &str) {
+        self.set_cookie(&format!(
+            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_MAX_AGE_SECS}"
+        ));
+    }
+
+    pub fn clear_session_cookie(&self) {
+        self.set_cookie(&format!(
+            "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+        ));
+    }
+
+    fn set_cookie(&self, value: &str) {
+        if let (Some(res), Ok(v)) = (&self.response, HeaderValue::from_str(value)) {
+            res.append_header(header::SET_COOKIE, v);
+        }
     }
 }

@@ -1,4 +1,4 @@
-use crate::domain::{ConfigurationSummary, DateRange, FilterPart, RunFilter, RunStatus, SortOrder};
+use crate::domain::{ConfigurationSummary, DateRange, RunFilter, RunStatus, SortOrder};
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
@@ -7,9 +7,12 @@ use leptos::prelude::*;
 #[component]
 pub fn FilterBar(
     #[prop(into)] filter: Signal<RunFilter>,
-    #[prop(into)] configurations: Signal<Vec<ConfigurationSummary>>,
+    configurations: Vec<ConfigurationSummary>,
     on_change: Callback<RunFilter>,
 ) -> impl IntoView {
+    // Set once the controls are live in the browser (effects never run on the server).
+    let interactive = RwSignal::new(false);
+    Effect::new(move || interactive.set(true));
     // A change the controls cannot express as a valid filter (From after To) is explained here.
     let problem = RwSignal::new(None::<String>);
     let apply = move |f: RunFilter| match RunFilter::from_query(&f.to_query()) {
@@ -83,7 +86,7 @@ pub fn FilterBar(
     };
 
     view! {
-        <section class="filters" aria-label="Filters">
+        <section class="filters" aria-label="Filters" data-interactive=move || interactive.get().then_some("true")>
             <div class="filters__row">
                 <div class="field">
                     <label for="filter-range">"Date range"</label>
@@ -94,18 +97,19 @@ pub fn FilterBar(
                         <option value="custom">"Custom"</option>
                     </select>
                 </div>
-                {move || custom().map(|(from, to)| view! {
-                    <div class="field">
-                        <label for="filter-from">"From"</label>
-                        <input id="filter-from" type="date" prop:value=date_value(from)
-                            max=date_value(to) on:change=on_from />
-                    </div>
-                    <div class="field">
-                        <label for="filter-to">"To"</label>
-                        <input id="filter-to" type="date" prop:value=date_value(to)
-                            min=date_value(from) on:change=on_to />
-                    </div>
-                })}
+                // Always rendered (hidden unless Custom) so the page keeps one shape.
+                <div class="field" hidden=move || custom().is_none()>
+                    <label for="filter-from">"From"</label>
+                    <input id="filter-from" type="date"
+                        prop:value=move || date_value(custom().and_then(|c| c.0))
+                        max=move || date_value(custom().and_then(|c| c.1)) on:change=on_from />
+                </div>
+                <div class="field" hidden=move || custom().is_none()>
+                    <label for="filter-to">"To"</label>
+                    <input id="filter-to" type="date"
+                        prop:value=move || date_value(custom().and_then(|c| c.1))
+                        min=move || date_value(custom().and_then(|c| c.0)) on:change=on_to />
+                </div>
                 <div class="field">
                     <label for="filter-sort">"Sort order"</label>
                     <select id="filter-sort" on:change=on_sort prop:value=move || filter.get().sort.slug()>
@@ -118,7 +122,7 @@ pub fn FilterBar(
                     <select id="filter-config" on:change=on_config
                         prop:value=move || filter.get().configuration.unwrap_or_default()>
                         <option value="">"All configurations"</option>
-                        {move || configurations.get().into_iter().map(|c| {
+                        {configurations.into_iter().map(|c| {
                             let label = format!("{} ({})", c.name, c.source.display_name());
                             view! { <option value=c.name>{label}</option> }
                         }).collect_view()}
@@ -154,13 +158,17 @@ pub fn FilterPills(
     #[prop(into)] filter: Signal<RunFilter>,
     on_change: Callback<RunFilter>,
 ) -> impl IntoView {
+    // One shape whatever the filter (hidden when nothing is active), so hydration
+    // always finds the markup the server rendered.
     view! {
-        <Show when=move || !filter.get().is_default()>
-            <div class="pills">
-                <ul aria-label="Active filters">
-                    <For each=move || filter.get().pills() key=|(part, _)| format!("{part:?}") let:pill>
-                        {
-                            let (part, text): (FilterPart, String) = pill;
+        <div class="pills" hidden=move || filter.get().is_default()>
+            <ul aria-label="Active filters">
+                {move || {
+                    filter
+                        .get()
+                        .pills()
+                        .into_iter()
+                        .map(|(part, text)| {
                             let label = format!("Remove filter {text}");
                             view! {
                                 <li class="pill">
@@ -171,13 +179,13 @@ pub fn FilterPills(
                                     </button>
                                 </li>
                             }
-                        }
-                    </For>
-                </ul>
-                <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
-                    "Clear filters"
-                </button>
-            </div>
-        </Show>
+                        })
+                        .collect_view()
+                }}
+            </ul>
+            <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
+                "Clear filters"
+            </button>
+        </div>
     }
 }

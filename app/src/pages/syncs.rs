@@ -1,7 +1,7 @@
 use crate::{
     api::{list_configurations, list_sync_runs},
     components::{FilterBar, FilterPills, NoAccess, RunsTable},
-    domain::{Cursor, RunFilter, SyncRunRow, Viewer},
+    domain::{ConfigurationSummary, Cursor, RunFilter, RunPage, SyncRunRow, Viewer},
     error::AppError,
     pages::ViewerResource,
 };
@@ -16,12 +16,28 @@ use leptos_router::{
 #[component]
 pub fn SyncsPage() -> impl IntoView {
     let viewer = expect_context::<ViewerResource>();
+    // Resources are made here, before any Suspense, so that the server and the browser
+    // create them in the same order and hydration finds their data. For a viewer without
+    // access the server answers 403 and nothing of them is shown.
+    let location = use_location();
+    let query = Memo::new(move |_| location.search.get());
+    let configurations = Resource::new(|| (), |_| list_configurations());
+    let first_page = Resource::new(
+        move || query.get(),
+        |q| async move {
+            // A filter the page cannot parse is explained without asking the server.
+            RunFilter::from_query(&q).map_err(AppError::from)?;
+            list_sync_runs(q, None).await
+        },
+    );
     view! {
         <Title text="User Provisioning" />
         <Transition fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match viewer.await {
-                    Ok(Some(v)) if v.can_use_provisioning() => view! { <SyncHistory /> }.into_any(),
+                    Ok(Some(v)) if v.can_use_provisioning() => {
+                        view! { <SyncHistory query configurations first_page /> }.into_any()
+                    }
                     Ok(Some(v)) => view! { <NoAccessPage viewer=v /> }.into_any(),
                     _ => ().into_any(),
                 }
@@ -42,10 +58,15 @@ fn NoAccessPage(viewer: Viewer) -> impl IntoView {
 /// The path of the Syncs page, which its filters extend with a query string.
 const SYNCS_PATH: &str = "/admin/user-provisioning";
 
+type PageResource = Resource<Result<RunPage, AppError>>;
+type ConfigurationsResource = Resource<Result<Vec<ConfigurationSummary>, AppError>>;
+
 #[component]
-fn SyncHistory() -> impl IntoView {
-    let location = use_location();
-    let query = Memo::new(move |_| location.search.get());
+fn SyncHistory(
+    query: Memo<String>,
+    configurations: ConfigurationsResource,
+    first_page: PageResource,
+) -> impl IntoView {
     // The URL is the filter's only home: parse it, and write changes back to it.
     let parsed = Memo::new(move |_| RunFilter::from_query(&query.get()));
     let filter = Signal::derive(move || parsed.get().unwrap_or_default());
@@ -65,22 +86,6 @@ fn SyncHistory() -> impl IntoView {
             },
         );
     });
-
-    let configurations = Resource::new(|| (), |_| list_configurations());
-    let config_list = Signal::derive(move || {
-        configurations
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-    });
-    let first_page = Resource::new(
-        move || query.get(),
-        |q| async move {
-            // A filter the page cannot parse is explained without asking the server.
-            RunFilter::from_query(&q).map_err(AppError::from)?;
-            list_sync_runs(q, None).await
-        },
-    );
 
     // Pages fetched with "Load more" after the first; reset whenever the filter changes.
     let more = RwSignal::new(Vec::<SyncRunRow>::new());
@@ -120,7 +125,14 @@ fn SyncHistory() -> impl IntoView {
             <h1>"User Provisioning"</h1>
             <p class="page-header__lead">"Automated user syncs from your HR and identity sources, live."</p>
         </header>
-        <FilterBar filter configurations=config_list on_change />
+        // Read inside a Transition, so the server renders the options before the page is
+        // sent and hydration finds the same ones.
+        <Transition fallback=|| view! { <section class="filters" aria-busy="true"></section> }>
+            {move || Suspend::new(async move {
+                let configurations = configurations.await.unwrap_or_default();
+                view! { <FilterBar filter configurations on_change /> }
+            })}
+        </Transition>
         <FilterPills filter on_change />
         <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading sync runs…"</p> }>
             {move || Suspend::new(async move {
@@ -159,6 +171,8 @@ fn SyncHistory() -> impl IntoView {
                         });
                         let shown = move || rows.with(|r| r.len());
                         let has_more = move || next.get().unwrap_or(first_cursor).is_some();
+                        let interactive = RwSignal::new(false);
+                        Effect::new(move || interactive.set(true));
                         view! {
                             <p class="count" aria-live="polite">
                                 {move || format!("Showing {} of {} runs", shown(), total)}
@@ -168,6 +182,7 @@ fn SyncHistory() -> impl IntoView {
                             <Show when=has_more>
                                 <button
                                     class="button load-more"
+                                    data-interactive=move || interactive.get().then_some("true")
                                     on:click=move |_| load_more(first_cursor)
                                     disabled=move || loading_more.get()
                                 >
