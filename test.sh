@@ -21,6 +21,13 @@ cargo fmt --all --check
 cargo clippy -p app -p server --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
+say "the wasm build carries no server-only crates"
+if cargo tree -p frontend --target wasm32-unknown-unknown -e normal --prefix none \
+    | grep -E '^(sea-orm|sea-query|sqlx|calamine|tokio|mio|argon2) '; then
+  echo "server-only crates reached the wasm build" >&2
+  exit 1
+fi
+
 say "unit, store and router tests"
 cargo test -p app -p server
 

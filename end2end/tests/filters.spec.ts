@@ -58,8 +58,11 @@ test('a pill removes its filter and Clear filters resets all', async ({ page }) 
 test('reload, back and a shared link restore the same view', async ({ page, context }) => {
   await ready(page);
   await page.getByLabel('Date range').selectOption({ label: 'Custom' });
+  await expect(page).toHaveURL(/range=custom$/);
+  await expect(page.getByRole('listitem').filter({ hasText: 'Date range: Custom' })).toBeVisible();
   await page.getByLabel('From', { exact: true }).fill('2020-01-01');
   await expect(page).toHaveURL(/range=custom&from=2020-01-01/);
+  await expect(page.getByRole('listitem').filter({ hasText: 'Date range: From 1 Jan 2020' })).toBeVisible();
   await page.getByRole('group', { name: 'Status' }).getByLabel('Data Load Failed').check();
   await expect(page).toHaveURL(/status=data_load_failed/);
   await expectOnly(page, 'table tbody .status', ['Data Load Failed']);

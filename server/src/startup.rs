@@ -4,6 +4,7 @@ use app::{ports::Stores, shell, App};
 use axum::{body::Body, extract::Request, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
 
 /// Builds the whole app; tests call it with a store and default options.
 pub fn router(stores: Stores, options: LeptosOptions) -> Router {
@@ -21,5 +22,7 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
+        // The wasm bundle shrinks to about a third with gzip and further with brotli.
+        .layer(CompressionLayer::new())
         .with_state(options)
 }
