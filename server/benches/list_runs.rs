@@ -11,7 +11,7 @@
 
 use app::domain::{Cursor, RunFilter, SortOrder};
 use app::ports::{ListRuns, RunStore};
-use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
+use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, TransactionTrait};
 use server::{db, store::SeaStore};
 use std::time::{Duration, Instant};
 
@@ -86,7 +86,7 @@ async fn generate(conn: &DatabaseConnection, total_runs: u64) {
             rows.push((org, org + 2, at, status_for(j + org as u64)));
         }
     }
-    conn.execute_unprepared("BEGIN").await.unwrap();
+    let txn = conn.begin().await.unwrap();
     for chunk in rows.chunks(2000) {
         let mut sql = String::from(
             "INSERT INTO sync_runs (organisation_id, configuration_id, status, queued_at_ms, started_at_ms, finished_at_ms, sort_at_ms, version) VALUES ",
@@ -99,9 +99,9 @@ async fn generate(conn: &DatabaseConnection, total_runs: u64) {
                 at + 240_000
             ));
         }
-        conn.execute_unprepared(&sql).await.unwrap();
+        txn.execute_unprepared(&sql).await.unwrap();
     }
-    conn.execute_unprepared("COMMIT").await.unwrap();
+    txn.commit().await.unwrap();
     let analyze = if conn.get_database_backend() == DatabaseBackend::Sqlite {
         "ANALYZE"
     } else {
