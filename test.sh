@@ -43,7 +43,7 @@ DATABASE_URL="sqlite://$e2e_dir/e2e.db?mode=rwc" UP_ADDR="127.0.0.1:$port" LEPTO
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   kill -0 $server_pid 2>/dev/null || { cat "$e2e_dir/server.log"; exit 1; }
   sleep 0.5
 done

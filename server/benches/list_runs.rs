@@ -357,6 +357,9 @@ async fn bench_backend(label: &str, conn: &DatabaseConnection, total_runs: u64) 
             })
             .await;
             let raw = raw_statements(&case, after, conn.get_database_backend());
+            if std::env::var_os("UP_BENCH_PRINT").is_some() {
+                eprintln!("{}: {raw:#?}", case.name);
+            }
             let (r50, r99) = time(|| {
                 let raw = &raw;
                 async move {
@@ -393,13 +396,21 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
+    // UP_BENCH_DB_DIR keeps the SQLite file for a look at query plans afterwards.
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/bench.db?mode=rwc", dir.path().display());
+    let keep = std::env::var("UP_BENCH_DB_DIR").ok();
+    let url = format!(
+        "sqlite://{}/bench.db?mode=rwc",
+        keep.as_deref().unwrap_or(&dir.path().display().to_string())
+    );
     let sqlite = db::connect(&url).await.unwrap();
     bench_backend("SQLite", &sqlite, total_runs).await;
 
     let admin_url = std::env::var("UP_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    if std::env::var_os("UP_BENCH_SKIP_POSTGRES").is_some() {
+        return;
+    }
     match Database::connect(&admin_url).await {
         Err(e) => println!("\nPostgreSQL skipped: {admin_url} is not reachable ({e})"),
         Ok(admin) => {

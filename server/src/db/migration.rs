@@ -362,12 +362,15 @@ impl MigrationTrait for CreateTables {
                 .to_owned(),
         )
         .await?;
+        // A configuration's runs in a status, in time order: finds its active run, and lets
+        // a filter on one configuration and status seek straight to a time window.
         m.create_index(
             Index::create()
-                .name("ix_sync_runs_config_status")
+                .name("ix_sync_runs_config_status_sort")
                 .table(SyncRuns::Table)
                 .col(SyncRuns::ConfigurationId)
                 .col(SyncRuns::Status)
+                .col(SyncRuns::SortAtMs)
                 .to_owned(),
         )
         .await?;
