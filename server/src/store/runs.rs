@@ -6,7 +6,7 @@ use crate::db::run_days::DAY_MS;
 use app::domain::{ConfigurationSummary, Cursor, RunCounts, SortOrder, SyncRunRow};
 use app::ports::{ListRuns, RunStore, RunsFound, StoreError};
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, Query, SelectStatement};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Select,
@@ -15,6 +15,25 @@ use sea_orm::{
 #[async_trait]
 impl RunStore for SeaStore {
     async fn list_runs(&self, request: &ListRuns) -> Result<RunsFound, StoreError> {
+        // The configuration is looked up once by name, so the queries below compare its id
+        // for equality: then an index on (configuration, status, time) also gives the order.
+        let configuration_id = match &request.filter.configuration {
+            None => None,
+            Some(name) => match configuration_named(&self.db, request.organisation_id, name).await?
+            {
+                Some(id) => Some(id),
+                None => {
+                    return Ok(RunsFound {
+                        runs: Vec::new(),
+                        total: request.after.is_none().then_some(0),
+                    })
+                }
+            },
+        };
+        let scope = Scope {
+            request,
+            configuration_id,
+        };
         let newest_first = request.filter.sort == SortOrder::NewestFirst;
         let (mut since, mut until) = (request.since_ms, request.until_ms);
         let mut page = sync_run::Entity::find();
@@ -35,7 +54,7 @@ impl RunStore for SeaStore {
         } else {
             sea_orm::Order::Asc
         };
-        let rows = matching(page, request, since, until)
+        let rows = matching(page, &scope, since, until)
             .find_also_related(sync_configuration::Entity)
             .order_by(sync_run::Column::SortAtMs, order.clone())
             .order_by(sync_run::Column::Id, order)
@@ -49,7 +68,7 @@ impl RunStore for SeaStore {
             .collect::<Result<Vec<_>, _>>()?;
         // Later pages reuse the first page's total.
         let total = match request.after {
-            None => Some(count(&self.db, request).await?),
+            None => Some(count(&self.db, &scope).await?),
             Some(_) => None,
         };
         Ok(RunsFound { runs, total })
@@ -79,23 +98,37 @@ impl RunStore for SeaStore {
     }
 }
 
-/// The ids of the organisation's configurations with the filter's name.
-fn configurations_named(organisation_id: i64, name: &str) -> SelectStatement {
-    Query::select()
+/// A list request with its configuration name resolved to the organisation's id.
+struct Scope<'a> {
+    request: &'a ListRuns,
+    configuration_id: Option<i64>,
+}
+
+/// The id of the organisation's configuration with this name, if there is one.
+async fn configuration_named(
+    db: &DatabaseConnection,
+    organisation_id: i64,
+    name: &str,
+) -> Result<Option<i64>, StoreError> {
+    sync_configuration::Entity::find()
+        .select_only()
         .column(sync_configuration::Column::Id)
-        .from(sync_configuration::Entity)
-        .and_where(sync_configuration::Column::OrganisationId.eq(organisation_id))
-        .and_where(sync_configuration::Column::Name.eq(name))
-        .to_owned()
+        .filter(sync_configuration::Column::OrganisationId.eq(organisation_id))
+        .filter(sync_configuration::Column::Name.eq(name))
+        .into_tuple()
+        .one(db)
+        .await
+        .map_err(db_err)
 }
 
 /// `q` narrowed to the organisation's runs that match the filter in `[since, until)`.
 fn matching(
     mut q: Select<sync_run::Entity>,
-    request: &ListRuns,
+    scope: &Scope<'_>,
     since: Option<i64>,
     until: Option<i64>,
 ) -> Select<sync_run::Entity> {
+    let request = scope.request;
     q = q.filter(sync_run::Column::OrganisationId.eq(request.organisation_id));
     if let Some(since) = since {
         q = q.filter(sync_run::Column::SortAtMs.gte(since));
@@ -108,24 +141,22 @@ fn matching(
             sync_run::Column::Status.is_in(request.filter.statuses.iter().map(|s| s.slug())),
         );
     }
-    if let Some(name) = &request.filter.configuration {
-        q = q.filter(
-            sync_run::Column::ConfigurationId
-                .in_subquery(configurations_named(request.organisation_id, name)),
-        );
+    if let Some(id) = scope.configuration_id {
+        q = q.filter(sync_run::Column::ConfigurationId.eq(id));
     }
     q
 }
 
 /// How many runs match: whole UTC days from `sync_run_days`, partial days at the edges
 /// of the window counted row by row.
-async fn count(db: &DatabaseConnection, request: &ListRuns) -> Result<u64, StoreError> {
+async fn count(db: &DatabaseConnection, scope: &Scope<'_>) -> Result<u64, StoreError> {
+    let request = scope.request;
     let (since, until) = (request.since_ms, request.until_ms);
     let first_day = since.map(|s| s.div_euclid(DAY_MS) + i64::from(s.rem_euclid(DAY_MS) != 0));
     let end_day = until.map(|u| u.div_euclid(DAY_MS));
     if let (Some(first), Some(end)) = (first_day, end_day) {
         if first >= end {
-            return count_rows(db, request, since, until).await;
+            return count_rows(db, scope, since, until).await;
         }
     }
     let mut days = sync_run_day::Entity::find()
@@ -143,11 +174,8 @@ async fn count(db: &DatabaseConnection, request: &ListRuns) -> Result<u64, Store
             sync_run_day::Column::Status.is_in(request.filter.statuses.iter().map(|s| s.slug())),
         );
     }
-    if let Some(name) = &request.filter.configuration {
-        days = days.filter(
-            sync_run_day::Column::ConfigurationId
-                .in_subquery(configurations_named(request.organisation_id, name)),
-        );
+    if let Some(id) = scope.configuration_id {
+        days = days.filter(sync_run_day::Column::ConfigurationId.eq(id));
     }
     let whole_days: i64 = days
         .into_tuple()
@@ -158,12 +186,12 @@ async fn count(db: &DatabaseConnection, request: &ListRuns) -> Result<u64, Store
     let mut total = whole_days.max(0) as u64;
     if let (Some(s), Some(first)) = (since, first_day) {
         if s < first * DAY_MS {
-            total += count_rows(db, request, Some(s), Some(first * DAY_MS)).await?;
+            total += count_rows(db, scope, Some(s), Some(first * DAY_MS)).await?;
         }
     }
     if let (Some(u), Some(end)) = (until, end_day) {
         if end * DAY_MS < u {
-            total += count_rows(db, request, Some(end * DAY_MS), Some(u)).await?;
+            total += count_rows(db, scope, Some(end * DAY_MS), Some(u)).await?;
         }
     }
     Ok(total)
@@ -171,11 +199,11 @@ async fn count(db: &DatabaseConnection, request: &ListRuns) -> Result<u64, Store
 
 async fn count_rows(
     db: &DatabaseConnection,
-    request: &ListRuns,
+    scope: &Scope<'_>,
     since: Option<i64>,
     until: Option<i64>,
 ) -> Result<u64, StoreError> {
-    matching(sync_run::Entity::find(), request, since, until)
+    matching(sync_run::Entity::find(), scope, since, until)
         .count(db)
         .await
         .map_err(db_err)
