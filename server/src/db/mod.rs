@@ -39,6 +39,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .create_if_missing(true)
         });
     }
+    if !is_sqlite {
+        // Plans are made for each statement's own values: a plan cached for one
+        // organisation's skew (or one configuration's) can be far off for another.
+        options.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
+    }
     let db = Database::connect(options).await?;
     migration::Migrator::up(&db, None).await?;
     Ok(db)
