@@ -208,7 +208,10 @@ fn raw_statements(case: &Case, after: Option<Cursor>, backend: DatabaseBackend) 
         ));
     }
     out.push(format!(
-        "SELECT r.*, c.* FROM sync_runs r LEFT JOIN sync_configurations c ON r.configuration_id = c.id \
+        "SELECT r.id, r.status, r.queued_at_ms, r.started_at_ms, r.finished_at_ms, r.progress_done, \
+         r.progress_total, r.created, r.updated, r.deactivated, r.reactivated, r.unchanged, r.skipped, \
+         r.warnings, r.errors, r.planned_deactivations, r.version, c.name, c.source_kind \
+         FROM sync_runs r LEFT JOIN sync_configurations c ON r.configuration_id = c.id \
          WHERE {} ORDER BY r.sort_at_ms {dir}, r.id {dir} LIMIT {PAGE}",
         list_conds.join(" AND ")
     ));
@@ -256,28 +259,52 @@ fn raw_statements(case: &Case, after: Option<Cursor>, backend: DatabaseBackend) 
     out
 }
 
+/// Reads every row into owned values, as a hand-written sqlx store would: the list's 19
+/// columns by their types, or the single count of a total.
+fn decode_all<R: sea_orm::sqlx::Row>(rows: &[R]) -> usize
+where
+    usize: sea_orm::sqlx::ColumnIndex<R>,
+    for<'r> i64: sea_orm::sqlx::Decode<'r, R::Database> + sea_orm::sqlx::Type<R::Database>,
+    for<'r> i32: sea_orm::sqlx::Decode<'r, R::Database> + sea_orm::sqlx::Type<R::Database>,
+    for<'r> String: sea_orm::sqlx::Decode<'r, R::Database> + sea_orm::sqlx::Type<R::Database>,
+{
+    let mut sum = 0i64;
+    for row in rows {
+        if row.len() == 19 {
+            let id: i64 = row.get(0);
+            let status: String = row.get(1);
+            let times: [Option<i64>; 3] = [row.get(2), row.get(3), row.get(4)];
+            let counts: Vec<i32> = (5..16).map(|i| row.get::<i32, _>(i)).collect();
+            let version: i64 = row.get(16);
+            let (name, source): (String, String) = (row.get(17), row.get(18));
+            sum += id
+                + version
+                + times.iter().flatten().count() as i64
+                + counts.iter().map(|c| i64::from(*c)).sum::<i64>();
+            sum += (status.len() + name.len() + source.len()) as i64;
+        } else {
+            sum += row.get::<i64, _>(0);
+        }
+    }
+    sum as usize
+}
+
 async fn raw_run(conn: &DatabaseConnection, statements: &[String]) -> usize {
-    use sea_orm::sqlx::{self, Row};
+    use sea_orm::sqlx;
     let mut n = 0;
     match conn.get_database_backend() {
         DatabaseBackend::Sqlite => {
             let pool = conn.get_sqlite_connection_pool();
             for s in statements {
                 let rows = sqlx::query(s).fetch_all(pool).await.unwrap();
-                n += rows.len();
-                if let Some(r) = rows.first() {
-                    let _: i64 = r.try_get(0).unwrap();
-                }
+                n += decode_all(&rows);
             }
         }
         _ => {
             let pool = conn.get_postgres_connection_pool();
             for s in statements {
                 let rows = sqlx::query(s).fetch_all(pool).await.unwrap();
-                n += rows.len();
-                if let Some(r) = rows.first() {
-                    let _: i64 = r.try_get(0).unwrap();
-                }
+                n += decode_all(&rows);
             }
         }
     }

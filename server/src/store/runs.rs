@@ -8,8 +8,8 @@ use app::ports::{ListRuns, RunStore, RunsFound, StoreError};
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
 };
 
 #[async_trait]
@@ -54,17 +54,43 @@ impl RunStore for SeaStore {
         } else {
             sea_orm::Order::Asc
         };
+        use sync_run::Column as R;
+        // Only the columns the table shows, with the configuration's name and source.
         let rows = matching(page, &scope, since, until)
-            .find_also_related(sync_configuration::Entity)
-            .order_by(sync_run::Column::SortAtMs, order.clone())
-            .order_by(sync_run::Column::Id, order)
+            .select_only()
+            .columns([
+                R::Id,
+                R::Status,
+                R::QueuedAtMs,
+                R::StartedAtMs,
+                R::FinishedAtMs,
+                R::ProgressDone,
+                R::ProgressTotal,
+                R::Created,
+                R::Updated,
+                R::Deactivated,
+                R::Reactivated,
+                R::Unchanged,
+                R::Skipped,
+                R::Warnings,
+                R::Errors,
+                R::PlannedDeactivations,
+                R::Version,
+            ])
+            .column_as(sync_configuration::Column::Name, "configuration_name")
+            .column_as(sync_configuration::Column::SourceKind, "source_kind")
+            // A left join keeps runs the outer loop, so SQLite walks them in index order.
+            .join(JoinType::LeftJoin, sync_run::Relation::Configuration.def())
+            .order_by(R::SortAtMs, order.clone())
+            .order_by(R::Id, order)
             .limit(u64::from(request.limit))
+            .into_model::<ListedRun>()
             .all(&self.db)
             .await
             .map_err(db_err)?;
         let runs = rows
             .into_iter()
-            .filter_map(|(run, config)| config.map(|c| to_row(run, c)))
+            .map(to_row)
             .collect::<Result<Vec<_>, _>>()?;
         // Later pages reuse the first page's total.
         let total = match request.after {
@@ -209,25 +235,46 @@ async fn count_rows(
         .map_err(db_err)
 }
 
-fn to_row(
-    run: sync_run::Model,
-    config: sync_configuration::Model,
-) -> Result<SyncRunRow, StoreError> {
+/// One row of the list query.
+#[derive(Debug, FromQueryResult)]
+struct ListedRun {
+    id: i64,
+    status: String,
+    queued_at_ms: i64,
+    started_at_ms: Option<i64>,
+    finished_at_ms: Option<i64>,
+    progress_done: i32,
+    progress_total: i32,
+    created: i32,
+    updated: i32,
+    deactivated: i32,
+    reactivated: i32,
+    unchanged: i32,
+    skipped: i32,
+    warnings: i32,
+    errors: i32,
+    planned_deactivations: i32,
+    version: i64,
+    configuration_name: String,
+    source_kind: String,
+}
+
+fn to_row(run: ListedRun) -> Result<SyncRunRow, StoreError> {
     let status = run
         .status
         .parse()
         .map_err(|e| StoreError(format!("run {}: {e}", run.id)))?;
-    let source = config
+    let source = run
         .source_kind
         .parse()
-        .map_err(|e| StoreError(format!("configuration {}: {e}", config.id)))?;
+        .map_err(|e| StoreError(format!("run {}: {e}", run.id)))?;
     let duration_ms = run
         .started_at_ms
         .map(|s| run.finished_at_ms.unwrap_or_else(super::now_ms) - s);
     let n = |v: i32| v.max(0) as u32;
     Ok(SyncRunRow {
         id: run.id,
-        configuration: config.name,
+        configuration: run.configuration_name,
         source,
         status,
         queued_at_ms: run.queued_at_ms,
