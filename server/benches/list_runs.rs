@@ -216,6 +216,8 @@ fn raw_statements(case: &Case, after: Option<Cursor>, backend: DatabaseBackend) 
         list_conds.join(" AND ")
     ));
     if after.is_none() {
+        // Like the store: day sum and edge counts in one statement.
+        let mut totals: Vec<String> = Vec::new();
         let base: Vec<String> = conds;
         let first_day = case
             .since
@@ -234,14 +236,14 @@ fn raw_statements(case: &Case, after: Option<Cursor>, backend: DatabaseBackend) 
         if let Some(c) = &config_in {
             day_conds.push(format!("configuration_id {c}"));
         }
-        out.push(format!(
+        totals.push(format!(
             "SELECT CAST(COALESCE(SUM(runs), 0) AS BIGINT) FROM sync_run_days WHERE {}",
             day_conds.join(" AND ")
         ));
         if let (Some(s), Some(f)) = (case.since, first_day) {
             let mut c = base.clone();
             c.extend(range(Some(s), Some(f * DAY)));
-            out.push(format!(
+            totals.push(format!(
                 "SELECT COUNT(*) FROM sync_runs r WHERE {}",
                 c.join(" AND ")
             ));
@@ -249,11 +251,13 @@ fn raw_statements(case: &Case, after: Option<Cursor>, backend: DatabaseBackend) 
         if let (Some(u), Some(e)) = (case.until, end_day) {
             let mut c = base.clone();
             c.extend(range(Some(e * DAY), Some(u)));
-            out.push(format!(
+            totals.push(format!(
                 "SELECT COUNT(*) FROM sync_runs r WHERE {}",
                 c.join(" AND ")
             ));
         }
+        let sum: Vec<String> = totals.iter().map(|t| format!("({t})")).collect();
+        out.push(format!("SELECT {} AS total", sum.join(" + ")));
     }
     let _ = backend;
     out

@@ -6,10 +6,10 @@ use crate::db::run_days::DAY_MS;
 use app::domain::{ConfigurationSummary, Cursor, RunCounts, SortOrder, SyncRunRow};
 use app::ports::{ListRuns, RunStore, RunsFound, StoreError};
 use async_trait::async_trait;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select,
 };
 
 #[async_trait]
@@ -174,65 +174,70 @@ fn matching(
 }
 
 /// How many runs match: whole UTC days from `sync_run_days`, partial days at the edges
-/// of the window counted row by row.
+/// of the window counted row by row; all in one statement, so one round trip.
 async fn count(db: &DatabaseConnection, scope: &Scope<'_>) -> Result<u64, StoreError> {
     let request = scope.request;
     let (since, until) = (request.since_ms, request.until_ms);
     let first_day = since.map(|s| s.div_euclid(DAY_MS) + i64::from(s.rem_euclid(DAY_MS) != 0));
     let end_day = until.map(|u| u.div_euclid(DAY_MS));
-    if let (Some(first), Some(end)) = (first_day, end_day) {
-        if first >= end {
-            return count_rows(db, scope, since, until).await;
+    let mut parts: Vec<SelectStatement> = Vec::new();
+    match (first_day, end_day) {
+        // A window inside one day has no whole day: count its rows.
+        (Some(first), Some(end)) if first >= end => parts.push(rows_counted(scope, since, until)),
+        _ => {
+            let mut days = sync_run_day::Entity::find()
+                .select_only()
+                .expr(Expr::cust("CAST(COALESCE(SUM(runs), 0) AS BIGINT)"))
+                .filter(sync_run_day::Column::OrganisationId.eq(request.organisation_id));
+            if let Some(first) = first_day {
+                days = days.filter(sync_run_day::Column::Day.gte(first));
+            }
+            if let Some(end) = end_day {
+                days = days.filter(sync_run_day::Column::Day.lt(end));
+            }
+            if !request.filter.statuses.is_empty() {
+                days = days.filter(
+                    sync_run_day::Column::Status
+                        .is_in(request.filter.statuses.iter().map(|s| s.slug())),
+                );
+            }
+            if let Some(id) = scope.configuration_id {
+                days = days.filter(sync_run_day::Column::ConfigurationId.eq(id));
+            }
+            parts.push(days.into_query());
+            if let (Some(s), Some(first)) = (since, first_day) {
+                if s < first * DAY_MS {
+                    parts.push(rows_counted(scope, Some(s), Some(first * DAY_MS)));
+                }
+            }
+            if let (Some(u), Some(end)) = (until, end_day) {
+                if end * DAY_MS < u {
+                    parts.push(rows_counted(scope, Some(end * DAY_MS), Some(u)));
+                }
+            }
         }
     }
-    let mut days = sync_run_day::Entity::find()
-        .select_only()
-        .expr(Expr::cust("CAST(COALESCE(SUM(runs), 0) AS BIGINT)"))
-        .filter(sync_run_day::Column::OrganisationId.eq(request.organisation_id));
-    if let Some(first) = first_day {
-        days = days.filter(sync_run_day::Column::Day.gte(first));
-    }
-    if let Some(end) = end_day {
-        days = days.filter(sync_run_day::Column::Day.lt(end));
-    }
-    if !request.filter.statuses.is_empty() {
-        days = days.filter(
-            sync_run_day::Column::Status.is_in(request.filter.statuses.iter().map(|s| s.slug())),
-        );
-    }
-    if let Some(id) = scope.configuration_id {
-        days = days.filter(sync_run_day::Column::ConfigurationId.eq(id));
-    }
-    let whole_days: i64 = days
-        .into_tuple()
-        .one(db)
+    let sum = parts
+        .into_iter()
+        .map(|q| SimpleExpr::SubQuery(None, Box::new(q.into_sub_query_statement())))
+        .reduce(|a, b| a.add(b))
+        .expect("at least one part");
+    let statement = Query::select().expr_as(sum, Alias::new("total")).to_owned();
+    let row = db
+        .query_one(db.get_database_backend().build(&statement))
         .await
         .map_err(db_err)?
-        .unwrap_or(0);
-    let mut total = whole_days.max(0) as u64;
-    if let (Some(s), Some(first)) = (since, first_day) {
-        if s < first * DAY_MS {
-            total += count_rows(db, scope, Some(s), Some(first * DAY_MS)).await?;
-        }
-    }
-    if let (Some(u), Some(end)) = (until, end_day) {
-        if end * DAY_MS < u {
-            total += count_rows(db, scope, Some(end * DAY_MS), Some(u)).await?;
-        }
-    }
-    Ok(total)
+        .ok_or_else(|| StoreError("the total query returned no row".into()))?;
+    let total: i64 = row.try_get("", "total").map_err(db_err)?;
+    Ok(total.max(0) as u64)
 }
 
-async fn count_rows(
-    db: &DatabaseConnection,
-    scope: &Scope<'_>,
-    since: Option<i64>,
-    until: Option<i64>,
-) -> Result<u64, StoreError> {
+/// `SELECT COUNT(*)` of the matching runs in `[since, until)`.
+fn rows_counted(scope: &Scope<'_>, since: Option<i64>, until: Option<i64>) -> SelectStatement {
     matching(sync_run::Entity::find(), scope, since, until)
-        .count(db)
-        .await
-        .map_err(db_err)
+        .select_only()
+        .expr(Expr::cust("COUNT(*)"))
+        .into_query()
 }
 
 /// One row of the list query.
