@@ -230,14 +230,20 @@ fn raw_statements(case: &Case, after: Option<Cursor>, backend: DatabaseBackend) 
         if let Some(e) = end_day {
             day_conds.push(format!("day < {e}"));
         }
-        if let Some(s) = &status_in {
-            day_conds.push(format!("status {s}"));
-        }
+        let day_columns: Vec<&str> = if filter.statuses.is_empty() {
+            app::domain::RunStatus::ALL
+                .iter()
+                .map(|s| s.slug())
+                .collect()
+        } else {
+            filter.statuses.iter().map(|s| s.slug()).collect()
+        };
         if let Some(c) = &config_in {
             day_conds.push(format!("configuration_id {c}"));
         }
         totals.push(format!(
-            "SELECT CAST(COALESCE(SUM(runs), 0) AS BIGINT) FROM sync_run_days WHERE {}",
+            "SELECT CAST(COALESCE(SUM({}), 0) AS BIGINT) FROM sync_run_days WHERE {}",
+            day_columns.join(" + "),
             day_conds.join(" AND ")
         ));
         if let (Some(s), Some(f)) = (case.since, first_day) {

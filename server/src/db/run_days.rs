@@ -1,8 +1,11 @@
-//! Migration 2: `sync_run_days`, the number of runs per organisation, configuration,
-//! status and UTC day, kept exact by triggers on `sync_runs`. It lets the Syncs page say
-//! how many runs match a filter without counting hundreds of thousands of rows: whole
-//! days are summed from here and only the partial days at a window's edges are counted.
+//! Migration 2: `sync_run_days`, the number of runs per organisation, UTC day and
+//! configuration, one column per status, kept exact by triggers on `sync_runs`. It lets the
+//! Syncs page say how many runs match a filter without counting hundreds of thousands of
+//! rows: whole days are summed from here and only the partial days at a window's edges are
+//! counted row by row. One row per day and configuration (not per status) keeps the sum
+//! over a year to about a thousand rows for an organisation with three configurations.
 
+use app::domain::RunStatus;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
@@ -17,85 +20,139 @@ impl MigrationName for CreateRunDays {
 /// Milliseconds in a day; `day = sort_at_ms / DAY_MS` (integer division) in SQL and Rust.
 pub const DAY_MS: i64 = 86_400_000;
 
-const TABLE: &str = "CREATE TABLE sync_run_days (
+/// The status columns, named by the statuses' slugs.
+fn status_columns() -> impl Iterator<Item = &'static str> {
+    RunStatus::ALL.into_iter().map(RunStatus::slug)
+}
+
+fn join<T: AsRef<str>>(parts: impl Iterator<Item = T>, sep: &str) -> String {
+    parts
+        .map(|p| p.as_ref().to_string())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+fn create_table(backend: DatabaseBackend) -> String {
+    let columns = join(
+        status_columns().map(|s| format!("{s} BIGINT NOT NULL DEFAULT 0")),
+        ",\n    ",
+    );
+    // On SQLite the rows live in the primary key's b-tree, so a sum reads no other pages.
+    let rowid = if backend == DatabaseBackend::Sqlite {
+        " WITHOUT ROWID"
+    } else {
+        ""
+    };
+    format!(
+        "CREATE TABLE sync_run_days (
     organisation_id BIGINT NOT NULL,
     day BIGINT NOT NULL,
     configuration_id BIGINT NOT NULL,
-    status VARCHAR NOT NULL,
-    runs BIGINT NOT NULL,
-    PRIMARY KEY (organisation_id, day, configuration_id, status)
-)";
+    {columns},
+    PRIMARY KEY (organisation_id, day, configuration_id)
+){rowid}"
+    )
+}
 
-const BACKFILL: &str =
-    "INSERT INTO sync_run_days (organisation_id, day, configuration_id, status, runs)
-    SELECT organisation_id, sort_at_ms / 86400000, configuration_id, status, COUNT(*)
-    FROM sync_runs GROUP BY organisation_id, sort_at_ms / 86400000, configuration_id, status";
+fn backfill() -> String {
+    let sums = join(
+        status_columns().map(|s| format!("SUM(CASE WHEN status = '{s}' THEN 1 ELSE 0 END)")),
+        ", ",
+    );
+    format!(
+        "INSERT INTO sync_run_days (organisation_id, day, configuration_id, {})
+    SELECT organisation_id, sort_at_ms / 86400000, configuration_id, {sums}
+    FROM sync_runs GROUP BY organisation_id, sort_at_ms / 86400000, configuration_id",
+        join(status_columns(), ", ")
+    )
+}
 
-const SQLITE_TRIGGERS: [&str; 3] = [
-    "CREATE TRIGGER sync_run_days_insert AFTER INSERT ON sync_runs BEGIN
-        INSERT INTO sync_run_days (organisation_id, day, configuration_id, status, runs)
-        VALUES (NEW.organisation_id, NEW.sort_at_ms / 86400000, NEW.configuration_id, NEW.status, 1)
-        ON CONFLICT (organisation_id, day, configuration_id, status) DO UPDATE SET runs = runs + 1;
-    END",
-    "CREATE TRIGGER sync_run_days_delete AFTER DELETE ON sync_runs BEGIN
-        UPDATE sync_run_days SET runs = runs - 1
+/// `1` for the row's status column and `0` for the others, as SQL, for `row` = NEW or OLD.
+fn flags(row: &str, backend: DatabaseBackend) -> String {
+    join(
+        status_columns().map(|s| match backend {
+            DatabaseBackend::Sqlite => format!("({row}.status = '{s}')"),
+            _ => format!("({row}.status = '{s}')::int"),
+        }),
+        ", ",
+    )
+}
+
+fn add_new(backend: DatabaseBackend) -> String {
+    let columns = join(status_columns(), ", ");
+    let table = if backend == DatabaseBackend::Sqlite {
+        ""
+    } else {
+        "sync_run_days."
+    };
+    let sets = join(
+        status_columns().map(|s| format!("{s} = {table}{s} + excluded.{s}")),
+        ", ",
+    );
+    format!(
+        "INSERT INTO sync_run_days (organisation_id, day, configuration_id, {columns})
+        VALUES (NEW.organisation_id, NEW.sort_at_ms / 86400000, NEW.configuration_id, {})
+        ON CONFLICT (organisation_id, day, configuration_id) DO UPDATE SET {sets};",
+        flags("NEW", backend)
+    )
+}
+
+fn remove_old(backend: DatabaseBackend) -> String {
+    let sets = join(
+        status_columns().map(|s| match backend {
+            DatabaseBackend::Sqlite => format!("{s} = {s} - (OLD.status = '{s}')"),
+            _ => format!("{s} = {s} - (OLD.status = '{s}')::int"),
+        }),
+        ", ",
+    );
+    format!(
+        "UPDATE sync_run_days SET {sets}
         WHERE organisation_id = OLD.organisation_id AND day = OLD.sort_at_ms / 86400000
-          AND configuration_id = OLD.configuration_id AND status = OLD.status;
-    END",
-    "CREATE TRIGGER sync_run_days_update
-    AFTER UPDATE OF organisation_id, configuration_id, status, sort_at_ms ON sync_runs BEGIN
-        UPDATE sync_run_days SET runs = runs - 1
-        WHERE organisation_id = OLD.organisation_id AND day = OLD.sort_at_ms / 86400000
-          AND configuration_id = OLD.configuration_id AND status = OLD.status;
-        INSERT INTO sync_run_days (organisation_id, day, configuration_id, status, runs)
-        VALUES (NEW.organisation_id, NEW.sort_at_ms / 86400000, NEW.configuration_id, NEW.status, 1)
-        ON CONFLICT (organisation_id, day, configuration_id, status) DO UPDATE SET runs = runs + 1;
-    END",
-];
+          AND configuration_id = OLD.configuration_id;"
+    )
+}
 
-const POSTGRES_TRIGGERS: [&str; 2] = [
-    "CREATE FUNCTION sync_run_days_apply() RETURNS trigger AS $$
-    BEGIN
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            UPDATE sync_run_days SET runs = runs - 1
-            WHERE organisation_id = OLD.organisation_id AND day = OLD.sort_at_ms / 86400000
-              AND configuration_id = OLD.configuration_id AND status = OLD.status;
-        END IF;
-        IF TG_OP IN ('UPDATE', 'INSERT') THEN
-            INSERT INTO sync_run_days (organisation_id, day, configuration_id, status, runs)
-            VALUES (NEW.organisation_id, NEW.sort_at_ms / 86400000, NEW.configuration_id, NEW.status, 1)
-            ON CONFLICT (organisation_id, day, configuration_id, status)
-            DO UPDATE SET runs = sync_run_days.runs + 1;
-        END IF;
-        RETURN NULL;
-    END $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER sync_run_days_apply
-    AFTER INSERT OR DELETE OR UPDATE OF organisation_id, configuration_id, status, sort_at_ms ON sync_runs
-    FOR EACH ROW EXECUTE FUNCTION sync_run_days_apply()",
-];
+fn triggers(backend: DatabaseBackend) -> Vec<String> {
+    match backend {
+        DatabaseBackend::Sqlite => vec![
+            format!("CREATE TRIGGER sync_run_days_insert AFTER INSERT ON sync_runs BEGIN {} END", add_new(backend)),
+            format!("CREATE TRIGGER sync_run_days_delete AFTER DELETE ON sync_runs BEGIN {} END", remove_old(backend)),
+            format!(
+                "CREATE TRIGGER sync_run_days_update
+                AFTER UPDATE OF organisation_id, configuration_id, status, sort_at_ms ON sync_runs
+                BEGIN {} {} END",
+                remove_old(backend),
+                add_new(backend)
+            ),
+        ],
+        _ => vec![
+            format!(
+                "CREATE FUNCTION sync_run_days_apply() RETURNS trigger AS $$
+                BEGIN
+                    IF TG_OP IN ('UPDATE', 'DELETE') THEN {} END IF;
+                    IF TG_OP IN ('UPDATE', 'INSERT') THEN {} END IF;
+                    RETURN NULL;
+                END $$ LANGUAGE plpgsql",
+                remove_old(backend),
+                add_new(backend)
+            ),
+            "CREATE TRIGGER sync_run_days_apply
+            AFTER INSERT OR DELETE OR UPDATE OF organisation_id, configuration_id, status, sort_at_ms
+            ON sync_runs FOR EACH ROW EXECUTE FUNCTION sync_run_days_apply()"
+                .to_string(),
+        ],
+    }
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for CreateRunDays {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        // On SQLite the rows live in the primary key's b-tree, so a sum reads no other pages.
-        let table = match db.get_database_backend() {
-            DatabaseBackend::Sqlite => format!("{TABLE} WITHOUT ROWID"),
-            _ => TABLE.to_string(),
-        };
-        db.execute_unprepared(&table).await?;
-        db.execute_unprepared(BACKFILL).await?;
-        match db.get_database_backend() {
-            DatabaseBackend::Sqlite => {
-                for t in SQLITE_TRIGGERS {
-                    db.execute_unprepared(t).await?;
-                }
-            }
-            _ => {
-                for t in POSTGRES_TRIGGERS {
-                    db.execute_unprepared(t).await?;
-                }
-            }
+        let backend = db.get_database_backend();
+        db.execute_unprepared(&create_table(backend)).await?;
+        db.execute_unprepared(&backfill()).await?;
+        for t in triggers(backend) {
+            db.execute_unprepared(&t).await?;
         }
         Ok(())
     }

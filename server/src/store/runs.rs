@@ -3,7 +3,7 @@
 use super::{db_err, SeaStore};
 use crate::db::entities::{sync_configuration, sync_run, sync_run_day};
 use crate::db::run_days::DAY_MS;
-use app::domain::{ConfigurationSummary, Cursor, RunCounts, SortOrder, SyncRunRow};
+use app::domain::{ConfigurationSummary, Cursor, RunCounts, RunStatus, SortOrder, SyncRunRow};
 use app::ports::{ListRuns, RunStore, RunsFound, StoreError};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement, SimpleExpr};
@@ -185,21 +185,25 @@ async fn count(db: &DatabaseConnection, scope: &Scope<'_>) -> Result<u64, StoreE
         // A window inside one day has no whole day: count its rows.
         (Some(first), Some(end)) if first >= end => parts.push(rows_counted(scope, since, until)),
         _ => {
+            // The status columns are named by the statuses' slugs (a closed set, never input).
+            let statuses: Vec<RunStatus> = if request.filter.statuses.is_empty() {
+                RunStatus::ALL.to_vec()
+            } else {
+                request.filter.statuses.iter().copied().collect()
+            };
+            let columns: Vec<&str> = statuses.iter().map(|s| s.slug()).collect();
             let mut days = sync_run_day::Entity::find()
                 .select_only()
-                .expr(Expr::cust("CAST(COALESCE(SUM(runs), 0) AS BIGINT)"))
+                .expr(Expr::cust(format!(
+                    "CAST(COALESCE(SUM({}), 0) AS BIGINT)",
+                    columns.join(" + ")
+                )))
                 .filter(sync_run_day::Column::OrganisationId.eq(request.organisation_id));
             if let Some(first) = first_day {
                 days = days.filter(sync_run_day::Column::Day.gte(first));
             }
             if let Some(end) = end_day {
                 days = days.filter(sync_run_day::Column::Day.lt(end));
-            }
-            if !request.filter.statuses.is_empty() {
-                days = days.filter(
-                    sync_run_day::Column::Status
-                        .is_in(request.filter.statuses.iter().map(|s| s.slug())),
-                );
             }
             if let Some(id) = scope.configuration_id {
                 days = days.filter(sync_run_day::Column::ConfigurationId.eq(id));
