@@ -27,6 +27,8 @@ pub struct ListRuns {
 pub struct RunsFound {
     pub runs: Vec<SyncRunRow>,
     pub total: Option<u64>,
+    /// The filter names a configuration the organisation does not have (and nothing was read).
+    pub unknown_configuration: bool,
 }
 
 #[async_trait]

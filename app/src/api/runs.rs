@@ -34,19 +34,6 @@ pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<Run
         Some(Ok(c)) => Some(c),
         Some(Err(e)) => return ctx.fail(AppError::Validation(format!("{e}; reload the page."))),
     };
-    let stores = &ctx.stores;
-    if let Some(name) = &filter.configuration {
-        let known = stores
-            .runs
-            .configurations(viewer.organisation_id)
-            .await
-            .map_err(internal)?;
-        if !known.iter().any(|c| &c.name == name) {
-            return ctx.fail(AppError::Validation(format!(
-                "There is no configuration named \"{name}\". Choose one from the Configuration list."
-            )));
-        }
-    }
     let tz = ctx.time_zone();
     let (since, until) = filter.range.window(Utc::now(), |day| {
         let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
@@ -64,7 +51,18 @@ pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<Run
         after,
         limit: PAGE_SIZE,
     };
-    let found = stores.runs.list_runs(&request).await.map_err(internal)?;
+    let found = ctx
+        .stores
+        .runs
+        .list_runs(&request)
+        .await
+        .map_err(internal)?;
+    if found.unknown_configuration {
+        let name = request.filter.configuration.unwrap_or_default();
+        return ctx.fail(AppError::Validation(format!(
+            "There is no configuration named \"{name}\". Choose one from the Configuration list."
+        )));
+    }
     let mut runs = found.runs;
     for run in &mut runs {
         let start = run.started_at_ms.unwrap_or(run.queued_at_ms);

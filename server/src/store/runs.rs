@@ -25,7 +25,8 @@ impl RunStore for SeaStore {
                 None => {
                     return Ok(RunsFound {
                         runs: Vec::new(),
-                        total: request.after.is_none().then_some(0),
+                        total: None,
+                        unknown_configuration: true,
                     })
                 }
             },
@@ -97,7 +98,11 @@ impl RunStore for SeaStore {
             None => Some(count(&self.db, &scope).await?),
             Some(_) => None,
         };
-        Ok(RunsFound { runs, total })
+        Ok(RunsFound {
+            runs,
+            total,
+            unknown_configuration: false,
+        })
     }
 
     async fn configurations(
