@@ -357,10 +357,7 @@ async fn cursor_for_page(store: &SeaStore, case: &Case, page: u64) -> (u64, Opti
             break;
         }
         let last = found.runs.last().unwrap();
-        let next = Some(Cursor {
-            sort_at_ms: last.started_at_ms.unwrap_or(last.queued_at_ms),
-            id: last.id,
-        });
+        let next = Some(last.cursor());
         // Stop on the last full page so that the deep page is never empty.
         let probe = store.list_runs(&request(case, next)).await.unwrap();
         if probe.runs.is_empty() {

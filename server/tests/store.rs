@@ -58,10 +58,7 @@ async fn all_pages(store: &SeaStore, base: ListRuns) -> (Vec<SyncRunRow>, u64) {
             assert_eq!(found.total, None, "later pages are not counted again");
         }
         let n = found.runs.len();
-        after = found.runs.last().map(|r| Cursor {
-            sort_at_ms: r.started_at_ms.unwrap_or(r.queued_at_ms),
-            id: r.id,
-        });
+        after = found.runs.last().map(SyncRunRow::cursor);
         rows.extend(found.runs);
         if n < base.limit as usize {
             return (rows, total.expect("first page counts"));
@@ -188,10 +185,7 @@ async fn keyset_pages_neither_miss_nor_repeat(db: &DatabaseConnection) {
             let expected: Vec<i64> = one_page.iter().map(|r| r.id).collect();
             assert_eq!(ids, expected, "{sort:?} limit {limit}");
         }
-        let keys: Vec<(i64, i64)> = one_page
-            .iter()
-            .map(|r| (r.started_at_ms.unwrap_or(r.queued_at_ms), r.id))
-            .collect();
+        let keys: Vec<(i64, i64)> = one_page.iter().map(|r| (r.sort_at_ms(), r.id)).collect();
         let mut sorted = keys.clone();
         sorted.sort();
         if sort == SortOrder::NewestFirst {
@@ -245,10 +239,7 @@ async fn filters_narrow_the_list(db: &DatabaseConnection) {
     let mut req = request(acme, RunFilter::default(), None, 1000);
     req.since_ms = Some(since);
     let (rows, _) = all_pages(&store, req).await;
-    let expected = all
-        .iter()
-        .filter(|r| r.started_at_ms.unwrap_or(r.queued_at_ms) >= since)
-        .count();
+    let expected = all.iter().filter(|r| r.sort_at_ms() >= since).count();
     assert_eq!(rows.len(), expected);
     assert!(expected > 0 && expected < all.len());
 }
@@ -273,7 +264,7 @@ async fn combined_filters_and_window_bounds(db: &DatabaseConnection) {
         })
         .collect();
     assert!(in_window.len() > 4);
-    let key = |r: &SyncRunRow| r.started_at_ms.unwrap_or(r.queued_at_ms);
+    let key = |r: &SyncRunRow| r.sort_at_ms();
     let mut keys: Vec<i64> = in_window.iter().map(|r| key(r)).collect();
     keys.sort();
     let (since, until) = (keys[1], keys[keys.len() - 2]);

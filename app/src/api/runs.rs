@@ -15,7 +15,7 @@ pub const PAGE_SIZE: u32 = 50;
 #[server(prefix = "/api", endpoint = "list_sync_runs", input = GetUrl)]
 pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<RunPage, AppError> {
     use super::session::*;
-    use crate::domain::{display_start, Cursor, RunFilter};
+    use crate::domain::{display_start, Cursor, RunFilter, SyncRunRow};
     use crate::ports::ListRuns;
     use chrono::{TimeZone, Utc};
 
@@ -65,7 +65,7 @@ pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<Run
     }
     let mut runs = found.runs;
     for run in &mut runs {
-        let start = run.started_at_ms.unwrap_or(run.queued_at_ms);
+        let start = run.sort_at_ms();
         if let Some(utc) = Utc.timestamp_millis_opt(start).single() {
             run.start_display = display_start(utc.with_timezone(&tz).naive_local());
         }
@@ -73,10 +73,7 @@ pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<Run
     let next_cursor = (runs.len() as u32 == PAGE_SIZE)
         .then(|| runs.last())
         .flatten()
-        .map(|r| Cursor {
-            sort_at_ms: r.started_at_ms.unwrap_or(r.queued_at_ms),
-            id: r.id,
-        });
+        .map(SyncRunRow::cursor);
     Ok(RunPage {
         runs,
         next_cursor,

@@ -37,6 +37,21 @@ pub struct SyncRunRow {
     pub version: i64,
 }
 
+impl SyncRunRow {
+    /// What the list sorts and pages by: the start, or the queue time for a run not yet started.
+    pub fn sort_at_ms(&self) -> i64 {
+        self.started_at_ms.unwrap_or(self.queued_at_ms)
+    }
+
+    /// The keyset position just after this row.
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            sort_at_ms: self.sort_at_ms(),
+            id: self.id,
+        }
+    }
+}
+
 /// A page of runs and what is needed to ask for the next one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunPage {
