@@ -8,6 +8,20 @@ pub struct Settings {
     pub database_url: String,
     /// Where the server listens; `UP_ADDR`, else cargo-leptos's `LEPTOS_SITE_ADDR`, else 127.0.0.1:3000.
     pub addr: Option<SocketAddr>,
+    pub workers: Workers,
+}
+
+/// How this process runs syncs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workers {
+    /// Workers inside `serve` (`UP_WORKERS`, default 1; 0 leaves syncs to `worker` processes).
+    pub in_server: usize,
+    /// How often an idle worker looks for queued runs (`UP_WORKER_POLL_MS`).
+    pub poll_ms: u64,
+    /// A running run without a heartbeat for this long is cancelled (`UP_WORKER_STALE_SECS`).
+    pub stale_secs: u64,
+    /// Crash tests only: pause inside the apply transaction (`UP_FAULT_PAUSE_IN_APPLY_MS`).
+    pub pause_in_apply_ms: Option<u64>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/user-provisioning.db?mode=rwc";
@@ -31,7 +45,37 @@ impl Settings {
                 })?),
                 Err(_) => None,
             };
-        Ok(Self { database_url, addr })
+        Ok(Self {
+            database_url,
+            addr,
+            workers: Workers {
+                in_server: number("UP_WORKERS", 1, 0..=64)? as usize,
+                poll_ms: number("UP_WORKER_POLL_MS", 2000, 50..=600_000)?,
+                stale_secs: number("UP_WORKER_STALE_SECS", 60, 2..=86_400)?,
+                pause_in_apply_ms: std::env::var("UP_FAULT_PAUSE_IN_APPLY_MS")
+                    .ok()
+                    .map(|_| number("UP_FAULT_PAUSE_IN_APPLY_MS", 0, 0..=3_600_000))
+                    .transpose()?,
+            },
+        })
+    }
+}
+
+fn number(name: &str, default: u64, range: std::ops::RangeInclusive<u64>) -> Result<u64, String> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| {
+                format!(
+                    "{name} \"{v}\" must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                )
+            }),
     }
 }
 

@@ -12,6 +12,8 @@ use sea_orm::{
     TransactionTrait,
 };
 
+pub mod live;
+
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// How much history and how large a directory to make.

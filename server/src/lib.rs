@@ -3,7 +3,9 @@
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod operator;
 pub mod passwords;
 pub mod startup;
 pub mod store;
+pub mod sync;
 pub mod telemetry;

@@ -1,6 +1,10 @@
 use clap::{Parser, Subcommand};
 use leptos::prelude::*;
-use server::{config::Settings, db, demo, startup, store::SeaStore, telemetry};
+use server::config::{Settings, Workers};
+use server::sync::{engine::now_ms, queue, worker};
+use server::{config::redact_url, db, demo, operator, startup, store::SeaStore, telemetry};
+use std::time::Duration;
+use tokio::sync::watch;
 
 #[derive(Parser)]
 #[command(
@@ -14,16 +18,52 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the dashboard (the default).
+    /// Serve the dashboard and run syncs (the default).
     Serve {
-        /// Load the demo organisations, accounts and 90 days of runs if the database is empty.
+        /// Load the demo organisations, accounts and 90 days of runs if the database is
+        /// empty, and keep a demo drop folder changing so new runs keep coming.
         #[arg(long)]
         demo: bool,
+    },
+    /// Run syncs only, without the dashboard (for more workers on one PostgreSQL).
+    Worker {
+        /// How many runs this process works on at once.
+        #[arg(long, default_value_t = 1)]
+        count: usize,
     },
     /// Apply the database migrations and exit.
     Migrate,
     /// Load the demo data into an empty database and exit.
     SeedDemo,
+    /// Sync configurations: import from a TOML file, list.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Sync runs: queue now, cancel, list.
+    #[command(subcommand)]
+    Run(RunCommand),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Create or update configurations from a TOML file (secrets as env:NAME or file:/path).
+    Import { file: std::path::PathBuf },
+    /// List configurations.
+    List,
+}
+
+#[derive(Subcommand)]
+enum RunCommand {
+    /// Queue a run of a configuration now (by id, or "Organisation/Name").
+    Queue { configuration: String },
+    /// Cancel a queued run, or stop a running one at its next checkpoint.
+    Cancel { run: i64 },
+    /// List the latest runs.
+    List {
+        #[arg(long)]
+        organisation: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+    },
 }
 
 #[tokio::main]
@@ -38,7 +78,7 @@ async fn main() {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let settings = Settings::from_env()?;
-    tracing::info!(database = %server::config::redact_url(&settings.database_url), "opening database");
+    tracing::info!(database = %redact_url(&settings.database_url), "opening database");
     let conn = db::connect(&settings.database_url)
         .await
         .map_err(|e| format!("database: {e}"))?;
@@ -48,10 +88,84 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve { demo } => {
             if demo {
                 seed(&conn).await?;
+                demo::live::start(&conn)
+                    .await
+                    .map_err(|e| format!("demo drop folder: {e}"))?;
             }
             serve(settings, conn).await
         }
+        Command::Worker { count } => {
+            let (stop, stopped) = watch::channel(false);
+            let handles = spawn_workers(&conn, &settings.workers, count.max(1), stopped);
+            shutdown_signal().await;
+            let _ = stop.send(true);
+            for h in handles {
+                let _ = h.await;
+            }
+            Ok(())
+        }
+        Command::Config(ConfigCommand::Import { file }) => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let s = operator::import_configurations(&conn, &text, now_ms()).await?;
+            for c in &s.created {
+                println!("created  {c}");
+            }
+            for u in &s.updated {
+                println!("updated  {u}");
+            }
+            Ok(())
+        }
+        Command::Config(ConfigCommand::List) => {
+            print!("{}", operator::list_configurations(&conn).await?);
+            Ok(())
+        }
+        Command::Run(RunCommand::Queue { configuration }) => {
+            let c = operator::find_configuration(&conn, &configuration).await?;
+            let id = queue::queue_now(&conn, c.id, now_ms())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("queued run #{id} of \"{}\"", c.name);
+            Ok(())
+        }
+        Command::Run(RunCommand::Cancel { run }) => {
+            match queue::cancel(&conn, run, now_ms())
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                app::domain::RunStatus::Cancelled => println!("run #{run} cancelled"),
+                _ => println!("run #{run} is running; it will stop at its next checkpoint"),
+            }
+            Ok(())
+        }
+        Command::Run(RunCommand::List {
+            organisation,
+            limit,
+        }) => {
+            print!(
+                "{}",
+                operator::list_runs(&conn, organisation.as_deref(), limit.clamp(1, 1000)).await?
+            );
+            Ok(())
+        }
     }
+}
+
+fn spawn_workers(
+    conn: &sea_orm::DatabaseConnection,
+    w: &Workers,
+    count: usize,
+    stopped: watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..count)
+        .map(|i| {
+            let mut options = worker::WorkerOptions::new(worker::worker_id(i));
+            options.idle_poll = Duration::from_millis(w.poll_ms);
+            options.stale_after = Duration::from_secs(w.stale_secs);
+            options.engine.pause_in_apply = w.pause_in_apply_ms.map(Duration::from_millis);
+            tokio::spawn(worker::run(conn.clone(), options, stopped.clone()))
+        })
+        .collect()
 }
 
 async fn seed(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
@@ -76,15 +190,27 @@ async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> Result<
         options.site_addr = addr;
     }
     let addr = options.site_addr;
+    let (stop, stopped) = watch::channel(false);
+    let workers = spawn_workers(
+        &conn,
+        &settings.workers,
+        settings.workers.in_server,
+        stopped,
+    );
     let app = startup::router(SeaStore::new(conn).into_stores(), options);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app.into_make_service())
+    let served = axum::serve(listener, app.into_make_service())
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(|e| format!("server: {e}"))
+        .map_err(|e| format!("server: {e}"));
+    let _ = stop.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
+    served
 }
 
 /// Ctrl-C or SIGTERM: stop taking requests and let the ones in flight finish.

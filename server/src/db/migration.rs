@@ -11,6 +11,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(CreateTables),
             Box::new(super::run_days::CreateRunDays),
+            Box::new(super::engine_schema::EngineSchema),
         ]
     }
 }

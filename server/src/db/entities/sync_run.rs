@@ -29,6 +29,12 @@ pub struct Model {
     pub version: i64,
     pub heartbeat_at_ms: Option<i64>,
     pub worker_id: Option<String>,
+    /// Set by an operator's cancel; the worker stops at its next checkpoint.
+    pub cancel_requested: bool,
+    /// "scheduled" or "manual".
+    pub trigger: String,
+    /// The schedule slot a scheduled run was queued for (unique per configuration).
+    pub schedule_slot_ms: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,305 @@
+//! What operators do from the command line: import and list sync configurations, queue,
+//! cancel and list runs. Sync configurations are managed here, never from the web page.
+
+use crate::db::entities::{organisation, sync_configuration, sync_run};
+use crate::sync::schedule::Schedule;
+use crate::sync::secret::SecretRef;
+use crate::sync::settings::SourceSettings;
+use app::domain::{RunStatus, SourceKind};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A configuration file: `[[configuration]]` tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub configuration: Vec<ConfigEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigEntry {
+    pub organisation: String,
+    pub name: String,
+    /// `sftp`, `google_workspace` or `workday`.
+    pub source: String,
+    #[serde(default = "manual")]
+    pub schedule: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    pub threshold_count: Option<i32>,
+    pub threshold_percent: Option<i32>,
+    pub settings: toml::Table,
+}
+
+fn manual() -> String {
+    "manual".into()
+}
+fn yes() -> bool {
+    true
+}
+
+/// Settings keys whose values are secrets, for every source kind.
+const SECRET_KEYS: [&str; 5] = [
+    "password",
+    "private_key",
+    "service_account_key",
+    "client_secret",
+    "token",
+];
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+}
+
+/// Checks every entry, then writes them all in one transaction (created or updated by
+/// organisation and name). Nothing is written if any entry is wrong.
+pub async fn import_configurations(
+    db: &DatabaseConnection,
+    text: &str,
+    now_ms: i64,
+) -> Result<ImportSummary, String> {
+    let file: ConfigFile = toml::from_str(text).map_err(|e| {
+        // toml's message quotes the offending line, which may hold a pasted secret.
+        let span = e
+            .span()
+            .map(|s| format!(" (at byte {})", s.start))
+            .unwrap_or_default();
+        format!("the file is not valid: {}{span}", e.message())
+    })?;
+    if file.configuration.is_empty() {
+        return Err("the file has no [[configuration]] entries".into());
+    }
+    let mut checked = Vec::new();
+    for (i, entry) in file.configuration.iter().enumerate() {
+        let at = format!("configuration {} (\"{}\")", i + 1, entry.name);
+        checked.push(check_entry(entry).map_err(|e| format!("{at}: {e}"))?);
+    }
+    let txn = db.begin().await.map_err(db_words)?;
+    let mut summary = ImportSummary::default();
+    for (entry, (kind, settings_json)) in file.configuration.iter().zip(checked) {
+        let org = organisation::Entity::find()
+            .filter(organisation::Column::Name.eq(&entry.organisation))
+            .one(&txn)
+            .await
+            .map_err(db_words)?
+            .ok_or_else(|| format!("there is no organisation named \"{}\"", entry.organisation))?;
+        let existing = sync_configuration::Entity::find()
+            .filter(sync_configuration::Column::OrganisationId.eq(org.id))
+            .filter(sync_configuration::Column::Name.eq(&entry.name))
+            .one(&txn)
+            .await
+            .map_err(db_words)?;
+        let label = format!("{} / {}", entry.organisation, entry.name);
+        let mut model = match &existing {
+            Some(m) => {
+                summary.updated.push(label);
+                sync_configuration::ActiveModel::from(m.clone())
+            }
+            None => {
+                summary.created.push(label);
+                sync_configuration::ActiveModel {
+                    organisation_id: Set(org.id),
+                    name: Set(entry.name.clone()),
+                    created_at_ms: Set(now_ms),
+                    ..Default::default()
+                }
+            }
+        };
+        model.source_kind = Set(kind.slug().into());
+        model.settings = Set(settings_json);
+        model.schedule = Set(entry
+            .schedule
+            .parse::<Schedule>()
+            .map_err(|e| e.to_string())?
+            .to_string());
+        model.threshold_count = Set(entry.threshold_count);
+        model.threshold_percent = Set(entry.threshold_percent);
+        model.enabled = Set(entry.enabled);
+        model.save(&txn).await.map_err(db_words)?;
+    }
+    txn.commit().await.map_err(db_words)?;
+    Ok(summary)
+}
+
+fn check_entry(entry: &ConfigEntry) -> Result<(SourceKind, String), String> {
+    if entry.name.trim().is_empty() || entry.name.chars().count() > 120 {
+        return Err("the name must be 1 to 120 characters".into());
+    }
+    let kind: SourceKind = entry
+        .source
+        .parse()
+        .map_err(|e| format!("{e}; use sftp, google_workspace or workday"))?;
+    entry
+        .schedule
+        .parse::<Schedule>()
+        .map_err(|e| e.to_string())?;
+    if entry.threshold_count.is_some_and(|c| c < 0) {
+        return Err("threshold_count cannot be negative".into());
+    }
+    if entry
+        .threshold_percent
+        .is_some_and(|p| !(0..=100).contains(&p))
+    {
+        return Err("threshold_percent must be between 0 and 100".into());
+    }
+    for key in SECRET_KEYS {
+        if let Some(v) = entry.settings.get(key) {
+            let ok = v.as_str().is_some_and(|s| s.parse::<SecretRef>().is_ok());
+            if !ok {
+                return Err(format!(
+                    "settings.{key}: a secret must be a reference, \"env:NAME\" or \"file:/path\", never the secret itself"
+                ));
+            }
+        }
+    }
+    let json = serde_json::to_string(&entry.settings).map_err(|e| e.to_string())?;
+    SourceSettings::parse(kind, &json).map_err(|e| format!("settings: {e}"))?;
+    Ok((kind, json))
+}
+
+fn db_words(e: sea_orm::DbErr) -> String {
+    format!("database: {e}")
+}
+
+/// One line per configuration. Secrets are references, so nothing secret is printed.
+pub async fn list_configurations(db: &DatabaseConnection) -> Result<String, String> {
+    let orgs: BTreeMap<i64, String> = organisation::Entity::find()
+        .all(db)
+        .await
+        .map_err(db_words)?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let configs = sync_configuration::Entity::find()
+        .order_by_asc(sync_configuration::Column::Id)
+        .all(db)
+        .await
+        .map_err(db_words)?;
+    let mut out = format!(
+        "{:>4}  {:<12} {:<34} {:<17} {:<10} {:<8} {}\n",
+        "id", "organisation", "name", "source", "schedule", "enabled", "threshold"
+    );
+    for c in configs {
+        let kind = c
+            .source_kind
+            .parse::<SourceKind>()
+            .map(|k| k.display_name())
+            .unwrap_or("?");
+        let threshold = match (c.threshold_count, c.threshold_percent) {
+            (Some(n), Some(p)) => format!("{n} users or {p}%"),
+            (Some(n), None) => format!("{n} users"),
+            (None, Some(p)) => format!("{p}%"),
+            (None, None) => "none".into(),
+        };
+        out.push_str(&format!(
+            "{:>4}  {:<12} {:<34} {:<17} {:<10} {:<8} {}\n",
+            c.id,
+            orgs.get(&c.organisation_id)
+                .map(String::as_str)
+                .unwrap_or("?"),
+            c.name,
+            kind,
+            c.schedule,
+            if c.enabled { "yes" } else { "no" },
+            threshold
+        ));
+    }
+    Ok(out)
+}
+
+/// Finds a configuration by id, or by "Organisation/Name".
+pub async fn find_configuration(
+    db: &impl ConnectionTrait,
+    which: &str,
+) -> Result<sync_configuration::Model, String> {
+    if let Ok(id) = which.parse::<i64>() {
+        return sync_configuration::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .map_err(db_words)?
+            .ok_or_else(|| format!("there is no configuration #{id}"));
+    }
+    let (org, name) = which
+        .split_once('/')
+        .ok_or("name a configuration by its id or as \"Organisation/Name\"")?;
+    let org = organisation::Entity::find()
+        .filter(organisation::Column::Name.eq(org.trim()))
+        .one(db)
+        .await
+        .map_err(db_words)?
+        .ok_or_else(|| format!("there is no organisation named \"{}\"", org.trim()))?;
+    sync_configuration::Entity::find()
+        .filter(sync_configuration::Column::OrganisationId.eq(org.id))
+        .filter(sync_configuration::Column::Name.eq(name.trim()))
+        .one(db)
+        .await
+        .map_err(db_words)?
+        .ok_or_else(|| {
+            format!(
+                "{} has no configuration named \"{}\"",
+                org.name,
+                name.trim()
+            )
+        })
+}
+
+/// The latest runs, newest first, optionally of one organisation.
+pub async fn list_runs(
+    db: &DatabaseConnection,
+    organisation: Option<&str>,
+    limit: u64,
+) -> Result<String, String> {
+    let mut q = sync_run::Entity::find()
+        .order_by_desc(sync_run::Column::SortAtMs)
+        .order_by_desc(sync_run::Column::Id)
+        .limit(limit);
+    if let Some(name) = organisation {
+        let org = organisation::Entity::find()
+            .filter(organisation::Column::Name.eq(name))
+            .one(db)
+            .await
+            .map_err(db_words)?
+            .ok_or_else(|| format!("there is no organisation named \"{name}\""))?;
+        q = q.filter(sync_run::Column::OrganisationId.eq(org.id));
+    }
+    let runs = q.all(db).await.map_err(db_words)?;
+    let mut out = format!(
+        "{:>7}  {:>6}  {:<20} {:<28} {:>9}  {}\n",
+        "run", "config", "start (UTC)", "status", "progress", "counts"
+    );
+    for r in runs {
+        let status = r
+            .status
+            .parse::<RunStatus>()
+            .map(|s| s.label())
+            .unwrap_or("?");
+        let start = chrono::DateTime::from_timestamp_millis(r.sort_at_ms)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{:>7}  {:>6}  {:<20} {:<28} {:>9}  +{} ~{} -{} ↺{} ={} skipped {} warnings {} errors {}\n",
+            r.id,
+            r.configuration_id,
+            start,
+            status,
+            format!("{}/{}", r.progress_done, r.progress_total),
+            r.created,
+            r.updated,
+            r.deactivated,
+            r.reactivated,
+            r.unchanged,
+            r.skipped,
+            r.warnings,
+            r.errors
+        ));
+    }
+    Ok(out)
+}

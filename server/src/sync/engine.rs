@@ -1,0 +1,387 @@
+//! One run, start to end: load → validate & map → plan → guard → apply, with the
+//! heartbeat and progress written as it goes. The run's changes, its log and its final
+//! status commit in one transaction, so a crash, a kill or a cancel leaves nothing half done.
+
+use super::directory;
+use super::plan::{plan, Action, Plan, Threshold};
+use super::queue::{self, stmt, ClaimedRun};
+use super::settings::SourceSettings;
+use super::source;
+use super::validate::{LoadError, Loaded};
+use crate::db::entities::sync_configuration;
+use app::domain::{RunStatus, SourceKind};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How a worker runs syncs.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub worker_id: String,
+    pub heartbeat_every: Duration,
+    /// Fault injection for crash tests only: sleep this long inside the apply transaction.
+    pub pause_in_apply: Option<Duration>,
+}
+
+impl EngineOptions {
+    pub fn new(worker_id: impl Into<String>) -> Self {
+        Self {
+            worker_id: worker_id.into(),
+            heartbeat_every: Duration::from_secs(2),
+            pause_in_apply: None,
+        }
+    }
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Runs a claimed run to its end and returns the status it ended in (`None` if the run
+/// was taken from this worker meanwhile, e.g. recovered as stale).
+pub async fn execute(
+    db: &DatabaseConnection,
+    run: &ClaimedRun,
+    options: &EngineOptions,
+) -> Result<Option<RunStatus>, DbErr> {
+    let done = Arc::new(AtomicUsize::new(0));
+    let total = Arc::new(AtomicUsize::new(0));
+    let beat = tokio::spawn(heartbeat_loop(
+        db.clone(),
+        run.id,
+        options.clone(),
+        done.clone(),
+        total.clone(),
+    ));
+    let result = stages(db, run, options, done, total).await;
+    beat.abort();
+    result
+}
+
+async fn stages(
+    db: &DatabaseConnection,
+    run: &ClaimedRun,
+    options: &EngineOptions,
+    done: Arc<AtomicUsize>,
+    total: Arc<AtomicUsize>,
+) -> Result<Option<RunStatus>, DbErr> {
+    let Some(config) = sync_configuration::Entity::find_by_id(run.configuration_id)
+        .one(db)
+        .await?
+    else {
+        return finish_failed(db, run, options, "The sync configuration no longer exists.").await;
+    };
+
+    let loaded = match load(&config, done.clone()).await {
+        Ok(l) => l,
+        Err(e) => return finish_failed(db, run, options, &e.0).await,
+    };
+    if queue::cancel_requested(db, run.id).await? {
+        return finish_cancelled(db, run, options).await;
+    }
+
+    let users = directory::load(db, run.organisation_id).await?;
+    let plan = plan(config.id, &loaded, &users);
+    let threshold = Threshold {
+        count: config.threshold_count,
+        percent: config.threshold_percent,
+    };
+    let changing = plan
+        .changes
+        .iter()
+        .filter(|c| !matches!(c.action, Action::Unchanged | Action::Skip))
+        .count();
+    total.store(changing, Ordering::Relaxed);
+    done.store(0, Ordering::Relaxed);
+
+    if let Some(reason) = threshold.blocks(&plan) {
+        return finish_blocked(db, run, options, &plan, &reason).await;
+    }
+    apply(db, run, options, &config, &loaded, &plan, &done).await
+}
+
+async fn load(
+    config: &sync_configuration::Model,
+    progress: Arc<AtomicUsize>,
+) -> Result<Loaded, LoadError> {
+    let kind: SourceKind = config.source_kind.parse().map_err(|_| {
+        LoadError(format!(
+            "The configuration's source type \"{}\" is not known.",
+            config.source_kind
+        ))
+    })?;
+    let settings = SourceSettings::parse(kind, &config.settings).map_err(|e| {
+        LoadError(format!(
+            "The configuration's source settings are not usable: {e}."
+        ))
+    })?;
+    match settings {
+        SourceSettings::File(file) => source::load_file(&file, progress).await,
+        SourceSettings::Unsupported(why) => Err(LoadError(why)),
+    }
+}
+
+/// Starts the run's final transaction: takes the write lock and checks the run is still
+/// this worker's and not cancelled. `Err(status)` tells why not.
+async fn begin_final(
+    db: &DatabaseConnection,
+    run: &ClaimedRun,
+    options: &EngineOptions,
+    honour_cancel: bool,
+) -> Result<Result<sea_orm::DatabaseTransaction, Stop>, DbErr> {
+    let txn = db.begin().await?;
+    let cancel = if honour_cancel {
+        " AND cancel_requested = FALSE"
+    } else {
+        ""
+    };
+    let owned = txn
+        .execute(stmt(
+            &txn,
+            &format!(
+                "UPDATE sync_runs SET version = version + 1 \
+                 WHERE id = $1 AND worker_id = $2 AND status = 'in_progress'{cancel}"
+            ),
+            vec![run.id.into(), options.worker_id.clone().into()],
+        ))
+        .await?;
+    if owned.rows_affected() == 1 {
+        return Ok(Ok(txn));
+    }
+    txn.rollback().await?;
+    if honour_cancel && queue::cancel_requested(db, run.id).await? {
+        return Ok(Err(Stop::Cancelled));
+    }
+    Ok(Err(Stop::Lost))
+}
+
+enum Stop {
+    Cancelled,
+    Lost,
+}
+
+async fn stopped(
+    db: &DatabaseConnection,
+    run: &ClaimedRun,
+    options: &EngineOptions,
+    stop: Stop,
+) -> Result<Option<RunStatus>, DbErr> {
+    match stop {
+        Stop::Cancelled => finish_cancelled(db, run, options).await,
+        Stop::Lost => {
+            tracing::warn!(
+                run = run.id,
+                "run was taken from this worker; its work is dropped"
+            );
+            Ok(None)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn set_final(
+    txn: &impl ConnectionTrait,
+    run: &ClaimedRun,
+    status: RunStatus,
+    reason: Option<&str>,
+    plan: Option<&Plan>,
+    errors: i32,
+    progress: (i64, i64),
+) -> Result<(), DbErr> {
+    let c = plan.map(|p| p.counts).unwrap_or_default();
+    let planned = plan.map(|p| p.counts.deactivated).unwrap_or(0);
+    let applied = status != RunStatus::AboveDeactivationThreshold;
+    let n = |v: i32| if applied { v } else { 0 };
+    txn.execute(stmt(
+        txn,
+        "UPDATE sync_runs SET status = $1, status_reason = $2, finished_at_ms = $3, \
+         created = $4, updated = $5, deactivated = $6, reactivated = $7, unchanged = $8, \
+         skipped = $9, warnings = $10, errors = $11, planned_deactivations = $12, \
+         progress_done = $13, progress_total = $14, worker_id = NULL, version = version + 1 \
+         WHERE id = $15",
+        vec![
+            status.slug().into(),
+            reason.map(str::to_string).into(),
+            now_ms().into(),
+            n(c.created).into(),
+            n(c.updated).into(),
+            n(c.deactivated).into(),
+            n(c.reactivated).into(),
+            n(c.unchanged).into(),
+            c.skipped.into(),
+            c.warnings.into(),
+            errors.into(),
+            planned.into(),
+            (progress.0 as i32).into(),
+            (progress.1 as i32).into(),
+            run.id.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    db: &DatabaseConnection,
+    run: &ClaimedRun,
+    options: &EngineOptions,
+    config: &sync_configuration::Model,
+    loaded: &Loaded,
+    plan: &Plan,
+    done: &AtomicUsize,
+) -> Result<Option<RunStatus>, DbErr> {
+    let txn = match begin_final(db, run, options, true).await? {
+        Ok(t) => t,
+        Err(stop) => return stopped(db, run, options, stop).await,
+    };
+    let now = now_ms();
+    directory::apply(
+        &txn,
+        run.organisation_id,
+        config.id,
+        loaded,
+        plan,
+        now,
+        |n| done.store(n, Ordering::Relaxed),
+    )
+    .await?;
+    directory::write_log(&txn, run.id, "result", &plan.changes).await?;
+    if let Some(pause) = options.pause_in_apply {
+        tracing::warn!(
+            run = run.id,
+            "fault injection: pausing inside the apply transaction"
+        );
+        tokio::time::sleep(pause).await;
+    }
+    let status = if plan.counts.warnings > 0 {
+        RunStatus::NeedsAttention
+    } else {
+        RunStatus::Success
+    };
+    let reason = (status == RunStatus::NeedsAttention).then(|| {
+        format!(
+            "{} warning{}: download the logs to review them.",
+            plan.counts.warnings,
+            if plan.counts.warnings == 1 { "" } else { "s" }
+        )
+    });
+    let records = loaded.records as i64;
+    set_final(
+        &txn,
+        run,
+        status,
+        reason.as_deref(),
+        Some(plan),
+        0,
+        (records, records),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(status))
+}
+
+async fn finish_blocked(
+    db: &DatabaseConnection,
+    run: &ClaimedRun,
+    options: &EngineOptions,
+    plan: &Plan,
+    reason: &str,
+) -> Result<Option<RunStatus>, DbErr> {
+    let txn = match begin_final(db, run, options, true).await? {
+        Ok(t) => t,
+        Err(stop) => return stopped(db, run, options, stop).await,
+    };
+    // The deactivations that would have happened, kept so admins can see who they were.
+    let planned: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Deactivate)
+        .cloned()
+        .collect();
+    directory::write_log(&txn, run.id, "planned", &planned).await?;
+    set_final(
+        &txn,
+        run,
+        RunStatus::AboveDeactivationThreshold,
+        Some(reason),
+        Some(plan),
+        0,
+        (0, 0),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(RunStatus::AboveDeactivationThreshold))
+}
+
+async fn finish_failed(
+    db: &DatabaseConnection,
+    run: &ClaimedRun,
+    options: &EngineOptions,
+    message: &str,
+) -> Result<Option<RunStatus>, DbErr> {
+    let txn = match begin_final(db, run, options, false).await? {
+        Ok(t) => t,
+        Err(stop) => return stopped(db, run, options, stop).await,
+    };
+    directory::write_error(&txn, run.id, message).await?;
+    set_final(
+        &txn,
+        run,
+        RunStatus::DataLoadFailed,
+        Some(message),
+        None,
+        1,
+        (0, 0),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(RunStatus::DataLoadFailed))
+}
+
+async fn finish_cancelled(
+    db: &DatabaseConnection,
+    run: &ClaimedRun,
+    options: &EngineOptions,
+) -> Result<Option<RunStatus>, DbErr> {
+    let txn = match begin_final(db, run, options, false).await? {
+        Ok(t) => t,
+        Err(_) => return Ok(None),
+    };
+    set_final(
+        &txn,
+        run,
+        RunStatus::Cancelled,
+        Some("Cancelled by an operator while it was running. Nothing was changed."),
+        None,
+        0,
+        (0, 0),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(RunStatus::Cancelled))
+}
+
+/// Every few seconds: the heartbeat, and how far the run has got.
+async fn heartbeat_loop(
+    db: DatabaseConnection,
+    run_id: i64,
+    options: EngineOptions,
+    done: Arc<AtomicUsize>,
+    total: Arc<AtomicUsize>,
+) {
+    loop {
+        tokio::time::sleep(options.heartbeat_every).await;
+        let (d, t) = (
+            done.load(Ordering::Relaxed) as i64,
+            total.load(Ordering::Relaxed) as i64,
+        );
+        match queue::heartbeat(&db, run_id, &options.worker_id, now_ms(), d, t).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            // SQLite is busy while a run applies; the next beat will do.
+            Err(e) => tracing::debug!(run = run_id, error = %e, "heartbeat not written"),
+        }
+    }
+}

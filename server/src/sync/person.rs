@@ -1,0 +1,177 @@
+//! The directory fields a source can fill, and one person as a source describes them.
+
+use std::fmt;
+
+/// A directory field a source column can map to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    ExternalId,
+    Email,
+    FirstName,
+    LastName,
+    Title,
+    Department,
+    ManagerId,
+    Status,
+}
+
+impl Field {
+    pub const ALL: [Field; 8] = [
+        Field::ExternalId,
+        Field::Email,
+        Field::FirstName,
+        Field::LastName,
+        Field::Title,
+        Field::Department,
+        Field::ManagerId,
+        Field::Status,
+    ];
+    /// A source must provide these columns, or nothing is loaded.
+    pub const REQUIRED: [Field; 4] = [
+        Field::ExternalId,
+        Field::Email,
+        Field::FirstName,
+        Field::LastName,
+    ];
+
+    /// The name used in configuration files and in logs' "changed fields".
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::ExternalId => "employee_id",
+            Field::Email => "email",
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::Title => "title",
+            Field::Department => "department",
+            Field::ManagerId => "manager_id",
+            Field::Status => "status",
+        }
+    }
+
+    /// The name an admin reads in a message.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::ExternalId => "Employee ID",
+            Field::Email => "Email",
+            Field::FirstName => "First Name",
+            Field::LastName => "Last Name",
+            Field::Title => "Job Title",
+            Field::Department => "Department",
+            Field::ManagerId => "Manager ID",
+            Field::Status => "Status",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.key() == key)
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A person as the source says they should be in the directory, after validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Where the record came from, for logs ("row 12", "user 381").
+    pub record: String,
+    /// The record's place in the source, so logs follow the source's order.
+    pub seq: usize,
+    pub external_id: String,
+    /// Lower-cased: emails compare without case.
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub manager_id: Option<String>,
+    /// False when the source marks the person as terminated or inactive.
+    pub active: bool,
+}
+
+/// Reads a source's status value: `Some(true)` active, `Some(false)` terminated,
+/// `None` when the word means neither.
+pub fn parse_active(value: &str) -> Option<bool> {
+    let v = value.trim().to_ascii_lowercase();
+    match v.as_str() {
+        "" | "active" | "a" | "yes" | "y" | "true" | "1" | "employed" | "current" | "on leave"
+        | "leave" => Some(true),
+        "inactive" | "terminated" | "t" | "i" | "no" | "n" | "false" | "0" | "deactivated"
+        | "suspended" | "archived" | "former" | "left" => Some(false),
+        _ => None,
+    }
+}
+
+/// A deliberately plain check: one `@`, something before it, a dotted domain after it,
+/// no spaces or control characters. Mail servers decide the rest.
+pub fn is_valid_email(email: &str) -> bool {
+    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let mut parts = email.split('@');
+    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c))
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_keys_round_trip() {
+        for f in Field::ALL {
+            assert_eq!(Field::from_key(f.key()), Some(f));
+        }
+        assert_eq!(Field::from_key("salary"), None);
+    }
+
+    #[test]
+    fn status_words() {
+        assert_eq!(parse_active("Active"), Some(true));
+        assert_eq!(parse_active(""), Some(true));
+        assert_eq!(parse_active(" Terminated "), Some(false));
+        assert_eq!(parse_active("suspended"), Some(false));
+        assert_eq!(parse_active("maybe"), None);
+    }
+
+    #[test]
+    fn emails() {
+        for ok in [
+            "a@b.co",
+            "first.last+tag@sub.example.com",
+            "o'neil@example.ie",
+        ] {
+            assert!(is_valid_email(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.co",
+            "a@@b.co",
+            "a b@c.co",
+            "a@b..co",
+            "a@.b.co",
+            "a@b.co.",
+            "=HYPERLINK(\"x\")@b.co",
+        ] {
+            assert!(!is_valid_email(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,588 @@
+//! Plan and guard: what a run would change in the directory, decided before anything is
+//! written, so that a blocked run changes nothing and a completed one changes all of it.
+
+use super::person::Person;
+use super::validate::Loaded;
+use std::collections::{HashMap, HashSet};
+
+/// A directory user as the planner sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryUser {
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub manager_id: Option<String>,
+    pub active: bool,
+    pub managed_by: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Create,
+    Update,
+    Deactivate,
+    Reactivate,
+    Unchanged,
+    Skip,
+}
+
+impl Action {
+    /// The word stored in result logs.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Deactivate => "deactivate",
+            Action::Reactivate => "reactivate",
+            Action::Unchanged => "unchanged",
+            Action::Skip => "skip",
+        }
+    }
+}
+
+/// One line of the plan, and later of the run's result log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub action: Action,
+    /// The directory user it touches (none for a create or a skip).
+    pub user_id: Option<i64>,
+    /// The source person it applies (index into [`Loaded::people`]).
+    pub person: Option<usize>,
+    pub record: Option<String>,
+    pub external_id: Option<String>,
+    pub email: Option<String>,
+    /// Field keys whose values change.
+    pub changed: Vec<&'static str>,
+    pub message: String,
+    pub warning: bool,
+    seq: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub created: i32,
+    pub updated: i32,
+    pub deactivated: i32,
+    pub reactivated: i32,
+    pub unchanged: i32,
+    pub skipped: i32,
+    pub warnings: i32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    pub counts: Counts,
+    /// Active users this configuration manages before the run: the base of a percent threshold.
+    pub managed_active: usize,
+}
+
+/// A configuration's limit on deactivations per run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Threshold {
+    pub count: Option<i32>,
+    pub percent: Option<i32>,
+}
+
+impl Threshold {
+    /// Why the plan must not be applied, if it must not.
+    pub fn blocks(&self, plan: &Plan) -> Option<String> {
+        let planned = plan.counts.deactivated as i64;
+        if planned == 0 {
+            return None;
+        }
+        let base = plan.managed_active as i64;
+        let over_count = self.count.is_some_and(|c| planned > c as i64);
+        let over_percent = self
+            .percent
+            .is_some_and(|p| planned * 100 > p as i64 * base);
+        if !(over_count || over_percent) {
+            return None;
+        }
+        let mut limits = Vec::new();
+        if let Some(c) = self.count {
+            limits.push(format!("{c} users"));
+        }
+        if let Some(p) = self.percent {
+            limits.push(format!("{p}% of the {base} active users this sync manages"));
+        }
+        Some(format!(
+            "{planned} deactivations planned; the threshold is {}. Nothing was changed.",
+            limits.join(" or ")
+        ))
+    }
+}
+
+/// Compares the source with the directory. `directory` holds the organisation's users
+/// that this configuration manages or that share an email with the source.
+pub fn plan(configuration_id: i64, loaded: &Loaded, directory: &[DirectoryUser]) -> Plan {
+    let ours = |u: &DirectoryUser| u.managed_by == Some(configuration_id);
+    let by_id: HashMap<&str, usize> = directory
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| ours(u))
+        .filter_map(|(i, u)| u.external_id.as_deref().map(|e| (e, i)))
+        .collect();
+    let by_email: HashMap<&str, usize> = directory
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.email.as_str(), i))
+        .collect();
+
+    let mut plan = Plan {
+        managed_active: directory.iter().filter(|u| ours(u) && u.active).count(),
+        ..Plan::default()
+    };
+    let mut matched: HashSet<usize> = HashSet::new();
+
+    for (pi, p) in loaded.people.iter().enumerate() {
+        let note = loaded.notes.get(&pi);
+        let found = by_id
+            .get(p.external_id.as_str())
+            .or_else(|| by_email.get(p.email.as_str()))
+            .copied();
+        let mut change = match found {
+            Some(ui) if matched.contains(&ui) => skip_person(
+                p,
+                "Another record of this source already matched the same directory user. Record skipped.".into(),
+            ),
+            Some(ui) => {
+                let u = &directory[ui];
+                match u.managed_by {
+                    Some(other) if other != configuration_id => skip_person(
+                        p,
+                        format!(
+                            "{} belongs to a user managed by another sync configuration (#{other}). Record skipped.",
+                            p.email
+                        ),
+                    ),
+                    _ => match by_email.get(p.email.as_str()) {
+                        Some(&other) if other != ui => skip_person(
+                            p,
+                            format!(
+                                "The new email {} is already used by another directory user. Record skipped.",
+                                p.email
+                            ),
+                        ),
+                        _ => {
+                            matched.insert(ui);
+                            compare(p, u, ours(u))
+                        }
+                    },
+                }
+            }
+            None if p.active => Change {
+                action: Action::Create,
+                changed: vec![
+                    "employee_id",
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "title",
+                    "department",
+                    "manager_id",
+                ]
+                .into_iter()
+                .filter(|k| field_of(p, k).is_some())
+                .collect(),
+                message: "User created.".into(),
+                ..for_person(p)
+            },
+            None => Change {
+                action: Action::Unchanged,
+                message: "Inactive in the source and not in the directory; not created."
+                    .into(),
+                ..for_person(p)
+            },
+        };
+        change.person = Some(pi);
+        if let Some(n) = note {
+            if change.action != Action::Skip {
+                change.message = format!("{} {n}", change.message);
+                change.warning = true;
+            }
+        }
+        plan.changes.push(change);
+    }
+
+    for s in &loaded.skipped {
+        plan.changes.push(Change {
+            action: Action::Skip,
+            user_id: None,
+            person: None,
+            record: Some(s.record.clone()),
+            external_id: s.external_id.clone(),
+            email: s.email.clone(),
+            changed: Vec::new(),
+            message: s.reason.clone(),
+            warning: true,
+            seq: s.seq,
+        });
+    }
+
+    // Users this configuration manages that the source no longer lists. A user named by a
+    // skipped record is kept: a bad row must not cost someone their account.
+    let protected_ids = loaded.protected_ids();
+    let protected_emails = loaded.protected_emails();
+    let mut absent: Vec<&DirectoryUser> = directory
+        .iter()
+        .enumerate()
+        .filter(|(i, u)| ours(u) && u.active && !matched.contains(i))
+        .map(|(_, u)| u)
+        .collect();
+    absent.sort_by(|a, b| a.email.cmp(&b.email));
+    for u in absent {
+        let kept = u
+            .external_id
+            .as_deref()
+            .is_some_and(|e| protected_ids.contains(e))
+            || protected_emails.contains(u.email.as_str());
+        plan.changes.push(Change {
+            action: if kept {
+                Action::Unchanged
+            } else {
+                Action::Deactivate
+            },
+            user_id: Some(u.id),
+            person: None,
+            record: None,
+            external_id: u.external_id.clone(),
+            email: Some(u.email.clone()),
+            changed: if kept { vec![] } else { vec!["active"] },
+            message: if kept {
+                "Kept as is: the source's record for this user was skipped.".into()
+            } else {
+                "User deactivated: no longer in the source.".into()
+            },
+            warning: false,
+            seq: usize::MAX,
+        });
+    }
+
+    plan.changes.sort_by_key(|c| c.seq);
+    for c in &plan.changes {
+        let n = &mut plan.counts;
+        match c.action {
+            Action::Create => n.created += 1,
+            Action::Update => n.updated += 1,
+            Action::Deactivate => n.deactivated += 1,
+            Action::Reactivate => n.reactivated += 1,
+            Action::Unchanged => n.unchanged += 1,
+            Action::Skip => n.skipped += 1,
+        }
+        if c.warning {
+            n.warnings += 1;
+        }
+    }
+    plan
+}
+
+fn for_person(p: &Person) -> Change {
+    Change {
+        action: Action::Unchanged,
+        user_id: None,
+        person: None,
+        record: Some(p.record.clone()),
+        external_id: Some(p.external_id.clone()),
+        email: Some(p.email.clone()),
+        changed: Vec::new(),
+        message: String::new(),
+        warning: false,
+        seq: p.seq,
+    }
+}
+
+fn skip_person(p: &Person, reason: String) -> Change {
+    Change {
+        action: Action::Skip,
+        message: reason,
+        warning: true,
+        ..for_person(p)
+    }
+}
+
+fn field_of<'p>(p: &'p Person, key: &str) -> Option<&'p str> {
+    match key {
+        "employee_id" => Some(&p.external_id),
+        "email" => Some(&p.email),
+        "first_name" => Some(&p.first_name),
+        "last_name" => Some(&p.last_name),
+        "title" => p.title.as_deref(),
+        "department" => p.department.as_deref(),
+        "manager_id" => p.manager_id.as_deref(),
+        _ => None,
+    }
+}
+
+/// A matched user: which fields differ, and whether the account flips.
+fn compare(p: &Person, u: &DirectoryUser, already_ours: bool) -> Change {
+    let mut changed = Vec::new();
+    let differs = |a: Option<&str>, b: Option<&str>| a.unwrap_or("") != b.unwrap_or("");
+    if differs(Some(&p.external_id), u.external_id.as_deref()) {
+        changed.push("employee_id");
+    }
+    if p.email != u.email {
+        changed.push("email");
+    }
+    if p.first_name != u.first_name {
+        changed.push("first_name");
+    }
+    if p.last_name != u.last_name {
+        changed.push("last_name");
+    }
+    if differs(p.title.as_deref(), u.title.as_deref()) {
+        changed.push("title");
+    }
+    if differs(p.department.as_deref(), u.department.as_deref()) {
+        changed.push("department");
+    }
+    if differs(p.manager_id.as_deref(), u.manager_id.as_deref()) {
+        changed.push("manager_id");
+    }
+    let (action, message) = match (u.active, p.active) {
+        (true, false) => (
+            Action::Deactivate,
+            "User deactivated: terminated in the source.".to_string(),
+        ),
+        (false, true) => (
+            Action::Reactivate,
+            "User reactivated: active in the source again.".to_string(),
+        ),
+        _ if !already_ours => (
+            Action::Update,
+            "Existing user matched by email; now kept in sync by this configuration.".to_string(),
+        ),
+        _ if !changed.is_empty() => (Action::Update, "User updated.".to_string()),
+        _ => (Action::Unchanged, "No changes.".to_string()),
+    };
+    if u.active != p.active {
+        changed.push("active");
+    }
+    if !already_ours {
+        changed.push("managed_by");
+    }
+    Change {
+        action,
+        user_id: Some(u.id),
+        changed,
+        message,
+        ..for_person(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::validate::Skipped;
+
+    const CFG: i64 = 7;
+
+    fn person(seq: usize, id: &str, email: &str) -> Person {
+        Person {
+            record: format!("row {}", seq + 1),
+            seq,
+            external_id: id.into(),
+            email: email.into(),
+            first_name: "First".into(),
+            last_name: "Last".into(),
+            title: Some("Engineer".into()),
+            department: None,
+            manager_id: None,
+            active: true,
+        }
+    }
+
+    fn user(id: i64, ext: &str, email: &str, managed_by: Option<i64>) -> DirectoryUser {
+        DirectoryUser {
+            id,
+            external_id: Some(ext.into()),
+            email: email.into(),
+            first_name: "First".into(),
+            last_name: "Last".into(),
+            title: Some("Engineer".into()),
+            department: None,
+            manager_id: None,
+            active: true,
+            managed_by,
+        }
+    }
+
+    fn loaded(people: Vec<Person>) -> Loaded {
+        Loaded {
+            records: people.len(),
+            people,
+            ..Loaded::default()
+        }
+    }
+
+    fn actions(plan: &Plan) -> Vec<(Action, Option<&str>)> {
+        plan.changes
+            .iter()
+            .map(|c| (c.action, c.external_id.as_deref()))
+            .collect()
+    }
+
+    #[test]
+    fn every_outcome() {
+        let mut terminated = person(4, "E5", "e5@x.co");
+        terminated.active = false;
+        let mut renamed = person(2, "E3", "e3@x.co");
+        renamed.title = Some("Lead".into());
+        let mut gone_inactive = person(5, "E6", "e6@x.co");
+        gone_inactive.active = false;
+        let l = loaded(vec![
+            person(1, "E1", "e1@x.co"), // new
+            person(0, "E2", "e2@x.co"), // unchanged
+            renamed,                    // title changed
+            person(3, "E4", "e4@x.co"), // inactive user, active again
+            terminated,                 // active user, terminated in source
+            gone_inactive,              // terminated, never in the directory
+        ]);
+        let mut inactive = user(4, "E4", "e4@x.co", Some(CFG));
+        inactive.active = false;
+        let dir = vec![
+            user(2, "E2", "e2@x.co", Some(CFG)),
+            user(3, "E3", "e3@x.co", Some(CFG)),
+            inactive,
+            user(5, "E5", "e5@x.co", Some(CFG)),
+            user(9, "E9", "e9@x.co", Some(CFG)), // absent from the source
+            user(10, "O1", "o1@x.co", Some(99)), // another configuration's: untouched
+            user(11, "A1", "admin@x.co", None),  // not managed: untouched
+        ];
+        let p = plan(CFG, &l, &dir);
+        assert_eq!(
+            actions(&p),
+            vec![
+                (Action::Unchanged, Some("E2")),
+                (Action::Create, Some("E1")),
+                (Action::Update, Some("E3")),
+                (Action::Reactivate, Some("E4")),
+                (Action::Deactivate, Some("E5")),
+                (Action::Unchanged, Some("E6")),
+                (Action::Deactivate, Some("E9")),
+            ]
+        );
+        assert_eq!(p.changes[2].changed, vec!["title"]);
+        assert_eq!(p.changes[3].changed, vec!["active"]);
+        assert!(p.changes[6].message.contains("no longer in the source"));
+        assert_eq!(
+            p.counts,
+            Counts {
+                created: 1,
+                updated: 1,
+                deactivated: 2,
+                reactivated: 1,
+                unchanged: 2,
+                skipped: 0,
+                warnings: 0
+            }
+        );
+        assert_eq!(p.managed_active, 4);
+    }
+
+    #[test]
+    fn matches_by_email_adopts_unmanaged_and_refuses_others() {
+        let l = loaded(vec![
+            person(0, "E1", "admin@x.co"),
+            person(1, "E2", "other@x.co"),
+            person(2, "NEW-ID", "moved@x.co"),
+        ]);
+        let dir = vec![
+            user(1, "old", "admin@x.co", None),
+            user(2, "O2", "other@x.co", Some(99)),
+            user(3, "OLD-ID", "moved@x.co", Some(CFG)),
+        ];
+        let p = plan(CFG, &l, &dir);
+        assert_eq!(p.changes[0].action, Action::Update);
+        assert!(p.changes[0].changed.contains(&"managed_by"));
+        assert_eq!(p.changes[0].user_id, Some(1));
+        assert_eq!(p.changes[1].action, Action::Skip);
+        assert!(p.changes[1].message.contains("another sync configuration"));
+        assert_eq!(p.changes[2].action, Action::Update);
+        assert_eq!(p.changes[2].changed, vec!["employee_id"]);
+        assert_eq!(p.counts.deactivated, 0);
+        assert_eq!(p.counts.warnings, 1);
+    }
+
+    #[test]
+    fn email_taken_by_another_user_is_skipped() {
+        let l = loaded(vec![person(0, "E1", "taken@x.co")]);
+        let dir = vec![
+            user(1, "E1", "e1@x.co", Some(CFG)),
+            user(2, "Z", "taken@x.co", None),
+        ];
+        let p = plan(CFG, &l, &dir);
+        assert_eq!(p.changes[0].action, Action::Skip);
+        assert!(p.changes[0].message.contains("already used"));
+        // E1's own record was skipped, so E1 is not deactivated for being absent.
+        let l = Loaded {
+            skipped: vec![Skipped {
+                record: "row 3".into(),
+                seq: 1,
+                external_id: Some("E1".into()),
+                email: Some("bad".into()),
+                reason: "bad".into(),
+            }],
+            ..loaded(vec![person(0, "E2", "e2@x.co")])
+        };
+        let p = plan(CFG, &l, &[user(1, "E1", "e1@x.co", Some(CFG))]);
+        assert_eq!(actions(&p)[2], (Action::Unchanged, Some("E1")));
+        assert_eq!(p.counts.deactivated, 0);
+        assert_eq!(p.counts.skipped, 1);
+    }
+
+    #[test]
+    fn notes_make_warnings() {
+        let mut l = loaded(vec![person(0, "E1", "e1@x.co")]);
+        l.notes.insert(
+            0,
+            "Manager ID M is not in the source; no manager set.".into(),
+        );
+        let p = plan(CFG, &l, &[]);
+        assert!(p.changes[0].warning);
+        assert_eq!(
+            p.changes[0].message,
+            "User created. Manager ID M is not in the source; no manager set."
+        );
+        assert_eq!(p.counts.warnings, 1);
+    }
+
+    #[test]
+    fn threshold_by_count_and_percent() {
+        let mut p = Plan {
+            managed_active: 200,
+            ..Plan::default()
+        };
+        p.counts.deactivated = 20;
+        let t = Threshold {
+            count: Some(50),
+            percent: Some(10),
+        };
+        assert!(t.blocks(&p).is_none(), "20 ≤ 50 and 20 ≤ 10% of 200");
+        p.counts.deactivated = 21;
+        let why = t.blocks(&p).unwrap();
+        assert!(why
+            .starts_with("21 deactivations planned; the threshold is 50 users or 10% of the 200"));
+        p.counts.deactivated = 51;
+        assert!(Threshold {
+            count: Some(50),
+            percent: None
+        }
+        .blocks(&p)
+        .is_some());
+        assert!(Threshold {
+            count: None,
+            percent: Some(30)
+        }
+        .blocks(&p)
+        .is_none());
+        assert!(Threshold::default().blocks(&p).is_none());
+        p.managed_active = 0;
+        p.counts.deactivated = 0;
+        assert!(t.blocks(&p).is_none());
+    }
+}

@@ -1,0 +1,276 @@
+//! Reading a CSV or XLSX file row by row into a [`Validator`], without holding the file
+//! in memory. Runs on a blocking thread.
+
+use crate::sync::validate::{LoadError, Validator};
+use calamine::{DataRef, Reader, Xlsx};
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// Larger files are refused before reading: no directory export is this big.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+/// Which sheet of a workbook to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Sheet {
+    #[default]
+    First,
+    Named(String),
+}
+
+/// Reads the whole file into `validator`. The format comes from the file's first bytes,
+/// not its name: a workbook renamed `.csv` is still read as a workbook.
+pub fn read_file(
+    path: &Path,
+    name: &str,
+    sheet: &Sheet,
+    validator: &mut Validator,
+) -> Result<Format, LoadError> {
+    let mut file = File::open(path)
+        .map_err(|e| LoadError(format!("The file {name} could not be opened: {e}.")))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size == 0 {
+        return Err(LoadError(format!("The file {name} is empty.")));
+    }
+    if size > MAX_FILE_BYTES {
+        return Err(LoadError(format!(
+            "The file {name} is {} MB; files over {} MB are not read.",
+            size >> 20,
+            MAX_FILE_BYTES >> 20
+        )));
+    }
+    let mut head = [0u8; 4096];
+    let n = read_up_to(&mut file, &mut head)
+        .map_err(|e| LoadError(format!("The file {name} could not be read: {e}.")))?;
+    let head = &head[..n];
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| LoadError(format!("The file {name} could not be read: {e}.")))?;
+    if head.starts_with(b"PK\x03\x04") {
+        read_xlsx(file, name, sheet, validator)?;
+        return Ok(Format::Xlsx);
+    }
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(LoadError(format!(
+            "The file {name} is an old Excel 97–2003 workbook (.xls). Save it as .xlsx or as CSV UTF-8."
+        )));
+    }
+    if head.contains(&0) {
+        return Err(LoadError(format!(
+            "The file {name} is not a CSV text file or an XLSX workbook (it holds binary data)."
+        )));
+    }
+    read_csv(file, head, name, validator)?;
+    Ok(Format::Csv)
+}
+
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Comma, semicolon or tab: whichever the header line uses most (outside quotes).
+pub fn sniff_delimiter(head: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in head {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|&i| (counts[i], 3 - i)).unwrap_or(0);
+    [b',', b';', b'\t'][best]
+}
+
+fn read_csv(
+    file: File,
+    head: &[u8],
+    name: &str,
+    validator: &mut Validator,
+) -> Result<(), LoadError> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sniff_delimiter(head))
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(BufReader::with_capacity(1 << 16, file));
+    let mut record = csv::ByteRecord::new();
+    let mut cells: Vec<String> = Vec::new();
+    let mut first = true;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                return Err(LoadError(format!(
+                    "The file {name} could not be read as CSV near line {line}: {}.",
+                    csv_error_words(&e)
+                )));
+            }
+        }
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        cells.clear();
+        for field in record.iter() {
+            let text = std::str::from_utf8(field).map_err(|_| {
+                LoadError(format!(
+                    "Line {line} of {name} is not UTF-8 text. Save the file as \"CSV UTF-8\" and try again."
+                ))
+            })?;
+            cells.push(text.to_string());
+        }
+        if first {
+            if let Some(c) = cells.first_mut() {
+                *c = c.trim_start_matches('\u{feff}').to_string();
+            }
+            validator.header(&cells)?;
+            first = false;
+        } else {
+            validator.row(format!("line {line}"), &cells)?;
+        }
+    }
+    if first {
+        return Err(LoadError(format!("The file {name} is empty.")));
+    }
+    Ok(())
+}
+
+fn csv_error_words(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => format!("the file could not be read ({io})"),
+        csv::ErrorKind::Utf8 { .. } => "it is not UTF-8 text".into(),
+        _ => "the file is not well-formed CSV".into(),
+    }
+}
+
+fn read_xlsx(
+    file: File,
+    name: &str,
+    sheet: &Sheet,
+    validator: &mut Validator,
+) -> Result<(), LoadError> {
+    let unreadable = |e: calamine::XlsxError| {
+        LoadError(format!(
+            "The workbook {name} could not be read ({}). It may be damaged, truncated or password-protected; save it again as .xlsx.",
+            short(&e.to_string())
+        ))
+    };
+    let mut book = Xlsx::new(BufReader::new(file)).map_err(unreadable)?;
+    let names = book.sheet_names();
+    let sheet_name = match sheet {
+        Sheet::First => names
+            .first()
+            .cloned()
+            .ok_or_else(|| LoadError(format!("The workbook {name} has no sheets.")))?,
+        Sheet::Named(wanted) => names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(wanted))
+            .cloned()
+            .ok_or_else(|| {
+                LoadError(format!(
+                    "The workbook {name} has no sheet named \"{wanted}\". Its sheets: {}.",
+                    names.join(", ")
+                ))
+            })?,
+    };
+    let mut cells_reader = book
+        .worksheet_cells_reader(&sheet_name)
+        .map_err(unreadable)?;
+    let mut row: Vec<String> = Vec::new();
+    let mut current: Option<u32> = None;
+    let mut width: Option<usize> = None;
+    // Workbooks do not store trailing empty cells: rows are padded to the header's width.
+    let mut flush = |row_no: u32, row: &mut Vec<String>| -> Result<(), LoadError> {
+        if let Some(w) = width {
+            if row.len() < w {
+                row.resize(w, String::new());
+            } else if row[w..].iter().all(|c| c.trim().is_empty()) {
+                row.truncate(w);
+            }
+        }
+        if width.is_none() {
+            while row.last().is_some_and(|c| c.trim().is_empty()) {
+                row.pop();
+            }
+            width = Some(row.len());
+            validator.header(row)?;
+        } else {
+            validator.row(format!("row {}", row_no + 1), row)?;
+        }
+        row.clear();
+        Ok(())
+    };
+    while let Some(cell) = cells_reader.next_cell().map_err(unreadable)? {
+        let (r, c) = cell.get_position();
+        if current != Some(r) {
+            if let Some(prev) = current {
+                flush(prev, &mut row)?;
+            }
+            current = Some(r);
+        }
+        let c = c as usize;
+        if c > 4096 {
+            return Err(LoadError(format!(
+                "The sheet \"{sheet_name}\" of {name} has values beyond column 4096; this is not a user list."
+            )));
+        }
+        if row.len() <= c {
+            row.resize(c + 1, String::new());
+        }
+        row[c] = cell_text(cell.get_value());
+    }
+    match current {
+        Some(last) => flush(last, &mut row),
+        None => Err(LoadError(format!(
+            "The sheet \"{sheet_name}\" of {name} is empty."
+        ))),
+    }
+}
+
+fn cell_text(value: &DataRef<'_>) -> String {
+    match value {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => s.to_string(),
+        // Employee ids typed as numbers arrive as floats: 1042.0 is "1042".
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
+        DataRef::DateTime(d) => d.to_string(),
+        DataRef::Error(_) | DataRef::Empty => String::new(),
+    }
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(120).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiter_sniffing() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n1;2;3;4;5"), b',');
+        assert_eq!(sniff_delimiter(b"a;b;c\n"), b';');
+        assert_eq!(sniff_delimiter(b"\"x,y\";b;c"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\tc"), b'\t');
+        assert_eq!(sniff_delimiter(b"single"), b',');
+    }
+}

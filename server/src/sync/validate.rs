@@ -1,0 +1,355 @@
+//! Validate & map: turns a source's records into people, skipping the records the
+//! directory cannot take and saying why in words an admin can act on.
+
+use super::mapping::{ColumnMapping, Columns};
+use super::person::{is_valid_email, parse_active, Field, Person};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// The longest value any directory field accepts.
+pub const MAX_VALUE_CHARS: usize = 256;
+/// More records than any organisation has: a sign of a wrong file, not of a big company.
+pub const MAX_RECORDS: usize = 2_000_000;
+
+/// Why a source could not be loaded at all. The text is shown to admins as is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct LoadError(pub String);
+
+impl LoadError {
+    pub fn new(message: impl Into<String>) -> Self {
+        LoadError(message.into())
+    }
+}
+
+/// One record's values, one slot per [`Field`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawRecord([String; 8]);
+
+impl RawRecord {
+    pub fn set(&mut self, field: Field, value: impl Into<String>) {
+        self.0[field as usize] = value.into();
+    }
+    pub fn get(&self, field: Field) -> &str {
+        self.0[field as usize].trim()
+    }
+}
+
+/// A record that was not imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub record: String,
+    pub seq: usize,
+    pub external_id: Option<String>,
+    pub email: Option<String>,
+    pub reason: String,
+}
+
+/// What a source holds, validated.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub people: Vec<Person>,
+    /// A note per person (by index) on a problem that did not stop the import.
+    pub notes: HashMap<usize, String>,
+    pub skipped: Vec<Skipped>,
+    /// Every record read, valid or not.
+    pub records: usize,
+}
+
+impl Loaded {
+    /// Employee ids named by skipped records: their directory users are left as they are,
+    /// never deactivated because a bad row hid them.
+    pub fn protected_ids(&self) -> HashSet<&str> {
+        self.skipped
+            .iter()
+            .filter_map(|s| s.external_id.as_deref())
+            .collect()
+    }
+    pub fn protected_emails(&self) -> HashSet<&str> {
+        self.skipped
+            .iter()
+            .filter_map(|s| s.email.as_deref())
+            .collect()
+    }
+}
+
+/// Accepts records one at a time, so a source can stream them.
+pub struct Validator {
+    mapping: ColumnMapping,
+    columns: Option<Columns>,
+    by_id: HashMap<String, String>,
+    by_email: HashMap<String, String>,
+    loaded: Loaded,
+    progress: Option<Arc<AtomicUsize>>,
+}
+
+impl Validator {
+    pub fn new(mapping: ColumnMapping) -> Self {
+        Self {
+            mapping,
+            columns: None,
+            by_id: HashMap::new(),
+            by_email: HashMap::new(),
+            loaded: Loaded::default(),
+            progress: None,
+        }
+    }
+
+    /// Counts records read into `counter`, for the run's progress.
+    pub fn with_progress(mut self, counter: Arc<AtomicUsize>) -> Self {
+        self.progress = Some(counter);
+        self
+    }
+
+    /// A table's header row: decides which column fills which field.
+    pub fn header(&mut self, cells: &[String]) -> Result<(), LoadError> {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            return Err(LoadError::new(
+                "The first row is empty: the file must start with a header row naming its columns.",
+            ));
+        }
+        let columns = self
+            .mapping
+            .resolve(cells)
+            .map_err(|p| LoadError(p.to_string()))?;
+        self.columns = Some(columns);
+        Ok(())
+    }
+
+    /// A table row after the header. Blank rows are ignored.
+    pub fn row(&mut self, record: String, cells: &[String]) -> Result<(), LoadError> {
+        let Some(columns) = &self.columns else {
+            return Err(LoadError::new("The file has no header row."));
+        };
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            return Ok(());
+        }
+        let mut raw = RawRecord::default();
+        for f in Field::ALL {
+            raw.set(f, columns.get(cells, f));
+        }
+        let width = columns.width;
+        let problem = (cells.len() != width).then(|| {
+            format!(
+                "The row has {} values but the header has {width} columns, so its values may be in the wrong columns (an unquoted comma or semicolon?). Row skipped.",
+                cells.len()
+            )
+        });
+        self.record(record, raw, problem)
+    }
+
+    /// One record, from a table row or an API object. `problem` skips it with that reason.
+    pub fn record(
+        &mut self,
+        record: String,
+        raw: RawRecord,
+        problem: Option<String>,
+    ) -> Result<(), LoadError> {
+        self.loaded.records += 1;
+        if let Some(p) = &self.progress {
+            p.store(self.loaded.records, Ordering::Relaxed);
+        }
+        if self.loaded.records > MAX_RECORDS {
+            return Err(LoadError(format!(
+                "The source holds more than {MAX_RECORDS} records; this is not a user directory export."
+            )));
+        }
+        let external_id = raw.get(Field::ExternalId).to_string();
+        let email = raw.get(Field::Email).to_lowercase();
+        let seq = self.loaded.records;
+        let skip = |reason: String| Skipped {
+            record: record.clone(),
+            seq,
+            external_id: (!external_id.is_empty()).then(|| external_id.clone()),
+            email: (!email.is_empty()).then(|| email.clone()),
+            reason,
+        };
+        let reason = problem.or_else(|| self.problem(&raw, &external_id, &email));
+        if let Some(reason) = reason {
+            self.loaded.skipped.push(skip(reason));
+            return Ok(());
+        }
+        self.by_id.insert(external_id.clone(), record.clone());
+        self.by_email.insert(email.clone(), record.clone());
+        let opt = |f: Field| Some(raw.get(f).to_string()).filter(|v| !v.is_empty());
+        self.loaded.people.push(Person {
+            record,
+            seq,
+            external_id,
+            email,
+            first_name: raw.get(Field::FirstName).to_string(),
+            last_name: raw.get(Field::LastName).to_string(),
+            title: opt(Field::Title),
+            department: opt(Field::Department),
+            manager_id: opt(Field::ManagerId),
+            active: parse_active(raw.get(Field::Status)).unwrap_or(true),
+        });
+        Ok(())
+    }
+
+    fn problem(&self, raw: &RawRecord, external_id: &str, email: &str) -> Option<String> {
+        if let Some(f) = Field::ALL
+            .into_iter()
+            .find(|&f| raw.get(f).chars().count() > MAX_VALUE_CHARS)
+        {
+            return Some(format!(
+                "The {} is longer than {MAX_VALUE_CHARS} characters. Record skipped.",
+                f.label()
+            ));
+        }
+        if external_id.is_empty() {
+            return Some("No Employee ID. Record skipped.".into());
+        }
+        if email.is_empty() {
+            return Some("No email address. Record skipped.".into());
+        }
+        if !is_valid_email(email) {
+            return Some(format!(
+                "\"{}\" is not a valid email address. Record skipped.",
+                email.chars().take(80).collect::<String>()
+            ));
+        }
+        if parse_active(raw.get(Field::Status)).is_none() {
+            return Some(format!(
+                "Status \"{}\" is neither active nor terminated. Record skipped.",
+                raw.get(Field::Status).chars().take(40).collect::<String>()
+            ));
+        }
+        if let Some(first) = self.by_id.get(external_id) {
+            return Some(format!(
+                "Employee ID {external_id} appears again (first in {first}). Record skipped."
+            ));
+        }
+        if let Some(first) = self.by_email.get(email) {
+            return Some(format!(
+                "Email {email} appears again (first in {first}). Record skipped."
+            ));
+        }
+        None
+    }
+
+    /// After the last record: checks what needs the whole source (managers) and that
+    /// there is anything to import at all.
+    pub fn finish(mut self) -> Result<Loaded, LoadError> {
+        if self.loaded.records == 0 {
+            return Err(LoadError::new(
+                "The source holds no users (only a header row, or nothing at all). Nothing was changed.",
+            ));
+        }
+        if self.loaded.people.is_empty() {
+            let first = &self.loaded.skipped[0];
+            return Err(LoadError(format!(
+                "None of the source's {} records could be imported, so nothing was changed. The first problem, in {}: {}",
+                self.loaded.records, first.record, first.reason
+            )));
+        }
+        let ids: HashSet<&str> = self.by_id.keys().map(String::as_str).collect();
+        let mut unknown = Vec::new();
+        for (i, p) in self.loaded.people.iter().enumerate() {
+            if let Some(m) = &p.manager_id {
+                if !ids.contains(m.as_str()) || *m == p.external_id {
+                    unknown.push((i, m.clone()));
+                }
+            }
+        }
+        for (i, m) in unknown {
+            let p = &mut self.loaded.people[i];
+            let note = if m == p.external_id {
+                format!("Manager ID {m} is the person's own Employee ID; no manager set.")
+            } else {
+                format!("Manager ID {m} is not in the source; no manager set.")
+            };
+            p.manager_id = None;
+            self.loaded.notes.insert(i, note);
+        }
+        Ok(self.loaded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(s: &str) -> Vec<String> {
+        s.split(',').map(str::to_string).collect()
+    }
+
+    fn load(rows: &[&str]) -> Result<Loaded, LoadError> {
+        let mut v = Validator::new(ColumnMapping::default());
+        v.header(&cells(
+            "Employee ID,Email,First Name,Last Name,Job Title,Manager ID,Status",
+        ))?;
+        for (i, r) in rows.iter().enumerate() {
+            v.row(format!("row {}", i + 2), &cells(r))?;
+        }
+        v.finish()
+    }
+
+    #[test]
+    fn good_rows_become_people() {
+        let l = load(&[
+            "E1,Ann@Example.com,Ann,Lee,CEO,,Active",
+            "E2,bo@example.com,Bo,Ng,,E1,",
+            ",,,,,,",
+            "E3,cy@example.com,Cy,Oh,Dev,E1,Terminated",
+        ])
+        .unwrap();
+        assert_eq!(l.records, 3, "the blank row is not a record");
+        assert_eq!(l.people.len(), 3);
+        assert_eq!(l.people[0].email, "ann@example.com");
+        assert_eq!(l.people[0].title.as_deref(), Some("CEO"));
+        assert_eq!(l.people[1].manager_id.as_deref(), Some("E1"));
+        assert!(!l.people[2].active);
+        assert!(l.skipped.is_empty() && l.notes.is_empty());
+    }
+
+    #[test]
+    fn bad_rows_are_skipped_with_reasons() {
+        let l = load(&[
+            "E1,ann@example.com,Ann,Lee,,,",
+            ",nobody@example.com,No,Id,,,",
+            "E2,,No,Email,,,",
+            "E3,not-an-email,Bad,Email,,,",
+            "E1,again@example.com,Dup,Id,,,",
+            "E4,ANN@example.com,Dup,Email,,,",
+            "E5,e5@example.com,Odd,Status,,,Sabbatical-ish",
+            "E6,e6@example.com,Too,Many,,,,extra",
+            "E7,e7@example.com,Unknown,Boss,,E99,",
+        ])
+        .unwrap();
+        assert_eq!(l.people.len(), 2);
+        let reasons: Vec<&str> = l.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert!(reasons[0].starts_with("No Employee ID"));
+        assert!(reasons[1].starts_with("No email"));
+        assert!(reasons[2].contains("not a valid email"));
+        assert!(reasons[3].contains("Employee ID E1 appears again (first in row 2)"));
+        assert!(reasons[4].contains("Email ann@example.com appears again"));
+        assert!(reasons[5].contains("neither active nor terminated"));
+        assert!(reasons[6].contains("8 values but the header has 7"));
+        assert_eq!(l.people[1].manager_id, None);
+        assert!(l.notes[&1].contains("E99 is not in the source"));
+        let protected = l.protected_ids();
+        assert!(protected.contains("E1") && protected.contains("E6"));
+    }
+
+    #[test]
+    fn empty_sources_fail_to_load() {
+        assert!(load(&[]).unwrap_err().0.contains("no users"));
+        assert!(load(&[",,,,,,"]).is_err());
+        assert!(load(&["E1,bad,A,B,,,"]).unwrap_err().0.contains("None of"));
+        let mut v = Validator::new(ColumnMapping::default());
+        assert!(v.header(&cells(",,")).is_err());
+    }
+
+    #[test]
+    fn overlong_values_are_skipped() {
+        let long = "x".repeat(MAX_VALUE_CHARS + 1);
+        let l = load(&[
+            "E1,a@example.com,A,B,,,",
+            &format!("E2,b@example.com,{long},B,,,"),
+        ])
+        .unwrap();
+        assert!(l.skipped[0].reason.contains("First Name is longer"));
+    }
+}

@@ -1,0 +1,124 @@
+//! A worker: recovers runs whose worker died, queues scheduled runs that are due, claims
+//! one queued run at a time and runs it. Several can run in one process or in many.
+
+use super::engine::{self, now_ms, EngineOptions};
+use super::queue;
+use sea_orm::DatabaseConnection;
+use std::time::Duration;
+use tokio::sync::watch;
+
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    pub engine: EngineOptions,
+    /// How long to wait when the queue is empty.
+    pub idle_poll: Duration,
+    /// A running run whose heartbeat is older than this is considered abandoned.
+    pub stale_after: Duration,
+    /// Whether this worker also queues scheduled runs.
+    pub schedule: bool,
+}
+
+impl WorkerOptions {
+    pub fn new(worker_id: impl Into<String>) -> Self {
+        Self {
+            engine: EngineOptions::new(worker_id),
+            idle_poll: Duration::from_secs(2),
+            stale_after: Duration::from_secs(60),
+            schedule: true,
+        }
+    }
+}
+
+/// A process-unique worker id: host, process and a counter.
+pub fn worker_id(index: usize) -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    format!("{host}-{}-{index}", std::process::id())
+}
+
+/// Runs until `shutdown` turns true. A run in progress at shutdown is abandoned safely:
+/// its transaction never commits, and it ends Cancelled.
+pub async fn run(
+    db: DatabaseConnection,
+    options: WorkerOptions,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    tracing::info!(worker = %options.engine.worker_id, "worker started");
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        match tick(&db, &options, &mut shutdown).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(worker = %options.engine.worker_id, error = %e, "worker step failed")
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(options.idle_poll) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+    tracing::info!(worker = %options.engine.worker_id, "worker stopped");
+}
+
+/// One pass: recover, schedule, claim and run. True when a run was executed.
+pub async fn tick(
+    db: &DatabaseConnection,
+    options: &WorkerOptions,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<bool, sea_orm::DbErr> {
+    let now = now_ms();
+    let recovered =
+        queue::recover_stale(db, now, now - options.stale_after.as_millis() as i64).await?;
+    if recovered > 0 {
+        tracing::warn!(recovered, "runs left by a stopped worker were cancelled");
+    }
+    if options.schedule {
+        let queued = queue::schedule_due(db, now).await?;
+        if queued > 0 {
+            tracing::info!(queued, "scheduled runs queued");
+        }
+    }
+    let Some(run) = queue::claim(db, &options.engine.worker_id, now_ms()).await? else {
+        return Ok(false);
+    };
+    tracing::info!(
+        run = run.id,
+        configuration = run.configuration_id,
+        "run started"
+    );
+    let outcome = tokio::select! {
+        r = engine::execute(db, &run, &options.engine) => Some(r),
+        _ = shutdown.changed() => None,
+    };
+    match outcome {
+        Some(Ok(Some(status))) => {
+            tracing::info!(run = run.id, status = status.label(), "run ended")
+        }
+        Some(Ok(None)) => {}
+        Some(Err(e)) => {
+            tracing::error!(run = run.id, error = %e, "run failed inside the service");
+            queue::abandon(
+                db,
+                run.id,
+                &options.engine.worker_id,
+                now_ms(),
+                "The sync stopped because of a problem inside the service. Nothing was changed.",
+            )
+            .await?;
+        }
+        None => {
+            queue::abandon(
+                db,
+                run.id,
+                &options.engine.worker_id,
+                now_ms(),
+                "The service was stopped while the sync was running. Nothing was changed.",
+            )
+            .await?;
+            tracing::warn!(run = run.id, "run abandoned at shutdown");
+        }
+    }
+    Ok(true)
+}
