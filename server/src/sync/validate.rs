@@ -198,6 +198,15 @@ impl Validator {
                 f.label()
             ));
         }
+        if let Some(f) = Field::ALL
+            .into_iter()
+            .find(|&f| raw.get(f).chars().any(char::is_control))
+        {
+            return Some(format!(
+                "The {} holds control characters (a damaged export?). Record skipped.",
+                f.label()
+            ));
+        }
         if external_id.is_empty() {
             return Some("No Employee ID. Record skipped.".into());
         }
