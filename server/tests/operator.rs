@@ -1,0 +1,129 @@
+//! Operators' configuration files: import creates or updates, a wrong entry writes
+//! nothing, secrets are accepted only as references and never echoed.
+
+mod common;
+
+use common::sync::setup;
+use sea_orm::{DatabaseConnection, EntityTrait};
+use server::db::entities::sync_configuration;
+use server::operator::{find_configuration, import_configurations, list_configurations};
+
+const FILE: &str = r#"
+[[configuration]]
+organisation = "Acme"
+name = "Contractors (SFTP)"
+source = "sftp"
+schedule = "every 6h"
+threshold_count = 25
+threshold_percent = 5
+
+[configuration.settings]
+host = "sftp.acme.example"
+port = 2222
+username = "blink"
+private_key = "file:/run/secrets/acme_sftp_key"
+host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+path = "/exports/contractors.xlsx"
+sheet = "People"
+
+[configuration.settings.mapping]
+"Personnel Number" = "employee_id"
+
+[[configuration]]
+organisation = "Acme"
+name = "Drop folder"
+source = "sftp"
+enabled = false
+settings = { transport = "folder", path = "/var/lib/up/drop/people.csv" }
+"#;
+
+async fn import_creates_then_updates(db: &DatabaseConnection) {
+    setup(db, "Acme", "x.csv").await;
+    let s = import_configurations(db, FILE, 1).await.unwrap();
+    assert_eq!(
+        s.created,
+        ["Acme / Contractors (SFTP)", "Acme / Drop folder"]
+    );
+    let c = find_configuration(db, "Acme/Contractors (SFTP)")
+        .await
+        .unwrap();
+    assert_eq!(
+        (c.schedule.as_str(), c.threshold_count, c.threshold_percent),
+        ("every 6h", Some(25), Some(5))
+    );
+    assert!(c.settings.contains("file:/run/secrets/acme_sftp_key"));
+    assert!(c.enabled);
+    let again = import_configurations(db, &FILE.replace("every 6h", "every 12h"), 2)
+        .await
+        .unwrap();
+    assert_eq!(again.updated.len(), 2);
+    assert!(again.created.is_empty());
+    assert_eq!(
+        find_configuration(db, &c.id.to_string())
+            .await
+            .unwrap()
+            .schedule,
+        "every 12h"
+    );
+    let listing = list_configurations(db).await.unwrap();
+    assert!(listing.contains("Contractors (SFTP)") && listing.contains("25 users or 5%"));
+    assert!(find_configuration(db, "Acme/Nope")
+        .await
+        .unwrap_err()
+        .contains("no configuration named"));
+}
+
+async fn bad_files_change_nothing(db: &DatabaseConnection) {
+    setup(db, "Acme", "x.csv").await;
+    let before = sync_configuration::Entity::find().all(db).await.unwrap();
+    let cases = [
+        (
+            FILE.replace(
+                "file:/run/secrets/acme_sftp_key",
+                "-----BEGIN OPENSSH PRIVATE KEY----- hunter2",
+            ),
+            "settings.private_key: a secret must be a reference",
+        ),
+        (FILE.replace("every 6h", "hourly"), "a schedule is"),
+        (
+            FILE.replace("source = \"sftp\"\nschedule", "source = \"ftp\"\nschedule"),
+            "unknown source kind",
+        ),
+        (
+            FILE.replace("threshold_percent = 5", "threshold_percent = 500"),
+            "between 0 and 100",
+        ),
+        (
+            FILE.replace(
+                "organisation = \"Acme\"\nname = \"Drop",
+                "organisation = \"Nobody\"\nname = \"Drop",
+            ),
+            "no organisation named \"Nobody\"",
+        ),
+        (
+            FILE.replace("\"employee_id\"", "\"salary\""),
+            "unknown field",
+        ),
+        (
+            FILE.replace("username = \"blink\"", "user = \"blink\""),
+            "not valid",
+        ),
+        ("[[configuration]]\nname = 1".into(), "not valid"),
+        ("".into(), "no [[configuration]] entries"),
+    ];
+    for (text, why) in cases {
+        let err = import_configurations(db, &text, 1).await.unwrap_err();
+        assert!(err.contains(why), "expected {why:?} in {err:?}");
+        assert!(
+            !err.contains("hunter2"),
+            "a pasted secret is never echoed: {err}"
+        );
+    }
+    assert_eq!(
+        sync_configuration::Entity::find().all(db).await.unwrap(),
+        before
+    );
+}
+
+on_both_backends!(import, import_creates_then_updates);
+on_both_backends!(bad_imports, bad_files_change_nothing);
