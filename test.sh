@@ -5,9 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source .ci/tools.sh
 
-if ! command -v chromium >/dev/null; then
-  say "installing chromium"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+# Chromium for the end-to-end tests; OpenSSH's sshd (and ssh-keygen) for the SFTP tests.
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+[ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null || missing+=(openssh-server openssh-client)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # Store tests use the local PostgreSQL; start it if it is installed but stopped.
 if command -v pg_ctlcluster >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
@@ -38,7 +42,9 @@ say "end-to-end tests"
 (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
 e2e_dir="$(mktemp -d)"
 port="${E2E_PORT:-3100}"
+# No workers: the end-to-end tests read the seeded history as it was loaded.
 DATABASE_URL="sqlite://$e2e_dir/e2e.db?mode=rwc" UP_ADDR="127.0.0.1:$port" LEPTOS_ENV=PROD \
+  UP_WORKERS=0 UP_DEMO_DROP_DIR="$e2e_dir/drop" \
   ./target/release/server serve --demo >"$e2e_dir/server.log" 2>&1 &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true' EXIT
