@@ -323,7 +323,7 @@ async fn workbooks_are_read_from_a_named_sheet(db: &DatabaseConnection) {
         sheet.write(0, c as u16, *h).unwrap();
     }
     for r in 1..=4u32 {
-        sheet.write(r, 0, 1000 + r as u32).unwrap();
+        sheet.write(r, 0, 1000 + r).unwrap();
         sheet.write(r, 1, format!("p{r}@example.com")).unwrap();
         sheet.write(r, 2, format!("First{r}")).unwrap();
         sheet.write(r, 3, format!("Last{r}")).unwrap();
