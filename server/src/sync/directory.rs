@@ -1,13 +1,17 @@
 //! The directory side of a run: reading the users a plan compares against, and writing a
 //! plan's changes and its result log inside the caller's transaction.
 
+use super::person::{Person, Text};
 use super::plan::{Action, Change, DirectoryUser, Plan};
 use super::queue::stmt;
 use super::validate::Loaded;
-use crate::db::entities::{sync_log_entry, user};
+use crate::db::entities::user;
 use app::domain::Role;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use sea_orm::{ColumnTrait, FromQueryResult};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, Statement,
+    Value,
+};
 
 /// Rows per multi-row insert: well under SQLite's and PostgreSQL's parameter limits.
 const BATCH: usize = 500;
@@ -66,6 +70,63 @@ pub async fn load(
         .collect())
 }
 
+/// A multi-row `INSERT`, in chunks well under SQLite's and PostgreSQL's parameter limits.
+/// Bulk writes are plain SQL: building an ORM model per log row cost more than the write.
+async fn insert_rows(
+    db: &impl ConnectionTrait,
+    table: &str,
+    columns: &[&str],
+    count: usize,
+    row: impl Fn(usize) -> Vec<Value> + Sync,
+) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    for start in (0..count).step_by(BATCH) {
+        let mut sql = head.clone();
+        let mut values: Vec<Value> = Vec::with_capacity(BATCH * columns.len());
+        for i in start..(start + BATCH).min(count) {
+            sql.push_str(if i == start { "(" } else { ", (" });
+            for c in 0..columns.len() {
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                match backend {
+                    DatabaseBackend::Postgres => {
+                        sql.push_str(&format!("${}", values.len() + c + 1))
+                    }
+                    _ => sql.push('?'),
+                }
+            }
+            sql.push(')');
+            values.extend(row(i));
+        }
+        db.execute(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+    }
+    Ok(())
+}
+
+fn text(t: &Text) -> Value {
+    Value::from(t.as_str())
+}
+fn opt_text(t: &Option<Text>) -> Value {
+    Value::from(t.as_deref())
+}
+
+/// The synced fields of a person, in the order the update statements use.
+fn person_values(p: &Person) -> [Value; 8] {
+    [
+        text(&p.external_id),
+        text(&p.email),
+        text(&p.first_name),
+        text(&p.last_name),
+        opt_text(&p.title),
+        opt_text(&p.department),
+        opt_text(&p.manager_id),
+        p.active.into(),
+    ]
+}
+
 /// Writes every change of `plan`. Call inside a transaction: all of it lands or none.
 /// `on_batch` is told how many changes are written so far.
 pub async fn apply(
@@ -78,68 +139,120 @@ pub async fn apply(
     mut on_batch: impl FnMut(usize),
 ) -> Result<(), DbErr> {
     let person = |c: &Change| c.person.map(|i| &loaded.people[i]);
-    let creates: Vec<user::ActiveModel> = plan
+    let creates: Vec<&Person> = plan
         .changes
         .iter()
         .filter(|c| c.action == Action::Create)
         .filter_map(person)
-        .map(|p| user::ActiveModel {
-            organisation_id: Set(organisation_id),
-            external_id: Set(Some(p.external_id.clone())),
-            email: Set(p.email.clone()),
-            first_name: Set(p.first_name.clone()),
-            last_name: Set(p.last_name.clone()),
-            title: Set(p.title.clone()),
-            department: Set(p.department.clone()),
-            manager_external_id: Set(p.manager_id.clone()),
-            active: Set(true),
-            role: Set(Role::BasicUser.slug().into()),
-            sync_service_enrolled: Set(false),
-            password_hash: Set(None),
-            managed_by_configuration_id: Set(Some(configuration_id)),
-            created_at_ms: Set(now_ms),
-            updated_at_ms: Set(now_ms),
-            ..Default::default()
-        })
         .collect();
-    let mut written = 0;
-    for chunk in creates.chunks(BATCH) {
-        user::Entity::insert_many(chunk.to_vec()).exec(db).await?;
-        written += chunk.len();
-        on_batch(written);
-    }
-
-    // A matched person's values replace the user's, whatever the action.
-    for c in &plan.changes {
-        let (Some(id), Some(p)) = (c.user_id, person(c)) else {
-            continue;
-        };
-        if c.action == Action::Unchanged || c.action == Action::Skip {
-            continue;
-        }
-        db.execute(stmt(
-            db,
-            "UPDATE users SET external_id = $1, email = $2, first_name = $3, last_name = $4, \
-             title = $5, department = $6, manager_external_id = $7, active = $8, \
-             managed_by_configuration_id = $9, updated_at_ms = $10 WHERE id = $11",
-            vec![
-                p.external_id.clone().into(),
-                p.email.clone().into(),
-                p.first_name.clone().into(),
-                p.last_name.clone().into(),
-                p.title.clone().into(),
-                p.department.clone().into(),
-                p.manager_id.clone().into(),
-                p.active.into(),
+    insert_rows(
+        db,
+        "users",
+        &[
+            "organisation_id",
+            "external_id",
+            "email",
+            "first_name",
+            "last_name",
+            "title",
+            "department",
+            "manager_external_id",
+            "active",
+            "role",
+            "sync_service_enrolled",
+            "managed_by_configuration_id",
+            "created_at_ms",
+            "updated_at_ms",
+        ],
+        creates.len(),
+        |i| {
+            let p = creates[i];
+            let mut row = Vec::with_capacity(14);
+            row.push(organisation_id.into());
+            row.extend(person_values(p));
+            row.extend([
+                Role::BasicUser.slug().into(),
+                false.into(),
                 configuration_id.into(),
                 now_ms.into(),
-                id.into(),
-            ],
-        ))
-        .await?;
-        written += 1;
-        if written % BATCH == 0 {
-            on_batch(written);
+                now_ms.into(),
+            ]);
+            row
+        },
+    )
+    .await?;
+    let mut written = creates.len();
+    on_batch(written);
+
+    // A matched person's values replace the user's, whatever the action.
+    let updates: Vec<(i64, &Person)> = plan
+        .changes
+        .iter()
+        .filter(|c| !matches!(c.action, Action::Unchanged | Action::Skip | Action::Create))
+        .filter_map(|c| Some((c.user_id?, person(c)?)))
+        .collect();
+    match db.get_database_backend() {
+        // One statement per batch: a round trip per user would dominate on a server.
+        DatabaseBackend::Postgres => {
+            for chunk in updates.chunks(BATCH) {
+                let mut rows = Vec::with_capacity(chunk.len());
+                let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 9);
+                for (id, p) in chunk {
+                    let b = values.len();
+                    rows.push(format!(
+                        "(${}::bigint, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}::boolean)",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6,
+                        b + 7,
+                        b + 8,
+                        b + 9
+                    ));
+                    values.push((*id).into());
+                    values.extend(person_values(p));
+                }
+                values.extend([configuration_id.into(), now_ms.into()]);
+                let n = values.len();
+                let sql = format!(
+                    "UPDATE users AS u SET external_id = v.e, email = v.m, first_name = v.f, \
+                     last_name = v.l, title = v.t, department = v.d, manager_external_id = v.g, \
+                     active = v.a, managed_by_configuration_id = ${}, updated_at_ms = ${} \
+                     FROM (VALUES {}) AS v(id, e, m, f, l, t, d, g, a) WHERE u.id = v.id",
+                    n - 1,
+                    n,
+                    rows.join(", ")
+                );
+                db.execute(Statement::from_sql_and_values(
+                    DatabaseBackend::Postgres,
+                    sql,
+                    values,
+                ))
+                .await?;
+                written += chunk.len();
+                on_batch(written);
+            }
+        }
+        // SQLite runs in-process: one prepared statement per user is its fastest way.
+        _ => {
+            for (id, p) in &updates {
+                let mut values: Vec<Value> = person_values(p).into();
+                values.extend([configuration_id.into(), now_ms.into(), (*id).into()]);
+                db.execute(stmt(
+                    db,
+                    "UPDATE users SET external_id = $1, email = $2, first_name = $3, last_name = $4, \
+                     title = $5, department = $6, manager_external_id = $7, active = $8, \
+                     managed_by_configuration_id = $9, updated_at_ms = $10 WHERE id = $11",
+                    values,
+                ))
+                .await?;
+                written += 1;
+                if written % BATCH == 0 {
+                    on_batch(written);
+                }
+            }
         }
     }
 
@@ -147,7 +260,7 @@ pub async fn apply(
     let gone: Vec<i64> = plan
         .changes
         .iter()
-        .filter(|c| c.action == Action::Deactivate)
+        .filter(|c| c.action == Action::Deactivate && c.person.is_none())
         .filter_map(|c| c.user_id)
         .collect();
     for chunk in gone.chunks(BATCH) {
@@ -164,6 +277,20 @@ pub async fn apply(
             vec![now_ms.into()],
         ))
         .await?;
+    }
+    // Terminated in the source or gone: no session of theirs stays open.
+    let signed_out: Vec<i64> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Deactivate)
+        .filter_map(|c| c.user_id)
+        .collect();
+    for chunk in signed_out.chunks(BATCH) {
+        let ids = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
         db.execute(stmt(
             db,
             &format!("DELETE FROM sessions WHERE user_id IN ({ids})"),
@@ -183,29 +310,39 @@ pub async fn write_log(
     kind: &str,
     changes: &[Change],
 ) -> Result<(), DbErr> {
-    let entries: Vec<sync_log_entry::ActiveModel> = changes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| sync_log_entry::ActiveModel {
-            run_id: Set(run_id),
-            sequence: Set(i as i32),
-            kind: Set(kind.into()),
-            record_ref: Set(c.record.clone()),
-            external_id: Set(c.external_id.clone()),
-            email: Set(c.email.clone()),
-            action: Set(c.action.slug().into()),
-            outcome: Set(if c.warning { "warning" } else { "ok" }.into()),
-            message: Set(c.message.clone()),
-            changed_fields: Set((!c.changed.is_empty()).then(|| c.changed.join(", "))),
-            ..Default::default()
-        })
-        .collect();
-    for chunk in entries.chunks(BATCH) {
-        sync_log_entry::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await?;
-    }
-    Ok(())
+    insert_rows(
+        db,
+        "sync_log_entries",
+        &[
+            "run_id",
+            "sequence",
+            "kind",
+            "record_ref",
+            "external_id",
+            "email",
+            "action",
+            "outcome",
+            "message",
+            "changed_fields",
+        ],
+        changes.len(),
+        |i| {
+            let c = &changes[i];
+            vec![
+                run_id.into(),
+                (i as i32).into(),
+                kind.into(),
+                Value::from(c.record.map(|r| r.to_string())),
+                opt_text(&c.external_id),
+                opt_text(&c.email),
+                c.action.slug().into(),
+                if c.warning { "warning" } else { "ok" }.into(),
+                Value::from(c.message.as_ref()),
+                Value::from((!c.changed.is_empty()).then(|| c.changed.join(", "))),
+            ]
+        },
+    )
+    .await
 }
 
 /// An error log entry: what stopped a run from loading its source.
@@ -214,20 +351,21 @@ pub async fn write_error(
     run_id: i64,
     message: &str,
 ) -> Result<(), DbErr> {
-    sync_log_entry::Entity::insert(sync_log_entry::ActiveModel {
-        run_id: Set(run_id),
-        sequence: Set(0),
-        kind: Set("error".into()),
-        record_ref: Set(None),
-        external_id: Set(None),
-        email: Set(None),
-        action: Set("load".into()),
-        outcome: Set("error".into()),
-        message: Set(message.into()),
-        changed_fields: Set(None),
-        ..Default::default()
-    })
-    .exec(db)
-    .await?;
-    Ok(())
+    insert_rows(
+        db,
+        "sync_log_entries",
+        &["run_id", "sequence", "kind", "action", "outcome", "message"],
+        1,
+        |_| {
+            vec![
+                run_id.into(),
+                0i32.into(),
+                "error".into(),
+                "load".into(),
+                "error".into(),
+                message.into(),
+            ]
+        },
+    )
+    .await
 }

@@ -111,31 +111,71 @@ impl ColumnMapping {
                 found: headers.iter().map(|h| h.trim().to_string()).collect(),
             });
         }
+        let mut slots = [None; 8];
+        for (f, i) in index {
+            slots[f as usize] = Some(i);
+        }
         Ok(Columns {
-            index,
+            index: slots,
             width: headers.len(),
         })
+    }
+}
+
+/// A row's cells, however the reader holds them.
+pub trait Cells {
+    fn count(&self) -> usize;
+    fn cell(&self, i: usize) -> Option<&str>;
+    fn is_blank(&self) -> bool {
+        (0..self.count()).all(|i| self.cell(i).is_none_or(|c| c.trim().is_empty()))
+    }
+}
+
+impl Cells for [String] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn cell(&self, i: usize) -> Option<&str> {
+        self.get(i).map(String::as_str)
+    }
+}
+
+impl Cells for Vec<String> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn cell(&self, i: usize) -> Option<&str> {
+        self.get(i).map(String::as_str)
+    }
+}
+
+impl Cells for csv::StringRecord {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn cell(&self, i: usize) -> Option<&str> {
+        self.get(i)
     }
 }
 
 /// Where each field sits in a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Columns {
-    index: BTreeMap<Field, usize>,
+    /// The column of each field (by `Field as usize`).
+    index: [Option<usize>; 8],
     pub width: usize,
 }
 
 impl Columns {
-    pub fn get<'r>(&self, row: &'r [String], field: Field) -> &'r str {
-        self.index
-            .get(&field)
-            .and_then(|&i| row.get(i))
+    pub fn get<'r, C: Cells + ?Sized>(&self, row: &'r C, field: Field) -> &'r str {
+        self.index[field as usize]
+            .and_then(|i| row.cell(i))
             .map(|s| s.trim())
             .unwrap_or("")
     }
 
     pub fn has(&self, field: Field) -> bool {
-        self.index.contains_key(&field)
+        self.index[field as usize].is_some()
     }
 }
 

@@ -1,8 +1,9 @@
 //! Plan and guard: what a run would change in the directory, decided before anything is
 //! written, so that a blocked run changes nothing and a completed one changes all of it.
 
-use super::person::Person;
+use super::person::{Person, RecordRef, Text};
 use super::validate::Loaded;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// A directory user as the planner sees them.
@@ -52,12 +53,12 @@ pub struct Change {
     pub user_id: Option<i64>,
     /// The source person it applies (index into [`Loaded::people`]).
     pub person: Option<usize>,
-    pub record: Option<String>,
-    pub external_id: Option<String>,
-    pub email: Option<String>,
+    pub record: Option<RecordRef>,
+    pub external_id: Option<Text>,
+    pub email: Option<Text>,
     /// Field keys whose values change.
     pub changed: Vec<&'static str>,
-    pub message: String,
+    pub message: Cow<'static, str>,
     pub warning: bool,
     seq: usize,
 }
@@ -202,7 +203,7 @@ pub fn plan(configuration_id: i64, loaded: &Loaded, directory: &[DirectoryUser])
         change.person = Some(pi);
         if let Some(n) = note {
             if change.action != Action::Skip {
-                change.message = format!("{} {n}", change.message);
+                change.message = format!("{} {n}", change.message).into();
                 change.warning = true;
             }
         }
@@ -214,11 +215,11 @@ pub fn plan(configuration_id: i64, loaded: &Loaded, directory: &[DirectoryUser])
             action: Action::Skip,
             user_id: None,
             person: None,
-            record: Some(s.record.clone()),
-            external_id: s.external_id.clone(),
-            email: s.email.clone(),
+            record: Some(s.record),
+            external_id: s.external_id.as_deref().map(Text::from),
+            email: s.email.as_deref().map(Text::from),
             changed: Vec::new(),
-            message: s.reason.clone(),
+            message: s.reason.clone().into(),
             warning: true,
             seq: s.seq,
         });
@@ -250,8 +251,8 @@ pub fn plan(configuration_id: i64, loaded: &Loaded, directory: &[DirectoryUser])
             user_id: Some(u.id),
             person: None,
             record: None,
-            external_id: u.external_id.clone(),
-            email: Some(u.email.clone()),
+            external_id: u.external_id.as_deref().map(Text::from),
+            email: Some(Text::from(u.email.as_str())),
             changed: if kept { vec![] } else { vec!["active"] },
             message: if kept {
                 "Kept as is: the source's record for this user was skipped.".into()
@@ -286,11 +287,11 @@ fn for_person(p: &Person) -> Change {
         action: Action::Unchanged,
         user_id: None,
         person: None,
-        record: Some(p.record.clone()),
+        record: Some(p.record),
         external_id: Some(p.external_id.clone()),
         email: Some(p.email.clone()),
         changed: Vec::new(),
-        message: String::new(),
+        message: Cow::Borrowed(""),
         warning: false,
         seq: p.seq,
     }
@@ -299,7 +300,7 @@ fn for_person(p: &Person) -> Change {
 fn skip_person(p: &Person, reason: String) -> Change {
     Change {
         action: Action::Skip,
-        message: reason,
+        message: reason.into(),
         warning: true,
         ..for_person(p)
     }
@@ -343,21 +344,21 @@ fn compare(p: &Person, u: &DirectoryUser, already_ours: bool) -> Change {
     if differs(p.manager_id.as_deref(), u.manager_id.as_deref()) {
         changed.push("manager_id");
     }
-    let (action, message) = match (u.active, p.active) {
+    let (action, message): (Action, Cow<'static, str>) = match (u.active, p.active) {
         (true, false) => (
             Action::Deactivate,
-            "User deactivated: terminated in the source.".to_string(),
+            "User deactivated: terminated in the source.".into(),
         ),
         (false, true) => (
             Action::Reactivate,
-            "User reactivated: active in the source again.".to_string(),
+            "User reactivated: active in the source again.".into(),
         ),
         _ if !already_ours => (
             Action::Update,
-            "Existing user matched by email; now kept in sync by this configuration.".to_string(),
+            "Existing user matched by email; now kept in sync by this configuration.".into(),
         ),
-        _ if !changed.is_empty() => (Action::Update, "User updated.".to_string()),
-        _ => (Action::Unchanged, "No changes.".to_string()),
+        _ if !changed.is_empty() => (Action::Update, "User updated.".into()),
+        _ => (Action::Unchanged, "No changes.".into()),
     };
     if u.active != p.active {
         changed.push("active");
@@ -383,7 +384,7 @@ mod tests {
 
     fn person(seq: usize, id: &str, email: &str) -> Person {
         Person {
-            record: format!("row {}", seq + 1),
+            record: RecordRef::Row(seq as u64 + 1),
             seq,
             external_id: id.into(),
             email: email.into(),
@@ -521,7 +522,7 @@ mod tests {
         // E1's own record was skipped, so E1 is not deactivated for being absent.
         let l = Loaded {
             skipped: vec![Skipped {
-                record: "row 3".into(),
+                record: RecordRef::Row(3),
                 seq: 1,
                 external_id: Some("E1".into()),
                 email: Some("bad".into()),

@@ -1,9 +1,11 @@
 //! Validate & map: turns a source's records into people, skipping the records the
 //! directory cannot take and saying why in words an admin can act on.
 
-use super::mapping::{ColumnMapping, Columns};
-use super::person::{is_valid_email, parse_active, Field, Person};
+use super::mapping::{Cells, ColumnMapping, Columns};
+use super::person::{is_valid_email, parse_active, Field, Person, RecordRef, Text};
+use hashbrown::{DefaultHashBuilder, HashTable};
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -23,15 +25,15 @@ impl LoadError {
     }
 }
 
-/// One record's values, one slot per [`Field`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawRecord([String; 8]);
+/// One record's values, one slot per [`Field`], borrowed from the reader's buffer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RawRecord<'a>([&'a str; 8]);
 
-impl RawRecord {
-    pub fn set(&mut self, field: Field, value: impl Into<String>) {
-        self.0[field as usize] = value.into();
+impl<'a> RawRecord<'a> {
+    pub fn set(&mut self, field: Field, value: &'a str) {
+        self.0[field as usize] = value;
     }
-    pub fn get(&self, field: Field) -> &str {
+    pub fn get(&self, field: Field) -> &'a str {
         self.0[field as usize].trim()
     }
 }
@@ -39,7 +41,7 @@ impl RawRecord {
 /// A record that was not imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
-    pub record: String,
+    pub record: RecordRef,
     pub seq: usize,
     pub external_id: Option<String>,
     pub email: Option<String>,
@@ -74,12 +76,15 @@ impl Loaded {
     }
 }
 
-/// Accepts records one at a time, so a source can stream them.
+/// Accepts records one at a time, so a source can stream them. Duplicate checks index
+/// the people already accepted (by position), so a record costs no copies beyond the
+/// person it becomes.
 pub struct Validator {
     mapping: ColumnMapping,
     columns: Option<Columns>,
-    by_id: HashMap<String, String>,
-    by_email: HashMap<String, String>,
+    hasher: DefaultHashBuilder,
+    by_id: HashTable<u32>,
+    by_email: HashTable<u32>,
     loaded: Loaded,
     progress: Option<Arc<AtomicUsize>>,
 }
@@ -89,11 +94,26 @@ impl Validator {
         Self {
             mapping,
             columns: None,
-            by_id: HashMap::new(),
-            by_email: HashMap::new(),
+            hasher: DefaultHashBuilder::default(),
+            by_id: HashTable::new(),
+            by_email: HashTable::new(),
             loaded: Loaded::default(),
             progress: None,
         }
+    }
+
+    /// Makes room for about `records` records up front.
+    pub fn reserve(&mut self, records: usize) {
+        let records = records.min(MAX_RECORDS);
+        self.loaded.people.reserve(records);
+        let hasher = &self.hasher;
+        let people = &self.loaded.people;
+        self.by_id.reserve(records, |&i| {
+            hasher.hash_one(people[i as usize].external_id.as_str())
+        });
+        self.by_email.reserve(records, |&i| {
+            hasher.hash_one(people[i as usize].email.as_str())
+        });
     }
 
     /// Counts records read into `counter`, for the run's progress.
@@ -118,11 +138,15 @@ impl Validator {
     }
 
     /// A table row after the header. Blank rows are ignored.
-    pub fn row(&mut self, record: String, cells: &[String]) -> Result<(), LoadError> {
+    pub fn row<C: Cells + ?Sized>(
+        &mut self,
+        record: RecordRef,
+        cells: &C,
+    ) -> Result<(), LoadError> {
         let Some(columns) = &self.columns else {
             return Err(LoadError::new("The file has no header row."));
         };
-        if cells.iter().all(|c| c.trim().is_empty()) {
+        if cells.is_blank() {
             return Ok(());
         }
         let mut raw = RawRecord::default();
@@ -130,10 +154,10 @@ impl Validator {
             raw.set(f, columns.get(cells, f));
         }
         let width = columns.width;
-        let problem = (cells.len() != width).then(|| {
+        let problem = (cells.count() != width).then(|| {
             format!(
                 "The row has {} values but the header has {width} columns, so its values may be in the wrong columns (an unquoted comma or semicolon?). Row skipped.",
-                cells.len()
+                cells.count()
             )
         });
         self.record(record, raw, problem)
@@ -142,10 +166,11 @@ impl Validator {
     /// One record, from a table row or an API object. `problem` skips it with that reason.
     pub fn record(
         &mut self,
-        record: String,
-        raw: RawRecord,
+        record: RecordRef,
+        raw: RawRecord<'_>,
         problem: Option<String>,
     ) -> Result<(), LoadError> {
+        let seq = self.loaded.records;
         self.loaded.records += 1;
         if let Some(p) = &self.progress {
             p.store(self.loaded.records, Ordering::Relaxed);
@@ -155,53 +180,75 @@ impl Validator {
                 "The source holds more than {MAX_RECORDS} records; this is not a user directory export."
             )));
         }
-        let external_id = raw.get(Field::ExternalId).to_string();
-        let email = raw.get(Field::Email).to_lowercase();
-        let seq = self.loaded.records;
-        let skip = |reason: String| Skipped {
-            record: record.clone(),
-            seq,
-            external_id: (!external_id.is_empty()).then(|| external_id.clone()),
-            email: (!email.is_empty()).then(|| email.clone()),
-            reason,
-        };
-        let reason = problem.or_else(|| self.problem(&raw, &external_id, &email));
+        let external_id = raw.get(Field::ExternalId);
+        let email = lowercase(raw.get(Field::Email));
+        let active = parse_active(raw.get(Field::Status));
+        let id_hash = self.hasher.hash_one(external_id);
+        let email_hash = self.hasher.hash_one(email.as_str());
+        let reason = problem
+            .or_else(|| self.problem(&raw, external_id, &email, active, id_hash, email_hash));
         if let Some(reason) = reason {
-            self.loaded.skipped.push(skip(reason));
+            self.loaded.skipped.push(Skipped {
+                record,
+                seq,
+                external_id: (!external_id.is_empty()).then(|| external_id.to_string()),
+                email: (!email.is_empty()).then(|| email.to_string()),
+                reason,
+            });
             return Ok(());
         }
-        self.by_id.insert(external_id.clone(), record.clone());
-        self.by_email.insert(email.clone(), record.clone());
-        let opt = |f: Field| Some(raw.get(f).to_string()).filter(|v| !v.is_empty());
+        let index = self.loaded.people.len() as u32;
+        let people = &self.loaded.people;
+        self.by_id.insert_unique(id_hash, index, |&i| {
+            self.hasher
+                .hash_one(people[i as usize].external_id.as_str())
+        });
+        self.by_email.insert_unique(email_hash, index, |&i| {
+            self.hasher.hash_one(people[i as usize].email.as_str())
+        });
+        let opt = |f: Field| Some(raw.get(f)).filter(|v| !v.is_empty()).map(Text::from);
         self.loaded.people.push(Person {
             record,
             seq,
-            external_id,
+            external_id: Text::from(external_id),
             email,
-            first_name: raw.get(Field::FirstName).to_string(),
-            last_name: raw.get(Field::LastName).to_string(),
+            first_name: Text::from(raw.get(Field::FirstName)),
+            last_name: Text::from(raw.get(Field::LastName)),
             title: opt(Field::Title),
             department: opt(Field::Department),
             manager_id: opt(Field::ManagerId),
-            active: parse_active(raw.get(Field::Status)).unwrap_or(true),
+            active: active.unwrap_or(true),
         });
         Ok(())
     }
 
-    fn problem(&self, raw: &RawRecord, external_id: &str, email: &str) -> Option<String> {
-        if let Some(f) = Field::ALL
-            .into_iter()
-            .find(|&f| raw.get(f).chars().count() > MAX_VALUE_CHARS)
-        {
+    fn first_with(
+        &self,
+        table: &HashTable<u32>,
+        hash: u64,
+        same: impl Fn(&Person) -> bool,
+    ) -> Option<RecordRef> {
+        table
+            .find(hash, |&i| same(&self.loaded.people[i as usize]))
+            .map(|&i| self.loaded.people[i as usize].record)
+    }
+
+    fn problem(
+        &self,
+        raw: &RawRecord<'_>,
+        external_id: &str,
+        email: &str,
+        active: Option<bool>,
+        id_hash: u64,
+        email_hash: u64,
+    ) -> Option<String> {
+        if let Some(f) = Field::ALL.into_iter().find(|&f| too_long(raw.get(f))) {
             return Some(format!(
                 "The {} is longer than {MAX_VALUE_CHARS} characters. Record skipped.",
                 f.label()
             ));
         }
-        if let Some(f) = Field::ALL
-            .into_iter()
-            .find(|&f| raw.get(f).chars().any(char::is_control))
-        {
+        if let Some(f) = Field::ALL.into_iter().find(|&f| has_control(raw.get(f))) {
             return Some(format!(
                 "The {} holds control characters (a damaged export?). Record skipped.",
                 f.label()
@@ -219,18 +266,19 @@ impl Validator {
                 email.chars().take(80).collect::<String>()
             ));
         }
-        if parse_active(raw.get(Field::Status)).is_none() {
+        if active.is_none() {
             return Some(format!(
                 "Status \"{}\" is neither active nor terminated. Record skipped.",
                 raw.get(Field::Status).chars().take(40).collect::<String>()
             ));
         }
-        if let Some(first) = self.by_id.get(external_id) {
+        if let Some(first) = self.first_with(&self.by_id, id_hash, |p| p.external_id == external_id)
+        {
             return Some(format!(
                 "Employee ID {external_id} appears again (first in {first}). Record skipped."
             ));
         }
-        if let Some(first) = self.by_email.get(email) {
+        if let Some(first) = self.first_with(&self.by_email, email_hash, |p| p.email == email) {
             return Some(format!(
                 "Email {email} appears again (first in {first}). Record skipped."
             ));
@@ -253,11 +301,15 @@ impl Validator {
                 self.loaded.records, first.record, first.reason
             )));
         }
-        let ids: HashSet<&str> = self.by_id.keys().map(String::as_str).collect();
         let mut unknown = Vec::new();
         for (i, p) in self.loaded.people.iter().enumerate() {
             if let Some(m) = &p.manager_id {
-                if !ids.contains(m.as_str()) || *m == p.external_id {
+                let known = self
+                    .first_with(&self.by_id, self.hasher.hash_one(m.as_str()), |q| {
+                        &q.external_id == m
+                    })
+                    .is_some();
+                if !known || *m == p.external_id {
                     unknown.push((i, m.clone()));
                 }
             }
@@ -276,6 +328,29 @@ impl Validator {
     }
 }
 
+/// Lower-cases an email, copying once (and, for most emails, inline: no allocation).
+fn lowercase(s: &str) -> Text {
+    if s.is_ascii() {
+        let mut t = Text::from(s);
+        t.make_ascii_lowercase();
+        t
+    } else {
+        Text::from(s.to_lowercase())
+    }
+}
+
+fn too_long(s: &str) -> bool {
+    s.len() > MAX_VALUE_CHARS && s.chars().count() > MAX_VALUE_CHARS
+}
+
+fn has_control(s: &str) -> bool {
+    if s.is_ascii() {
+        s.bytes().any(|b| b < 0x20 || b == 0x7f)
+    } else {
+        s.chars().any(char::is_control)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,7 +365,7 @@ mod tests {
             "Employee ID,Email,First Name,Last Name,Job Title,Manager ID,Status",
         ))?;
         for (i, r) in rows.iter().enumerate() {
-            v.row(format!("row {}", i + 2), &cells(r))?;
+            v.row(RecordRef::Row(i as u64 + 2), &cells(r))?;
         }
         v.finish()
     }
