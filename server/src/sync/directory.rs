@@ -7,10 +7,9 @@ use super::queue::stmt;
 use super::validate::Loaded;
 use crate::db::entities::user;
 use app::domain::Role;
-use sea_orm::{ColumnTrait, FromQueryResult};
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, Statement,
-    Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QuerySelect, Statement, Value,
 };
 
 /// Rows per multi-row insert: well under SQLite's and PostgreSQL's parameter limits.
@@ -191,6 +190,12 @@ pub async fn apply(
         .filter(|c| !matches!(c.action, Action::Unchanged | Action::Skip | Action::Create))
         .filter_map(|c| Some((c.user_id?, person(c)?)))
         .collect();
+    let adopted: hashbrown::HashSet<i64> = plan
+        .changes
+        .iter()
+        .filter(|c| c.changed.contains(&"managed_by"))
+        .filter_map(|c| c.user_id)
+        .collect();
     match db.get_database_backend() {
         // One statement per batch: a round trip per user would dominate on a server.
         DatabaseBackend::Postgres => {
@@ -236,20 +241,25 @@ pub async fn apply(
             }
         }
         // SQLite runs in-process: one prepared statement per user is its fastest way.
+        // Only an adopted user's managing configuration changes; leaving that column out
+        // otherwise spares a foreign-key check and an index write per user.
         _ => {
             for (id, p) in &updates {
                 let mut values: Vec<Value> = person_values(p).into();
-                values.extend([configuration_id.into(), now_ms.into(), (*id).into()]);
-                db.execute(stmt(
-                    db,
+                values.extend([now_ms.into(), (*id).into()]);
+                let sql = if adopted.contains(id) {
+                    values.push(configuration_id.into());
                     "UPDATE users SET external_id = $1, email = $2, first_name = $3, last_name = $4, \
                      title = $5, department = $6, manager_external_id = $7, active = $8, \
-                     managed_by_configuration_id = $9, updated_at_ms = $10 WHERE id = $11",
-                    values,
-                ))
-                .await?;
+                     updated_at_ms = $9, managed_by_configuration_id = $11 WHERE id = $10"
+                } else {
+                    "UPDATE users SET external_id = $1, email = $2, first_name = $3, last_name = $4, \
+                     title = $5, department = $6, manager_external_id = $7, active = $8, \
+                     updated_at_ms = $9 WHERE id = $10"
+                };
+                db.execute(stmt(db, sql, values)).await?;
                 written += 1;
-                if written % BATCH == 0 {
+                if written.is_multiple_of(BATCH) {
                     on_batch(written);
                 }
             }

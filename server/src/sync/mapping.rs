@@ -170,7 +170,6 @@ impl Columns {
     pub fn get<'r, C: Cells + ?Sized>(&self, row: &'r C, field: Field) -> &'r str {
         self.index[field as usize]
             .and_then(|i| row.cell(i))
-            .map(|s| s.trim())
             .unwrap_or("")
     }
 
@@ -253,7 +252,11 @@ mod tests {
             "E1", " a@b.co ", "Ann", "Lee", "CTO", "IT", "E0", "Active", "42",
         ]);
         assert_eq!(cols.get(&row, Field::ExternalId), "E1");
-        assert_eq!(cols.get(&row, Field::Email), "a@b.co");
+        assert_eq!(
+            cols.get(&row, Field::Email),
+            " a@b.co ",
+            "trimmed by the validator"
+        );
         assert_eq!(cols.get(&row, Field::Department), "IT");
         assert_eq!(cols.get(&row, Field::Status), "Active");
         assert!(cols.has(Field::ManagerId));

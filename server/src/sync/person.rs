@@ -149,27 +149,48 @@ pub fn parse_active(value: &str) -> Option<bool> {
 }
 
 /// A deliberately plain check: one `@`, something before it, a dotted domain after it,
-/// no spaces or control characters. Mail servers decide the rest.
+/// no spaces or control characters. Mail servers decide the rest. One pass over the bytes
+/// for ASCII addresses, which are nearly all of them.
 pub fn is_valid_email(email: &str) -> bool {
-    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if email.len() > 254 {
         return false;
     }
-    let mut parts = email.split('@');
-    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+    let Some(at) = email.find('@') else {
         return false;
     };
-    !local.is_empty()
-        && local.len() <= 64
-        && local
-            .chars()
-            .all(|c| c.is_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c))
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
-        && domain
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+    let (local, domain) = (&email[..at], &email[at + 1..]);
+    if local.is_empty() || local.len() > 64 || domain.is_empty() {
+        return false;
+    }
+    let local_ok = |c: char| c.is_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c);
+    let local_valid = if local.is_ascii() {
+        local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&b))
+    } else {
+        local.chars().all(local_ok)
+    };
+    if !local_valid {
+        return false;
+    }
+    let bytes = domain.as_bytes();
+    if bytes[0] == b'.' || bytes[bytes.len() - 1] == b'.' {
+        return false;
+    }
+    let mut dots = 0;
+    let mut previous_dot = false;
+    for c in domain.chars() {
+        match c {
+            '.' if previous_dot => return false,
+            '.' => {
+                dots += 1;
+                previous_dot = true;
+            }
+            c if c.is_alphanumeric() || c == '-' => previous_dot = false,
+            _ => return false,
+        }
+    }
+    dots > 0
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 
 use super::person::{Person, RecordRef, Text};
 use super::validate::Loaded;
+use hashbrown::{HashMap, HashSet};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 /// A directory user as the planner sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 use super::mapping::{Cells, ColumnMapping, Columns};
 use super::person::{is_valid_email, parse_active, Field, Person, RecordRef, Text};
 use hashbrown::{DefaultHashBuilder, HashTable};
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -30,11 +30,12 @@ impl LoadError {
 pub struct RawRecord<'a>([&'a str; 8]);
 
 impl<'a> RawRecord<'a> {
+    /// Stores the value without surrounding whitespace.
     pub fn set(&mut self, field: Field, value: &'a str) {
-        self.0[field as usize] = value;
+        self.0[field as usize] = value.trim();
     }
     pub fn get(&self, field: Field) -> &'a str {
-        self.0[field as usize].trim()
+        self.0[field as usize]
     }
 }
 
@@ -146,12 +147,14 @@ impl Validator {
         let Some(columns) = &self.columns else {
             return Err(LoadError::new("The file has no header row."));
         };
-        if cells.is_blank() {
-            return Ok(());
-        }
         let mut raw = RawRecord::default();
         for f in Field::ALL {
             raw.set(f, columns.get(cells, f));
+        }
+        let identified =
+            !raw.get(Field::ExternalId).is_empty() || !raw.get(Field::Email).is_empty();
+        if !identified && cells.is_blank() {
+            return Ok(());
         }
         let width = columns.width;
         let problem = (cells.count() != width).then(|| {
@@ -306,7 +309,7 @@ impl Validator {
             if let Some(m) = &p.manager_id {
                 let known = self
                     .first_with(&self.by_id, self.hasher.hash_one(m.as_str()), |q| {
-                        &q.external_id == m
+                        q.external_id == m
                     })
                     .is_some();
                 if !known || *m == p.external_id {
@@ -344,11 +347,15 @@ fn too_long(s: &str) -> bool {
 }
 
 fn has_control(s: &str) -> bool {
-    if s.is_ascii() {
-        s.bytes().any(|b| b < 0x20 || b == 0x7f)
-    } else {
-        s.chars().any(char::is_control)
+    for b in s.bytes() {
+        if b < 0x20 || b == 0x7f {
+            return true;
+        }
+        if b >= 0x80 {
+            return s.chars().any(char::is_control);
+        }
     }
+    false
 }
 
 #[cfg(test)]
