@@ -20,6 +20,8 @@ pub struct Workers {
     pub poll_ms: u64,
     /// A running run without a heartbeat for this long is cancelled (`UP_WORKER_STALE_SECS`).
     pub stale_secs: u64,
+    /// How often a running run's heartbeat is written (`UP_WORKER_HEARTBEAT_MS`).
+    pub heartbeat_ms: u64,
     /// Crash tests only: pause inside the apply transaction (`UP_FAULT_PAUSE_IN_APPLY_MS`).
     pub pause_in_apply_ms: Option<u64>,
 }
@@ -45,13 +47,21 @@ impl Settings {
                 })?),
                 Err(_) => None,
             };
+        let stale_secs = number("UP_WORKER_STALE_SECS", 60, 2..=86_400)?;
+        let heartbeat_ms = number("UP_WORKER_HEARTBEAT_MS", 2000, 100..=60_000)?;
+        if stale_secs * 1000 < 3 * heartbeat_ms {
+            return Err(format!(
+                "UP_WORKER_STALE_SECS ({stale_secs}) must be at least three heartbeats (UP_WORKER_HEARTBEAT_MS = {heartbeat_ms}), or live runs would be cancelled"
+            ));
+        }
         Ok(Self {
             database_url,
             addr,
             workers: Workers {
                 in_server: number("UP_WORKERS", 1, 0..=64)? as usize,
                 poll_ms: number("UP_WORKER_POLL_MS", 2000, 50..=600_000)?,
-                stale_secs: number("UP_WORKER_STALE_SECS", 60, 2..=86_400)?,
+                stale_secs,
+                heartbeat_ms,
                 pause_in_apply_ms: std::env::var("UP_FAULT_PAUSE_IN_APPLY_MS")
                     .ok()
                     .map(|_| number("UP_FAULT_PAUSE_IN_APPLY_MS", 0, 0..=3_600_000))
@@ -79,8 +89,29 @@ fn number(name: &str, default: u64, range: std::ops::RangeInclusive<u64>) -> Res
     }
 }
 
-/// The database URL without its password, for logs.
+/// The database URL without its password (in the authority or as a query parameter), for logs.
 pub fn redact_url(url: &str) -> String {
+    let (url, query) = match url.split_once('?') {
+        Some((base, q)) => (base, Some(q)),
+        None => (url, None),
+    };
+    let query = query.map(|q| {
+        q.split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=********"),
+                _ => kv.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    });
+    let base = redact_authority(url);
+    match query {
+        Some(q) => format!("{base}?{q}"),
+        None => base,
+    }
+}
+
+fn redact_authority(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];
@@ -104,8 +135,12 @@ mod tests {
             "postgres://postgres@127.0.0.1/test"
         );
         assert_eq!(
-            super::redact_url("sqlite://data/x.db"),
-            "sqlite://data/x.db"
+            super::redact_url("sqlite://data/x.db?mode=rwc"),
+            "sqlite://data/x.db?mode=rwc"
+        );
+        assert_eq!(
+            super::redact_url("postgres://h/db?user=u&password=secret&sslmode=require"),
+            "postgres://h/db?user=u&password=********&sslmode=require"
         );
     }
 }

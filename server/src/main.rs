@@ -162,6 +162,7 @@ fn spawn_workers(
             let mut options = worker::WorkerOptions::new(worker::worker_id(i));
             options.idle_poll = Duration::from_millis(w.poll_ms);
             options.stale_after = Duration::from_secs(w.stale_secs);
+            options.engine.heartbeat_every = Duration::from_millis(w.heartbeat_ms);
             options.engine.pause_in_apply = w.pause_in_apply_ms.map(Duration::from_millis);
             tokio::spawn(worker::run(conn.clone(), options, stopped.clone()))
         })

@@ -44,14 +44,36 @@ fn yes() -> bool {
     true
 }
 
-/// Settings keys whose values are secrets, for every source kind.
-const SECRET_KEYS: [&str; 5] = [
-    "password",
-    "private_key",
-    "service_account_key",
-    "client_secret",
-    "token",
-];
+/// Whether a settings key names a secret: passwords, tokens, credentials, private or
+/// service-account keys (a server's public `host_key` is not one).
+fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k != "host_key"
+        && ["secret", "pass", "token", "credential", "private", "key"]
+            .iter()
+            .any(|w| k.contains(w))
+}
+
+/// Every secret-looking value, at any depth, must be a reference. The column mapping's
+/// keys are headers, not settings, and are not checked.
+fn check_secrets(table: &toml::Table, at: &str) -> Result<(), String> {
+    for (key, value) in table {
+        let here = format!("{at}.{key}");
+        match value {
+            toml::Value::Table(t) if key != "mapping" => check_secrets(t, &here)?,
+            toml::Value::String(s) if is_secret_key(key) && s.parse::<SecretRef>().is_err() => {
+                return Err(format!(
+                    "{here}: a secret must be a reference, \"env:NAME\" or \"file:/path\", never the secret itself"
+                ));
+            }
+            v if is_secret_key(key) && !v.is_str() && !v.is_table() => {
+                return Err(format!("{here}: a secret must be a reference string"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ImportSummary {
@@ -150,16 +172,7 @@ fn check_entry(entry: &ConfigEntry) -> Result<(SourceKind, String), String> {
     {
         return Err("threshold_percent must be between 0 and 100".into());
     }
-    for key in SECRET_KEYS {
-        if let Some(v) = entry.settings.get(key) {
-            let ok = v.as_str().is_some_and(|s| s.parse::<SecretRef>().is_ok());
-            if !ok {
-                return Err(format!(
-                    "settings.{key}: a secret must be a reference, \"env:NAME\" or \"file:/path\", never the secret itself"
-                ));
-            }
-        }
-    }
+    check_secrets(&entry.settings, "settings")?;
     let json = serde_json::to_string(&entry.settings).map_err(|e| e.to_string())?;
     SourceSettings::parse(kind, &json).map_err(|e| format!("settings: {e}"))?;
     Ok((kind, json))

@@ -116,7 +116,13 @@ async fn killed_mid_apply(db: &DatabaseConnection, url: &str) {
         .unwrap();
     assert_eq!(entries, 0, "no log of a run that did not happen");
 
-    let (mut next, _lines) = worker(url, &[("UP_WORKER_STALE_SECS", "2")]);
+    let (mut next, _lines) = worker(
+        url,
+        &[
+            ("UP_WORKER_STALE_SECS", "2"),
+            ("UP_WORKER_HEARTBEAT_MS", "250"),
+        ],
+    );
     wait_for_status(db, run, "cancelled").await;
     let row = run_row(db, run).await;
     assert!(row.status_reason.unwrap().contains("stopped responding"));

@@ -307,6 +307,60 @@ async fn two_workers_never_claim_the_same_run(db: &DatabaseConnection) {
     }
 }
 
+/// Two worker loops (as two processes would run them) work through 20 queued runs of 20
+/// configurations: every run ends Success once, with exactly one log entry per record.
+async fn two_worker_loops_run_each_run_once(db: &DatabaseConnection) {
+    use server::sync::worker::{tick, WorkerOptions};
+    let s = setup(db, "Acme", "people.csv").await;
+    std::fs::write(&s.file, people_csv(1..=3)).unwrap();
+    let mut runs = Vec::new();
+    for i in 0..20 {
+        // Each configuration reads its own copy, so each run creates its own 3 users.
+        let file = s.file.with_file_name(format!("people{i}.csv"));
+        std::fs::write(&file, people_csv(i * 10 + 1..=i * 10 + 3)).unwrap();
+        let c = add_config(db, s.org, &format!("C{i}"), &file, None, None).await;
+        runs.push(queue::queue_now(db, c, now_ms()).await.unwrap());
+    }
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = |name: &str| {
+        let db = db.clone();
+        let mut options = WorkerOptions::new(name);
+        options.schedule = false;
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let mut executed = 0;
+            let mut idle = 0;
+            while idle < 3 {
+                match tick(&db, &options, &mut stopped).await {
+                    Ok(true) => {
+                        executed += 1;
+                        idle = 0;
+                    }
+                    // Nothing claimable, or SQLite busy for a moment: look again.
+                    Ok(false) | Err(_) => {
+                        idle += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    }
+                }
+            }
+            executed
+        })
+    };
+    let (a, b) = (worker("w1"), worker("w2"));
+    let executed = a.await.unwrap() + b.await.unwrap();
+    assert_eq!(
+        executed, 20,
+        "each run executed once between the two workers"
+    );
+    for id in runs {
+        let row = run_row(db, id).await;
+        assert_eq!(row.status, "success", "run {id}");
+        assert_eq!(row.created, 3);
+        assert_eq!(logs(db, id).await.len(), 3);
+    }
+    assert_eq!(users(db, s.org).await.len(), 60);
+}
+
 async fn workbooks_are_read_from_a_named_sheet(db: &DatabaseConnection) {
     let s = setup(db, "Acme", "people.xlsx").await;
     let mut book = rust_xlsxwriter::Workbook::new();
@@ -366,3 +420,4 @@ on_both_backends!(
 on_both_backends!(scheduler, the_scheduler_queues_one_run_per_slot);
 on_both_backends!(two_workers, two_workers_never_claim_the_same_run);
 on_both_backends!(xlsx, workbooks_are_read_from_a_named_sheet);
+on_both_backends!(two_worker_loops, two_worker_loops_run_each_run_once);

@@ -110,6 +110,17 @@ async fn bad_files_change_nothing(db: &DatabaseConnection) {
         ),
         ("[[configuration]]\nname = 1".into(), "not valid"),
         ("".into(), "no [[configuration]] entries"),
+        (
+            FILE.replace(
+                "source = \"sftp\"\nschedule",
+                "source = \"workday\"\nschedule",
+            )
+            .replace(
+                "private_key = \"file:/run/secrets/acme_sftp_key\"",
+                "[configuration.settings.oauth]\nclient_secret = \"hunter2\"",
+            ),
+            "settings.oauth.client_secret: a secret must be a reference",
+        ),
     ];
     for (text, why) in cases {
         let err = import_configurations(db, &text, 1).await.unwrap_err();

@@ -10,7 +10,10 @@ use super::source;
 use super::validate::{LoadError, Loaded};
 use crate::db::entities::sync_configuration;
 use app::domain::{RunStatus, SourceKind};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    TransactionTrait,
+};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,16 +50,16 @@ pub async fn execute(
 ) -> Result<Option<RunStatus>, DbErr> {
     let done = Arc::new(AtomicUsize::new(0));
     let total = Arc::new(AtomicUsize::new(0));
-    let beat = tokio::spawn(heartbeat_loop(
+    // Stopped however this function ends, by return, panic or cancellation: a heartbeat
+    // must never outlive its run's work, or recovery would wait on it forever.
+    let _beat = AbortOnDrop(tokio::spawn(heartbeat_loop(
         db.clone(),
         run.id,
         options.clone(),
         done.clone(),
         total.clone(),
-    ));
-    let result = stages(db, run, options, done, total).await;
-    beat.abort();
-    result
+    )));
+    stages(db, run, options, done, total).await
 }
 
 async fn stages(
@@ -81,12 +84,30 @@ async fn stages(
         return finish_cancelled(db, run, options).await;
     }
 
-    let users = directory::load(db, run.organisation_id).await?;
-    let plan = plan(config.id, &loaded, &users);
-    let threshold = Threshold {
-        count: config.threshold_count,
-        percent: config.threshold_percent,
+    // Plan and apply under the final transaction's lock, so the plan is made from the
+    // directory as it is when the changes land (another configuration of the organisation
+    // may have just written to it).
+    // SQLite has one writer: workers of this process take turns here instead of timing
+    // out on its lock while another run applies.
+    let _turn = match db.get_database_backend() {
+        DatabaseBackend::Sqlite => Some(SQLITE_WRITER.lock().await),
+        _ => None,
     };
+    let txn = match begin_final(db, run, options, true).await? {
+        Ok(t) => t,
+        Err(stop) => return stopped(db, run, options, stop).await,
+    };
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute(stmt(
+            &txn,
+            "SELECT pg_advisory_xact_lock($1)",
+            vec![run.organisation_id.into()],
+        ))
+        .await?;
+    }
+    let users = directory::load(&txn, run.organisation_id).await?;
+    let plan = plan(config.id, &loaded, &users);
+    drop(users);
     let changing = plan
         .changes
         .iter()
@@ -94,11 +115,16 @@ async fn stages(
         .count();
     total.store(changing, Ordering::Relaxed);
     done.store(0, Ordering::Relaxed);
-
-    if let Some(reason) = threshold.blocks(&plan) {
-        return finish_blocked(db, run, options, &plan, &reason).await;
-    }
-    apply(db, run, options, &config, &loaded, &plan, &done).await
+    let threshold = Threshold {
+        count: config.threshold_count,
+        percent: config.threshold_percent,
+    };
+    let status = match threshold.blocks(&plan) {
+        Some(reason) => block(&txn, run, &plan, &reason).await?,
+        None => apply(&txn, run, options, &config, &loaded, &plan, &done).await?,
+    };
+    txn.commit().await?;
+    Ok(Some(status))
 }
 
 async fn load(
@@ -140,10 +166,14 @@ async fn begin_final(
         .execute(stmt(
             &txn,
             &format!(
-                "UPDATE sync_runs SET version = version + 1 \
+                "UPDATE sync_runs SET version = version + 1, heartbeat_at_ms = $3 \
                  WHERE id = $1 AND worker_id = $2 AND status = 'in_progress'{cancel}"
             ),
-            vec![run.id.into(), options.worker_id.clone().into()],
+            vec![
+                run.id.into(),
+                options.worker_id.clone().into(),
+                now_ms().into(),
+            ],
         ))
         .await?;
     if owned.rows_affected() == 1 {
@@ -222,23 +252,18 @@ async fn set_final(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn apply(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     run: &ClaimedRun,
     options: &EngineOptions,
     config: &sync_configuration::Model,
     loaded: &Loaded,
     plan: &Plan,
     done: &AtomicUsize,
-) -> Result<Option<RunStatus>, DbErr> {
-    let txn = match begin_final(db, run, options, true).await? {
-        Ok(t) => t,
-        Err(stop) => return stopped(db, run, options, stop).await,
-    };
+) -> Result<RunStatus, DbErr> {
     let now = now_ms();
     directory::apply(
-        &txn,
+        txn,
         run.organisation_id,
         config.id,
         loaded,
@@ -247,7 +272,7 @@ async fn apply(
         |n| done.store(n, Ordering::Relaxed),
     )
     .await?;
-    directory::write_log(&txn, run.id, "result", &plan.changes).await?;
+    directory::write_log(txn, run.id, "result", &plan.changes).await?;
     if let Some(pause) = options.pause_in_apply {
         tracing::warn!(
             run = run.id,
@@ -269,7 +294,7 @@ async fn apply(
     });
     let records = loaded.records as i64;
     set_final(
-        &txn,
+        txn,
         run,
         status,
         reason.as_deref(),
@@ -278,31 +303,26 @@ async fn apply(
         (records, records),
     )
     .await?;
-    txn.commit().await?;
-    Ok(Some(status))
+    Ok(status)
 }
 
-async fn finish_blocked(
-    db: &DatabaseConnection,
+/// Above the threshold: nothing is applied; the deactivations that would have happened
+/// are kept so admins can see who they were.
+async fn block(
+    txn: &DatabaseTransaction,
     run: &ClaimedRun,
-    options: &EngineOptions,
     plan: &Plan,
     reason: &str,
-) -> Result<Option<RunStatus>, DbErr> {
-    let txn = match begin_final(db, run, options, true).await? {
-        Ok(t) => t,
-        Err(stop) => return stopped(db, run, options, stop).await,
-    };
-    // The deactivations that would have happened, kept so admins can see who they were.
+) -> Result<RunStatus, DbErr> {
     let planned: Vec<_> = plan
         .changes
         .iter()
         .filter(|c| c.action == Action::Deactivate)
         .cloned()
         .collect();
-    directory::write_log(&txn, run.id, "planned", &planned).await?;
+    directory::write_log(txn, run.id, "planned", &planned).await?;
     set_final(
-        &txn,
+        txn,
         run,
         RunStatus::AboveDeactivationThreshold,
         Some(reason),
@@ -311,8 +331,7 @@ async fn finish_blocked(
         (0, 0),
     )
     .await?;
-    txn.commit().await?;
-    Ok(Some(RunStatus::AboveDeactivationThreshold))
+    Ok(RunStatus::AboveDeactivationThreshold)
 }
 
 async fn finish_failed(
@@ -361,6 +380,16 @@ async fn finish_cancelled(
     .await?;
     txn.commit().await?;
     Ok(Some(RunStatus::Cancelled))
+}
+
+static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Every few seconds: the heartbeat, and how far the run has got.

@@ -138,19 +138,45 @@ pub fn plan(configuration_id: i64, loaded: &Loaded, directory: &[DirectoryUser])
         managed_active: directory.iter().filter(|u| ours(u) && u.active).count(),
         ..Plan::default()
     };
-    let mut matched: HashSet<usize> = HashSet::new();
+    // Pass 1: every record finds its user by Employee ID. Pass 2: records left over match
+    // by email, but never a user that pass 1 took or whose Employee ID the source still
+    // lists (that user belongs to another record). Matching all ids first keeps the result
+    // independent of row order.
+    let protected_ids = loaded.protected_ids();
+    let mut user_of: Vec<Option<usize>> = loaded
+        .people
+        .iter()
+        .map(|p| by_id.get(p.external_id.as_str()).copied())
+        .collect();
+    let mut matched: HashSet<usize> = user_of.iter().flatten().copied().collect();
+    let ids_in_source: HashSet<&str> = loaded
+        .people
+        .iter()
+        .map(|p| p.external_id.as_str())
+        .chain(protected_ids.iter().copied())
+        .collect();
+    for (pi, p) in loaded.people.iter().enumerate() {
+        if user_of[pi].is_some() {
+            continue;
+        }
+        if let Some(&ui) = by_email.get(p.email.as_str()) {
+            let u = &directory[ui];
+            let elsewhere = ours(u)
+                && u.external_id
+                    .as_deref()
+                    .is_some_and(|e| ids_in_source.contains(e));
+            if !matched.contains(&ui) && !elsewhere {
+                user_of[pi] = Some(ui);
+                matched.insert(ui);
+            }
+        }
+    }
+    // Every matched user counts as present, even if its record is skipped below: a record
+    // that cannot be applied never costs its user the account.
 
     for (pi, p) in loaded.people.iter().enumerate() {
         let note = loaded.notes.get(&pi);
-        let found = by_id
-            .get(p.external_id.as_str())
-            .or_else(|| by_email.get(p.email.as_str()))
-            .copied();
-        let mut change = match found {
-            Some(ui) if matched.contains(&ui) => skip_person(
-                p,
-                "Another record of this source already matched the same directory user. Record skipped.".into(),
-            ),
+        let mut change = match user_of[pi] {
             Some(ui) => {
                 let u = &directory[ui];
                 match u.managed_by {
@@ -165,17 +191,22 @@ pub fn plan(configuration_id: i64, loaded: &Loaded, directory: &[DirectoryUser])
                         Some(&other) if other != ui => skip_person(
                             p,
                             format!(
-                                "The new email {} is already used by another directory user. Record skipped.",
+                                "The new email {} is already used by another directory user. Record skipped; the user is left as is.",
                                 p.email
                             ),
                         ),
-                        _ => {
-                            matched.insert(ui);
-                            compare(p, u, ours(u))
-                        }
+                        _ => compare(p, u, ours(u)),
                     },
                 }
             }
+            // The email is taken by a user this record cannot have.
+            None if by_email.contains_key(p.email.as_str()) => skip_person(
+                p,
+                format!(
+                    "{} is already used by another directory user. Record skipped.",
+                    p.email
+                ),
+            ),
             None if p.active => Change {
                 action: Action::Create,
                 changed: vec![
@@ -195,8 +226,7 @@ pub fn plan(configuration_id: i64, loaded: &Loaded, directory: &[DirectoryUser])
             },
             None => Change {
                 action: Action::Unchanged,
-                message: "Inactive in the source and not in the directory; not created."
-                    .into(),
+                message: "Inactive in the source and not in the directory; not created.".into(),
                 ..for_person(p)
             },
         };
@@ -227,7 +257,6 @@ pub fn plan(configuration_id: i64, loaded: &Loaded, directory: &[DirectoryUser])
 
     // Users this configuration manages that the source no longer lists. A user named by a
     // skipped record is kept: a bad row must not cost someone their account.
-    let protected_ids = loaded.protected_ids();
     let protected_emails = loaded.protected_emails();
     let mut absent: Vec<&DirectoryUser> = directory
         .iter()
@@ -519,6 +548,7 @@ mod tests {
         let p = plan(CFG, &l, &dir);
         assert_eq!(p.changes[0].action, Action::Skip);
         assert!(p.changes[0].message.contains("already used"));
+        assert_eq!(p.counts.deactivated, 0, "E1 keeps their account");
         // E1's own record was skipped, so E1 is not deactivated for being absent.
         let l = Loaded {
             skipped: vec![Skipped {
@@ -527,6 +557,7 @@ mod tests {
                 external_id: Some("E1".into()),
                 email: Some("bad".into()),
                 reason: "bad".into(),
+                shifted: vec![],
             }],
             ..loaded(vec![person(0, "E2", "e2@x.co")])
         };
@@ -534,6 +565,35 @@ mod tests {
         assert_eq!(actions(&p)[2], (Action::Unchanged, Some("E1")));
         assert_eq!(p.counts.deactivated, 0);
         assert_eq!(p.counts.skipped, 1);
+    }
+
+    #[test]
+    fn matching_does_not_depend_on_row_order() {
+        // E2 moved from ann@ to ann.old@; E9, a new hire, now has ann@.
+        let dir = vec![user(2, "E2", "ann@x.co", Some(CFG))];
+        for order in [[0, 1], [1, 0]] {
+            let rows = [person(0, "E9", "ann@x.co"), person(1, "E2", "ann.old@x.co")];
+            let l = loaded(order.iter().map(|&i| rows[i].clone()).collect());
+            let p = plan(CFG, &l, &dir);
+            let e2 = p
+                .changes
+                .iter()
+                .find(|c| c.external_id.as_deref() == Some("E2"))
+                .unwrap();
+            let e9 = p
+                .changes
+                .iter()
+                .find(|c| c.external_id.as_deref() == Some("E9"))
+                .unwrap();
+            assert_eq!(e2.action, Action::Update, "E2 keeps their own account");
+            assert_eq!(e2.changed, vec!["email"]);
+            assert_eq!(
+                e9.action,
+                Action::Skip,
+                "ann@ is still E2's until E2's change lands"
+            );
+            assert_eq!(p.counts.deactivated, 0);
+        }
     }
 
     #[test]

@@ -130,13 +130,22 @@ pub async fn recover_stale(
     now_ms: i64,
     stale_before_ms: i64,
 ) -> Result<u64, DbErr> {
+    // On PostgreSQL a run whose row is locked is being finished by a live worker right
+    // now: skip it rather than wait for it.
+    let lock = match db.get_database_backend() {
+        DatabaseBackend::Postgres => "FOR UPDATE SKIP LOCKED",
+        _ => "",
+    };
     let r = db
         .execute(stmt(
             db,
-            "UPDATE sync_runs SET status = 'cancelled', finished_at_ms = $1, version = version + 1, \
-             status_reason = 'The worker running this sync stopped responding, so the sync was cancelled. Nothing was changed.', \
-             worker_id = NULL \
-             WHERE status = 'in_progress' AND (heartbeat_at_ms IS NULL OR heartbeat_at_ms < $2)",
+            &format!(
+                "UPDATE sync_runs SET status = 'cancelled', finished_at_ms = $1, version = version + 1, \
+                 status_reason = 'The worker running this sync stopped responding, so the sync was cancelled. Nothing was changed.', \
+                 worker_id = NULL \
+                 WHERE id IN (SELECT id FROM sync_runs WHERE status = 'in_progress' \
+                   AND (heartbeat_at_ms IS NULL OR heartbeat_at_ms < $2) {lock})"
+            ),
             vec![now_ms.into(), stale_before_ms.into()],
         ))
         .await?;
@@ -191,7 +200,8 @@ pub async fn schedule_due(db: &impl ConnectionTrait, now_ms: i64) -> Result<u64,
                 db,
                 "INSERT INTO sync_runs (organisation_id, configuration_id, status, queued_at_ms, sort_at_ms, trigger, schedule_slot_ms) \
                  SELECT $1, $2, 'queued', $3, $3, 'scheduled', $4 \
-                 WHERE NOT EXISTS (SELECT 1 FROM sync_runs WHERE configuration_id = $2 AND status = 'queued') \
+                 WHERE NOT EXISTS (SELECT 1 FROM sync_runs WHERE configuration_id = $2 \
+                   AND (status = 'queued' OR schedule_slot_ms = $4)) \
                  ON CONFLICT DO NOTHING",
                 vec![org.into(), config.into(), now_ms.into(), slot.into()],
             ))

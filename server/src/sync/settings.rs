@@ -104,6 +104,9 @@ pub fn check_file(raw: FileSettings) -> Result<CheckedFile, String> {
             .map(|s| s.parse::<SecretRef>().map_err(|e| format!("{name}: {e}")))
             .transpose()
     };
+    if raw.timeout_secs.is_some_and(|t| !(1..=3600).contains(&t)) {
+        return Err("timeout_secs must be between 1 and 3600".into());
+    }
     let password = secret("password", &raw.password)?;
     let private_key = secret("private_key", &raw.private_key)?;
     if raw.transport == Transport::Sftp {

@@ -47,6 +47,9 @@ pub struct Skipped {
     pub external_id: Option<String>,
     pub email: Option<String>,
     pub reason: String,
+    /// Every value of a row whose columns may be shifted: any of them could be the
+    /// person's Employee ID or email, so all of them protect users from deactivation.
+    pub shifted: Vec<String>,
 }
 
 /// What a source holds, validated.
@@ -66,13 +69,23 @@ impl Loaded {
     pub fn protected_ids(&self) -> HashSet<&str> {
         self.skipped
             .iter()
-            .filter_map(|s| s.external_id.as_deref())
+            .flat_map(|s| {
+                s.external_id
+                    .as_deref()
+                    .into_iter()
+                    .chain(s.shifted.iter().map(String::as_str))
+            })
             .collect()
     }
     pub fn protected_emails(&self) -> HashSet<&str> {
         self.skipped
             .iter()
-            .filter_map(|s| s.email.as_deref())
+            .flat_map(|s| {
+                s.email
+                    .as_deref()
+                    .into_iter()
+                    .chain(s.shifted.iter().map(String::as_str))
+            })
             .collect()
     }
 }
@@ -88,6 +101,8 @@ pub struct Validator {
     by_email: HashTable<u32>,
     loaded: Loaded,
     progress: Option<Arc<AtomicUsize>>,
+    /// The values of the current row when its width is wrong (see [`Skipped::shifted`]).
+    shifted: Vec<String>,
 }
 
 impl Validator {
@@ -100,6 +115,7 @@ impl Validator {
             by_email: HashTable::new(),
             loaded: Loaded::default(),
             progress: None,
+            shifted: Vec::new(),
         }
     }
 
@@ -157,6 +173,19 @@ impl Validator {
             return Ok(());
         }
         let width = columns.width;
+        if cells.count() != width {
+            self.shifted.clear();
+            for c in (0..cells.count()).filter_map(|i| cells.cell(i)) {
+                let c = c.trim();
+                if !c.is_empty() {
+                    self.shifted.push(c.to_string());
+                    let lower = c.to_lowercase();
+                    if lower != c {
+                        self.shifted.push(lower);
+                    }
+                }
+            }
+        }
         let problem = (cells.count() != width).then(|| {
             format!(
                 "The row has {} values but the header has {width} columns, so its values may be in the wrong columns (an unquoted comma or semicolon?). Row skipped.",
@@ -197,6 +226,7 @@ impl Validator {
                 external_id: (!external_id.is_empty()).then(|| external_id.to_string()),
                 email: (!email.is_empty()).then(|| email.to_string()),
                 reason,
+                shifted: std::mem::take(&mut self.shifted),
             });
             return Ok(());
         }
@@ -304,9 +334,19 @@ impl Validator {
                 self.loaded.records, first.record, first.reason
             )));
         }
+        let skipped_ids: HashSet<String> = self
+            .loaded
+            .protected_ids()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         let mut unknown = Vec::new();
         for (i, p) in self.loaded.people.iter().enumerate() {
             if let Some(m) = &p.manager_id {
+                // The manager's own record was skipped: the link stays as the directory has it.
+                if skipped_ids.contains(m.as_str()) && *m != p.external_id {
+                    continue;
+                }
                 let known = self
                     .first_with(&self.by_id, self.hasher.hash_one(m.as_str()), |q| {
                         q.external_id == m
@@ -378,6 +418,13 @@ mod tests {
     }
 
     #[test]
+    fn a_skipped_managers_link_is_kept() {
+        let l = load(&["E1,bad-email,Boss,X,,,", "E2,b@example.com,B,Y,,E1,"]).unwrap();
+        assert_eq!(l.people[0].manager_id.as_deref(), Some("E1"));
+        assert!(l.notes.is_empty());
+    }
+
+    #[test]
     fn good_rows_become_people() {
         let l = load(&[
             "E1,Ann@Example.com,Ann,Lee,CEO,,Active",
@@ -422,6 +469,14 @@ mod tests {
         assert!(l.notes[&1].contains("E99 is not in the source"));
         let protected = l.protected_ids();
         assert!(protected.contains("E1") && protected.contains("E6"));
+        // A row with an unquoted comma: every value protects, wherever it landed.
+        let l = load(&[
+            "E1,a@example.com,A,B,,,",
+            "VP, Sales,E7,e7@example.com,C,D,,",
+        ])
+        .unwrap();
+        assert!(l.protected_ids().contains("E7"));
+        assert!(l.protected_emails().contains("e7@example.com"));
     }
 
     #[test]

@@ -88,25 +88,34 @@ pub async fn tick(
         configuration = run.configuration_id,
         "run started"
     );
+    // The run executes in a task of its own: a panic inside it ends the run (Cancelled,
+    // nothing applied) instead of taking this worker down, and shutdown aborts it, which
+    // drops its open transaction.
+    let task = tokio::spawn({
+        let (db, run, engine) = (db.clone(), run.clone(), options.engine.clone());
+        async move { engine::execute(&db, &run, &engine).await }
+    });
+    let abort = task.abort_handle();
     let outcome = tokio::select! {
-        r = engine::execute(db, &run, &options.engine) => Some(r),
-        _ = shutdown.changed() => None,
+        r = task => Some(r),
+        _ = shutdown.changed() => {
+            abort.abort();
+            None
+        }
     };
+    let problem = "The sync stopped because of a problem inside the service. Nothing was changed.";
     match outcome {
-        Some(Ok(Some(status))) => {
+        Some(Ok(Ok(Some(status)))) => {
             tracing::info!(run = run.id, status = status.label(), "run ended")
         }
-        Some(Ok(None)) => {}
-        Some(Err(e)) => {
+        Some(Ok(Ok(None))) => {}
+        Some(Ok(Err(e))) => {
             tracing::error!(run = run.id, error = %e, "run failed inside the service");
-            queue::abandon(
-                db,
-                run.id,
-                &options.engine.worker_id,
-                now_ms(),
-                "The sync stopped because of a problem inside the service. Nothing was changed.",
-            )
-            .await?;
+            queue::abandon(db, run.id, &options.engine.worker_id, now_ms(), problem).await?;
+        }
+        Some(Err(e)) => {
+            tracing::error!(run = run.id, error = %e, "run panicked");
+            queue::abandon(db, run.id, &options.engine.worker_id, now_ms(), problem).await?;
         }
         None => {
             queue::abandon(

@@ -147,7 +147,11 @@ pub async fn download(settings: &CheckedFile) -> Result<NamedTempFile, LoadError
     .map_err(|_| LoadError(format!("The SFTP server {place} stopped answering during sign-in.")))?;
     authenticated?;
 
-    let fetched = tokio::time::timeout(timeout * 20, fetch(&session, &raw.path, &place)).await;
+    let fetched = tokio::time::timeout(
+        timeout.saturating_mul(20),
+        fetch(&session, &raw.path, &place),
+    )
+    .await;
     let _ = session
         .disconnect(russh::Disconnect::ByApplication, "", "en")
         .await;
@@ -242,6 +246,12 @@ async fn fetch(
     out.flush()
         .await
         .map_err(|e| LoadError(format!("No room to store the downloaded file: {e}.")))?;
+    // A file still being uploaded reads short (or long): better no run than half a list.
+    if let Some(expected) = meta.size.filter(|&s| s != total) {
+        return Err(LoadError(format!(
+            "The file {path} on {place} changed while it was being downloaded ({expected} bytes announced, {total} received); it may still be uploading. Nothing was changed."
+        )));
+    }
     let _ = sftp.close().await;
     Ok(local)
 }
