@@ -144,7 +144,8 @@ async fn load(
     })?;
     match settings {
         SourceSettings::File(file) => source::load_file(&file, progress).await,
-        SourceSettings::Unsupported(why) => Err(LoadError(why)),
+        SourceSettings::Google(google) => source::google::load(&google, progress).await,
+        SourceSettings::Workday(workday) => source::workday::load(&workday, progress).await,
     }
 }
 

@@ -50,12 +50,141 @@ pub struct FileSettings {
     pub timeout_secs: Option<u64>,
 }
 
+/// Settings of a Google Workspace source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoogleSettings {
+    /// `my_customer` (the default) or a customer id; or list one `domain` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// The administrator the service account acts as (domain-wide delegation).
+    pub admin_email: String,
+    /// `env:NAME` or `file:/path` holding the service account's JSON key.
+    pub service_account_key: String,
+    /// `externalIds[].type` that holds the Employee ID (default `organization`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_id_type: Option<String>,
+    /// `id` to use Google's own user id when a user has no Employee ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_id_fallback: Option<String>,
+    /// Overrides for tests and proxies: the API and token endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+}
+
+/// Settings of a Workday RaaS source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkdaySettings {
+    pub host: String,
+    pub tenant: String,
+    /// The report's owner, as in its URL.
+    pub owner: String,
+    pub report: String,
+    /// The Integration System User (default: the owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// `env:NAME` or `file:/path`.
+    pub password: String,
+    /// Report field → directory field key, on top of the default names.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub mapping: BTreeMap<String, String>,
+    /// Override of `https://{host}`, for tests and proxies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckedGoogle {
+    pub raw: GoogleSettings,
+    pub key: SecretRef,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckedWorkday {
+    pub raw: WorkdaySettings,
+    pub password: SecretRef,
+    pub mapping: ColumnMapping,
+}
+
 /// A source's settings, checked.
 #[derive(Debug, Clone)]
 pub enum SourceSettings {
     File(Box<CheckedFile>),
-    /// A kind this build has no connector for; runs of it fail to load with this reason.
-    Unsupported(String),
+    Google(Box<CheckedGoogle>),
+    Workday(Box<CheckedWorkday>),
+}
+
+fn check_timeout(t: Option<u64>) -> Result<(), String> {
+    if t.is_some_and(|t| !(1..=3600).contains(&t)) {
+        return Err("timeout_secs must be between 1 and 3600".into());
+    }
+    Ok(())
+}
+
+fn check_url(name: &str, url: &Option<String>) -> Result<(), String> {
+    match url {
+        Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) => {
+            Err(format!("{name} must be an http:// or https:// address"))
+        }
+        _ => Ok(()),
+    }
+}
+
+pub fn check_google(raw: GoogleSettings) -> Result<CheckedGoogle, String> {
+    if !crate::sync::person::is_valid_email(&raw.admin_email.trim().to_lowercase()) {
+        return Err("admin_email must be the email of the administrator to act as".into());
+    }
+    let key = raw
+        .service_account_key
+        .parse::<SecretRef>()
+        .map_err(|e| format!("service_account_key: {e}"))?;
+    check_timeout(raw.timeout_secs)?;
+    check_url("base_url", &raw.base_url)?;
+    check_url("token_url", &raw.token_url)?;
+    if raw
+        .employee_id_fallback
+        .as_deref()
+        .is_some_and(|f| f != "id")
+    {
+        return Err("employee_id_fallback can only be \"id\"".into());
+    }
+    Ok(CheckedGoogle { raw, key })
+}
+
+pub fn check_workday(raw: WorkdaySettings) -> Result<CheckedWorkday, String> {
+    for (name, v) in [
+        ("host", &raw.host),
+        ("tenant", &raw.tenant),
+        ("owner", &raw.owner),
+        ("report", &raw.report),
+    ] {
+        if v.trim().is_empty() {
+            return Err(format!("a Workday source needs its {name}"));
+        }
+    }
+    let password = raw
+        .password
+        .parse::<SecretRef>()
+        .map_err(|e| format!("password: {e}"))?;
+    check_timeout(raw.timeout_secs)?;
+    check_url("base_url", &raw.base_url)?;
+    let mapping =
+        ColumnMapping::from_pairs(raw.mapping.iter().map(|(h, f)| (h.as_str(), f.as_str())))
+            .map_err(|e| e.to_string())?;
+    Ok(CheckedWorkday {
+        raw,
+        password,
+        mapping,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -85,11 +214,15 @@ impl SourceSettings {
                     .map_err(|e| format!("the source settings are not valid: {e}"))?;
                 check_file(raw).map(|f| SourceSettings::File(Box::new(f)))
             }
-            SourceKind::GoogleWorkspace | SourceKind::Workday => {
-                Ok(SourceSettings::Unsupported(format!(
-                    "This version of the User Sync Service has no {} connector, so the source could not be read.",
-                    kind.display_name()
-                )))
+            SourceKind::GoogleWorkspace => {
+                let raw: GoogleSettings = serde_json::from_str(json)
+                    .map_err(|e| format!("the source settings are not valid: {e}"))?;
+                check_google(raw).map(|g| SourceSettings::Google(Box::new(g)))
+            }
+            SourceKind::Workday => {
+                let raw: WorkdaySettings = serde_json::from_str(json)
+                    .map_err(|e| format!("the source settings are not valid: {e}"))?;
+                check_workday(raw).map(|w| SourceSettings::Workday(Box::new(w)))
             }
         }
     }
@@ -104,9 +237,7 @@ pub fn check_file(raw: FileSettings) -> Result<CheckedFile, String> {
             .map(|s| s.parse::<SecretRef>().map_err(|e| format!("{name}: {e}")))
             .transpose()
     };
-    if raw.timeout_secs.is_some_and(|t| !(1..=3600).contains(&t)) {
-        return Err("timeout_secs must be between 1 and 3600".into());
-    }
+    check_timeout(raw.timeout_secs)?;
     let password = secret("password", &raw.password)?;
     let private_key = secret("private_key", &raw.private_key)?;
     if raw.transport == Transport::Sftp {

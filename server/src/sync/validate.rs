@@ -319,6 +319,21 @@ impl Validator {
         None
     }
 
+    /// For sources that name managers by email (Google Workspace): each manager email
+    /// becomes that person's Employee ID where the source has them.
+    pub fn resolve_managers(
+        &mut self,
+        employee_id_by_email: &std::collections::HashMap<String, String>,
+    ) {
+        for p in &mut self.loaded.people {
+            if let Some(m) = &p.manager_id {
+                if let Some(id) = employee_id_by_email.get(m.to_lowercase().as_str()) {
+                    p.manager_id = Some(Text::from(id.as_str()));
+                }
+            }
+        }
+    }
+
     /// After the last record: checks what needs the whole source (managers) and that
     /// there is anything to import at all.
     pub fn finish(mut self) -> Result<Loaded, LoadError> {

@@ -1,7 +1,10 @@
 //! Sources: where a run's records come from.
 
+pub mod google;
+pub mod http;
 pub mod sftp;
 pub mod table;
+pub mod workday;
 
 use super::settings::{CheckedFile, Transport};
 use super::validate::{LoadError, Loaded, Validator};
