@@ -299,26 +299,49 @@ where
     sum as usize
 }
 
+/// Runs the statements as the store does: the configuration lookup first, then the page
+/// and (on a first page) the total side by side.
 async fn raw_run(conn: &DatabaseConnection, statements: &[String]) -> usize {
-    use sea_orm::sqlx;
+    let (lookup, rest) = match statements.first() {
+        Some(s) if s.starts_with("SELECT id FROM sync_configurations") => statements.split_at(1),
+        _ => statements.split_at(0),
+    };
     let mut n = 0;
-    match conn.get_database_backend() {
-        DatabaseBackend::Sqlite => {
-            let pool = conn.get_sqlite_connection_pool();
-            for s in statements {
-                let rows = sqlx::query(s).fetch_all(pool).await.unwrap();
-                n += decode_all(&rows);
-            }
+    for s in lookup {
+        n += raw_one(conn, s).await;
+    }
+    match rest {
+        [page, total] => {
+            let (a, b) = tokio::join!(raw_one(conn, page), raw_one(conn, total));
+            n + a + b
         }
         _ => {
-            let pool = conn.get_postgres_connection_pool();
-            for s in statements {
-                let rows = sqlx::query(s).fetch_all(pool).await.unwrap();
-                n += decode_all(&rows);
+            for s in rest {
+                n += raw_one(conn, s).await;
             }
+            n
         }
     }
-    n
+}
+
+async fn raw_one(conn: &DatabaseConnection, statement: &str) -> usize {
+    use sea_orm::sqlx;
+    match conn.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            let rows = sqlx::query(statement)
+                .fetch_all(conn.get_sqlite_connection_pool())
+                .await
+                .unwrap();
+            decode_all(&rows)
+        }
+        _ => {
+            let rows = sqlx::query(statement)
+                .fetch_all(conn.get_postgres_connection_pool())
+                .await
+                .unwrap();
+            decode_all(&rows)
+        }
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

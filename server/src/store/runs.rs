@@ -86,18 +86,22 @@ impl RunStore for SeaStore {
             .order_by(R::Id, order)
             .limit(u64::from(request.limit))
             .into_model::<ListedRun>()
-            .all(&self.db)
-            .await
-            .map_err(db_err)?;
+            .all(&self.db);
+        // The first page also counts the matches; the two statements run side by side on
+        // two pooled connections (SQLite's readers do not block each other under WAL).
+        // Later pages reuse the first page's total.
+        let (rows, total) = match request.after {
+            None => {
+                let (rows, total) = tokio::join!(rows, count(&self.db, &scope));
+                (rows, Some(total?))
+            }
+            Some(_) => (rows.await, None),
+        };
         let runs = rows
+            .map_err(db_err)?
             .into_iter()
             .map(to_row)
             .collect::<Result<Vec<_>, _>>()?;
-        // Later pages reuse the first page's total.
-        let total = match request.after {
-            None => Some(count(&self.db, &scope).await?),
-            Some(_) => None,
-        };
         Ok(RunsFound {
             runs,
             total,
