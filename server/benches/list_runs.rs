@@ -22,14 +22,16 @@ const SAMPLES: usize = 300;
 const BIG_ORG: i64 = 1;
 /// 2025-01-01T00:00:00Z: the history covers the year from here.
 const EPOCH: i64 = 1_735_689_600_000;
+/// A year of finished runs: at most one run per configuration can be in progress (a unique
+/// index says so), so history holds none.
 const STATUSES: [(&str, u32); 7] = [
-    ("success", 74),
+    ("success", 75),
     ("needs_attention", 13),
     ("data_load_failed", 6),
     ("above_deactivation_threshold", 3),
     ("cancelled", 3),
     ("queued", 0),
-    ("in_progress", 1),
+    ("in_progress", 0),
 ];
 
 fn status_for(i: u64) -> &'static str {
