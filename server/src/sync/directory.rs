@@ -105,6 +105,24 @@ async fn insert_rows(
     Ok(())
 }
 
+/// Runs `sql(ids)` for the ids in batches, `ids` written as a comma-separated list (they
+/// are integers, so nothing is interpolated that could change the statement).
+async fn for_id_batches(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    sql: impl Fn(&str) -> String,
+) -> Result<(), DbErr> {
+    for chunk in ids.chunks(BATCH) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        db.execute_unprepared(&sql(&list)).await?;
+    }
+    Ok(())
+}
+
 fn text(t: &Text) -> Value {
     Value::from(t.as_str())
 }
@@ -266,28 +284,17 @@ pub async fn apply(
         }
     }
 
-    // Users no longer in the source: deactivated, and signed out everywhere.
+    // Users no longer in the source: deactivated.
     let gone: Vec<i64> = plan
         .changes
         .iter()
         .filter(|c| c.action == Action::Deactivate && c.person.is_none())
         .filter_map(|c| c.user_id)
         .collect();
-    for chunk in gone.chunks(BATCH) {
-        let ids = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        db.execute(stmt(
-            db,
-            &format!(
-                "UPDATE users SET active = FALSE, updated_at_ms = $1 WHERE id IN ({ids}) AND active = TRUE"
-            ),
-            vec![now_ms.into()],
-        ))
-        .await?;
-    }
+    for_id_batches(db, &gone, |ids| {
+        format!("UPDATE users SET active = FALSE, updated_at_ms = {now_ms} WHERE id IN ({ids}) AND active = TRUE")
+    })
+    .await?;
     // Terminated in the source or gone: no session of theirs stays open.
     let signed_out: Vec<i64> = plan
         .changes
@@ -295,19 +302,10 @@ pub async fn apply(
         .filter(|c| c.action == Action::Deactivate)
         .filter_map(|c| c.user_id)
         .collect();
-    for chunk in signed_out.chunks(BATCH) {
-        let ids = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        db.execute(stmt(
-            db,
-            &format!("DELETE FROM sessions WHERE user_id IN ({ids})"),
-            vec![],
-        ))
-        .await?;
-    }
+    for_id_batches(db, &signed_out, |ids| {
+        format!("DELETE FROM sessions WHERE user_id IN ({ids})")
+    })
+    .await?;
     on_batch(written + gone.len());
     Ok(())
 }
