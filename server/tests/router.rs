@@ -11,7 +11,20 @@ use leptos::prelude::LeptosOptions;
 use server::{demo, startup, store::SeaStore};
 use tower::ServiceExt;
 
-async fn app() -> (Router, TestDb) {
+/// Leptos keeps some reactive state per process, and rendering from two tokio runtimes
+/// at once (one per test) can leave a page waiting forever for a resource that the other
+/// runtime woke. A server has one runtime; here each test holds this lock for its whole
+/// life, so the tests in this file render one at a time.
+static ONE_RUNTIME_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// What a test keeps alive while it uses the router: its database and its turn.
+struct Held {
+    _db: TestDb,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+async fn app() -> (Router, Held) {
+    let turn = ONE_RUNTIME_AT_A_TIME.lock().await;
     let db = TestDb::sqlite().await;
     demo::seed(&db.conn, &demo::DemoSize::small(), Utc::now())
         .await
@@ -21,7 +34,10 @@ async fn app() -> (Router, TestDb) {
         .build();
     (
         startup::router(SeaStore::new(db.conn.clone()).into_stores(), options),
-        db,
+        Held {
+            _db: db,
+            _turn: turn,
+        },
     )
 }
 
@@ -323,5 +339,29 @@ async fn health_and_unknown_pages() {
     assert_eq!(login.status, StatusCode::OK);
     for label in ["for=\"email\"", "for=\"password\"", "Sign in</button>"] {
         assert!(login.body.contains(label), "login page has {label}");
+    }
+}
+
+/// Many admins opening the Syncs page at once on one server (one multi-threaded runtime):
+/// every page is rendered whole; none is left waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn syncs_page_renders_whole_for_many_viewers_at_once() {
+    let (app, _held) = app().await;
+    let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .expect("signs in");
+    let mut pages = tokio::task::JoinSet::new();
+    for _ in 0..200 {
+        let (app, cookie) = (app.clone(), cookie.clone());
+        pages.spawn(async move {
+            let page = get(&app, "/admin/user-provisioning", Some(&cookie), "text/html");
+            // A generous bound: a page takes milliseconds; a stalled one never ends.
+            tokio::time::timeout(std::time::Duration::from_secs(30), page).await
+        });
+    }
+    while let Some(page) = pages.join_next().await {
+        let page = page.unwrap().expect("the page finishes rendering");
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Showing "), "the run list is rendered");
     }
 }

@@ -10,25 +10,36 @@ use leptos_router::{
 pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
 
 /// The Admin Panel frame: header, sidebar and the current page.
+///
+/// The page (the `Outlet`) sits outside the Transition that waits for the viewer, so
+/// each page makes its resources at the top of its route rather than inside another
+/// Suspense: on the server, resources created inside a resolving Suspense can leave the
+/// response waiting forever.
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     let viewer: ViewerResource = Resource::new(|| (), |_| get_viewer());
     provide_context(viewer);
     view! {
-        <Transition fallback=|| view! { <div class="loading" aria-busy="true">"Loading…"</div> }>
-            {move || Suspend::new(async move {
-                match viewer.await {
-                    Ok(Some(v)) => view! { <Frame viewer=v /> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
-                    Err(e) => view! {
-                        <main class="centered"><p class="alert alert--error" role="alert">{e.to_string()}</p></main>
-                    }.into_any(),
-                }
-            })}
-        </Transition>
+        <div class="admin">
+            <Transition fallback=|| view! { <div class="admin__header loading" aria-busy="true">"Loading…"</div> }>
+                {move || Suspend::new(async move {
+                    match viewer.await {
+                        Ok(Some(v)) => view! { <Frame viewer=v /> }.into_any(),
+                        Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
+                        Err(e) => view! {
+                            <p class="admin__header alert alert--error" role="alert">{e.to_string()}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+            <main class="admin__main">
+                <Outlet />
+            </main>
+        </div>
     }
 }
 
+/// The header and the sidebar, which name the viewer and show what they may open.
 #[component]
 fn Frame(viewer: Viewer) -> impl IntoView {
     let location = use_location();
@@ -40,30 +51,25 @@ fn Frame(viewer: Viewer) -> impl IntoView {
     };
     let show_provisioning = viewer.can_use_provisioning();
     view! {
-        <div class="admin">
-            <header class="admin__header">
-                <a class="brand" href="/admin">"Blink Admin"</a>
-                <span class="admin__org">{viewer.organisation_name.clone()}</span>
-                <span class="admin__user">{viewer.display_name.clone()} " · " {viewer.role.label()}</span>
-                <form method="post" action=SignOut::url()>
-                    <button type="submit" class="button button--quiet">"Sign out"</button>
-                </form>
-            </header>
-            <nav class="sidebar" aria-label="Admin Panel">
-                <p class="sidebar__group">"Blink Identity"</p>
-                <ul>
-                    {show_provisioning.then(|| view! {
-                        <li>
-                            <A href="/admin/user-provisioning" attr:aria-current=move || on_provisioning().then_some("page")>
-                                "User Provisioning"
-                            </A>
-                        </li>
-                    })}
-                </ul>
-            </nav>
-            <main class="admin__main">
-                <Outlet />
-            </main>
-        </div>
+        <header class="admin__header">
+            <a class="brand" href="/admin">"Blink Admin"</a>
+            <span class="admin__org">{viewer.organisation_name.clone()}</span>
+            <span class="admin__user">{viewer.display_name.clone()} " · " {viewer.role.label()}</span>
+            <form method="post" action=SignOut::url()>
+                <button type="submit" class="button button--quiet">"Sign out"</button>
+            </form>
+        </header>
+        <nav class="sidebar" aria-label="Admin Panel">
+            <p class="sidebar__group">"Blink Identity"</p>
+            <ul>
+                {show_provisioning.then(|| view! {
+                    <li>
+                        <A href="/admin/user-provisioning" attr:aria-current=move || on_provisioning().then_some("page")>
+                            "User Provisioning"
+                        </A>
+                    </li>
+                })}
+            </ul>
+        </nav>
     }
 }
