@@ -42,7 +42,8 @@ say "end-to-end tests"
 (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
 e2e_dir="$(mktemp -d)"
 port="${E2E_PORT:-3100}"
-# No workers: the end-to-end tests read the seeded history as it was loaded.
+# No workers in the server: the end-to-end tests read the seeded history as it was loaded
+# (the live-view test starts a worker of its own for the one run it queues).
 DATABASE_URL="sqlite://$e2e_dir/e2e.db?mode=rwc" UP_ADDR="127.0.0.1:$port" LEPTOS_ENV=PROD \
   UP_WORKERS=0 UP_DEMO_DROP_DIR="$e2e_dir/drop" \
   ./target/release/server serve --demo >"$e2e_dir/server.log" 2>&1 &
@@ -53,4 +54,7 @@ for _ in $(seq 1 120); do
   kill -0 $server_pid 2>/dev/null || { cat "$e2e_dir/server.log"; exit 1; }
   sleep 0.5
 done
-(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test) || { tail -50 "$e2e_dir/server.log"; exit 1; }
+# The live-view test queues a run with the operators' CLI and runs it with a worker process,
+# both on the server's database.
+(cd end2end && BASE_URL="http://127.0.0.1:$port" E2E_SERVER_BIN="$PWD/../target/release/server" \
+  E2E_DATABASE_URL="sqlite://$e2e_dir/e2e.db?mode=rwc" npx playwright test) || { tail -50 "$e2e_dir/server.log"; exit 1; }

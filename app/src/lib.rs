@@ -3,9 +3,11 @@
 //! the browser (`hydrate`).
 
 pub mod api;
+pub mod browser;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;

@@ -1,6 +1,9 @@
 //! What the app needs from the server side, as traits the server implements.
 
-use crate::domain::{ConfigurationSummary, Cursor, RunFilter, SyncRunRow, Viewer};
+use crate::domain::{
+    ConfigurationSummary, Cursor, LogAvailability, LogEntry, LogFormat, RunFilter, SyncRunRow,
+    Viewer,
+};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -31,6 +34,30 @@ pub struct RunsFound {
     pub unknown_configuration: bool,
 }
 
+/// One run with what its details page shows beyond the table row.
+#[derive(Debug, Clone)]
+pub struct RunFound {
+    pub row: SyncRunRow,
+    /// Why the run ended as it did, in words for the admin (a cancel, a load failure…).
+    pub status_reason: Option<String>,
+    /// `schedule`, `manual` or `demo`.
+    pub trigger: String,
+    pub threshold_count: Option<u32>,
+    pub threshold_percent: Option<u32>,
+}
+
+/// A request for a page of one run's log entries, already checked against the viewer.
+#[derive(Debug, Clone)]
+pub struct LogRequest {
+    pub run_id: i64,
+    pub kind: LogAvailability,
+    /// Entries after this sequence number.
+    pub after: Option<i32>,
+    pub limit: u32,
+    /// Case-insensitive text to find in the record, ids, email, action or message.
+    pub search: Option<String>,
+}
+
 #[async_trait]
 pub trait AuthStore: Send + Sync {
     /// Checks the password and opens a session; `None` for an unknown email or a wrong password.
@@ -47,6 +74,26 @@ pub trait RunStore: Send + Sync {
         &self,
         organisation_id: i64,
     ) -> Result<Vec<ConfigurationSummary>, StoreError>;
+    /// The organisation's runs among `ids` (others' ids are ignored), in no order.
+    async fn runs_by_id(
+        &self,
+        organisation_id: i64,
+        ids: &[i64],
+    ) -> Result<Vec<SyncRunRow>, StoreError>;
+    /// One run of the organisation; `None` if there is none with that id in it.
+    async fn run(&self, organisation_id: i64, run_id: i64) -> Result<Option<RunFound>, StoreError>;
+    /// A page of a run's log, and how many entries match in all (counted on the first page).
+    async fn log_entries(
+        &self,
+        request: &LogRequest,
+    ) -> Result<(Vec<LogEntry>, Option<u64>), StoreError>;
+    /// Keeps, for audit, who downloaded which run's logs in which format.
+    async fn record_download(
+        &self,
+        run_id: i64,
+        user_id: i64,
+        format: LogFormat,
+    ) -> Result<(), StoreError>;
 }
 
 /// Everything the server functions reach through context.

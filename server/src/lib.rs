@@ -3,6 +3,7 @@
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod log_files;
 pub mod operator;
 pub mod passwords;
 pub mod startup;

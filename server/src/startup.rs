@@ -14,8 +14,12 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
         let stores = fn_stores.clone();
         handle_server_fns_with_context(move || provide_context(stores.clone()), req)
     };
+    let log_files = Router::new()
+        .route("/api/runs/{run}/{file}", get(crate::log_files::download))
+        .with_state(stores.clone());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .merge(log_files)
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_context(&options, routes, move || provide_context(stores.clone()), {
             let options = options.clone();

@@ -19,7 +19,7 @@ static ONE_RUNTIME_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const
 
 /// What a test keeps alive while it uses the router: its database and its turn.
 struct Held {
-    _db: TestDb,
+    db: TestDb,
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
@@ -34,10 +34,7 @@ async fn app() -> (Router, Held) {
         .build();
     (
         startup::router(SeaStore::new(db.conn.clone()).into_stores(), options),
-        Held {
-            _db: db,
-            _turn: turn,
-        },
+        Held { db, _turn: turn },
     )
 }
 
@@ -364,4 +361,135 @@ async fn syncs_page_renders_whole_for_many_viewers_at_once() {
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("Showing "), "the run list is rendered");
     }
+}
+
+/// The id of the newest run of the signed-in organisation with this status slug.
+async fn run_with_status(app: &Router, cookie: &str, status: &str) -> i64 {
+    let reply = get(
+        app,
+        &format!("/api/list_sync_runs?query=status%3D{status}"),
+        Some(cookie),
+        "application/json",
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    json["runs"][0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("a {status} run in the demo: {}", reply.body))
+}
+
+#[tokio::test]
+async fn log_files_for_api_clients_follow_the_page_rules() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    use server::db::entities::log_download;
+    let (app, held) = app().await;
+    let acme = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let success = run_with_status(&app, &acme, "success").await;
+    let failed = run_with_status(&app, &acme, "data_load_failed").await;
+    let cancelled = run_with_status(&app, &acme, "cancelled").await;
+
+    let csv = get(
+        &app,
+        &format!("/api/runs/{success}/logs.csv"),
+        Some(&acme),
+        "*/*",
+    )
+    .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let disposition = csv.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename=\"Sync Logs - ")
+            && disposition.ends_with(".csv\""),
+        "{disposition}"
+    );
+    assert!(csv
+        .body
+        .starts_with("\u{feff}Entry,Run started,Configuration,"));
+    assert!(csv.body.lines().count() > 1, "one line per record");
+    let xlsx = get(
+        &app,
+        &format!("/api/runs/{failed}/logs.xlsx"),
+        Some(&acme),
+        "*/*",
+    )
+    .await;
+    assert_eq!(xlsx.status, StatusCode::OK, "{}", xlsx.body);
+    assert!(xlsx.body.starts_with("PK"), "a zip container");
+
+    // A run without logs, a file that does not exist, an id that is not one.
+    let none = get(
+        &app,
+        &format!("/api/runs/{cancelled}/logs.csv"),
+        Some(&acme),
+        "*/*",
+    )
+    .await;
+    assert_eq!(none.status, StatusCode::BAD_REQUEST);
+    assert!(none.body.contains("has no logs"), "{}", none.body);
+    for path in [
+        format!("/api/runs/{success}/logs.pdf"),
+        "/api/runs/abc/logs.csv".to_string(),
+        "/api/runs/999999999/logs.csv".to_string(),
+    ] {
+        let reply = get(&app, &path, Some(&acme), "*/*").await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+    }
+
+    // Other organisations, other roles, nobody signed in: nothing.
+    let globex = sign_in(&app, "org.admin@globex.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let support = sign_in(&app, "support.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let path = format!("/api/runs/{success}/logs.csv");
+    for (who, cookie, status) in [
+        ("globex", Some(globex.as_str()), StatusCode::NOT_FOUND),
+        (
+            "support admin",
+            Some(support.as_str()),
+            StatusCode::FORBIDDEN,
+        ),
+        ("signed out", None, StatusCode::UNAUTHORIZED),
+    ] {
+        let reply = get(&app, &path, cookie, "*/*").await;
+        assert_eq!(reply.status, status, "{who}");
+        assert!(!reply.body.contains("@acme.example"), "{who} sees no data");
+    }
+    // The details and the log pages answer alike.
+    for api in [
+        format!("/api/get_run?run_id={success}"),
+        format!("/api/get_run_logs?run_id={success}"),
+    ] {
+        let own = get(&app, &api, Some(&acme), "application/json").await;
+        assert_eq!(own.status, StatusCode::OK, "{api}: {}", own.body);
+        let other = get(&app, &api, Some(&globex), "application/json").await;
+        assert_eq!(other.status, StatusCode::NOT_FOUND, "{api}");
+        assert!(!other.body.contains("acme"), "{api}");
+    }
+    let page = get(
+        &app,
+        &format!("/api/get_run_logs?run_id={success}&limit=2&search=%40ACME"),
+        Some(&acme),
+        "application/json",
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(
+        json["entries"].as_array().unwrap().len(),
+        2,
+        "{}",
+        page.body
+    );
+    assert!(json["next_after"].is_i64());
+
+    // Each file served was recorded for audit; refusals were not.
+    let audit = log_download::Entity::find()
+        .count(&held.db.conn)
+        .await
+        .unwrap();
+    assert_eq!(audit, 2);
 }

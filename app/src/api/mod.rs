@@ -1,9 +1,11 @@
 //! Server functions: thin verbs that take the store from context, call it and map errors.
 
 pub mod auth;
+pub mod logs;
 pub mod runs;
 #[cfg(feature = "ssr")]
 pub mod session;
 
 pub use auth::{get_viewer, sign_in, sign_out, SignIn, SignOut};
-pub use runs::{list_configurations, list_sync_runs};
+pub use logs::{get_run, get_run_logs, start_log_download, StartLogDownload};
+pub use runs::{list_configurations, list_sync_runs, poll_sync_runs, MAX_KNOWN};

@@ -38,6 +38,15 @@ impl Ctx {
         })
     }
 
+    /// A context for a plain HTTP handler (not a server function) of the same app.
+    pub fn for_request(stores: Stores, parts: Parts) -> Ctx {
+        Ctx {
+            stores,
+            response: None,
+            parts: Some(parts),
+        }
+    }
+
     /// Sets the HTTP status that matches the error, so API clients see 401/403/400 too.
     pub fn fail<T>(&self, e: AppError) -> Result<T, AppError> {
         if let Some(res) = &self.response {

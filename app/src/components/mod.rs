@@ -1,10 +1,12 @@
 //! One component per file.
 
+mod download_menu;
 mod filter_bar;
 mod no_access;
 mod runs_table;
 mod status_badge;
 
+pub use download_menu::DownloadMenu;
 pub use filter_bar::{FilterBar, FilterPills};
 pub use no_access::NoAccess;
 pub use runs_table::RunsTable;

@@ -1,6 +1,6 @@
 use crate::{
-    components::StatusBadge,
-    domain::{format_duration, SyncRunRow},
+    components::{DownloadMenu, StatusBadge},
+    domain::{format_duration, LogAvailability, SyncRunRow},
 };
 use leptos::prelude::*;
 
@@ -9,6 +9,9 @@ use leptos::prelude::*;
 pub fn RunsTable(
     #[prop(into)] runs: Signal<Vec<SyncRunRow>>,
     #[prop(into)] time_zone: Signal<String>,
+    /// Seconds since the page started; running syncs' durations tick with it.
+    #[prop(optional)]
+    clock: Option<RwSignal<i64>>,
 ) -> impl IntoView {
     view! {
         <table class="runs">
@@ -20,11 +23,12 @@ pub fn RunsTable(
                     <th scope="col">"Configuration"</th>
                     <th scope="col">"Status"</th>
                     <th scope="col">"Duration"</th>
+                    <th scope="col">"Logs"</th>
                 </tr>
             </thead>
             <tbody>
                 <For each=move || runs.get() key=|r| (r.id, r.version) let:run>
-                    <RunRow run />
+                    <RunRow run clock />
                 </For>
             </tbody>
         </table>
@@ -32,30 +36,52 @@ pub fn RunsTable(
 }
 
 #[component]
-fn RunRow(run: SyncRunRow) -> impl IntoView {
-    let duration = match (run.duration_ms, run.status.is_active()) {
+fn RunRow(run: SyncRunRow, clock: Option<RwSignal<i64>>) -> impl IntoView {
+    // A running sync's duration was measured when the row arrived; it goes on from there.
+    let arrived = clock.map(|c| c.get_untracked()).unwrap_or_default();
+    let (duration_ms, active) = (run.duration_ms, run.status.is_active());
+    let duration = move || match (duration_ms, active) {
         (Some(ms), false) => format_duration(ms),
-        (Some(ms), true) => format!("{} so far", format_duration(ms)),
+        (Some(ms), true) => {
+            let ticked = clock.map(|c| c.get() - arrived).unwrap_or_default();
+            format!("{} so far", format_duration(ms + ticked * 1000))
+        }
         (None, _) => "—".to_string(),
     };
-    let progress = (run.status == crate::domain::RunStatus::InProgress && run.progress_total > 0)
-        .then(|| {
+    // Until the run has planned its changes it only knows how many records it has read:
+    // the bar is indeterminate then, and says so.
+    let progress = (run.status == crate::domain::RunStatus::InProgress).then(|| {
+        let (done, total) = (run.progress_done, run.progress_total);
+        if total > 0 {
             view! {
-                <progress
-                    class="progress"
-                    max=run.progress_total
-                    value=run.progress_done
-                    aria-label=format!("{} of {} records", run.progress_done, run.progress_total)
-                ></progress>
+                <progress class="progress" max=total value=done
+                    aria-label=format!("{done} of {total} records")></progress>
             }
-        });
+            .into_any()
+        } else {
+            let label = if done > 0 {
+                format!("{done} records read")
+            } else {
+                "Reading records".to_string()
+            };
+            view! { <progress class="progress" aria-label=label></progress> }.into_any()
+        }
+    });
+    let details = format!("/admin/user-provisioning/runs/{}", run.id);
+    let logs = (run.status.logs() != LogAvailability::None)
+        .then(|| view! { <DownloadMenu run_id=run.id /> }.into_any());
     view! {
         <tr data-run-id=run.id>
-            <td class="runs__start">{run.start_display.clone()}</td>
+            <td class="runs__start">
+                <a href=details aria-label=format!("Details of the run started {}", run.start_display)>
+                    {run.start_display.clone()}
+                </a>
+            </td>
             <td>{run.source.display_name()}</td>
             <td>{run.configuration.clone()}</td>
             <td><StatusBadge status=run.status id=run.id.to_string() /> {progress}</td>
             <td class="runs__duration">{duration}</td>
+            <td class="runs__logs">{logs}</td>
         </tr>
     }
     .into_any()

@@ -1,6 +1,7 @@
 //! Plain types shared by the browser and the server: no framework, no database.
 
 pub mod filter;
+pub mod log;
 pub mod naming;
 pub mod role;
 pub mod run;
@@ -9,9 +10,12 @@ pub mod status;
 pub mod viewer;
 
 pub use filter::{DateRange, FilterError, FilterPart, RunFilter, SortOrder};
+pub use log::{LogEntry, LogPage, RunDetail, DOWNLOAD_PAGE, PREVIEW_PAGE};
 pub use naming::{display_start, log_file_name, LogFormat};
 pub use role::{Access, Role};
-pub use run::{format_duration, ConfigurationSummary, Cursor, RunCounts, RunPage, SyncRunRow};
+pub use run::{
+    format_duration, ConfigurationSummary, Cursor, RunChanges, RunCounts, RunPage, SyncRunRow,
+};
 pub use source::SourceKind;
 pub use status::{LogAvailability, RunStatus};
 pub use viewer::Viewer;

@@ -63,6 +63,14 @@ pub struct RunPage {
     pub time_zone: String,
 }
 
+/// What a poll of the live view returns: rows that are new or changed since the page's
+/// copies (their start already written in the viewer's zone), and the filter's total.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunChanges {
+    pub rows: Vec<SyncRunRow>,
+    pub total: Option<u64>,
+}
+
 /// Keyset position: the sort time and id of the last row of a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {

@@ -5,6 +5,7 @@ mod admin_layout;
 mod home_redirect;
 mod login;
 mod not_found;
+mod run_details;
 mod syncs;
 
 pub use admin_home::AdminHome;
@@ -12,4 +13,5 @@ pub use admin_layout::{AdminLayout, ViewerResource};
 pub use home_redirect::HomeRedirect;
 pub use login::LoginPage;
 pub use not_found::NotFound;
+pub use run_details::RunDetailsPage;
 pub use syncs::SyncsPage;

@@ -92,15 +92,29 @@ fn SyncHistory(
     let next = RwSignal::new(None::<Option<Cursor>>);
     let loading_more = RwSignal::new(false);
     let more_error = RwSignal::new(None::<String>);
+    // The live view's newer copies of rows, runs that appeared since, and the total.
+    let live = Live::new();
     Effect::watch(
         move || query.get(),
         move |_, _, _| {
             more.set(Vec::new());
             next.set(None);
             more_error.set(None);
+            live.reset();
         },
         false,
     );
+    // Every row as the page shows it now, for the poll (untracked: read, not watched).
+    let shown_now = move || {
+        let mut all = live.fresh.get_untracked();
+        if let Some(Ok(page)) = first_page.get_untracked() {
+            all.extend(page.runs);
+        }
+        all.extend(more.get_untracked());
+        live.latest(all)
+    };
+    live.start(query, filter, shown_now);
+    let clock = live.clock;
 
     let load_more = move |first_cursor: Option<Cursor>| {
         let cursor = next.get_untracked().unwrap_or(first_cursor);
@@ -145,39 +159,52 @@ fn SyncHistory(
                             </button>
                         </div>
                     }.into_any(),
-                    Ok(page) if page.runs.is_empty() && !filter.get_untracked().is_default() => view! {
-                        <div class="empty">
-                            <h2>"No runs match these filters"</h2>
-                            <p>"Try a wider date range or fewer statuses."</p>
-                            <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
-                                "Clear filters"
-                            </button>
-                        </div>
-                    }.into_any(),
-                    Ok(page) if page.runs.is_empty() => view! {
-                        <div class="empty">
-                            <h2>"No sync runs yet"</h2>
-                            <p>"Runs appear here as soon as a sync configuration starts importing."</p>
-                        </div>
-                    }.into_any(),
                     Ok(page) => {
                         let first_runs = page.runs.clone();
                         let first_cursor = page.next_cursor;
                         let total = page.total.unwrap_or_default();
                         let rows = Signal::derive(move || {
-                            let mut all = first_runs.clone();
+                            let mut all = live.fresh.get();
+                            all.extend(first_runs.iter().cloned());
                             all.extend(more.get());
-                            all
+                            live.updates.track();
+                            live.latest(all)
                         });
+                        let total = move || live.total.get().unwrap_or(total);
                         let shown = move || rows.with(|r| r.len());
                         let has_more = move || next.get().unwrap_or(first_cursor).is_some();
                         let interactive = RwSignal::new(false);
                         Effect::new(move || interactive.set(true));
+                        // An empty list stays live: the first run to appear replaces the message.
+                        let empty = move || rows.with(Vec::is_empty);
+                        let filtered = !filter.get_untracked().is_default();
                         view! {
-                            <p class="count" aria-live="polite">
-                                {move || format!("Showing {} of {} runs", shown(), total)}
-                            </p>
-                            <RunsTable runs=rows time_zone=page.time_zone.clone() />
+                            <Show when=empty>
+                                {if filtered {
+                                    view! {
+                                        <div class="empty">
+                                            <h2>"No runs match these filters"</h2>
+                                            <p>"Try a wider date range or fewer statuses."</p>
+                                            <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
+                                                "Clear filters"
+                                            </button>
+                                        </div>
+                                    }.into_any()
+                                } else {
+                                    view! {
+                                        <div class="empty">
+                                            <h2>"No sync runs yet"</h2>
+                                            <p>"Runs appear here as soon as a sync configuration starts importing."</p>
+                                        </div>
+                                    }.into_any()
+                                }}
+                            </Show>
+                            <Show when=move || !empty()>
+                                <p class="count" aria-live="polite">
+                                    {move || format!("Showing {} of {} runs", shown(), total())}
+                                </p>
+                                <RunsTable runs=rows time_zone=page.time_zone.clone() clock />
+                            </Show>
                             {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
                             <Show when=has_more>
                                 <button
@@ -194,5 +221,126 @@ fn SyncHistory(
                 }
             })}
         </Transition>
+    }
+}
+
+/// The live view: while the page shows a Queued or In Progress run it asks every few
+/// seconds what changed, otherwise every fifteen seconds whether new runs appeared; it
+/// waits while the tab is hidden and asks as soon as it is shown again.
+#[derive(Clone, Copy)]
+struct Live {
+    updates: RwSignal<std::collections::HashMap<i64, SyncRunRow>>,
+    fresh: RwSignal<Vec<SyncRunRow>>,
+    total: RwSignal<Option<u64>>,
+    /// Seconds since the page started: durations of running syncs tick with it.
+    clock: RwSignal<i64>,
+}
+
+/// How often the page asks while a run is active, and otherwise.
+const ACTIVE_POLL_MS: i64 = 2_500;
+const IDLE_POLL_MS: i64 = 15_000;
+
+impl Live {
+    fn new() -> Self {
+        Live {
+            updates: RwSignal::new(Default::default()),
+            fresh: RwSignal::new(Vec::new()),
+            total: RwSignal::new(None),
+            clock: RwSignal::new(0),
+        }
+    }
+
+    fn reset(self) {
+        self.updates.set(Default::default());
+        self.fresh.set(Vec::new());
+        self.total.set(None);
+    }
+
+    /// `rows` with each replaced by the newest copy the live view has of it.
+    fn latest(self, rows: Vec<SyncRunRow>) -> Vec<SyncRunRow> {
+        self.updates.with_untracked(|u| {
+            rows.into_iter()
+                .map(|r| match u.get(&r.id) {
+                    Some(newer) if newer.version > r.version => newer.clone(),
+                    _ => r,
+                })
+                .collect()
+        })
+    }
+
+    /// Starts the ticking clock and the polling loop (in the browser only; effects do not
+    /// run on the server). Both stop when the page goes away.
+    fn start(
+        self,
+        query: Memo<String>,
+        filter: Signal<RunFilter>,
+        shown_now: impl Fn() -> Vec<SyncRunRow> + Copy + 'static,
+    ) {
+        let alive = StoredValue::new(true);
+        on_cleanup(move || alive.set_value(false));
+        Effect::new(move || {
+            leptos::task::spawn_local(async move {
+                let mut waited = 0;
+                while alive.get_value() {
+                    crate::browser::sleep(1_000).await;
+                    if !alive.get_value() {
+                        break;
+                    }
+                    self.clock.update(|c| *c += 1);
+                    waited += 1_000;
+                    let shown = shown_now();
+                    let active = shown.iter().any(|r| r.status.is_active());
+                    let due = if active { ACTIVE_POLL_MS } else { IDLE_POLL_MS };
+                    if waited < due || !crate::browser::page_visible() {
+                        continue;
+                    }
+                    waited = 0;
+                    self.poll(query, filter, shown).await;
+                }
+            });
+        });
+    }
+
+    async fn poll(self, query: Memo<String>, filter: Signal<RunFilter>, shown: Vec<SyncRunRow>) {
+        use crate::api::{poll_sync_runs, MAX_KNOWN};
+        let asked = query.get_untracked();
+        // The rows that can still change: the first page's and every active one.
+        let known: Vec<String> = shown
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| *i < 50 || r.status.is_active())
+            .take(MAX_KNOWN)
+            .map(|(_, r)| format!("{}.{}", r.id, r.version))
+            .collect();
+        let Ok(changes) = poll_sync_runs(asked.clone(), known.join(",")).await else {
+            // A failed poll is retried on the next beat; the rows shown stay as they are.
+            return;
+        };
+        if query.get_untracked() != asked {
+            return; // The filter changed meanwhile: this answer is for another view.
+        }
+        let held: std::collections::HashSet<i64> = shown.iter().map(|r| r.id).collect();
+        let newest_first = filter.get_untracked().sort == crate::domain::SortOrder::NewestFirst;
+        let mut new_rows = Vec::new();
+        for row in changes.rows {
+            if held.contains(&row.id) {
+                self.updates.update(|u| {
+                    u.insert(row.id, row);
+                });
+            } else if newest_first
+                && shown
+                    .first()
+                    .is_none_or(|top| row.sort_at_ms() >= top.sort_at_ms())
+            {
+                new_rows.push(row);
+            }
+        }
+        if !new_rows.is_empty() {
+            self.fresh.update(|f| {
+                new_rows.append(f);
+                *f = new_rows;
+            });
+        }
+        self.total.set(changes.total);
     }
 }

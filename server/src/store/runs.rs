@@ -3,8 +3,10 @@
 use super::{db_err, SeaStore};
 use crate::db::entities::{sync_configuration, sync_run, sync_run_day};
 use crate::db::run_days::DAY_MS;
-use app::domain::{ConfigurationSummary, Cursor, RunCounts, RunStatus, SortOrder, SyncRunRow};
-use app::ports::{ListRuns, RunStore, RunsFound, StoreError};
+use app::domain::{
+    ConfigurationSummary, Cursor, LogEntry, LogFormat, RunCounts, RunStatus, SortOrder, SyncRunRow,
+};
+use app::ports::{ListRuns, LogRequest, RunFound, RunStore, RunsFound, StoreError};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
@@ -56,32 +58,7 @@ impl RunStore for SeaStore {
             sea_orm::Order::Asc
         };
         use sync_run::Column as R;
-        // Only the columns the table shows, with the configuration's name and source.
-        let rows = matching(page, &scope, since, until)
-            .select_only()
-            .columns([
-                R::Id,
-                R::Status,
-                R::QueuedAtMs,
-                R::StartedAtMs,
-                R::FinishedAtMs,
-                R::ProgressDone,
-                R::ProgressTotal,
-                R::Created,
-                R::Updated,
-                R::Deactivated,
-                R::Reactivated,
-                R::Unchanged,
-                R::Skipped,
-                R::Warnings,
-                R::Errors,
-                R::PlannedDeactivations,
-                R::Version,
-            ])
-            .column_as(sync_configuration::Column::Name, "configuration_name")
-            .column_as(sync_configuration::Column::SourceKind, "source_kind")
-            // A left join keeps runs the outer loop, so SQLite walks them in index order.
-            .join(JoinType::LeftJoin, sync_run::Relation::Configuration.def())
+        let rows = listed(matching(page, &scope, since, until))
             .order_by(R::SortAtMs, order.clone())
             .order_by(R::Id, order)
             .limit(u64::from(request.limit))
@@ -131,6 +108,77 @@ impl RunStore for SeaStore {
             })
             .collect()
     }
+
+    async fn runs_by_id(
+        &self,
+        organisation_id: i64,
+        ids: &[i64],
+    ) -> Result<Vec<SyncRunRow>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        listed(
+            sync_run::Entity::find()
+                .filter(sync_run::Column::OrganisationId.eq(organisation_id))
+                .filter(sync_run::Column::Id.is_in(ids.iter().copied())),
+        )
+        .into_model::<ListedRun>()
+        .all(&self.db)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(to_row)
+        .collect()
+    }
+
+    async fn run(&self, organisation_id: i64, run_id: i64) -> Result<Option<RunFound>, StoreError> {
+        super::run_logs::run(&self.db, organisation_id, run_id).await
+    }
+
+    async fn log_entries(
+        &self,
+        request: &LogRequest,
+    ) -> Result<(Vec<LogEntry>, Option<u64>), StoreError> {
+        super::run_logs::log_entries(&self.db, request).await
+    }
+
+    async fn record_download(
+        &self,
+        run_id: i64,
+        user_id: i64,
+        format: LogFormat,
+    ) -> Result<(), StoreError> {
+        super::run_logs::record_download(&self.db, run_id, user_id, format).await
+    }
+}
+
+/// Only the columns the table shows, with the configuration's name and source.
+fn listed(q: Select<sync_run::Entity>) -> Select<sync_run::Entity> {
+    use sync_run::Column as R;
+    q.select_only()
+        .columns([
+            R::Id,
+            R::Status,
+            R::QueuedAtMs,
+            R::StartedAtMs,
+            R::FinishedAtMs,
+            R::ProgressDone,
+            R::ProgressTotal,
+            R::Created,
+            R::Updated,
+            R::Deactivated,
+            R::Reactivated,
+            R::Unchanged,
+            R::Skipped,
+            R::Warnings,
+            R::Errors,
+            R::PlannedDeactivations,
+            R::Version,
+        ])
+        .column_as(sync_configuration::Column::Name, "configuration_name")
+        .column_as(sync_configuration::Column::SourceKind, "source_kind")
+        // A left join keeps runs the outer loop, so SQLite walks them in index order.
+        .join(JoinType::LeftJoin, sync_run::Relation::Configuration.def())
 }
 
 /// A list request with its configuration name resolved to the organisation's id.
@@ -255,29 +303,29 @@ fn rows_counted(scope: &Scope<'_>, since: Option<i64>, until: Option<i64>) -> Se
 
 /// One row of the list query.
 #[derive(Debug, FromQueryResult)]
-struct ListedRun {
-    id: i64,
-    status: String,
-    queued_at_ms: i64,
-    started_at_ms: Option<i64>,
-    finished_at_ms: Option<i64>,
-    progress_done: i32,
-    progress_total: i32,
-    created: i32,
-    updated: i32,
-    deactivated: i32,
-    reactivated: i32,
-    unchanged: i32,
-    skipped: i32,
-    warnings: i32,
-    errors: i32,
-    planned_deactivations: i32,
-    version: i64,
-    configuration_name: String,
-    source_kind: String,
+pub(super) struct ListedRun {
+    pub id: i64,
+    pub status: String,
+    pub queued_at_ms: i64,
+    pub started_at_ms: Option<i64>,
+    pub finished_at_ms: Option<i64>,
+    pub progress_done: i32,
+    pub progress_total: i32,
+    pub created: i32,
+    pub updated: i32,
+    pub deactivated: i32,
+    pub reactivated: i32,
+    pub unchanged: i32,
+    pub skipped: i32,
+    pub warnings: i32,
+    pub errors: i32,
+    pub planned_deactivations: i32,
+    pub version: i64,
+    pub configuration_name: String,
+    pub source_kind: String,
 }
 
-fn to_row(run: ListedRun) -> Result<SyncRunRow, StoreError> {
+pub(super) fn to_row(run: ListedRun) -> Result<SyncRunRow, StoreError> {
     let status = run
         .status
         .parse()

@@ -1,0 +1,64 @@
+//! What only the browser can do: hand a file built in memory to the user.
+
+/// Offers `bytes` as a download named `name`, as if a link to the file had been clicked.
+#[cfg(feature = "hydrate")]
+pub fn save_file(bytes: &[u8], name: &str, mime: &str) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    let fail = |e: wasm_bindgen::JsValue| format!("{e:?}");
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let document = leptos::prelude::document();
+    let link: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(fail)?.unchecked_into();
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    // Let the download take the blob before its address is given back.
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        },
+        std::time::Duration::from_secs(60),
+    );
+    Ok(())
+}
+
+/// Waits for the browser to paint, so a message set just before long work is seen.
+pub async fn next_paint() {
+    sleep(16).await
+}
+
+/// Resolves after `ms` milliseconds (at once on the server, which never waits for a page).
+#[cfg(feature = "hydrate")]
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub async fn sleep(_ms: i32) {}
+
+/// Server rendering never saves files.
+#[cfg(not(feature = "hydrate"))]
+pub fn save_file(_bytes: &[u8], _name: &str, _mime: &str) -> Result<(), String> {
+    Err("files are saved in the browser".into())
+}
+
+/// Whether the page is in a tab the user can see (polling pauses while it is not).
+#[cfg(feature = "hydrate")]
+pub fn page_visible() -> bool {
+    leptos::prelude::document().visibility_state() == web_sys::VisibilityState::Visible
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn page_visible() -> bool {
+    true
+}

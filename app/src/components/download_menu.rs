@@ -1,0 +1,156 @@
+use crate::{
+    api::{get_run_logs, start_log_download},
+    browser::{next_paint, save_file},
+    domain::{LogFormat, DOWNLOAD_PAGE},
+    error::AppError,
+    export::{to_csv, to_xlsx, LogSheet},
+};
+use leptos::prelude::*;
+
+/// Where a download stands, for the message beside the button.
+#[derive(Debug, Clone, PartialEq)]
+enum Progress {
+    Idle,
+    Fetching { done: usize, total: Option<u64> },
+    Writing,
+    Failed(String),
+}
+
+/// The Download button of a run with logs: a menu of CSV and Excel (XLSX). The file is
+/// built here in the browser from the log fetched in pages.
+#[component]
+pub fn DownloadMenu(run_id: i64) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let progress = RwSignal::new(Progress::Idle);
+    let first_item = NodeRef::<leptos::html::Button>::new();
+    let busy = move || {
+        matches!(
+            progress.get(),
+            Progress::Fetching { .. } | Progress::Writing
+        )
+    };
+    let menu_id = format!("download-menu-{run_id}");
+    // Keyboard users land on the first choice when the menu opens.
+    Effect::new(move || {
+        if open.get() {
+            if let Some(b) = first_item.get() {
+                let _ = b.focus();
+            }
+        }
+    });
+    let choose = move |format: LogFormat| {
+        open.set(false);
+        leptos::task::spawn_local(async move {
+            if let Err(e) = download(run_id, format, progress).await {
+                progress.set(Progress::Failed(e.to_string()));
+            }
+        });
+    };
+    view! {
+        <div
+            class="download"
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    open.set(false);
+                }
+            }
+        >
+            <button
+                type="button"
+                class="button button--small"
+                aria-haspopup="menu"
+                aria-controls=menu_id.clone()
+                aria-expanded=move || open.get().to_string()
+                disabled=busy
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                "Download"
+            </button>
+            <Show when=move || open.get()>
+                <ul class="download__menu" role="menu" id=menu_id.clone() aria-label="Download format">
+                    <li role="none">
+                        <button type="button" role="menuitem" node_ref=first_item on:click=move |_| choose(LogFormat::Csv)>
+                            "CSV"
+                        </button>
+                    </li>
+                    <li role="none">
+                        <button type="button" role="menuitem" on:click=move |_| choose(LogFormat::Xlsx)>
+                            "Excel (XLSX)"
+                        </button>
+                    </li>
+                </ul>
+            </Show>
+            {move || match progress.get() {
+                Progress::Idle => ().into_any(),
+                Progress::Fetching { done, total } => {
+                    let total = total.unwrap_or(done as u64).max(1);
+                    view! {
+                        <span class="download__progress" role="status">
+                            <progress max=total value=done aria-label="Fetching log entries"></progress>
+                            {format!(" {done} of {total} entries")}
+                        </span>
+                    }
+                    .into_any()
+                }
+                Progress::Writing => view! {
+                    <span class="download__progress" role="status">"Writing the file…"</span>
+                }
+                .into_any(),
+                Progress::Failed(message) => view! {
+                    <span class="download__progress alert alert--error" role="alert">{message}</span>
+                }
+                .into_any(),
+            }}
+        </div>
+    }
+}
+
+/// Records the download, gathers the whole log page by page, writes the file and hands
+/// it to the browser.
+async fn download(
+    run_id: i64,
+    format: LogFormat,
+    progress: RwSignal<Progress>,
+) -> Result<(), AppError> {
+    progress.set(Progress::Fetching {
+        done: 0,
+        total: None,
+    });
+    let detail = start_log_download(run_id, format).await?;
+    let mut entries = Vec::new();
+    let mut total = None;
+    let mut after = None;
+    loop {
+        let page = get_run_logs(run_id, after, Some(DOWNLOAD_PAGE), None).await?;
+        total = total.or(page.total);
+        entries.extend(page.entries);
+        progress.set(Progress::Fetching {
+            done: entries.len(),
+            total,
+        });
+        match page.next_after {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    progress.set(Progress::Writing);
+    next_paint().await;
+    let sheet = LogSheet {
+        run_started: detail.started_local,
+        configuration: &detail.run.configuration,
+        entries: &entries,
+    };
+    let (bytes, mime) = match format {
+        LogFormat::Csv => (to_csv(sheet), "text/csv;charset=utf-8"),
+        LogFormat::Xlsx => (
+            to_xlsx(sheet),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    };
+    let bytes = bytes
+        .map_err(|e| AppError::Validation(format!("The file could not be written: {}", e.0)))?;
+    save_file(&bytes, &detail.file_name(format), mime)
+        .map_err(|e| AppError::Validation(format!("The browser did not save the file: {e}")))?;
+    progress.set(Progress::Idle);
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! A run's log entries as the details page previews them and the downloads write them.
+
+use super::run::SyncRunRow;
+use serde::{Deserialize, Serialize};
+
+/// One line of a run's log: a source record and what the run did with it (result logs),
+/// or a reason the data could not be loaded (error logs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub sequence: i32,
+    /// Where the record sits in the source: `line 12`, `row 4`, `record 7`.
+    pub record: Option<String>,
+    pub employee_id: Option<String>,
+    pub email: Option<String>,
+    /// `create`, `update`, `deactivate`, `reactivate`, `unchanged`, `skip`, or `load`.
+    pub action: String,
+    /// `ok`, `warning` or `error`.
+    pub outcome: String,
+    pub message: String,
+    /// The directory fields an update changed, comma-separated.
+    pub changed_fields: Option<String>,
+}
+
+/// A page of a run's log, with the run it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogPage {
+    pub run: SyncRunRow,
+    pub entries: Vec<LogEntry>,
+    /// How many entries match the search in all; counted for the first page only.
+    pub total: Option<u64>,
+    /// The sequence to ask for the next page after; `None` on the last page.
+    pub next_after: Option<i32>,
+}
+
+/// Rows per request when a download gathers a whole log.
+pub const DOWNLOAD_PAGE: u32 = 5_000;
+/// Rows per page of the details page's preview.
+pub const PREVIEW_PAGE: u32 = 50;
+
+/// A run as its details page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunDetail {
+    /// The table row, its start written in the viewer's time zone.
+    pub run: SyncRunRow,
+    /// Why the run ended as it did, when the service recorded a reason.
+    pub status_reason: Option<String>,
+    /// `schedule`, `manual` or `demo`.
+    pub trigger: String,
+    pub threshold_count: Option<u32>,
+    pub threshold_percent: Option<u32>,
+    pub queued_display: String,
+    pub finished_display: Option<String>,
+    /// The run's start (or queue time) in the viewer's zone: names downloads and fills
+    /// their date cells.
+    pub started_local: chrono::NaiveDateTime,
+    pub time_zone: String,
+}
+
+impl RunDetail {
+    /// The file a download of this run's logs is saved as.
+    pub fn file_name(&self, format: super::LogFormat) -> String {
+        super::log_file_name(self.started_local, format)
+    }
+}

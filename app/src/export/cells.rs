@@ -1,0 +1,70 @@
+//! The columns of a log file and the text of its cells.
+
+use std::borrow::Cow;
+
+/// Header row of every log file, in order.
+pub const COLUMNS: [&str; 10] = [
+    "Entry",
+    "Run started",
+    "Configuration",
+    "Source record",
+    "Employee ID",
+    "Email",
+    "Action",
+    "Outcome",
+    "Changed fields",
+    "Message",
+];
+
+/// A cell that a spreadsheet would read as a formula (or as a line break that starts
+/// one) gets a leading apostrophe, after OWASP's CSV-injection advice: the text stays
+/// readable and is never evaluated.
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\n') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+/// `create` → `Create`; an action the file does not know keeps its own word.
+pub fn action_label(action: &str) -> Cow<'_, str> {
+    match action {
+        "create" => "Create".into(),
+        "update" => "Update".into(),
+        "deactivate" => "Deactivate".into(),
+        "reactivate" => "Reactivate".into(),
+        "unchanged" => "Unchanged".into(),
+        "skip" => "Skip".into(),
+        "load" => "Load".into(),
+        other => other.into(),
+    }
+}
+
+pub fn outcome_label(outcome: &str) -> Cow<'_, str> {
+    match outcome {
+        "ok" => "OK".into(),
+        "warning" => "Warning".into(),
+        "error" => "Error".into(),
+        other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starts_are_neutralised() {
+        for bad in ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx", "\nx"] {
+            let out = neutralise(bad);
+            assert_eq!(out, format!("'{bad}"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ordinary_text_is_kept() {
+        for ok in ["ana@acme.example", "E-100", "", "a=b", " =x", "'quoted"] {
+            assert!(matches!(neutralise(ok), Cow::Borrowed(_)), "{ok:?}");
+        }
+    }
+}

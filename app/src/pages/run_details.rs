@@ -1,0 +1,318 @@
+use crate::{
+    api::{get_run, get_run_logs},
+    components::{DownloadMenu, NoAccess, StatusBadge},
+    domain::{
+        format_duration, LogAvailability, LogEntry, LogPage, RunDetail, RunStatus, PREVIEW_PAGE,
+    },
+    error::AppError,
+    export::{action_label, outcome_label},
+    pages::ViewerResource,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// `/admin/user-provisioning/runs/{id}`: one run, what its status means, its counts and
+/// a searchable preview of its log.
+#[component]
+pub fn RunDetailsPage() -> impl IntoView {
+    let viewer = expect_context::<ViewerResource>();
+    let params = use_params_map();
+    let query = use_query_map();
+    let run_id =
+        Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())));
+    let search = Memo::new(move |_| query.with(|q| q.get("search").unwrap_or_default()));
+    let detail = Resource::new(
+        move || run_id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_run(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let first_logs = Resource::new(
+        move || (run_id.get(), search.get()),
+        |(id, search)| async move {
+            let Some(id) = id else { return Ok(None) };
+            // Only runs with logs have a preview; the details say why others have none.
+            match get_run(id).await?.run.status.logs() {
+                LogAvailability::None => Ok(None),
+                _ => get_run_logs(
+                    id,
+                    None,
+                    Some(PREVIEW_PAGE),
+                    Some(search).filter(|s| !s.is_empty()),
+                )
+                .await
+                .map(Some),
+            }
+        },
+    );
+    view! {
+        <Title text="Sync run" />
+        <p class="back"><a href="/admin/user-provisioning">"← All syncs"</a></p>
+        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading the run…"</p> }>
+            {move || Suspend::new(async move {
+                match (viewer.await, detail.await) {
+                    (Ok(Some(v)), _) if !v.can_use_provisioning() => view! { {set_status(403)} <NoAccess viewer=v /> }.into_any(),
+                    (Ok(Some(_)), Ok(d)) => view! { <Details detail=d first_logs search /> }.into_any(),
+                    (Ok(Some(_)), Err(AppError::NotFound)) => view! {
+                        {set_status(404)}
+                        <h1>"Sync run not found"</h1>
+                        <p>"There is no run with this address in your organisation. "
+                            <a href="/admin/user-provisioning">"See all syncs"</a> "."</p>
+                    }.into_any(),
+                    (Ok(Some(_)), Err(e)) => view! { <p class="alert alert--error" role="alert">{e.to_string()}</p> }.into_any(),
+                    _ => ().into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// On the server, the page's HTTP status (404 for an unknown run, 403 without access).
+fn set_status(_code: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(res), Ok(code)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(_code),
+    ) {
+        res.set_status(code);
+    }
+}
+
+type LogsResource = Resource<Result<Option<LogPage>, AppError>>;
+
+#[component]
+fn Details(detail: RunDetail, first_logs: LogsResource, search: Memo<String>) -> impl IntoView {
+    let run = detail.run.clone();
+    let status = run.status;
+    let duration = run
+        .duration_ms
+        .map(format_duration)
+        .unwrap_or_else(|| "—".into());
+    let c = run.counts;
+    let threshold = (status == RunStatus::AboveDeactivationThreshold).then(|| {
+        let limit = match (detail.threshold_count, detail.threshold_percent) {
+            (Some(n), Some(p)) => format!("{n} users or {p} % of the users it manages"),
+            (Some(n), None) => format!("{n} users"),
+            (None, Some(p)) => format!("{p} % of the users it manages"),
+            (None, None) => "not set".into(),
+        };
+        view! {
+            <section class="panel panel--blocked" aria-labelledby="threshold-title">
+                <h2 id="threshold-title">"Deactivation threshold"</h2>
+                <p>
+                    "This run planned " <strong>{format!("{} deactivations", c.planned_deactivations)}</strong>
+                    "; the configuration allows at most " {limit} ". Nothing was changed."
+                </p>
+            </section>
+        }
+        .into_any()
+    });
+    let has_logs = status.logs() != LogAvailability::None;
+    let log_name = match status.logs() {
+        LogAvailability::Errors => "Error log",
+        _ => "Sync result log",
+    };
+    let counts = [
+        ("Created", c.created),
+        ("Updated", c.updated),
+        ("Deactivated", c.deactivated),
+        ("Reactivated", c.reactivated),
+        ("Unchanged", c.unchanged),
+        ("Skipped", c.skipped),
+        ("Warnings", c.warnings),
+        ("Errors", c.errors),
+    ];
+    view! {
+        <header class="page-header">
+            <h1>{run.configuration.clone()}</h1>
+            <p class="page-header__lead">{run.source.display_name()} " · started " {run.start_display.clone()}</p>
+        </header>
+        {view! { <section class="panel" aria-labelledby="status-title">
+            <h2 id="status-title" class="visually-hidden">"Status"</h2>
+            <p class="detail-status"><StatusBadge status id="detail" /></p>
+            <p>{status.meaning()}</p>
+            <p><strong>"Recommended action: "</strong>{status.recommended_action()}</p>
+            {detail.status_reason.clone().map(|r| view! { <p class="reason">{r}</p> })}
+            {(status == RunStatus::InProgress && run.progress_total > 0).then(|| view! {
+                <progress class="progress" max=run.progress_total value=run.progress_done
+                    aria-label=format!("{} of {} records", run.progress_done, run.progress_total)></progress>
+            })}
+        </section> }.into_any()}
+        {threshold}
+        {view! { <div class="detail-grid">
+            <section class="panel" aria-labelledby="timings-title">
+                <h2 id="timings-title">"Timings"</h2>
+                <dl class="facts">
+                    <dt>"Queued"</dt><dd>{detail.queued_display.clone()}</dd>
+                    <dt>"Started"</dt><dd>{if run.started_at_ms.is_some() { run.start_display.clone() } else { "Not started".into() }}</dd>
+                    <dt>"Finished"</dt><dd>{detail.finished_display.clone().unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Duration"</dt><dd>{duration}</dd>
+                    <dt>"Started by"</dt><dd>{trigger_label(&detail.trigger)}</dd>
+                </dl>
+                <p class="muted">"Times are shown in " {detail.time_zone.clone()}</p>
+            </section>
+            <section class="panel" aria-labelledby="counts-title">
+                <h2 id="counts-title">"Records"</h2>
+                <dl class="facts facts--numbers">
+                    {counts.into_iter().map(|(label, n)| view! { <dt>{label}</dt><dd>{n}</dd> }).collect_view()}
+                </dl>
+            </section>
+        </div> }.into_any()}
+        {view! { <section class="panel" aria-labelledby="log-title">
+            <div class="log-header">
+                <h2 id="log-title">{if has_logs { log_name } else { "Logs" }}</h2>
+                {has_logs.then(|| view! { <DownloadMenu run_id=run.id /> }.into_any())}
+            </div>
+            {if has_logs {
+                view! { <LogPreview run_id=run.id first_logs search /> }.into_any()
+            } else {
+                view! { <p class="muted">"A run that is " {status.label()} " has no logs."</p> }.into_any()
+            }}
+        </section> }.into_any()}
+    }
+}
+
+fn trigger_label(trigger: &str) -> &'static str {
+    match trigger {
+        "manual" => "An operator",
+        "schedule" => "The schedule",
+        _ => "The service",
+    }
+}
+
+/// The log, a page at a time, with a search that lives in the URL (`?search=`).
+#[component]
+fn LogPreview(run_id: i64, first_logs: LogsResource, search: Memo<String>) -> impl IntoView {
+    let more = RwSignal::new(Vec::<LogEntry>::new());
+    let next = RwSignal::new(None::<Option<i32>>);
+    let loading = RwSignal::new(false);
+    let more_error = RwSignal::new(None::<String>);
+    Effect::watch(
+        move || search.get(),
+        move |_, _, _| {
+            more.set(Vec::new());
+            next.set(None);
+        },
+        false,
+    );
+    let navigate = leptos_router::hooks::use_navigate();
+    let text = RwSignal::new(search.get_untracked());
+    Effect::watch(
+        move || search.get(),
+        move |s, _, _| text.set(s.clone()),
+        false,
+    );
+    let on_search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let wanted = text.get_untracked();
+        let wanted = wanted.trim();
+        let path = if wanted.is_empty() {
+            format!("/admin/user-provisioning/runs/{run_id}")
+        } else {
+            let q: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("search", wanted)
+                .finish();
+            format!("/admin/user-provisioning/runs/{run_id}?{q}")
+        };
+        navigate(&path, Default::default());
+    };
+    let load_more = move |first_next: Option<i32>| {
+        let Some(after) = next.get_untracked().unwrap_or(first_next) else {
+            return;
+        };
+        loading.set(true);
+        let s = search.get_untracked();
+        leptos::task::spawn_local(async move {
+            match get_run_logs(
+                run_id,
+                Some(after),
+                Some(PREVIEW_PAGE),
+                Some(s).filter(|s| !s.is_empty()),
+            )
+            .await
+            {
+                Ok(page) => {
+                    more.update(|m| m.extend(page.entries));
+                    next.set(Some(page.next_after));
+                    more_error.set(None);
+                }
+                Err(e) => more_error.set(Some(e.to_string())),
+            }
+            loading.set(false);
+        });
+    };
+    view! {
+        <form class="log-search" role="search" method="get" on:submit=on_search>
+            <label for="log-search">"Search the log"</label>
+            <input id="log-search" name="search" type="search" maxlength="200" prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))
+                placeholder="Email, employee ID, action or message" />
+            <button type="submit" class="button">"Search"</button>
+        </form>
+        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading the log…"</p> }>
+            {move || Suspend::new(async move {
+                match first_logs.await {
+                    Err(e) => view! { <p class="alert alert--error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Ok(Some(page)) if page.entries.is_empty() => view! {
+                        <p class="empty">{if search.get_untracked().is_empty() { "This log is empty." } else { "No log entries match this search." }}</p>
+                    }.into_any(),
+                    Ok(Some(page)) => {
+                        let first = page.entries.clone();
+                        let first_next = page.next_after;
+                        let total = page.total.unwrap_or_default();
+                        let rows = Signal::derive(move || {
+                            let mut all = first.clone();
+                            all.extend(more.get());
+                            all
+                        });
+                        let has_more = move || next.get().unwrap_or(first_next).is_some();
+                        view! {
+                            <p class="count" aria-live="polite">{move || format!("Showing {} of {} entries", rows.with(Vec::len), total)}</p>
+                            <div class="table-scroll">
+                                <table class="runs log">
+                                    <thead><tr>
+                                        <th scope="col">"#"</th>
+                                        <th scope="col">"Source record"</th>
+                                        <th scope="col">"Employee ID"</th>
+                                        <th scope="col">"Email"</th>
+                                        <th scope="col">"Action"</th>
+                                        <th scope="col">"Outcome"</th>
+                                        <th scope="col">"Message"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        <For each=move || rows.get() key=|e| e.sequence let:e>
+                                            <tr class=format!("log__row log__row--{}", e.outcome)>
+                                                <td>{e.sequence + 1}</td>
+                                                <td>{e.record.clone().unwrap_or_default()}</td>
+                                                <td>{e.employee_id.clone().unwrap_or_default()}</td>
+                                                <td>{e.email.clone().unwrap_or_default()}</td>
+                                                <td>{action_label(&e.action).into_owned()}</td>
+                                                <td>{outcome_label(&e.outcome).into_owned()}</td>
+                                                <td class="log__message">
+                                                    {e.message.clone()}
+                                                    {e.changed_fields.clone().map(|f| view! { <span class="muted">" Changed: " {f}</span> })}
+                                                </td>
+                                            </tr>
+                                        </For>
+                                    </tbody>
+                                </table>
+                            </div>
+                            {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
+                            <Show when=has_more>
+                                <button type="button" class="button load-more" disabled=move || loading.get()
+                                    on:click=move |_| load_more(first_next)>
+                                    {move || if loading.get() { "Loading…" } else { "Show more entries" }}
+                                </button>
+                            </Show>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}

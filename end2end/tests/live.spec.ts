@@ -1,0 +1,48 @@
+import { test, expect } from '@playwright/test';
+import { execFileSync, spawn } from 'node:child_process';
+import { signIn, hydrated } from './helpers';
+
+// The real engine drives this test: the operators' CLI queues a run of the demo's
+// drop-folder configuration in the server's database, and a separate worker process
+// runs it (pausing inside its apply step, so In Progress can be seen).
+const server = process.env.E2E_SERVER_BIN;
+const database = process.env.E2E_DATABASE_URL;
+const CONFIG = 'Acme/HR export drop folder';
+
+test('a run goes Queued → In Progress → Success on the page, without a reload', async ({ page }) => {
+  test.skip(!server || !database, 'E2E_SERVER_BIN and E2E_DATABASE_URL are set by test.sh');
+  test.setTimeout(90_000);
+  const env = { ...process.env, DATABASE_URL: database! };
+
+  await signIn(page, 'org.admin@acme.example');
+  await page.goto('/admin/user-provisioning?config=HR+export+drop+folder');
+  await hydrated(page);
+  const before = await page.locator('table.runs tbody tr').count();
+
+  execFileSync(server!, ['run', 'queue', CONFIG], { env });
+  const top = page.locator('table.runs tbody tr').first();
+  // Idle pages look for new runs every 15 seconds.
+  await expect(top.locator('.status')).toHaveText('Queued', { timeout: 25_000 });
+  await expect(top.getByRole('button', { name: 'Download' })).toHaveCount(0);
+  expect(await page.locator('table.runs tbody tr').count()).toBe(before + 1);
+
+  const worker = spawn(server!, ['worker', '--count', '1'], {
+    env: { ...env, UP_WORKER_POLL_MS: '200', UP_FAULT_PAUSE_IN_APPLY_MS: '6000' },
+    stdio: 'ignore',
+  });
+  try {
+    await expect(top.locator('.status')).toHaveText('In Progress', { timeout: 15_000 });
+    await expect(top.getByRole('progressbar')).toBeVisible();
+    await expect(top.locator('.runs__duration')).toContainText('so far');
+    // The duration ticks in the page between polls.
+    const first = await top.locator('.runs__duration').innerText();
+    await expect.poll(() => top.locator('.runs__duration').innerText(), { timeout: 5_000 }).not.toBe(first);
+    await expect(top.locator('.status')).toHaveText(/^(Success|Needs Attention)$/, { timeout: 30_000 });
+    await expect(top.getByRole('button', { name: 'Download' })).toBeVisible();
+  } finally {
+    worker.kill('SIGTERM');
+  }
+  // Never reloaded, filter kept.
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page).toHaveURL(/config=HR\+export\+drop\+folder/);
+});

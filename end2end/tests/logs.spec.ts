@@ -1,0 +1,109 @@
+import { test, expect, Page, Download } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
+import { signIn, hydrated } from './helpers';
+
+const FILE_NAME = /^Sync Logs - \d{1,2} [A-Z][a-z]{2} \d{4} \d{1,2}\.\d{2}(am|pm)\.(csv|xlsx)$/;
+
+async function syncsFiltered(page: Page, status: string) {
+  await signIn(page, 'org.admin@acme.example');
+  await page.goto(`/admin/user-provisioning?status=${status}`);
+  await hydrated(page);
+}
+
+async function downloadFrom(page: Page, row: ReturnType<Page['locator']>, choice: string): Promise<Download> {
+  await row.getByRole('button', { name: 'Download' }).click();
+  const menu = row.getByRole('menu');
+  await expect(menu).toBeVisible();
+  const waiting = page.waitForEvent('download');
+  await menu.getByRole('menuitem', { name: choice }).click();
+  return waiting;
+}
+
+test('CSV is built in the browser with the run\'s name and every entry', async ({ page }) => {
+  await syncsFiltered(page, 'success');
+  const row = page.locator('table.runs tbody tr').first();
+  const started = (await row.locator('.runs__start').innerText()).trim();
+  const download = await downloadFrom(page, row, 'CSV');
+  expect(download.suggestedFilename()).toMatch(FILE_NAME);
+  // The name is the start the table shows: "15 Jan 2024, 10:30pm" → "15 Jan 2024 10.30pm".
+  expect(download.suggestedFilename()).toBe(`Sync Logs - ${started.replace(',', '').replace(':', '.')}.csv`);
+  // Built from a blob in the page, not fetched from a server address.
+  expect(download.url()).toMatch(/^blob:/);
+  const text = (await readFile((await download.path())!)).toString('utf8');
+  const lines = text.replace(/^\uFEFF/, '').trim().split('\r\n');
+  expect(lines[0]).toBe('Entry,Run started,Configuration,Source record,Employee ID,Email,Action,Outcome,Changed fields,Message');
+  expect(lines.length).toBeGreaterThan(1);
+  expect(lines[1]).toMatch(/^1,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},/);
+});
+
+test('Excel (XLSX) downloads as a workbook', async ({ page }) => {
+  await syncsFiltered(page, 'data_load_failed');
+  const row = page.locator('table.runs tbody tr').first();
+  const download = await downloadFrom(page, row, 'Excel (XLSX)');
+  expect(download.suggestedFilename()).toMatch(FILE_NAME);
+  expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
+  const bytes = await readFile((await download.path())!);
+  expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK');
+  expect(bytes.includes(Buffer.from('xl/worksheets/sheet1.xml'))).toBe(true);
+});
+
+test('runs without logs offer no Download; Escape closes the menu', async ({ page }) => {
+  await syncsFiltered(page, 'queued,in_progress,cancelled,above_deactivation_threshold');
+  const rows = page.locator('table.runs tbody tr');
+  await expect(rows.first()).toBeVisible();
+  await expect(page.locator('table.runs').getByRole('button', { name: 'Download' })).toHaveCount(0);
+
+  await page.goto('/admin/user-provisioning?status=success');
+  await hydrated(page);
+  const button = page.locator('table.runs tbody tr').first().getByRole('button', { name: 'Download' });
+  await button.click();
+  await expect(page.getByRole('menuitem', { name: 'CSV' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('menu')).toHaveCount(0);
+  await expect(button).toHaveAttribute('aria-expanded', 'false');
+});
+
+test('a run\'s details: status, meaning, counts and a searchable log', async ({ page }) => {
+  await syncsFiltered(page, 'needs_attention');
+  const row = page.locator('table.runs tbody tr').first();
+  await row.locator('.runs__start a').click();
+  await expect(page).toHaveURL(/\/admin\/user-provisioning\/runs\/\d+$/);
+  await hydrated(page);
+  await expect(page.getByText('The sync completed with warnings.', { exact: true })).toBeVisible();
+  await expect(page.getByText('Recommended action: Download logs and review warnings.')).toBeVisible();
+  const records = page.getByRole('region', { name: 'Records' });
+  for (const label of ['Created', 'Updated', 'Deactivated', 'Reactivated', 'Unchanged', 'Skipped', 'Warnings', 'Errors']) {
+    await expect(records.getByText(label, { exact: true })).toBeVisible();
+  }
+  const count = page.locator('.count');
+  await expect(count).toContainText(/Showing \d+ of \d+ entries/);
+
+  // Search by a warning's action: only matching entries remain, and the URL keeps it.
+  await page.getByLabel('Search the log').fill('skip');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page).toHaveURL(/\?search=skip$/);
+  await expect.poll(async () => [...new Set(await page.locator('table.log tbody td:nth-child(5)').allInnerTexts())]).toEqual(['Skip']);
+  await page.reload();
+  await expect(page.getByLabel('Search the log')).toHaveValue('skip');
+
+  await page.getByLabel('Search the log').fill('no such text anywhere');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page.getByText('No log entries match this search.')).toBeVisible();
+});
+
+test('a blocked run shows its planned deactivations against the threshold', async ({ page }) => {
+  await syncsFiltered(page, 'above_deactivation_threshold');
+  await page.locator('table.runs tbody tr').first().locator('.runs__start a').click();
+  const panel = page.getByRole('region', { name: 'Deactivation threshold' });
+  await expect(panel).toContainText(/planned \d+ deactivations/);
+  await expect(panel).toContainText('Nothing was changed.');
+  await expect(page.getByText('has no logs')).toBeVisible();
+});
+
+test('an unknown run and another organisation\'s run are not found', async ({ page }) => {
+  await signIn(page, 'org.admin@globex.example');
+  const response = await page.goto('/admin/user-provisioning/runs/1');
+  // Run 1 belongs to Acme in the demo data (or does not exist): either way, not found.
+  expect(response!.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Sync run not found' })).toBeVisible();
+});

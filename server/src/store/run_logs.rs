@@ -1,0 +1,149 @@
+//! One run: its details, its log entries in pages, and the audit of log downloads.
+
+use super::runs::{to_row, ListedRun};
+use super::{db_err, now_ms};
+use crate::db::entities::{log_download, sync_configuration, sync_log_entry, sync_run};
+use app::domain::{LogAvailability, LogEntry, LogFormat};
+use app::ports::{LogRequest, RunFound, StoreError};
+use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+
+pub async fn run(
+    db: &DatabaseConnection,
+    organisation_id: i64,
+    run_id: i64,
+) -> Result<Option<RunFound>, StoreError> {
+    let found = sync_run::Entity::find_by_id(run_id)
+        .filter(sync_run::Column::OrganisationId.eq(organisation_id))
+        .find_also_related(sync_configuration::Entity)
+        .one(db)
+        .await
+        .map_err(db_err)?;
+    let Some((r, Some(c))) = found else {
+        return Ok(None);
+    };
+    let row = to_row(ListedRun {
+        id: r.id,
+        status: r.status,
+        queued_at_ms: r.queued_at_ms,
+        started_at_ms: r.started_at_ms,
+        finished_at_ms: r.finished_at_ms,
+        progress_done: r.progress_done,
+        progress_total: r.progress_total,
+        created: r.created,
+        updated: r.updated,
+        deactivated: r.deactivated,
+        reactivated: r.reactivated,
+        unchanged: r.unchanged,
+        skipped: r.skipped,
+        warnings: r.warnings,
+        errors: r.errors,
+        planned_deactivations: r.planned_deactivations,
+        version: r.version,
+        configuration_name: c.name,
+        source_kind: c.source_kind,
+    })?;
+    let positive = |v: Option<i32>| v.and_then(|v| u32::try_from(v).ok());
+    Ok(Some(RunFound {
+        row,
+        status_reason: r.status_reason,
+        trigger: r.trigger,
+        threshold_count: positive(c.threshold_count),
+        threshold_percent: positive(c.threshold_percent),
+    }))
+}
+
+pub async fn log_entries(
+    db: &DatabaseConnection,
+    request: &LogRequest,
+) -> Result<(Vec<LogEntry>, Option<u64>), StoreError> {
+    use sync_log_entry::Column as L;
+    let kind = match request.kind {
+        LogAvailability::SyncResults => "result",
+        LogAvailability::Errors => "error",
+        LogAvailability::None => return Ok((Vec::new(), Some(0))),
+    };
+    let mut matching = sync_log_entry::Entity::find()
+        .filter(L::RunId.eq(request.run_id))
+        .filter(L::Kind.eq(kind));
+    if let Some(text) = &request.search {
+        matching = matching.filter(containing(text));
+    }
+    let mut page = matching.clone();
+    if let Some(after) = request.after {
+        page = page.filter(L::Sequence.gt(after));
+    }
+    let page = page
+        .order_by_asc(L::Sequence)
+        .limit(u64::from(request.limit))
+        .all(db);
+    let (rows, total) = match request.after {
+        None => {
+            let (rows, total) = tokio::join!(page, matching.count(db));
+            (rows, Some(total.map_err(db_err)?))
+        }
+        Some(_) => (page.await, None),
+    };
+    let entries = rows
+        .map_err(db_err)?
+        .into_iter()
+        .map(|e| LogEntry {
+            sequence: e.sequence,
+            record: e.record_ref,
+            employee_id: e.external_id,
+            email: e.email,
+            action: e.action,
+            outcome: e.outcome,
+            message: e.message,
+            changed_fields: e.changed_fields,
+        })
+        .collect();
+    Ok((entries, total))
+}
+
+/// Entries with `text` in any column a person would search, ignoring case alike on
+/// SQLite and PostgreSQL; `%` and `_` in the text are matched as themselves.
+fn containing(text: &str) -> Condition {
+    use sync_log_entry::Column as L;
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    let lower = |c: L| -> SimpleExpr { Func::lower(Expr::col(c)).into() };
+    [
+        L::RecordRef,
+        L::ExternalId,
+        L::Email,
+        L::Action,
+        L::Message,
+        L::ChangedFields,
+    ]
+    .into_iter()
+    .fold(Condition::any(), |any, c| {
+        any.add(Expr::expr(lower(c)).like(LikeExpr::new(pattern.clone()).escape('\\')))
+    })
+}
+
+pub async fn record_download(
+    db: &DatabaseConnection,
+    run_id: i64,
+    user_id: i64,
+    format: LogFormat,
+) -> Result<(), StoreError> {
+    log_download::Entity::insert(log_download::ActiveModel {
+        run_id: Set(run_id),
+        user_id: Set(user_id),
+        format: Set(format.extension().to_string()),
+        downloaded_at_ms: Set(now_ms()),
+        ..Default::default()
+    })
+    .exec(db)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}

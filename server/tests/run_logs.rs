@@ -1,0 +1,215 @@
+//! A run's log as the details page and the downloads read it: pages, search, scoping and
+//! the audit record, on SQLite and PostgreSQL; and the two file writers read back.
+
+mod common;
+
+use app::domain::{LogAvailability, LogEntry, LogFormat};
+use app::export::{to_csv, to_xlsx, LogSheet, COLUMNS};
+use app::ports::{LogRequest, RunStore};
+use chrono::NaiveDate;
+use common::sync::{people_csv, setup, sync_now};
+use sea_orm::{DatabaseConnection, EntityTrait};
+use server::db::entities::log_download;
+use server::store::SeaStore;
+
+on_both_backends!(pages_search_and_scope, log_pages);
+
+async fn log_pages(db: &DatabaseConnection) {
+    let s = setup(db, "Logs Org", "people.csv").await;
+    std::fs::write(&s.file, people_csv(1..=120)).unwrap();
+    let run = sync_now(db, s.config).await;
+    let store = SeaStore::new(db.clone());
+
+    // Another organisation never finds the run.
+    assert!(store.run(s.org + 1000, run.id).await.unwrap().is_none());
+    let found = store.run(s.org, run.id).await.unwrap().expect("own run");
+    assert_eq!(found.row.configuration, "HR export");
+    assert_eq!(found.threshold_count, Some(10));
+
+    // Pages of 50: every entry exactly once, in order; the total comes with the first.
+    let mut seen = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let request = LogRequest {
+            run_id: run.id,
+            kind: LogAvailability::SyncResults,
+            after,
+            limit: 50,
+            search: None,
+        };
+        let (entries, total) = store.log_entries(&request).await.unwrap();
+        assert_eq!(total.is_some(), after.is_none());
+        if after.is_none() {
+            assert_eq!(total, Some(120));
+        }
+        pages += 1;
+        seen.extend(entries.iter().map(|e| e.sequence));
+        if entries.len() < 50 {
+            break;
+        }
+        after = entries.last().map(|e| e.sequence);
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen, (0..120).collect::<Vec<i32>>());
+
+    // Search ignores case, and `%` / `_` are plain characters.
+    let search = |text: &str| LogRequest {
+        run_id: run.id,
+        kind: LogAvailability::SyncResults,
+        after: None,
+        limit: 50,
+        search: Some(text.into()),
+    };
+    let (hits, total) = store.log_entries(&search("PERSON17@")).await.unwrap();
+    assert_eq!(total, Some(1));
+    assert_eq!(hits[0].email.as_deref(), Some("person17@example.com"));
+    let (_, total) = store.log_entries(&search("person1")).await.unwrap();
+    assert_eq!(
+        total,
+        Some(1 + 10 + 21),
+        "person1, person10–19, person100–120"
+    );
+    // (`_` alone would match: changed fields name `employee_id`.)
+    for wildcard in ["%", "person_7", "person%7"] {
+        let (hits, total) = store.log_entries(&search(wildcard)).await.unwrap();
+        assert_eq!(
+            (hits.len(), total),
+            (0, Some(0)),
+            "{wildcard}: {:?}",
+            hits.first()
+        );
+    }
+    // A result-log request never returns error entries, and the reverse.
+    let (errors, _) = store
+        .log_entries(&LogRequest {
+            kind: LogAvailability::Errors,
+            ..search("person")
+        })
+        .await
+        .unwrap();
+    assert!(errors.is_empty());
+
+    store
+        .record_download(run.id, 42, LogFormat::Xlsx)
+        .await
+        .unwrap();
+    let audit = log_download::Entity::find().all(db).await.unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(
+        (audit[0].run_id, audit[0].user_id, audit[0].format.as_str()),
+        (run.id, 42, "xlsx")
+    );
+}
+
+fn entries() -> Vec<LogEntry> {
+    let entry = |sequence: i32, email: &str, action: &str, message: &str| LogEntry {
+        sequence,
+        record: Some(format!("line {}", sequence + 2)),
+        employee_id: Some(format!("E{sequence}")),
+        email: Some(email.into()),
+        action: action.into(),
+        outcome: if action == "skip" { "warning" } else { "ok" }.into(),
+        message: message.into(),
+        changed_fields: (action == "update").then(|| "title, department".into()),
+    };
+    vec![
+        entry(0, "ana@acme.example", "create", "Created."),
+        entry(
+            1,
+            "=HYPERLINK(\"http://x\")",
+            "skip",
+            "Invalid email: skipped.",
+        ),
+        entry(
+            2,
+            "björn@acme.example",
+            "update",
+            "+1 changed; \"quoted\", comma",
+        ),
+        entry(
+            3,
+            "@sum@acme.example",
+            "deactivate",
+            "-absent from the source",
+        ),
+        entry(4, "tab@acme.example", "unchanged", "\tstarts with a tab"),
+        entry(5, "long@acme.example", "skip", &"x".repeat(40_000)),
+    ]
+}
+
+fn sheet(entries: &[LogEntry]) -> LogSheet<'_> {
+    LogSheet {
+        run_started: NaiveDate::from_ymd_opt(2024, 1, 15)
+            .unwrap()
+            .and_hms_opt(22, 30, 0)
+            .unwrap(),
+        configuration: "Workday – Global HR",
+        entries,
+    }
+}
+
+#[test]
+fn csv_reads_back_with_formulas_neutralised() {
+    let entries = entries();
+    let bytes = to_csv(sheet(&entries)).unwrap();
+    assert!(
+        bytes.starts_with("\u{feff}".as_bytes()),
+        "UTF-8 byte-order mark"
+    );
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    assert_eq!(reader.headers().unwrap(), COLUMNS.as_slice());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), entries.len());
+    assert_eq!(&rows[0][0], "1");
+    assert_eq!(&rows[0][1], "2024-01-15 22:30:00");
+    assert_eq!(&rows[0][2], "Workday – Global HR");
+    assert_eq!(&rows[0][6], "Create");
+    assert_eq!(&rows[1][5], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(&rows[1][7], "Warning");
+    assert_eq!(&rows[2][5], "björn@acme.example");
+    assert_eq!(&rows[2][8], "title, department");
+    assert_eq!(&rows[2][9], "'+1 changed; \"quoted\", comma");
+    assert_eq!(&rows[3][5], "'@sum@acme.example");
+    assert_eq!(&rows[3][9], "'-absent from the source");
+    assert_eq!(&rows[4][9], "'\tstarts with a tab");
+    assert_eq!(rows[5][9].len(), 40_000, "CSV keeps long cells whole");
+}
+
+#[test]
+fn xlsx_reads_back_with_numbers_dates_and_neutralised_text() {
+    use calamine::{Data, Reader, Xlsx};
+    let entries = entries();
+    let bytes = to_xlsx(sheet(&entries)).unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), vec!["Sync logs".to_string()]);
+    let range = book.worksheet_range("Sync logs").unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    assert_eq!(rows.len(), entries.len() + 1);
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(header, COLUMNS);
+    assert_eq!(rows[1][0], Data::Float(1.0), "entry numbers stay numbers");
+    match &rows[1][1] {
+        // Excel's serial date: 15 Jan 2024 is day 45306, 22:30 is 0.9375 of a day.
+        Data::DateTime(d) => assert!((d.as_f64() - 45306.9375).abs() < 1e-9, "{d:?}"),
+        other => panic!("the run's start is a date, not {other:?}"),
+    }
+    assert_eq!(rows[2][5], Data::String("'=HYPERLINK(\"http://x\")".into()));
+    assert_eq!(rows[3][5], Data::String("björn@acme.example".into()));
+    assert_eq!(rows[4][9], Data::String("'-absent from the source".into()));
+    let Data::String(long) = &rows[6][9] else {
+        panic!("long message kept as text")
+    };
+    assert!(long.ends_with("… (truncated)") && long.encode_utf16().count() <= 32_767);
+}
+
+#[test]
+fn an_empty_log_is_still_a_table() {
+    use calamine::{Reader, Xlsx};
+    let bytes = to_xlsx(sheet(&[])).unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let range = book.worksheet_range("Sync logs").unwrap();
+    assert_eq!(range.rows().count(), 1, "header only");
+    let csv = to_csv(sheet(&[])).unwrap();
+    assert_eq!(csv.iter().filter(|b| **b == b'\n').count(), 1);
+}
