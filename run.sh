@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source .ci/tools.sh
-cargo leptos build --release
+# --split: the log-file writers go to a wasm module of their own, fetched on first download.
+cargo leptos build --release --split
 exec env LEPTOS_ENV=PROD ./target/release/server serve --demo

@@ -36,7 +36,8 @@ say "unit, store and router tests"
 cargo test -p app -p server
 
 say "release build"
-cargo leptos build --release
+# --split: the log-file writers go to a wasm module of their own, fetched on first download.
+cargo leptos build --release --split
 
 say "end-to-end tests"
 (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)

@@ -20,10 +20,17 @@ async function downloadFrom(page: Page, row: ReturnType<Page['locator']>, choice
 }
 
 test('CSV is built in the browser with the run\'s name and every entry', async ({ page }) => {
+  // The file writers are a wasm module of their own, fetched when a download starts.
+  const writerModules: string[] = [];
+  page.on('request', (r) => {
+    if (/\/pkg\/split_.*\.wasm$/.test(r.url())) writerModules.push(r.url());
+  });
   await syncsFiltered(page, 'success');
+  expect(writerModules).toHaveLength(0);
   const row = page.locator('table.runs tbody tr').first();
   const started = (await row.locator('.runs__start').innerText()).trim();
   const download = await downloadFrom(page, row, 'CSV');
+  expect(writerModules).toHaveLength(1);
   expect(download.suggestedFilename()).toMatch(FILE_NAME);
   // The name is the start the table shows: "15 Jan 2024, 10:30pm" → "15 Jan 2024 10.30pm".
   expect(download.suggestedFilename()).toBe(`Sync Logs - ${started.replace(',', '').replace(':', '.')}.csv`);

@@ -5,6 +5,7 @@ use crate::{
     error::AppError,
     export::{to_csv, to_xlsx, LogSheet},
 };
+use leptos::lazy;
 use leptos::prelude::*;
 
 /// Where a download stands, for the message beside the button.
@@ -135,22 +136,43 @@ async fn download(
     }
     progress.set(Progress::Writing);
     next_paint().await;
-    let sheet = LogSheet {
-        run_started: detail.started_local,
-        configuration: &detail.run.configuration,
-        entries: &entries,
+    let name = detail.file_name(format);
+    let bytes = write_log_file(
+        format,
+        detail.started_local,
+        detail.run.configuration,
+        entries,
+    )
+    .await
+    .map_err(|e| AppError::Validation(format!("The file could not be written: {e}")))?;
+    let mime = match format {
+        LogFormat::Csv => "text/csv;charset=utf-8",
+        LogFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     };
-    let (bytes, mime) = match format {
-        LogFormat::Csv => (to_csv(sheet), "text/csv;charset=utf-8"),
-        LogFormat::Xlsx => (
-            to_xlsx(sheet),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    };
-    let bytes = bytes
-        .map_err(|e| AppError::Validation(format!("The file could not be written: {}", e.0)))?;
-    save_file(&bytes, &detail.file_name(format), mime)
+    save_file(&bytes, &name, mime)
         .map_err(|e| AppError::Validation(format!("The browser did not save the file: {e}")))?;
     progress.set(Progress::Idle);
     Ok(())
+}
+
+/// The file writers (csv, rust_xlsxwriter) are a large part of the browser's code and
+/// only a download needs them: built with `--split`, they sit in a separate wasm module
+/// that the browser fetches when the first download starts.
+#[lazy]
+fn write_log_file(
+    format: LogFormat,
+    run_started: chrono::NaiveDateTime,
+    configuration: String,
+    entries: Vec<crate::domain::LogEntry>,
+) -> Result<Vec<u8>, String> {
+    let sheet = LogSheet {
+        run_started,
+        configuration: &configuration,
+        entries: &entries,
+    };
+    match format {
+        LogFormat::Csv => to_csv(sheet),
+        LogFormat::Xlsx => to_xlsx(sheet),
+    }
+    .map_err(|e| e.0)
 }
