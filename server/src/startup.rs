@@ -26,7 +26,33 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::middleware::from_fn(status_from_error))
         // The wasm bundle shrinks to about a third with gzip and further with brotli.
         .layer(CompressionLayer::new())
         .with_state(options)
+}
+
+/// A request a server function could not even decode (a missing or malformed argument)
+/// fails before the function runs, and the framework answers 500 for it. The body is
+/// the app's own error all the same: give it the status that error stands for.
+async fn status_from_error(
+    req: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !api || res.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(e) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        if let Ok(status) = http::StatusCode::from_u16(e.status_code()) {
+            parts.status = status;
+        }
+    }
+    axum::response::Response::from_parts(parts, Body::from(bytes))
 }

@@ -493,3 +493,89 @@ async fn log_files_for_api_clients_follow_the_page_rules() {
         .unwrap();
     assert_eq!(audit, 2);
 }
+
+#[tokio::test]
+async fn the_live_poll_answers_only_what_changed() {
+    let (app, _held) = app().await;
+    let acme = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let globex = sign_in(&app, "org.admin@globex.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let rows = |cookie: String, path: String| {
+        let app = app.clone();
+        async move {
+            let reply = get(&app, &path, Some(&cookie), "application/json").await;
+            assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+            let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+            let key = if json.get("runs").is_some() {
+                "runs"
+            } else {
+                "rows"
+            };
+            json[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["id"].as_i64().unwrap(), r["version"].as_i64().unwrap()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let page = rows(acme.clone(), "/api/list_sync_runs?query=".into()).await;
+    let known = |pairs: &[(i64, i64)]| {
+        pairs
+            .iter()
+            .map(|(id, v)| format!("{id}.{v}"))
+            .collect::<Vec<_>>()
+            .join("%2C")
+    };
+    // Nothing changed: nothing comes back.
+    let same = rows(
+        acme.clone(),
+        format!("/api/poll_sync_runs?query=&known={}", known(&page)),
+    )
+    .await;
+    assert!(same.is_empty(), "{same:?}");
+    // An older copy of one row: that row alone comes back, with its current version.
+    let mut stale = page.clone();
+    stale[3].1 -= 1;
+    let changed = rows(
+        acme.clone(),
+        format!("/api/poll_sync_runs?query=&known={}", known(&stale)),
+    )
+    .await;
+    assert_eq!(changed, vec![page[3]]);
+    // A page that misses the newest run gets it.
+    let newer = rows(
+        acme.clone(),
+        format!("/api/poll_sync_runs?query=&known={}", known(&page[1..])),
+    )
+    .await;
+    assert_eq!(newer, vec![page[0]]);
+    // Another organisation's ids are never answered.
+    let other = rows(
+        globex,
+        format!("/api/poll_sync_runs?query=&known={}", known(&page[..5])),
+    )
+    .await;
+    assert!(other
+        .iter()
+        .all(|(id, _)| !page.iter().any(|(p, _)| p == id)));
+    // Bad input is a 400 with a message.
+    for bad in ["known=abc", "known=1.x", "query=status%3Dbogus&known="] {
+        let reply = get(
+            &app,
+            &format!("/api/poll_sync_runs?{bad}"),
+            Some(&acme),
+            "application/json",
+        )
+        .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}: {}",
+            reply.body
+        );
+    }
+}

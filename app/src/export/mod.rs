@@ -25,3 +25,59 @@ pub struct LogSheet<'a> {
 #[derive(Debug, thiserror::Error)]
 #[error("the log file could not be written: {0}")]
 pub struct ExportError(pub String);
+
+/// `n` log entries like a large run's: mostly unchanged records, some updates with
+/// changed fields, a few warnings; for benchmarks of the writers.
+pub fn sample_entries(n: usize) -> Vec<LogEntry> {
+    (0..n)
+        .map(|i| {
+            let (action, outcome, message, changed) = match i % 20 {
+                0 => (
+                    "update",
+                    "ok",
+                    "Updated.",
+                    Some("title, department".to_string()),
+                ),
+                1 => ("create", "ok", "User created.", None),
+                2 => ("skip", "warning", "Invalid email address: skipped.", None),
+                _ => ("unchanged", "ok", "No changes.", None),
+            };
+            LogEntry {
+                sequence: i as i32,
+                record: Some(format!("line {}", i + 2)),
+                employee_id: Some(format!("E{:06}", i)),
+                email: Some(format!("person{i}@example.com")),
+                action: action.into(),
+                outcome: outcome.into(),
+                message: message.into(),
+                changed_fields: changed,
+            }
+        })
+        .collect()
+}
+
+/// Writes `entries` `rounds` times in each format after one warm-up, and returns the
+/// best time of each in milliseconds, measured by `now` (milliseconds). The same code
+/// runs natively and in wasm, so the two are compared on equal terms.
+pub fn time_writers(entries: &[LogEntry], rounds: u32, now: impl Fn() -> f64) -> (f64, f64) {
+    let sheet = LogSheet {
+        run_started: chrono::NaiveDate::from_ymd_opt(2024, 1, 15)
+            .and_then(|d| d.and_hms_opt(22, 30, 0))
+            .unwrap_or_default(),
+        configuration: "Workday – Global HR",
+        entries,
+    };
+    let best = |write: &dyn Fn() -> usize| {
+        write();
+        (0..rounds.max(1))
+            .map(|_| {
+                let start = now();
+                std::hint::black_box(write());
+                now() - start
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let csv = best(&|| to_csv(sheet).map(|b| b.len()).unwrap_or(0));
+    let xlsx = best(&|| to_xlsx(sheet).map(|b| b.len()).unwrap_or(0));
+    (csv, xlsx)
+}
