@@ -9,7 +9,7 @@ const server = process.env.E2E_SERVER_BIN;
 const database = process.env.E2E_DATABASE_URL;
 const CONFIG = 'Acme/HR export drop folder';
 
-test('a run goes Queued → In Progress → Success on the page, without a reload', async ({ page }) => {
+test('a run goes Queued → In Progress → Success on the page, without a reload', async ({ page, context }) => {
   test.skip(!server || !database, 'E2E_SERVER_BIN and E2E_DATABASE_URL are set by test.sh');
   test.setTimeout(90_000);
   const env = { ...process.env, DATABASE_URL: database! };
@@ -26,6 +26,12 @@ test('a run goes Queued → In Progress → Success on the page, without a reloa
   await expect(top.getByRole('button', { name: 'Download' })).toHaveCount(0);
   expect(await page.locator('table.runs tbody tr').count()).toBe(before + 1);
 
+  // Its details, open in a second tab, follow it too.
+  const details = await context.newPage();
+  await details.goto(await top.locator('.runs__start a').getAttribute('href') as string);
+  await hydrated(details);
+  await expect(details.locator('.detail-status .status')).toHaveText('Queued');
+
   const worker = spawn(server!, ['worker', '--count', '1'], {
     env: { ...env, UP_WORKER_POLL_MS: '200', UP_FAULT_PAUSE_IN_APPLY_MS: '6000' },
     stdio: 'ignore',
@@ -39,6 +45,9 @@ test('a run goes Queued → In Progress → Success on the page, without a reloa
     await expect.poll(() => top.locator('.runs__duration').innerText(), { timeout: 5_000 }).not.toBe(first);
     await expect(top.locator('.status')).toHaveText(/^(Success|Needs Attention)$/, { timeout: 30_000 });
     await expect(top.getByRole('button', { name: 'Download' })).toBeVisible();
+    await expect(details.locator('.detail-status .status')).toHaveText(/^(Success|Needs Attention)$/, { timeout: 10_000 });
+    await expect(details.getByRole('heading', { name: 'Sync result log' })).toBeVisible();
+    await expect(details.locator('body')).toHaveAttribute('data-hydrated', 'true');
   } finally {
     worker.kill('SIGTERM');
   }

@@ -204,6 +204,25 @@ fn xlsx_reads_back_with_numbers_dates_and_neutralised_text() {
 }
 
 #[test]
+fn xlsx_freezes_its_header_and_filters_its_columns() {
+    use std::io::Read;
+    let entries = entries();
+    let bytes = to_xlsx(sheet(&entries)).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    zip.by_name("xl/worksheets/sheet1.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    assert!(
+        xml.contains(r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"<autoFilter ref="A1:J7"/>"#), "{xml}");
+    assert!(xml.contains(r#"<col min="10" max="10""#), "column widths are set");
+}
+
+#[test]
 fn an_empty_log_is_still_a_table() {
     use calamine::{Reader, Xlsx};
     let bytes = to_xlsx(sheet(&[])).unwrap();

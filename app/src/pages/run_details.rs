@@ -49,6 +49,7 @@ pub fn RunDetailsPage() -> impl IntoView {
             }
         },
     );
+    follow_while_active(detail, first_logs);
     view! {
         <Title text="Sync run" />
         <p class="back"><a href="/admin/user-provisioning">"← All syncs"</a></p>
@@ -80,6 +81,34 @@ fn set_status(_code: u16) {
     ) {
         res.set_status(code);
     }
+}
+
+/// While the run is Queued or In Progress the page asks every few seconds whether it
+/// moved on (only while the tab is visible), and reloads the details when it did: the
+/// counts, the log and the Download button appear as the run ends.
+fn follow_while_active(detail: Resource<Result<RunDetail, AppError>>, logs: LogsResource) {
+    let alive = StoredValue::new(true);
+    on_cleanup(move || alive.set_value(false));
+    Effect::new(move || {
+        leptos::task::spawn_local(async move {
+            while alive.get_value() {
+                crate::browser::sleep(2_500).await;
+                if !alive.get_value() {
+                    break;
+                }
+                let Some(Ok(shown)) = detail.get_untracked() else { continue };
+                if !shown.run.status.is_active() || !crate::browser::page_visible() {
+                    continue;
+                }
+                if let Ok(now) = get_run(shown.run.id).await {
+                    if now.run.version != shown.run.version {
+                        detail.refetch();
+                        logs.refetch();
+                    }
+                }
+            }
+        });
+    });
 }
 
 type LogsResource = Resource<Result<Option<LogPage>, AppError>>;
