@@ -168,7 +168,7 @@ fn csv_reads_back_with_formulas_neutralised() {
     assert_eq!(&rows[1][5], "'=HYPERLINK(\"http://x\")");
     assert_eq!(&rows[1][7], "Warning");
     assert_eq!(&rows[2][5], "björn@acme.example");
-    assert_eq!(&rows[2][8], "title, department");
+    assert_eq!(&rows[2][8], "Job Title, Department");
     assert_eq!(&rows[2][9], "'+1 changed; \"quoted\", comma");
     assert_eq!(&rows[3][5], "'@sum@acme.example");
     assert_eq!(&rows[3][9], "'-absent from the source");
@@ -215,11 +215,16 @@ fn xlsx_freezes_its_header_and_filters_its_columns() {
         .read_to_string(&mut xml)
         .unwrap();
     assert!(
-        xml.contains(r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#),
+        xml.contains(
+            r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#
+        ),
         "{xml}"
     );
     assert!(xml.contains(r#"<autoFilter ref="A1:J7"/>"#), "{xml}");
-    assert!(xml.contains(r#"<col min="10" max="10""#), "column widths are set");
+    assert!(
+        xml.contains(r#"<col min="10" max="10""#),
+        "column widths are set"
+    );
 }
 
 #[test]

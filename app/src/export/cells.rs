@@ -40,6 +40,28 @@ pub fn action_label(action: &str) -> Cow<'_, str> {
     }
 }
 
+/// `employee_id, title` → `Employee ID, Job Title`: the directory fields a run changed,
+/// in the words of the source file's headers. Names the file does not know stay as they are.
+pub fn changed_fields_label(fields: &str) -> String {
+    fields
+        .split(',')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(|f| match f {
+            "employee_id" => "Employee ID",
+            "email" => "Email",
+            "first_name" => "First Name",
+            "last_name" => "Last Name",
+            "title" => "Job Title",
+            "department" => "Department",
+            "manager_id" => "Manager ID",
+            "status" => "Status",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn outcome_label(outcome: &str) -> Cow<'_, str> {
     match outcome {
         "ok" => "OK".into(),
@@ -59,6 +81,16 @@ mod tests {
             let out = neutralise(bad);
             assert_eq!(out, format!("'{bad}"), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn changed_fields_read_as_headers() {
+        assert_eq!(
+            changed_fields_label("employee_id, title,department"),
+            "Employee ID, Job Title, Department"
+        );
+        assert_eq!(changed_fields_label(""), "");
+        assert_eq!(changed_fields_label("nickname"), "nickname");
     }
 
     #[test]

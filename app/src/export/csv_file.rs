@@ -1,7 +1,9 @@
 //! The CSV log file: UTF-8 with a byte-order mark (so Excel reads accents right), comma
 //! separated, every field quoted only when it needs to be.
 
-use super::{action_label, neutralise, outcome_label, ExportError, LogSheet, COLUMNS};
+use super::{
+    action_label, changed_fields_label, neutralise, outcome_label, ExportError, LogSheet, COLUMNS,
+};
 
 fn text(v: &Option<String>) -> std::borrow::Cow<'_, str> {
     neutralise(v.as_deref().unwrap_or_default())
@@ -28,7 +30,9 @@ pub fn to_csv(sheet: LogSheet<'_>) -> Result<Vec<u8>, ExportError> {
             &text(&e.email),
             &action_label(&e.action),
             &outcome_label(&e.outcome),
-            &text(&e.changed_fields),
+            &neutralise(&changed_fields_label(
+                e.changed_fields.as_deref().unwrap_or_default(),
+            )),
             &neutralise(&e.message),
         ])
         .map_err(fail)?;

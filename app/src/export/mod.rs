@@ -6,7 +6,7 @@ mod cells;
 mod csv_file;
 mod xlsx_file;
 
-pub use cells::{action_label, neutralise, outcome_label, COLUMNS};
+pub use cells::{action_label, changed_fields_label, neutralise, outcome_label, COLUMNS};
 pub use csv_file::to_csv;
 pub use xlsx_file::{to_xlsx, XLSX_MAX_ROWS};
 

@@ -1,7 +1,9 @@
 //! The Excel log file: one header row, frozen below the header, an autofilter over the
 //! data, sized columns, the run's start as a real date, entry numbers as numbers.
 
-use super::{action_label, neutralise, outcome_label, ExportError, LogSheet, COLUMNS};
+use super::{
+    action_label, changed_fields_label, neutralise, outcome_label, ExportError, LogSheet, COLUMNS,
+};
 use chrono::{Datelike, Timelike};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use std::borrow::Cow;
@@ -56,7 +58,8 @@ fn write(sheet: LogSheet<'_>) -> Result<Vec<u8>, XlsxError> {
             ws.write_string(row, 5, text(&e.email))?;
             ws.write_string(row, 6, action_label(&e.action).into_owned())?;
             ws.write_string(row, 7, outcome_label(&e.outcome).into_owned())?;
-            ws.write_string(row, 8, text(&e.changed_fields))?;
+            let changed = changed_fields_label(e.changed_fields.as_deref().unwrap_or_default());
+            ws.write_string(row, 8, fit(neutralise(&changed)).into_owned())?;
             ws.write_string(row, 9, fit(neutralise(&e.message)).into_owned())?;
         }
     }

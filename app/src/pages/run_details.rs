@@ -5,7 +5,7 @@ use crate::{
         format_duration, LogAvailability, LogEntry, LogPage, RunDetail, RunStatus, PREVIEW_PAGE,
     },
     error::AppError,
-    export::{action_label, outcome_label},
+    export::{action_label, changed_fields_label, outcome_label},
     pages::ViewerResource,
 };
 use leptos::prelude::*;
@@ -96,7 +96,9 @@ fn follow_while_active(detail: Resource<Result<RunDetail, AppError>>, logs: Logs
                 if !alive.get_value() {
                     break;
                 }
-                let Some(Ok(shown)) = detail.get_untracked() else { continue };
+                let Some(Ok(shown)) = detail.get_untracked() else {
+                    continue;
+                };
                 if !shown.run.status.is_active() || !crate::browser::page_visible() {
                     continue;
                 }
@@ -324,7 +326,7 @@ fn LogPreview(run_id: i64, first_logs: LogsResource, search: Memo<String>) -> im
                                                 <td>{outcome_label(&e.outcome).into_owned()}</td>
                                                 <td class="log__message">
                                                     {e.message.clone()}
-                                                    {e.changed_fields.clone().map(|f| view! { <span class="muted">" Changed: " {f}</span> })}
+                                                    {e.changed_fields.as_deref().map(|f| view! { <span class="muted">" Changed: " {changed_fields_label(f)}</span> })}
                                                 </td>
                                             </tr>
                                         </For>
