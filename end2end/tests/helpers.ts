@@ -24,3 +24,12 @@ export const STATUS_LABELS = [
   'Queued', 'In Progress', 'Success', 'Needs Attention', 'Data Load Failed',
   'Above Deactivation Threshold', 'Cancelled',
 ];
+
+/** Collects what the browser refused under the page's Content Security Policy. */
+export function cspViolations(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) seen.push(msg.text());
+  });
+  return seen;
+}

@@ -1,6 +1,6 @@
 import { test, expect, Page, Download } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { signIn, hydrated } from './helpers';
+import { signIn, hydrated, cspViolations } from './helpers';
 
 const FILE_NAME = /^Sync Logs - \d{1,2} [A-Z][a-z]{2} \d{4} \d{1,2}\.\d{2}(am|pm)\.(csv|xlsx)$/;
 
@@ -21,6 +21,7 @@ async function downloadFrom(page: Page, row: ReturnType<Page['locator']>, choice
 
 test('CSV is built in the browser with the run\'s name and every entry', async ({ page }) => {
   // The file writers are a wasm module of their own, fetched when a download starts.
+  const refused = cspViolations(page);
   const writerModules: string[] = [];
   page.on('request', (r) => {
     if (/\/pkg\/split_.*\.wasm$/.test(r.url())) writerModules.push(r.url());
@@ -41,6 +42,8 @@ test('CSV is built in the browser with the run\'s name and every entry', async (
   expect(lines[0]).toBe('Entry,Run started,Configuration,Source record,Employee ID,Email,Action,Outcome,Changed fields,Message');
   expect(lines.length).toBeGreaterThan(1);
   expect(lines[1]).toMatch(/^1,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},/);
+  // Hydration, the lazily loaded writers and the download all run under the page's policy.
+  expect(refused).toEqual([]);
 });
 
 test('Excel (XLSX) downloads as a workbook', async ({ page }) => {
@@ -71,6 +74,7 @@ test('runs without logs offer no Download; Escape closes the menu', async ({ pag
 });
 
 test('a run\'s details: status, meaning, counts and a searchable log', async ({ page }) => {
+  const refused = cspViolations(page);
   await syncsFiltered(page, 'needs_attention');
   const row = page.locator('table.runs tbody tr').first();
   await row.locator('.runs__start a').click();
@@ -96,6 +100,7 @@ test('a run\'s details: status, meaning, counts and a searchable log', async ({ 
   await page.getByLabel('Search the log').fill('no such text anywhere');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(page.getByText('No log entries match this search.')).toBeVisible();
+  expect(refused).toEqual([]);
 });
 
 test('a blocked run shows its planned deactivations against the threshold', async ({ page }) => {

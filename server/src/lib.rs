@@ -6,6 +6,7 @@ pub mod demo;
 pub mod log_files;
 pub mod operator;
 pub mod passwords;
+pub mod security;
 pub mod startup;
 pub mod store;
 pub mod sync;

@@ -27,6 +27,7 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn(status_from_error))
+        .layer(axum::middleware::from_fn(crate::security::headers))
         // The wasm bundle shrinks to about a third with gzip and further with brotli.
         .layer(CompressionLayer::new())
         .with_state(options)

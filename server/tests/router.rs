@@ -579,3 +579,52 @@ async fn the_live_poll_answers_only_what_changed() {
         );
     }
 }
+
+#[tokio::test]
+async fn pages_and_answers_carry_security_headers() {
+    let (app, _held) = app().await;
+    let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let page = get(&app, "/admin/user-provisioning", Some(&cookie), "text/html").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csp = page.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    for part in [
+        "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "connect-src 'self'",
+    ] {
+        assert!(csp.contains(part), "{csp}");
+    }
+    let api = get(&app, "/api/list_configurations", Some(&cookie), "*/*").await;
+    assert_eq!(
+        api.headers[header::CONTENT_SECURITY_POLICY],
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+    );
+    for path in [
+        "/api/list_configurations",
+        "/healthz",
+        "/no/such/page",
+        "/login",
+    ] {
+        let reply = get(&app, path, Some(&cookie), "*/*").await;
+        assert_eq!(
+            reply.headers[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff",
+            "{path}"
+        );
+        assert_eq!(reply.headers[header::X_FRAME_OPTIONS], "DENY", "{path}");
+        assert_eq!(
+            reply.headers[header::REFERRER_POLICY],
+            "same-origin",
+            "{path}"
+        );
+        assert!(
+            reply.headers.contains_key(header::CONTENT_SECURITY_POLICY),
+            "{path}"
+        );
+    }
+}

@@ -160,6 +160,7 @@ fn SyncHistory(
                         </div>
                     }.into_any(),
                     Ok(page) => {
+                        live.settled.set_value(true);
                         let first_runs = page.runs.clone();
                         let first_cursor = page.next_cursor;
                         let total = page.total.unwrap_or_default();
@@ -234,6 +235,10 @@ struct Live {
     total: RwSignal<Option<u64>>,
     /// Seconds since the page started: durations of running syncs tick with it.
     clock: RwSignal<i64>,
+    /// Whether the rows shown are those of the current filter. While a new filter's first
+    /// page loads, the old rows stay on screen and must not be compared with the new
+    /// filter's runs.
+    settled: StoredValue<bool>,
 }
 
 /// How often the page asks while a run is active, and otherwise.
@@ -247,10 +252,12 @@ impl Live {
             fresh: RwSignal::new(Vec::new()),
             total: RwSignal::new(None),
             clock: RwSignal::new(0),
+            settled: StoredValue::new(true),
         }
     }
 
     fn reset(self) {
+        self.settled.set_value(false);
         self.updates.set(Default::default());
         self.fresh.set(Vec::new());
         self.total.set(None);
@@ -291,7 +298,8 @@ impl Live {
                     let shown = shown_now();
                     let active = shown.iter().any(|r| r.status.is_active());
                     let due = if active { ACTIVE_POLL_MS } else { IDLE_POLL_MS };
-                    if waited < due || !crate::browser::page_visible() {
+                    if waited < due || !crate::browser::page_visible() || !self.settled.get_value()
+                    {
                         continue;
                     }
                     waited = 0;
