@@ -96,9 +96,17 @@ pub trait RunStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// Whether the service can take traffic: its database answers and its schema is current.
+#[async_trait]
+pub trait HealthStore: Send + Sync {
+    /// `Err` says, for operators, what is not ready.
+    async fn ready(&self) -> Result<(), StoreError>;
+}
+
 /// Everything the server functions reach through context.
 #[derive(Clone)]
 pub struct Stores {
     pub auth: Arc<dyn AuthStore>,
     pub runs: Arc<dyn RunStore>,
+    pub health: Arc<dyn HealthStore>,
 }

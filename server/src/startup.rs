@@ -14,11 +14,26 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
         let stores = fn_stores.clone();
         handle_server_fns_with_context(move || provide_context(stores.clone()), req)
     };
+    let health = stores.health.clone();
+    let readyz = get(move || async move {
+        match health.ready().await {
+            Ok(()) => (http::StatusCode::OK, "ready".to_string()),
+            Err(e) => {
+                tracing::warn!(error = %e, "not ready");
+                (
+                    http::StatusCode::SERVICE_UNAVAILABLE,
+                    "not ready".to_string(),
+                )
+            }
+        }
+    });
     let log_files = Router::new()
         .route("/api/runs/{run}/{file}", get(crate::log_files::download))
         .with_state(stores.clone());
     Router::new()
+        // Liveness: the process answers. Readiness: the database answers and is migrated.
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", readyz)
         .merge(log_files)
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_context(&options, routes, move || provide_context(stores.clone()), {

@@ -327,6 +327,11 @@ async fn sign_out_ends_the_session_on_the_server() {
 #[tokio::test]
 async fn health_and_unknown_pages() {
     let (app, _db) = app().await;
+    let ready = get(&app, "/readyz", None, "text/plain").await;
+    assert_eq!(
+        (ready.status, ready.body.as_str()),
+        (StatusCode::OK, "ready")
+    );
     let health = get(&app, "/healthz", None, "text/plain").await;
     assert_eq!(
         (health.status, health.body.as_str()),
@@ -627,4 +632,23 @@ async fn pages_and_answers_carry_security_headers() {
             "{path}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_unmigrated_database_is_not_ready() {
+    let _turn = ONE_RUNTIME_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/empty.db?mode=rwc", dir.path().display());
+    let conn = sea_orm::Database::connect(&url).await.unwrap();
+    let options = LeptosOptions::builder()
+        .output_name("user-provisioning")
+        .build();
+    let app = startup::router(SeaStore::new(conn).into_stores(), options);
+    let ready = get(&app, "/readyz", None, "text/plain").await;
+    assert_eq!(
+        (ready.status, ready.body.as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready")
+    );
+    let health = get(&app, "/healthz", None, "text/plain").await;
+    assert_eq!(health.status, StatusCode::OK, "alive all the same");
 }

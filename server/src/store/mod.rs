@@ -23,7 +23,23 @@ impl SeaStore {
         let shared = Arc::new(self);
         Stores {
             auth: shared.clone(),
-            runs: shared,
+            runs: shared.clone(),
+            health: shared,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl app::ports::HealthStore for SeaStore {
+    async fn ready(&self) -> Result<(), StoreError> {
+        use sea_orm_migration::MigratorTrait;
+        self.db.ping().await.map_err(db_err)?;
+        let pending = crate::db::migration::Migrator::get_pending_migrations(&self.db)
+            .await
+            .map_err(db_err)?;
+        match pending.len() {
+            0 => Ok(()),
+            n => Err(StoreError(format!("{n} database migrations not applied"))),
         }
     }
 }
