@@ -1,5 +1,5 @@
 use crate::{
-    components::{DownloadMenu, StatusBadge},
+    components::{DownloadMenu, RunProgress, StatusBadge},
     domain::{format_duration, LogAvailability, SyncRunRow},
 };
 use leptos::prelude::*;
@@ -48,25 +48,7 @@ fn RunRow(run: SyncRunRow, clock: Option<RwSignal<i64>>) -> impl IntoView {
         }
         (None, _) => "—".to_string(),
     };
-    // Until the run has planned its changes it only knows how many records it has read:
-    // the bar is indeterminate then, and says so.
-    let progress = (run.status == crate::domain::RunStatus::InProgress).then(|| {
-        let (done, total) = (run.progress_done, run.progress_total);
-        if total > 0 {
-            view! {
-                <progress class="progress" max=total value=done
-                    aria-label=format!("{done} of {total} records")></progress>
-            }
-            .into_any()
-        } else {
-            let label = if done > 0 {
-                format!("{done} records read")
-            } else {
-                "Reading records".to_string()
-            };
-            view! { <progress class="progress" aria-label=label></progress> }.into_any()
-        }
-    });
+    let progress = view! { <RunProgress run=run.clone() /> };
     let details = format!("/admin/user-provisioning/runs/{}", run.id);
     let logs = (run.status.logs() != LogAvailability::None)
         .then(|| view! { <DownloadMenu run_id=run.id /> }.into_any());

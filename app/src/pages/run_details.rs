@@ -1,6 +1,6 @@
 use crate::{
     api::{get_run, get_run_logs},
-    components::{DownloadMenu, NoAccess, StatusBadge},
+    components::{DownloadMenu, NoAccess, RunProgress, StatusBadge},
     domain::{
         format_duration, LogAvailability, LogEntry, LogPage, RunDetail, RunStatus, PREVIEW_PAGE,
     },
@@ -31,12 +31,13 @@ pub fn RunDetailsPage() -> impl IntoView {
             }
         },
     );
+    // Reads the details already loaded rather than asking for them again.
     let first_logs = Resource::new(
         move || (run_id.get(), search.get()),
-        |(id, search)| async move {
+        move |(id, search)| async move {
             let Some(id) = id else { return Ok(None) };
             // Only runs with logs have a preview; the details say why others have none.
-            match get_run(id).await?.run.status.logs() {
+            match detail.await?.run.status.logs() {
                 LogAvailability::None => Ok(None),
                 _ => get_run_logs(
                     id,
@@ -168,10 +169,7 @@ fn Details(detail: RunDetail, first_logs: LogsResource, search: Memo<String>) ->
             <p>{status.meaning()}</p>
             <p><strong>"Recommended action: "</strong>{status.recommended_action()}</p>
             {detail.status_reason.clone().map(|r| view! { <p class="reason">{r}</p> })}
-            {(status == RunStatus::InProgress && run.progress_total > 0).then(|| view! {
-                <progress class="progress" max=run.progress_total value=run.progress_done
-                    aria-label=format!("{} of {} records", run.progress_done, run.progress_total)></progress>
-            })}
+            <RunProgress run=run.clone() />
         </section> }.into_any()}
         {threshold}
         {view! { <div class="detail-grid">
