@@ -27,7 +27,10 @@ pub fn SyncsPage() -> impl IntoView {
         |q| async move {
             // A filter the page cannot parse is explained without asking the server.
             RunFilter::from_query(&q).map_err(AppError::from)?;
-            list_sync_runs(q, None).await
+            // The page keeps the filter it was loaded for: the live view compares like
+            // with like even while the next filter's page is on its way.
+            let page = list_sync_runs(q.clone(), None).await?;
+            Ok((q, page))
         },
     );
     view! {
@@ -58,7 +61,7 @@ fn NoAccessPage(viewer: Viewer) -> impl IntoView {
 /// The path of the Syncs page, which its filters extend with a query string.
 const SYNCS_PATH: &str = "/admin/user-provisioning";
 
-type PageResource = Resource<Result<RunPage, AppError>>;
+type PageResource = Resource<Result<(String, RunPage), AppError>>;
 type ConfigurationsResource = Resource<Result<Vec<ConfigurationSummary>, AppError>>;
 
 #[component]
@@ -105,13 +108,18 @@ fn SyncHistory(
         false,
     );
     // Every row as the page shows it now, for the poll (untracked: read, not watched).
+    // `None` while the rows on screen are not the current filter's.
     let shown_now = move || {
-        let mut all = live.fresh.get_untracked();
-        if let Some(Ok(page)) = first_page.get_untracked() {
-            all.extend(page.runs);
+        let Some(Ok((loaded_for, page))) = first_page.get_untracked() else {
+            return None;
+        };
+        if loaded_for != query.get_untracked() {
+            return None;
         }
+        let mut all = live.fresh.get_untracked();
+        all.extend(page.runs);
         all.extend(more.get_untracked());
-        live.latest(all)
+        Some(live.latest(all))
     };
     live.start(query, filter, shown_now);
     let clock = live.clock;
@@ -159,8 +167,7 @@ fn SyncHistory(
                             </button>
                         </div>
                     }.into_any(),
-                    Ok(page) => {
-                        live.settled.set_value(true);
+                    Ok((_, page)) => {
                         let first_runs = page.runs.clone();
                         let first_cursor = page.next_cursor;
                         let total = page.total.unwrap_or_default();
@@ -235,10 +242,6 @@ struct Live {
     total: RwSignal<Option<u64>>,
     /// Seconds since the page started: durations of running syncs tick with it.
     clock: RwSignal<i64>,
-    /// Whether the rows shown are those of the current filter. While a new filter's first
-    /// page loads, the old rows stay on screen and must not be compared with the new
-    /// filter's runs.
-    settled: StoredValue<bool>,
 }
 
 /// How often the page asks while a run is active, and otherwise.
@@ -252,12 +255,10 @@ impl Live {
             fresh: RwSignal::new(Vec::new()),
             total: RwSignal::new(None),
             clock: RwSignal::new(0),
-            settled: StoredValue::new(true),
         }
     }
 
     fn reset(self) {
-        self.settled.set_value(false);
         self.updates.set(Default::default());
         self.fresh.set(Vec::new());
         self.total.set(None);
@@ -281,7 +282,7 @@ impl Live {
         self,
         query: Memo<String>,
         filter: Signal<RunFilter>,
-        shown_now: impl Fn() -> Vec<SyncRunRow> + Copy + 'static,
+        shown_now: impl Fn() -> Option<Vec<SyncRunRow>> + Copy + 'static,
     ) {
         let alive = StoredValue::new(true);
         on_cleanup(move || alive.set_value(false));
@@ -295,11 +296,11 @@ impl Live {
                     }
                     self.clock.update(|c| *c += 1);
                     waited += 1_000;
-                    let shown = shown_now();
+                    // While the rows on screen are an older filter's, wait for the new ones.
+                    let Some(shown) = shown_now() else { continue };
                     let active = shown.iter().any(|r| r.status.is_active());
                     let due = if active { ACTIVE_POLL_MS } else { IDLE_POLL_MS };
-                    if waited < due || !crate::browser::page_visible() || !self.settled.get_value()
-                    {
+                    if waited < due || !crate::browser::page_visible() {
                         continue;
                     }
                     waited = 0;
