@@ -58,10 +58,28 @@ pub struct LogRequest {
     pub search: Option<String>,
 }
 
+/// What a sign-in attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInOutcome {
+    /// A new session; its token goes in the cookie.
+    Opened(String),
+    /// An unknown email or a wrong password (the two are not told apart).
+    Refused,
+    /// Too many recent failures for this email: not even checked, try again later.
+    Throttled { retry_after_secs: u64 },
+}
+
 #[async_trait]
 pub trait AuthStore: Send + Sync {
-    /// Checks the password and opens a session; `None` for an unknown email or a wrong password.
-    async fn sign_in(&self, email: &str, password: &str) -> Result<Option<String>, StoreError>;
+    /// Checks the password and opens a new session. `replacing` is the session the browser
+    /// held before, if any: it ends, so a token planted before sign-in is worth nothing after.
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        replacing: Option<&str>,
+    ) -> Result<SignInOutcome, StoreError>;
+    /// The viewer of a live session: neither past its absolute lifetime nor idle too long.
     async fn viewer_for_session(&self, token: &str) -> Result<Option<Viewer>, StoreError>;
     async fn sign_out(&self, token: &str) -> Result<(), StoreError>;
 }
@@ -101,6 +119,8 @@ pub trait RunStore: Send + Sync {
 pub trait HealthStore: Send + Sync {
     /// `Err` says, for operators, what is not ready.
     async fn ready(&self) -> Result<(), StoreError>;
+    /// Operators' figures (runs by status and source, queue depth…) as Prometheus text.
+    async fn metrics(&self) -> Result<String, StoreError>;
 }
 
 /// Everything the server functions reach through context.

@@ -22,6 +22,9 @@ pub struct Workers {
     pub stale_secs: u64,
     /// How often a running run's heartbeat is written (`UP_WORKER_HEARTBEAT_MS`).
     pub heartbeat_ms: u64,
+    /// At shutdown, how long a running sync may take to finish before it is abandoned
+    /// (`UP_SHUTDOWN_GRACE_SECS`, default 10; abandoned runs end Cancelled, nothing applied).
+    pub shutdown_grace_secs: u64,
     /// Crash tests only: pause inside the apply transaction (`UP_FAULT_PAUSE_IN_APPLY_MS`).
     pub pause_in_apply_ms: Option<u64>,
 }
@@ -62,6 +65,7 @@ impl Settings {
                 poll_ms: number("UP_WORKER_POLL_MS", 2000, 50..=600_000)?,
                 stale_secs,
                 heartbeat_ms,
+                shutdown_grace_secs: number("UP_SHUTDOWN_GRACE_SECS", 10, 0..=3_600)?,
                 pause_in_apply_ms: std::env::var("UP_FAULT_PAUSE_IN_APPLY_MS")
                     .ok()
                     .map(|_| number("UP_FAULT_PAUSE_IN_APPLY_MS", 0, 0..=3_600_000))

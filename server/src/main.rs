@@ -134,7 +134,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?
             {
                 app::domain::RunStatus::Cancelled => println!("run #{run} cancelled"),
-                _ => println!("run #{run} is running; it will stop at its next checkpoint"),
+                _ => println!(
+                    "run #{run} is running: it stops before applying any change (a run already applying its changes finishes)"
+                ),
             }
             Ok(())
         }
@@ -162,6 +164,7 @@ fn spawn_workers(
             let mut options = worker::WorkerOptions::new(worker::worker_id(i));
             options.idle_poll = Duration::from_millis(w.poll_ms);
             options.stale_after = Duration::from_secs(w.stale_secs);
+            options.shutdown_grace = Duration::from_secs(w.shutdown_grace_secs);
             options.engine.heartbeat_every = Duration::from_millis(w.heartbeat_ms);
             options.engine.pause_in_apply = w.pause_in_apply_ms.map(Duration::from_millis);
             tokio::spawn(worker::run(conn.clone(), options, stopped.clone()))

@@ -48,7 +48,9 @@ fn yes() -> bool {
 /// service-account keys (a server's public `host_key` is not one).
 fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
+    // Addresses (`token_url`, `base_url`) and the pinned host key are not secrets.
     k != "host_key"
+        && !k.ends_with("url")
         && ["secret", "pass", "token", "credential", "private", "key"]
             .iter()
             .any(|w| k.contains(w))

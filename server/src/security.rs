@@ -7,8 +7,13 @@
 //! turns into a page that never hydrates; the policy therefore names 'self' and
 //! 'unsafe-inline' for scripts instead of the nonce.
 
-use axum::{body::Body, extract::Request, middleware::Next, response::Response};
-use http::{header, HeaderValue};
+use axum::{
+    body::Body,
+    extract::Request,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 
 const PAGE: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
@@ -38,4 +43,101 @@ pub async fn headers(req: Request<Body>, next: Next) -> Response {
         HeaderValue::from_static(if page { PAGE } else { LOCKED_DOWN }),
     );
     res
+}
+
+/// Refuses requests that change something (sign-in, sign-out, recording a download…) when a
+/// browser says they come from another site: a page elsewhere cannot act with the
+/// viewer's cookie. The session cookie is `SameSite=Lax` as well; this holds even where a
+/// browser does not honour that. Clients that are not browsers send neither header and
+/// carry their own credentials, so they pass.
+pub async fn same_origin_writes(req: Request<Body>, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || from_this_site(req.headers()) {
+        return next.run(req).await;
+    }
+    tracing::warn!(
+        path = req.uri().path(),
+        origin = ?req.headers().get(header::ORIGIN),
+        "cross-site request refused"
+    );
+    (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response()
+}
+
+/// Whether the browser's own account of where a request comes from allows it.
+fn from_this_site(headers: &HeaderMap) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(origin) = text("origin") {
+        // `Origin: null` (a sandboxed frame, a cross-site redirect) is never this site.
+        let Some(authority) = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"))
+        else {
+            return false;
+        };
+        // Behind a proxy the public host may arrive as X-Forwarded-Host.
+        return [text("host"), text("x-forwarded-host")]
+            .into_iter()
+            .flatten()
+            .any(|host| host.eq_ignore_ascii_case(authority));
+    }
+    // Without Origin, Fetch Metadata (sent by current browsers) still tells.
+    !matches!(text("sec-fetch-site"), Some("cross-site" | "same-site"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn same_origin_passes() {
+        assert!(from_this_site(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000")
+        ])));
+        assert!(from_this_site(&headers(&[
+            ("host", "internal:3000"),
+            ("x-forwarded-host", "admin.example.com"),
+            ("origin", "https://admin.example.com")
+        ])));
+    }
+
+    #[test]
+    fn other_origins_are_refused() {
+        for origin in [
+            "https://evil.example",
+            "http://127.0.0.1:3001",
+            "null",
+            "http://127.0.0.1:3000.evil.example",
+        ] {
+            let mut h = headers(&[("host", "127.0.0.1:3000")]);
+            h.insert("origin", HeaderValue::from_str(origin).unwrap());
+            assert!(!from_this_site(&h), "{origin}");
+        }
+    }
+
+    #[test]
+    fn without_origin_fetch_metadata_decides() {
+        assert!(from_this_site(&headers(&[("host", "a")])));
+        assert!(from_this_site(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
+        assert!(from_this_site(&headers(&[("sec-fetch-site", "none")])));
+        assert!(!from_this_site(&headers(&[(
+            "sec-fetch-site",
+            "cross-site"
+        )])));
+        assert!(!from_this_site(&headers(&[(
+            "sec-fetch-site",
+            "same-site"
+        )])));
+    }
 }

@@ -27,6 +27,16 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
             }
         }
     });
+    let figures = stores.health.clone();
+    // Set UP_METRICS_TOKEN to ask scrapers for `Authorization: Bearer <token>`.
+    let metrics_token = std::env::var("UP_METRICS_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    let metrics = get(move |headers: http::HeaderMap| {
+        let figures = figures.clone();
+        let token = metrics_token.clone();
+        async move { crate::metrics::answer(figures.as_ref(), token.as_deref(), &headers).await }
+    });
     let log_files = Router::new()
         .route("/api/runs/{run}/{file}", get(crate::log_files::download))
         .with_state(stores.clone());
@@ -34,6 +44,7 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
         // Liveness: the process answers. Readiness: the database answers and is migrated.
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", readyz)
+        .route("/metrics", metrics)
         .merge(log_files)
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_context(&options, routes, move || provide_context(stores.clone()), {
@@ -42,7 +53,11 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn(status_from_error))
+        .layer(axum::middleware::from_fn(
+            crate::security::same_origin_writes,
+        ))
         .layer(axum::middleware::from_fn(crate::security::headers))
+        .layer(axum::middleware::from_fn(count_requests))
         // The wasm bundle shrinks to about a third with gzip and further with brotli.
         .layer(CompressionLayer::new())
         .with_state(options)
@@ -71,4 +86,15 @@ async fn status_from_error(
         }
     }
     axum::response::Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Counts every answer by route and status for `/metrics`.
+async fn count_requests(
+    req: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = crate::metrics::route_of(req.uri().path());
+    let res = next.run(req).await;
+    crate::metrics::global().count_request(route, res.status().as_u16());
+    res
 }

@@ -382,7 +382,11 @@ async fn google_failures_are_told_plainly_and_never_show_credentials() {
         let f = google_server(1203, knobs).await;
         let pem = std::fs::read_to_string(&f.key_path).unwrap();
         let e = load_google(google_settings(&f)).await.unwrap_err().0;
-        assert!(!e.contains("PRIVATE KEY") && !e.contains("ya29") && !pem.contains(&e));
+        assert!(!e.contains("PRIVATE KEY") && !e.contains("ya29"), "{e}");
+        // No line of the key (its JSON holds the PEM with escaped line breaks) either.
+        for line in pem.split("\\n").filter(|l| l.len() >= 16) {
+            assert!(!e.contains(line), "{e}");
+        }
         e
     };
     let e = fails(Knobs {
@@ -461,6 +465,10 @@ struct Workday {
     requests: AtomicUsize,
     throttle_first: bool,
     body: Option<&'static str>,
+    /// Answer this status to every request (after checking the credentials).
+    status: Option<StatusCode>,
+    /// Wait this long before answering.
+    delay: Option<Duration>,
 }
 
 async fn report(
@@ -484,6 +492,12 @@ async fn report(
     }
     if w.throttle_first && n == 0 {
         return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "").into_response();
+    }
+    if let Some(d) = w.delay {
+        tokio::time::sleep(d).await;
+    }
+    if let Some(status) = w.status {
+        return (status, "no").into_response();
     }
     if let Some(body) = w.body {
         return (StatusCode::OK, body).into_response();
@@ -528,6 +542,8 @@ fn workday(entries: usize) -> Workday {
         requests: AtomicUsize::new(0),
         throttle_first: false,
         body: None,
+        status: None,
+        delay: None,
     }
 }
 
@@ -630,6 +646,151 @@ async fn workday_failures_are_told_plainly() {
         assert!(e.contains(words), "{body}: {e}");
     }
 }
+
+#[tokio::test]
+async fn workday_transport_failures_are_told_plainly() {
+    std::env::set_var("UP_TEST_WD_PW4", "wd-secret-pw");
+    let check = |e: LoadError, words: &str| {
+        assert!(e.0.contains(words), "expected {words:?} in {:?}", e.0);
+        assert!(!e.0.contains("wd-secret-pw"), "{}", e.0);
+    };
+    let (_, base) = workday_server(Workday {
+        status: Some(StatusCode::FORBIDDEN),
+        ..workday(1)
+    })
+    .await;
+    check(
+        load_workday(workday_settings(&base, "UP_TEST_WD_PW4"))
+            .await
+            .unwrap_err(),
+        "lacks permission to run it",
+    );
+    let (w, base) = workday_server(Workday {
+        status: Some(StatusCode::SERVICE_UNAVAILABLE),
+        ..workday(1)
+    })
+    .await;
+    check(
+        load_workday(workday_settings(&base, "UP_TEST_WD_PW4"))
+            .await
+            .unwrap_err(),
+        "kept answering 503 Service Unavailable after 3 attempts",
+    );
+    assert_eq!(w.requests.load(Ordering::SeqCst), 3, "bounded attempts");
+    let (_, base) = workday_server(Workday {
+        delay: Some(Duration::from_secs(4)),
+        ..workday(1)
+    })
+    .await;
+    let mut slow = workday_settings(&base, "UP_TEST_WD_PW4");
+    slow.timeout_secs = Some(1);
+    check(
+        load_workday(slow).await.unwrap_err(),
+        "did not answer in time",
+    );
+    // A port nobody listens on.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    check(
+        load_workday(workday_settings(
+            &format!("http://{closed}"),
+            "UP_TEST_WD_PW4",
+        ))
+        .await
+        .unwrap_err(),
+        "the connection was refused",
+    );
+}
+
+#[tokio::test]
+async fn a_workday_terminated_field_is_read_by_default() {
+    std::env::set_var("UP_TEST_WD_PW5", "wd-secret-pw");
+    let entries = (0..4)
+        .map(|i| {
+            let mut e = worker(i);
+            let o = e.as_object_mut().unwrap();
+            o.remove("Active");
+            o.insert("Terminated".into(), json!(if i == 2 { "1" } else { "0" }));
+            e
+        })
+        .collect();
+    let (_, base) = workday_server(Workday {
+        entries,
+        ..workday(0)
+    })
+    .await;
+    let loaded = load_workday(workday_settings(&base, "UP_TEST_WD_PW5"))
+        .await
+        .unwrap();
+    let active: Vec<bool> = loaded.people.iter().map(|p| p.active).collect();
+    assert_eq!(active, [true, true, false, true]);
+}
+
+/// A source that fails ends its run as Data Load Failed with the reason as an error log
+/// entry, and nothing of the credentials in either.
+async fn api_failures_end_the_run_as_data_load_failed(db: &sea_orm::DatabaseConnection) {
+    use sea_orm::ConnectionTrait;
+    let s = common::sync::setup(db, "Acme", "unused.csv").await;
+    std::env::set_var("UP_TEST_WD_PW6", "wd-secret-pw");
+    std::env::set_var("UP_TEST_WD_WRONG6", "not-it-456");
+    let (_, wd_base) = workday_server(workday(5)).await;
+    let g = google_server(
+        5,
+        Knobs {
+            forbidden: true,
+            ..Knobs::default()
+        },
+    )
+    .await;
+    for (kind, settings, words) in [
+        (
+            "workday",
+            serde_json::to_string(&workday_settings(&wd_base, "UP_TEST_WD_WRONG6")).unwrap(),
+            "refused the Integration System User ISU_Blink's credentials",
+        ),
+        (
+            "google_workspace",
+            serde_json::to_string(&google_settings(&g)).unwrap(),
+            "refused to list users: 403 Forbidden",
+        ),
+    ] {
+        db.execute(sea_orm::Statement::from_sql_and_values(
+            db.get_database_backend(),
+            if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+                "UPDATE sync_configurations SET source_kind = $1, settings = $2 WHERE id = $3"
+            } else {
+                "UPDATE sync_configurations SET source_kind = ?, settings = ? WHERE id = ?"
+            },
+            [kind.into(), settings.into(), s.config.into()],
+        ))
+        .await
+        .unwrap();
+        let users_before = common::sync::users(db, s.org).await;
+        let run = common::sync::sync_now(db, s.config).await;
+        assert_eq!(run.status, "data_load_failed", "{kind}");
+        let reason = run.status_reason.clone().unwrap_or_default();
+        assert!(reason.contains(words), "{kind}: {reason}");
+        let logs = common::sync::logs(db, run.id).await;
+        assert_eq!(logs.len(), 1, "{kind}: one error entry");
+        let entry = format!("{:?}", logs[0]);
+        assert!(entry.contains(words), "{kind}: {entry}");
+        for secret in ["not-it-456", "wd-secret-pw", "PRIVATE KEY", "ya29"] {
+            assert!(
+                !entry.contains(secret) && !reason.contains(secret),
+                "{kind}: {secret}"
+            );
+        }
+        assert_eq!(
+            common::sync::users(db, s.org).await,
+            users_before,
+            "{kind}: nothing changed"
+        );
+    }
+}
+
+on_both_backends!(api_failures, api_failures_end_the_run_as_data_load_failed);
 
 /// Both API sources through the engine, stored as configurations, on SQLite and PostgreSQL.
 async fn api_runs_end_in_success(db: &sea_orm::DatabaseConnection) {

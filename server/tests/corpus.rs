@@ -98,7 +98,9 @@ fn corpus() -> Vec<(&'static str, &'static str, Vec<u8>, Expect)> {
         ("all-bad.csv", "no row importable", csv(&format!("{HEADER}\nE1,not-an-email,Ann,Lee,,,,\n,b@example.com,Bo,Ng,,,,\n")), Expect::Fails("None of the source's 2 records")),
         ("huge-cell.csv", "a 1 MB cell", csv(&huge_cell), Expect::Warns("longer than 256")),
         ("ragged.csv", "rows with too few and too many values", csv(&format!("{HEADER}\nE1,a@example.com,Ann,Lee,Dev,R&D,,Active\nE2,b@example.com,Bo\nE3,c@example.com,Cy,Oh,Dev,R&D,,Active,extra\n")), Expect::Warns("values but the header has 8")),
-        ("unterminated-quote.csv", "a quote that never closes", csv(&format!("{HEADER}\nE1,a@example.com,Ann,Lee,Dev,R&D,,Active\nE2,\"b@example.com,Bo,Ng,Dev,R&D,,Active\nE3,c@example.com,Cy,Oh,Dev,R&D,,Active\n")), Expect::Warns("values but the header has 8")),
+        // Everything after the open quote would be one value and its people would vanish.
+        ("unterminated-quote.csv", "a quote that never closes", csv(&format!("{HEADER}\nE1,a@example.com,Ann,Lee,Dev,R&D,,Active\nE2,\"b@example.com,Bo,Ng,Dev,R&D,,Active\nE3,c@example.com,Cy,Oh,Dev,R&D,,Active\n")), Expect::Fails("a quoted value that is never closed (it opens on line 3)")),
+        ("quoted-last-field.csv", "a quoted last value, closed", csv(&format!("{HEADER}\nE1,a@example.com,Ann,Lee,Dev,R&D,,Active\nE2,b@example.com,Bo,Ng,Dev,R&D,,\"Active\"\r\n")), Expect::Imports(2)),
         ("bad-emails.csv", "invalid and missing emails", csv(&format!("{HEADER}\nE1,a@example.com,Ann,Lee,,,,\nE2,bo at example.com,Bo,Ng,,,,\nE3,,Cy,Oh,,,,\n")), Expect::Warns("not a valid email")),
         ("duplicate-ids.csv", "an Employee ID twice", csv(&format!("{HEADER}\nE1,a@example.com,Ann,Lee,,,,\nE1,b@example.com,Bo,Ng,,,,\n")), Expect::Warns("Employee ID E1 appears again")),
         ("odd-status.csv", "a status that is neither", csv(&format!("{HEADER}\nE1,a@example.com,Ann,Lee,,,,Active\nE2,b@example.com,Bo,Ng,,,,Sabbatical\n")), Expect::Warns("neither active nor terminated")),

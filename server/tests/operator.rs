@@ -136,5 +136,64 @@ async fn bad_files_change_nothing(db: &DatabaseConnection) {
     );
 }
 
+const API_FILE: &str = r#"
+[[configuration]]
+organisation = "Acme"
+name = "Google"
+source = "google_workspace"
+schedule = "every 1d"
+
+[configuration.settings]
+admin_email = "it.admin@acme.example"
+service_account_key = "file:/run/secrets/google-sa.json"
+customer = "my_customer"
+base_url = "https://admin.googleapis.example"
+token_url = "https://oauth2.googleapis.example/token"
+
+[[configuration]]
+organisation = "Acme"
+name = "Workday"
+source = "workday"
+schedule = "every 12h"
+
+[configuration.settings]
+host = "wd5-services1.workday.com"
+tenant = "acme"
+owner = "ISU_Blink"
+report = "Blink_Workers"
+password = "env:ACME_WORKDAY_PASSWORD"
+base_url = "https://wd.example"
+"#;
+
+/// The API sources' settings: addresses are not secrets, keys and passwords must be
+/// references, and a pasted one is refused without being echoed.
+async fn api_sources_import(db: &DatabaseConnection) {
+    setup(db, "Acme", "x.csv").await;
+    let s = import_configurations(db, API_FILE, 1).await.unwrap();
+    assert_eq!(s.created, ["Acme / Google", "Acme / Workday"]);
+    let google = find_configuration(db, "Acme/Google").await.unwrap();
+    assert!(google
+        .settings
+        .contains("https://oauth2.googleapis.example/token"));
+    for (text, why) in [
+        (
+            API_FILE.replace("\"env:ACME_WORKDAY_PASSWORD\"", "\"hunter2\""),
+            "settings.password: a secret must be a reference",
+        ),
+        (
+            API_FILE.replace(
+                "\"file:/run/secrets/google-sa.json\"",
+                "\"{\\\"private_key\\\": \\\"hunter2\\\"}\"",
+            ),
+            "settings.service_account_key: a secret must be a reference",
+        ),
+    ] {
+        let err = import_configurations(db, &text, 2).await.unwrap_err();
+        assert!(err.contains(why), "expected {why:?} in {err:?}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}
+
+on_both_backends!(api_import, api_sources_import);
 on_both_backends!(import, import_creates_then_updates);
 on_both_backends!(bad_imports, bad_files_change_nothing);

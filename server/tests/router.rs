@@ -4,95 +4,9 @@
 mod common;
 
 use axum::{body::Body, Router};
-use chrono::Utc;
-use common::TestDb;
+use common::http::*;
 use http::{header, Request, StatusCode};
-use leptos::prelude::LeptosOptions;
-use server::{demo, startup, store::SeaStore};
-use tower::ServiceExt;
-
-/// Leptos keeps some reactive state per process, and rendering from two tokio runtimes
-/// at once (one per test) can leave a page waiting forever for a resource that the other
-/// runtime woke. A server has one runtime; here each test holds this lock for its whole
-/// life, so the tests in this file render one at a time.
-static ONE_RUNTIME_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// What a test keeps alive while it uses the router: its database and its turn.
-struct Held {
-    db: TestDb,
-    _turn: tokio::sync::MutexGuard<'static, ()>,
-}
-
-async fn app() -> (Router, Held) {
-    let turn = ONE_RUNTIME_AT_A_TIME.lock().await;
-    let db = TestDb::sqlite().await;
-    demo::seed(&db.conn, &demo::DemoSize::small(), Utc::now())
-        .await
-        .unwrap();
-    let options = LeptosOptions::builder()
-        .output_name("user-provisioning")
-        .build();
-    (
-        startup::router(SeaStore::new(db.conn.clone()).into_stores(), options),
-        Held { db, _turn: turn },
-    )
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: http::HeaderMap,
-    body: String,
-}
-
-async fn send(app: &Router, req: Request<Body>) -> Reply {
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024)
-        .await
-        .unwrap();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
-}
-
-/// Signs in through the HTML form endpoint and returns the session cookie.
-async fn sign_in(app: &Router, email: &str, password: &str) -> Option<String> {
-    let req = Request::post("/api/sign_in")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "text/html")
-        .body(Body::from(format!(
-            "email={}&password={password}",
-            email.replace('@', "%40")
-        )))
-        .unwrap();
-    let reply = send(app, req).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::FOUND,
-        "sign-in answers with a redirect"
-    );
-    reply
-        .headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("up_session=") && !c.starts_with("up_session=;"))
-        .map(|c| {
-            assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
-            c.split(';').next().unwrap().to_string()
-        })
-}
-
-async fn get(app: &Router, path: &str, cookie: Option<&str>, accept: &str) -> Reply {
-    let mut req = Request::get(path).header(header::ACCEPT, accept);
-    if let Some(c) = cookie {
-        req = req.header(header::COOKIE, c);
-    }
-    send(app, req.body(Body::empty()).unwrap()).await
-}
+use server::demo;
 
 const ACME_CONFIGS: [&str; 3] = [
     "Google Workspace – acme.example",
@@ -640,10 +554,10 @@ async fn an_unmigrated_database_is_not_ready() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/empty.db?mode=rwc", dir.path().display());
     let conn = sea_orm::Database::connect(&url).await.unwrap();
-    let options = LeptosOptions::builder()
+    let options = leptos::prelude::LeptosOptions::builder()
         .output_name("user-provisioning")
         .build();
-    let app = startup::router(SeaStore::new(conn).into_stores(), options);
+    let app = server::startup::router(server::store::SeaStore::new(conn).into_stores(), options);
     let ready = get(&app, "/readyz", None, "text/plain").await;
     assert_eq!(
         (ready.status, ready.body.as_str()),

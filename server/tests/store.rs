@@ -3,7 +3,7 @@
 mod common;
 
 use app::domain::{Cursor, RunFilter, RunStatus, SortOrder, SyncRunRow};
-use app::ports::{AuthStore, ListRuns, RunStore};
+use app::ports::{AuthStore, ListRuns, RunStore, SignInOutcome};
 use chrono::{TimeZone, Utc};
 use common::TestDb;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Statement};
@@ -369,27 +369,34 @@ fn form_urlencoded_byte_serialize(s: &str) -> String {
         .collect()
 }
 
+fn opened(outcome: Result<SignInOutcome, app::ports::StoreError>) -> String {
+    match outcome.unwrap() {
+        SignInOutcome::Opened(token) => token,
+        other => panic!("expected a session, got {other:?}"),
+    }
+}
+
 async fn sessions_follow_sign_in_and_out(db: &DatabaseConnection) {
     let store = seeded(db).await;
     assert_eq!(
         store
-            .sign_in("org.admin@acme.example", "wrong")
+            .sign_in("org.admin@acme.example", "wrong", None)
             .await
             .unwrap(),
-        None
+        SignInOutcome::Refused
     );
     assert_eq!(
         store
-            .sign_in("nobody@acme.example", DEMO_PASSWORD)
+            .sign_in("nobody@acme.example", DEMO_PASSWORD, None)
             .await
             .unwrap(),
-        None
+        SignInOutcome::Refused
     );
-    let token = store
-        .sign_in("org.admin@acme.example", DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .expect("signs in");
+    let token = opened(
+        store
+            .sign_in("org.admin@acme.example", DEMO_PASSWORD, None)
+            .await,
+    );
     let viewer = store
         .viewer_for_session(&token)
         .await
@@ -402,22 +409,22 @@ async fn sessions_follow_sign_in_and_out(db: &DatabaseConnection) {
         None
     );
 
-    let unenrolled = store
-        .sign_in("people.admin.unenrolled@acme.example", DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .unwrap();
+    let unenrolled = opened(
+        store
+            .sign_in("people.admin.unenrolled@acme.example", DEMO_PASSWORD, None)
+            .await,
+    );
     assert!(!store
         .viewer_for_session(&unenrolled)
         .await
         .unwrap()
         .unwrap()
         .can_use_provisioning());
-    let initech = store
-        .sign_in("org.admin@initech.example", DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .unwrap();
+    let initech = opened(
+        store
+            .sign_in("org.admin@initech.example", DEMO_PASSWORD, None)
+            .await,
+    );
     assert!(!store
         .viewer_for_session(&initech)
         .await
@@ -433,11 +440,11 @@ async fn sessions_follow_sign_in_and_out(db: &DatabaseConnection) {
     );
 
     // An expired session is ignored.
-    let other = store
-        .sign_in("people.admin@acme.example", DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .unwrap();
+    let other = opened(
+        store
+            .sign_in("people.admin@acme.example", DEMO_PASSWORD, None)
+            .await,
+    );
     db.execute_unprepared("UPDATE sessions SET expires_at_ms = 0")
         .await
         .unwrap();

@@ -15,6 +15,7 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use super::session::*;
+    use crate::ports::SignInOutcome;
     let ctx = Ctx::capture()?;
     let email = email.trim().to_lowercase();
     if email.is_empty() || password.is_empty() || email.len() > 320 || password.len() > 1024 {
@@ -22,8 +23,13 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
         return Ok(());
     }
     let auth = ctx.stores.auth.clone();
-    match auth.sign_in(&email, &password).await.map_err(internal)? {
-        Some(token) => {
+    let previous = ctx.cookie(SESSION_COOKIE);
+    match auth
+        .sign_in(&email, &password, previous.as_deref())
+        .await
+        .map_err(internal)?
+    {
+        SignInOutcome::Opened(token) => {
             ctx.set_session_cookie(&token);
             let viewer = auth.viewer_for_session(&token).await.map_err(internal)?;
             let home = match viewer {
@@ -32,7 +38,11 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
             };
             leptos_axum::redirect(home);
         }
-        None => leptos_axum::redirect("/login?error=invalid"),
+        SignInOutcome::Refused => leptos_axum::redirect("/login?error=invalid"),
+        SignInOutcome::Throttled { retry_after_secs } => {
+            let minutes = retry_after_secs.div_ceil(60);
+            leptos_axum::redirect(&format!("/login?error=throttled&minutes={minutes}"));
+        }
     }
     Ok(())
 }

@@ -11,8 +11,10 @@ use leptos_axum::ResponseOptions;
 
 pub const SESSION_COOKIE: &str = "up_session";
 pub const TIME_ZONE_COOKIE: &str = "tz";
-/// Sessions last twelve hours; signing out ends them at once on the server.
+/// Sessions last twelve hours at most, and end after an hour unused (a page left open
+/// keeps its session alive by its live updates); signing out ends them at once.
 pub const SESSION_MAX_AGE_SECS: i64 = 12 * 60 * 60;
+pub const SESSION_IDLE_SECS: i64 = 60 * 60;
 
 /// What a server function needs from its request, taken before its first `.await`.
 pub struct Ctx {
@@ -105,15 +107,38 @@ impl Ctx {
     }
 
     pub fn set_session_cookie(&self, token: &str) {
+        let secure = self.secure_cookie_attribute();
         self.set_cookie(&format!(
-            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_MAX_AGE_SECS}"
+            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_MAX_AGE_SECS}{secure}"
         ));
     }
 
     pub fn clear_session_cookie(&self) {
+        let secure = self.secure_cookie_attribute();
         self.set_cookie(&format!(
-            "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+            "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
         ));
+    }
+
+    /// `; Secure` when the browser reached us over HTTPS: through a TLS-terminating proxy
+    /// that says so (`X-Forwarded-Proto`), or when the operator declares the site HTTPS-only
+    /// (`UP_SECURE_COOKIES=true`). Plain-HTTP local runs keep working without it.
+    fn secure_cookie_attribute(&self) -> &'static str {
+        static FORCED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        let forced = *FORCED.get_or_init(|| {
+            std::env::var("UP_SECURE_COOKIES").is_ok_and(|v| v == "true" || v == "1")
+        });
+        let proxied_https = self.parts.as_ref().is_some_and(|p| {
+            p.headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.split(',').next().unwrap_or("").trim() == "https")
+        });
+        if forced || proxied_https {
+            "; Secure"
+        } else {
+            ""
+        }
     }
 
     fn set_cookie(&self, value: &str) {

@@ -62,3 +62,12 @@ pub fn page_visible() -> bool {
 pub fn page_visible() -> bool {
     true
 }
+
+/// Leaves the app for `path` with a full page load (after a session ended, say).
+#[cfg(feature = "hydrate")]
+pub fn go_to(path: &str) {
+    let _ = leptos::prelude::window().location().assign(path);
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn go_to(_path: &str) {}

@@ -10,9 +10,21 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let message = move || {
         query.with(|q| match q.get("error").as_deref() {
-            Some("invalid") => Some("The email or password is not correct."),
-            Some("missing") => Some("Enter your email and password."),
-            Some(_) => Some("Sign-in failed. Please try again."),
+            Some("invalid") => Some("The email or password is not correct.".to_string()),
+            Some("missing") => Some("Enter your email and password.".to_string()),
+            Some("throttled") => {
+                let minutes = q
+                    .get("minutes")
+                    .and_then(|m| m.parse::<u32>().ok())
+                    .filter(|m| (1..=60).contains(m))
+                    .unwrap_or(15);
+                let unit = if minutes == 1 { "minute" } else { "minutes" };
+                Some(format!(
+                    "Too many sign-in attempts for this email. Try again in {minutes} {unit}."
+                ))
+            }
+            Some("expired") => Some("Your session has ended. Please sign in again.".to_string()),
+            Some(_) => Some("Sign-in failed. Please try again.".to_string()),
             None => None,
         })
     };

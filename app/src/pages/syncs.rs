@@ -207,6 +207,11 @@ fn SyncHistory(
                                     }.into_any()
                                 }}
                             </Show>
+                            {move || live.trouble.get().map(|e| view! {
+                                <p class="alert alert--warning" role="status">
+                                    {format!("Live updates paused: {e} Retrying automatically.")}
+                                </p>
+                            })}
                             <Show when=move || !empty()>
                                 <p class="count" aria-live="polite">
                                     {move || format!("Showing {} of {} runs", shown(), total())}
@@ -242,6 +247,8 @@ struct Live {
     total: RwSignal<Option<u64>>,
     /// Seconds since the page started: durations of running syncs tick with it.
     clock: RwSignal<i64>,
+    /// Why the last poll failed, until one succeeds again.
+    trouble: RwSignal<Option<String>>,
 }
 
 /// How often the page asks while a run is active, and otherwise.
@@ -255,6 +262,7 @@ impl Live {
             fresh: RwSignal::new(Vec::new()),
             total: RwSignal::new(None),
             clock: RwSignal::new(0),
+            trouble: RwSignal::new(None),
         }
     }
 
@@ -321,10 +329,21 @@ impl Live {
             .take(MAX_KNOWN)
             .map(|(_, r)| format!("{}.{}", r.id, r.version))
             .collect();
-        let Ok(changes) = poll_sync_runs(asked.clone(), known.join(",")).await else {
-            // A failed poll is retried on the next beat; the rows shown stay as they are.
-            return;
+        let changes = match poll_sync_runs(asked.clone(), known.join(",")).await {
+            Ok(changes) => changes,
+            // The session ended (signed out elsewhere, idle, expired): say so at sign-in.
+            Err(AppError::Unauthorized) => {
+                crate::browser::go_to("/login?error=expired");
+                return;
+            }
+            // Anything else is retried on the next beat; the rows shown stay as they are
+            // and the page says that what it shows may be out of date.
+            Err(e) => {
+                self.trouble.set(Some(e.to_string()));
+                return;
+            }
         };
+        self.trouble.set(None);
         if query.get_untracked() != asked {
             return; // The filter changed meanwhile: this answer is for another view.
         }

@@ -12,6 +12,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateTables),
             Box::new(super::run_days::CreateRunDays),
             Box::new(super::engine_schema::EngineSchema),
+            Box::new(super::session_schema::SessionSchema),
         ]
     }
 }

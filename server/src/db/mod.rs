@@ -4,8 +4,9 @@ pub mod engine_schema;
 pub mod entities;
 pub mod migration;
 pub mod run_days;
+pub mod session_schema;
 
-use sea_orm::{sqlx, ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{sqlx, ConnectOptions, Database, DatabaseConnection, DbErr, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
@@ -46,7 +47,16 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         options.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
     }
     let db = Database::connect(options).await?;
-    migration::Migrator::up(&db, None).await?;
+    if is_sqlite {
+        // SQLite's DDL is transactional but the migrator does not use a transaction there:
+        // a process killed half way through a migration would leave tables that the next
+        // start trips over. One transaction makes the pending migrations all or nothing.
+        let txn = db.begin().await?;
+        migration::Migrator::up(&txn, None).await?;
+        txn.commit().await?;
+    } else {
+        migration::Migrator::up(&db, None).await?;
+    }
     Ok(db)
 }
 

@@ -1,19 +1,49 @@
 //! Sign-in and sessions.
 
 use super::{db_err, now_ms, SeaStore};
-use crate::db::entities::{organisation, session, user};
+use crate::db::entities::{organisation, session, sign_in_failure, user};
 use crate::passwords::{burn_verification, new_session_token, token_hash, verify_password};
+use crate::throttle;
 use app::domain::{Access, Role, Viewer};
-use app::ports::{AuthStore, StoreError};
+use app::ports::{AuthStore, SignInOutcome, StoreError};
 use async_trait::async_trait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 
-/// How long a session lasts after sign-in.
+/// How long a session lasts after sign-in, however busy.
 const SESSION_LIFETIME_MS: i64 = app::api::session::SESSION_MAX_AGE_SECS * 1000;
+/// How long a session lasts unused.
+const SESSION_IDLE_MS: i64 = app::api::session::SESSION_IDLE_SECS * 1000;
+/// A session's last use is written at most this often, not on every request.
+const TOUCH_EVERY_MS: i64 = 60 * 1000;
 
 #[async_trait]
 impl AuthStore for SeaStore {
-    async fn sign_in(&self, email: &str, password: &str) -> Result<Option<String>, StoreError> {
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        replacing: Option<&str>,
+    ) -> Result<SignInOutcome, StoreError> {
+        let now = now_ms();
+        // The old session ends whatever this attempt comes to.
+        if let Some(old) = replacing {
+            self.sign_out(old).await?;
+        }
+        let failures: Vec<i64> = sign_in_failure::Entity::find()
+            .select_only()
+            .column(sign_in_failure::Column::AtMs)
+            .filter(sign_in_failure::Column::Email.eq(email))
+            .filter(sign_in_failure::Column::AtMs.gt(now - throttle::WINDOW_MS))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        if let Some(retry_after_secs) = throttle::retry_after_secs(&failures, now) {
+            return Ok(SignInOutcome::Throttled { retry_after_secs });
+        }
         let candidates = user::Entity::find()
             .filter(user::Column::Email.eq(email))
             .filter(user::Column::PasswordHash.is_not_null())
@@ -40,27 +70,57 @@ impl AuthStore for SeaStore {
         .await
         .map_err(|e| StoreError(e.to_string()))?;
         let Some(user_id) = matched else {
-            return Ok(None);
+            sign_in_failure::ActiveModel {
+                email: Set(email.to_owned()),
+                at_ms: Set(now),
+                ..Default::default()
+            }
+            .insert(&self.db)
+            .await
+            .map_err(db_err)?;
+            return Ok(SignInOutcome::Refused);
         };
+        // Housekeeping on the way: this email's failures are forgiven, and ended sessions
+        // and failures too old to count are swept.
+        sign_in_failure::Entity::delete_many()
+            .filter(
+                Condition::any()
+                    .add(sign_in_failure::Column::Email.eq(email))
+                    .add(sign_in_failure::Column::AtMs.lte(now - throttle::WINDOW_MS)),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        session::Entity::delete_many()
+            .filter(
+                Condition::any()
+                    .add(session::Column::ExpiresAtMs.lte(now))
+                    .add(session::Column::LastSeenAtMs.lte(now - SESSION_IDLE_MS)),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
         let token = new_session_token();
-        let now = now_ms();
         session::ActiveModel {
             token_hash: Set(token_hash(&token)),
             user_id: Set(user_id),
             created_at_ms: Set(now),
             expires_at_ms: Set(now + SESSION_LIFETIME_MS),
+            last_seen_at_ms: Set(now),
             ..Default::default()
         }
         .insert(&self.db)
         .await
         .map_err(db_err)?;
-        Ok(Some(token))
+        Ok(SignInOutcome::Opened(token))
     }
 
     async fn viewer_for_session(&self, token: &str) -> Result<Option<Viewer>, StoreError> {
-        let Some((_, Some(u))) = session::Entity::find()
+        let now = now_ms();
+        let Some((s, Some(u))) = session::Entity::find()
             .filter(session::Column::TokenHash.eq(token_hash(token)))
-            .filter(session::Column::ExpiresAtMs.gt(now_ms()))
+            .filter(session::Column::ExpiresAtMs.gt(now))
+            .filter(session::Column::LastSeenAtMs.gt(now - SESSION_IDLE_MS))
             .find_also_related(user::Entity)
             .one(&self.db)
             .await
@@ -68,6 +128,14 @@ impl AuthStore for SeaStore {
         else {
             return Ok(None);
         };
+        if s.last_seen_at_ms <= now - TOUCH_EVERY_MS {
+            session::Entity::update_many()
+                .col_expr(session::Column::LastSeenAtMs, Expr::value(now))
+                .filter(session::Column::Id.eq(s.id))
+                .exec(&self.db)
+                .await
+                .map_err(db_err)?;
+        }
         if !u.active {
             return Ok(None);
         }

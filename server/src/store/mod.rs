@@ -42,6 +42,10 @@ impl app::ports::HealthStore for SeaStore {
             n => Err(StoreError(format!("{n} database migrations not applied"))),
         }
     }
+
+    async fn metrics(&self) -> Result<String, StoreError> {
+        crate::metrics::render(&self.db).await.map_err(db_err)
+    }
 }
 
 fn db_err(e: sea_orm::DbErr) -> StoreError {

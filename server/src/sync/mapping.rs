@@ -46,6 +46,8 @@ const DEFAULTS: &[(&str, Field)] = &[
     ("employmentstatus", Field::Status),
     ("workerstatus", Field::Status),
     ("active", Field::Status),
+    ("terminated", Field::Status),
+    ("isterminated", Field::Status),
 ];
 
 /// A configuration's column mapping: source header → field, on top of the defaults.
@@ -115,9 +117,12 @@ impl ColumnMapping {
         for (f, i) in index {
             slots[f as usize] = Some(i);
         }
+        let status_terminated =
+            slots[Field::Status as usize].is_some_and(|i| names_termination(&headers[i]));
         Ok(Columns {
             index: slots,
             width: headers.len(),
+            status_terminated,
         })
     }
 }
@@ -158,12 +163,33 @@ impl Cells for csv::StringRecord {
     }
 }
 
+/// Whether a status header asks "has this person left?" ("Terminated", "Is Terminated"),
+/// so that a yes there means the opposite of a yes under "Active".
+pub fn names_termination(header: &str) -> bool {
+    normalise_header(header).contains("terminated")
+}
+
+/// A status value as an answer to "active?", from a column that may ask "terminated?".
+/// Only yes/no answers are turned round; words such as "Active" mean what they say.
+pub fn active_reading(value: &str, terminated_column: bool) -> &str {
+    if !terminated_column {
+        return value;
+    }
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "yes" | "y" | "true" => "inactive",
+        "0" | "no" | "n" | "false" | "" => "active",
+        _ => value,
+    }
+}
+
 /// Where each field sits in a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Columns {
     /// The column of each field (by `Field as usize`).
     index: [Option<usize>; 8],
     pub width: usize,
+    /// The status column asks "terminated?" rather than "active?".
+    pub status_terminated: bool,
 }
 
 impl Columns {
@@ -264,6 +290,49 @@ mod tests {
             .resolve(&headers(&["WorkerID", "Email", "Given Name", "Surname"]))
             .unwrap();
         assert!(!workday.has(Field::Title));
+    }
+
+    #[test]
+    fn a_terminated_column_reads_the_other_way_round() {
+        let m = ColumnMapping::default();
+        let cols = m
+            .resolve(&headers(&[
+                "Employee ID",
+                "Email",
+                "First Name",
+                "Last Name",
+                "Terminated",
+            ]))
+            .unwrap();
+        assert!(cols.status_terminated);
+        assert_eq!(
+            cols.get(&headers(&["E1", "a@b.co", "A", "B", "1"]), Field::Status),
+            "1"
+        );
+        for (value, reading) in [
+            ("1", "inactive"),
+            ("Yes", "inactive"),
+            ("true", "inactive"),
+            ("0", "active"),
+            ("No", "active"),
+            ("", "active"),
+            // Words say what they mean whatever the column is called.
+            ("Active", "Active"),
+        ] {
+            assert_eq!(active_reading(value, true), reading, "{value}");
+            assert_eq!(active_reading(value, false), value, "{value}");
+        }
+        let plain = m
+            .resolve(&headers(&[
+                "Employee ID",
+                "Email",
+                "First Name",
+                "Last Name",
+                "Status",
+            ]))
+            .unwrap();
+        assert!(!plain.status_terminated);
+        assert!(names_termination("Is_Terminated"));
     }
 
     #[test]

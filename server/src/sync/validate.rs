@@ -167,6 +167,10 @@ impl Validator {
         for f in Field::ALL {
             raw.set(f, columns.get(cells, f));
         }
+        raw.set(
+            Field::Status,
+            super::mapping::active_reading(raw.get(Field::Status), columns.status_terminated),
+        );
         let identified =
             !raw.get(Field::ExternalId).is_empty() || !raw.get(Field::Email).is_empty();
         if !identified && cells.is_blank() {

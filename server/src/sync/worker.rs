@@ -16,6 +16,8 @@ pub struct WorkerOptions {
     pub stale_after: Duration,
     /// Whether this worker also queues scheduled runs.
     pub schedule: bool,
+    /// At shutdown, how long the run in hand may take to finish before it is abandoned.
+    pub shutdown_grace: Duration,
 }
 
 impl WorkerOptions {
@@ -25,6 +27,7 @@ impl WorkerOptions {
             idle_poll: Duration::from_secs(2),
             stale_after: Duration::from_secs(60),
             schedule: true,
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }
@@ -35,8 +38,9 @@ pub fn worker_id(index: usize) -> String {
     format!("{host}-{}-{index}", std::process::id())
 }
 
-/// Runs until `shutdown` turns true. A run in progress at shutdown is abandoned safely:
-/// its transaction never commits, and it ends Cancelled.
+/// Runs until `shutdown` turns true. A run in progress at shutdown gets a grace period to
+/// finish; past it, it is abandoned safely: its transaction never commits, and it ends
+/// Cancelled.
 pub async fn run(
     db: DatabaseConnection,
     options: WorkerOptions,
@@ -96,17 +100,28 @@ pub async fn tick(
         async move { engine::execute(&db, &run, &engine).await }
     });
     let abort = task.abort_handle();
+    let started = std::time::Instant::now();
+    let mut task = task;
     let outcome = tokio::select! {
-        r = task => Some(r),
+        r = &mut task => Some(r),
         _ = shutdown.changed() => {
-            abort.abort();
-            None
+            // A sync about to finish is let finish; one that would hold shutdown up is
+            // stopped, which drops its transaction: nothing of it is applied.
+            tracing::info!(run = run.id, grace_secs = options.shutdown_grace.as_secs(), "shutting down: waiting for the run in hand");
+            match tokio::time::timeout(options.shutdown_grace, &mut task).await {
+                Ok(r) => Some(r),
+                Err(_) => {
+                    abort.abort();
+                    None
+                }
+            }
         }
     };
     let problem = "The sync stopped because of a problem inside the service. Nothing was changed.";
     match outcome {
         Some(Ok(Ok(Some(status)))) => {
-            tracing::info!(run = run.id, status = status.label(), "run ended")
+            tracing::info!(run = run.id, status = status.label(), "run ended");
+            observe(db, &run, status, started.elapsed()).await;
         }
         Some(Ok(Ok(None))) => {}
         Some(Ok(Err(e))) => {
@@ -130,4 +145,23 @@ pub async fn tick(
         }
     }
     Ok(true)
+}
+
+/// Adds the run's duration to `/metrics`, under its configuration's source.
+async fn observe(
+    db: &DatabaseConnection,
+    run: &queue::ClaimedRun,
+    status: app::domain::RunStatus,
+    took: Duration,
+) {
+    use sea_orm::EntityTrait;
+    let source = crate::db::entities::sync_configuration::Entity::find_by_id(run.configuration_id)
+        .one(db)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|c| c.source_kind.parse::<app::domain::SourceKind>().ok());
+    if let Some(source) = source {
+        crate::metrics::global().observe_run(source, status, took.as_secs_f64());
+    }
 }

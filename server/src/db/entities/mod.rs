@@ -3,6 +3,7 @@
 pub mod log_download;
 pub mod organisation;
 pub mod session;
+pub mod sign_in_failure;
 pub mod sync_configuration;
 pub mod sync_log_entry;
 pub mod sync_run;

@@ -10,6 +10,8 @@ pub struct Model {
     pub user_id: i64,
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
+    /// When the session was last used (written at most once a minute).
+    pub last_seen_at_ms: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

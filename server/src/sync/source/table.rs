@@ -115,6 +115,7 @@ fn read_csv(
         .from_reader(BufReader::with_capacity(1 << 16, file));
     let mut record = csv::StringRecord::new();
     let mut first = true;
+    let mut last_start = None;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -133,6 +134,7 @@ fn read_csv(
             }
         }
         let line = record.position().map(|p| p.line()).unwrap_or(0);
+        last_start = record.position().map(|p| (p.byte(), p.line()));
         if first {
             let mut cells: Vec<String> = record.iter().map(str::to_string).collect();
             if let Some(c) = cells.first_mut() {
@@ -147,7 +149,53 @@ fn read_csv(
     if first {
         return Err(LoadError(format!("The file {name} is empty.")));
     }
+    // A quote that never closes makes the rest of the file one value: the people after it
+    // would silently vanish from the source (and be deactivated). The CSV reader takes
+    // that as a last record, so look at how the last record ends.
+    if let Some((byte, line)) = last_start {
+        let mut file = reader.into_inner().into_inner();
+        file.seek(SeekFrom::Start(byte))
+            .map_err(|e| LoadError(format!("The file {name} could not be read: {e}.")))?;
+        let delimiter = sniff_delimiter(head);
+        let bytes = BufReader::with_capacity(1 << 16, file)
+            .bytes()
+            .map_while(Result::ok);
+        if ends_inside_quotes(bytes, delimiter) {
+            return Err(LoadError(format!(
+                "The file {name} has a quoted value that is never closed (it opens on line {line}): everything after it would be read as one value, so the file was not used. Close the quote or remove it, and try again."
+            )));
+        }
+    }
     Ok(())
+}
+
+/// Whether a CSV record (its bytes to the end of the file) ends inside a quoted field.
+fn ends_inside_quotes(bytes: impl Iterator<Item = u8>, delimiter: u8) -> bool {
+    let (mut quoted, mut quote_seen, mut field_start) = (false, false, true);
+    for b in bytes {
+        if quoted {
+            match (quote_seen, b) {
+                (false, b'"') => quote_seen = true,
+                (false, _) => {}
+                // `""` inside quotes is a quote character.
+                (true, b'"') => quote_seen = false,
+                // The quote before this byte closed the field.
+                (true, _) => {
+                    quoted = false;
+                    quote_seen = false;
+                    field_start = b == delimiter || b == b'\n' || b == b'\r';
+                }
+            }
+            continue;
+        }
+        if field_start && b == b'"' {
+            quoted = true;
+            field_start = false;
+        } else {
+            field_start = b == delimiter || b == b'\n' || b == b'\r';
+        }
+    }
+    quoted && !quote_seen
 }
 
 fn csv_error_words(e: &csv::Error) -> String {
@@ -263,6 +311,22 @@ fn short(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_left_open_are_told_from_closed_ones() {
+        let open = |s: &str| ends_inside_quotes(s.bytes(), b',');
+        assert!(open("E2,\"b@example.com,Bo\nE3,c,Cy\n"));
+        assert!(open("\"abc"));
+        assert!(open("a,\"x\"\"y\n"), "an escaped quote does not close");
+        assert!(!open("a,\"multi\nline\"\n"));
+        assert!(!open("a,\"x\"\"y\"\r\n"));
+        assert!(
+            !open("a,5\" screen,b\n"),
+            "a quote inside a plain value is a character"
+        );
+        assert!(!open("a,\"x\""));
+        assert!(!open(""));
+    }
 
     #[test]
     fn delimiter_sniffing() {

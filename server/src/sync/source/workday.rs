@@ -230,14 +230,8 @@ fn record(report: &mut Report<'_>, entry: &Map<String, Value>) -> Result<(), Loa
             _ => String::new(),
         };
         // "Terminated: 1" means the opposite of "Active: 1".
-        if field == Field::Status
-            && crate::sync::mapping::normalise_header(key).contains("terminated")
-        {
-            text = match crate::sync::person::parse_active(&text) {
-                Some(true) if !text.trim().is_empty() => "inactive".into(),
-                Some(false) => "active".into(),
-                _ => text,
-            };
+        if field == Field::Status && crate::sync::mapping::names_termination(key) {
+            text = crate::sync::mapping::active_reading(&text, true).to_string();
         }
         texts.push((field, text));
     }

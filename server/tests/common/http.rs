@@ -1,0 +1,93 @@
+//! The app's router driven in process, as a browser or an API client would: requests,
+//! replies, sign-in.
+
+use super::TestDb;
+use axum::{body::Body, Router};
+use chrono::Utc;
+use http::{header, Request, StatusCode};
+use leptos::prelude::LeptosOptions;
+use server::{demo, startup, store::SeaStore};
+use tower::ServiceExt;
+
+/// Leptos keeps some reactive state per process, and rendering from two tokio runtimes
+/// at once (one per test) can leave a page waiting forever for a resource that the other
+/// runtime woke. A server has one runtime; here each test holds this lock for its whole
+/// life, so the tests in this file render one at a time.
+pub static ONE_RUNTIME_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// What a test keeps alive while it uses the router: its database and its turn.
+pub struct Held {
+    pub db: TestDb,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+pub async fn app() -> (Router, Held) {
+    let turn = ONE_RUNTIME_AT_A_TIME.lock().await;
+    let db = TestDb::sqlite().await;
+    demo::seed(&db.conn, &demo::DemoSize::small(), Utc::now())
+        .await
+        .unwrap();
+    let options = LeptosOptions::builder()
+        .output_name("user-provisioning")
+        .build();
+    (
+        startup::router(SeaStore::new(db.conn.clone()).into_stores(), options),
+        Held { db, _turn: turn },
+    )
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+pub async fn send(app: &Router, req: Request<Body>) -> Reply {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024)
+        .await
+        .unwrap();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// Signs in through the HTML form endpoint and returns the session cookie.
+pub async fn sign_in(app: &Router, email: &str, password: &str) -> Option<String> {
+    let req = Request::post("/api/sign_in")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html")
+        .body(Body::from(format!(
+            "email={}&password={password}",
+            email.replace('@', "%40")
+        )))
+        .unwrap();
+    let reply = send(app, req).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::FOUND,
+        "sign-in answers with a redirect"
+    );
+    reply
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("up_session=") && !c.starts_with("up_session=;"))
+        .map(|c| {
+            assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
+            c.split(';').next().unwrap().to_string()
+        })
+}
+
+pub async fn get(app: &Router, path: &str, cookie: Option<&str>, accept: &str) -> Reply {
+    let mut req = Request::get(path).header(header::ACCEPT, accept);
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    send(app, req.body(Body::empty()).unwrap()).await
+}

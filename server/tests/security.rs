@@ -1,0 +1,505 @@
+//! Security at the HTTP level: every server function and endpoint for every role and
+//! access condition, in the viewer's own organisation and against another's ids; sessions
+//! (rotation, idle and absolute expiry, `Secure`); sign-in throttling; cross-site writes.
+
+mod common;
+
+use axum::{body::Body, Router};
+use common::http::*;
+use http::{header, Request, StatusCode};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use server::db::entities::{
+    organisation, session, sign_in_failure, sync_configuration, sync_run, user,
+};
+use server::{demo, passwords};
+
+/// Opens a session for a user straight in the store (sign-in itself is tested below).
+async fn session_for(db: &DatabaseConnection, user_id: i64) -> String {
+    let token = passwords::new_session_token();
+    let now = chrono::Utc::now().timestamp_millis();
+    session::ActiveModel {
+        token_hash: Set(passwords::token_hash(&token)),
+        user_id: Set(user_id),
+        created_at_ms: Set(now),
+        expires_at_ms: Set(now + 3_600_000),
+        last_seen_at_ms: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    format!("up_session={token}")
+}
+
+async fn org_id(db: &DatabaseConnection, name: &str) -> i64 {
+    organisation::Entity::find()
+        .filter(organisation::Column::Name.eq(name))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// A run of the organisation that has logs (Success), to ask for by id.
+async fn run_with_logs(db: &DatabaseConnection, org: i64) -> Option<i64> {
+    sync_run::Entity::find()
+        .filter(sync_run::Column::OrganisationId.eq(org))
+        .filter(sync_run::Column::Status.eq("success"))
+        .order_by_asc(sync_run::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .map(|r| r.id)
+}
+
+async fn configuration_names(db: &DatabaseConnection, org: i64) -> Vec<String> {
+    sync_configuration::Entity::find()
+        .filter(sync_configuration::Column::OrganisationId.eq(org))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect()
+}
+
+/// A same-site POST of a form, as the page sends server-function calls.
+async fn post(app: &Router, path: &str, form: &str, cookie: Option<&str>) -> Reply {
+    let mut req = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000");
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    send(app, req.body(Body::from(form.to_owned())).unwrap()).await
+}
+
+/// Every way to read a run or its logs, for one run id.
+fn run_requests(run: i64) -> Vec<(&'static str, String)> {
+    vec![
+        ("GET", format!("/api/get_run?run_id={run}")),
+        ("GET", format!("/api/get_run_logs?run_id={run}")),
+        ("GET", format!("/api/runs/{run}/logs.csv")),
+        ("GET", format!("/api/runs/{run}/logs.xlsx")),
+        (
+            "POST",
+            format!("/api/start_log_download?run_id={run}&format=Csv"),
+        ),
+        ("PAGE", format!("/admin/user-provisioning/runs/{run}")),
+    ]
+}
+
+/// Requests that are not about one run.
+fn list_requests(runs: &[i64]) -> Vec<(&'static str, String)> {
+    let known: Vec<String> = runs.iter().map(|r| format!("{r}.0")).collect();
+    vec![
+        ("GET", "/api/list_sync_runs?query=".to_string()),
+        (
+            "GET",
+            "/api/list_sync_runs?query=status%3Dsuccess".to_string(),
+        ),
+        ("GET", "/api/list_configurations".to_string()),
+        (
+            "GET",
+            format!("/api/poll_sync_runs?query=&known={}", known.join(",")),
+        ),
+        ("PAGE", "/admin/user-provisioning".to_string()),
+    ]
+}
+
+async fn call(app: &Router, method: &str, path: &str, cookie: Option<&str>) -> Reply {
+    match method {
+        "POST" => {
+            let (path, form) = path.split_once('?').unwrap();
+            post(app, path, form, cookie).await
+        }
+        "PAGE" => get(app, path, cookie, "text/html").await,
+        _ => get(app, path, cookie, "application/json").await,
+    }
+}
+
+#[tokio::test]
+async fn every_endpoint_for_every_role_access_condition_and_organisation() {
+    let (app, held) = app().await;
+    let db = &held.db.conn;
+    let acme = org_id(db, "Acme").await;
+    let globex = org_id(db, "Globex").await;
+    let initech = org_id(db, "Initech").await; // User Provisioning not enabled
+                                               // Initech's history exists but its admins may not see it: give it a run with logs.
+    if run_with_logs(db, initech).await.is_none() {
+        db.execute_unprepared(&format!(
+            "UPDATE sync_runs SET status = 'success' WHERE id = \
+             (SELECT MIN(id) FROM sync_runs WHERE organisation_id = {initech})"
+        ))
+        .await
+        .unwrap();
+    }
+    let other_run = run_with_logs(db, globex).await.unwrap();
+    let globex_names = configuration_names(db, globex).await;
+    let globex_emails = "@globex.example";
+
+    // Signed out: 401 from the API, the sign-in page for pages.
+    let acme_run = run_with_logs(db, acme).await.unwrap();
+    for (method, path) in run_requests(acme_run)
+        .into_iter()
+        .chain(list_requests(&[acme_run]))
+    {
+        for cookie in [None, Some("up_session=forged")] {
+            let reply = call(&app, method, &path, cookie).await;
+            if method == "PAGE" {
+                assert_eq!(reply.status, StatusCode::FOUND, "{path} {cookie:?}");
+                assert_eq!(reply.headers[header::LOCATION], "/login");
+            } else {
+                assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path} {cookie:?}");
+            }
+            assert!(!reply.body.contains("@acme.example"), "{path}");
+        }
+    }
+
+    let mut checked = 0;
+    for (org, enabled) in [(acme, true), (initech, false)] {
+        let own_run = run_with_logs(db, org).await.unwrap();
+        let own_names = configuration_names(db, org).await;
+        for role in app::domain::Role::ALL {
+            for enrolled in [true, false] {
+                let email = format!("{role}.{enrolled}.{org}@matrix.example");
+                let u = user::ActiveModel {
+                    organisation_id: Set(org),
+                    email: Set(email.clone()),
+                    first_name: Set("Matrix".into()),
+                    last_name: Set(role.label().into()),
+                    active: Set(true),
+                    role: Set(role.slug().into()),
+                    sync_service_enrolled: Set(enrolled),
+                    created_at_ms: Set(0),
+                    updated_at_ms: Set(0),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await
+                .unwrap();
+                let cookie = session_for(db, u.id).await;
+                let allowed = enabled && enrolled && role.may_use_provisioning();
+                let who = format!("{email} (allowed: {allowed})");
+
+                for (method, path) in list_requests(&[own_run, other_run]) {
+                    let reply = call(&app, method, &path, Some(&cookie)).await;
+                    // Another organisation's data never appears, whatever the answer.
+                    for name in &globex_names {
+                        assert!(!reply.body.contains(name.as_str()), "{who} {path}: {name}");
+                    }
+                    assert!(!reply.body.contains(globex_emails), "{who} {path}");
+                    if allowed {
+                        assert_eq!(reply.status, StatusCode::OK, "{who} {path}: {}", reply.body);
+                    } else {
+                        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{who} {path}");
+                        for name in &own_names {
+                            assert!(!reply.body.contains(name.as_str()), "{who} {path}: {name}");
+                        }
+                        assert!(!reply.body.contains("\"runs\""), "{who} {path}");
+                    }
+                    if allowed && path.starts_with("/api/poll_sync_runs") {
+                        let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+                        assert!(
+                            json["rows"]
+                                .as_array()
+                                .unwrap()
+                                .iter()
+                                .all(|r| r["id"].as_i64() != Some(other_run)),
+                            "{who}: the poll never returns another organisation's run"
+                        );
+                    }
+                    checked += 1;
+                }
+                for (run, own) in [(own_run, true), (other_run, false)] {
+                    for (method, path) in run_requests(run) {
+                        let reply = call(&app, method, &path, Some(&cookie)).await;
+                        let expected = match (allowed, own) {
+                            (false, _) => StatusCode::FORBIDDEN,
+                            (true, true) => StatusCode::OK,
+                            // Another organisation's run does not exist for this viewer.
+                            (true, false) => StatusCode::NOT_FOUND,
+                        };
+                        assert_eq!(reply.status, expected, "{who} {path}: {}", reply.body);
+                        if !(allowed && own) {
+                            for name in own_names.iter().chain(&globex_names) {
+                                assert!(
+                                    !reply.body.contains(name.as_str()),
+                                    "{who} {path}: {name}"
+                                );
+                            }
+                            assert!(!reply.body.contains("@acme.example"), "{who} {path}");
+                            assert!(!reply.body.contains(globex_emails), "{who} {path}");
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    // 2 organisations × 7 roles × 2 enrolment states × (5 list + 2 × 6 run requests).
+    assert_eq!(checked, 2 * 7 * 2 * (5 + 12));
+    // Downloads recorded: only the allowed viewers' own runs (2 roles, one each).
+    let audit = server::db::entities::log_download::Entity::find()
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(
+        audit.len(),
+        2 * 3,
+        "two roles × (CSV file, XLSX file, start_log_download)"
+    );
+}
+
+fn cookie_of(reply: &Reply) -> Option<String> {
+    reply
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("up_session=") && !c.starts_with("up_session=;"))
+        .map(str::to_owned)
+}
+
+async fn sign_in_with(app: &Router, email: &str, password: &str, extra: &[(&str, &str)]) -> Reply {
+    let mut req = Request::post("/api/sign_in")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html");
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    let body = format!("email={}&password={password}", email.replace('@', "%40"));
+    send(app, req.body(Body::from(body)).unwrap()).await
+}
+
+async fn viewer_status(app: &Router, cookie: &str) -> StatusCode {
+    get(
+        app,
+        "/api/list_configurations",
+        Some(cookie),
+        "application/json",
+    )
+    .await
+    .status
+}
+
+#[tokio::test]
+async fn sessions_rotate_expire_when_idle_or_old_and_are_secure_over_https() {
+    let (app, held) = app().await;
+    let db = &held.db.conn;
+    let email = "org.admin@acme.example";
+
+    // A new sign-in ends the session the browser held before (a planted one included).
+    let first = sign_in(&app, email, demo::DEMO_PASSWORD).await.unwrap();
+    let reply = sign_in_with(&app, email, demo::DEMO_PASSWORD, &[("cookie", &first)]).await;
+    let second = cookie_of(&reply).unwrap();
+    let second = second.split(';').next().unwrap().to_string();
+    assert_ne!(first, second, "a new token on every sign-in");
+    assert_eq!(viewer_status(&app, &first).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(viewer_status(&app, &second).await, StatusCode::OK);
+
+    // Plain HTTP: no Secure (a local run would lose its cookie); behind HTTPS: Secure.
+    assert!(!cookie_of(&reply).unwrap().contains("Secure"));
+    let https = sign_in_with(
+        &app,
+        email,
+        demo::DEMO_PASSWORD,
+        &[("x-forwarded-proto", "https")],
+    )
+    .await;
+    let https_cookie = cookie_of(&https).unwrap();
+    assert!(https_cookie.contains("; Secure"), "{https_cookie}");
+    assert!(https_cookie.contains("HttpOnly") && https_cookie.contains("SameSite=Lax"));
+
+    // Use moves the idle clock, at most once a minute.
+    let now = chrono::Utc::now().timestamp_millis();
+    let token_hash = |c: &str| passwords::token_hash(c.trim_start_matches("up_session="));
+    let set_times = |cookie: String, last_seen: i64, expires: i64| {
+        let db = db.clone();
+        async move {
+            session::Entity::update_many()
+                .col_expr(session::Column::LastSeenAtMs, last_seen.into())
+                .col_expr(session::Column::ExpiresAtMs, expires.into())
+                .filter(session::Column::TokenHash.eq(token_hash(&cookie)))
+                .exec(&db)
+                .await
+                .unwrap();
+        }
+    };
+    let last_seen = |cookie: String| {
+        let db = db.clone();
+        async move {
+            session::Entity::find()
+                .filter(session::Column::TokenHash.eq(token_hash(&cookie)))
+                .one(&db)
+                .await
+                .unwrap()
+                .map(|s| s.last_seen_at_ms)
+        }
+    };
+    set_times(second.clone(), now - 50 * 60_000, now + 3_600_000).await;
+    assert_eq!(viewer_status(&app, &second).await, StatusCode::OK);
+    let touched = last_seen(second.clone()).await.unwrap();
+    assert!(
+        touched >= now,
+        "used 50 minutes after the last use: touched"
+    );
+
+    // Idle for over an hour: ended, though its twelve hours are not up.
+    set_times(second.clone(), now - 61 * 60_000, now + 3_600_000).await;
+    assert_eq!(viewer_status(&app, &second).await, StatusCode::UNAUTHORIZED);
+    // Busy but past its absolute end: ended too.
+    let third = sign_in(&app, email, demo::DEMO_PASSWORD).await.unwrap();
+    set_times(third.clone(), now, now - 1).await;
+    assert_eq!(viewer_status(&app, &third).await, StatusCode::UNAUTHORIZED);
+    let page = get(&app, "/admin/user-provisioning", Some(&third), "text/html").await;
+    assert_eq!(page.status, StatusCode::FOUND);
+    // Ended sessions are swept at the next sign-in.
+    sign_in(&app, email, demo::DEMO_PASSWORD).await.unwrap();
+    assert_eq!(last_seen(third).await, None);
+    assert_eq!(last_seen(second).await, None);
+}
+
+#[tokio::test]
+async fn repeated_wrong_passwords_throttle_that_email_only() {
+    let (app, held) = app().await;
+    let db = &held.db.conn;
+    let email = "people.admin@acme.example";
+    for _ in 0..server::throttle::MAX_FAILURES {
+        let reply = sign_in_with(&app, email, "wrong", &[]).await;
+        assert_eq!(reply.headers[header::LOCATION], "/login?error=invalid");
+    }
+    // Now even the right password is not checked, and no session opens.
+    let reply = sign_in_with(&app, email, demo::DEMO_PASSWORD, &[]).await;
+    let location = reply.headers[header::LOCATION].to_str().unwrap();
+    assert!(
+        location.starts_with("/login?error=throttled&minutes="),
+        "{location}"
+    );
+    assert!(cookie_of(&reply).is_none());
+    let page = get(&app, location, None, "text/html").await;
+    assert!(
+        page.body
+            .contains("Too many sign-in attempts for this email. Try again in 15 minutes."),
+        "{}",
+        page.body
+    );
+    // Other accounts are not held up.
+    assert!(sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .is_some());
+    // Unknown emails are counted the same way (nothing tells them apart).
+    for _ in 0..server::throttle::MAX_FAILURES {
+        sign_in_with(&app, "nobody@acme.example", "x", &[]).await;
+    }
+    let reply = sign_in_with(&app, "nobody@acme.example", "x", &[]).await;
+    assert!(reply.headers[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .contains("throttled"));
+    // Once the failures are older than the window, the right password works again and
+    // the slate is wiped.
+    sign_in_failure::Entity::update_many()
+        .col_expr(
+            sign_in_failure::Column::AtMs,
+            (chrono::Utc::now().timestamp_millis() - server::throttle::WINDOW_MS).into(),
+        )
+        .filter(sign_in_failure::Column::Email.eq(email))
+        .exec(db)
+        .await
+        .unwrap();
+    assert!(sign_in(&app, email, demo::DEMO_PASSWORD).await.is_some());
+    let left = sign_in_failure::Entity::find()
+        .filter(sign_in_failure::Column::Email.eq(email))
+        .all(db)
+        .await
+        .unwrap();
+    assert!(left.is_empty());
+}
+
+#[tokio::test]
+async fn cross_site_writes_are_refused_and_change_nothing() {
+    let (app, held) = app().await;
+    let db = &held.db.conn;
+    let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let acme = org_id(db, "Acme").await;
+    let run = run_with_logs(db, acme).await.unwrap();
+    let cross = |path: &str, body: String, origin: Option<&str>, fetch_site: Option<&str>| {
+        let mut req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::COOKIE, cookie.as_str());
+        if let Some(o) = origin {
+            req = req.header(header::ORIGIN, o);
+        }
+        if let Some(s) = fetch_site {
+            req = req.header("sec-fetch-site", s);
+        }
+        req.body(Body::from(body)).unwrap()
+    };
+    let attempts = [
+        (Some("https://evil.example"), None),
+        (Some("null"), None),
+        (None, Some("cross-site")),
+    ];
+    for (origin, site) in attempts {
+        for (path, body) in [
+            ("/api/sign_out", String::new()),
+            (
+                "/api/start_log_download",
+                format!("run_id={run}&format=Csv"),
+            ),
+            (
+                "/api/sign_in",
+                "email=org.admin%40acme.example&password=demo-password".to_string(),
+            ),
+        ] {
+            let reply = send(&app, cross(path, body, origin, site)).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::FORBIDDEN,
+                "{path} {origin:?} {site:?}"
+            );
+            assert!(reply.headers.get(header::SET_COOKIE).is_none());
+            assert!(!reply.body.contains("acme"), "{}", reply.body);
+        }
+    }
+    // Nothing happened: still signed in, no download recorded.
+    assert_eq!(viewer_status(&app, &cookie).await, StatusCode::OK);
+    let audit = server::db::entities::log_download::Entity::find()
+        .all(db)
+        .await
+        .unwrap();
+    assert!(audit.is_empty());
+    // The same requests from the page itself go through.
+    let ok = send(
+        &app,
+        cross(
+            "/api/start_log_download",
+            format!("run_id={run}&format=Csv"),
+            Some("http://127.0.0.1:3000"),
+            Some("same-origin"),
+        ),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    // Reads are never refused for their origin (links from elsewhere open the page).
+    let page = send(
+        &app,
+        Request::get("/admin/user-provisioning")
+            .header(header::COOKIE, cookie.as_str())
+            .header("sec-fetch-site", "cross-site")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+}
