@@ -256,6 +256,37 @@ mod tests {
         assert_eq!(route_of("/readyz"), "health");
     }
 
+    /// Figures without a database: only the bearer-token check is under test here.
+    struct Figures;
+
+    #[async_trait::async_trait]
+    impl app::ports::HealthStore for Figures {
+        async fn ready(&self) -> Result<(), app::ports::StoreError> {
+            Ok(())
+        }
+        async fn metrics(&self) -> Result<String, app::ports::StoreError> {
+            Ok("up_sync_queue_depth 0\n".into())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_configured_token_is_required() {
+        let mut headers = http::HeaderMap::new();
+        let status = |h: http::HeaderMap, token: Option<&'static str>| async move {
+            answer(&Figures, token, &h).await.status().as_u16()
+        };
+        assert_eq!(
+            status(headers.clone(), None).await,
+            200,
+            "open without a token"
+        );
+        assert_eq!(status(headers.clone(), Some("s3cret")).await, 401);
+        headers.insert("authorization", "Bearer wrong".parse().unwrap());
+        assert_eq!(status(headers.clone(), Some("s3cret")).await, 401);
+        headers.insert("authorization", "Bearer s3cret".parse().unwrap());
+        assert_eq!(status(headers, Some("s3cret")).await, 200);
+    }
+
     #[test]
     fn histogram_buckets_are_cumulative() {
         let mut h = Histogram::default();

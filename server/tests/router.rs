@@ -566,3 +566,51 @@ async fn an_unmigrated_database_is_not_ready() {
     let health = get(&app, "/healthz", None, "text/plain").await;
     assert_eq!(health.status, StatusCode::OK, "alive all the same");
 }
+
+#[tokio::test]
+async fn metrics_count_runs_by_source_and_status_and_requests_by_route() {
+    let (app, _held) = app().await;
+    let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        get(
+            &app,
+            "/api/poll_sync_runs?query=&known=",
+            Some(&cookie),
+            "application/json",
+        )
+        .await;
+    }
+    let reply = get(&app, "/metrics", None, "text/plain").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let value = |name: &str| -> f64 {
+        reply
+            .body
+            .lines()
+            .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in\n{}", reply.body))
+    };
+    // The demo has a Queued run, and successful runs of each source.
+    assert!(value("up_sync_queue_depth") >= 1.0);
+    for source in ["sftp", "google_workspace", "workday"] {
+        assert!(
+            value(&format!(
+                "up_sync_runs{{source=\"{source}\",status=\"success\"}}"
+            )) > 0.0
+        );
+    }
+    // Counted by this process (other tests of this binary may have polled as well).
+    assert!(value("up_http_requests_total{route=\"poll_sync_runs\",code=\"200\"}") >= 3.0);
+    // Nothing in it names an organisation or a configuration.
+    for name in ACME_CONFIGS.iter().chain(OTHER_CONFIGS.iter()) {
+        assert!(!reply.body.contains(name));
+    }
+    assert!(!reply.body.contains("Acme") && !reply.body.contains("Globex"));
+}
