@@ -44,9 +44,10 @@ say "end-to-end tests"
 e2e_dir="$(mktemp -d)"
 port="${E2E_PORT:-3100}"
 # No workers in the server: the end-to-end tests read the seeded history as it was loaded
-# (the live-view test starts a worker of its own for the one run it queues).
+# (the live-view test starts a worker of its own for the one run it queues), and the
+# demo export stays as first written, so that run reads a known, well-formed file.
 DATABASE_URL="sqlite://$e2e_dir/e2e.db?mode=rwc" UP_ADDR="127.0.0.1:$port" LEPTOS_ENV=PROD \
-  UP_WORKERS=0 UP_DEMO_DROP_DIR="$e2e_dir/drop" \
+  UP_WORKERS=0 UP_DEMO_DROP_DIR="$e2e_dir/drop" UP_DEMO_EVOLVE_SECS=0 \
   ./target/release/server serve --demo >"$e2e_dir/server.log" 2>&1 &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true' EXIT
@@ -59,3 +60,6 @@ done
 # both on the server's database.
 (cd end2end && BASE_URL="http://127.0.0.1:$port" E2E_SERVER_BIN="$PWD/../target/release/server" \
   E2E_DATABASE_URL="sqlite://$e2e_dir/e2e.db?mode=rwc" npx playwright test) || { tail -50 "$e2e_dir/server.log"; exit 1; }
+
+say "fuzzing the source-file loader and the filter parser (${UP_FUZZ_SECS:-30}s each)"
+bash .ci/fuzz.sh

@@ -1,7 +1,7 @@
 //! The HTML shell and the route table.
 
 use crate::pages::{
-    AdminHome, AdminLayout, HomeRedirect, LoginPage, NotFound, RunDetailsPage, SyncsPage,
+    AdminHome, AdminLayout, HelpPage, HomeRedirect, LoginPage, NotFound, RunDetailsPage, SyncsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=AdminHome ssr=SsrMode::Async />
                     <Route path=path!("user-provisioning") view=SyncsPage ssr=SsrMode::Async />
+                    <Route path=path!("user-provisioning/help") view=HelpPage ssr=SsrMode::Async />
                     <Route path=path!("user-provisioning/runs/:id") view=RunDetailsPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

@@ -76,9 +76,36 @@ fn service_account(dir: &Path, name: &str) -> (String, PathBuf) {
     (pem, key_path)
 }
 
+/// What a throttled answer puts in `Retry-After`.
+#[derive(Clone, Copy)]
+enum RetryAfter {
+    Secs(u64),
+    /// An HTTP date (RFC 7231 IMF-fixdate) this far after the moment of answering.
+    DateIn(Duration),
+}
+
+impl RetryAfter {
+    fn header(self) -> String {
+        match self {
+            RetryAfter::Secs(s) => s.to_string(),
+            RetryAfter::DateIn(d) => (chrono::Utc::now() + chrono::Duration::from_std(d).unwrap())
+                .format("%a, %d %b %Y %H:%M:%S GMT")
+                .to_string(),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Knobs {
     throttle_first: bool,
+    /// `Retry-After` of the throttled first answer (default: 1 second).
+    retry_after: Option<RetryAfter>,
+    /// Every users.list request with a live token is answered 401 anyway (delegation revoked).
+    always_401: bool,
+    /// The token endpoint's `expires_in`, which is also how long its tokens live.
+    expires_in: Option<u64>,
+    /// The Workspace is listed by `domain=` this domain; `customer=` is refused.
+    domain: Option<&'static str>,
     expire_after_first_page: bool,
     loop_tokens: bool,
     malformed: bool,
@@ -94,6 +121,8 @@ struct Google {
     tokens: Mutex<HashMap<String, Instant>>,
     token_requests: AtomicUsize,
     user_requests: AtomicUsize,
+    /// users.list requests answered 401.
+    unauthorized: AtomicUsize,
     knobs: Knobs,
 }
 
@@ -148,11 +177,12 @@ async fn token(
     }
     let n = g.token_requests.load(Ordering::SeqCst);
     let access = format!("ya29.token-{n}");
-    g.tokens
-        .lock()
-        .unwrap()
-        .insert(access.clone(), Instant::now() + Duration::from_secs(3600));
-    Json(json!({"access_token": access, "expires_in": 3599, "token_type": "Bearer"}))
+    let expires_in = g.knobs.expires_in.unwrap_or(3599);
+    g.tokens.lock().unwrap().insert(
+        access.clone(),
+        Instant::now() + Duration::from_secs(expires_in),
+    );
+    Json(json!({"access_token": access, "expires_in": expires_in, "token_type": "Bearer"}))
         .into_response()
 }
 
@@ -163,6 +193,7 @@ async fn users(
 ) -> Response {
     let n = g.user_requests.fetch_add(1, Ordering::SeqCst);
     let unauthorized = || {
+        g.unauthorized.fetch_add(1, Ordering::SeqCst);
         (
             StatusCode::UNAUTHORIZED,
             Json(json!({"error": {"code": 401, "message": "Invalid Credentials"}})),
@@ -180,10 +211,10 @@ async fn users(
         .unwrap()
         .get(bearer)
         .is_some_and(|exp| *exp > Instant::now());
-    if !live {
+    let k = &g.knobs;
+    if !live || k.always_401 {
         return unauthorized();
     }
-    let k = &g.knobs;
     if k.slow {
         tokio::time::sleep(Duration::from_secs(3)).await;
     }
@@ -191,9 +222,10 @@ async fn users(
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     if k.throttle_first && n == 0 {
+        let after = k.retry_after.unwrap_or(RetryAfter::Secs(1)).header();
         return (
             StatusCode::TOO_MANY_REQUESTS,
-            [("retry-after", "1")],
+            [("retry-after", after)],
             "slow down",
         )
             .into_response();
@@ -204,14 +236,31 @@ async fn users(
     if k.malformed {
         return (StatusCode::OK, "{\"users\": [{\"primaryEmail\": ").into_response();
     }
-    if q.get("customer").map(String::as_str) != Some("my_customer")
-        || q.get("maxResults").map(String::as_str) != Some("500")
-    {
-        return (
+    let bad_request = || {
+        (
             StatusCode::BAD_REQUEST,
             Json(json!({"error": {"code": 400, "message": "Bad Request"}})),
         )
-            .into_response();
+            .into_response()
+    };
+    // Exactly one of customer= (only my_customer is known) and domain= (only k.domain).
+    match (
+        q.get("customer").map(String::as_str),
+        q.get("domain").map(String::as_str),
+    ) {
+        (Some("my_customer"), None) if k.domain.is_none() => {}
+        (None, Some(d)) if Some(d) == k.domain => {}
+        (None, Some(_)) => {
+            return (
+                StatusCode::NOT_FOUND,
+                Json(json!({"error": {"code": 404, "message": "Domain not found."}})),
+            )
+                .into_response()
+        }
+        _ => return bad_request(),
+    }
+    if q.get("maxResults").map(String::as_str) != Some("500") {
+        return bad_request();
     }
     let page: usize = q
         .get("pageToken")
@@ -255,6 +304,10 @@ struct GoogleFixture {
 }
 
 async fn google_server(count: usize, knobs: Knobs) -> GoogleFixture {
+    google_server_with((0..count).map(google_user).collect(), knobs).await
+}
+
+async fn google_server_with(people: Vec<Value>, knobs: Knobs) -> GoogleFixture {
     let dir = tempfile::tempdir().unwrap();
     let (pem, key_path) = service_account(dir.path(), "sa");
     let public = rsa::RsaPrivateKey::from_pkcs8_pem(&pem)
@@ -265,10 +318,11 @@ async fn google_server(count: usize, knobs: Knobs) -> GoogleFixture {
     let server = Arc::new(Google {
         verifier: VerifyingKey::new(public),
         token_url: format!("{base}/token"),
-        users: (0..count).map(google_user).collect(),
+        users: people,
         tokens: Mutex::new(HashMap::new()),
         token_requests: AtomicUsize::new(0),
         user_requests: AtomicUsize::new(0),
+        unauthorized: AtomicUsize::new(0),
         knobs,
     });
     let router = Router::new()
@@ -457,6 +511,237 @@ async fn google_failures_are_told_plainly_and_never_show_credentials() {
     assert!(e.contains("holds no users"), "{e}");
 }
 
+#[tokio::test]
+async fn google_honours_retry_after_given_as_an_http_date() {
+    let f = google_server(
+        1203,
+        Knobs {
+            throttle_first: true,
+            retry_after: Some(RetryAfter::DateIn(Duration::from_secs(2))),
+            ..Default::default()
+        },
+    )
+    .await;
+    let started = Instant::now();
+    let loaded = load_google(google_settings(&f)).await.expect("loads");
+    let waited = started.elapsed();
+    assert_eq!(loaded.people.len(), 1203);
+    // The date is 2 s ahead in whole seconds: 1-2 s of waiting, where the 50 ms backoff
+    // would be used if the date were not understood.
+    assert!(waited >= Duration::from_millis(500), "waited {waited:?}");
+    assert!(waited < Duration::from_secs(4), "waited {waited:?}");
+    assert_eq!(
+        f.server.user_requests.load(Ordering::SeqCst),
+        4,
+        "429, then 3 pages"
+    );
+}
+
+#[tokio::test]
+async fn google_gives_up_at_once_when_asked_to_wait_longer_than_max_wait() {
+    // Longer than Retry::max_wait (5 s): the run ends at once rather than wait an hour.
+    let f = google_server(
+        1203,
+        Knobs {
+            throttle_first: true,
+            retry_after: Some(RetryAfter::DateIn(Duration::from_secs(3600))),
+            ..Default::default()
+        },
+    )
+    .await;
+    let started = Instant::now();
+    let e = load_google(google_settings(&f)).await.unwrap_err().0;
+    assert!(started.elapsed() < Duration::from_secs(2), "did not wait");
+    assert!(
+        e.contains("Google Workspace asked to wait 3600 seconds before trying again (too busy); the sync will try at its next run.")
+            || e.contains("Google Workspace asked to wait 3599 seconds before trying again (too busy); the sync will try at its next run."),
+        "{e}"
+    );
+    assert_eq!(
+        f.server.user_requests.load(Ordering::SeqCst),
+        1,
+        "no second try"
+    );
+}
+
+#[tokio::test]
+async fn google_signs_in_once_more_on_a_401_then_says_so_plainly() {
+    let f = google_server(
+        10,
+        Knobs {
+            always_401: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let e = load_google(google_settings(&f)).await.unwrap_err().0;
+    assert!(
+        e.contains("Google Workspace refused to list users: 401 Unauthorized (the credentials were refused)"),
+        "{e}"
+    );
+    assert!(e.contains(ADMIN), "names the admin acted as: {e}");
+    assert!(!e.contains("ya29") && !e.contains("PRIVATE KEY"), "{e}");
+    assert_eq!(
+        f.server.token_requests.load(Ordering::SeqCst),
+        2,
+        "exactly one fresh sign-in after the 401"
+    );
+    assert_eq!(f.server.user_requests.load(Ordering::SeqCst), 2);
+    assert_eq!(f.server.unauthorized.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn google_lists_by_domain_and_names_an_unknown_customer_or_domain() {
+    let f = google_server(
+        1203,
+        Knobs {
+            domain: Some("acme.example"),
+            ..Default::default()
+        },
+    )
+    .await;
+    // The server refuses customer= here, so this loads only if domain= was sent instead.
+    let mut s = google_settings(&f);
+    s.customer = None;
+    s.domain = Some("acme.example".into());
+    let loaded = load_google(s).await.expect("loads by domain");
+    assert_eq!(loaded.people.len(), 1203);
+    assert_eq!(f.server.user_requests.load(Ordering::SeqCst), 3);
+
+    let mut s = google_settings(&f);
+    s.customer = None;
+    s.domain = Some("other.example".into());
+    let e = load_google(s).await.unwrap_err().0;
+    assert!(
+        e.contains("Google Workspace did not find the domain \"other.example\" (404 Not Found)."),
+        "{e}"
+    );
+
+    let f = google_server(10, Knobs::default()).await;
+    let mut s = google_settings(&f);
+    s.customer = Some("C03nosuch".into());
+    let e = load_google(s).await.unwrap_err().0;
+    assert!(
+        e.contains("Google Workspace did not find the customer \"C03nosuch\" (400 Bad Request)."),
+        "{e}"
+    );
+    assert!(!e.contains("ya29"), "{e}");
+}
+
+#[tokio::test]
+async fn google_refreshes_a_short_lived_token_before_it_expires() {
+    // A token that lives 60 s is never "good for at least another minute": the client
+    // signs in again before each page rather than wait for a 401.
+    let f = google_server(
+        1203,
+        Knobs {
+            expires_in: Some(60),
+            ..Default::default()
+        },
+    )
+    .await;
+    let loaded = load_google(google_settings(&f)).await.expect("loads");
+    assert_eq!(loaded.people.len(), 1203);
+    assert_eq!(
+        f.server.token_requests.load(Ordering::SeqCst),
+        3,
+        "one sign-in per page"
+    );
+    assert_eq!(
+        f.server.user_requests.load(Ordering::SeqCst),
+        3,
+        "no page asked twice"
+    );
+    assert_eq!(
+        f.server.unauthorized.load(Ordering::SeqCst),
+        0,
+        "never a 401"
+    );
+}
+
+#[tokio::test]
+async fn google_users_map_archived_departments_and_employee_ids() {
+    let mut users: Vec<Value> = (0..5).map(google_user).collect();
+    for (i, u) in users.iter_mut().enumerate() {
+        // A login_id ahead of the organization id: the configured type decides.
+        u["externalIds"] = json!([
+            {"value": format!("L{i}"), "type": "login_id"},
+            {"value": format!("G{i}"), "type": "organization"},
+        ]);
+    }
+    users[1]["archived"] = json!(true);
+    users[2]["organizations"] = json!([
+        {"title": "Intern", "department": "Sales", "primary": false},
+        {"title": "Staff Engineer", "department": "Platform", "primary": true},
+    ]);
+    users[3].as_object_mut().unwrap().remove("externalIds");
+    users[4]["externalIds"] = json!([
+        {"value": "  ", "type": "organization"},
+        {"value": "L4", "type": "login_id"},
+    ]);
+    let f = google_server_with(users, Knobs::default()).await;
+    let by_email = |l: &Loaded, email: &str| {
+        l.people
+            .iter()
+            .find(|p| p.email == email)
+            .unwrap_or_else(|| panic!("{email} loaded"))
+            .clone()
+    };
+
+    // Defaults: the organization id; no id, no person.
+    let l = load_google(google_settings(&f)).await.unwrap();
+    assert_eq!(l.records, 5);
+    let ids: Vec<&str> = l.people.iter().map(|p| p.external_id.as_str()).collect();
+    assert_eq!(ids, ["G0", "G1", "G2"]);
+    assert!(by_email(&l, "u0@acme.example").active);
+    let archived = by_email(&l, "u1@acme.example");
+    assert!(!archived.active, "archived: true is inactive");
+    assert_eq!(archived.department.as_deref(), Some("R&D"));
+    assert_eq!(archived.manager_id.as_deref(), Some("G0"));
+    let two_orgs = by_email(&l, "u2@acme.example");
+    assert_eq!(
+        (two_orgs.title.as_deref(), two_orgs.department.as_deref()),
+        (Some("Staff Engineer"), Some("Platform")),
+        "the primary organization"
+    );
+    let skipped: Vec<(Option<&str>, &str)> = l
+        .skipped
+        .iter()
+        .map(|s| (s.email.as_deref(), s.reason.as_str()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (Some("u3@acme.example"), "No Employee ID. Record skipped."),
+            (Some("u4@acme.example"), "No Employee ID. Record skipped."),
+        ]
+    );
+
+    // employee_id_type picks that externalIds entry, managers included.
+    let mut s = google_settings(&f);
+    s.employee_id_type = Some("login_id".into());
+    let l = load_google(s).await.unwrap();
+    let ids: Vec<&str> = l.people.iter().map(|p| p.external_id.as_str()).collect();
+    assert_eq!(ids, ["L0", "L1", "L2", "L4"]);
+    assert_eq!(
+        by_email(&l, "u4@acme.example").manager_id.as_deref(),
+        Some("L0")
+    );
+    assert_eq!(l.skipped.len(), 1);
+
+    // employee_id_fallback = "id": Google's own id where there is no (non-blank) Employee ID.
+    let mut s = google_settings(&f);
+    s.employee_id_fallback = Some("id".into());
+    let l = load_google(s).await.unwrap();
+    let ids: Vec<&str> = l.people.iter().map(|p| p.external_id.as_str()).collect();
+    assert_eq!(ids, ["G0", "G1", "G2", "1000003", "1000004"]);
+    assert_eq!(
+        by_email(&l, "u3@acme.example").manager_id.as_deref(),
+        Some("G0")
+    );
+    assert!(l.skipped.is_empty());
+}
+
 // Workday.
 
 struct Workday {
@@ -464,11 +749,40 @@ struct Workday {
     entries: Vec<Value>,
     requests: AtomicUsize,
     throttle_first: bool,
+    /// `Retry-After` of the throttled first answer (default: 1 second).
+    retry_after: Option<RetryAfter>,
     body: Option<&'static str>,
     /// Answer this status to every request (after checking the credentials).
     status: Option<StatusCode>,
     /// Wait this long before answering.
     delay: Option<Duration>,
+    /// Answer 200 to an authorised request for the report, then fail to deliver all of it.
+    cut_off: Option<CutOff>,
+}
+
+/// How the report stops arriving. These are served over a bare TCP socket, since a
+/// well-behaved HTTP server will not send a body shorter than its Content-Length.
+#[derive(Clone, Copy, Debug)]
+enum CutOff {
+    /// `Content-Length` of the whole report; half of it is sent, then the connection closes.
+    ShortContentLength,
+    /// Chunked; a chunk announced as the whole report carries half of it, then the
+    /// connection closes (no terminating zero-length chunk).
+    ChunkedStops,
+    /// `Content-Length` of the whole report; half of it is sent, then nothing more while
+    /// the connection stays open.
+    Stalls,
+}
+
+impl Workday {
+    /// The `Authorization` header of the Integration System User.
+    fn credentials(&self) -> String {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("ISU_Blink:{}", self.password))
+        )
+    }
 }
 
 async fn report(
@@ -478,11 +792,8 @@ async fn report(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let n = w.requests.fetch_add(1, Ordering::SeqCst);
-    let expected = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("ISU_Blink:{}", w.password))
-    );
-    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(w.credentials().as_str())
+    {
         return (StatusCode::UNAUTHORIZED, "Unauthorized").into_response();
     }
     if (tenant.as_str(), owner.as_str(), report.as_str()) != ("acme", "ISU_Blink", "Blink_Workers")
@@ -491,7 +802,8 @@ async fn report(
         return (StatusCode::NOT_FOUND, "Not Found").into_response();
     }
     if w.throttle_first && n == 0 {
-        return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "").into_response();
+        let after = w.retry_after.unwrap_or(RetryAfter::Secs(1)).header();
+        return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", after)], "").into_response();
     }
     if let Some(d) = w.delay {
         tokio::time::sleep(d).await;
@@ -523,6 +835,9 @@ fn worker(i: usize) -> Value {
 
 async fn workday_server(w: Workday) -> (Arc<Workday>, String) {
     let w = Arc::new(w);
+    if let Some(how) = w.cut_off {
+        return (w.clone(), cut_off_server(w, how).await);
+    }
     let base = serve(
         Router::new()
             .route(
@@ -535,15 +850,89 @@ async fn workday_server(w: Workday) -> (Arc<Workday>, String) {
     (w, base)
 }
 
+/// Speaks just enough HTTP/1.1 by hand to answer the report request (checking the path
+/// and the credentials like [`report`]) with a body that never fully arrives.
+async fn cut_off_server(w: Arc<Workday>, how: CutOff) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let w = w.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|x| x == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                w.requests.fetch_add(1, Ordering::SeqCst);
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let mut lines = head.split("\r\n");
+                let request_line = lines.next().unwrap_or("");
+                let authorised = lines.any(|l| {
+                    l.split_once(':').is_some_and(|(name, value)| {
+                        name.eq_ignore_ascii_case("authorization")
+                            && value.trim() == w.credentials()
+                    })
+                });
+                let known = request_line
+                    == "GET /ccx/service/customreport2/acme/ISU_Blink/Blink_Workers?format=json HTTP/1.1";
+                if !(authorised && known) {
+                    let _ = socket
+                        .write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n")
+                        .await;
+                    return;
+                }
+                let body = json!({"Report_Entry": w.entries}).to_string();
+                let half = &body.as_bytes()[..body.len() / 2];
+                let head = match how {
+                    CutOff::ShortContentLength | CutOff::Stalls => format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                        body.len()
+                    ),
+                    CutOff::ChunkedStops => format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n",
+                        body.len()
+                    ),
+                };
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                // Half the report, in pieces, so some of it has been read when it stops.
+                for piece in half.chunks(16 * 1024) {
+                    if socket.write_all(piece).await.is_err() {
+                        return;
+                    }
+                    let _ = socket.flush().await;
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                if let CutOff::Stalls = how {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                }
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    base
+}
+
 fn workday(entries: usize) -> Workday {
     Workday {
         password: "wd-secret-pw".into(),
         entries: (0..entries).map(worker).collect(),
         requests: AtomicUsize::new(0),
         throttle_first: false,
+        retry_after: None,
         body: None,
         status: None,
         delay: None,
+        cut_off: None,
     }
 }
 
@@ -702,6 +1091,76 @@ async fn workday_transport_failures_are_told_plainly() {
         .unwrap_err(),
         "the connection was refused",
     );
+}
+
+#[tokio::test]
+async fn workday_gives_up_at_once_when_asked_to_wait_too_long() {
+    std::env::set_var("UP_TEST_WD_PW7", "wd-secret-pw");
+    for (after, waits) in [
+        (RetryAfter::Secs(3600), &[3600][..]),
+        // An HTTP date 10 minutes ahead: 599 or 600 seconds in whole seconds.
+        (
+            RetryAfter::DateIn(Duration::from_secs(600)),
+            &[599, 600][..],
+        ),
+    ] {
+        let (w, base) = workday_server(Workday {
+            throttle_first: true,
+            retry_after: Some(after),
+            ..workday(10)
+        })
+        .await;
+        let started = Instant::now();
+        let e = load_workday(workday_settings(&base, "UP_TEST_WD_PW7"))
+            .await
+            .unwrap_err()
+            .0;
+        assert!(started.elapsed() < Duration::from_secs(2), "did not wait");
+        assert!(
+            waits
+                .iter()
+                .any(|s| e.contains(&format!("Workday asked to wait {s} seconds"))),
+            "{waits:?}: {e}"
+        );
+        assert!(
+            e.contains(
+                "seconds before trying again (too busy); the sync will try at its next run."
+            ),
+            "{e}"
+        );
+        assert!(!e.contains("wd-secret-pw"), "{e}");
+        assert_eq!(w.requests.load(Ordering::SeqCst), 1, "no second try");
+    }
+}
+
+#[tokio::test]
+async fn a_workday_report_cut_off_mid_stream_fails_plainly() {
+    std::env::set_var("UP_TEST_WD_PW8", "wd-secret-pw");
+    let broke =
+        "The connection to Workday broke while the report was arriving; nothing was changed.";
+    let stopped = "Workday stopped sending the report part-way; nothing was changed.";
+    for (how, words) in [
+        (CutOff::ShortContentLength, broke),
+        (CutOff::ChunkedStops, broke),
+        (CutOff::Stalls, stopped),
+    ] {
+        let (w, base) = workday_server(Workday {
+            cut_off: Some(how),
+            ..workday(2000)
+        })
+        .await;
+        let mut s = workday_settings(&base, "UP_TEST_WD_PW8");
+        s.timeout_secs = Some(1);
+        let started = Instant::now();
+        let e = load_workday(s).await.unwrap_err().0;
+        assert_eq!(e, words, "{how:?}");
+        assert!(started.elapsed() < Duration::from_secs(4), "{how:?}");
+        assert_eq!(w.requests.load(Ordering::SeqCst), 1, "{how:?}");
+        let credentials = w.credentials();
+        for secret in ["wd-secret-pw", credentials.trim_start_matches("Basic ")] {
+            assert!(!e.contains(secret), "{e}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -50,11 +50,21 @@ impl Ctx {
     }
 
     /// Sets the HTTP status that matches the error, so API clients see 401/403/400 too.
+    /// A page's resources fail side by side with its layout, which may already have decided
+    /// to redirect (to sign-in, say): that redirect stands, whichever finished first.
     pub fn fail<T>(&self, e: AppError) -> Result<T, AppError> {
         if let Some(res) = &self.response {
-            res.set_status(
-                StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            );
+            let redirecting = res
+                .0
+                .read()
+                .map(|parts| parts.headers.contains_key(header::LOCATION))
+                .unwrap_or(false);
+            if !redirecting {
+                res.set_status(
+                    StatusCode::from_u16(e.status_code())
+                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                );
+            }
         }
         Err(e)
     }

@@ -32,6 +32,7 @@ pub fn NoAccess(viewer: Viewer) -> impl IntoView {
                 "If you believe you should have access, contact your Blink account team to enable it for "
                 {viewer.organisation_name} "."
             </p>
+            <p><a href="/admin/user-provisioning/help">"Read about User Provisioning and who can use it"</a></p>
         </section>
     }
 }

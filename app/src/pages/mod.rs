@@ -2,6 +2,7 @@
 
 mod admin_home;
 mod admin_layout;
+mod help;
 mod home_redirect;
 mod login;
 mod not_found;
@@ -10,6 +11,7 @@ mod syncs;
 
 pub use admin_home::AdminHome;
 pub use admin_layout::{AdminLayout, ViewerResource};
+pub use help::HelpPage;
 pub use home_redirect::HomeRedirect;
 pub use login::LoginPage;
 pub use not_found::NotFound;

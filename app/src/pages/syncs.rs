@@ -145,7 +145,10 @@ fn SyncHistory(
     view! {
         <header class="page-header">
             <h1>"User Provisioning"</h1>
-            <p class="page-header__lead">"Automated user syncs from your HR and identity sources, live."</p>
+            <p class="page-header__lead">
+                "Automated user syncs from your HR and identity sources, live. "
+                <a href="/admin/user-provisioning/help">"What the statuses mean, logs and access"</a>
+            </p>
         </header>
         // Read inside a Transition, so the server renders the options before the page is
         // sent and hydration finds the same ones.

@@ -38,10 +38,18 @@ pub async fn start(db: &DatabaseConnection) -> Result<(), String> {
     ensure_configuration(db, &file)
         .await
         .map_err(|e| format!("demo configuration: {e}"))?;
+    // How often the export changes; 0 keeps the first one (tests that need a known file).
+    let every = std::env::var("UP_DEMO_EVOLVE_SECS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(60);
+    if every == 0 {
+        return Ok(());
+    }
     tokio::spawn(async move {
         let mut rng = StdRng::from_entropy();
         loop {
-            tokio::time::sleep(Duration::from_secs(60)).await;
+            tokio::time::sleep(Duration::from_secs(every)).await;
             export.evolve(&mut rng);
             let scenario = match rng.gen_range(0..100) {
                 0..=64 => Scenario::Normal,

@@ -26,9 +26,12 @@ impl Default for Retry {
     }
 }
 
+/// `timeout` bounds connecting and each wait for data, not the whole exchange: a large
+/// report that keeps arriving is read to its end however long it takes, while a server
+/// that goes quiet is given up on.
 pub fn client(timeout: Duration) -> Result<reqwest::Client, LoadError> {
     reqwest::Client::builder()
-        .timeout(timeout)
+        .read_timeout(timeout)
         .connect_timeout(timeout)
         .user_agent(concat!("user-provisioning/", env!("CARGO_PKG_VERSION")))
         .build()

@@ -91,11 +91,20 @@ pub async fn load_with(
     let mut file = tempfile::NamedTempFile::new()
         .map_err(|e| LoadError(format!("No room to store the report: {e}.")))?;
     let mut size: u64 = 0;
+    let stopped =
+        || LoadError::new("Workday stopped sending the report part-way; nothing was changed.");
+    let broke = || {
+        LoadError::new(
+            "The connection to Workday broke while the report was arriving; nothing was changed.",
+        )
+    };
     loop {
+        // The client's read timeout usually fires before this one: a timeout either way
+        // means Workday stopped sending.
         let chunk = tokio::time::timeout(timeout, response.chunk())
             .await
-            .map_err(|_| LoadError::new("Workday stopped sending the report part-way; nothing was changed."))?
-            .map_err(|_| LoadError::new("The connection to Workday broke while the report was arriving; nothing was changed."))?;
+            .map_err(|_| stopped())?
+            .map_err(|e| if e.is_timeout() { stopped() } else { broke() })?;
         let Some(chunk) = chunk else { break };
         size += chunk.len() as u64;
         if size > MAX_FILE_BYTES {

@@ -1,0 +1,162 @@
+use crate::domain::{LogAvailability, Role, RunStatus, SourceKind};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// `/admin/user-provisioning/help`: how the Syncs page works, for anyone signed in to the
+/// Admin Panel (those without access learn here how to get it). Every status, log and role
+/// line is written from the same domain types the page itself uses.
+#[component]
+pub fn HelpPage() -> impl IntoView {
+    let logs = |l: LogAvailability| match l {
+        LogAvailability::SyncResults => "Sync result logs (CSV or Excel)",
+        LogAvailability::Errors => "Error logs (CSV or Excel)",
+        LogAvailability::None => "No logs",
+    };
+    view! {
+        <Title text="User Provisioning help" />
+        <article class="help" aria-labelledby="help-title">
+            <p class="help__back"><a href="/admin/user-provisioning">"← Back to User Provisioning"</a></p>
+            <h1 id="help-title">"User Provisioning help"</h1>
+            <p class="page-header__lead">
+                "User Provisioning shows every automated sync of user data from your HR or identity source "
+                "into Blink: when it ran, how it ended, and its logs. It is read-only: sync configurations "
+                "are managed separately."
+            </p>
+
+            <section aria-labelledby="help-statuses">
+                <h2 id="help-statuses">"Sync statuses and what to do"</h2>
+                <div class="table-wrap">
+                    <table class="help__table">
+                        <caption class="visually-hidden">"Each status, what it means, what to do, and its logs"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Status"</th>
+                                <th scope="col">"Meaning"</th>
+                                <th scope="col">"Recommended action"</th>
+                                <th scope="col">"Logs"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {RunStatus::ALL
+                                .into_iter()
+                                .map(|s| view! {
+                                    <tr>
+                                        <th scope="row">
+                                            <span class=format!("status {}", s.css_class())>{s.label()}</span>
+                                        </th>
+                                        <td>{s.meaning()}</td>
+                                        <td>{s.recommended_action()}</td>
+                                        <td>{logs(s.logs())}</td>
+                                    </tr>
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </section>
+
+            <section aria-labelledby="help-logs">
+                <h2 id="help-logs">"Logs"</h2>
+                <p>
+                    "Runs that ended Success or Needs Attention have sync result logs: one line per person "
+                    "in the source, with what the sync did (created, updated and which fields, deactivated, "
+                    "reactivated, unchanged, skipped) and any warning. Data Load Failed runs have error logs "
+                    "saying why the data could not be loaded. Queued, In Progress, Cancelled and Above "
+                    "Deactivation Threshold runs have none."
+                </p>
+                <p>
+                    "Choose " <strong>"Download"</strong> " on a run's row or its details page, then "
+                    <strong>"CSV"</strong> " or " <strong>"Excel (XLSX)"</strong>
+                    ". The file is named after the run's start in your time zone, for example "
+                    <code>"Sync Logs - 15 Jan 2024 10.30pm.csv"</code> "."
+                </p>
+            </section>
+
+            <section aria-labelledby="help-filters">
+                <h2 id="help-filters">"Finding a run"</h2>
+                <p>
+                    "Narrow the list with " <strong>"Date range"</strong> " (All Time, Last 7 Days, Last 30 Days "
+                    "or Custom), " <strong>"Sort order"</strong> ", " <strong>"Configuration"</strong> " and "
+                    <strong>"Status"</strong> ". Each active filter shows as a pill you can remove; "
+                    <strong>"Clear filters"</strong> " resets them all. The filters are part of the page's "
+                    "address, so you can bookmark or share a filtered view. Runs that are queued or in "
+                    "progress update on the page as they go; select a start time to see a run's details."
+                </p>
+            </section>
+
+            <section aria-labelledby="help-access">
+                <h2 id="help-access">"Who can see User Provisioning"</h2>
+                <div class="table-wrap">
+                    <table class="help__table">
+                        <caption class="visually-hidden">"Which roles can view the page and download logs"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Role"</th>
+                                <th scope="col">"Can view User Provisioning"</th>
+                                <th scope="col">"Can download logs"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {Role::ALL
+                                .into_iter()
+                                .map(|r| {
+                                    let yes = if r.may_use_provisioning() { "Yes" } else { "No" };
+                                    view! {
+                                        <tr>
+                                            <th scope="row">{r.label()}</th>
+                                            <td>{yes}</td>
+                                            <td>{yes}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+                <p>"To use User Provisioning, all three of these must be true:"</p>
+                <ul>
+                    <li>"Your organisation has User Provisioning enabled."</li>
+                    <li>"You are an Organisation Admin or a People Admin."</li>
+                    <li>"You are set up on the User Sync Service."</li>
+                </ul>
+                <p>
+                    "If you believe you should have access but cannot see User Provisioning in the sidebar, "
+                    "contact your Blink account team to enable it for your organisation."
+                </p>
+            </section>
+
+            <section aria-labelledby="help-sources">
+                <h2 id="help-sources">"Supported sync types"</h2>
+                <ul>
+                    {[SourceKind::Sftp, SourceKind::Workday, SourceKind::GoogleWorkspace]
+                        .into_iter()
+                        .map(|k| view! { <li>{source_description(k)}</li> })
+                        .collect_view()}
+                </ul>
+            </section>
+
+            <section aria-labelledby="help-bulk">
+                <h2 id="help-bulk">"Why can't I see my bulk upload logs here?"</h2>
+                <p>
+                    "User Provisioning covers automated syncs only. Logs of manual bulk uploads are on the "
+                    <strong>"Bulk Update"</strong> " page in the " <strong>"Users"</strong>
+                    " section of the Admin Panel."
+                </p>
+            </section>
+        </article>
+    }
+}
+
+fn source_description(kind: SourceKind) -> String {
+    match kind {
+        SourceKind::Sftp => format!(
+            "{}: a static file (CSV or XLSX) fetched over SFTP",
+            kind.display_name()
+        ),
+        SourceKind::Workday => format!("{}: a custom report of your workers", kind.display_name()),
+        SourceKind::GoogleWorkspace => format!(
+            "{}: the users of your Google Workspace directory",
+            kind.display_name()
+        ),
+    }
+}

@@ -1,0 +1,52 @@
+import { test, expect } from '@playwright/test';
+import { signIn, hydrated, STATUS_LABELS } from './helpers';
+
+// The seeded history ends with a Queued and an In Progress run, so the Syncs page polls
+// every few seconds.
+
+test('a lost connection is shown while it lasts, and the page recovers by itself', async ({ page }) => {
+  await signIn(page, 'org.admin@acme.example');
+  await page.goto('/admin/user-provisioning');
+  await hydrated(page);
+  await page.route('**/api/poll_sync_runs**', (route) => route.abort('connectionrefused'));
+  const notice = page.getByRole('status').filter({ hasText: 'Live updates paused' });
+  await expect(notice).toBeVisible({ timeout: 15_000 });
+  await expect(notice).toContainText('Could not reach the server');
+  await expect(notice).toContainText('Retrying automatically');
+  // The rows stay on screen meanwhile.
+  await expect(page.locator('tbody tr').first()).toBeVisible();
+  await page.unroute('**/api/poll_sync_runs**');
+  await expect(notice).toBeHidden({ timeout: 15_000 });
+});
+
+test('a session ended elsewhere sends the viewer to sign in, saying why', async ({ page }) => {
+  await signIn(page, 'people.admin@acme.example');
+  await page.goto('/admin/user-provisioning');
+  await hydrated(page);
+  // Signed out from another tab: the session ends on the server.
+  await page.request.post('/api/sign_out', { headers: { accept: 'text/html' }, maxRedirects: 0 });
+  await expect(page).toHaveURL(/\/login\?error=expired/, { timeout: 15_000 });
+  await expect(page.getByRole('alert')).toHaveText('Your session has ended. Please sign in again.');
+});
+
+test('the help explains every status, the logs and who has access', async ({ page }) => {
+  await signIn(page, 'org.admin@acme.example');
+  await page.goto('/admin/user-provisioning');
+  await page.getByRole('link', { name: 'What the statuses mean, logs and access' }).click();
+  await expect(page).toHaveURL(/\/admin\/user-provisioning\/help$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('User Provisioning help');
+  const statuses = page.getByRole('table').first().locator('tbody th');
+  await expect(statuses).toHaveText(STATUS_LABELS);
+  await expect(page.getByRole('row', { name: /Data Load Failed/ })).toContainText('Error logs');
+  await expect(page.getByRole('row', { name: /Support Admin/ })).toContainText('No');
+  await expect(page.getByText('Bulk Update')).toBeVisible();
+  await page.getByRole('link', { name: '← Back to User Provisioning' }).click();
+  await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
+});
+
+test('people without access can read the help from the page that turns them away', async ({ page }) => {
+  await signIn(page, 'support.admin@acme.example');
+  await page.goto('/admin/user-provisioning');
+  await page.getByRole('link', { name: 'Read about User Provisioning and who can use it' }).click();
+  await expect(page.getByRole('heading', { name: 'Who can see User Provisioning' })).toBeVisible();
+});
