@@ -565,6 +565,51 @@ async fn an_unmigrated_database_is_not_ready() {
     );
     let health = get(&app, "/healthz", None, "text/plain").await;
     assert_eq!(health.status, StatusCode::OK, "alive all the same");
+    // Every table is missing: requests fail inside the database, and say nothing of it.
+    for (path, accept) in [
+        ("/api/list_configurations", "application/json"),
+        ("/api/list_sync_runs?query=", "application/json"),
+        ("/admin/user-provisioning", "text/html"),
+    ] {
+        let reply = get(&app, path, Some("up_session=some-token"), accept).await;
+        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+        let body = reply.body.to_lowercase();
+        for leak in [
+            "sessions",
+            "select",
+            "no such table",
+            "sqlite",
+            "sqlx",
+            "panicked",
+            ".rs:",
+        ] {
+            assert!(!body.contains(leak), "{path} says {leak:?}: {}", reply.body);
+        }
+    }
+    // The API names the kind of error only; the page says it in words and offers a retry.
+    let api = get(
+        &app,
+        "/api/list_configurations",
+        Some("up_session=some-token"),
+        "application/json",
+    )
+    .await;
+    assert_eq!(api.body, "\"Internal\"");
+    let page = get(
+        &app,
+        "/admin/user-provisioning?status=success",
+        Some("up_session=some-token"),
+        "text/html",
+    )
+    .await;
+    assert!(
+        page.body.contains("Something went wrong on our side")
+            && page
+                .body
+                .contains("href=\"/admin/user-provisioning?status=success\""),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]

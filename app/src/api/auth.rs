@@ -7,7 +7,11 @@ use leptos::server_fn::codec::GetUrl;
 /// The signed-in viewer, or `None` when signed out.
 #[server(prefix = "/api", endpoint = "get_viewer", input = GetUrl)]
 pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
-    super::session::Ctx::capture()?.viewer().await
+    let ctx = super::session::Ctx::capture()?;
+    match ctx.viewer().await {
+        Err(e) => ctx.fail(e),
+        found => found,
+    }
 }
 
 /// Checks the credentials; on success sets the session cookie and goes to the Admin Panel,

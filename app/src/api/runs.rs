@@ -54,13 +54,24 @@ pub async fn list_configurations() -> Result<Vec<ConfigurationSummary>, AppError
 /// with the filter's current total.
 #[server(prefix = "/api", endpoint = "poll_sync_runs", input = GetUrl)]
 pub async fn poll_sync_runs(query: String, known: String) -> Result<RunChanges, AppError> {
-    use super::session::*;
+    let ctx = super::session::Ctx::capture()?;
+    poll_changes(&ctx, &query, &known).await
+}
+
+/// What [`poll_sync_runs`] answers, for a request's context: also called by plain HTTP
+/// handlers (the load benchmark compares the two).
+#[cfg(feature = "ssr")]
+pub async fn poll_changes(
+    ctx: &super::session::Ctx,
+    query: &str,
+    known: &str,
+) -> Result<RunChanges, AppError> {
+    use super::session::internal;
     use crate::domain::RunFilter;
     use std::collections::HashMap;
 
-    let ctx = Ctx::capture()?;
     let viewer = ctx.require_provisioning().await?;
-    let filter = match RunFilter::from_query(&query) {
+    let filter = match RunFilter::from_query(query) {
         Ok(f) => f,
         Err(e) => return ctx.fail(e.into()),
     };
@@ -85,7 +96,7 @@ pub async fn poll_sync_runs(query: String, known: String) -> Result<RunChanges, 
             }
         }
     }
-    let first = server::page(&ctx, viewer.organisation_id, filter, None).await?;
+    let first = server::page(ctx, viewer.organisation_id, filter, None).await?;
     let on_first: std::collections::HashSet<i64> = first.runs.iter().map(|r| r.id).collect();
     let others: Vec<i64> = held
         .keys()
@@ -99,7 +110,7 @@ pub async fn poll_sync_runs(query: String, known: String) -> Result<RunChanges, 
         .runs_by_id(viewer.organisation_id, &others)
         .await
         .map_err(internal)?;
-    server::write_starts(&ctx, &mut rest);
+    server::write_starts(ctx, &mut rest);
     rows.extend(rest);
     rows.retain(|r| held.get(&r.id) != Some(&r.version));
     Ok(RunChanges {

@@ -19,6 +19,7 @@ pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
 pub fn AdminLayout() -> impl IntoView {
     let viewer: ViewerResource = Resource::new(|| (), |_| get_viewer());
     provide_context(viewer);
+    let location = use_location();
     view! {
         <div class="admin">
             <Transition fallback=|| view! { <div class="admin__header loading" aria-busy="true">"Loading…"</div> }>
@@ -26,9 +27,15 @@ pub fn AdminLayout() -> impl IntoView {
                     match viewer.await {
                         Ok(Some(v)) => view! { <Frame viewer=v /> }.into_any(),
                         Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
-                        Err(e) => view! {
-                            <p class="admin__header alert alert--error" role="alert">{e.to_string()}</p>
-                        }.into_any(),
+                        Err(e) => {
+                            let (path, query) = (location.pathname.get_untracked(), location.search.get_untracked());
+                            let here = if query.is_empty() { path } else { format!("{path}?{query}") };
+                            view! {
+                                <p class="admin__header alert alert--error" role="alert">
+                                    {e.to_string()} " " <a href=here rel="external">"Try again"</a>
+                                </p>
+                            }.into_any()
+                        }
                     }
                 })}
             </Transition>
