@@ -206,11 +206,15 @@ async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> Result<
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
+    // On the signal, workers stop claiming and start their grace at once, while the
+    // requests in flight finish.
     let served = axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        })
         .await
         .map_err(|e| format!("server: {e}"));
-    let _ = stop.send(true);
     for w in workers {
         let _ = w.await;
     }

@@ -181,6 +181,29 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Everything, for one scrape: the database's figures, then this process's.
 pub async fn render(db: &DatabaseConnection) -> Result<String, DbErr> {
+    // The database's figures are shared by every scraper: read them at most every 5 s.
+    static CACHE: Mutex<Option<(std::time::Instant, String)>> = Mutex::new(None);
+    let cached = CACHE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .filter(|(at, _)| at.elapsed() < std::time::Duration::from_secs(5))
+        .map(|(_, text)| text.clone());
+    let mut out = match cached {
+        Some(text) => text,
+        None => {
+            let text = database_figures(db).await?;
+            *CACHE.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((std::time::Instant::now(), text.clone()));
+            text
+        }
+    };
+    global().write_process(&mut out);
+    Ok(out)
+}
+
+/// Runs by source and status, and the queue, as the database has them.
+async fn database_figures(db: &DatabaseConnection) -> Result<String, DbErr> {
     let mut out = String::new();
     let sums: Vec<String> = RunStatus::ALL
         .iter()
@@ -238,7 +261,6 @@ pub async fn render(db: &DatabaseConnection) -> Result<String, DbErr> {
     out.push_str("# HELP up_sync_queue_depth Runs waiting to start.\n");
     out.push_str("# TYPE up_sync_queue_depth gauge\n");
     let _ = writeln!(out, "up_sync_queue_depth {queue}");
-    global().write_process(&mut out);
     Ok(out)
 }
 

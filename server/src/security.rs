@@ -51,7 +51,9 @@ pub async fn headers(req: Request<Body>, next: Next) -> Response {
 /// browser does not honour that. Clients that are not browsers send neither header and
 /// carry their own credentials, so they pass.
 pub async fn same_origin_writes(req: Request<Body>, next: Next) -> Response {
-    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // Serving a log file records a download, so it is held to the same rule.
+    let records = req.uri().path().starts_with("/api/runs/");
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) && !records;
     if safe || from_this_site(req.headers()) {
         return next.run(req).await;
     }
@@ -66,6 +68,12 @@ pub async fn same_origin_writes(req: Request<Body>, next: Next) -> Response {
 /// Whether the browser's own account of where a request comes from allows it.
 fn from_this_site(headers: &HeaderMap) -> bool {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    // Current browsers say it outright; proxies cannot change what the browser saw.
+    match text("sec-fetch-site") {
+        Some("same-origin") | Some("none") => return true,
+        Some("cross-site") | Some("same-site") => return false,
+        _ => {}
+    }
     if let Some(origin) = text("origin") {
         // `Origin: null` (a sandboxed frame, a cross-site redirect) is never this site.
         let Some(authority) = origin
@@ -74,14 +82,23 @@ fn from_this_site(headers: &HeaderMap) -> bool {
         else {
             return false;
         };
-        // Behind a proxy the public host may arrive as X-Forwarded-Host.
-        return [text("host"), text("x-forwarded-host")]
+        // Behind a proxy the public host may arrive as X-Forwarded-Host (the first of a
+        // list is the client's) or in Forwarded's host=.
+        let forwarded_host = text("forwarded").and_then(|f| {
+            f.split([';', ','])
+                .filter_map(|p| p.trim().split_once('='))
+                .find(|(k, _)| k.eq_ignore_ascii_case("host"))
+                .map(|(_, v)| v.trim_matches('"'))
+        });
+        let first_forwarded =
+            text("x-forwarded-host").map(|h| h.split(',').next().unwrap_or("").trim());
+        return [text("host"), first_forwarded, forwarded_host]
             .into_iter()
             .flatten()
             .any(|host| host.eq_ignore_ascii_case(authority));
     }
-    // Without Origin, Fetch Metadata (sent by current browsers) still tells.
-    !matches!(text("sec-fetch-site"), Some("cross-site" | "same-site"))
+    // Neither header: not a browser, and no ambient cookie to abuse.
+    true
 }
 
 #[cfg(test)]
@@ -121,6 +138,35 @@ mod tests {
             h.insert("origin", HeaderValue::from_str(origin).unwrap());
             assert!(!from_this_site(&h), "{origin}");
         }
+    }
+
+    #[test]
+    fn proxies_and_browsers_are_believed_in_that_order() {
+        // The proxy rewrote Host and sent a list; the browser said same-origin.
+        assert!(from_this_site(&headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "https://admin.example.com"),
+            ("sec-fetch-site", "same-origin")
+        ])));
+        assert!(from_this_site(&headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("x-forwarded-host", "admin.example.com, internal-lb"),
+            ("origin", "https://admin.example.com")
+        ])));
+        assert!(from_this_site(&headers(&[
+            ("host", "127.0.0.1:8080"),
+            (
+                "forwarded",
+                "for=1.2.3.4;host=admin.example.com;proto=https"
+            ),
+            ("origin", "https://admin.example.com")
+        ])));
+        // Fetch Metadata saying cross-site wins over a matching Origin.
+        assert!(!from_this_site(&headers(&[
+            ("host", "a.example"),
+            ("origin", "https://a.example"),
+            ("sec-fetch-site", "cross-site")
+        ])));
     }
 
     #[test]

@@ -109,6 +109,8 @@ fn corpus() -> Vec<(&'static str, &'static str, Vec<u8>, Expect)> {
         ("bom-semicolon.csv", "UTF-8 BOM, semicolons and quoted fields", csv("\u{feff}Employee ID;Email;First Name;Last Name;Job Title\r\nE1;a@example.com;Ann;Lee;\"Head; Research\"\r\nE2;b@example.com;Bo;\"Ng\";Dev\r\n"), Expect::Imports(2)),
         ("many-columns.csv", "3,000 columns", csv(&many_columns), Expect::Imports(1)),
         ("truncated.xlsx", "a workbook cut in half", truncated, Expect::Fails("could not be read")),
+        // Found by fuzzing: the parser overflows on it (and panics where overflows are checked).
+        ("calamine-overflow.xlsx", "a workbook with an absurd cell reference", include_bytes!("../../fuzz/seeds/source_file/calamine-overflow.xlsx").to_vec(), Expect::Fails("could not be read")),
         ("not-a-workbook.xlsx", "a zip signature and junk", not_a_workbook, Expect::Fails("could not be read")),
         ("empty-sheet.xlsx", "a workbook with an empty sheet", xlsx(&[]), Expect::Fails("is empty")),
         ("header-only.xlsx", "a workbook with only a header", xlsx(&good_rows()[..1]), Expect::Fails("holds no users")),

@@ -503,3 +503,35 @@ async fn cross_site_writes_are_refused_and_change_nothing() {
     .await;
     assert_eq!(page.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn guesses_sent_side_by_side_share_one_allowance() {
+    let (app, _held) = app().await;
+    let email = "group.admin@acme.example";
+    let tries: Vec<_> = (0..12)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { sign_in_with(&app, email, "wrong", &[]).await })
+        })
+        .collect();
+    let (mut checked, mut throttled) = (0, 0);
+    for t in tries {
+        let reply = t.await.unwrap();
+        let location = reply.headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_string();
+        if location == "/login?error=invalid" {
+            checked += 1;
+        } else if location.starts_with("/login?error=throttled") {
+            throttled += 1;
+        } else {
+            panic!("unexpected {location}");
+        }
+    }
+    assert!(
+        checked <= server::throttle::MAX_FAILURES,
+        "{checked} guesses were checked"
+    );
+    assert_eq!(checked + throttled, 12);
+}

@@ -2,6 +2,7 @@
 //! sign-in, and wrong passwords are remembered a while so guessing can be throttled.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::ConnectionTrait;
 
 pub struct SessionSchema;
 
@@ -41,6 +42,10 @@ impl MigrationTrait for SessionSchema {
                 .to_owned(),
         )
         .await?;
+        // Sessions open before this change count as last used when they began.
+        m.get_connection()
+            .execute_unprepared("UPDATE sessions SET last_seen_at_ms = created_at_ms")
+            .await?;
         // Expired sessions are swept by their end time.
         m.create_index(
             Index::create()

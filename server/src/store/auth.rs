@@ -32,16 +32,35 @@ impl AuthStore for SeaStore {
         if let Some(old) = replacing {
             self.sign_out(old).await?;
         }
-        let failures: Vec<i64> = sign_in_failure::Entity::find()
+        // The attempt counts as a failure from the moment it starts until it succeeds, and
+        // it is judged against the attempts that started before it (lower ids): attempts
+        // sent side by side see each other and cannot slip past the allowance together.
+        let attempt = sign_in_failure::ActiveModel {
+            email: Set(email.to_owned()),
+            at_ms: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .map_err(db_err)?;
+        let earlier: Vec<i64> = sign_in_failure::Entity::find()
             .select_only()
             .column(sign_in_failure::Column::AtMs)
             .filter(sign_in_failure::Column::Email.eq(email))
             .filter(sign_in_failure::Column::AtMs.gt(now - throttle::WINDOW_MS))
+            .filter(sign_in_failure::Column::Id.lt(attempt.id))
             .into_tuple()
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        if let Some(retry_after_secs) = throttle::retry_after_secs(&failures, now) {
+        // An attempt that started a moment earlier may carry a clock reading a moment later.
+        let reference = earlier.iter().copied().fold(now, i64::max);
+        if let Some(retry_after_secs) = throttle::retry_after_secs(&earlier, reference) {
+            // Refused unchecked: not a guess, so it does not push the wait further out.
+            sign_in_failure::Entity::delete_by_id(attempt.id)
+                .exec(&self.db)
+                .await
+                .map_err(db_err)?;
             return Ok(SignInOutcome::Throttled { retry_after_secs });
         }
         let candidates = user::Entity::find()
@@ -70,14 +89,12 @@ impl AuthStore for SeaStore {
         .await
         .map_err(|e| StoreError(e.to_string()))?;
         let Some(user_id) = matched else {
-            sign_in_failure::ActiveModel {
-                email: Set(email.to_owned()),
-                at_ms: Set(now),
-                ..Default::default()
-            }
-            .insert(&self.db)
-            .await
-            .map_err(db_err)?;
+            // The attempt's row stays as the failure; failures too old to count go.
+            sign_in_failure::Entity::delete_many()
+                .filter(sign_in_failure::Column::AtMs.lte(now - throttle::WINDOW_MS))
+                .exec(&self.db)
+                .await
+                .map_err(db_err)?;
             return Ok(SignInOutcome::Refused);
         };
         // Housekeeping on the way: this email's failures are forgiven, and ended sessions
@@ -129,12 +146,16 @@ impl AuthStore for SeaStore {
             return Ok(None);
         };
         if s.last_seen_at_ms <= now - TOUCH_EVERY_MS {
-            session::Entity::update_many()
+            // Best effort: a busy database (SQLite while a sync applies) must not fail the
+            // read that uses the session; the next request touches it instead.
+            if let Err(e) = session::Entity::update_many()
                 .col_expr(session::Column::LastSeenAtMs, Expr::value(now))
                 .filter(session::Column::Id.eq(s.id))
                 .exec(&self.db)
                 .await
-                .map_err(db_err)?;
+            {
+                tracing::debug!(error = %e, "session use not recorded");
+            }
         }
         if !u.active {
             return Ok(None);

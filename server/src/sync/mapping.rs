@@ -94,6 +94,14 @@ impl ColumnMapping {
         for (i, h) in headers.iter().enumerate() {
             if let Some(f) = self.field_for(h) {
                 if let Some(&first) = index.get(&f) {
+                    // A "Terminated" column beside a status column: the status says it.
+                    if f == Field::Status && names_termination(h) {
+                        continue;
+                    }
+                    if f == Field::Status && names_termination(&headers[first]) {
+                        index.insert(f, i);
+                        continue;
+                    }
                     return Err(HeaderProblem::Duplicate {
                         field: f,
                         first: headers[first].trim().to_string(),
@@ -333,6 +341,45 @@ mod tests {
             .unwrap();
         assert!(!plain.status_terminated);
         assert!(names_termination("Is_Terminated"));
+        // Beside a status column, in either order, the status column is read.
+        for h in [
+            [
+                "Employee ID",
+                "Email",
+                "First Name",
+                "Last Name",
+                "Terminated",
+                "Status",
+            ],
+            [
+                "Employee ID",
+                "Email",
+                "First Name",
+                "Last Name",
+                "Status",
+                "Terminated",
+            ],
+        ] {
+            let both = m.resolve(&headers(&h)).unwrap();
+            assert!(!both.status_terminated, "{h:?}");
+            let row = if h[4] == "Status" {
+                ["E1", "a@b.co", "A", "B", "Active", "1"]
+            } else {
+                ["E1", "a@b.co", "A", "B", "1", "Active"]
+            };
+            assert_eq!(both.get(&headers(&row), Field::Status), "Active", "{h:?}");
+        }
+        // Two plain status columns are still a mistake to report.
+        assert!(m
+            .resolve(&headers(&[
+                "Employee ID",
+                "Email",
+                "First Name",
+                "Last Name",
+                "Status",
+                "Active"
+            ]))
+            .is_err());
     }
 
     #[test]

@@ -53,8 +53,18 @@ pub fn read_file(
     file.seek(SeekFrom::Start(0))
         .map_err(|e| LoadError(format!("The file {name} could not be read: {e}.")))?;
     if head.starts_with(b"PK\x03\x04") {
-        read_xlsx(file, name, sheet, validator)?;
-        return Ok(Format::Xlsx);
+        // The workbook parser has been seen to panic on damaged files (an arithmetic
+        // overflow on an absurd cell reference, found by fuzzing): that is a damaged
+        // workbook to report, not a failure of the service.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_xlsx(file, name, sheet, validator)
+        }));
+        return match read {
+            Ok(result) => result.map(|()| Format::Xlsx),
+            Err(_) => Err(LoadError(format!(
+                "The workbook {name} could not be read: it is damaged. Save it again as .xlsx."
+            ))),
+        };
     }
     if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(LoadError(format!(
