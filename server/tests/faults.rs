@@ -7,23 +7,11 @@ mod common;
 use common::process::*;
 use common::sync::{people_csv, run_row, setup, users};
 use common::TestDb;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-async fn integrity_ok(db: &DatabaseConnection) {
-    let check = db
-        .query_one(Statement::from_string(
-            sea_orm::DatabaseBackend::Sqlite,
-            "PRAGMA integrity_check",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<String>(0)
-        .unwrap();
-    assert_eq!(check, "ok");
-}
 
 /// PostgreSQL drops the worker's connections (as in a restart) while it applies a run: the
 /// run ends Cancelled with nothing applied, and the same worker goes on to run the next one.
@@ -65,18 +53,6 @@ async fn postgres_connections_cut_mid_run() {
     terminate(&w);
     assert!(w.wait().unwrap().success());
     db.cleanup().await;
-}
-
-async fn wait_for_terminal(db: &DatabaseConnection, run: i64) {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let status = run_row(db, run).await.status;
-        if status != "queued" && status != "in_progress" {
-            return;
-        }
-        assert!(Instant::now() < deadline, "run {run} stuck {status}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// `kill -9` at many moments of a first start, while the schema is being created: each
@@ -154,9 +130,10 @@ async fn sqlite_server_killed_under_load_starts_again() {
     // Readers in flight: health, the log endpoint (no session: refused, but served), pages.
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
+    let answered = Arc::new(AtomicUsize::new(0));
     let readers: Vec<_> = (0..20)
         .map(|i| {
-            let (client, base) = (client.clone(), base.clone());
+            let (client, base, answered) = (client.clone(), base.clone(), answered.clone());
             tokio::spawn(async move {
                 let path = match i % 3 {
                     0 => format!("/api/runs/{first}/logs.xlsx"),
@@ -164,12 +141,22 @@ async fn sqlite_server_killed_under_load_starts_again() {
                     _ => "/readyz".to_string(),
                 };
                 for _ in 0..50 {
-                    let _ = client.get(format!("{base}{path}")).send().await;
+                    if client.get(format!("{base}{path}")).send().await.is_ok() {
+                        answered.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Killed once every reader is well under way, with requests still in flight.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while answered.load(Ordering::Relaxed) < 100 {
+        assert!(
+            Instant::now() < deadline,
+            "the server never answered the readers"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     doomed.kill().unwrap();
     doomed.wait().unwrap();
     for r in readers {

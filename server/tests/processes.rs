@@ -66,18 +66,7 @@ async fn killed_mid_apply(db: &DatabaseConnection, url: &str) {
 async fn sqlite_survives_kill_9_mid_apply() {
     let db = TestDb::sqlite().await;
     killed_mid_apply(&db.conn, &db.url).await;
-    let check = db
-        .conn
-        .query_one(sea_orm::Statement::from_string(
-            sea_orm::DatabaseBackend::Sqlite,
-            "PRAGMA integrity_check",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<String>(0)
-        .unwrap();
-    assert_eq!(check, "ok");
+    integrity_ok(&db.conn).await;
     db.cleanup().await;
 }
 

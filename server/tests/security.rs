@@ -257,27 +257,6 @@ async fn every_endpoint_for_every_role_access_condition_and_organisation() {
     );
 }
 
-fn cookie_of(reply: &Reply) -> Option<String> {
-    reply
-        .headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("up_session=") && !c.starts_with("up_session=;"))
-        .map(str::to_owned)
-}
-
-async fn sign_in_with(app: &Router, email: &str, password: &str, extra: &[(&str, &str)]) -> Reply {
-    let mut req = Request::post("/api/sign_in")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "text/html");
-    for (k, v) in extra {
-        req = req.header(*k, *v);
-    }
-    let body = format!("email={}&password={password}", email.replace('@', "%40"));
-    send(app, req.body(Body::from(body)).unwrap()).await
-}
-
 async fn viewer_status(app: &Router, cookie: &str) -> StatusCode {
     get(
         app,
@@ -298,14 +277,14 @@ async fn sessions_rotate_expire_when_idle_or_old_and_are_secure_over_https() {
     // A new sign-in ends the session the browser held before (a planted one included).
     let first = sign_in(&app, email, demo::DEMO_PASSWORD).await.unwrap();
     let reply = sign_in_with(&app, email, demo::DEMO_PASSWORD, &[("cookie", &first)]).await;
-    let second = cookie_of(&reply).unwrap();
+    let second = session_cookie(&reply).unwrap();
     let second = second.split(';').next().unwrap().to_string();
     assert_ne!(first, second, "a new token on every sign-in");
     assert_eq!(viewer_status(&app, &first).await, StatusCode::UNAUTHORIZED);
     assert_eq!(viewer_status(&app, &second).await, StatusCode::OK);
 
     // Plain HTTP: no Secure (a local run would lose its cookie); behind HTTPS: Secure.
-    assert!(!cookie_of(&reply).unwrap().contains("Secure"));
+    assert!(!session_cookie(&reply).unwrap().contains("Secure"));
     let https = sign_in_with(
         &app,
         email,
@@ -313,7 +292,7 @@ async fn sessions_rotate_expire_when_idle_or_old_and_are_secure_over_https() {
         &[("x-forwarded-proto", "https")],
     )
     .await;
-    let https_cookie = cookie_of(&https).unwrap();
+    let https_cookie = session_cookie(&https).unwrap();
     assert!(https_cookie.contains("; Secure"), "{https_cookie}");
     assert!(https_cookie.contains("HttpOnly") && https_cookie.contains("SameSite=Lax"));
 
@@ -382,7 +361,7 @@ async fn repeated_wrong_passwords_throttle_that_email_only() {
         location.starts_with("/login?error=throttled&minutes="),
         "{location}"
     );
-    assert!(cookie_of(&reply).is_none());
+    assert!(session_cookie(&reply).is_none());
     let page = get(&app, location, None, "text/html").await;
     assert!(
         page.body

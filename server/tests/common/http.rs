@@ -56,32 +56,46 @@ pub async fn send(app: &Router, req: Request<Body>) -> Reply {
     }
 }
 
-/// Signs in through the HTML form endpoint and returns the session cookie.
-pub async fn sign_in(app: &Router, email: &str, password: &str) -> Option<String> {
-    let req = Request::post("/api/sign_in")
+/// Posts the sign-in form, with any extra headers, and returns the reply.
+pub async fn sign_in_with(
+    app: &Router,
+    email: &str,
+    password: &str,
+    extra: &[(&str, &str)],
+) -> Reply {
+    let mut req = Request::post("/api/sign_in")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "text/html")
-        .body(Body::from(format!(
-            "email={}&password={password}",
-            email.replace('@', "%40")
-        )))
-        .unwrap();
-    let reply = send(app, req).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::FOUND,
-        "sign-in answers with a redirect"
-    );
+        .header(header::ACCEPT, "text/html");
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    let body = format!("email={}&password={password}", email.replace('@', "%40"));
+    send(app, req.body(Body::from(body)).unwrap()).await
+}
+
+/// The session cookie a reply sets, whole (with its attributes).
+pub fn session_cookie(reply: &Reply) -> Option<String> {
     reply
         .headers
         .get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|c| c.starts_with("up_session=") && !c.starts_with("up_session=;"))
-        .map(|c| {
-            assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
-            c.split(';').next().unwrap().to_string()
-        })
+        .map(str::to_owned)
+}
+
+/// Signs in through the HTML form endpoint and returns the session cookie.
+pub async fn sign_in(app: &Router, email: &str, password: &str) -> Option<String> {
+    let reply = sign_in_with(app, email, password, &[]).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::FOUND,
+        "sign-in answers with a redirect"
+    );
+    session_cookie(&reply).map(|c| {
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
+        c.split(';').next().unwrap().to_string()
+    })
 }
 
 pub async fn get(app: &Router, path: &str, cookie: Option<&str>, accept: &str) -> Reply {

@@ -63,18 +63,48 @@ pub fn wait_for_line(rx: &mpsc::Receiver<String>, needle: &str) {
 }
 
 pub async fn wait_for_status(db: &DatabaseConnection, run: i64, status: &str) {
+    wait_for_run(db, run, status, |s| s == status).await
+}
+
+/// Waits until the run has ended, however.
+pub async fn wait_for_terminal(db: &DatabaseConnection, run: i64) {
+    wait_for_run(db, run, "an end", |s| s != "queued" && s != "in_progress").await
+}
+
+async fn wait_for_run(
+    db: &DatabaseConnection,
+    run: i64,
+    what: &str,
+    reached: impl Fn(&str) -> bool,
+) {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        if run_row(db, run).await.status == status {
+        if reached(&run_row(db, run).await.status) {
             return;
         }
         assert!(
             Instant::now() < deadline,
-            "run {run} never reached {status}: {:?}",
+            "run {run} never reached {what}: {:?}",
             run_row(db, run).await
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// SQLite's own check of the file after a crash.
+pub async fn integrity_ok(db: &DatabaseConnection) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let check = db
+        .query_one(Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "PRAGMA integrity_check",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<String>(0)
+        .unwrap();
+    assert_eq!(check, "ok");
 }
 
 pub fn queue(url: &str, configuration: &str) -> i64 {
