@@ -1,8 +1,8 @@
 //! What the app needs from the server side, as traits the server implements.
 
 use crate::domain::{
-    ConfigurationSummary, Cursor, LogAvailability, LogEntry, LogFormat, RunFilter, SyncRunRow,
-    Viewer,
+    ConfigurationSummary, Cursor, DayStatusCount, LogAvailability, LogEntry, LogFormat, RunFilter,
+    SyncRunRow, Viewer,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -88,6 +88,15 @@ pub trait AuthStore: Send + Sync {
 pub trait RunStore: Send + Sync {
     /// Rows come back with `start_display` empty: the caller writes it in the viewer's zone.
     async fn list_runs(&self, request: &ListRuns) -> Result<RunsFound, StoreError>;
+    /// The overview chart's counts: the runs matching `request` (its window, statuses and
+    /// configuration; not its cursor) per day of the viewer's calendar and status, the day
+    /// told by `offsets` (see [`crate::domain::offset_spans`]). `None` when the filter names
+    /// a configuration the organisation does not have.
+    async fn count_run_days(
+        &self,
+        request: &ListRuns,
+        offsets: &[(i64, i64)],
+    ) -> Result<Option<Vec<DayStatusCount>>, StoreError>;
     async fn configurations(
         &self,
         organisation_id: i64,

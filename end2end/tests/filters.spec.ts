@@ -29,12 +29,12 @@ test('each control narrows the list and lives in the URL', async ({ page }) => {
 
   await page.getByLabel('Configuration').selectOption('Workday – Global HR');
   await expect(page).toHaveURL(/config=Workday/);
-  await expectOnly(page, 'table tbody tr td:nth-child(2)', ['Workday']);
+  await expectOnly(page, 'table.runs tbody tr td:nth-child(2)', ['Workday']);
 
   const statusGroup = page.getByRole('group', { name: 'Status' });
   await statusGroup.getByLabel('Success').check();
   await expect(page).toHaveURL(/status=success/);
-  await expectOnly(page, 'table tbody .status', ['Success']);
+  await expectOnly(page, 'table.runs tbody .status', ['Success']);
 
   // The page never reloaded: the hydration mark set by the first load is still there.
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
@@ -47,7 +47,7 @@ test('a pill removes its filter and Clear filters resets all', async ({ page }) 
   await expect(page.getByRole('group', { name: 'Status' }).getByLabel('Needs Attention')).toBeChecked();
   await page.getByRole('button', { name: 'Remove filter Status: Success' }).click();
   await expect(page).toHaveURL(/\?range=30d&status=needs_attention$/);
-  await expectOnly(page, 'table tbody .status', ['Needs Attention']);
+  await expectOnly(page, 'table.runs tbody .status', ['Needs Attention']);
 
   await page.getByRole('button', { name: 'Clear filters' }).first().click();
   await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
@@ -65,7 +65,7 @@ test('reload, back and a shared link restore the same view', async ({ page, cont
   await expect(page.getByRole('listitem').filter({ hasText: 'Date range: From 1 Jan 2020' })).toBeVisible();
   await page.getByRole('group', { name: 'Status' }).getByLabel('Data Load Failed').check();
   await expect(page).toHaveURL(/status=data_load_failed/);
-  await expectOnly(page, 'table tbody .status', ['Data Load Failed']);
+  await expectOnly(page, 'table.runs tbody .status', ['Data Load Failed']);
   const url = page.url();
   const count = await total(page);
 
@@ -98,7 +98,7 @@ test('bad filters in the URL get a clear message and a way out', async ({ page }
   await hydrated(page);
   await page.getByRole('alert').getByRole('button', { name: 'Clear filters' }).click();
   await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
-  await expect(page.locator('table tbody tr').first()).toBeVisible();
+  await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
 });
 
 test('status labels in the filter are exact', async ({ page }) => {

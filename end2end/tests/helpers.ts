@@ -33,3 +33,38 @@ export function cspViolations(page: Page): string[] {
   });
   return seen;
 }
+
+/** axe-core's serious and critical findings on the page as it is now, one line each. */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  // Evaluated through the browser's debugging protocol, which the page's Content Security
+  // Policy does not govern: the page itself is checked exactly as users get it.
+  const source = require('node:fs').readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  const violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] =
+    await page.evaluate(async () => (await (window as any).axe.run(document, { resultTypes: ['violations'] })).violations);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join('; ')})`);
+}
+
+/** Presses Tab until the focused element matches `selector`: reachable by keyboard alone. */
+export async function tabTo(page: Page, selector: string, limit = 80) {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+  }
+  throw new Error(`${selector} was not reached with Tab in ${limit} presses`);
+}
+
+/** Whether the focused element shows a visible focus indicator (an outline or a stroke). */
+export async function focusIsVisible(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const el = document.activeElement as Element | null;
+    if (!el) return false;
+    const own = getComputedStyle(el);
+    if (own.outlineStyle !== 'none' && parseFloat(own.outlineWidth) > 0) return true;
+    // SVG chart days draw their focus on the shape inside.
+    const shape = el.querySelector('.chart__hit');
+    return !!shape && parseFloat(getComputedStyle(shape).strokeWidth) > 0 && getComputedStyle(shape).stroke !== 'none';
+  });
+}

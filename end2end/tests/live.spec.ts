@@ -20,6 +20,12 @@ test('a run goes Queued → In Progress → Success on the page, without a reloa
   await page.goto('/admin/user-provisioning?config=HR+export+drop+folder');
   await hydrated(page);
   const before = await page.locator('table.runs tbody tr').count();
+  // The overview chart follows the live view: its legend counts each status's runs.
+  const charted = async (label: string) => Number((await page.locator('.chart__legend')
+    .getByRole('button', { name: new RegExp(`^${label}: \\d+ runs$`) })
+    .getAttribute('aria-label'))!.match(/(\d+) runs/)![1]);
+  const [queued, finished] = [await charted('Queued'),
+    (await charted('Success')) + (await charted('Needs Attention'))];
 
   execFileSync(server!, ['run', 'queue', CONFIG], { env });
   const top = page.locator('table.runs tbody tr').first();
@@ -27,6 +33,7 @@ test('a run goes Queued → In Progress → Success on the page, without a reloa
   await expect(top.locator('.status')).toHaveText('Queued', { timeout: 25_000 });
   await expect(top.getByRole('button', { name: 'Download' })).toHaveCount(0);
   expect(await page.locator('table.runs tbody tr').count()).toBe(before + 1);
+  await expect.poll(() => charted('Queued')).toBe(queued + 1);
 
   // Its details, open in a second tab, follow it too.
   const details = await context.newPage();
@@ -47,6 +54,8 @@ test('a run goes Queued → In Progress → Success on the page, without a reloa
     await expect.poll(() => top.locator('.runs__duration').innerText(), { timeout: 5_000 }).not.toBe(first);
     await expect(top.locator('.status')).toHaveText(/^(Success|Needs Attention)$/, { timeout: 30_000 });
     await expect(top.getByRole('button', { name: 'Download' })).toBeVisible();
+    await expect.poll(() => charted('Queued')).toBe(queued);
+    await expect.poll(async () => (await charted('Success')) + (await charted('Needs Attention'))).toBe(finished + 1);
     await expect(details.locator('.detail-status .status')).toHaveText(/^(Success|Needs Attention)$/, { timeout: 10_000 });
     await expect(details.getByRole('heading', { name: 'Sync result log' })).toBeVisible();
     await expect(details.locator('body')).toHaveAttribute('data-hydrated', 'true');

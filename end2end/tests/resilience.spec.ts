@@ -14,7 +14,7 @@ test('a lost connection is shown while it lasts, and the page recovers by itself
   await expect(notice).toContainText('Could not reach the server');
   await expect(notice).toContainText('Retrying automatically');
   // The rows stay on screen meanwhile.
-  await expect(page.locator('tbody tr').first()).toBeVisible();
+  await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
   await page.unroute('**/api/poll_sync_runs**');
   await expect(notice).toBeHidden({ timeout: 15_000 });
 });

@@ -10,7 +10,7 @@ test.describe('Organisation Admin', () => {
     await expect(nav.getByRole('link', { name: 'User Provisioning' })).toBeVisible();
     await expect(page.getByRole('heading', { level: 1, name: 'User Provisioning' })).toBeVisible();
 
-    const table = page.getByRole('table');
+    const table = page.locator('table.runs');
     for (const header of ['Start time', 'Source', 'Configuration', 'Status', 'Duration']) {
       await expect(table.getByRole('columnheader', { name: header, exact: true })).toBeVisible();
     }
@@ -38,7 +38,7 @@ test.describe('Organisation Admin', () => {
     expect(total).toBeGreaterThan(100);
     await page.locator('button.load-more[data-interactive="true"]').waitFor();
     await page.getByRole('button', { name: 'Load more' }).click();
-    await expect(page.locator('table tbody tr')).toHaveCount(100);
+    await expect(page.locator('table.runs tbody tr')).toHaveCount(100);
     await expect(count).toContainText(`Showing 100 of ${total} runs`);
   });
 
@@ -55,7 +55,7 @@ test.describe('Organisation Admin', () => {
     const context = await browser.newContext({ timezoneId: 'Asia/Tokyo' });
     const page = await context.newPage();
     await signIn(page, 'org.admin@acme.example');
-    await expect(page.getByRole('table')).toContainText('Times are shown in Asia/Tokyo');
+    await expect(page.locator('table.runs')).toContainText('Times are shown in Asia/Tokyo');
     await context.close();
   });
 

@@ -1,7 +1,8 @@
 //! The Syncs page's list at scale: 1,000,000 runs (one organisation with 200,000, the rest
 //! spread over 1,000 others) on SQLite and, when it answers, PostgreSQL. Measures the real
 //! store (SeaORM, the query the server function runs) beside the same SQL sent raw through
-//! sqlx, first page and a deep keyset page, and prints p50/p99 per case.
+//! sqlx, first page and a deep keyset page, and prints p50/p99 per case. Then the same for
+//! the overview chart's count (runs per local day and status) over 30- and 90-day windows.
 //!
 //!     cargo bench -p server --bench list_runs            # SQLite and PostgreSQL
 //!     UP_BENCH_RUNS=100000 cargo bench -p server --bench list_runs   # smaller, quicker
@@ -394,6 +395,165 @@ async fn cursor_for_page(store: &SeaStore, case: &Case, page: u64) -> (u64, Opti
     (reached, after)
 }
 
+struct ChartCase {
+    name: &'static str,
+    query: &'static str,
+    /// The configuration id of `config=Config 2`, for the raw statement.
+    configuration: Option<i64>,
+}
+
+fn chart_cases() -> Vec<ChartCase> {
+    vec![
+        ChartCase {
+            name: "All Time (last 30 days)",
+            query: "",
+            configuration: None,
+        },
+        ChartCase {
+            name: "90 days",
+            query: "range=custom&from=2025-03-01&to=2025-05-29",
+            configuration: None,
+        },
+        ChartCase {
+            name: "90 days, status",
+            query:
+                "range=custom&from=2025-03-01&to=2025-05-29&status=needs_attention,data_load_failed",
+            configuration: None,
+        },
+        ChartCase {
+            name: "90 days, status+config",
+            query: "range=custom&from=2025-03-01&to=2025-05-29&status=success&config=Config+2",
+            configuration: Some(2),
+        },
+    ]
+}
+
+/// The chart's statement as SQL text, written out by hand: the baseline for SeaORM's.
+fn raw_chart_statement(request: &ListRuns, offsets: &[(i64, i64)], case: &ChartCase) -> String {
+    let offset = match offsets {
+        [(_, only)] => only.to_string(),
+        [(_, first), (at, then)] => {
+            format!("CASE WHEN sort_at_ms < {at} THEN {first} ELSE {then} END")
+        }
+        _ => panic!("at most one change in the bench's windows"),
+    };
+    let mut conditions = vec![
+        format!("organisation_id = {BIG_ORG}"),
+        format!("sort_at_ms >= {}", request.since_ms.unwrap()),
+        format!("sort_at_ms < {}", request.until_ms.unwrap()),
+    ];
+    if !request.filter.statuses.is_empty() {
+        let list: Vec<String> = request
+            .filter
+            .statuses
+            .iter()
+            .map(|s| format!("'{}'", s.slug()))
+            .collect();
+        conditions.push(format!("status IN ({})", list.join(", ")));
+    }
+    if let Some(c) = case.configuration {
+        conditions.push(format!("configuration_id = {c}"));
+    }
+    let day = format!("(sort_at_ms + {offset}) / {DAY}");
+    format!(
+        "SELECT {day} AS day, status, COUNT(*) AS runs, \
+         CAST(COALESCE(SUM(finished_at_ms - started_at_ms), 0) AS BIGINT) AS duration_sum_ms, \
+         COUNT(finished_at_ms - started_at_ms) AS finished \
+         FROM sync_runs WHERE {} GROUP BY {day}, status",
+        conditions.join(" AND ")
+    )
+}
+
+async fn raw_chart(conn: &DatabaseConnection, lookup: Option<&str>, statement: &str) -> i64 {
+    use sea_orm::sqlx::{self, Row};
+    let mut sum = 0;
+    if let Some(lookup) = lookup {
+        sum += raw_one(conn, lookup).await as i64;
+    }
+    macro_rules! decode {
+        ($rows:expr) => {
+            for r in $rows {
+                let status: String = r.get(1);
+                sum += r.get::<i64, _>(0)
+                    + r.get::<i64, _>(2)
+                    + r.get::<i64, _>(3)
+                    + r.get::<i64, _>(4)
+                    + status.len() as i64;
+            }
+        };
+    }
+    match conn.get_database_backend() {
+        DatabaseBackend::Sqlite => decode!(sqlx::query(statement)
+            .fetch_all(conn.get_sqlite_connection_pool())
+            .await
+            .unwrap()),
+        _ => decode!(sqlx::query(statement)
+            .fetch_all(conn.get_postgres_connection_pool())
+            .await
+            .unwrap()),
+    }
+    sum
+}
+
+/// The overview chart's count for the largest organisation, in a viewer's zone with a
+/// daylight-saving change inside the 90-day window (Berlin, 30 Mar 2025).
+async fn bench_chart(conn: &DatabaseConnection, store: &SeaStore) {
+    use chrono::TimeZone;
+    let tz: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+    let now = chrono::Utc
+        .with_ymd_and_hms(2025, 12, 31, 12, 0, 0)
+        .unwrap();
+    println!("\nOverview chart (runs per local day and status, Europe/Berlin):");
+    println!("| case | days | runs counted | SeaORM p50 ms | SeaORM p99 ms | raw p50 ms | raw p99 ms | p99 SeaORM/raw |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for case in chart_cases() {
+        let filter = RunFilter::from_query(case.query).unwrap();
+        let (span, req, offsets) =
+            app::api::chart_request(tz, now, BIG_ORG, filter).expect("days to chart");
+        let counted: u64 = store
+            .count_run_days(&req, &offsets)
+            .await
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(|c| c.runs)
+            .sum();
+        let (p50, p99) = time(|| {
+            let (store, req, offsets) = (store, &req, &offsets);
+            async move {
+                store.count_run_days(req, offsets).await.unwrap();
+            }
+        })
+        .await;
+        let raw = raw_chart_statement(&req, &offsets, &case);
+        let lookup = case.configuration.map(|_| {
+            format!(
+                "SELECT id FROM sync_configurations WHERE organisation_id = {BIG_ORG} AND name = 'Config 2'"
+            )
+        });
+        if std::env::var_os("UP_BENCH_PRINT").is_some() {
+            eprintln!("{}: {raw}", case.name);
+        }
+        let (r50, r99) = time(|| {
+            let (raw, lookup) = (&raw, lookup.as_deref());
+            async move {
+                raw_chart(conn, lookup, raw).await;
+            }
+        })
+        .await;
+        println!(
+            "| {} | {} | {counted} | {} | {} | {} | {} | {:.2} |",
+            case.name,
+            span.len(),
+            ms(p50),
+            ms(p99),
+            ms(r50),
+            ms(r99),
+            p99.as_secs_f64() / r99.as_secs_f64()
+        );
+    }
+}
+
 async fn bench_backend(label: &str, conn: &DatabaseConnection, total_runs: u64) {
     let t = Instant::now();
     generate(conn, total_runs).await;
@@ -408,7 +568,13 @@ async fn bench_backend(label: &str, conn: &DatabaseConnection, total_runs: u64) 
     );
     println!("| case | page | SeaORM p50 ms | SeaORM p99 ms | raw p50 ms | raw p99 ms | p99 SeaORM/raw |");
     println!("|---|---|---|---|---|---|---|");
-    for case in cases() {
+    // UP_BENCH_CHART_ONLY measures the overview chart alone.
+    let list_cases = if std::env::var_os("UP_BENCH_CHART_ONLY").is_some() {
+        Vec::new()
+    } else {
+        cases()
+    };
+    for case in list_cases {
         let (deep_page, deep_cursor) = cursor_for_page(&store, &case, DEEP_PAGE).await;
         let mut first_p99 = Duration::ZERO;
         for (page, after) in [(1, None), (deep_page, deep_cursor)] {
@@ -464,6 +630,7 @@ async fn bench_backend(label: &str, conn: &DatabaseConnection, total_runs: u64) 
             }
         }
     }
+    bench_chart(conn, &store).await;
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -667,6 +667,7 @@ async fn google_users_map_archived_departments_and_employee_ids() {
         u["externalIds"] = json!([
             {"value": format!("L{i}"), "type": "login_id"},
             {"value": format!("G{i}"), "type": "organization"},
+            {"value": format!("E{i}"), "type": "custom", "customType": "EmployeeNumber"},
         ]);
     }
     users[1]["archived"] = json!(true);
@@ -728,6 +729,17 @@ async fn google_users_map_archived_departments_and_employee_ids() {
         Some("L0")
     );
     assert_eq!(l.skipped.len(), 1);
+
+    // A custom type is named by its customType.
+    let mut s = google_settings(&f);
+    s.employee_id_type = Some("EmployeeNumber".into());
+    let l = load_google(s).await.unwrap();
+    let ids: Vec<&str> = l.people.iter().map(|p| p.external_id.as_str()).collect();
+    assert_eq!(ids, ["E0", "E1", "E2"]);
+    assert_eq!(
+        by_email(&l, "u2@acme.example").manager_id.as_deref(),
+        Some("E0")
+    );
 
     // employee_id_fallback = "id": Google's own id where there is no (non-blank) Employee ID.
     let mut s = google_settings(&f);

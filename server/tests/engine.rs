@@ -9,6 +9,7 @@ use server::db::entities::sync_run;
 use server::sync::engine::{self, now_ms, EngineOptions};
 use server::sync::queue;
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 async fn a_run_creates_updates_deactivates_and_logs_every_record(db: &DatabaseConnection) {
     let s = setup(db, "Acme", "people.csv").await;
@@ -197,6 +198,68 @@ async fn cancel_before_and_during_a_run(db: &DatabaseConnection) {
         .unwrap_err()
         .to_string()
         .contains("no run #999999"));
+}
+
+/// While a run's changes are being written: on PostgreSQL its progress and heartbeat still
+/// reach the page and an operator's cancel is honoured (the final write is the fence, and
+/// nothing lands); SQLite has one writer, so a cancel waits for the commit and finds the run
+/// ended.
+async fn progress_and_cancel_reach_a_run_while_it_applies(db: &DatabaseConnection) {
+    use app::domain::RunStatus;
+    let s = setup(db, "Acme", "people.csv").await;
+    std::fs::write(&s.file, people_csv(1..=5)).unwrap();
+    let id = queue::queue_now(db, s.config, now_ms()).await.unwrap();
+    let run = queue::claim(db, "w", now_ms()).await.unwrap().unwrap();
+    let options = EngineOptions {
+        heartbeat_every: Duration::from_millis(100),
+        pause_in_apply: Some(Duration::from_secs(2)),
+        ..EngineOptions::new("w")
+    };
+    let task = tokio::spawn({
+        let (db, run, options) = (db.clone(), run.clone(), options.clone());
+        async move { engine::execute(&db, &run, &options).await }
+    });
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // The five creations are written and the transaction is still open.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let first_beat = loop {
+            let row = run_row(db, id).await;
+            if row.status == "in_progress" && (row.progress_done, row.progress_total) == (5, 5) {
+                break row.heartbeat_at_ms.unwrap();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "progress never published during the apply: {row:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while run_row(db, id).await.heartbeat_at_ms.unwrap() == first_beat {
+            assert!(
+                Instant::now() < deadline,
+                "the heartbeat stopped during the apply"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            queue::cancel(db, id, now_ms()).await.unwrap(),
+            RunStatus::InProgress
+        );
+        assert_eq!(task.await.unwrap().unwrap(), Some(RunStatus::Cancelled));
+        let row = run_row(db, id).await;
+        assert_eq!(row.status, "cancelled");
+        assert!(row.status_reason.unwrap().contains("while it was running"));
+        assert!(users(db, s.org).await.is_empty(), "nothing applied");
+    } else {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let refused = queue::cancel(db, id, now_ms()).await.unwrap_err();
+        assert!(
+            refused.to_string().contains("already ended (Success)"),
+            "{refused}"
+        );
+        assert_eq!(task.await.unwrap().unwrap(), Some(RunStatus::Success));
+        assert_eq!(users(db, s.org).await.len(), 5);
+    }
 }
 
 async fn stale_runs_are_recovered_and_their_worker_cannot_finish(db: &DatabaseConnection) {
@@ -413,6 +476,10 @@ on_both_backends!(threshold, above_the_threshold_nothing_changes);
 on_both_backends!(load_failures, load_failures_end_as_data_load_failed);
 on_both_backends!(one_active, one_run_at_a_time_per_configuration);
 on_both_backends!(cancel, cancel_before_and_during_a_run);
+on_both_backends!(
+    during_apply,
+    progress_and_cancel_reach_a_run_while_it_applies
+);
 on_both_backends!(
     recovery,
     stale_runs_are_recovered_and_their_worker_cannot_finish

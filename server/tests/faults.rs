@@ -186,7 +186,8 @@ async fn sqlite_server_killed_under_load_starts_again() {
     assert!(row
         .status_reason
         .unwrap_or_default()
-        .contains("stopped responding"));
+        // Stale heartbeat or a gone process, whichever the new worker sees first.
+        .contains("The worker running this sync stopped"));
     assert_eq!(users(conn, s.org).await.len(), 2000, "nothing half applied");
     integrity_ok(conn).await;
     let page = client.get(format!("{base}/login")).send().await.unwrap();

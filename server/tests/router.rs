@@ -176,20 +176,27 @@ async fn bad_filters_get_a_clear_400_not_a_500() {
             "There is no configuration named",
         ),
     ] {
-        let reply = get(
-            &app,
-            &format!("/api/list_sync_runs?query={query}"),
-            Some(&cookie),
-            "application/json",
-        )
-        .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::BAD_REQUEST,
-            "{query}: {}",
-            reply.body
-        );
-        assert!(reply.body.contains(message), "{query}: {}", reply.body);
+        // The list and the overview chart read the same filter.
+        for endpoint in ["list_sync_runs", "sync_runs_chart"] {
+            let reply = get(
+                &app,
+                &format!("/api/{endpoint}?query={query}"),
+                Some(&cookie),
+                "application/json",
+            )
+            .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::BAD_REQUEST,
+                "{endpoint} {query}: {}",
+                reply.body
+            );
+            assert!(
+                reply.body.contains(message),
+                "{endpoint} {query}: {}",
+                reply.body
+            );
+        }
     }
     let reply = get(
         &app,

@@ -105,6 +105,7 @@ fn list_requests(runs: &[i64]) -> Vec<(&'static str, String)> {
             "/api/list_sync_runs?query=status%3Dsuccess".to_string(),
         ),
         ("GET", "/api/list_configurations".to_string()),
+        ("GET", "/api/sync_runs_chart?query=".to_string()),
         (
             "GET",
             format!("/api/poll_sync_runs?query=&known={}", known.join(",")),
@@ -243,8 +244,8 @@ async fn every_endpoint_for_every_role_access_condition_and_organisation() {
             }
         }
     }
-    // 2 organisations × 7 roles × 2 enrolment states × (5 list + 2 × 6 run requests).
-    assert_eq!(checked, 2 * 7 * 2 * (5 + 12));
+    // 2 organisations × 7 roles × 2 enrolment states × (6 list + 2 × 6 run requests).
+    assert_eq!(checked, 2 * 7 * 2 * (6 + 12));
     // Downloads recorded: only the allowed viewers' own runs (2 roles, one each).
     let audit = server::db::entities::log_download::Entity::find()
         .all(db)

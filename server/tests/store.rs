@@ -285,6 +285,82 @@ async fn combined_filters_and_window_bounds(db: &DatabaseConnection) {
 }
 on_both_backends!(combined_filters, combined_filters_and_window_bounds);
 
+/// The chart's counts per day of the viewer's calendar equal the listed runs bucketed by
+/// their local date, across a daylight-saving change (New York, 10 Mar 2024), for each
+/// filter alone and combined; another organisation's runs never count.
+async fn chart_counts_match_the_listed_runs(db: &DatabaseConnection) {
+    use app::api::chart_request;
+    use app::domain::{DayStatusCount, RunChart};
+    let store = seeded(db).await;
+    let acme = org_id(db, "Acme").await;
+    let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
+    let google = urlencode("Google Workspace – acme.example");
+    let queries = [
+        String::new(),
+        "range=30d".into(),
+        "range=7d&status=success".into(),
+        format!("config={google}"),
+        format!("range=custom&from=2024-03-09&to=2024-03-11&status=success,needs_attention&config={google}"),
+    ];
+    for query in queries {
+        let filter = RunFilter::from_query(&query).unwrap();
+        let (span, req, offsets) = chart_request(tz, now(), acme, filter).unwrap();
+        assert!(offsets.len() <= 2, "{query}: {offsets:?}");
+        let counts = store.count_run_days(&req, &offsets).await.unwrap().unwrap();
+        let mut listed = req.clone();
+        listed.limit = 500;
+        let (rows, total) = all_pages(&store, listed).await;
+        // The same runs, bucketed here by their local date.
+        let mut expected: BTreeMap<(chrono::NaiveDate, RunStatus), (u64, i64, u64)> =
+            BTreeMap::new();
+        for r in &rows {
+            let day = Utc
+                .timestamp_millis_opt(r.sort_at_ms())
+                .unwrap()
+                .with_timezone(&tz)
+                .date_naive();
+            let e = expected.entry((day, r.status)).or_default();
+            e.0 += 1;
+            if let (Some(s), Some(f)) = (r.started_at_ms, r.finished_at_ms) {
+                e.1 += f - s;
+                e.2 += 1;
+            }
+        }
+        let got: BTreeMap<_, _> = counts
+            .iter()
+            .map(|c: &DayStatusCount| ((c.day, c.status), (c.runs, c.duration_sum_ms, c.finished)))
+            .collect();
+        assert_eq!(got, expected, "{query}");
+        let chart = RunChart::from_counts(Some(span), &counts);
+        let charted: u64 = chart.days.iter().map(|d| d.total()).sum();
+        assert_eq!(charted, total, "{query}: every listed run has its bar");
+        assert!(total > 0, "{query}: the demo has runs here");
+    }
+    // The daylight-saving change splits the window's offsets in two.
+    let (_, _, offsets) =
+        chart_request(tz, now(), acme, RunFilter::from_query("range=30d").unwrap()).unwrap();
+    assert_eq!(offsets.len(), 2);
+    assert_eq!(
+        offsets[1].0,
+        Utc.with_ymd_and_hms(2024, 3, 10, 7, 0, 0)
+            .unwrap()
+            .timestamp_millis()
+    );
+    // A configuration of another organisation is unknown here, and counts nothing.
+    let other = RunFilter::from_query("config=Globex+HR+export+%28SFTP%29").unwrap();
+    let (_, req, offsets) = chart_request(tz, now(), acme, other).unwrap();
+    assert_eq!(store.count_run_days(&req, &offsets).await.unwrap(), None);
+    // Nothing of Acme's shows in Globex's chart.
+    let globex = org_id(db, "Globex").await;
+    let (_, req, offsets) = chart_request(tz, now(), globex, RunFilter::default()).unwrap();
+    let counts = store.count_run_days(&req, &offsets).await.unwrap().unwrap();
+    let mut listed = req.clone();
+    listed.limit = 500;
+    let (_, total) = all_pages(&store, listed).await;
+    assert_eq!(counts.iter().map(|c| c.runs).sum::<u64>(), total);
+}
+on_both_backends!(chart_counts, chart_counts_match_the_listed_runs);
+
 /// Totals come from per-day counts kept by triggers: they must equal a plain count
 /// after inserts, status changes, moves in time and deletes, for windows that cut days.
 async fn totals_stay_exact_through_changes(db: &DatabaseConnection) {

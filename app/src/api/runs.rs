@@ -1,7 +1,7 @@
 //! Reading an organisation's sync history.
 
 use crate::{
-    domain::{ConfigurationSummary, RunChanges, RunPage},
+    domain::{ConfigurationSummary, RunChanges, RunChart, RunPage},
     error::AppError,
 };
 use leptos::prelude::*;
@@ -119,6 +119,23 @@ pub async fn poll_changes(
     })
 }
 
+/// The overview chart for the filter in `query`: its runs per day of the viewer's
+/// calendar and status, with each day's average duration, over the chart's days.
+#[server(prefix = "/api", endpoint = "sync_runs_chart", input = GetUrl)]
+pub async fn sync_runs_chart(query: String) -> Result<RunChart, AppError> {
+    use crate::domain::RunFilter;
+    let ctx = super::session::Ctx::capture()?;
+    let viewer = ctx.require_provisioning().await?;
+    let filter = match RunFilter::from_query(&query) {
+        Ok(f) => f,
+        Err(e) => return ctx.fail(e.into()),
+    };
+    server::chart(&ctx, viewer.organisation_id, filter).await
+}
+
+#[cfg(feature = "ssr")]
+pub use server::{chart_request, ChartRequest};
+
 /// The most rows one poll may ask about.
 pub const MAX_KNOWN: usize = 500;
 
@@ -126,10 +143,97 @@ pub const MAX_KNOWN: usize = 500;
 mod server {
     use super::super::session::{internal, Ctx};
     use super::PAGE_SIZE;
-    use crate::domain::{display_start, Cursor, RunFilter, RunPage, SyncRunRow};
+    use crate::domain::{
+        display_start, offset_spans, ChartSpan, Cursor, RunChart, RunFilter, RunPage, SyncRunRow,
+    };
     use crate::error::AppError;
     use crate::ports::ListRuns;
-    use chrono::{TimeZone, Utc};
+    use chrono::{DateTime, NaiveDate, Offset, TimeZone, Utc};
+    use chrono_tz::Tz;
+
+    /// The instant a day of the viewer's calendar starts.
+    fn local_midnight(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+        let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
+        // A day that starts in a DST gap begins at the first instant that exists.
+        tz.from_local_datetime(&midnight)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+    }
+
+    fn unknown_configuration<T>(ctx: &Ctx, name: &str) -> Result<T, AppError> {
+        ctx.fail(AppError::Validation(format!(
+            "There is no configuration named \"{name}\". Choose one from the Configuration list."
+        )))
+    }
+
+    /// A chart's days, the store request for its runs, and the viewer's UTC offsets over
+    /// their window (see [`crate::domain::offset_spans`]).
+    pub type ChartRequest = (ChartSpan, ListRuns, Vec<(i64, i64)>);
+
+    /// What the store is asked for a filter's chart: its days, the runs' window and
+    /// scope, and the viewer's UTC offsets over that window. `None` when the chart has no
+    /// days (a range wholly in the future).
+    pub fn chart_request(
+        tz: Tz,
+        now: DateTime<Utc>,
+        organisation_id: i64,
+        filter: RunFilter,
+    ) -> Option<ChartRequest> {
+        let today = now.with_timezone(&tz).date_naive();
+        let span = ChartSpan::for_range(&filter.range, today)?;
+        let ms = |day: NaiveDate| local_midnight(tz, day).timestamp_millis();
+        let end_day = span.last.succ_opt().unwrap_or(span.last);
+        // The chart's days, narrowed to the filter's own window (Last 7 Days starts now, a
+        // week ago, not at that day's midnight).
+        let (since, until) = filter.range.window(now, |d| local_midnight(tz, d));
+        let since_ms = since.map_or(ms(span.first), |s| s.timestamp_millis().max(ms(span.first)));
+        let until_ms = until.map_or(ms(end_day), |u| u.timestamp_millis().min(ms(end_day)));
+        let midnights: Vec<i64> = span.days().skip(1).chain([end_day]).map(ms).collect();
+        let offsets = offset_spans(since_ms, &midnights, |t| {
+            let utc = Utc.timestamp_millis_opt(t).single().unwrap_or(now);
+            i64::from(
+                tz.offset_from_utc_datetime(&utc.naive_utc())
+                    .fix()
+                    .local_minus_utc(),
+            ) * 1000
+        });
+        let request = ListRuns {
+            organisation_id,
+            filter,
+            since_ms: Some(since_ms),
+            until_ms: Some(until_ms),
+            after: None,
+            limit: 0,
+        };
+        Some((span, request, offsets))
+    }
+
+    /// The overview chart of the organisation's runs matching the filter.
+    pub async fn chart(
+        ctx: &Ctx,
+        organisation_id: i64,
+        filter: RunFilter,
+    ) -> Result<RunChart, AppError> {
+        let Some((span, request, offsets)) =
+            chart_request(ctx.time_zone(), Utc::now(), organisation_id, filter)
+        else {
+            return Ok(RunChart::from_counts(None, &[]));
+        };
+        match ctx
+            .stores
+            .runs
+            .count_run_days(&request, &offsets)
+            .await
+            .map_err(internal)?
+        {
+            Some(counts) => Ok(RunChart::from_counts(Some(span), &counts)),
+            None => unknown_configuration(
+                ctx,
+                request.filter.configuration.as_deref().unwrap_or_default(),
+            ),
+        }
+    }
 
     /// A page of the organisation's runs for the filter, after `after` when given.
     pub async fn page(
@@ -139,14 +243,9 @@ mod server {
         after: Option<Cursor>,
     ) -> Result<RunPage, AppError> {
         let tz = ctx.time_zone();
-        let (since, until) = filter.range.window(Utc::now(), |day| {
-            let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-            // A day that starts in a DST gap begins at the first instant that exists.
-            tz.from_local_datetime(&midnight)
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
-        });
+        let (since, until) = filter
+            .range
+            .window(Utc::now(), |day| local_midnight(tz, day));
         let request = ListRuns {
             organisation_id,
             filter,
@@ -163,9 +262,7 @@ mod server {
             .map_err(internal)?;
         if found.unknown_configuration {
             let name = request.filter.configuration.unwrap_or_default();
-            return ctx.fail(AppError::Validation(format!(
-                "There is no configuration named \"{name}\". Choose one from the Configuration list."
-            )));
+            return unknown_configuration(ctx, &name);
         }
         let mut runs = found.runs;
         write_starts(ctx, &mut runs);

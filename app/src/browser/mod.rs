@@ -71,3 +71,21 @@ pub fn go_to(path: &str) {
 
 #[cfg(not(feature = "hydrate"))]
 pub fn go_to(_path: &str) {}
+
+/// Moves keyboard focus to the element with this id (an SVG element too), if it exists.
+#[cfg(feature = "hydrate")]
+pub fn focus_by_id(id: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(el) = leptos::prelude::document().get_element_by_id(id) else {
+        return;
+    };
+    // `focus` lives on HTMLElement and SVGElement alike; call it by name on either.
+    if let Ok(f) = js_sys::Reflect::get(&el, &"focus".into()) {
+        if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+            let _ = f.call0(&el);
+        }
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn focus_by_id(_id: &str) {}

@@ -24,6 +24,7 @@ pub fn DownloadMenu(run_id: i64) -> impl IntoView {
     let open = RwSignal::new(false);
     let progress = RwSignal::new(Progress::Idle);
     let first_item = NodeRef::<leptos::html::Button>::new();
+    let trigger = NodeRef::<leptos::html::Button>::new();
     let busy = move || {
         matches!(
             progress.get(),
@@ -51,13 +52,31 @@ pub fn DownloadMenu(run_id: i64) -> impl IntoView {
         <div
             class="download"
             on:keydown=move |ev| {
-                if ev.key() == "Escape" {
+                // Escape closes the menu and gives focus back to its button.
+                if ev.key() == "Escape" && open.get_untracked() {
+                    ev.prevent_default();
+                    open.set(false);
+                    if let Some(b) = trigger.get_untracked() {
+                        let _ = b.focus();
+                    }
+                }
+            }
+            // The menu closes when focus leaves it (Tab away, a click elsewhere).
+            on:focusout=move |ev| {
+                use leptos::wasm_bindgen::JsCast;
+                let inside = ev
+                    .related_target()
+                    .and_then(|t| t.dyn_into::<leptos::web_sys::Node>().ok())
+                    .zip(ev.current_target().and_then(|t| t.dyn_into::<leptos::web_sys::Node>().ok()))
+                    .is_some_and(|(to, menu)| menu.contains(Some(&to)));
+                if !inside {
                     open.set(false);
                 }
             }
         >
             <button
                 type="button"
+                node_ref=trigger
                 class="button button--small"
                 aria-haspopup="menu"
                 aria-controls=menu_id.clone()

@@ -4,6 +4,7 @@ mod download_menu;
 mod filter_bar;
 mod no_access;
 mod run_progress;
+mod runs_chart;
 mod runs_table;
 mod status_badge;
 
@@ -11,5 +12,6 @@ pub use download_menu::DownloadMenu;
 pub use filter_bar::{FilterBar, FilterPills};
 pub use no_access::NoAccess;
 pub use run_progress::RunProgress;
+pub use runs_chart::RunsChart;
 pub use runs_table::RunsTable;
 pub use status_badge::StatusBadge;

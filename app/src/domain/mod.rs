@@ -1,5 +1,6 @@
 //! Plain types shared by the browser and the server: no framework, no database.
 
+pub mod chart;
 pub mod filter;
 pub mod log;
 pub mod naming;
@@ -9,6 +10,7 @@ pub mod source;
 pub mod status;
 pub mod viewer;
 
+pub use chart::{offset_spans, ChartDay, ChartSpan, DayStatusCount, RunChart};
 pub use filter::{DateRange, FilterError, FilterPart, RunFilter, SortOrder};
 pub use log::{LogEntry, LogPage, RunDetail, DOWNLOAD_PAGE, PREVIEW_PAGE};
 pub use naming::{display_start, log_file_name, LogFormat};

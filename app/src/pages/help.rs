@@ -82,6 +82,15 @@ pub fn HelpPage() -> impl IntoView {
                     "address, so you can bookmark or share a filtered view. Runs that are queued or in "
                     "progress update on the page as they go; select a start time to see a run's details."
                 </p>
+                <p>
+                    "Above the list, " <strong>"Runs per day"</strong> " shows the runs that match the "
+                    "filters, day by day, stacked by status, with a line for the average duration of the "
+                    "day's finished runs (for All Time, the last 30 days; for longer ranges, their last 90 "
+                    "days). Point at or focus a day for its numbers; select it to list that day's runs. "
+                    "Select a status in the chart's legend to show only that status, and again to undo. "
+                    "By keyboard the chart is one stop: the arrow keys move between days and Enter "
+                    "selects one."
+                </p>
             </section>
 
             <section aria-labelledby="help-access">

@@ -54,7 +54,13 @@ pub fn RunDetailsPage() -> impl IntoView {
     view! {
         <Title text="Sync run" />
         <p class="back"><a href="/admin/user-provisioning">"← All syncs"</a></p>
-        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading the run…"</p> }>
+        <Transition fallback=|| view! {
+            <div aria-busy="true">
+                <p class="visually-hidden" role="status">"Loading the run…"</p>
+                <div class="skeleton skeleton--title" aria-hidden="true"></div>
+                <div class="skeleton skeleton--chart" aria-hidden="true"></div>
+            </div>
+        }>
             {move || Suspend::new(async move {
                 match (viewer.await, detail.await) {
                     (Ok(Some(v)), _) if !v.can_use_provisioning() => view! { {set_status(403)} <NoAccess viewer=v /> }.into_any(),
@@ -65,7 +71,12 @@ pub fn RunDetailsPage() -> impl IntoView {
                         <p>"There is no run with this address in your organisation. "
                             <a href="/admin/user-provisioning">"See all syncs"</a> "."</p>
                     }.into_any(),
-                    (Ok(Some(_)), Err(e)) => view! { <p class="alert alert--error" role="alert">{e.to_string()}</p> }.into_any(),
+                    (Ok(Some(_)), Err(e)) => view! {
+                        <div class="alert alert--error" role="alert">
+                            <p>{format!("The run could not be loaded: {e}")}</p>
+                            <button type="button" class="button" on:click=move |_| detail.refetch()>"Try again"</button>
+                        </div>
+                    }.into_any(),
                     _ => ().into_any(),
                 }
             })}
@@ -282,14 +293,32 @@ fn LogPreview(run_id: i64, first_logs: LogsResource, search: Memo<String>) -> im
                 placeholder="Email, employee ID, action or message" />
             <button type="submit" class="button">"Search"</button>
         </form>
-        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading the log…"</p> }>
+        <Transition fallback=|| view! {
+            <p class="visually-hidden" role="status">"Loading the log…"</p>
+            <div class="skeleton-table" aria-hidden="true">
+                {(0..4).map(|_| view! { <div class="skeleton skeleton--row"></div> }).collect_view()}
+            </div>
+        }>
             {move || Suspend::new(async move {
                 match first_logs.await {
-                    Err(e) => view! { <p class="alert alert--error" role="alert">{e.to_string()}</p> }.into_any(),
-                    Ok(None) => ().into_any(),
-                    Ok(Some(page)) if page.entries.is_empty() => view! {
-                        <p class="empty">{if search.get_untracked().is_empty() { "This log is empty." } else { "No log entries match this search." }}</p>
+                    Err(e) => view! {
+                        <div class="alert alert--error" role="alert">
+                            <p>{format!("The log could not be loaded: {e}")}</p>
+                            <button type="button" class="button" on:click=move |_| first_logs.refetch()>"Try again"</button>
+                        </div>
                     }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Ok(Some(page)) if page.entries.is_empty() => {
+                        let searched = !search.get_untracked().is_empty();
+                        view! {
+                            <div class="empty">
+                                <p>{if searched { "No log entries match this search." } else { "This log is empty." }}</p>
+                                {searched.then(|| view! {
+                                    <a href=format!("/admin/user-provisioning/runs/{run_id}")>"Clear the search"</a>
+                                })}
+                            </div>
+                        }.into_any()
+                    }
                     Ok(Some(page)) => {
                         let first = page.entries.clone();
                         let first_next = page.next_after;

@@ -1,7 +1,7 @@
 use crate::{
-    api::{list_configurations, list_sync_runs},
-    components::{FilterBar, FilterPills, NoAccess, RunsTable},
-    domain::{ConfigurationSummary, Cursor, RunFilter, RunPage, SyncRunRow, Viewer},
+    api::{list_configurations, list_sync_runs, sync_runs_chart},
+    components::{FilterBar, FilterPills, NoAccess, RunsChart, RunsTable},
+    domain::{ConfigurationSummary, Cursor, RunChart, RunFilter, RunPage, SyncRunRow, Viewer},
     error::AppError,
     pages::ViewerResource,
 };
@@ -33,13 +33,24 @@ pub fn SyncsPage() -> impl IntoView {
             Ok((q, page))
         },
     );
+    let chart = Resource::new(
+        move || query.get(),
+        |q| async move {
+            // A filter the page cannot parse is explained once, above the table.
+            if RunFilter::from_query(&q).is_err() {
+                return Ok(None);
+            }
+            let chart = sync_runs_chart(q.clone()).await?;
+            Ok(Some((q, chart)))
+        },
+    );
     view! {
         <Title text="User Provisioning" />
-        <Transition fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+        <Transition fallback=|| view! { <PageSkeleton /> }>
             {move || Suspend::new(async move {
                 match viewer.await {
                     Ok(Some(v)) if v.can_use_provisioning() => {
-                        view! { <SyncHistory query configurations first_page /> }.into_any()
+                        view! { <SyncHistory query configurations first_page chart /> }.into_any()
                     }
                     Ok(Some(v)) => view! { <NoAccessPage viewer=v /> }.into_any(),
                     _ => ().into_any(),
@@ -63,12 +74,37 @@ const SYNCS_PATH: &str = "/admin/user-provisioning";
 
 type PageResource = Resource<Result<(String, RunPage), AppError>>;
 type ConfigurationsResource = Resource<Result<Vec<ConfigurationSummary>, AppError>>;
+/// The chart with the query it was drawn for; `None` for a query that is not a filter.
+type ChartResource = Resource<Result<Option<(String, RunChart)>, AppError>>;
+
+/// Grey blocks in the shape of the page while its first data is on the way.
+#[component]
+fn PageSkeleton() -> impl IntoView {
+    view! {
+        <div class="skeleton-page" aria-busy="true">
+            <p class="visually-hidden" role="status">"Loading sync runs…"</p>
+            <div class="skeleton skeleton--title"></div>
+            <div class="skeleton skeleton--filters"></div>
+            <TableSkeleton />
+        </div>
+    }
+}
+
+#[component]
+fn TableSkeleton() -> impl IntoView {
+    view! {
+        <div class="skeleton-table" aria-hidden="true">
+            {(0..6).map(|_| view! { <div class="skeleton skeleton--row"></div> }).collect_view()}
+        </div>
+    }
+}
 
 #[component]
 fn SyncHistory(
     query: Memo<String>,
     configurations: ConfigurationsResource,
     first_page: PageResource,
+    chart: ChartResource,
 ) -> impl IntoView {
     // The URL is the filter's only home: parse it, and write changes back to it.
     let parsed = Memo::new(move |_| RunFilter::from_query(&query.get()));
@@ -97,6 +133,7 @@ fn SyncHistory(
     let more_error = RwSignal::new(None::<String>);
     // The live view's newer copies of rows, runs that appeared since, and the total.
     let live = Live::new();
+    let refocus = RwSignal::new(None::<String>);
     Effect::watch(
         move || query.get(),
         move |_, _, _| {
@@ -159,14 +196,54 @@ fn SyncHistory(
             })}
         </Transition>
         <FilterPills filter on_change />
-        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading sync runs…"</p> }>
+        <Transition fallback=|| view! { <div class="skeleton skeleton--chart" aria-hidden="true"></div> }>
+            {move || Suspend::new(async move {
+                match chart.await {
+                    Ok(Some((drawn_for, first))) => {
+                        // The live view's newer chart for the same filter, else the one loaded.
+                        let shown = Signal::derive(move || {
+                            live.chart
+                                .get()
+                                .filter(|(q, _)| *q == drawn_for)
+                                .map(|(_, c)| c)
+                                .unwrap_or_else(|| first.clone())
+                        });
+                        view! { <RunsChart chart=shown filter on_change refocus /> }.into_any()
+                    }
+                    // A filter the server cannot use is explained once, above the table.
+                    Ok(None) | Err(AppError::Validation(_)) => ().into_any(),
+                    Err(e) => view! {
+                        <div class="chart alert alert--error" role="alert">
+                            <p>{format!("The chart could not be loaded: {e}")}</p>
+                            <button type="button" class="button" on:click=move |_| chart.refetch()>
+                                "Try again"
+                            </button>
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+        <Transition fallback=|| view! {
+            <p class="visually-hidden" role="status">"Loading sync runs…"</p>
+            <TableSkeleton />
+        }>
             {move || Suspend::new(async move {
                 match first_page.await {
-                    Err(e) => view! {
+                    // A filter the page cannot use: the way out is to clear it.
+                    Err(e @ AppError::Validation(_)) => view! {
                         <div class="alert alert--error" role="alert">
                             <p>{e.to_string()}</p>
                             <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
                                 "Clear filters"
+                            </button>
+                        </div>
+                    }.into_any(),
+                    // Anything else may pass: the way out is to ask again.
+                    Err(e) => view! {
+                        <div class="alert alert--error" role="alert">
+                            <p>{format!("The sync runs could not be loaded: {e}")}</p>
+                            <button type="button" class="button" on:click=move |_| first_page.refetch()>
+                                "Try again"
                             </button>
                         </div>
                     }.into_any(),
@@ -252,6 +329,8 @@ struct Live {
     clock: RwSignal<i64>,
     /// Why the last poll failed, until one succeeds again.
     trouble: RwSignal<Option<String>>,
+    /// The chart redrawn after runs changed status or appeared, with its query.
+    chart: RwSignal<Option<(String, RunChart)>>,
 }
 
 /// How often the page asks while a run is active, and otherwise.
@@ -266,6 +345,7 @@ impl Live {
             total: RwSignal::new(None),
             clock: RwSignal::new(0),
             trouble: RwSignal::new(None),
+            chart: RwSignal::new(None),
         }
     }
 
@@ -273,6 +353,7 @@ impl Live {
         self.updates.set(Default::default());
         self.fresh.set(Vec::new());
         self.total.set(None);
+        self.chart.set(None);
     }
 
     /// `rows` with each replaced by the newest copy the live view has of it.
@@ -350,11 +431,22 @@ impl Live {
         if query.get_untracked() != asked {
             return; // The filter changed meanwhile: this answer is for another view.
         }
-        let held: std::collections::HashSet<i64> = shown.iter().map(|r| r.id).collect();
+        let held: std::collections::HashMap<i64, crate::domain::RunStatus> =
+            shown.iter().map(|r| (r.id, r.status)).collect();
         let newest_first = filter.get_untracked().sort == crate::domain::SortOrder::NewestFirst;
+        // The chart counts runs by status: a run's progress leaves it as it is, but a new
+        // run, a status change or a new total redraws it.
+        let chart_stale = self
+            .total
+            .get_untracked()
+            .is_some_and(|t| Some(t) != changes.total)
+            || changes
+                .rows
+                .iter()
+                .any(|r| held.get(&r.id).is_none_or(|s| *s != r.status));
         let mut new_rows = Vec::new();
         for row in changes.rows {
-            if held.contains(&row.id) {
+            if held.contains_key(&row.id) {
                 self.updates.update(|u| {
                     u.insert(row.id, row);
                 });
@@ -373,5 +465,12 @@ impl Live {
             });
         }
         self.total.set(changes.total);
+        if chart_stale {
+            if let Ok(chart) = crate::api::sync_runs_chart(asked.clone()).await {
+                if query.get_untracked() == asked {
+                    self.chart.set(Some((asked, chart)));
+                }
+            }
+        }
     }
 }

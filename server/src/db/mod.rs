@@ -1,5 +1,6 @@
 //! The database: connecting, migrating, and the entities.
 
+pub mod chart_index;
 pub mod engine_schema;
 pub mod entities;
 pub mod migration;

@@ -1,6 +1,7 @@
 //! The app's ports implemented on SeaORM, for SQLite and PostgreSQL alike.
 
 mod auth;
+mod run_chart;
 mod run_logs;
 mod runs;
 

@@ -4,7 +4,8 @@ use super::{db_err, SeaStore};
 use crate::db::entities::{sync_configuration, sync_run, sync_run_day};
 use crate::db::run_days::DAY_MS;
 use app::domain::{
-    ConfigurationSummary, Cursor, LogEntry, LogFormat, RunCounts, RunStatus, SortOrder, SyncRunRow,
+    ConfigurationSummary, Cursor, DayStatusCount, LogEntry, LogFormat, RunCounts, RunStatus,
+    SortOrder, SyncRunRow,
 };
 use app::ports::{ListRuns, LogRequest, RunFound, RunStore, RunsFound, StoreError};
 use async_trait::async_trait;
@@ -84,6 +85,14 @@ impl RunStore for SeaStore {
             total,
             unknown_configuration: false,
         })
+    }
+
+    async fn count_run_days(
+        &self,
+        request: &ListRuns,
+        offsets: &[(i64, i64)],
+    ) -> Result<Option<Vec<DayStatusCount>>, StoreError> {
+        super::run_chart::count_run_days(&self.db, request, offsets).await
     }
 
     async fn configurations(
@@ -182,13 +191,13 @@ fn listed(q: Select<sync_run::Entity>) -> Select<sync_run::Entity> {
 }
 
 /// A list request with its configuration name resolved to the organisation's id.
-struct Scope<'a> {
-    request: &'a ListRuns,
-    configuration_id: Option<i64>,
+pub(super) struct Scope<'a> {
+    pub request: &'a ListRuns,
+    pub configuration_id: Option<i64>,
 }
 
 /// The id of the organisation's configuration with this name, if there is one.
-async fn configuration_named(
+pub(super) async fn configuration_named(
     db: &DatabaseConnection,
     organisation_id: i64,
     name: &str,
@@ -205,7 +214,7 @@ async fn configuration_named(
 }
 
 /// `q` narrowed to the organisation's runs that match the filter in `[since, until)`.
-fn matching(
+pub(super) fn matching(
     mut q: Select<sync_run::Entity>,
     scope: &Scope<'_>,
     since: Option<i64>,

@@ -1,6 +1,12 @@
 //! One run, start to end: load → validate & map → plan → guard → apply, with the
 //! heartbeat and progress written as it goes. The run's changes, its log and its final
 //! status commit in one transaction, so a crash, a kill or a cancel leaves nothing half done.
+//!
+//! That transaction's last statement is the fence: the final status is written only if the
+//! run is still this worker's, still In Progress and (unless it is ending anyway) not
+//! cancelled; otherwise everything rolls back. So on PostgreSQL the run's row is not locked
+//! while the changes are written, and the heartbeat, the progress and an operator's cancel
+//! reach it throughout.
 
 use super::directory;
 use super::plan::{plan, Action, Plan, Threshold};
@@ -120,8 +126,14 @@ async fn stages(
         percent: config.threshold_percent,
     };
     let status = match threshold.blocks(&plan) {
-        Some(reason) => block(&txn, run, &plan, &reason).await?,
+        Some(reason) => block(&txn, run, options, &plan, &reason).await?,
         None => apply(&txn, run, options, &config, &loaded, &plan, &done).await?,
+    };
+    let Some(status) = status else {
+        // Cancelled or taken from this worker while it applied: nothing of it lands.
+        txn.rollback().await?;
+        let stop = why_stopped(db, run, true).await?;
+        return stopped(db, run, options, stop).await;
     };
     txn.commit().await?;
     Ok(Some(status))
@@ -149,8 +161,17 @@ async fn load(
     }
 }
 
-/// Starts the run's final transaction: takes the write lock and checks the run is still
-/// this worker's and not cancelled. `Err(status)` tells why not.
+/// The condition under which a run may still be ended by this worker.
+fn still_ours(honour_cancel: bool) -> &'static str {
+    if honour_cancel {
+        "worker_id = $2 AND status = 'in_progress' AND cancel_requested = FALSE"
+    } else {
+        "worker_id = $2 AND status = 'in_progress'"
+    }
+}
+
+/// Starts the run's final transaction if the run is still this worker's (and, with
+/// `honour_cancel`, not cancelled). `Err(stop)` tells why not.
 async fn begin_final(
     db: &DatabaseConnection,
     run: &ClaimedRun,
@@ -158,33 +179,55 @@ async fn begin_final(
     honour_cancel: bool,
 ) -> Result<Result<sea_orm::DatabaseTransaction, Stop>, DbErr> {
     let txn = db.begin().await?;
-    let cancel = if honour_cancel {
-        " AND cancel_requested = FALSE"
-    } else {
-        ""
+    let ours = still_ours(honour_cancel);
+    let owned = match db.get_database_backend() {
+        // SQLite: a first write takes the database's one write lock, so the directory is
+        // read and changed with no other writer in between.
+        DatabaseBackend::Sqlite => {
+            txn.execute(stmt(
+                &txn,
+                &format!(
+                    "UPDATE sync_runs SET version = version + 1, heartbeat_at_ms = $3 \
+                     WHERE id = $1 AND {ours}"
+                ),
+                vec![
+                    run.id.into(),
+                    options.worker_id.clone().into(),
+                    now_ms().into(),
+                ],
+            ))
+            .await?
+            .rows_affected()
+                == 1
+        }
+        // PostgreSQL: only a look. Locking the run's row for the whole apply would hold up
+        // its heartbeat, its progress and an operator's cancel; the final write fences.
+        _ => txn
+            .query_one(stmt(
+                &txn,
+                &format!("SELECT id FROM sync_runs WHERE id = $1 AND {ours}"),
+                vec![run.id.into(), options.worker_id.clone().into()],
+            ))
+            .await?
+            .is_some(),
     };
-    let owned = txn
-        .execute(stmt(
-            &txn,
-            &format!(
-                "UPDATE sync_runs SET version = version + 1, heartbeat_at_ms = $3 \
-                 WHERE id = $1 AND worker_id = $2 AND status = 'in_progress'{cancel}"
-            ),
-            vec![
-                run.id.into(),
-                options.worker_id.clone().into(),
-                now_ms().into(),
-            ],
-        ))
-        .await?;
-    if owned.rows_affected() == 1 {
+    if owned {
         return Ok(Ok(txn));
     }
     txn.rollback().await?;
+    Ok(Err(why_stopped(db, run, honour_cancel).await?))
+}
+
+/// Why a run is no longer this worker's to end.
+async fn why_stopped(
+    db: &DatabaseConnection,
+    run: &ClaimedRun,
+    honour_cancel: bool,
+) -> Result<Stop, DbErr> {
     if honour_cancel && queue::cancel_requested(db, run.id).await? {
-        return Ok(Err(Stop::Cancelled));
+        return Ok(Stop::Cancelled);
     }
-    Ok(Err(Stop::Lost))
+    Ok(Stop::Lost)
 }
 
 enum Stop {
@@ -210,28 +253,38 @@ async fn stopped(
     }
 }
 
+/// The run's final status and counts, written only if the run is still this worker's (and,
+/// when the status is the run's own outcome, not cancelled meanwhile). False when it was
+/// not written: the caller rolls its transaction back.
 #[allow(clippy::too_many_arguments)]
 async fn set_final(
     txn: &impl ConnectionTrait,
     run: &ClaimedRun,
+    options: &EngineOptions,
     status: RunStatus,
     reason: Option<&str>,
     plan: Option<&Plan>,
     errors: i32,
     progress: (i64, i64),
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     let c = plan.map(|p| p.counts).unwrap_or_default();
     let planned = plan.map(|p| p.counts.deactivated).unwrap_or(0);
     let applied = status != RunStatus::AboveDeactivationThreshold;
     let n = |v: i32| if applied { v } else { 0 };
-    txn.execute(stmt(
-        txn,
-        "UPDATE sync_runs SET status = $1, status_reason = $2, finished_at_ms = $3, \
-         created = $4, updated = $5, deactivated = $6, reactivated = $7, unchanged = $8, \
-         skipped = $9, warnings = $10, errors = $11, planned_deactivations = $12, \
-         progress_done = $13, progress_total = $14, worker_id = NULL, version = version + 1 \
-         WHERE id = $15",
-        vec![
+    // A load failure or a cancel ends the run whatever was asked meanwhile.
+    let honour_cancel = !matches!(status, RunStatus::DataLoadFailed | RunStatus::Cancelled);
+    let ours = still_ours(honour_cancel).replace("$2", "$16");
+    let written = txn
+        .execute(stmt(
+            txn,
+            &format!(
+                "UPDATE sync_runs SET status = $1, status_reason = $2, finished_at_ms = $3, \
+                 created = $4, updated = $5, deactivated = $6, reactivated = $7, unchanged = $8, \
+                 skipped = $9, warnings = $10, errors = $11, planned_deactivations = $12, \
+                 progress_done = $13, progress_total = $14, worker_id = NULL, version = version + 1 \
+                 WHERE id = $15 AND {ours}"
+            ),
+            vec![
             status.slug().into(),
             reason.map(str::to_string).into(),
             now_ms().into(),
@@ -247,10 +300,11 @@ async fn set_final(
             (progress.0 as i32).into(),
             (progress.1 as i32).into(),
             run.id.into(),
+            options.worker_id.clone().into(),
         ],
     ))
     .await?;
-    Ok(())
+    Ok(written.rows_affected() == 1)
 }
 
 async fn apply(
@@ -261,7 +315,7 @@ async fn apply(
     loaded: &Loaded,
     plan: &Plan,
     done: &AtomicUsize,
-) -> Result<RunStatus, DbErr> {
+) -> Result<Option<RunStatus>, DbErr> {
     let now = now_ms();
     directory::apply(
         txn,
@@ -294,9 +348,10 @@ async fn apply(
         )
     });
     let records = loaded.records as i64;
-    set_final(
+    let written = set_final(
         txn,
         run,
+        options,
         status,
         reason.as_deref(),
         Some(plan),
@@ -304,7 +359,7 @@ async fn apply(
         (records, records),
     )
     .await?;
-    Ok(status)
+    Ok(written.then_some(status))
 }
 
 /// Above the threshold: nothing is applied; the deactivations that would have happened
@@ -312,9 +367,10 @@ async fn apply(
 async fn block(
     txn: &DatabaseTransaction,
     run: &ClaimedRun,
+    options: &EngineOptions,
     plan: &Plan,
     reason: &str,
-) -> Result<RunStatus, DbErr> {
+) -> Result<Option<RunStatus>, DbErr> {
     let planned: Vec<_> = plan
         .changes
         .iter()
@@ -322,9 +378,10 @@ async fn block(
         .cloned()
         .collect();
     directory::write_log(txn, run.id, "planned", &planned).await?;
-    set_final(
+    let written = set_final(
         txn,
         run,
+        options,
         RunStatus::AboveDeactivationThreshold,
         Some(reason),
         Some(plan),
@@ -332,7 +389,7 @@ async fn block(
         (0, 0),
     )
     .await?;
-    Ok(RunStatus::AboveDeactivationThreshold)
+    Ok(written.then_some(RunStatus::AboveDeactivationThreshold))
 }
 
 async fn finish_failed(
@@ -346,9 +403,10 @@ async fn finish_failed(
         Err(stop) => return stopped(db, run, options, stop).await,
     };
     directory::write_error(&txn, run.id, message).await?;
-    set_final(
+    let written = set_final(
         &txn,
         run,
+        options,
         RunStatus::DataLoadFailed,
         Some(message),
         None,
@@ -356,6 +414,10 @@ async fn finish_failed(
         (0, 0),
     )
     .await?;
+    if !written {
+        txn.rollback().await?;
+        return stopped(db, run, options, Stop::Lost).await;
+    }
     txn.commit().await?;
     Ok(Some(RunStatus::DataLoadFailed))
 }
@@ -369,9 +431,10 @@ async fn finish_cancelled(
         Ok(t) => t,
         Err(_) => return Ok(None),
     };
-    set_final(
+    let written = set_final(
         &txn,
         run,
+        options,
         RunStatus::Cancelled,
         Some("Cancelled by an operator while it was running. Nothing was changed."),
         None,
@@ -379,6 +442,10 @@ async fn finish_cancelled(
         (0, 0),
     )
     .await?;
+    if !written {
+        txn.rollback().await?;
+        return Ok(None);
+    }
     txn.commit().await?;
     Ok(Some(RunStatus::Cancelled))
 }

@@ -152,6 +152,46 @@ pub async fn recover_stale(
     Ok(r.rows_affected())
 }
 
+/// Ends runs whose worker `is_dead` says is gone and whose heartbeat is older than
+/// `quiet_since_ms`. Like [`recover_stale`], nothing of them was applied.
+pub async fn recover_dead(
+    db: &impl ConnectionTrait,
+    now_ms: i64,
+    quiet_since_ms: i64,
+    is_dead: impl Fn(&str) -> bool,
+) -> Result<u64, DbErr> {
+    let running = db
+        .query_all(stmt(
+            db,
+            "SELECT id, worker_id FROM sync_runs WHERE status = 'in_progress' \
+             AND (heartbeat_at_ms IS NULL OR heartbeat_at_ms < $1)",
+            vec![quiet_since_ms.into()],
+        ))
+        .await?;
+    let mut ended = 0;
+    for row in running {
+        let id: i64 = row.try_get("", "id")?;
+        let Some(worker) = row.try_get::<Option<String>>("", "worker_id")? else {
+            continue;
+        };
+        if !is_dead(&worker) {
+            continue;
+        }
+        let r = db
+            .execute(stmt(
+                db,
+                "UPDATE sync_runs SET status = 'cancelled', finished_at_ms = $1, version = version + 1, \
+                 status_reason = 'The worker running this sync stopped, so the sync was cancelled. Nothing was changed.', \
+                 worker_id = NULL \
+                 WHERE id = $2 AND worker_id = $3 AND status = 'in_progress'",
+                vec![now_ms.into(), id.into(), worker.into()],
+            ))
+            .await?;
+        ended += r.rows_affected();
+    }
+    Ok(ended)
+}
+
 /// Ends a run this worker gave up on (shutdown), unless it already ended.
 pub async fn abandon(
     db: &impl ConnectionTrait,

@@ -34,8 +34,36 @@ impl WorkerOptions {
 
 /// A process-unique worker id: host, process and a counter.
 pub fn worker_id(index: usize) -> String {
-    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
-    format!("{host}-{}-{index}", std::process::id())
+    format!("{}-{}-{index}", host_name(), std::process::id())
+}
+
+/// This machine's name, as worker ids carry it.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into())
+}
+
+/// The process of a worker id from this machine, if it is one: `host-pid-index`.
+fn local_pid(worker_id: &str, host: &str) -> Option<u32> {
+    let rest = worker_id.strip_prefix(host)?.strip_prefix('-')?;
+    let (pid, index) = rest.split_once('-')?;
+    index.parse::<usize>().ok()?;
+    pid.parse().ok()
+}
+
+/// Whether a worker id names a process of this machine that no longer exists. Only asked
+/// on SQLite, whose workers all share one machine (and its process table) with the file.
+pub fn is_dead_local_worker(worker_id: &str, host: &str) -> bool {
+    match local_pid(worker_id, host) {
+        Some(pid) if pid != std::process::id() => {
+            !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        }
+        _ => false,
+    }
 }
 
 /// Runs until `shutdown` turns true. A run in progress at shutdown gets a grace period to
@@ -73,8 +101,19 @@ pub async fn tick(
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<bool, sea_orm::DbErr> {
     let now = now_ms();
-    let recovered =
+    let mut recovered =
         queue::recover_stale(db, now, now - options.stale_after.as_millis() as i64).await?;
+    use sea_orm::ConnectionTrait;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        // A run whose worker process is gone (killed, crashed) ends now rather than when
+        // its heartbeat grows stale. Its heartbeat must be a few beats old as well, in case
+        // the process is alive but out of sight (another PID namespace on this machine).
+        let quiet_since = now - 3 * options.engine.heartbeat_every.as_millis() as i64;
+        recovered += queue::recover_dead(db, now, quiet_since, |w| {
+            is_dead_local_worker(w, &host_name())
+        })
+        .await?;
+    }
     if recovered > 0 {
         tracing::warn!(recovered, "runs left by a stopped worker were cancelled");
     }
@@ -163,5 +202,30 @@ async fn observe(
         .and_then(|c| c.source_kind.parse::<app::domain::SourceKind>().ok());
     if let Some(source) = source {
         crate::metrics::global().observe_run(source, status, took.as_secs_f64());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worker_ids_tell_their_process() {
+        let host = host_name();
+        let mine = worker_id(3);
+        assert_eq!(local_pid(&mine, &host), Some(std::process::id()));
+        assert!(!is_dead_local_worker(&mine, &host), "this process is alive");
+        assert_eq!(local_pid("web-1-4242-0", "web-1"), Some(4242));
+        assert_eq!(local_pid("web-1-4242-0", "web"), None, "another host");
+        assert_eq!(local_pid("w", &host), None);
+        // PID 0 is never a process's; u32::MAX is beyond any kernel's limit.
+        assert!(is_dead_local_worker(
+            &format!("{host}-{}-0", u32::MAX),
+            &host
+        ));
+        assert!(
+            !is_dead_local_worker("elsewhere-12-0", &host),
+            "not ours to judge"
+        );
     }
 }

@@ -310,7 +310,13 @@ fn map_user<'v>(
         .and_then(Value::as_array)
         .and_then(|ids| {
             ids.iter()
-                .find(|e| e.get("type").and_then(Value::as_str) == Some(id_type))
+                .find(|e| {
+                    // A standard type ("organization", "account"…) or a custom one, which
+                    // the API writes as type "custom" with its name in customType.
+                    let text = |k: &str| e.get(k).and_then(Value::as_str);
+                    text("type") == Some(id_type)
+                        || (text("type") == Some("custom") && text("customType") == Some(id_type))
+                })
                 .and_then(|e| e.get("value").and_then(Value::as_str))
         })
         .filter(|v| !v.trim().is_empty())

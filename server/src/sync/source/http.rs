@@ -82,14 +82,19 @@ fn retry_after(response: &Response) -> Option<Duration> {
         .headers()
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
-        .ok()?
-        .trim();
+        .ok()?;
+    parse_retry_after(value, std::time::SystemTime::now())
+}
+
+/// A delay in seconds, or a date in any of HTTP's three forms (IMF-fixdate, and the
+/// obsolete RFC 850 and asctime ones that servers may still send); a date past is no wait.
+fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let secs = (when.timestamp() - chrono::Utc::now().timestamp()).max(0) as u64;
-    Some(Duration::from_secs(secs))
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 pub fn status_words(status: StatusCode) -> String {
@@ -135,5 +140,41 @@ pub fn origin(url: &reqwest::Url) -> String {
     match url.port() {
         Some(p) => format!("{}://{}:{p}", url.scheme(), url.host_str().unwrap_or("")),
         None => format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_retry_after;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn retry_after_reads_seconds_and_every_http_date_form() {
+        // Sun, 06 Nov 1994 08:49:37 GMT, and ten seconds before it.
+        let at = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let now = at - Duration::from_secs(10);
+        for value in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(
+                parse_retry_after(value, now),
+                Some(Duration::from_secs(10)),
+                "{value}"
+            );
+        }
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", at + Duration::from_secs(5)),
+            Some(Duration::ZERO),
+            "a date already past means no wait"
+        );
+        for bad in ["soon", "-5", "", "Sun, 32 Nov 1994 08:49:37 GMT"] {
+            assert_eq!(parse_retry_after(bad, SystemTime::now()), None, "{bad}");
+        }
     }
 }

@@ -1,0 +1,142 @@
+import { test, expect, Page } from '@playwright/test';
+import { signIn, hydrated, accessibilityProblems, tabTo, focusIsVisible } from './helpers';
+
+const SYNCS = '/admin/user-provisioning';
+
+async function expectAccessible(page: Page, what: string) {
+  expect(await accessibilityProblems(page), what).toEqual([]);
+}
+
+test('axe finds no serious or critical problem on any page', async ({ page }) => {
+  await page.goto('/login');
+  await expectAccessible(page, 'sign-in');
+  await page.goto('/login?error=expired');
+  await expectAccessible(page, 'sign-in, session expired');
+
+  await signIn(page, 'org.admin@acme.example');
+  await hydrated(page);
+  await expectAccessible(page, 'syncs, default');
+
+  await page.goto(`${SYNCS}?range=30d&status=success,needs_attention&config=Workday+%E2%80%93+Global+HR`);
+  await hydrated(page);
+  await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
+  await expectAccessible(page, 'syncs, filtered');
+
+  await page.goto(`${SYNCS}?range=custom&from=2020-01-01&to=2020-01-02`);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'No runs match these filters' })).toBeVisible();
+  await expectAccessible(page, 'syncs, empty result');
+
+  await page.goto(`${SYNCS}?status=bogus`);
+  await expect(page.getByRole('alert').first()).toBeVisible();
+  await expectAccessible(page, 'syncs, bad filter');
+
+  await page.goto(`${SYNCS}?status=needs_attention`);
+  await hydrated(page);
+  await page.locator('table.runs tbody tr').first().locator('.runs__start a').click();
+  await expect(page.getByRole('heading', { name: 'Sync result log' })).toBeVisible();
+  await hydrated(page);
+  await expectAccessible(page, 'run details');
+
+  await page.goto(`${SYNCS}/help`);
+  await hydrated(page);
+  await expectAccessible(page, 'help');
+});
+
+test('the page without access passes axe too', async ({ page }) => {
+  await signIn(page, 'people.admin.unenrolled@acme.example');
+  await page.goto(SYNCS);
+  await expect(page.getByRole('heading', { name: "You don't have access to User Provisioning" })).toBeVisible();
+  await expectAccessible(page, 'no access');
+});
+
+test('every control works from the keyboard, with a visible focus', async ({ page }) => {
+  await signIn(page, 'org.admin@acme.example');
+  await hydrated(page);
+
+  // Date range: a select changed with the arrow keys.
+  await tabTo(page, 'select#filter-range');
+  expect(await focusIsVisible(page)).toBe(true);
+  await page.keyboard.press('ArrowDown');
+  await expect(page).toHaveURL(/\?range=7d$/);
+
+  // A status check box, toggled with Space.
+  await page.locator('select#filter-range').focus();
+  await tabTo(page, 'input#filter-status-success');
+  expect(await focusIsVisible(page)).toBe(true);
+  await page.keyboard.press('Space');
+  await expect(page).toHaveURL(/status=success/);
+
+  // A pill's remove button, then Clear filters.
+  await tabTo(page, 'button[aria-label="Remove filter Status: Success"]');
+  expect(await focusIsVisible(page)).toBe(true);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\?range=7d$/);
+  await tabTo(page, '.pills > button');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
+
+  // A legend entry, then a day of the chart.
+  await tabTo(page, '.chart__legend button');
+  expect(await focusIsVisible(page)).toBe(true);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\?status=queued$/);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
+  await tabTo(page, 'g.chart__day');
+  expect(await focusIsVisible(page)).toBe(true);
+
+  // The Download menu: Enter opens it on its first choice, Escape closes it and returns.
+  await tabTo(page, 'table.runs button[aria-haspopup=menu]');
+  expect(await focusIsVisible(page)).toBe(true);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('menuitem', { name: 'CSV' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('menu')).toHaveCount(0);
+  await expect(page.locator('table.runs button[aria-haspopup=menu]').first()).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('menuitem', { name: 'CSV' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('menu')).toHaveCount(0);
+
+  // A row's start time opens its details.
+  await page.locator('select#filter-range').focus();
+  await tabTo(page, 'table.runs .runs__start a');
+  expect(await focusIsVisible(page)).toBe(true);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/admin\/user-provisioning\/runs\/\d+$/);
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+});
+
+for (const [name, width, height] of [['phone', 360, 740], ['wide', 1600, 1000]] as const) {
+  test(`the Syncs page fits a ${name} screen (${width} px)`, async ({ page }, testInfo) => {
+    await page.setViewportSize({ width, height });
+    await signIn(page, 'org.admin@acme.example');
+    await hydrated(page);
+    await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
+    // Nothing is wider than the screen: no sideways scrolling of the page.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    // The parts a person works with lie within the screen's width.
+    for (const part of ['h1', 'section.filters', '.chart__svg', '.chart__legend', 'table.runs tbody tr >> nth=0']) {
+      const box = await page.locator(part).first().boundingBox();
+      expect(box, part).not.toBeNull();
+      expect(box!.x, part).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width, part).toBeLessThanOrEqual(width + 0.5);
+    }
+    // The chart keeps a usable size: each day at least a few pixels wide.
+    const chart = await page.locator('.chart__svg').boundingBox();
+    expect(chart!.width / 30).toBeGreaterThanOrEqual(width < 600 ? 8 : 20);
+    // Text stays readable (nothing shrunk below 12 px).
+    const smallest = await page.evaluate(() => Math.min(...[...document.querySelectorAll('main *')]
+      .filter((e) => e.childNodes.length && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim()))
+      .filter((e) => (e as HTMLElement).offsetParent !== null)
+      .map((e) => parseFloat(getComputedStyle(e).fontSize))));
+    expect(smallest).toBeGreaterThanOrEqual(12);
+    const shot = await page.screenshot({ fullPage: true });
+    await testInfo.attach(`syncs-${width}px`, { body: shot, contentType: 'image/png' });
+    expect(shot.length).toBeGreaterThan(10_000);
+    await expectAccessible(page, `${name} layout`);
+  });
+}
