@@ -75,16 +75,33 @@ test('every control works from the keyboard, with a visible focus', async ({ pag
   await tabTo(page, '.pills > button');
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
+  // The chart is drawn for the cleared filter (30 days, where Last 7 Days had 8).
+  await expect(page.locator('g.chart__day')).toHaveCount(30);
 
   // A legend entry, then a day of the chart.
   await tabTo(page, '.chart__legend button');
   expect(await focusIsVisible(page)).toBe(true);
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\?status=queued$/);
+  // The chart is drawn again for the new filter, with focus kept on the same entry.
+  await expect(page.locator('#legend-queued')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('#legend-queued')).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
+  // The chart and the table show the whole list again (one Queued run had matched)
+  // before tabbing on.
+  await expect(page.locator('#legend-queued')).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.locator('table.runs tbody tr')).toHaveCount(50);
   await tabTo(page, 'g.chart__day');
   expect(await focusIsVisible(page)).toBe(true);
+
+  // A status's tip shows on focus and Escape hides it.
+  await tabTo(page, 'table.runs .status');
+  expect(await focusIsVisible(page)).toBe(true);
+  const tip = page.locator('table.runs .status:focus + .tooltip');
+  await expect(tip).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(tip).toBeHidden();
 
   // The Download menu: Enter opens it on its first choice, Escape closes it and returns.
   await tabTo(page, 'table.runs button[aria-haspopup=menu]');

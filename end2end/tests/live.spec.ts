@@ -22,8 +22,8 @@ test('a run goes Queued → In Progress → Success on the page, without a reloa
   const before = await page.locator('table.runs tbody tr').count();
   // The overview chart follows the live view: its legend counts each status's runs.
   const charted = async (label: string) => Number((await page.locator('.chart__legend')
-    .getByRole('button', { name: new RegExp(`^${label}: \\d+ runs$`) })
-    .getAttribute('aria-label'))!.match(/(\d+) runs/)![1]);
+    .getByRole('button', { name: new RegExp(`^${label} \\(\\d+\\)$`) })
+    .locator('.legend__count').innerText()).match(/\((\d+)\)/)![1]);
   const [queued, finished] = [await charted('Queued'),
     (await charted('Success')) + (await charted('Needs Attention'))];
 

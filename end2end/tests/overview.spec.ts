@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { signIn, hydrated, STATUS_LABELS } from './helpers';
+import { signIn, hydrated, STATUS_LABELS, cspViolations } from './helpers';
 
 async function ready(page: Page, query = '') {
   await signIn(page, 'org.admin@acme.example');
@@ -16,7 +16,7 @@ async function chartRows(page: Page): Promise<string[][]> {
 }
 
 const legend = (page: Page, label: string) =>
-  page.locator('.chart__legend').getByRole('button', { name: new RegExp(`^${label}: \\d+ runs$`) });
+  page.locator('.chart__legend').getByRole('button', { name: new RegExp(`^${label} \\(\\d+\\)$`) });
 
 test('the chart counts what the list holds, per day and status', async ({ page }) => {
   await ready(page, 'range=30d');
@@ -31,7 +31,7 @@ test('the chart counts what the list holds, per day and status', async ({ page }
   // Each status's legend entry sums its column.
   for (const [i, label] of STATUS_LABELS.entries()) {
     const column = rows.reduce((sum, r) => sum + Number(r[i + 1]), 0);
-    await expect(legend(page, label)).toHaveAccessibleName(`${label}: ${column} runs`);
+    await expect(legend(page, label)).toHaveAccessibleName(`${label} (${column})`);
   }
   // One bar per day, each named with its counts.
   await expect(chart.locator('g.chart__day')).toHaveCount(31);
@@ -40,12 +40,20 @@ test('the chart counts what the list holds, per day and status', async ({ page }
 });
 
 test('clicking a day lists that day; the legend toggles statuses', async ({ page }) => {
+  const refused = cspViolations(page);
   await ready(page);
   const rows = await chartRows(page);
   const day = rows.filter((r) => Number(r[8]) > 0).at(-2)!;
   const bar = page.getByRole('button', { name: new RegExp(`^${day[0]}: `) });
   await bar.hover();
-  await expect(page.locator('.chart__tip')).toContainText(`${day[0]}: ${day[8]} runs`);
+  const tip = page.locator('.chart__tip');
+  await expect(tip).toContainText(`${day[0]}: ${day[8]} runs`);
+  // The tip stands over its bar.
+  const [tipBox, barBox] = [await tip.boundingBox(), await bar.boundingBox()];
+  const barCentre = barBox!.x + barBox!.width / 2;
+  expect(barCentre).toBeGreaterThanOrEqual(tipBox!.x);
+  expect(barCentre).toBeLessThanOrEqual(tipBox!.x + tipBox!.width);
+  expect(refused).toEqual([]);
   await bar.click();
   await expect(page).toHaveURL(/\?range=custom&from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d$/);
   const from = new URL(page.url()).searchParams.get('from');

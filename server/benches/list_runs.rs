@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 const DAY: i64 = 86_400_000;
 const PAGE: u32 = 50;
 const DEEP_PAGE: u64 = 2000;
-const SAMPLES: usize = 300;
+const SAMPLES: usize = 1000;
 const BIG_ORG: i64 = 1;
 /// 2025-01-01T00:00:00Z: the history covers the year from here.
 const EPOCH: i64 = 1_735_689_600_000;
@@ -355,22 +355,45 @@ fn ms(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1000.0)
 }
 
-async fn time<F, Fut>(mut f: F) -> (Duration, Duration)
+type Percentiles = (Duration, Duration);
+
+/// p50 and p99 of `ours` and of `base`, their calls interleaved (each goes first every
+/// other time) so that the machine's noise falls on both alike.
+async fn time_pair<F, Fut, G, Gut>(mut ours: F, mut base: G) -> (Percentiles, Percentiles)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = ()>,
+    G: FnMut() -> Gut,
+    Gut: std::future::Future<Output = ()>,
 {
     for _ in 0..20 {
-        f().await;
+        ours().await;
+        base().await;
     }
-    let mut samples = Vec::with_capacity(SAMPLES);
-    for _ in 0..SAMPLES {
-        let t = Instant::now();
-        f().await;
-        samples.push(t.elapsed());
+    let (mut a, mut b) = (Vec::with_capacity(SAMPLES), Vec::with_capacity(SAMPLES));
+    for i in 0..SAMPLES {
+        if i % 2 == 0 {
+            let t = Instant::now();
+            ours().await;
+            a.push(t.elapsed());
+            let t = Instant::now();
+            base().await;
+            b.push(t.elapsed());
+        } else {
+            let t = Instant::now();
+            base().await;
+            b.push(t.elapsed());
+            let t = Instant::now();
+            ours().await;
+            a.push(t.elapsed());
+        }
     }
-    samples.sort();
-    (percentile(&samples, 0.5), percentile(&samples, 0.99))
+    a.sort();
+    b.sort();
+    (
+        (percentile(&a, 0.5), percentile(&a, 0.99)),
+        (percentile(&b, 0.5), percentile(&b, 0.99)),
+    )
 }
 
 /// The cursor that starts page `page` (1-based) of a case, found by walking pages.
@@ -518,13 +541,6 @@ async fn bench_chart(conn: &DatabaseConnection, store: &SeaStore) {
             .iter()
             .map(|c| c.runs)
             .sum();
-        let (p50, p99) = time(|| {
-            let (store, req, offsets) = (store, &req, &offsets);
-            async move {
-                store.count_run_days(req, offsets).await.unwrap();
-            }
-        })
-        .await;
         let raw = raw_chart_statement(&req, &offsets, &case);
         let lookup = case.configuration.map(|_| {
             format!(
@@ -534,12 +550,20 @@ async fn bench_chart(conn: &DatabaseConnection, store: &SeaStore) {
         if std::env::var_os("UP_BENCH_PRINT").is_some() {
             eprintln!("{}: {raw}", case.name);
         }
-        let (r50, r99) = time(|| {
-            let (raw, lookup) = (&raw, lookup.as_deref());
-            async move {
-                raw_chart(conn, lookup, raw).await;
-            }
-        })
+        let ((p50, p99), (r50, r99)) = time_pair(
+            || {
+                let (store, req, offsets) = (store, &req, &offsets);
+                async move {
+                    store.count_run_days(req, offsets).await.unwrap();
+                }
+            },
+            || {
+                let (raw, lookup) = (&raw, lookup.as_deref());
+                async move {
+                    raw_chart(conn, lookup, raw).await;
+                }
+            },
+        )
         .await;
         println!(
             "| {} | {} | {counted} | {} | {} | {} | {} | {:.2} |",
@@ -578,14 +602,6 @@ async fn bench_backend(label: &str, conn: &DatabaseConnection, total_runs: u64) 
         let (deep_page, deep_cursor) = cursor_for_page(&store, &case, DEEP_PAGE).await;
         let mut first_p99 = Duration::ZERO;
         for (page, after) in [(1, None), (deep_page, deep_cursor)] {
-            let req = request(&case, after);
-            let (p50, p99) = time(|| {
-                let (store, req) = (&store, &req);
-                async move {
-                    store.list_runs(req).await.unwrap();
-                }
-            })
-            .await;
             let raw = raw_statements(&case, after, conn.get_database_backend());
             if std::env::var_os("UP_BENCH_PRINT").is_some() {
                 eprintln!("{}: {raw:#?}", case.name);
@@ -602,12 +618,21 @@ async fn bench_backend(label: &str, conn: &DatabaseConnection, total_runs: u64) 
                     }
                 }
             }
-            let (r50, r99) = time(|| {
-                let raw = &raw;
-                async move {
-                    raw_run(conn, raw).await;
-                }
-            })
+            let req = request(&case, after);
+            let ((p50, p99), (r50, r99)) = time_pair(
+                || {
+                    let (store, req) = (&store, &req);
+                    async move {
+                        store.list_runs(req).await.unwrap();
+                    }
+                },
+                || {
+                    let raw = &raw;
+                    async move {
+                        raw_run(conn, raw).await;
+                    }
+                },
+            )
             .await;
             if page == 1 {
                 first_p99 = p99;

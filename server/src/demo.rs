@@ -13,6 +13,7 @@ use sea_orm::{
 };
 
 pub mod live;
+pub mod tails;
 
 pub const DEMO_PASSWORD: &str = "demo-password";
 
@@ -503,7 +504,9 @@ async fn insert_history(
             heartbeat_at_ms: Set(started
                 .filter(|_| status == RunStatus::InProgress)
                 .map(|_| now.timestamp_millis())),
-            worker_id: Set((status == RunStatus::InProgress).then(|| "demo-worker".to_string())),
+            worker_id: Set(
+                (status == RunStatus::InProgress).then(|| tails::DEMO_WORKER.to_string())
+            ),
             ..Default::default()
         }
         .insert(db)

@@ -26,7 +26,9 @@ pub fn RunsChart(
     Effect::new(move || {
         if let Some(id) = refocus.get_untracked() {
             refocus.set(None);
-            crate::browser::focus_by_id(&id);
+            // After the frame: by then this chart has replaced the previous one, whose
+            // elements carried the same ids.
+            request_animation_frame(move || crate::browser::focus_by_id(&id));
         }
     });
     let days = Memo::new(move |_| chart.with(|c| c.days.len()));
@@ -135,10 +137,19 @@ pub fn RunsChart(
                 </svg>
                 {move || pointed.get().and_then(|i| Some((i, day_at(i)?))).map(|(i, d)| {
                     let n = days.get_untracked().max(1) as f64;
-                    // Kept inside the plot at both ends.
-                    let left = ((i as f64 + 0.5) / n * 100.0).clamp(12.0, 88.0);
+                    // Centred over its bar; near either end it leans inwards, so it stays in
+                    // the plot with the bar still under it.
+                    let at = (i as f64 + 0.5) / n * 100.0;
+                    let lean = if at < 20.0 { 10 } else if at > 80.0 { 90 } else { 50 };
                     view! {
-                        <div class="chart__tip" aria-hidden="true" style=format!("left: {left:.2}%")>
+                        // Set through the element's style object: the page's Content Security
+                        // Policy refuses inline style attributes.
+                        <div
+                            class="chart__tip"
+                            aria-hidden="true"
+                            style:left=format!("{at:.2}%")
+                            style:transform=format!("translateX(-{lean}%)")
+                        >
                             {d.summary()}
                         </div>
                     }
@@ -155,6 +166,7 @@ pub fn RunsChart(
             </Show>
         </section>
     }
+    .into_any()
 }
 
 /// The legend: one toggle per status (shown in the Status filter or not) with its runs
@@ -182,7 +194,6 @@ fn Legend(
                                 id=format!("legend-{}", status.slug())
                                 class="legend"
                                 aria-pressed=move || pressed().to_string()
-                                aria-label=move || format!("{}: {} runs", status.label(), count())
                                 on:click=move |_| {
                                     refocus.set(Some(format!("legend-{}", status.slug())));
                                     on_change.run(filter.get_untracked().toggled(status));
@@ -190,7 +201,8 @@ fn Legend(
                             >
                                 <span class=format!("swatch swatch--{}", status.slug()) aria-hidden="true"></span>
                                 {status.label()}
-                                <span class="legend__count">{count}</span>
+                                " "
+                                <span class="legend__count">"(" {count} ")"</span>
                             </button>
                         </li>
                     }
@@ -268,7 +280,9 @@ fn trend(chart: &RunChart, longest: Option<i64>) -> impl IntoView {
 #[component]
 fn ChartTable(chart: Signal<RunChart>) -> impl IntoView {
     view! {
-        <table class="visually-hidden">
+        // The wrapper hides it: a table is never narrower than its cells, whatever its width.
+        <div class="visually-hidden">
+        <table>
             <caption>"Runs per day by status, with the average duration of finished runs"</caption>
             <thead>
                 <tr>
@@ -289,6 +303,7 @@ fn ChartTable(chart: Signal<RunChart>) -> impl IntoView {
                 }).collect_view())}
             </tbody>
         </table>
+        </div>
     }
 }
 

@@ -25,7 +25,7 @@ pub fn HelpPage() -> impl IntoView {
 
             <section aria-labelledby="help-statuses">
                 <h2 id="help-statuses">"Sync statuses and what to do"</h2>
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Statuses">
                     <table class="help__table">
                         <caption class="visually-hidden">"Each status, what it means, what to do, and its logs"</caption>
                         <thead>
@@ -95,7 +95,7 @@ pub fn HelpPage() -> impl IntoView {
 
             <section aria-labelledby="help-access">
                 <h2 id="help-access">"Who can see User Provisioning"</h2>
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Roles and access">
                     <table class="help__table">
                         <caption class="visually-hidden">"Which roles can view the page and download logs"</caption>
                         <thead>

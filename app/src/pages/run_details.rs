@@ -331,7 +331,7 @@ fn LogPreview(run_id: i64, first_logs: LogsResource, search: Memo<String>) -> im
                         let has_more = move || next.get().unwrap_or(first_next).is_some();
                         view! {
                             <p class="count" aria-live="polite">{move || format!("Showing {} of {} entries", rows.with(Vec::len), total)}</p>
-                            <div class="table-scroll">
+                            <div class="table-scroll" tabindex="0" role="region" aria-label="Log entries">
                                 <table class="runs log">
                                     <thead><tr>
                                         <th scope="col">"#"</th>

@@ -46,6 +46,8 @@ pub async fn start(db: &DatabaseConnection) -> Result<(), String> {
     if every == 0 {
         return Ok(());
     }
+    // The seeded runs still going play out too, as a worker would run them.
+    tokio::spawn(super::tails::play(db.clone()));
     tokio::spawn(async move {
         let mut rng = StdRng::from_entropy();
         loop {
