@@ -285,15 +285,57 @@ async fn combined_filters_and_window_bounds(db: &DatabaseConnection) {
 }
 on_both_backends!(combined_filters, combined_filters_and_window_bounds);
 
-/// The chart's counts per day of the viewer's calendar equal the listed runs bucketed by
-/// their local date, across a daylight-saving change (New York, 10 Mar 2024), for each
-/// filter alone and combined; another organisation's runs never count.
-async fn chart_counts_match_the_listed_runs(db: &DatabaseConnection) {
+/// Compares a chart's counts with the listed runs bucketed here by their local date.
+async fn check_chart(
+    store: &SeaStore,
+    tz: chrono_tz::Tz,
+    at: chrono::DateTime<Utc>,
+    org: i64,
+    query: &str,
+) -> u64 {
     use app::api::chart_request;
     use app::domain::{DayStatusCount, RunChart};
+    let filter = RunFilter::from_query(query).unwrap();
+    let (span, req, offsets) = chart_request(tz, at, org, filter).unwrap();
+    assert!(offsets.len() <= 2, "{query}: {offsets:?}");
+    let counts = store.count_run_days(&req, &offsets).await.unwrap().unwrap();
+    let mut listed = req.clone();
+    listed.limit = 500;
+    let (rows, total) = all_pages(store, listed).await;
+    let mut expected: BTreeMap<(chrono::NaiveDate, RunStatus), (u64, i64, u64)> = BTreeMap::new();
+    for r in &rows {
+        let day = Utc
+            .timestamp_millis_opt(r.sort_at_ms())
+            .unwrap()
+            .with_timezone(&tz)
+            .date_naive();
+        let e = expected.entry((day, r.status)).or_default();
+        e.0 += 1;
+        if let (Some(s), Some(f)) = (r.started_at_ms, r.finished_at_ms) {
+            e.1 += f - s;
+            e.2 += 1;
+        }
+    }
+    let got: BTreeMap<_, _> = counts
+        .iter()
+        .map(|c: &DayStatusCount| ((c.day, c.status), (c.runs, c.duration_sum_ms, c.finished)))
+        .collect();
+    assert_eq!(got, expected, "{tz} {at} {query}");
+    let chart = RunChart::from_counts(Some(span), &counts);
+    let charted: u64 = chart.days.iter().map(|d| d.total()).sum();
+    assert_eq!(charted, total, "{tz} {query}: every listed run has its bar");
+    total
+}
+
+/// The chart's counts per day of the viewer's calendar equal the listed runs bucketed by
+/// their local date: across a daylight-saving change (New York, 10 Mar 2024) summed from
+/// whole hours, in a half-hour zone (Kolkata) counted run by run, with windows that start
+/// mid-hour, for each filter alone and combined, and after runs change, move and go.
+/// Another organisation's runs never count.
+async fn chart_counts_match_the_listed_runs(db: &DatabaseConnection) {
+    use app::api::chart_request;
     let store = seeded(db).await;
     let acme = org_id(db, "Acme").await;
-    let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
     let google = urlencode("Google Workspace – acme.example");
     let queries = [
         String::new(),
@@ -302,40 +344,16 @@ async fn chart_counts_match_the_listed_runs(db: &DatabaseConnection) {
         format!("config={google}"),
         format!("range=custom&from=2024-03-09&to=2024-03-11&status=success,needs_attention&config={google}"),
     ];
-    for query in queries {
-        let filter = RunFilter::from_query(&query).unwrap();
-        let (span, req, offsets) = chart_request(tz, now(), acme, filter).unwrap();
-        assert!(offsets.len() <= 2, "{query}: {offsets:?}");
-        let counts = store.count_run_days(&req, &offsets).await.unwrap().unwrap();
-        let mut listed = req.clone();
-        listed.limit = 500;
-        let (rows, total) = all_pages(&store, listed).await;
-        // The same runs, bucketed here by their local date.
-        let mut expected: BTreeMap<(chrono::NaiveDate, RunStatus), (u64, i64, u64)> =
-            BTreeMap::new();
-        for r in &rows {
-            let day = Utc
-                .timestamp_millis_opt(r.sort_at_ms())
-                .unwrap()
-                .with_timezone(&tz)
-                .date_naive();
-            let e = expected.entry((day, r.status)).or_default();
-            e.0 += 1;
-            if let (Some(s), Some(f)) = (r.started_at_ms, r.finished_at_ms) {
-                e.1 += f - s;
-                e.2 += 1;
+    for zone in ["America/New_York", "Asia/Kolkata", "UTC"] {
+        let tz: chrono_tz::Tz = zone.parse().unwrap();
+        for at in [now(), now() + chrono::Duration::minutes(17)] {
+            for query in &queries {
+                let total = check_chart(&store, tz, at, acme, query).await;
+                assert!(total > 0, "{zone} {query}: the demo has runs here");
             }
         }
-        let got: BTreeMap<_, _> = counts
-            .iter()
-            .map(|c: &DayStatusCount| ((c.day, c.status), (c.runs, c.duration_sum_ms, c.finished)))
-            .collect();
-        assert_eq!(got, expected, "{query}");
-        let chart = RunChart::from_counts(Some(span), &counts);
-        let charted: u64 = chart.days.iter().map(|d| d.total()).sum();
-        assert_eq!(charted, total, "{query}: every listed run has its bar");
-        assert!(total > 0, "{query}: the demo has runs here");
     }
+    let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
     // The daylight-saving change splits the window's offsets in two.
     let (_, _, offsets) =
         chart_request(tz, now(), acme, RunFilter::from_query("range=30d").unwrap()).unwrap();
@@ -346,18 +364,34 @@ async fn chart_counts_match_the_listed_runs(db: &DatabaseConnection) {
             .unwrap()
             .timestamp_millis()
     );
+    // Runs change status, finish, move in time and go: the hours follow.
+    for sql in [
+        format!("UPDATE sync_runs SET status = 'cancelled' WHERE organisation_id = {acme} AND status = 'success' AND id % 3 = 0"),
+        format!("UPDATE sync_runs SET status = 'success', finished_at_ms = started_at_ms + 61000 WHERE organisation_id = {acme} AND status = 'in_progress'"),
+        format!("UPDATE sync_runs SET sort_at_ms = sort_at_ms - 5400000, started_at_ms = started_at_ms - 5400000 WHERE organisation_id = {acme} AND id % 5 = 0 AND started_at_ms IS NOT NULL"),
+        format!("DELETE FROM sync_log_entries WHERE run_id IN (SELECT id FROM sync_runs WHERE organisation_id = {acme} AND id % 7 = 0)"),
+        format!("DELETE FROM log_downloads WHERE run_id IN (SELECT id FROM sync_runs WHERE organisation_id = {acme} AND id % 7 = 0)"),
+        format!("DELETE FROM sync_runs WHERE organisation_id = {acme} AND id % 7 = 0"),
+    ] {
+        db.execute_unprepared(&sql).await.unwrap();
+    }
+    for query in &queries {
+        check_chart(
+            &store,
+            tz,
+            now() + chrono::Duration::minutes(17),
+            acme,
+            query,
+        )
+        .await;
+    }
     // A configuration of another organisation is unknown here, and counts nothing.
     let other = RunFilter::from_query("config=Globex+HR+export+%28SFTP%29").unwrap();
     let (_, req, offsets) = chart_request(tz, now(), acme, other).unwrap();
     assert_eq!(store.count_run_days(&req, &offsets).await.unwrap(), None);
     // Nothing of Acme's shows in Globex's chart.
     let globex = org_id(db, "Globex").await;
-    let (_, req, offsets) = chart_request(tz, now(), globex, RunFilter::default()).unwrap();
-    let counts = store.count_run_days(&req, &offsets).await.unwrap().unwrap();
-    let mut listed = req.clone();
-    listed.limit = 500;
-    let (_, total) = all_pages(&store, listed).await;
-    assert_eq!(counts.iter().map(|c| c.runs).sum::<u64>(), total);
+    check_chart(&store, tz, now(), globex, "").await;
 }
 on_both_backends!(chart_counts, chart_counts_match_the_listed_runs);
 

@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::engine_schema::EngineSchema),
             Box::new(super::session_schema::SessionSchema),
             Box::new(super::chart_index::ChartIndex),
+            Box::new(super::run_hours::CreateRunHours),
         ]
     }
 }

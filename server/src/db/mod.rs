@@ -5,6 +5,7 @@ pub mod engine_schema;
 pub mod entities;
 pub mod migration;
 pub mod run_days;
+pub mod run_hours;
 pub mod session_schema;
 
 use sea_orm::{sqlx, ConnectOptions, Database, DatabaseConnection, DbErr, TransactionTrait};
