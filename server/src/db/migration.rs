@@ -13,7 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::run_days::CreateRunDays),
             Box::new(super::engine_schema::EngineSchema),
             Box::new(super::session_schema::SessionSchema),
-            Box::new(super::chart_index::ChartIndex),
+            Box::new(super::list_index::WiderListIndex),
             Box::new(super::run_hours::CreateRunHours),
         ]
     }

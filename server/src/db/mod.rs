@@ -1,8 +1,8 @@
 //! The database: connecting, migrating, and the entities.
 
-pub mod chart_index;
 pub mod engine_schema;
 pub mod entities;
+pub mod list_index;
 pub mod migration;
 pub mod run_days;
 pub mod run_hours;

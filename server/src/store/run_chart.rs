@@ -4,8 +4,8 @@
 //! everyone), whole hours are summed from `sync_run_hours` (a few thousand rows for 90 days)
 //! and only the partial hour at a window's start (Last 7 Days begins at this minute a week
 //! ago) is counted run by run. Other offsets (India's half hour, Nepal's three quarters)
-//! count every run in the window, from the index `ix_sync_runs_org_sort_stats`, which holds
-//! every column read, in time order.
+//! count every run in the window, from the index `ix_sync_runs_org_sort`, which holds every
+//! column read, in time order.
 
 use super::db_err;
 use super::runs::{configuration_named, matching, Scope};
