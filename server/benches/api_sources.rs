@@ -23,64 +23,17 @@ use serde_json::{json, Value};
 use server::sync::settings::{check_google, check_workday, GoogleSettings, WorkdaySettings};
 use server::sync::source::http::Retry;
 use server::sync::source::{google, workday};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-struct Counting;
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            if new_size > layout.size() {
-                let grow = new_size - layout.size();
-                let now = CURRENT.fetch_add(grow, Ordering::Relaxed) + grow;
-                PEAK.fetch_max(now, Ordering::Relaxed);
-            } else {
-                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        p
-    }
-}
+#[path = "support/heap.rs"]
+mod heap;
+use heap::{measure, Measure};
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// Time, peak heap, and heap still held when the work returned (its result).
-struct Measure {
-    time: Duration,
-    peak: usize,
-    kept: usize,
-}
-
-async fn measure<T, F: std::future::Future<Output = T>>(work: F) -> (T, Measure) {
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let started = Instant::now();
-    let out = work.await;
-    let time = started.elapsed();
-    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
-    let kept = CURRENT.load(Ordering::Relaxed).saturating_sub(base);
-    (out, Measure { time, peak, kept })
-}
+static ALLOC: heap::Counting = heap::Counting;
 
 fn mb(bytes: usize) -> String {
     format!("{:.1}", bytes as f64 / 1_048_576.0)

@@ -27,62 +27,17 @@ use server::sync::engine::{self, now_ms, EngineOptions};
 use server::sync::plan::{plan, Action};
 use server::sync::settings::{check_file, FileSettings, Transport};
 use server::sync::{directory, queue, source};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-struct Counting;
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            if new_size > layout.size() {
-                let now = CURRENT.fetch_add(new_size - layout.size(), Ordering::Relaxed)
-                    + (new_size - layout.size());
-                PEAK.fetch_max(now, Ordering::Relaxed);
-            } else {
-                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        p
-    }
-}
+#[path = "support/heap.rs"]
+mod heap;
+use heap::{measure, Measure};
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
-
-/// Time and peak heap of one phase.
-struct Measure {
-    time: Duration,
-    peak: usize,
-}
-
-async fn measure<T, F: std::future::Future<Output = T>>(f: F) -> (T, Measure) {
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let start = Instant::now();
-    let out = f.await;
-    let time = start.elapsed();
-    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
-    (out, Measure { time, peak })
-}
+static ALLOC: heap::Counting = heap::Counting;
 
 const HEADER: [&str; 8] = [
     "Employee ID",
@@ -380,6 +335,7 @@ fn median(mut runs: Vec<Measure>) -> Measure {
     Measure {
         time: runs[runs.len() / 2].time,
         peak,
+        kept: runs.iter().map(|m| m.kept).max().unwrap_or(0),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The database: connecting, migrating, and the entities.
 
+pub mod counters;
 pub mod engine_schema;
 pub mod entities;
 pub mod list_index;

@@ -112,38 +112,6 @@ fn remove_old(backend: DatabaseBackend) -> String {
     )
 }
 
-fn triggers(backend: DatabaseBackend) -> Vec<String> {
-    match backend {
-        DatabaseBackend::Sqlite => vec![
-            format!("CREATE TRIGGER sync_run_days_insert AFTER INSERT ON sync_runs BEGIN {} END", add_new(backend)),
-            format!("CREATE TRIGGER sync_run_days_delete AFTER DELETE ON sync_runs BEGIN {} END", remove_old(backend)),
-            format!(
-                "CREATE TRIGGER sync_run_days_update
-                AFTER UPDATE OF organisation_id, configuration_id, status, sort_at_ms ON sync_runs
-                BEGIN {} {} END",
-                remove_old(backend),
-                add_new(backend)
-            ),
-        ],
-        _ => vec![
-            format!(
-                "CREATE FUNCTION sync_run_days_apply() RETURNS trigger AS $$
-                BEGIN
-                    IF TG_OP IN ('UPDATE', 'DELETE') THEN {} END IF;
-                    IF TG_OP IN ('UPDATE', 'INSERT') THEN {} END IF;
-                    RETURN NULL;
-                END $$ LANGUAGE plpgsql",
-                remove_old(backend),
-                add_new(backend)
-            ),
-            "CREATE TRIGGER sync_run_days_apply
-            AFTER INSERT OR DELETE OR UPDATE OF organisation_id, configuration_id, status, sort_at_ms
-            ON sync_runs FOR EACH ROW EXECUTE FUNCTION sync_run_days_apply()"
-                .to_string(),
-        ],
-    }
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for CreateRunDays {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -151,29 +119,19 @@ impl MigrationTrait for CreateRunDays {
         let backend = db.get_database_backend();
         db.execute_unprepared(&create_table(backend)).await?;
         db.execute_unprepared(&backfill()).await?;
-        for t in triggers(backend) {
+        for t in super::counters::triggers(
+            backend,
+            "sync_run_days",
+            "organisation_id, configuration_id, status, sort_at_ms",
+            &remove_old(backend),
+            &add_new(backend),
+        ) {
             db.execute_unprepared(&t).await?;
         }
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        match db.get_database_backend() {
-            DatabaseBackend::Sqlite => {
-                for t in ["insert", "delete", "update"] {
-                    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS sync_run_days_{t}"))
-                        .await?;
-                }
-            }
-            _ => {
-                db.execute_unprepared("DROP TRIGGER IF EXISTS sync_run_days_apply ON sync_runs")
-                    .await?;
-                db.execute_unprepared("DROP FUNCTION IF EXISTS sync_run_days_apply()")
-                    .await?;
-            }
-        }
-        db.execute_unprepared("DROP TABLE sync_run_days").await?;
-        Ok(())
+        super::counters::drop_with_triggers(m.get_connection(), "sync_run_days").await
     }
 }

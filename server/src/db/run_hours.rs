@@ -93,44 +93,6 @@ fn remove_old(backend: DatabaseBackend) -> String {
 const WATCHED: &str =
     "organisation_id, configuration_id, status, sort_at_ms, started_at_ms, finished_at_ms";
 
-fn triggers(backend: DatabaseBackend) -> Vec<String> {
-    match backend {
-        DatabaseBackend::Sqlite => vec![
-            format!(
-                "CREATE TRIGGER sync_run_hours_insert AFTER INSERT ON sync_runs BEGIN {} END",
-                add_new(backend)
-            ),
-            format!(
-                "CREATE TRIGGER sync_run_hours_delete AFTER DELETE ON sync_runs BEGIN {} END",
-                remove_old(backend)
-            ),
-            format!(
-                "CREATE TRIGGER sync_run_hours_update AFTER UPDATE OF {WATCHED} ON sync_runs
-                BEGIN {} {} END",
-                remove_old(backend),
-                add_new(backend)
-            ),
-        ],
-        _ => vec![
-            format!(
-                "CREATE FUNCTION sync_run_hours_apply() RETURNS trigger AS $$
-                BEGIN
-                    IF TG_OP IN ('UPDATE', 'DELETE') THEN {} END IF;
-                    IF TG_OP IN ('UPDATE', 'INSERT') THEN {} END IF;
-                    RETURN NULL;
-                END $$ LANGUAGE plpgsql",
-                remove_old(backend),
-                add_new(backend)
-            ),
-            format!(
-                "CREATE TRIGGER sync_run_hours_apply
-                AFTER INSERT OR DELETE OR UPDATE OF {WATCHED}
-                ON sync_runs FOR EACH ROW EXECUTE FUNCTION sync_run_hours_apply()"
-            ),
-        ],
-    }
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for CreateRunHours {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -138,29 +100,19 @@ impl MigrationTrait for CreateRunHours {
         let backend = db.get_database_backend();
         db.execute_unprepared(&create_table(backend)).await?;
         db.execute_unprepared(BACKFILL).await?;
-        for t in triggers(backend) {
+        for t in super::counters::triggers(
+            backend,
+            "sync_run_hours",
+            WATCHED,
+            &remove_old(backend),
+            &add_new(backend),
+        ) {
             db.execute_unprepared(&t).await?;
         }
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        match db.get_database_backend() {
-            DatabaseBackend::Sqlite => {
-                for t in ["insert", "delete", "update"] {
-                    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS sync_run_hours_{t}"))
-                        .await?;
-                }
-            }
-            _ => {
-                db.execute_unprepared("DROP TRIGGER IF EXISTS sync_run_hours_apply ON sync_runs")
-                    .await?;
-                db.execute_unprepared("DROP FUNCTION IF EXISTS sync_run_hours_apply()")
-                    .await?;
-            }
-        }
-        db.execute_unprepared("DROP TABLE sync_run_hours").await?;
-        Ok(())
+        super::counters::drop_with_triggers(m.get_connection(), "sync_run_hours").await
     }
 }
