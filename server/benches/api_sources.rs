@@ -21,15 +21,16 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 use server::sync::settings::{check_google, check_workday, GoogleSettings, WorkdaySettings};
-use server::sync::source::http::Retry;
 use server::sync::source::{google, workday};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
-use std::time::Duration;
 
+#[path = "../tests/common/api_peers.rs"]
+mod api_peers;
 #[path = "support/heap.rs"]
 mod heap;
+use api_peers::{quick, serve, service_account};
 use heap::{measure, Measure};
 
 #[global_allocator]
@@ -37,13 +38,6 @@ static ALLOC: heap::Counting = heap::Counting;
 
 fn mb(bytes: usize) -> String {
     format!("{:.1}", bytes as f64 / 1_048_576.0)
-}
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
 }
 
 /// The pages of `users.list`, made once so the server's own work stays out of the figures.
@@ -130,43 +124,6 @@ fn report(entries: usize) -> String {
     json!({"Report_Entry": entries}).to_string()
 }
 
-fn quick() -> Retry {
-    Retry {
-        attempts: 3,
-        backoff: Duration::from_millis(50),
-        max_wait: Duration::from_secs(5),
-    }
-}
-
-/// A service-account key, made by openssl as Google would issue it.
-fn service_account(dir: &std::path::Path) -> std::path::PathBuf {
-    let pem_path = dir.join("sa.pem");
-    let ok = std::process::Command::new("openssl")
-        .args([
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-        ])
-        .arg(&pem_path)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("openssl runs")
-        .success();
-    assert!(ok, "openssl made a key");
-    let key = json!({
-        "type": "service_account",
-        "client_email": "sync@acme-project.iam.gserviceaccount.com",
-        "private_key": std::fs::read_to_string(&pem_path).unwrap(),
-        "token_uri": "https://oauth2.googleapis.com/token",
-    });
-    let path = dir.join("sa.json");
-    std::fs::write(&path, key.to_string()).unwrap();
-    path
-}
-
 fn row(what: &str, m: &Measure, kept: bool) {
     println!(
         "| {what} | {:.2} | {} | {} |",
@@ -198,7 +155,7 @@ async fn main() {
     let settings = check_google(GoogleSettings {
         customer: Some("my_customer".into()),
         admin_email: "it.admin@acme.example".into(),
-        service_account_key: format!("file:{}", service_account(dir.path()).display()),
+        service_account_key: format!("file:{}", service_account(dir.path(), "sa").1.display()),
         base_url: Some(base.clone()),
         token_url: Some(format!("{base}/token")),
         timeout_secs: Some(30),

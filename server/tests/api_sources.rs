@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::api_peers::{quick, serve, service_account, CLIENT_EMAIL};
+
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,65 +17,17 @@ use rsa::pkcs8::DecodePrivateKey;
 use rsa::signature::Verifier;
 use serde_json::{json, Value};
 use server::sync::settings::{check_google, check_workday, GoogleSettings, WorkdaySettings};
-use server::sync::source::http::Retry;
 use server::sync::source::{google, workday};
 use server::sync::validate::{LoadError, Loaded};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const ADMIN: &str = "it.admin@acme.example";
-const CLIENT_EMAIL: &str = "sync@acme-project.iam.gserviceaccount.com";
-
-fn quick() -> Retry {
-    Retry {
-        attempts: 3,
-        backoff: Duration::from_millis(50),
-        max_wait: Duration::from_secs(5),
-    }
-}
-
 fn progress() -> Arc<AtomicUsize> {
     Arc::new(AtomicUsize::new(0))
-}
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
-}
-
-/// An RSA key made by openssl: (PKCS#8 PEM, path of a service-account JSON key holding it).
-fn service_account(dir: &Path, name: &str) -> (String, PathBuf) {
-    let pem_path = dir.join(format!("{name}.pem"));
-    let ok = std::process::Command::new("openssl")
-        .args([
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-        ])
-        .arg(&pem_path)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("openssl runs")
-        .success();
-    assert!(ok);
-    let pem = std::fs::read_to_string(&pem_path).unwrap();
-    let key = json!({
-        "type": "service_account",
-        "client_email": CLIENT_EMAIL,
-        "private_key": pem,
-        "token_uri": "https://oauth2.googleapis.com/token",
-    });
-    let key_path = dir.join(format!("{name}.json"));
-    std::fs::write(&key_path, key.to_string()).unwrap();
-    (pem, key_path)
 }
 
 /// What a throttled answer puts in `Retry-After`.

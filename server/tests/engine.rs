@@ -210,17 +210,23 @@ async fn progress_and_cancel_reach_a_run_while_it_applies(db: &DatabaseConnectio
     std::fs::write(&s.file, people_csv(1..=5)).unwrap();
     let id = queue::queue_now(db, s.config, now_ms()).await.unwrap();
     let run = queue::claim(db, "w", now_ms()).await.unwrap().unwrap();
+    let paused = std::sync::Arc::new(tokio::sync::Notify::new());
     let options = EngineOptions {
         heartbeat_every: Duration::from_millis(100),
         pause_in_apply: Some(Duration::from_secs(2)),
+        paused: Some(paused.clone()),
         ..EngineOptions::new("w")
     };
     let task = tokio::spawn({
         let (db, run, options) = (db.clone(), run.clone(), options.clone());
         async move { engine::execute(&db, &run, &options).await }
     });
+    // The changes are written and the transaction is open, paused before the final write.
+    tokio::time::timeout(Duration::from_secs(10), paused.notified())
+        .await
+        .expect("the run reached its apply");
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        // The five creations are written and the transaction is still open.
+        // The heartbeat publishes the five creations while the transaction is open.
         let deadline = Instant::now() + Duration::from_secs(10);
         let first_beat = loop {
             let row = run_row(db, id).await;
@@ -251,7 +257,6 @@ async fn progress_and_cancel_reach_a_run_while_it_applies(db: &DatabaseConnectio
         assert!(row.status_reason.unwrap().contains("while it was running"));
         assert!(users(db, s.org).await.is_empty(), "nothing applied");
     } else {
-        tokio::time::sleep(Duration::from_millis(500)).await;
         let refused = queue::cancel(db, id, now_ms()).await.unwrap_err();
         assert!(
             refused.to_string().contains("already ended (Success)"),

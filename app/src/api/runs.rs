@@ -187,8 +187,9 @@ mod server {
         // The chart's days, narrowed to the filter's own window (Last 7 Days starts now, a
         // week ago, not at that day's midnight).
         let (since, until) = filter.range.window(now, |d| local_midnight(tz, d));
-        let since_ms = since.map_or(ms(span.first), |s| s.timestamp_millis().max(ms(span.first)));
-        let until_ms = until.map_or(ms(end_day), |u| u.timestamp_millis().min(ms(end_day)));
+        let (first_ms, end_ms) = (ms(span.first), ms(end_day));
+        let since_ms = since.map_or(first_ms, |s| s.timestamp_millis().max(first_ms));
+        let until_ms = until.map_or(end_ms, |u| u.timestamp_millis().min(end_ms));
         let midnights: Vec<i64> = span.days().skip(1).chain([end_day]).map(ms).collect();
         let offsets = offset_spans(since_ms, &midnights, |t| {
             let utc = Utc.timestamp_millis_opt(t).single().unwrap_or(now);

@@ -178,13 +178,15 @@ fn Legend(
     on_change: Callback<RunFilter>,
     refocus: RwSignal<Option<String>>,
 ) -> impl IntoView {
+    // Each status's runs over the whole chart, summed once per chart.
+    let totals = Memo::new(move |_| chart.with(RunChart::totals));
     view! {
         <ul class="chart__legend" aria-label="Show only the chosen statuses">
             {RunStatus::ALL
                 .into_iter()
                 .map(|status| {
                     let count = move || {
-                        chart.with(|c| c.days.iter().map(|d| d.count(status)).sum::<u64>())
+                        totals.with(|t| t.iter().find(|(s, _)| *s == status).map_or(0, |(_, n)| *n))
                     };
                     let pressed = move || filter.with(|f| f.statuses.contains(&status));
                     view! {
@@ -243,17 +245,14 @@ fn trend(chart: &RunChart, longest: Option<i64>) -> impl IntoView {
     let Some(longest) = longest.filter(|l| *l > 0) else {
         return ().into_any();
     };
-    let mut lines: Vec<Vec<String>> = vec![Vec::new()];
+    let mut lines: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
     for (i, day) in chart.days.iter().enumerate() {
         match day.average_ms {
             Some(ms) => {
                 let x = i as f64 * SLOT + SLOT / 2.0;
                 // The line keeps clear of the top edge so its stroke is not cut.
                 let y = HEIGHT - ms as f64 / longest as f64 * (HEIGHT - 4.0);
-                lines
-                    .last_mut()
-                    .expect("one line")
-                    .push(format!("{x:.1},{y:.1}"));
+                lines.last_mut().expect("one line").push((x, y));
             }
             None => lines.push(Vec::new()),
         }
@@ -261,16 +260,16 @@ fn trend(chart: &RunChart, longest: Option<i64>) -> impl IntoView {
     lines
         .into_iter()
         .filter(|points| !points.is_empty())
-        .map(|points| {
+        .map(|mut points| {
             // A lone day is drawn as a short dash so it still shows.
-            let points = if points.len() == 1 {
-                let (x, y) = points[0].split_once(',').expect("x,y");
-                let x: f64 = x.parse().unwrap_or_default();
-                format!("{:.1},{y} {:.1},{y}", x - 2.5, x + 2.5)
-            } else {
-                points.join(" ")
-            };
-            view! { <polyline class="chart__trend" points=points></polyline> }
+            if let [(x, y)] = points[..] {
+                points = vec![(x - 2.5, y), (x + 2.5, y)];
+            }
+            let points: Vec<String> = points
+                .iter()
+                .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                .collect();
+            view! { <polyline class="chart__trend" points=points.join(" ")></polyline> }
         })
         .collect_view()
         .into_any()

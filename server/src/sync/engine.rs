@@ -31,6 +31,8 @@ pub struct EngineOptions {
     pub heartbeat_every: Duration,
     /// Fault injection for crash tests only: sleep this long inside the apply transaction.
     pub pause_in_apply: Option<Duration>,
+    /// With `pause_in_apply`, told when the pause begins (tests act at that moment).
+    pub paused: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl EngineOptions {
@@ -39,6 +41,7 @@ impl EngineOptions {
             worker_id: worker_id.into(),
             heartbeat_every: Duration::from_secs(2),
             pause_in_apply: None,
+            paused: None,
         }
     }
 }
@@ -333,6 +336,9 @@ async fn apply(
             run = run.id,
             "fault injection: pausing inside the apply transaction"
         );
+        if let Some(paused) = &options.paused {
+            paused.notify_one();
+        }
         tokio::time::sleep(pause).await;
     }
     let status = if plan.counts.warnings > 0 {

@@ -109,10 +109,9 @@ pub async fn tick(
         // its heartbeat grows stale. Its heartbeat must be a few beats old as well, in case
         // the process is alive but out of sight (another PID namespace on this machine).
         let quiet_since = now - 3 * options.engine.heartbeat_every.as_millis() as i64;
-        recovered += queue::recover_dead(db, now, quiet_since, |w| {
-            is_dead_local_worker(w, &host_name())
-        })
-        .await?;
+        let host = host_name();
+        recovered +=
+            queue::recover_dead(db, now, quiet_since, |w| is_dead_local_worker(w, &host)).await?;
     }
     if recovered > 0 {
         tracing::warn!(recovered, "runs left by a stopped worker were cancelled");

@@ -3,6 +3,7 @@
 //! SKIPPED on stderr; under CI (or UP_REQUIRE_POSTGRES=1) a missing server fails the test.
 #![allow(dead_code)]
 
+pub mod api_peers;
 pub mod http;
 pub mod process;
 pub mod sync;
