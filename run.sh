@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source .ci/tools.sh
-# --split: the log-file writers go to a wasm module of their own, fetched on first download.
-cargo leptos build --release --split
+cargo leptos build --release
+# The log-file writer: a wasm module of its own, run in a Web Worker when a download starts.
+bash frontend/log-writer/build.sh
 exec env LEPTOS_ENV=PROD ./target/release/server serve --demo

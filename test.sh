@@ -24,6 +24,8 @@ say "format and lints"
 cargo fmt --all --check
 cargo clippy -p app -p server --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown --no-default-features \
+  --features bench -- -D warnings
 
 say "the wasm build carries no server-only crates"
 if cargo tree -p frontend --target wasm32-unknown-unknown -e normal --prefix none \
@@ -36,8 +38,9 @@ say "unit, store and router tests"
 cargo test -p app -p server
 
 say "release build"
-# --split: the log-file writers go to a wasm module of their own, fetched on first download.
-cargo leptos build --release --split
+cargo leptos build --release
+# The log-file writer: a wasm module of its own, run in a Web Worker when a download starts.
+bash frontend/log-writer/build.sh
 
 say "end-to-end tests"
 (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)

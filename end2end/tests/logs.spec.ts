@@ -20,17 +20,22 @@ async function downloadFrom(page: Page, row: ReturnType<Page['locator']>, choice
 }
 
 test('CSV is built in the browser with the run\'s name and every entry', async ({ page }) => {
-  // The file writers are a wasm module of their own, fetched when a download starts.
+  // The file writer is a Web Worker with a wasm module of its own, fetched when a
+  // download starts.
   const refused = cspViolations(page);
   const writerModules: string[] = [];
-  page.on('request', (r) => {
-    if (/\/pkg\/split_.*\.wasm$/.test(r.url())) writerModules.push(r.url());
+  const workers: string[] = [];
+  page.context().on('request', (r) => {
+    if (/\/log-writer\/log_writer_bg\.wasm$/.test(r.url())) writerModules.push(r.url());
   });
+  page.on('worker', (w) => workers.push(w.url()));
   await syncsFiltered(page, 'success');
   expect(writerModules).toHaveLength(0);
+  expect(workers).toHaveLength(0);
   const row = page.locator('table.runs tbody tr').first();
   const started = (await row.locator('.runs__start').innerText()).trim();
   const download = await downloadFrom(page, row, 'CSV');
+  expect(workers).toEqual([expect.stringMatching(/\/log-writer\/worker\.js$/)]);
   expect(writerModules).toHaveLength(1);
   expect(download.suggestedFilename()).toMatch(FILE_NAME);
   // The name is the start the table shows: "15 Jan 2024, 10:30pm" → "15 Jan 2024 10.30pm".
@@ -42,7 +47,7 @@ test('CSV is built in the browser with the run\'s name and every entry', async (
   expect(lines[0]).toBe('Entry,Run started,Configuration,Source record,Employee ID,Email,Action,Outcome,Changed fields,Message');
   expect(lines.length).toBeGreaterThan(1);
   expect(lines[1]).toMatch(/^1,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},/);
-  // Hydration, the lazily loaded writers and the download all run under the page's policy.
+  // Hydration, the writer's worker and the download all run under the page's policy.
   expect(refused).toEqual([]);
 });
 
@@ -55,6 +60,22 @@ test('Excel (XLSX) downloads as a workbook', async ({ page }) => {
   const bytes = await readFile((await download.path())!);
   expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK');
   expect(bytes.includes(Buffer.from('xl/worksheets/sheet1.xml'))).toBe(true);
+});
+
+test('a file writer that cannot load says so, and the next download works', async ({ page }) => {
+  await syncsFiltered(page, 'success');
+  const writer = '**/log-writer/log_writer_bg.wasm';
+  await page.context().route(writer, (r) => r.abort());
+  const row = page.locator('table.runs tbody tr').first();
+  await row.getByRole('button', { name: 'Download' }).click();
+  await row.getByRole('menuitem', { name: 'CSV' }).click();
+  await expect(row.getByRole('alert')).toContainText('The file could not be written');
+  await expect(row.getByRole('button', { name: 'Download' })).toBeEnabled();
+
+  await page.context().unroute(writer);
+  const download = await downloadFrom(page, row, 'Excel (XLSX)');
+  expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
+  await expect(row.getByRole('alert')).toHaveCount(0);
 });
 
 test('runs without logs offer no Download; Escape closes the menu', async ({ page }) => {

@@ -13,8 +13,15 @@
 
 use app::domain::{Cursor, RunFilter, SortOrder};
 use app::ports::{ListRuns, RunStore};
-use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, TransactionTrait};
-use server::{db, store::SeaStore};
+use sea_orm::{
+    ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement, TransactionTrait,
+};
+use server::{
+    db,
+    store::{list_statements, ListStatements, SeaStore},
+};
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 const DAY: i64 = 86_400_000;
@@ -106,12 +113,26 @@ async fn generate(conn: &DatabaseConnection, total_runs: u64) {
         txn.execute_unprepared(&sql).await.unwrap();
     }
     txn.commit().await.unwrap();
-    let analyze = if conn.get_database_backend() == DatabaseBackend::Sqlite {
-        "ANALYZE"
+    if conn.get_database_backend() == DatabaseBackend::Sqlite {
+        // By default SQLite keeps no statistics, as the server's database has none.
+        // UP_BENCH_SQLITE_STATS=stat4 runs ANALYZE (this SQLite is built with STAT4: a
+        // statement whose bound values it plans with is prepared again at every call);
+        // stat1 keeps ANALYZE's table statistics without STAT4's samples.
+        match std::env::var("UP_BENCH_SQLITE_STATS").as_deref() {
+            Ok("stat4") => {
+                conn.execute_unprepared("ANALYZE").await.unwrap();
+            }
+            Ok("stat1") => {
+                conn.execute_unprepared("ANALYZE").await.unwrap();
+                conn.execute_unprepared("DROP TABLE IF EXISTS sqlite_stat4")
+                    .await
+                    .unwrap();
+            }
+            _ => {}
+        }
     } else {
-        "VACUUM ANALYZE"
-    };
-    conn.execute_unprepared(analyze).await.unwrap();
+        conn.execute_unprepared("VACUUM ANALYZE").await.unwrap();
+    }
 }
 
 struct Case {
@@ -348,6 +369,51 @@ async fn raw_one(conn: &DatabaseConnection, statement: &str) -> usize {
     }
 }
 
+/// The store's own statements, built once by `list_statements`, sent through sqlx with
+/// their parameters bound and their rows read by position: against this, the store's extra
+/// cost is building the statements, running them through SeaORM and decoding rows by name.
+async fn same_sql_run(
+    conn: &DatabaseConnection,
+    lookup: Option<&str>,
+    statements: &ListStatements,
+) -> usize {
+    let mut n = 0;
+    if let Some(lookup) = lookup {
+        n += raw_one(conn, lookup).await;
+    }
+    match &statements.total {
+        Some(total) => {
+            let (a, b) = tokio::join!(bound_one(conn, &statements.page), bound_one(conn, total));
+            n + a + b
+        }
+        None => n + bound_one(conn, &statements.page).await,
+    }
+}
+
+async fn bound_one(conn: &DatabaseConnection, statement: &Statement) -> usize {
+    use sea_orm::{sqlx, Value};
+    let values = statement.values.as_ref().map_or(&[][..], |v| &v.0[..]);
+    macro_rules! fetch_bound {
+        ($pool:expr) => {{
+            let mut q = sqlx::query(&statement.sql);
+            for value in values {
+                q = match value {
+                    Value::BigInt(Some(n)) => q.bind(*n),
+                    Value::Int(Some(n)) => q.bind(*n),
+                    Value::BigUnsigned(Some(n)) => q.bind(*n as i64),
+                    Value::String(Some(s)) => q.bind(s.as_str()),
+                    other => panic!("a value the list never binds: {other:?}"),
+                };
+            }
+            decode_all(&q.fetch_all($pool).await.unwrap())
+        }};
+    }
+    match conn.get_database_backend() {
+        DatabaseBackend::Sqlite => fetch_bound!(conn.get_sqlite_connection_pool()),
+        _ => fetch_bound!(conn.get_postgres_connection_pool()),
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -358,43 +424,50 @@ fn ms(d: Duration) -> String {
 
 type Percentiles = (Duration, Duration);
 
-/// p50 and p99 of `ours` and of `base`, their calls interleaved (each goes first every
-/// other time) so that the machine's noise falls on both alike.
-async fn time_pair<F, Fut, G, Gut>(mut ours: F, mut base: G) -> (Percentiles, Percentiles)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = ()>,
-    G: FnMut() -> Gut,
-    Gut: std::future::Future<Output = ()>,
-{
+/// One timed call: a closure that starts the call and returns it to await.
+type Call<'a> = Box<dyn FnMut() -> Pin<Box<dyn Future<Output = ()> + 'a>> + 'a>;
+
+/// p50 and p99 of each call, the calls interleaved (each goes first in turn) so that the
+/// machine's noise falls on all alike.
+async fn time_each(mut calls: Vec<Call<'_>>) -> Vec<Percentiles> {
     for _ in 0..20 {
-        ours().await;
-        base().await;
-    }
-    let (mut a, mut b) = (Vec::with_capacity(SAMPLES), Vec::with_capacity(SAMPLES));
-    for i in 0..SAMPLES {
-        if i % 2 == 0 {
-            let t = Instant::now();
-            ours().await;
-            a.push(t.elapsed());
-            let t = Instant::now();
-            base().await;
-            b.push(t.elapsed());
-        } else {
-            let t = Instant::now();
-            base().await;
-            b.push(t.elapsed());
-            let t = Instant::now();
-            ours().await;
-            a.push(t.elapsed());
+        for call in calls.iter_mut() {
+            call().await;
         }
     }
-    a.sort();
-    b.sort();
-    (
-        (percentile(&a, 0.5), percentile(&a, 0.99)),
-        (percentile(&b, 0.5), percentile(&b, 0.99)),
-    )
+    let n = calls.len();
+    let mut samples = vec![Vec::with_capacity(SAMPLES); n];
+    for i in 0..SAMPLES {
+        for k in 0..n {
+            let which = (i + k) % n;
+            let t = Instant::now();
+            calls[which]().await;
+            samples[which].push(t.elapsed());
+        }
+    }
+    samples
+        .iter_mut()
+        .map(|s| {
+            s.sort();
+            (percentile(s, 0.5), percentile(s, 0.99))
+        })
+        .collect()
+}
+
+/// `time_each` for two calls: ours and a baseline.
+async fn time_pair<'a, F, Fut, G, Gut>(mut ours: F, mut base: G) -> (Percentiles, Percentiles)
+where
+    F: FnMut() -> Fut + 'a,
+    Fut: Future<Output = ()> + 'a,
+    G: FnMut() -> Gut + 'a,
+    Gut: Future<Output = ()> + 'a,
+{
+    let timed = time_each(vec![
+        Box::new(move || Box::pin(ours()) as Pin<Box<dyn Future<Output = ()> + 'a>>),
+        Box::new(move || Box::pin(base()) as Pin<Box<dyn Future<Output = ()> + 'a>>),
+    ])
+    .await;
+    (timed[0], timed[1])
 }
 
 /// The cursor that starts page `page` (1-based) of a case, found by walking pages.
@@ -592,8 +665,11 @@ async fn bench_backend(label: &str, conn: &DatabaseConnection, total_runs: u64) 
         "\n{label} — {total_runs} runs, organisation with {} of them, page size {PAGE}",
         total_runs / 5
     );
-    println!("| case | page | SeaORM p50 ms | SeaORM p99 ms | raw p50 ms | raw p99 ms | p99 SeaORM/raw |");
-    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| case | page | SeaORM p50 ms | SeaORM p99 ms | same SQL raw p50 | same SQL raw p99 | \
+         p99 SeaORM/same | literal SQL raw p50 | literal SQL raw p99 | p99 SeaORM/literal |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     // UP_BENCH_CHART_ONLY measures the overview chart alone.
     let list_cases = if std::env::var_os("UP_BENCH_CHART_ONLY").is_some() {
         Vec::new()
@@ -621,36 +697,68 @@ async fn bench_backend(label: &str, conn: &DatabaseConnection, total_runs: u64) 
                 }
             }
             let req = request(&case, after);
-            let ((p50, p99), (r50, r99)) = time_pair(
-                || {
-                    let (store, req) = (&store, &req);
-                    async move {
-                        store.list_runs(req).await.unwrap();
-                    }
-                },
-                || {
-                    let raw = &raw;
-                    async move {
-                        raw_run(conn, raw).await;
-                    }
-                },
-            )
-            .await;
-            if page == 1 {
-                first_p99 = p99;
+            // The configuration is resolved by name in every call, as the store does.
+            let lookup = raw
+                .first()
+                .filter(|s| s.starts_with("SELECT id FROM sync_configurations"))
+                .cloned();
+            let configuration_id = lookup.as_ref().map(|_| 2);
+            let built = list_statements(&req, configuration_id, conn.get_database_backend());
+            if std::env::var_os("UP_BENCH_PRINT").is_some() {
+                let t = Instant::now();
+                for _ in 0..1000 {
+                    std::hint::black_box(list_statements(
+                        &req,
+                        configuration_id,
+                        conn.get_database_backend(),
+                    ));
+                }
+                eprintln!(
+                    "{} page {page}: statements built in {:.1} µs",
+                    case.name,
+                    t.elapsed().as_secs_f64() * 1000.0
+                );
             }
+            let timed = time_each(vec![
+                Box::new(|| {
+                    let (store, req) = (&store, &req);
+                    Box::pin(async move {
+                        store.list_runs(req).await.unwrap();
+                    })
+                }),
+                Box::new(|| {
+                    let (lookup, built) = (lookup.as_deref(), &built);
+                    Box::pin(async move {
+                        same_sql_run(conn, lookup, built).await;
+                    })
+                }),
+                Box::new(|| {
+                    let raw = &raw;
+                    Box::pin(async move {
+                        raw_run(conn, raw).await;
+                    })
+                }),
+            ])
+            .await;
+            let [(p50, p99), (s50, s99), (r50, r99)] = [timed[0], timed[1], timed[2]];
             println!(
-                "| {} | {page} | {} | {} | {} | {} | {:.2} |",
+                "| {} | {page} | {} | {} | {} | {} | {:.2} | {} | {} | {:.2} |",
                 case.name,
                 ms(p50),
                 ms(p99),
+                ms(s50),
+                ms(s99),
+                p99.as_secs_f64() / s99.as_secs_f64(),
                 ms(r50),
                 ms(r99),
                 p99.as_secs_f64() / r99.as_secs_f64()
             );
+            if page == 1 {
+                first_p99 = p99;
+            }
             if page != 1 {
                 println!(
-                    "| {} | deep ÷ first p99 | {:.2} | | | | |",
+                    "| {} | deep ÷ first p99 | {:.2} | | | | | | | |",
                     case.name,
                     p99.as_secs_f64() / first_p99.as_secs_f64()
                 );

@@ -1,6 +1,7 @@
 //! Headers every response carries: no sniffing, no framing, no referrer to other sites, and
 //! a Content Security Policy: pages may run only this server's scripts and wasm (and the
-//! inline scripts the page itself writes); every other response may run nothing.
+//! inline scripts the page itself writes); the log-file writer's worker may run its own
+//! script and wasm; every other response may run nothing.
 //!
 //! Leptos also writes a per-response nonce on its inline scripts, but under concurrent
 //! requests a page was seen rendered without it (`nonce=""`), which a nonce-only policy
@@ -18,16 +19,21 @@ use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 const PAGE: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// For the log-file writer's Web Worker, whose script brings its own policy: it may load
+/// its module's script and wasm from this server, and nothing else.
+const WORKER: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+     connect-src 'self'; base-uri 'none'";
 /// For responses that are not pages: JSON, files, health checks.
 const LOCKED_DOWN: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 pub async fn headers(req: Request<Body>, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
     let mut res = next.run(req).await;
-    let page = res
+    let content_type = res
         .headers()
         .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+        .and_then(|v| v.to_str().ok());
+    let csp = policy(&path, content_type);
     let h = res.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -40,9 +46,21 @@ pub async fn headers(req: Request<Body>, next: Next) -> Response {
     );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(if page { PAGE } else { LOCKED_DOWN }),
+        HeaderValue::from_static(csp),
     );
     res
+}
+
+/// The Content Security Policy of the response to `path`: pages get the page's, the log
+/// writer's worker script its own, everything else none at all.
+fn policy(path: &str, content_type: Option<&str>) -> &'static str {
+    if content_type.is_some_and(|v| v.starts_with("text/html")) {
+        PAGE
+    } else if path == app::browser::LOG_WRITER_WORKER {
+        WORKER
+    } else {
+        LOCKED_DOWN
+    }
 }
 
 /// Refuses requests that change something (sign-in, sign-out, recording a download…) when a
@@ -167,6 +185,25 @@ mod tests {
             ("origin", "https://a.example"),
             ("sec-fetch-site", "cross-site")
         ])));
+    }
+
+    #[test]
+    fn only_the_worker_script_may_run_code_outside_pages() {
+        let js = Some("text/javascript");
+        assert_eq!(policy("/log-writer/worker.js", js), WORKER);
+        assert!(WORKER.contains("script-src 'self' 'wasm-unsafe-eval'"));
+        for path in [
+            "/log-writer/log_writer.js",
+            "/pkg/user-provisioning.js",
+            "/api/x",
+        ] {
+            assert_eq!(policy(path, js), LOCKED_DOWN, "{path}");
+        }
+        // A missing worker script is answered by the HTML not-found page.
+        assert_eq!(
+            policy("/log-writer/worker.js", Some("text/html; charset=utf-8")),
+            PAGE
+        );
     }
 
     #[test]

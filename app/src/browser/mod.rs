@@ -1,11 +1,16 @@
-//! What only the browser can do: hand a file built in memory to the user.
+//! What only the browser can do: hand a file built in memory to the user, write log
+//! files off the page's thread, wait, focus.
+
+mod log_writer;
+
+pub use log_writer::{FileBytes, LogFileWorker, LOG_WRITER_WORKER};
 
 /// Offers `bytes` as a download named `name`, as if a link to the file had been clicked.
 #[cfg(feature = "hydrate")]
-pub fn save_file(bytes: &[u8], name: &str, mime: &str) -> Result<(), String> {
+pub fn save_file(bytes: &FileBytes, name: &str, mime: &str) -> Result<(), String> {
     use wasm_bindgen::JsCast;
     let fail = |e: wasm_bindgen::JsValue| format!("{e:?}");
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let parts = js_sys::Array::of1(bytes);
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     let blob =
@@ -27,11 +32,6 @@ pub fn save_file(bytes: &[u8], name: &str, mime: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Waits for the browser to paint, so a message set just before long work is seen.
-pub async fn next_paint() {
-    sleep(16).await
-}
-
 /// Resolves after `ms` milliseconds (at once on the server, which never waits for a page).
 #[cfg(feature = "hydrate")]
 pub async fn sleep(ms: i32) {
@@ -48,7 +48,7 @@ pub async fn sleep(_ms: i32) {}
 
 /// Server rendering never saves files.
 #[cfg(not(feature = "hydrate"))]
-pub fn save_file(_bytes: &[u8], _name: &str, _mime: &str) -> Result<(), String> {
+pub fn save_file(_bytes: &FileBytes, _name: &str, _mime: &str) -> Result<(), String> {
     Err("files are saved in the browser".into())
 }
 

@@ -1,11 +1,10 @@
 use crate::{
     api::{get_run_logs, start_log_download},
-    browser::{next_paint, save_file},
+    browser::{save_file, LogFileWorker},
     domain::{LogFormat, DOWNLOAD_PAGE},
     error::AppError,
-    export::{to_csv, to_xlsx, LogSheet},
+    export::LogFileJob,
 };
-use leptos::lazy;
 use leptos::prelude::*;
 
 /// Where a download stands, for the message beside the button.
@@ -125,8 +124,8 @@ pub fn DownloadMenu(run_id: i64) -> impl IntoView {
     }
 }
 
-/// Records the download, gathers the whole log page by page, writes the file and hands
-/// it to the browser.
+/// Records the download, then fetches the log page by page and hands each page to the
+/// file writer's worker, which writes the file off the page's thread; the page saves it.
 async fn download(
     run_id: i64,
     format: LogFormat,
@@ -137,61 +136,35 @@ async fn download(
         total: None,
     });
     let detail = start_log_download(run_id, format).await?;
-    let mut entries = Vec::new();
-    let mut total = None;
-    let mut after = None;
+    let writer_failed =
+        |e: String| AppError::Validation(format!("The file could not be written: {e}"));
+    // The worker loads its module while the first pages arrive.
+    let writer = LogFileWorker::start(&LogFileJob {
+        format,
+        run_started: detail.started_local,
+        configuration: detail.run.configuration.clone(),
+    })
+    .map_err(writer_failed)?;
+    let (mut done, mut total, mut after) = (0, None, None);
     loop {
         let page = get_run_logs(run_id, after, Some(DOWNLOAD_PAGE), None).await?;
         total = total.or(page.total);
-        entries.extend(page.entries);
-        progress.set(Progress::Fetching {
-            done: entries.len(),
-            total,
-        });
+        done += page.entries.len();
+        writer.add(&page.entries).map_err(writer_failed)?;
+        progress.set(Progress::Fetching { done, total });
         match page.next_after {
             Some(next) => after = Some(next),
             None => break,
         }
     }
     progress.set(Progress::Writing);
-    next_paint().await;
-    let name = detail.file_name(format);
-    let bytes = write_log_file(
-        format,
-        detail.started_local,
-        detail.run.configuration,
-        entries,
-    )
-    .await
-    .map_err(|e| AppError::Validation(format!("The file could not be written: {e}")))?;
+    let bytes = writer.finish().await.map_err(writer_failed)?;
     let mime = match format {
         LogFormat::Csv => "text/csv;charset=utf-8",
         LogFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     };
-    save_file(&bytes, &name, mime)
+    save_file(&bytes, &detail.file_name(format), mime)
         .map_err(|e| AppError::Validation(format!("The browser did not save the file: {e}")))?;
     progress.set(Progress::Idle);
     Ok(())
-}
-
-/// The file writers (csv, rust_xlsxwriter) are a large part of the browser's code and
-/// only a download needs them: built with `--split`, they sit in a separate wasm module
-/// that the browser fetches when the first download starts.
-#[lazy]
-fn write_log_file(
-    format: LogFormat,
-    run_started: chrono::NaiveDateTime,
-    configuration: String,
-    entries: Vec<crate::domain::LogEntry>,
-) -> Result<Vec<u8>, String> {
-    let sheet = LogSheet {
-        run_started,
-        configuration: &configuration,
-        entries: &entries,
-    };
-    match format {
-        LogFormat::Csv => to_csv(sheet),
-        LogFormat::Xlsx => to_xlsx(sheet),
-    }
-    .map_err(|e| e.0)
 }

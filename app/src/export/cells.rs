@@ -43,11 +43,20 @@ pub fn action_label(action: &str) -> Cow<'_, str> {
 /// `employee_id, title` → `Employee ID, Job Title`: the directory fields a run changed,
 /// in the words of the source file's headers. Names the file does not know stay as they are.
 pub fn changed_fields_label(fields: &str) -> String {
-    fields
-        .split(',')
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .map(|f| match f {
+    let mut label = String::new();
+    write_changed_fields(fields, &mut label);
+    label
+}
+
+/// `changed_fields_label` appended to `out`: the file writers reuse one buffer for
+/// every row instead of allocating a label per entry.
+pub fn write_changed_fields(fields: &str, out: &mut String) {
+    let names = fields.split(',').map(str::trim).filter(|f| !f.is_empty());
+    for (i, name) in names.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(match name {
             "employee_id" => "Employee ID",
             "email" => "Email",
             "first_name" => "First Name",
@@ -57,9 +66,8 @@ pub fn changed_fields_label(fields: &str) -> String {
             "manager_id" => "Manager ID",
             "status" => "Status",
             other => other,
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+        });
+    }
 }
 
 pub fn outcome_label(outcome: &str) -> Cow<'_, str> {

@@ -6,11 +6,13 @@ mod cells;
 mod csv_file;
 mod xlsx_file;
 
-pub use cells::{action_label, changed_fields_label, neutralise, outcome_label, COLUMNS};
+pub use cells::{
+    action_label, changed_fields_label, neutralise, outcome_label, write_changed_fields, COLUMNS,
+};
 pub use csv_file::to_csv;
 pub use xlsx_file::{to_xlsx, XLSX_MAX_ROWS};
 
-use crate::domain::LogEntry;
+use crate::domain::{LogEntry, LogFormat};
 use chrono::NaiveDateTime;
 
 /// What a log file holds: the run it came from and its entries in order.
@@ -20,6 +22,16 @@ pub struct LogSheet<'a> {
     pub run_started: NaiveDateTime,
     pub configuration: &'a str,
     pub entries: &'a [LogEntry],
+}
+
+/// What the browser's log-file writer is asked for, before the entries follow page by
+/// page: the page sends it to the Web Worker that writes the file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LogFileJob {
+    pub format: LogFormat,
+    /// The run's start in the viewer's time zone.
+    pub run_started: NaiveDateTime,
+    pub configuration: String,
 }
 
 #[derive(Debug, thiserror::Error)]

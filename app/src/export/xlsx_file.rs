@@ -2,7 +2,7 @@
 //! data, sized columns, the run's start as a real date, entry numbers as numbers.
 
 use super::{
-    action_label, changed_fields_label, neutralise, outcome_label, ExportError, LogSheet, COLUMNS,
+    action_label, neutralise, outcome_label, write_changed_fields, ExportError, LogSheet, COLUMNS,
 };
 use chrono::{Datelike, Timelike};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
@@ -40,6 +40,7 @@ fn write(sheet: LogSheet<'_>) -> Result<Vec<u8>, XlsxError> {
     let per_sheet = XLSX_MAX_ROWS - 1;
     let mut chunks = sheet.entries.chunks(per_sheet).peekable();
     let mut number = 0;
+    let mut changed = String::new();
     // An empty log still gets its header row, so the file opens as a table.
     if chunks.peek().is_none() {
         start_sheet(workbook.add_worksheet(), 1, &header, 0)?;
@@ -58,7 +59,11 @@ fn write(sheet: LogSheet<'_>) -> Result<Vec<u8>, XlsxError> {
             ws.write_string(row, 5, text(&e.email))?;
             ws.write_string(row, 6, action_label(&e.action).into_owned())?;
             ws.write_string(row, 7, outcome_label(&e.outcome).into_owned())?;
-            let changed = changed_fields_label(e.changed_fields.as_deref().unwrap_or_default());
+            changed.clear();
+            write_changed_fields(
+                e.changed_fields.as_deref().unwrap_or_default(),
+                &mut changed,
+            );
             ws.write_string(row, 8, fit(neutralise(&changed)).into_owned())?;
             ws.write_string(row, 9, fit(neutralise(&e.message)).into_owned())?;
         }

@@ -5,6 +5,8 @@ mod run_chart;
 mod run_logs;
 mod runs;
 
+pub use runs::{list_statements, ListStatements};
+
 use app::ports::{StoreError, Stores};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;

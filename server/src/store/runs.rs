@@ -11,8 +11,9 @@ use app::ports::{ListRuns, LogRequest, RunFound, RunStore, RunsFound, StoreError
 use async_trait::async_trait;
 use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
+    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
+    Select, Statement,
 };
 
 #[async_trait]
@@ -34,46 +35,17 @@ impl RunStore for SeaStore {
                 }
             },
         };
-        let scope = Scope {
-            request,
-            configuration_id,
-        };
-        let newest_first = request.filter.sort == SortOrder::NewestFirst;
-        let (mut since, mut until) = (request.since_ms, request.until_ms);
-        let mut page = sync_run::Entity::find();
-        if let Some(Cursor { sort_at_ms, id }) = request.after {
-            use sync_run::Column::{Id, SortAtMs};
-            // The cursor is folded into the window's bound, so the index is sought by one
-            // range on sort time; the id only breaks ties at the cursor's own instant.
-            if newest_first {
-                until = Some(until.map_or(sort_at_ms + 1, |u| u.min(sort_at_ms + 1)));
-                page = page.filter(Condition::any().add(SortAtMs.lt(sort_at_ms)).add(Id.lt(id)));
-            } else {
-                since = Some(since.map_or(sort_at_ms, |s| s.max(sort_at_ms)));
-                page = page.filter(Condition::any().add(SortAtMs.gt(sort_at_ms)).add(Id.gt(id)));
-            }
-        }
-        let order = if newest_first {
-            sea_orm::Order::Desc
-        } else {
-            sea_orm::Order::Asc
-        };
-        use sync_run::Column as R;
-        let rows = listed(matching(page, &scope, since, until))
-            .order_by(R::SortAtMs, order.clone())
-            .order_by(R::Id, order)
-            .limit(u64::from(request.limit))
-            .into_model::<ListedRun>()
-            .all(&self.db);
+        let statements = list_statements(request, configuration_id, self.db.get_database_backend());
+        let rows = ListedRun::find_by_statement(statements.page).all(&self.db);
         // The first page also counts the matches; the two statements run side by side on
         // two pooled connections (SQLite's readers do not block each other under WAL).
         // Later pages reuse the first page's total.
-        let (rows, total) = match request.after {
-            None => {
-                let (rows, total) = tokio::join!(rows, count(&self.db, &scope));
+        let (rows, total) = match statements.total {
+            Some(total) => {
+                let (rows, total) = tokio::join!(rows, total_of(&self.db, total));
                 (rows, Some(total?))
             }
-            Some(_) => (rows.await, None),
+            None => (rows.await, None),
         };
         let runs = rows
             .map_err(db_err)?
@@ -213,6 +185,57 @@ pub(super) async fn configuration_named(
         .map_err(db_err)
 }
 
+/// The statements behind one list request: the page, and for a first page the total.
+pub struct ListStatements {
+    pub page: Statement,
+    pub total: Option<Statement>,
+}
+
+/// Builds the list request's statements for `backend`, its configuration already resolved
+/// to `configuration_id`. Kept apart from running them, so the benchmark can send exactly
+/// these statements through sqlx as its baseline.
+pub fn list_statements(
+    request: &ListRuns,
+    configuration_id: Option<i64>,
+    backend: DatabaseBackend,
+) -> ListStatements {
+    let scope = Scope {
+        request,
+        configuration_id,
+    };
+    let newest_first = request.filter.sort == SortOrder::NewestFirst;
+    let (mut since, mut until) = (request.since_ms, request.until_ms);
+    let mut page = sync_run::Entity::find();
+    if let Some(Cursor { sort_at_ms, id }) = request.after {
+        use sync_run::Column::{Id, SortAtMs};
+        // The cursor is folded into the window's bound, so the index is sought by one
+        // range on sort time; the id only breaks ties at the cursor's own instant.
+        if newest_first {
+            until = Some(until.map_or(sort_at_ms + 1, |u| u.min(sort_at_ms + 1)));
+            page = page.filter(Condition::any().add(SortAtMs.lt(sort_at_ms)).add(Id.lt(id)));
+        } else {
+            since = Some(since.map_or(sort_at_ms, |s| s.max(sort_at_ms)));
+            page = page.filter(Condition::any().add(SortAtMs.gt(sort_at_ms)).add(Id.gt(id)));
+        }
+    }
+    let order = if newest_first {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    use sync_run::Column as R;
+    let page = listed(matching(page, &scope, since, until))
+        .order_by(R::SortAtMs, order.clone())
+        .order_by(R::Id, order)
+        .limit(u64::from(request.limit))
+        .build(backend);
+    let total = request
+        .after
+        .is_none()
+        .then(|| backend.build(&count_statement(&scope)));
+    ListStatements { page, total }
+}
+
 /// `q` narrowed to the organisation's runs that match the filter in `[since, until)`.
 pub(super) fn matching(
     mut q: Select<sync_run::Entity>,
@@ -241,7 +264,7 @@ pub(super) fn matching(
 
 /// How many runs match: whole UTC days from `sync_run_days`, partial days at the edges
 /// of the window counted row by row; all in one statement, so one round trip.
-async fn count(db: &DatabaseConnection, scope: &Scope<'_>) -> Result<u64, StoreError> {
+fn count_statement(scope: &Scope<'_>) -> SelectStatement {
     let request = scope.request;
     let (since, until) = (request.since_ms, request.until_ms);
     let first_day = since.map(|s| s.div_euclid(DAY_MS) + i64::from(s.rem_euclid(DAY_MS) != 0));
@@ -292,9 +315,13 @@ async fn count(db: &DatabaseConnection, scope: &Scope<'_>) -> Result<u64, StoreE
         .map(|q| SimpleExpr::SubQuery(None, Box::new(q.into_sub_query_statement())))
         .reduce(|a, b| a.add(b))
         .expect("at least one part");
-    let statement = Query::select().expr_as(sum, Alias::new("total")).to_owned();
+    Query::select().expr_as(sum, Alias::new("total")).to_owned()
+}
+
+/// Runs the total's statement.
+async fn total_of(db: &DatabaseConnection, statement: Statement) -> Result<u64, StoreError> {
     let row = db
-        .query_one(db.get_database_backend().build(&statement))
+        .query_one(statement)
         .await
         .map_err(db_err)?
         .ok_or_else(|| StoreError("the total query returned no row".into()))?;
