@@ -40,7 +40,7 @@ PY
 UP_WORKER_POLL_MS=200 "$server" worker --count 1 >"$dir/worker.log" 2>&1 &
 worker_pid=$!
 for _ in $(seq 1 600); do
-  latest="$("$server" run list --organisation Acme --limit 1 | sed -n 2p)"
+  latest="$("$server" run list --organisation Acme --limit 1 2>/dev/null | grep -E '^ *[0-9]+ ' | head -n1)"
   case "$latest" in *Success*|*"Needs Attention"*) break ;; esac
   sleep 1
 done

@@ -4,19 +4,17 @@ import { signIn, hydrated } from '../tests/helpers';
 // Run by big-download.sh, which has synced a UP_BENCH_PEOPLE-person export: the newest run
 // of the drop-folder configuration has one log entry per person.
 const people = Number(process.env.UP_BENCH_PEOPLE ?? 100_000);
+// The writer module's no-modules loader, a global of the page once its script is added.
+declare const wasm_bindgen: any;
 
-type Watched = { longestTask: number; longestFrameGap: number };
+type Watched = { longestFrameGap: number };
 
-/** Starts watching the page's main thread: the longest task (the browser reports tasks
- *  over 50 ms) and the longest gap between two animation frames. */
+/** Starts watching the page's main thread: the longest gap between two animation frames
+ *  (a page that paints every frame shows gaps of about 17 ms). */
 async function watch(page: Page) {
   await page.evaluate(() => {
     const w = window as any;
-    const b = { longestTask: 0, longestFrameGap: 0, last: performance.now(), on: true, observer: null as any };
-    b.observer = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) b.longestTask = Math.max(b.longestTask, e.duration);
-    });
-    b.observer.observe({ type: 'longtask' });
+    const b = { longestFrameGap: 0, last: performance.now(), on: true };
     const frame = (t: number) => {
       b.longestFrameGap = Math.max(b.longestFrameGap, t - b.last);
       b.last = t;
@@ -28,13 +26,12 @@ async function watch(page: Page) {
 }
 
 async function stop(page: Page): Promise<Watched> {
-  // Let the last task's report arrive.
-  await page.waitForTimeout(200);
+  // A last frame closes the gap the work left open.
+  await page.waitForTimeout(100);
   return page.evaluate(() => {
     const b = (window as any).__watch;
     b.on = false;
-    b.observer.disconnect();
-    return { longestTask: b.longestTask, longestFrameGap: b.longestFrameGap };
+    return { longestFrameGap: b.longestFrameGap };
   });
 }
 
@@ -58,14 +55,14 @@ test('a large log downloads without blocking the page', async ({ page }) => {
     const took = Date.now() - started;
     const seen = await stop(page);
     const size = (await import('node:fs')).statSync((await download.path())!).size;
-    rows.push(`| ${format}, in the worker (what ships): whole download | ${ms(took)} | ${ms(seen.longestTask)} | ${ms(seen.longestFrameGap)} | ${(size / 1e6).toFixed(1)} MB |`);
+    rows.push(`| ${format}, in the worker (what ships): whole download | ${ms(took)} | ${ms(seen.longestFrameGap)} | ${(size / 1e6).toFixed(1)} MB |`);
   }
 
   // Baseline: the same writer module on the page's own thread, given the same number of
   // entries like the run's (already in memory, as the page held them before the worker).
   await page.addScriptTag({ url: '/log-writer/log_writer.js' });
   await page.evaluate(async () => {
-    await (globalThis as any).wasm_bindgen({ module_or_path: '/log-writer/log_writer_bg.wasm' });
+    await wasm_bindgen({ module_or_path: '/log-writer/log_writer_bg.wasm' });
   });
   for (const format of ['Csv', 'Xlsx']) {
     await page.evaluate(({ format, people }) => {
@@ -76,7 +73,7 @@ test('a large log downloads without blocking the page', async ({ page }) => {
       }));
       const job = { format, run_started: '2024-01-15T22:30:00', configuration: 'HR export drop folder' };
       const g = globalThis as any;
-      g.__writer = new g.wasm_bindgen.LogFileWriter(JSON.stringify(job));
+      g.__writer = new wasm_bindgen.LogFileWriter(JSON.stringify(job));
       g.__writer.add(JSON.stringify(entries));
     }, { format, people });
     await watch(page);
@@ -89,12 +86,12 @@ test('a large log downloads without blocking the page', async ({ page }) => {
       return { took, size: bytes.length };
     });
     const seen = await stop(page);
-    rows.push(`| ${format.toUpperCase()}, on the page's thread (baseline): writing | ${ms(took)} | ${ms(seen.longestTask)} | ${ms(seen.longestFrameGap)} | ${(size / 1e6).toFixed(1)} MB |`);
+    rows.push(`| ${format.toUpperCase()}, on the page's thread (baseline): writing | ${ms(took)} | ${ms(seen.longestFrameGap)} | ${(size / 1e6).toFixed(1)} MB |`);
   }
   console.log([
     `\nA ${people.toLocaleString('en')}-entry log in Chromium (headless), one run`,
-    '| file | time | longest main-thread task | longest gap between frames | size |',
-    '|---|---:|---:|---:|---:|',
+    '| file | time | longest gap between frames (page frozen) | size |',
+    '|---|---:|---:|---:|',
     ...rows,
   ].join('\n'));
 });
