@@ -199,6 +199,12 @@ fn SyncHistory(
         <Transition fallback=|| view! { <div class="skeleton skeleton--chart" aria-hidden="true"></div> }>
             {move || Suspend::new(async move {
                 match chart.await {
+                    // Drawn for an earlier filter (its answer came last): ask again.
+                    Ok(Some((drawn_for, _))) if drawn_for != query.get_untracked() => {
+                        chart.refetch();
+                        view! { <div class="skeleton skeleton--chart" aria-hidden="true"></div> }
+                            .into_any()
+                    }
                     Ok(Some((drawn_for, first))) => {
                         // The live view's newer chart for the same filter, else the one loaded.
                         let shown = Signal::derive(move || {
@@ -247,6 +253,12 @@ fn SyncHistory(
                             </button>
                         </div>
                     }.into_any(),
+                    // An answer for an earlier filter that arrived after this one's: ask
+                    // again, rather than show runs the filter on screen does not select.
+                    Ok((loaded_for, _)) if loaded_for != query.get_untracked() => {
+                        first_page.refetch();
+                        view! { <TableSkeleton /> }.into_any()
+                    }
                     Ok((_, page)) => {
                         let first_runs = page.runs.clone();
                         let first_cursor = page.next_cursor;
