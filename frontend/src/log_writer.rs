@@ -3,8 +3,8 @@
 //! for the file. Everything crosses as JSON in the shapes `app::export` defines, so the
 //! page and the worker read one contract.
 
-use app::domain::{LogEntry, LogFormat};
-use app::export::{to_csv, to_xlsx, LogFileJob, LogSheet};
+use app::domain::LogEntry;
+use app::export::{to_file, LogFileJob, LogSheet};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -30,11 +30,7 @@ impl LogFileWriter {
     pub fn add(&mut self, page: &str) -> Result<usize, JsError> {
         let page: Vec<LogEntry> = serde_json::from_str(page)
             .map_err(|e| JsError::new(&format!("a page of the log is unreadable: {e}")))?;
-        if self.entries.is_empty() {
-            self.entries = page;
-        } else {
-            self.entries.extend(page);
-        }
+        self.entries.extend(page);
         Ok(self.entries.len())
     }
 
@@ -46,11 +42,7 @@ impl LogFileWriter {
             configuration: &self.job.configuration,
             entries: &entries,
         };
-        match self.job.format {
-            LogFormat::Csv => to_csv(sheet),
-            LogFormat::Xlsx => to_xlsx(sheet),
-        }
-        .map_err(|e| JsError::new(&e.to_string()))
+        to_file(self.job.format, sheet).map_err(|e| JsError::new(&e.to_string()))
     }
 }
 

@@ -32,12 +32,7 @@ pub async fn download(
     let ctx = Ctx::for_request(stores, parts);
     match export_logs(&ctx, run_id, format).await {
         Ok((name, bytes)) => {
-            let content_type = match format {
-                LogFormat::Csv => "text/csv; charset=utf-8",
-                LogFormat::Xlsx => {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                }
-            };
+            let content_type = format.media_type();
             let disposition = format!("attachment; filename=\"{name}\"");
             let mut res = (StatusCode::OK, bytes).into_response();
             let headers = res.headers_mut();

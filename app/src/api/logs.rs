@@ -70,7 +70,7 @@ mod server {
     use crate::{
         domain::{display_start, LogAvailability, LogFormat, LogPage, RunDetail, DOWNLOAD_PAGE},
         error::AppError,
-        export::{to_csv, to_xlsx, LogSheet},
+        export::{to_file, LogSheet},
         ports::LogRequest,
     };
     use chrono::{TimeZone, Utc};
@@ -210,10 +210,7 @@ mod server {
                 configuration: &detail.run.configuration,
                 entries: &entries,
             };
-            match format {
-                LogFormat::Csv => to_csv(sheet),
-                LogFormat::Xlsx => to_xlsx(sheet),
-            }
+            to_file(format, sheet)
         })
         .await
         .map_err(internal)?

@@ -159,11 +159,7 @@ async fn download(
     }
     progress.set(Progress::Writing);
     let bytes = writer.finish().await.map_err(writer_failed)?;
-    let mime = match format {
-        LogFormat::Csv => "text/csv;charset=utf-8",
-        LogFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    };
-    save_file(&bytes, &detail.file_name(format), mime)
+    save_file(&bytes, &detail.file_name(format), format.media_type())
         .map_err(|e| AppError::Validation(format!("The browser did not save the file: {e}")))?;
     progress.set(Progress::Idle);
     Ok(())

@@ -16,6 +16,14 @@ impl LogFormat {
             LogFormat::Xlsx => "xlsx",
         }
     }
+
+    /// The file's media type, for the browser's download and the API's `Content-Type`.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            LogFormat::Csv => "text/csv; charset=utf-8",
+            LogFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
 }
 
 /// `10.30pm`: 12-hour clock, no leading zero on the hour, am/pm in lower case.

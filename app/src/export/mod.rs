@@ -34,6 +34,14 @@ pub struct LogFileJob {
     pub configuration: String,
 }
 
+/// The log file in `format`: what the browser's worker and the API's endpoint both write.
+pub fn to_file(format: LogFormat, sheet: LogSheet<'_>) -> Result<Vec<u8>, ExportError> {
+    match format {
+        LogFormat::Csv => to_csv(sheet),
+        LogFormat::Xlsx => to_xlsx(sheet),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("the log file could not be written: {0}")]
 pub struct ExportError(pub String);
