@@ -515,3 +515,26 @@ async fn guesses_sent_side_by_side_share_one_allowance() {
     );
     assert_eq!(checked + throttled, 12);
 }
+
+/// Right passwords for one email sent side by side (two tabs, a script) each open a
+/// session: another sign-in forgiving the email's failures may delete this attempt's row
+/// the moment it is written, and the sign-in goes on without reading it back. A trigger
+/// plays the other sign-in, deleting every attempt as it is written.
+#[tokio::test]
+async fn a_sign_in_whose_attempt_is_forgiven_at_once_still_opens_a_session() {
+    let (app, held) = app().await;
+    held.db
+        .conn
+        .execute_unprepared(
+            "CREATE TRIGGER forgiven_at_once AFTER INSERT ON sign_in_failures \
+             BEGIN DELETE FROM sign_in_failures WHERE id = NEW.id; END",
+        )
+        .await
+        .unwrap();
+    let reply = sign_in_with(&app, "org.admin@acme.example", demo::DEMO_PASSWORD, &[]).await;
+    assert!(
+        session_cookie(&reply).is_some(),
+        "a right password was refused: {:?}",
+        reply.headers.get(header::LOCATION)
+    );
+}

@@ -22,9 +22,11 @@ pub fn SyncsPage() -> impl IntoView {
     let location = use_location();
     let query = Memo::new(move |_| location.search.get());
     let configurations = Resource::new(|| (), |_| list_configurations());
+    let loading = Loading::new();
     let first_page = Resource::new(
         move || query.get(),
-        |q| async move {
+        move |q| async move {
+            loading.page.set_value(Some(q.clone()));
             // A filter the page cannot parse is explained without asking the server.
             RunFilter::from_query(&q).map_err(AppError::from)?;
             // The page keeps the filter it was loaded for: the live view compares like
@@ -35,7 +37,8 @@ pub fn SyncsPage() -> impl IntoView {
     );
     let chart = Resource::new(
         move || query.get(),
-        |q| async move {
+        move |q| async move {
+            loading.chart.set_value(Some(q.clone()));
             // A filter the page cannot parse is explained once, above the table.
             if RunFilter::from_query(&q).is_err() {
                 return Ok(None);
@@ -50,7 +53,7 @@ pub fn SyncsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match viewer.await {
                     Ok(Some(v)) if v.can_use_provisioning() => {
-                        view! { <SyncHistory query configurations first_page chart /> }.into_any()
+                        view! { <SyncHistory query configurations first_page chart loading /> }.into_any()
                     }
                     Ok(Some(v)) => view! { <NoAccessPage viewer=v /> }.into_any(),
                     _ => ().into_any(),
@@ -73,6 +76,51 @@ fn NoAccessPage(viewer: Viewer) -> impl IntoView {
 const SYNCS_PATH: &str = "/admin/user-provisioning";
 
 type PageResource = Resource<Result<(String, RunPage), AppError>>;
+
+/// The filter each of the page's per-filter resources was last asked to load.
+///
+/// A Leptos resource can miss a change of its source that lands just as its previous load
+/// finishes: another reader of the reactive graph sees the change first, and the resource's
+/// own loop then finds nothing new. It would keep the earlier filter's answer, and the
+/// table and chart would wait for it forever. Knowing what each resource is loading tells
+/// such a miss from a load still under way, and `catch_up` asks again.
+#[derive(Clone, Copy)]
+struct Loading {
+    page: StoredValue<Option<String>>,
+    chart: StoredValue<Option<String>>,
+}
+
+impl Loading {
+    fn new() -> Self {
+        Loading {
+            page: StoredValue::new(None),
+            chart: StoredValue::new(None),
+        }
+    }
+
+    /// Asks the table's and the chart's resources again if either holds an answer for
+    /// another filter than `query` and is not loading `query`'s.
+    fn catch_up(self, query: &str, first_page: PageResource, chart: ChartResource) {
+        let missed = |asked: StoredValue<Option<String>>, loaded_for: Option<String>| {
+            loaded_for.is_some_and(|l| l != query)
+                && asked.with_value(|a| a.as_deref() != Some(query))
+        };
+        let page_for = first_page.with_untracked(|p| match p {
+            Some(Ok((q, _))) => Some(q.clone()),
+            _ => None,
+        });
+        if missed(self.page, page_for) {
+            first_page.refetch();
+        }
+        let chart_for = chart.with_untracked(|c| match c {
+            Some(Ok(Some((q, _)))) => Some(q.clone()),
+            _ => None,
+        });
+        if missed(self.chart, chart_for) {
+            chart.refetch();
+        }
+    }
+}
 type ConfigurationsResource = Resource<Result<Vec<ConfigurationSummary>, AppError>>;
 /// The chart with the query it was drawn for; `None` for a query that is not a filter.
 type ChartResource = Resource<Result<Option<(String, RunChart)>, AppError>>;
@@ -105,6 +153,7 @@ fn SyncHistory(
     configurations: ConfigurationsResource,
     first_page: PageResource,
     chart: ChartResource,
+    loading: Loading,
 ) -> impl IntoView {
     // The URL is the filter's only home: parse it, and write changes back to it.
     let parsed = Memo::new(move |_| RunFilter::from_query(&query.get()));
@@ -158,7 +207,8 @@ fn SyncHistory(
         all.extend(more.get_untracked());
         Some(live.latest(all))
     };
-    live.start(query, filter, shown_now);
+    let catch_up = move || loading.catch_up(&query.get_untracked(), first_page, chart);
+    live.start(query, filter, shown_now, catch_up);
     let clock = live.clock;
 
     let load_more = move |first_cursor: Option<Cursor>| {
@@ -199,9 +249,10 @@ fn SyncHistory(
         <Transition fallback=|| view! { <div class="skeleton skeleton--chart" aria-hidden="true"></div> }>
             {move || Suspend::new(async move {
                 match chart.await {
-                    // Drawn for an earlier filter (its answer came last): ask again.
+                    // Drawn for an earlier filter: the next answer is on its way (or, if it
+                    // was missed, asked for).
                     Ok(Some((drawn_for, _))) if drawn_for != query.get_untracked() => {
-                        chart.refetch();
+                        catch_up();
                         view! { <div class="skeleton skeleton--chart" aria-hidden="true"></div> }
                             .into_any()
                     }
@@ -253,10 +304,11 @@ fn SyncHistory(
                             </button>
                         </div>
                     }.into_any(),
-                    // An answer for an earlier filter that arrived after this one's: ask
-                    // again, rather than show runs the filter on screen does not select.
+                    // An answer for an earlier filter: never show runs the filter on screen
+                    // does not select; the current one's is on its way (or, if it was
+                    // missed, asked for).
                     Ok((loaded_for, _)) if loaded_for != query.get_untracked() => {
-                        first_page.refetch();
+                        catch_up();
                         view! { <TableSkeleton /> }.into_any()
                     }
                     Ok((_, page)) => {
@@ -381,12 +433,15 @@ impl Live {
     }
 
     /// Starts the ticking clock and the polling loop (in the browser only; effects do not
-    /// run on the server). Both stop when the page goes away.
+    /// run on the server). Both stop when the page goes away. Each second the loop also
+    /// calls `catch_up`, so a filter change the table's or chart's resource missed is
+    /// asked for again.
     fn start(
         self,
         query: Memo<String>,
         filter: Signal<RunFilter>,
         shown_now: impl Fn() -> Option<Vec<SyncRunRow>> + Copy + 'static,
+        catch_up: impl Fn() + Copy + 'static,
     ) {
         let alive = StoredValue::new(true);
         on_cleanup(move || alive.set_value(false));
@@ -400,6 +455,7 @@ impl Live {
                     }
                     self.clock.update(|c| *c += 1);
                     waited += 1_000;
+                    catch_up();
                     // While the rows on screen are an older filter's, wait for the new ones.
                     let Some(shown) = shown_now() else { continue };
                     let active = shown.iter().any(|r| r.status.is_active());

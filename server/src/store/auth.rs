@@ -8,9 +8,7 @@ use app::domain::{Access, Role, Viewer};
 use app::ports::{AuthStore, SignInOutcome, StoreError};
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set};
 
 /// How long a session lasts after sign-in, however busy.
 const SESSION_LIFETIME_MS: i64 = app::api::session::SESSION_MAX_AGE_SECS * 1000;
@@ -35,20 +33,23 @@ impl AuthStore for SeaStore {
         // The attempt counts as a failure from the moment it starts until it succeeds, and
         // it is judged against the attempts that started before it (lower ids): attempts
         // sent side by side see each other and cannot slip past the allowance together.
-        let attempt = sign_in_failure::ActiveModel {
+        // Inserted without reading the row back: a sign-in for the same email that succeeds
+        // meanwhile forgives (deletes) it, and that must not fail this one.
+        let attempt_id = sign_in_failure::Entity::insert(sign_in_failure::ActiveModel {
             email: Set(email.to_owned()),
             at_ms: Set(now),
             ..Default::default()
-        }
-        .insert(&self.db)
+        })
+        .exec(&self.db)
         .await
-        .map_err(db_err)?;
+        .map_err(db_err)?
+        .last_insert_id;
         let earlier: Vec<i64> = sign_in_failure::Entity::find()
             .select_only()
             .column(sign_in_failure::Column::AtMs)
             .filter(sign_in_failure::Column::Email.eq(email))
             .filter(sign_in_failure::Column::AtMs.gt(now - throttle::WINDOW_MS))
-            .filter(sign_in_failure::Column::Id.lt(attempt.id))
+            .filter(sign_in_failure::Column::Id.lt(attempt_id))
             .into_tuple()
             .all(&self.db)
             .await
@@ -57,7 +58,7 @@ impl AuthStore for SeaStore {
         let reference = earlier.iter().copied().fold(now, i64::max);
         if let Some(retry_after_secs) = throttle::retry_after_secs(&earlier, reference) {
             // Refused unchecked: not a guess, so it does not push the wait further out.
-            sign_in_failure::Entity::delete_by_id(attempt.id)
+            sign_in_failure::Entity::delete_by_id(attempt_id)
                 .exec(&self.db)
                 .await
                 .map_err(db_err)?;
@@ -118,15 +119,15 @@ impl AuthStore for SeaStore {
             .await
             .map_err(db_err)?;
         let token = new_session_token();
-        session::ActiveModel {
+        session::Entity::insert(session::ActiveModel {
             token_hash: Set(token_hash(&token)),
             user_id: Set(user_id),
             created_at_ms: Set(now),
             expires_at_ms: Set(now + SESSION_LIFETIME_MS),
             last_seen_at_ms: Set(now),
             ..Default::default()
-        }
-        .insert(&self.db)
+        })
+        .exec(&self.db)
         .await
         .map_err(db_err)?;
         Ok(SignInOutcome::Opened(token))
