@@ -362,8 +362,8 @@ pub(super) struct ListedRun {
     pub source_kind: String,
 }
 
-/// Read by position, in `listed`'s order: a page of fifty rows has a thousand values, and
-/// finding each by its column's name costs more than the rest of reading it.
+/// Read by position, in `listed`'s order: a page of fifty rows holds about a thousand
+/// values, and finding each by its column's name is a lookup per value.
 impl FromQueryResult for ListedRun {
     fn from_query_result(row: &sea_orm::QueryResult, _pre: &str) -> Result<Self, sea_orm::DbErr> {
         Ok(ListedRun {
