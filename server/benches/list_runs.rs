@@ -371,7 +371,8 @@ async fn raw_one(conn: &DatabaseConnection, statement: &str) -> usize {
 
 /// The store's own statements, built once by `list_statements`, sent through sqlx with
 /// their parameters bound and their rows read by position: against this, the store's extra
-/// cost is building the statements, running them through SeaORM and decoding rows by name.
+/// cost is building the statements and running them through SeaORM (which reads its rows
+/// by position too).
 async fn same_sql_run(
     conn: &DatabaseConnection,
     lookup: Option<&str>,
