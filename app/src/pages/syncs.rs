@@ -26,7 +26,7 @@ pub fn SyncsPage() -> impl IntoView {
     let first_page = Resource::new(
         move || query.get(),
         move |q| async move {
-            loading.page.set_value(Some(q.clone()));
+            loading.page.asked.set_value(Some(q.clone()));
             // A filter the page cannot parse is explained without asking the server.
             RunFilter::from_query(&q).map_err(AppError::from)?;
             // The page keeps the filter it was loaded for: the live view compares like
@@ -38,7 +38,7 @@ pub fn SyncsPage() -> impl IntoView {
     let chart = Resource::new(
         move || query.get(),
         move |q| async move {
-            loading.chart.set_value(Some(q.clone()));
+            loading.chart.asked.set_value(Some(q.clone()));
             // A filter the page cannot parse is explained once, above the table.
             if RunFilter::from_query(&q).is_err() {
                 return Ok(None);
@@ -77,46 +77,83 @@ const SYNCS_PATH: &str = "/admin/user-provisioning";
 
 type PageResource = Resource<Result<(String, RunPage), AppError>>;
 
-/// The filter each of the page's per-filter resources was last asked to load.
+/// What the page's per-filter resources were last asked to load, and which filter's answer
+/// the table and the chart show.
 ///
 /// A Leptos resource can miss a change of its source that lands just as its previous load
 /// finishes: another reader of the reactive graph sees the change first, and the resource's
-/// own loop then finds nothing new. It would keep the earlier filter's answer, and the
-/// table and chart would wait for it forever. Knowing what each resource is loading tells
-/// such a miss from a load still under way, and `catch_up` asks again.
+/// own loop then finds nothing new. The table or chart would keep the earlier filter's
+/// answer for good. `catch_up` notices and asks again: at once when a resource holds
+/// another filter's answer and is not loading this one's, and when the view has shown
+/// another filter's answer for two checks in a row although this one's is loaded.
 #[derive(Clone, Copy)]
 struct Loading {
-    page: StoredValue<Option<String>>,
-    chart: StoredValue<Option<String>>,
+    page: Tracked,
+    chart: Tracked,
+}
+
+#[derive(Clone, Copy)]
+struct Tracked {
+    asked: StoredValue<Option<String>>,
+    shown: StoredValue<Option<String>>,
+    stale_checks: StoredValue<u32>,
+}
+
+impl Tracked {
+    fn new() -> Self {
+        Tracked {
+            asked: StoredValue::new(None),
+            shown: StoredValue::new(None),
+            stale_checks: StoredValue::new(0),
+        }
+    }
+
+    /// Whether to ask again for `query`, the resource holding `loaded_for`'s answer;
+    /// `timed` for the once-a-second check, which also watches what is shown.
+    fn missed(self, query: &str, loaded_for: Option<String>, timed: bool) -> bool {
+        let asked = self.asked.with_value(|a| a.as_deref() == Some(query));
+        let loaded = loaded_for.as_deref() == Some(query);
+        if loaded_for.is_some() && !loaded && !asked {
+            return true;
+        }
+        if !timed {
+            return false;
+        }
+        let stale = self
+            .shown
+            .with_value(|s| s.as_deref().is_some_and(|s| s != query));
+        self.stale_checks
+            .update_value(|n| *n = if stale { *n + 1 } else { 0 });
+        if stale && loaded && self.stale_checks.get_value() >= 2 {
+            self.stale_checks.set_value(0);
+            return true;
+        }
+        false
+    }
 }
 
 impl Loading {
     fn new() -> Self {
         Loading {
-            page: StoredValue::new(None),
-            chart: StoredValue::new(None),
+            page: Tracked::new(),
+            chart: Tracked::new(),
         }
     }
 
-    /// Asks the table's and the chart's resources again if either holds an answer for
-    /// another filter than `query` and is not loading `query`'s.
-    fn catch_up(self, query: &str, first_page: PageResource, chart: ChartResource) {
-        let missed = |asked: StoredValue<Option<String>>, loaded_for: Option<String>| {
-            loaded_for.is_some_and(|l| l != query)
-                && asked.with_value(|a| a.as_deref() != Some(query))
-        };
+    /// Asks the table's and the chart's resources again where `Tracked::missed` says so.
+    fn catch_up(self, query: &str, first_page: PageResource, chart: ChartResource, timed: bool) {
         let page_for = first_page.with_untracked(|p| match p {
             Some(Ok((q, _))) => Some(q.clone()),
             _ => None,
         });
-        if missed(self.page, page_for) {
+        if self.page.missed(query, page_for, timed) {
             first_page.refetch();
         }
         let chart_for = chart.with_untracked(|c| match c {
             Some(Ok(Some((q, _)))) => Some(q.clone()),
             _ => None,
         });
-        if missed(self.chart, chart_for) {
+        if self.chart.missed(query, chart_for, timed) {
             chart.refetch();
         }
     }
@@ -207,8 +244,8 @@ fn SyncHistory(
         all.extend(more.get_untracked());
         Some(live.latest(all))
     };
-    let catch_up = move || loading.catch_up(&query.get_untracked(), first_page, chart);
-    live.start(query, filter, shown_now, catch_up);
+    let catch_up = move |timed| loading.catch_up(&query.get_untracked(), first_page, chart, timed);
+    live.start(query, filter, shown_now, move || catch_up(true));
     let clock = live.clock;
 
     let load_more = move |first_cursor: Option<Cursor>| {
@@ -252,11 +289,13 @@ fn SyncHistory(
                     // Drawn for an earlier filter: the next answer is on its way (or, if it
                     // was missed, asked for).
                     Ok(Some((drawn_for, _))) if drawn_for != query.get_untracked() => {
-                        catch_up();
+                        loading.chart.shown.set_value(Some(drawn_for));
+                        catch_up(false);
                         view! { <div class="skeleton skeleton--chart" aria-hidden="true"></div> }
                             .into_any()
                     }
                     Ok(Some((drawn_for, first))) => {
+                        loading.chart.shown.set_value(Some(drawn_for.clone()));
                         // The live view's newer chart for the same filter, else the one loaded.
                         let shown = Signal::derive(move || {
                             live.chart
@@ -308,10 +347,12 @@ fn SyncHistory(
                     // does not select; the current one's is on its way (or, if it was
                     // missed, asked for).
                     Ok((loaded_for, _)) if loaded_for != query.get_untracked() => {
-                        catch_up();
+                        loading.page.shown.set_value(Some(loaded_for));
+                        catch_up(false);
                         view! { <TableSkeleton /> }.into_any()
                     }
-                    Ok((_, page)) => {
+                    Ok((loaded_for, page)) => {
+                        loading.page.shown.set_value(Some(loaded_for));
                         let first_runs = page.runs.clone();
                         let first_cursor = page.next_cursor;
                         let total = page.total.unwrap_or_default();
