@@ -40,6 +40,31 @@ test('each control narrows the list and lives in the URL', async ({ page }) => {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 });
 
+test('while a filter loads, the runs shown stay in place, dimmed, until its own arrive', async ({ page }) => {
+  await ready(page);
+  const rows = page.locator('table.runs tbody tr');
+  const before = await rows.count();
+  // Hold the next list answer until the test lets it go.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/list_sync_runs*', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByRole('group', { name: 'Status' }).getByLabel('Data Load Failed').check();
+  await expect(page).toHaveURL(/status=data_load_failed/);
+  const results = page.locator('.results').filter({ has: page.locator('table.runs') });
+  await expect(results).toHaveAttribute('aria-busy', 'true');
+  await expect(results).toHaveCSS('opacity', '0.55');
+  await expect(rows).toHaveCount(before);
+  await expect(page.getByRole('button', { name: 'Load more' })).toBeVisible();
+
+  release();
+  await expect(results).not.toHaveAttribute('aria-busy', /./);
+  await expect(results).toHaveCSS('opacity', '1');
+  await expectOnly(page, 'table.runs tbody .status', ['Data Load Failed']);
+});
+
 test('a pill removes its filter and Clear filters resets all', async ({ page }) => {
   await ready(page);
   await page.goto('/admin/user-provisioning?range=30d&status=success,needs_attention');

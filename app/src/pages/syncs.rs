@@ -7,6 +7,10 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+use per_filter::PerFilter;
+use std::{future::Future, pin::Pin};
+
+mod per_filter;
 use leptos_router::{
     hooks::{use_location, use_navigate},
     NavigateOptions,
@@ -22,38 +26,15 @@ pub fn SyncsPage() -> impl IntoView {
     let location = use_location();
     let query = Memo::new(move |_| location.search.get());
     let configurations = Resource::new(|| (), |_| list_configurations());
-    let loading = Loading::new();
-    let first_page = Resource::new(
-        move || query.get(),
-        move |q| async move {
-            loading.page.asked.set_value(Some(q.clone()));
-            // A filter the page cannot parse is explained without asking the server.
-            RunFilter::from_query(&q).map_err(AppError::from)?;
-            // The page keeps the filter it was loaded for: the live view compares like
-            // with like even while the next filter's page is on its way.
-            let page = list_sync_runs(q.clone(), None).await?;
-            Ok((q, page))
-        },
-    );
-    let chart = Resource::new(
-        move || query.get(),
-        move |q| async move {
-            loading.chart.asked.set_value(Some(q.clone()));
-            // A filter the page cannot parse is explained once, above the table.
-            if RunFilter::from_query(&q).is_err() {
-                return Ok(None);
-            }
-            let chart = sync_runs_chart(q.clone()).await?;
-            Ok(Some((q, chart)))
-        },
-    );
+    let first_page = PerFilter::new(query, load_first_page);
+    let chart = PerFilter::new(query, load_chart);
     view! {
         <Title text="User Provisioning" />
         <Transition fallback=|| view! { <PageSkeleton /> }>
             {move || Suspend::new(async move {
                 match viewer.await {
                     Ok(Some(v)) if v.can_use_provisioning() => {
-                        view! { <SyncHistory query configurations first_page chart loading /> }.into_any()
+                        view! { <SyncHistory query configurations first_page chart /> }.into_any()
                     }
                     Ok(Some(v)) => view! { <NoAccessPage viewer=v /> }.into_any(),
                     _ => ().into_any(),
@@ -75,92 +56,29 @@ fn NoAccessPage(viewer: Viewer) -> impl IntoView {
 /// The path of the Syncs page, which its filters extend with a query string.
 const SYNCS_PATH: &str = "/admin/user-provisioning";
 
-type PageResource = Resource<Result<(String, RunPage), AppError>>;
-
-/// What the page's per-filter resources were last asked to load, and which filter's answer
-/// the table and the chart show.
-///
-/// A Leptos resource can miss a change of its source that lands just as its previous load
-/// finishes: another reader of the reactive graph sees the change first, and the resource's
-/// own loop then finds nothing new. The table or chart would keep the earlier filter's
-/// answer for good. `catch_up` notices and asks again: at once when a resource holds
-/// another filter's answer and is not loading this one's, and when the view has shown
-/// another filter's answer for two checks in a row although this one's is loaded.
-#[derive(Clone, Copy)]
-struct Loading {
-    page: Tracked,
-    chart: Tracked,
+/// The table's first page for a URL query. A filter the page cannot parse is explained
+/// without asking the server.
+fn load_first_page(q: String) -> Pin<Box<dyn Future<Output = Result<RunPage, AppError>> + Send>> {
+    Box::pin(async move {
+        RunFilter::from_query(&q).map_err(AppError::from)?;
+        list_sync_runs(q, None).await
+    })
 }
 
-#[derive(Clone, Copy)]
-struct Tracked {
-    asked: StoredValue<Option<String>>,
-    shown: StoredValue<Option<String>>,
-    stale_checks: StoredValue<u32>,
+/// The chart for a URL query; `None` for a query that is not a filter, which is explained
+/// once, above the table.
+fn load_chart(
+    q: String,
+) -> Pin<Box<dyn Future<Output = Result<Option<RunChart>, AppError>> + Send>> {
+    Box::pin(async move {
+        if RunFilter::from_query(&q).is_err() {
+            return Ok(None);
+        }
+        sync_runs_chart(q).await.map(Some)
+    })
 }
 
-impl Tracked {
-    fn new() -> Self {
-        Tracked {
-            asked: StoredValue::new(None),
-            shown: StoredValue::new(None),
-            stale_checks: StoredValue::new(0),
-        }
-    }
-
-    /// Whether to ask again for `query`, the resource holding `loaded_for`'s answer;
-    /// `timed` for the once-a-second check, which also watches what is shown.
-    fn missed(self, query: &str, loaded_for: Option<String>, timed: bool) -> bool {
-        let asked = self.asked.with_value(|a| a.as_deref() == Some(query));
-        let loaded = loaded_for.as_deref() == Some(query);
-        if loaded_for.is_some() && !loaded && !asked {
-            return true;
-        }
-        if !timed {
-            return false;
-        }
-        let stale = self
-            .shown
-            .with_value(|s| s.as_deref().is_some_and(|s| s != query));
-        self.stale_checks
-            .update_value(|n| *n = if stale { *n + 1 } else { 0 });
-        if stale && loaded && self.stale_checks.get_value() >= 2 {
-            self.stale_checks.set_value(0);
-            return true;
-        }
-        false
-    }
-}
-
-impl Loading {
-    fn new() -> Self {
-        Loading {
-            page: Tracked::new(),
-            chart: Tracked::new(),
-        }
-    }
-
-    /// Asks the table's and the chart's resources again where `Tracked::missed` says so.
-    fn catch_up(self, query: &str, first_page: PageResource, chart: ChartResource, timed: bool) {
-        let page_for = first_page.with_untracked(|p| match p {
-            Some(Ok((q, _))) => Some(q.clone()),
-            _ => None,
-        });
-        if self.page.missed(query, page_for, timed) {
-            first_page.refetch();
-        }
-        let chart_for = chart.with_untracked(|c| match c {
-            Some(Ok(Some((q, _)))) => Some(q.clone()),
-            _ => None,
-        });
-        if self.chart.missed(query, chart_for, timed) {
-            chart.refetch();
-        }
-    }
-}
 type ConfigurationsResource = Resource<Result<Vec<ConfigurationSummary>, AppError>>;
-/// The chart with the query it was drawn for; `None` for a query that is not a filter.
-type ChartResource = Resource<Result<Option<(String, RunChart)>, AppError>>;
 
 /// Grey blocks in the shape of the page while its first data is on the way.
 #[component]
@@ -188,9 +106,8 @@ fn TableSkeleton() -> impl IntoView {
 fn SyncHistory(
     query: Memo<String>,
     configurations: ConfigurationsResource,
-    first_page: PageResource,
-    chart: ChartResource,
-    loading: Loading,
+    first_page: PerFilter<RunPage>,
+    chart: PerFilter<Option<RunChart>>,
 ) -> impl IntoView {
     // The URL is the filter's only home: parse it, and write changes back to it.
     let parsed = Memo::new(move |_| RunFilter::from_query(&query.get()));
@@ -233,22 +150,25 @@ fn SyncHistory(
     // Every row as the page shows it now, for the poll (untracked: read, not watched).
     // `None` while the rows on screen are not the current filter's.
     let shown_now = move || {
-        let Some(Ok((loaded_for, page))) = first_page.get_untracked() else {
-            return None;
-        };
-        if loaded_for != query.get_untracked() {
-            return None;
-        }
+        let page = first_page.current_untracked()?;
         let mut all = live.fresh.get_untracked();
         all.extend(page.runs);
         all.extend(more.get_untracked());
         Some(live.latest(all))
     };
-    let catch_up = move |timed| loading.catch_up(&query.get_untracked(), first_page, chart, timed);
-    live.start(query, filter, shown_now, move || catch_up(true));
+    let follow = move || {
+        let q = query.get_untracked();
+        first_page.follow(&q);
+        chart.follow(&q);
+    };
+    live.start(query, filter, shown_now, follow);
     let clock = live.clock;
 
     let load_more = move |first_cursor: Option<Cursor>| {
+        // The rows on screen are the previous filter's: their cursor is not this one's.
+        if untrack(|| first_page.behind()) {
+            return;
+        }
         let cursor = next.get_untracked().unwrap_or(first_cursor);
         let Some(cursor) = cursor else { return };
         loading_more.set(true);
@@ -285,17 +205,9 @@ fn SyncHistory(
         <FilterPills filter on_change />
         <Transition fallback=|| view! { <div class="skeleton skeleton--chart" aria-hidden="true"></div> }>
             {move || Suspend::new(async move {
-                match chart.await {
-                    // Drawn for an earlier filter: the next answer is on its way (or, if it
-                    // was missed, asked for).
-                    Ok(Some((drawn_for, _))) if drawn_for != query.get_untracked() => {
-                        loading.chart.shown.set_value(Some(drawn_for));
-                        catch_up(false);
-                        view! { <div class="skeleton skeleton--chart" aria-hidden="true"></div> }
-                            .into_any()
-                    }
-                    Ok(Some((drawn_for, first))) => {
-                        loading.chart.shown.set_value(Some(drawn_for.clone()));
+                chart.ready().await;
+                let drawn = move || match chart.shown() {
+                    Some((drawn_for, Ok(Some(first)))) => {
                         // The live view's newer chart for the same filter, else the one loaded.
                         let shown = Signal::derive(move || {
                             live.chart
@@ -307,15 +219,21 @@ fn SyncHistory(
                         view! { <RunsChart chart=shown filter on_change refocus /> }.into_any()
                     }
                     // A filter the server cannot use is explained once, above the table.
-                    Ok(None) | Err(AppError::Validation(_)) => ().into_any(),
-                    Err(e) => view! {
+                    None | Some((_, Ok(None) | Err(AppError::Validation(_)))) => ().into_any(),
+                    Some((_, Err(e))) => view! {
                         <div class="chart alert alert--error" role="alert">
                             <p>{format!("The chart could not be loaded: {e}")}</p>
-                            <button type="button" class="button" on:click=move |_| chart.refetch()>
+                            <button type="button" class="button" on:click=move |_| chart.reload()>
                                 "Try again"
                             </button>
                         </div>
                     }.into_any(),
+                };
+                // Drawn for the previous filter until the current one's is here.
+                view! {
+                    <div class="results" aria-busy=move || chart.behind().then_some("true")>
+                        {drawn}
+                    </div>
                 }
             })}
         </Transition>
@@ -324,9 +242,11 @@ fn SyncHistory(
             <TableSkeleton />
         }>
             {move || Suspend::new(async move {
-                match first_page.await {
+                first_page.ready().await;
+                let listed = move || match first_page.shown() {
+                    None => view! { <TableSkeleton /> }.into_any(),
                     // A filter the page cannot use: the way out is to clear it.
-                    Err(e @ AppError::Validation(_)) => view! {
+                    Some((_, Err(e @ AppError::Validation(_)))) => view! {
                         <div class="alert alert--error" role="alert">
                             <p>{e.to_string()}</p>
                             <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
@@ -335,24 +255,15 @@ fn SyncHistory(
                         </div>
                     }.into_any(),
                     // Anything else may pass: the way out is to ask again.
-                    Err(e) => view! {
+                    Some((_, Err(e))) => view! {
                         <div class="alert alert--error" role="alert">
                             <p>{format!("The sync runs could not be loaded: {e}")}</p>
-                            <button type="button" class="button" on:click=move |_| first_page.refetch()>
+                            <button type="button" class="button" on:click=move |_| first_page.reload()>
                                 "Try again"
                             </button>
                         </div>
                     }.into_any(),
-                    // An answer for an earlier filter: never show runs the filter on screen
-                    // does not select; the current one's is on its way (or, if it was
-                    // missed, asked for).
-                    Ok((loaded_for, _)) if loaded_for != query.get_untracked() => {
-                        loading.page.shown.set_value(Some(loaded_for));
-                        catch_up(false);
-                        view! { <TableSkeleton /> }.into_any()
-                    }
-                    Ok((loaded_for, page)) => {
-                        loading.page.shown.set_value(Some(loaded_for));
+                    Some((_, Ok(page))) => {
                         let first_runs = page.runs.clone();
                         let first_cursor = page.next_cursor;
                         let total = page.total.unwrap_or_default();
@@ -416,6 +327,12 @@ fn SyncHistory(
                             </Show>
                         }.into_any()
                     }
+                };
+                // The previous filter's runs, dimmed, until the current one's are here.
+                view! {
+                    <div class="results" aria-busy=move || first_page.behind().then_some("true")>
+                        {listed}
+                    </div>
                 }
             })}
         </Transition>
@@ -475,14 +392,14 @@ impl Live {
 
     /// Starts the ticking clock and the polling loop (in the browser only; effects do not
     /// run on the server). Both stop when the page goes away. Each second the loop also
-    /// calls `catch_up`, so a filter change the table's or chart's resource missed is
-    /// asked for again.
+    /// calls `follow`, so a filter change that the table's or the chart's watcher missed
+    /// is loaded all the same.
     fn start(
         self,
         query: Memo<String>,
         filter: Signal<RunFilter>,
         shown_now: impl Fn() -> Option<Vec<SyncRunRow>> + Copy + 'static,
-        catch_up: impl Fn() + Copy + 'static,
+        follow: impl Fn() + Copy + 'static,
     ) {
         let alive = StoredValue::new(true);
         on_cleanup(move || alive.set_value(false));
@@ -496,7 +413,7 @@ impl Live {
                     }
                     self.clock.update(|c| *c += 1);
                     waited += 1_000;
-                    catch_up();
+                    follow();
                     // While the rows on screen are an older filter's, wait for the new ones.
                     let Some(shown) = shown_now() else { continue };
                     let active = shown.iter().any(|r| r.status.is_active());
