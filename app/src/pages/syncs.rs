@@ -7,14 +7,14 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use per_filter::PerFilter;
-use std::{future::Future, pin::Pin};
-
-mod per_filter;
 use leptos_router::{
     hooks::{use_location, use_navigate},
     NavigateOptions,
 };
+use per_filter::PerFilter;
+use std::{future::Future, pin::Pin};
+
+mod per_filter;
 
 /// `/admin/user-provisioning`: the organisation's sync history.
 #[component]

@@ -78,12 +78,16 @@ where
         self.latest.get().or_else(|| self.first.get())
     }
 
+    /// The query of the answer shown (tracked), without copying the answer.
+    fn shown_for(self) -> Option<String> {
+        self.latest
+            .with(|l| l.as_ref().map(|(q, _)| q.clone()))
+            .or_else(|| self.first.with(|f| f.as_ref().map(|(q, _)| q.clone())))
+    }
+
     /// Whether the answer shown is for another filter than the URL's (tracked).
     pub fn behind(self) -> bool {
-        let shown_for = self
-            .latest
-            .with(|l| l.as_ref().map(|(q, _)| q.clone()))
-            .or_else(|| self.first.with(|f| f.as_ref().map(|(q, _)| q.clone())));
+        let shown_for = self.shown_for();
         self.query.with(|now| shown_for.as_ref() != Some(now))
     }
 
@@ -103,14 +107,7 @@ where
 
     /// Loads the answer for `query` unless it is shown already or on its way.
     pub fn follow(self, query: &str) {
-        let shown_for = self
-            .latest
-            .with_untracked(|l| l.as_ref().map(|(q, _)| q.clone()))
-            .or_else(|| {
-                self.first
-                    .with_untracked(|f| f.as_ref().map(|(q, _)| q.clone()))
-            });
-        let Some(shown_for) = shown_for else {
+        let Some(shown_for) = untrack(|| self.shown_for()) else {
             return; // The first answer is still on its way; it is checked once it is here.
         };
         let on_its_way = self.loading.with_value(|l| l.as_deref() == Some(query));
