@@ -1,4 +1,4 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page } from './fixtures';
 import { signIn, hydrated, accessibilityProblems, tabTo, focusIsVisible } from './helpers';
 
 const SYNCS = '/admin/user-provisioning';

@@ -1,4 +1,4 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page } from './fixtures';
 import { signIn, hydrated, STATUS_LABELS } from './helpers';
 
 /** Waits until the cells matched by `selector` hold exactly the given distinct texts. */

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { execFileSync, spawn } from 'node:child_process';
 import { signIn, hydrated } from './helpers';
 
@@ -64,6 +64,9 @@ test('a run goes Queued → In Progress → Success on the page, without a reloa
     }, { timeout: 20_000 }).toBe(true);
     await expect(details.locator('.detail-status .status')).toHaveText(/^(Success|Needs Attention)$/, { timeout: 10_000 });
     await expect(details.getByRole('heading', { name: 'Sync result log' })).toBeVisible();
+    // Its log preview appears with it, without a reload.
+    await expect(details.locator('.count')).toContainText(/Showing \d+ of \d+ entries/);
+    await expect(details.locator('table.log tbody tr').first()).toBeVisible();
     await expect(details.locator('body')).toHaveAttribute('data-hydrated', 'true');
   } finally {
     worker.kill('SIGTERM');

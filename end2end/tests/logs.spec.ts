@@ -1,4 +1,4 @@
-import { test, expect, Page, Download } from '@playwright/test';
+import { test, expect, Page, Download } from './fixtures';
 import { readFile } from 'node:fs/promises';
 import { signIn, hydrated, cspViolations } from './helpers';
 
@@ -122,6 +122,54 @@ test('a run\'s details: status, meaning, counts and a searchable log', async ({ 
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(page.getByText('No log entries match this search.')).toBeVisible();
   expect(refused).toEqual([]);
+});
+
+test('a new log search keeps the entries shown, dimmed, until its own arrive; back restores the log', async ({ page }) => {
+  await syncsFiltered(page, 'needs_attention');
+  await page.locator('table.runs tbody tr').first().locator('.runs__start a').click();
+  await expect(page).toHaveURL(/\/runs\/\d+$/);
+  await hydrated(page);
+  const rows = page.locator('table.log tbody tr');
+  const count = page.locator('.count');
+  await expect(count).toContainText(/^Showing 50 of \d+ entries$/);
+  const countBefore = await count.innerText();
+  const actions = async () => [...new Set(await page.locator('table.log tbody td:nth-child(5)').allInnerTexts())];
+  // A second page of the whole log, which the search must not keep.
+  await page.getByRole('button', { name: 'Show more entries' }).click();
+  await expect(count).toContainText(/^Showing 100 of \d+ entries$/);
+
+  // Hold the search's answer until the test lets it go.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/get_run_logs*', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByLabel('Search the log').fill('skip');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page).toHaveURL(/\?search=skip$/);
+  const results = page.locator('.results').filter({ has: page.locator('table.log') });
+  await expect(results).toHaveAttribute('aria-busy', 'true');
+  await expect(results).toHaveCSS('opacity', '0.55');
+  await expect(rows).toHaveCount(100);
+
+  release();
+  await expect(results).not.toHaveAttribute('aria-busy', /./);
+  await expect(results).toHaveCSS('opacity', '1');
+  await expect.poll(actions).toEqual(['Skip']);
+  await expect(count).toHaveText(new RegExp(`^Showing ${await rows.count()} of \\d+ entries$`));
+
+  // Back: the whole log's first page again, and an empty search box.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/runs\/\d+$/);
+  await expect(page.getByLabel('Search the log')).toHaveValue('');
+  await expect(count).toHaveText(countBefore);
+  await expect(rows).toHaveCount(50);
+
+  // Leaving the page stops its loop without an error (the fixture fails the test on one).
+  await page.getByRole('link', { name: '← All syncs' }).click();
+  await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
+  await page.waitForTimeout(3_000);
 });
 
 test('a blocked run shows its planned deactivations against the threshold', async ({ page }) => {

@@ -1,4 +1,4 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page } from './fixtures';
 import { signIn, hydrated, STATUS_LABELS, cspViolations } from './helpers';
 
 async function ready(page: Page, query = '') {

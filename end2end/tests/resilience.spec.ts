@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { signIn, hydrated, STATUS_LABELS } from './helpers';
 
 // The seeded history ends with a Queued and an In Progress run, so the Syncs page polls

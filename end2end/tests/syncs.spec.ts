@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { signIn, hydrated, STATUS_LABELS } from './helpers';
 
 test.describe('Organisation Admin', () => {

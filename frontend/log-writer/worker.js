@@ -6,6 +6,8 @@
 importScripts('log_writer.js');
 
 const ready = wasm_bindgen({ module_or_path: 'log_writer_bg.wasm' });
+// A module that cannot load is reported to the page by the first message's handler below.
+ready.catch(() => {});
 let writer = null;
 let failed = false;
 let queue = ready;

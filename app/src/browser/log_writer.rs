@@ -23,6 +23,7 @@ pub struct LogFileWorker {
     done: js_sys::Promise,
     _on_message: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
+    _ignore: wasm_bindgen::closure::Closure<dyn FnMut(wasm_bindgen::JsValue)>,
 }
 
 #[cfg(feature = "hydrate")]
@@ -35,6 +36,11 @@ impl LogFileWorker {
         let mut settle = None;
         let done = js_sys::Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
         let (resolve, reject) = settle.ok_or("The file writer could not start.")?;
+        // The writer can fail while the page is still fetching entries, before `finish`
+        // waits for `done`: the reason is kept for `finish`, and the browser is told that
+        // the rejection is handled, so it does not report it as an uncaught error.
+        let ignore = Closure::<dyn FnMut(JsValue)>::new(|_| {});
+        let _ = done.catch(&ignore);
         let failed = reject.clone();
         let on_message = Closure::<dyn FnMut(_)>::new(move |ev: web_sys::MessageEvent| {
             let data = ev.data();
@@ -68,6 +74,7 @@ impl LogFileWorker {
             done,
             _on_message: on_message,
             _on_error: on_error,
+            _ignore: ignore,
         };
         this.post(
             "start",

@@ -6,6 +6,7 @@ mod help;
 mod home_redirect;
 mod login;
 mod not_found;
+mod per_query;
 mod run_details;
 mod syncs;
 

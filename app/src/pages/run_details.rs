@@ -6,7 +6,7 @@ use crate::{
     },
     error::AppError,
     export::{action_label, changed_fields_label, outcome_label},
-    pages::ViewerResource,
+    pages::{per_query::PerQuery, ViewerResource},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,26 +31,25 @@ pub fn RunDetailsPage() -> impl IntoView {
             }
         },
     );
-    // Reads the details already loaded rather than asking for them again.
-    let first_logs = Resource::new(
-        move || (run_id.get(), search.get()),
-        move |(id, search)| async move {
-            let Some(id) = id else { return Ok(None) };
-            // Only runs with logs have a preview; the details say why others have none.
-            match detail.await?.run.status.logs() {
-                LogAvailability::None => Ok(None),
-                _ => get_run_logs(
-                    id,
-                    None,
-                    Some(PREVIEW_PAGE),
-                    Some(search).filter(|s| !s.is_empty()),
-                )
-                .await
-                .map(Some),
-            }
-        },
-    );
-    follow_while_active(detail, first_logs);
+    // The preview's first page for the run and the search in the URL. It reads the details
+    // already loaded rather than asking for them again.
+    let log_query = Memo::new(move |_| (run_id.get(), search.get()));
+    let logs = PerQuery::new(log_query, move |(id, search): LogQuery| async move {
+        let Some(id) = id else { return Ok(None) };
+        // Only runs with logs have a preview; the details say why others have none.
+        match detail.await?.run.status.logs() {
+            LogAvailability::None => Ok(None),
+            _ => get_run_logs(
+                id,
+                None,
+                Some(PREVIEW_PAGE),
+                Some(search).filter(|s| !s.is_empty()),
+            )
+            .await
+            .map(Some),
+        }
+    });
+    follow_run(detail, logs);
     view! {
         <Title text="Sync run" />
         <p class="back"><a href="/admin/user-provisioning">"← All syncs"</a></p>
@@ -64,7 +63,7 @@ pub fn RunDetailsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match (viewer.await, detail.await) {
                     (Ok(Some(v)), _) if !v.can_use_provisioning() => view! { {set_status(403)} <NoAccess viewer=v /> }.into_any(),
-                    (Ok(Some(_)), Ok(d)) => view! { <Details detail=d first_logs search /> }.into_any(),
+                    (Ok(Some(_)), Ok(d)) => view! { <Details detail=d logs /> }.into_any(),
                     (Ok(Some(_)), Err(AppError::NotFound)) => view! {
                         {set_status(404)}
                         <h1>"Sync run not found"</h1>
@@ -95,18 +94,29 @@ fn set_status(_code: u16) {
     }
 }
 
-/// While the run is Queued or In Progress the page asks every few seconds whether it
-/// moved on (only while the tab is visible), and reloads the details when it did: the
-/// counts, the log and the Download button appear as the run ends.
-fn follow_while_active(detail: Resource<Result<RunDetail, AppError>>, logs: LogsResource) {
+/// The page's loop. While the run is Queued or In Progress it asks every few seconds
+/// whether the run moved on (only while the tab is visible), and shows the new details when
+/// it did: the counts, the log and the Download button appear as the run ends. On every
+/// beat it also loads the log preview for a search that its watcher missed (see
+/// `PerQuery`).
+fn follow_run(detail: Resource<Result<RunDetail, AppError>>, logs: LogsPerQuery) {
     let alive = StoredValue::new(true);
     on_cleanup(move || alive.set_value(false));
+    // Once the page has gone, its values are disposed: `alive` reads false.
+    let alive = move || alive.try_get_value().unwrap_or(false);
     Effect::new(move || {
         leptos::task::spawn_local(async move {
-            while alive.get_value() {
-                crate::browser::sleep(2_500).await;
-                if !alive.get_value() {
+            let mut beat = 0u32;
+            while alive() {
+                crate::browser::sleep(1_250).await;
+                if !alive() {
                     break;
+                }
+                logs.follow_now();
+                // The run itself every other beat: every 2.5 seconds.
+                beat += 1;
+                if beat % 2 == 1 {
+                    continue;
                 }
                 let Some(Ok(shown)) = detail.get_untracked() else {
                     continue;
@@ -114,21 +124,30 @@ fn follow_while_active(detail: Resource<Result<RunDetail, AppError>>, logs: Logs
                 if !shown.run.status.is_active() || !crate::browser::page_visible() {
                     continue;
                 }
-                if let Ok(now) = get_run(shown.run.id).await {
-                    if now.run.version != shown.run.version {
-                        detail.refetch();
-                        logs.refetch();
-                    }
+                let Ok(now) = get_run(shown.run.id).await else {
+                    continue;
+                };
+                // Only if the page still shows the run as it was asked about.
+                let still = alive()
+                    && matches!(detail.get_untracked(), Some(Ok(d)) if d.run.id == now.run.id && d.run.version == shown.run.version);
+                if still && now.run.version != shown.run.version {
+                    // The answer just fetched is shown as it is, and the log preview reads
+                    // it when it loads again.
+                    detail.set(Some(Ok(now)));
+                    logs.reload();
                 }
             }
         });
     });
 }
 
-type LogsResource = Resource<Result<Option<LogPage>, AppError>>;
+/// The log preview's query: the run and the search.
+type LogQuery = (Option<i64>, String);
+
+type LogsPerQuery = PerQuery<LogQuery, Option<LogPage>>;
 
 #[component]
-fn Details(detail: RunDetail, first_logs: LogsResource, search: Memo<String>) -> impl IntoView {
+fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
     let run = detail.run.clone();
     let status = run.status;
     let duration = run
@@ -208,7 +227,7 @@ fn Details(detail: RunDetail, first_logs: LogsResource, search: Memo<String>) ->
                 {has_logs.then(|| view! { <DownloadMenu run_id=run.id /> }.into_any())}
             </div>
             {if has_logs {
-                view! { <LogPreview run_id=run.id first_logs search /> }.into_any()
+                view! { <LogPreview run_id=run.id logs /> }.into_any()
             } else {
                 view! { <p class="muted">"A run that is " {status.label()} " has no logs."</p> }.into_any()
             }}
@@ -226,19 +245,8 @@ fn trigger_label(trigger: &str) -> &'static str {
 
 /// The log, a page at a time, with a search that lives in the URL (`?search=`).
 #[component]
-fn LogPreview(run_id: i64, first_logs: LogsResource, search: Memo<String>) -> impl IntoView {
-    let more = RwSignal::new(Vec::<LogEntry>::new());
-    let next = RwSignal::new(None::<Option<i32>>);
-    let loading = RwSignal::new(false);
-    let more_error = RwSignal::new(None::<String>);
-    Effect::watch(
-        move || search.get(),
-        move |_, _, _| {
-            more.set(Vec::new());
-            next.set(None);
-        },
-        false,
-    );
+fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
+    let search = Memo::new(move |_| logs.query().with(|(_, s)| s.clone()));
     let navigate = leptos_router::hooks::use_navigate();
     let text = RwSignal::new(search.get_untracked());
     Effect::watch(
@@ -260,31 +268,6 @@ fn LogPreview(run_id: i64, first_logs: LogsResource, search: Memo<String>) -> im
         };
         navigate(&path, Default::default());
     };
-    let load_more = move |first_next: Option<i32>| {
-        let Some(after) = next.get_untracked().unwrap_or(first_next) else {
-            return;
-        };
-        loading.set(true);
-        let s = search.get_untracked();
-        leptos::task::spawn_local(async move {
-            match get_run_logs(
-                run_id,
-                Some(after),
-                Some(PREVIEW_PAGE),
-                Some(s).filter(|s| !s.is_empty()),
-            )
-            .await
-            {
-                Ok(page) => {
-                    more.update(|m| m.extend(page.entries));
-                    next.set(Some(page.next_after));
-                    more_error.set(None);
-                }
-                Err(e) => more_error.set(Some(e.to_string())),
-            }
-            loading.set(false);
-        });
-    };
     view! {
         <form class="log-search" role="search" method="get" on:submit=on_search>
             <label for="log-search">"Search the log"</label>
@@ -295,21 +278,22 @@ fn LogPreview(run_id: i64, first_logs: LogsResource, search: Memo<String>) -> im
         </form>
         <Transition fallback=|| view! {
             <p class="visually-hidden" role="status">"Loading the log…"</p>
-            <div class="skeleton-table" aria-hidden="true">
-                {(0..4).map(|_| view! { <div class="skeleton skeleton--row"></div> }).collect_view()}
-            </div>
+            <LogSkeleton />
         }>
             {move || Suspend::new(async move {
-                match first_logs.await {
-                    Err(e) => view! {
+                logs.ready().await;
+                let listed = move || match logs.shown() {
+                    None => view! { <LogSkeleton /> }.into_any(),
+                    Some((_, Err(e))) => view! {
                         <div class="alert alert--error" role="alert">
                             <p>{format!("The log could not be loaded: {e}")}</p>
-                            <button type="button" class="button" on:click=move |_| first_logs.refetch()>"Try again"</button>
+                            <button type="button" class="button" on:click=move |_| logs.reload()>"Try again"</button>
                         </div>
                     }.into_any(),
-                    Ok(None) => ().into_any(),
-                    Ok(Some(page)) if page.entries.is_empty() => {
-                        let searched = !search.get_untracked().is_empty();
+                    // An answer from before the run had a log: its log is on its way.
+                    Some((_, Ok(None))) => view! { <LogSkeleton /> }.into_any(),
+                    Some(((_, searched), Ok(Some(page)))) if page.entries.is_empty() => {
+                        let searched = !searched.is_empty();
                         view! {
                             <div class="empty">
                                 <p>{if searched { "No log entries match this search." } else { "This log is empty." }}</p>
@@ -319,58 +303,105 @@ fn LogPreview(run_id: i64, first_logs: LogsResource, search: Memo<String>) -> im
                             </div>
                         }.into_any()
                     }
-                    Ok(Some(page)) => {
-                        let first = page.entries.clone();
-                        let first_next = page.next_after;
-                        let total = page.total.unwrap_or_default();
-                        let rows = Signal::derive(move || {
-                            let mut all = first.clone();
-                            all.extend(more.get());
-                            all
-                        });
-                        let has_more = move || next.get().unwrap_or(first_next).is_some();
-                        view! {
-                            <p class="count" aria-live="polite">{move || format!("Showing {} of {} entries", rows.with(Vec::len), total)}</p>
-                            <div class="table-scroll" tabindex="0" role="region" aria-label="Log entries">
-                                <table class="runs log">
-                                    <thead><tr>
-                                        <th scope="col">"#"</th>
-                                        <th scope="col">"Source record"</th>
-                                        <th scope="col">"Employee ID"</th>
-                                        <th scope="col">"Email"</th>
-                                        <th scope="col">"Action"</th>
-                                        <th scope="col">"Outcome"</th>
-                                        <th scope="col">"Message"</th>
-                                    </tr></thead>
-                                    <tbody>
-                                        <For each=move || rows.get() key=|e| e.sequence let:e>
-                                            <tr class=format!("log__row log__row--{}", e.outcome)>
-                                                <td>{e.sequence + 1}</td>
-                                                <td>{e.record.clone().unwrap_or_default()}</td>
-                                                <td>{e.employee_id.clone().unwrap_or_default()}</td>
-                                                <td>{e.email.clone().unwrap_or_default()}</td>
-                                                <td>{action_label(&e.action).into_owned()}</td>
-                                                <td>{outcome_label(&e.outcome).into_owned()}</td>
-                                                <td class="log__message">
-                                                    {e.message.clone()}
-                                                    {e.changed_fields.as_deref().map(|f| view! { <span class="muted">" Changed: " {changed_fields_label(f)}</span> })}
-                                                </td>
-                                            </tr>
-                                        </For>
-                                    </tbody>
-                                </table>
-                            </div>
-                            {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
-                            <Show when=has_more>
-                                <button type="button" class="button load-more" disabled=move || loading.get()
-                                    on:click=move |_| load_more(first_next)>
-                                    {move || if loading.get() { "Loading…" } else { "Show more entries" }}
-                                </button>
-                            </Show>
-                        }.into_any()
+                    Some(((_, searched), Ok(Some(page)))) => {
+                        view! { <LogTable run_id page search=searched /> }.into_any()
                     }
+                };
+                // The previous search's entries, dimmed, until the current one's are here.
+                view! {
+                    <div class="results" aria-busy=move || logs.behind().then_some("true")>
+                        {listed}
+                    </div>
                 }
             })}
         </Transition>
+    }
+}
+
+#[component]
+fn LogSkeleton() -> impl IntoView {
+    view! {
+        <div class="skeleton-table" aria-hidden="true">
+            {(0..4).map(|_| view! { <div class="skeleton skeleton--row"></div> }).collect_view()}
+        </div>
+    }
+}
+
+/// One search's entries: its first page, and the pages "Show more entries" adds. A new
+/// search (or the run's final log) replaces the whole table, so pages of different
+/// searches never mix.
+#[component]
+fn LogTable(run_id: i64, page: LogPage, search: String) -> impl IntoView {
+    let first = page.entries;
+    let total = page.total.unwrap_or_default();
+    let more = RwSignal::new(Vec::<LogEntry>::new());
+    let next = RwSignal::new(page.next_after);
+    let loading = RwSignal::new(false);
+    let more_error = RwSignal::new(None::<String>);
+    let rows = Signal::derive(move || {
+        let mut all = first.clone();
+        all.extend(more.get());
+        all
+    });
+    let search = StoredValue::new(Some(search).filter(|s| !s.is_empty()));
+    let load_more = move |_| {
+        let Some(after) = next.get_untracked() else {
+            return;
+        };
+        loading.set(true);
+        let search = search.get_value();
+        leptos::task::spawn_local(async move {
+            let answer = get_run_logs(run_id, Some(after), Some(PREVIEW_PAGE), search).await;
+            // The table may have been replaced meanwhile; its signals are gone with it.
+            match answer {
+                Ok(page) => {
+                    more.try_update(|m| m.extend(page.entries));
+                    next.try_set(page.next_after);
+                    more_error.try_set(None);
+                }
+                Err(e) => {
+                    more_error.try_set(Some(e.to_string()));
+                }
+            }
+            loading.try_set(false);
+        });
+    };
+    view! {
+        <p class="count" aria-live="polite">{move || format!("Showing {} of {} entries", rows.with(Vec::len), total)}</p>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Log entries">
+            <table class="runs log">
+                <thead><tr>
+                    <th scope="col">"#"</th>
+                    <th scope="col">"Source record"</th>
+                    <th scope="col">"Employee ID"</th>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Action"</th>
+                    <th scope="col">"Outcome"</th>
+                    <th scope="col">"Message"</th>
+                </tr></thead>
+                <tbody>
+                    <For each=move || rows.get() key=|e| e.sequence let:e>
+                        <tr class=format!("log__row log__row--{}", e.outcome)>
+                            <td>{e.sequence + 1}</td>
+                            <td>{e.record.clone().unwrap_or_default()}</td>
+                            <td>{e.employee_id.clone().unwrap_or_default()}</td>
+                            <td>{e.email.clone().unwrap_or_default()}</td>
+                            <td>{action_label(&e.action).into_owned()}</td>
+                            <td>{outcome_label(&e.outcome).into_owned()}</td>
+                            <td class="log__message">
+                                {e.message.clone()}
+                                {e.changed_fields.as_deref().map(|f| view! { <span class="muted">" Changed: " {changed_fields_label(f)}</span> })}
+                            </td>
+                        </tr>
+                    </For>
+                </tbody>
+            </table>
+        </div>
+        {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
+        <Show when=move || next.get().is_some()>
+            <button type="button" class="button load-more" disabled=move || loading.get() on:click=load_more>
+                {move || if loading.get() { "Loading…" } else { "Show more entries" }}
+            </button>
+        </Show>
     }
 }

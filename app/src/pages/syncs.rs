@@ -3,7 +3,7 @@ use crate::{
     components::{FilterBar, FilterPills, NoAccess, RunsChart, RunsTable},
     domain::{ConfigurationSummary, Cursor, RunChart, RunFilter, RunPage, SyncRunRow, Viewer},
     error::AppError,
-    pages::ViewerResource,
+    pages::{per_query::PerQuery, ViewerResource},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,10 +11,6 @@ use leptos_router::{
     hooks::{use_location, use_navigate},
     NavigateOptions,
 };
-use per_filter::PerFilter;
-use std::{future::Future, pin::Pin};
-
-mod per_filter;
 
 /// `/admin/user-provisioning`: the organisation's sync history.
 #[component]
@@ -26,8 +22,8 @@ pub fn SyncsPage() -> impl IntoView {
     let location = use_location();
     let query = Memo::new(move |_| location.search.get());
     let configurations = Resource::new(|| (), |_| list_configurations());
-    let first_page = PerFilter::new(query, load_first_page);
-    let chart = PerFilter::new(query, load_chart);
+    let first_page = PerQuery::new(query, load_first_page);
+    let chart = PerQuery::new(query, load_chart);
     view! {
         <Title text="User Provisioning" />
         <Transition fallback=|| view! { <PageSkeleton /> }>
@@ -58,24 +54,18 @@ const SYNCS_PATH: &str = "/admin/user-provisioning";
 
 /// The table's first page for a URL query. A filter the page cannot parse is explained
 /// without asking the server.
-fn load_first_page(q: String) -> Pin<Box<dyn Future<Output = Result<RunPage, AppError>> + Send>> {
-    Box::pin(async move {
-        RunFilter::from_query(&q).map_err(AppError::from)?;
-        list_sync_runs(q, None).await
-    })
+async fn load_first_page(q: String) -> Result<RunPage, AppError> {
+    RunFilter::from_query(&q).map_err(AppError::from)?;
+    list_sync_runs(q, None).await
 }
 
 /// The chart for a URL query; `None` for a query that is not a filter, which is explained
 /// once, above the table.
-fn load_chart(
-    q: String,
-) -> Pin<Box<dyn Future<Output = Result<Option<RunChart>, AppError>> + Send>> {
-    Box::pin(async move {
-        if RunFilter::from_query(&q).is_err() {
-            return Ok(None);
-        }
-        sync_runs_chart(q).await.map(Some)
-    })
+async fn load_chart(q: String) -> Result<Option<RunChart>, AppError> {
+    if RunFilter::from_query(&q).is_err() {
+        return Ok(None);
+    }
+    sync_runs_chart(q).await.map(Some)
 }
 
 type ConfigurationsResource = Resource<Result<Vec<ConfigurationSummary>, AppError>>;
@@ -106,8 +96,8 @@ fn TableSkeleton() -> impl IntoView {
 fn SyncHistory(
     query: Memo<String>,
     configurations: ConfigurationsResource,
-    first_page: PerFilter<RunPage>,
-    chart: PerFilter<Option<RunChart>>,
+    first_page: PerQuery<String, RunPage>,
+    chart: PerQuery<String, Option<RunChart>>,
 ) -> impl IntoView {
     // The URL is the filter's only home: parse it, and write changes back to it.
     let parsed = Memo::new(move |_| RunFilter::from_query(&query.get()));
@@ -174,7 +164,14 @@ fn SyncHistory(
         loading_more.set(true);
         let q = query.get_untracked();
         leptos::task::spawn_local(async move {
-            match list_sync_runs(q, Some(cursor.to_string())).await {
+            let answer = list_sync_runs(q.clone(), Some(cursor.to_string())).await;
+            // The filter changed meanwhile (or the page went away): these runs are not its
+            // own, and the new filter's "Load more" starts afresh.
+            if query.try_get_untracked().as_ref() != Some(&q) {
+                loading_more.try_set(false);
+                return;
+            }
+            match answer {
                 Ok(page) => {
                     more.update(|m| m.extend(page.runs));
                     next.set(Some(page.next_cursor));
@@ -406,9 +403,11 @@ impl Live {
         Effect::new(move || {
             leptos::task::spawn_local(async move {
                 let mut waited = 0;
-                while alive.get_value() {
+                // Once the page has gone, its values are disposed: `alive` reads false.
+                let alive = move || alive.try_get_value().unwrap_or(false);
+                while alive() {
                     crate::browser::sleep(1_000).await;
-                    if !alive.get_value() {
+                    if !alive() {
                         break;
                     }
                     self.clock.update(|c| *c += 1);
@@ -454,8 +453,10 @@ impl Live {
             }
         };
         self.trouble.set(None);
-        if query.get_untracked() != asked {
-            return; // The filter changed meanwhile: this answer is for another view.
+        if query.try_get_untracked().as_ref() != Some(&asked) {
+            // The filter changed meanwhile (this answer is for another view), or the page
+            // has gone.
+            return;
         }
         let held: std::collections::HashMap<i64, crate::domain::RunStatus> =
             shown.iter().map(|r| (r.id, r.status)).collect();
@@ -493,7 +494,7 @@ impl Live {
         self.total.set(changes.total);
         if chart_stale {
             if let Ok(chart) = crate::api::sync_runs_chart(asked.clone()).await {
-                if query.get_untracked() == asked {
+                if query.try_get_untracked().as_ref() == Some(&asked) {
                     self.chart.set(Some((asked, chart)));
                 }
             }
