@@ -1,8 +1,8 @@
 //! What the app needs from the server side, as traits the server implements.
 
 use crate::domain::{
-    ConfigurationSummary, Cursor, DayStatusCount, LogAvailability, LogEntry, LogFormat, RunFilter,
-    SyncRunRow, Viewer,
+    ConfigurationSummary, Cursor, DayStatusCount, LogAvailability, LogEntry, LogFormat, LogOutcome,
+    RunFilter, SyncRunRow, Viewer,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -56,6 +56,8 @@ pub struct LogRequest {
     pub limit: u32,
     /// Case-insensitive text to find in the record, ids, email, action or message.
     pub search: Option<String>,
+    /// Only the entries with this outcome.
+    pub outcome: Option<LogOutcome>,
 }
 
 /// What a sign-in attempt came to.

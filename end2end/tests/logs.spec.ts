@@ -172,6 +172,45 @@ test('a new log search keeps the entries shown, dimmed, until its own arrive; ba
   await page.waitForTimeout(3_000);
 });
 
+test('a run\'s log shows one outcome when asked, with the search, and explains an unknown one', async ({ page }) => {
+  await syncsFiltered(page, 'needs_attention');
+  await page.locator('table.runs tbody tr').first().locator('.runs__start a').click();
+  await expect(page).toHaveURL(/\/runs\/\d+$/);
+  await hydrated(page);
+  const outcomes = async () => [...new Set(await page.locator('table.log tbody td:nth-child(6)').allInnerTexts())];
+  const show = page.getByLabel('Show', { exact: true });
+  await expect(page.locator('.count')).toContainText(/^Showing 50 of \d+ entries$/);
+  await expect(show).toHaveValue('');
+
+  await show.selectOption({ label: 'Warnings' });
+  await expect(page).toHaveURL(/\?outcome=warning$/);
+  await expect.poll(outcomes).toEqual(['Warning']);
+  // A search keeps the outcome, and both survive a reload.
+  await page.getByLabel('Search the log').fill('skip');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page).toHaveURL(/\?search=skip&outcome=warning$/);
+  await expect.poll(outcomes).toEqual(['Warning']);
+  await page.reload();
+  await hydrated(page);
+  await expect(show).toHaveValue('warning');
+  await expect(page.getByLabel('Search the log')).toHaveValue('skip');
+  await expect.poll(outcomes).toEqual(['Warning']);
+
+  // Errors: a Needs Attention run has none.
+  await show.selectOption({ label: 'Errors' });
+  await expect(page).toHaveURL(/\?search=skip&outcome=error$/);
+  await expect(page.getByText('No log entries match this search.')).toBeVisible();
+
+  // An address with an outcome the page does not know says so and offers the whole log.
+  await page.goto(page.url().replace(/\?.*$/, '?outcome=maybe'));
+  await hydrated(page);
+  await expect(page.getByRole('alert')).toContainText('only OK entries, warnings or errors');
+  await page.getByRole('link', { name: 'Show all entries' }).click();
+  await expect(page).toHaveURL(/\/runs\/\d+$/);
+  await expect(page.locator('.count')).toContainText(/^Showing 50 of \d+ entries$/);
+  await expect(show).toHaveValue('');
+});
+
 test('a blocked run shows its planned deactivations against the threshold', async ({ page }) => {
   await syncsFiltered(page, 'above_deactivation_threshold');
   await page.locator('table.runs tbody tr').first().locator('.runs__start a').click();

@@ -411,6 +411,31 @@ async fn log_files_for_api_clients_follow_the_page_rules() {
         page.body
     );
     assert!(json["next_after"].is_i64());
+    // By outcome: a known one filters, anything else is refused with the choices.
+    let warnings = get(
+        &app,
+        &format!("/api/get_run_logs?run_id={success}&outcome=warning"),
+        Some(&acme),
+        "application/json",
+    )
+    .await;
+    assert_eq!(warnings.status, StatusCode::OK, "{}", warnings.body);
+    let json: serde_json::Value = serde_json::from_str(&warnings.body).unwrap();
+    let entries = json["entries"].as_array().unwrap();
+    assert!(
+        entries.iter().all(|e| e["outcome"] == "warning"),
+        "{}",
+        warnings.body
+    );
+    let bad = get(
+        &app,
+        &format!("/api/get_run_logs?run_id={success}&outcome=maybe"),
+        Some(&acme),
+        "application/json",
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(bad.body.contains("warnings or errors"), "{}", bad.body);
 
     // Each file served was recorded for audit; refusals were not.
     let audit = log_download::Entity::find()

@@ -3,7 +3,7 @@
 
 mod common;
 
-use app::domain::{LogAvailability, LogEntry, LogFormat};
+use app::domain::{LogAvailability, LogEntry, LogFormat, LogOutcome};
 use app::export::{to_csv, to_xlsx, LogSheet, COLUMNS};
 use app::ports::{LogRequest, RunStore};
 use chrono::NaiveDate;
@@ -37,6 +37,7 @@ async fn log_pages(db: &DatabaseConnection) {
             after,
             limit: 50,
             search: None,
+            outcome: None,
         };
         let (entries, total) = store.log_entries(&request).await.unwrap();
         assert_eq!(total.is_some(), after.is_none());
@@ -60,6 +61,7 @@ async fn log_pages(db: &DatabaseConnection) {
         after: None,
         limit: 50,
         search: Some(text.into()),
+        outcome: None,
     };
     let (hits, total) = store.log_entries(&search("PERSON17@")).await.unwrap();
     assert_eq!(total, Some(1));
@@ -89,6 +91,28 @@ async fn log_pages(db: &DatabaseConnection) {
         .await
         .unwrap();
     assert!(errors.is_empty());
+    // By outcome: every entry of this run is OK; none is a warning or an error, and the
+    // search still applies.
+    let by_outcome = |outcome, text: Option<&str>| LogRequest {
+        outcome: Some(outcome),
+        search: text.map(String::from),
+        ..search("")
+    };
+    let (ok, total) = store
+        .log_entries(&by_outcome(LogOutcome::Ok, None))
+        .await
+        .unwrap();
+    assert_eq!((ok.len(), total), (50, Some(120)));
+    assert!(ok.iter().all(|e| e.outcome == "ok"));
+    let (_, total) = store
+        .log_entries(&by_outcome(LogOutcome::Ok, Some("PERSON17@")))
+        .await
+        .unwrap();
+    assert_eq!(total, Some(1));
+    for other in [LogOutcome::Warning, LogOutcome::Error] {
+        let (hits, total) = store.log_entries(&by_outcome(other, None)).await.unwrap();
+        assert_eq!((hits.len(), total), (0, Some(0)), "{other:?}");
+    }
 
     store
         .record_download(run.id, 42, LogFormat::Xlsx)

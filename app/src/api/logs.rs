@@ -17,13 +17,15 @@ pub async fn get_run(run_id: i64) -> Result<RunDetail, AppError> {
 }
 
 /// A page of the run's log: entries after `after`, at most `limit` of them, only those
-/// that contain `search` when given. Runs without logs are refused.
+/// that contain `search` and have the outcome `outcome` (`ok`, `warning` or `error`) when
+/// given. Runs without logs are refused.
 #[server(prefix = "/api", endpoint = "get_run_logs", input = GetUrl)]
 pub async fn get_run_logs(
     run_id: i64,
     after: Option<i32>,
     limit: Option<u32>,
     search: Option<String>,
+    outcome: Option<String>,
 ) -> Result<LogPage, AppError> {
     use super::session::*;
     let ctx = Ctx::capture()?;
@@ -40,8 +42,28 @@ pub async fn get_run_logs(
             server::MAX_SEARCH
         )));
     }
+    let outcome = match outcome.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+        None => None,
+        Some(slug) => match crate::domain::LogOutcome::from_slug(slug) {
+            Some(o) => Some(o),
+            None => {
+                return ctx.fail(AppError::Validation(
+                    "Show all entries, or only OK entries, warnings or errors.".into(),
+                ))
+            }
+        },
+    };
     let limit = limit.unwrap_or(crate::domain::PREVIEW_PAGE);
-    server::log_page(&ctx, viewer.organisation_id, run_id, after, limit, search).await
+    server::log_page(
+        &ctx,
+        viewer.organisation_id,
+        run_id,
+        after,
+        limit,
+        search,
+        outcome,
+    )
+    .await
 }
 
 /// Records a download of the run's logs (who, which run, which format) and returns what
@@ -68,7 +90,10 @@ pub use server::export_logs;
 mod server {
     use super::super::session::{internal, Ctx};
     use crate::{
-        domain::{display_start, LogAvailability, LogFormat, LogPage, RunDetail, DOWNLOAD_PAGE},
+        domain::{
+            display_start, LogAvailability, LogFormat, LogOutcome, LogPage, RunDetail,
+            DOWNLOAD_PAGE,
+        },
         error::AppError,
         export::{to_file, LogSheet},
         ports::LogRequest,
@@ -136,6 +161,7 @@ mod server {
         after: Option<i32>,
         limit: u32,
         search: Option<String>,
+        outcome: Option<LogOutcome>,
     ) -> Result<LogPage, AppError> {
         let detail = find_run(ctx, organisation_id, run_id).await?;
         let kind = logs_of(ctx, &detail)?;
@@ -146,6 +172,7 @@ mod server {
             after,
             limit,
             search,
+            outcome,
         };
         let (entries, total) = ctx
             .stores
@@ -183,6 +210,7 @@ mod server {
                 after,
                 limit: DOWNLOAD_PAGE,
                 search: None,
+                outcome: None,
             };
             let (page, _) = ctx
                 .stores

@@ -147,7 +147,7 @@ async fn download(
     .map_err(writer_failed)?;
     let (mut done, mut total, mut after) = (0, None, None);
     loop {
-        let page = get_run_logs(run_id, after, Some(DOWNLOAD_PAGE), None).await?;
+        let page = get_run_logs(run_id, after, Some(DOWNLOAD_PAGE), None, None).await?;
         total = total.or(page.total);
         done += page.entries.len();
         writer.add(&page.entries).map_err(writer_failed)?;

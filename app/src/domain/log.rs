@@ -32,6 +32,41 @@ pub struct LogPage {
     pub next_after: Option<i32>,
 }
 
+/// The entries of a log with one outcome, which the details page can show alone
+/// (`?outcome=warning`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LogOutcome {
+    Ok,
+    Warning,
+    Error,
+}
+
+impl LogOutcome {
+    pub const ALL: [LogOutcome; 3] = [LogOutcome::Ok, LogOutcome::Warning, LogOutcome::Error];
+
+    /// The word stored with each entry and used in the URL.
+    pub fn slug(self) -> &'static str {
+        match self {
+            LogOutcome::Ok => "ok",
+            LogOutcome::Warning => "warning",
+            LogOutcome::Error => "error",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<LogOutcome> {
+        LogOutcome::ALL.into_iter().find(|o| o.slug() == slug)
+    }
+
+    /// What the entries are called in a sentence and in the page's choice.
+    pub fn plural(self) -> &'static str {
+        match self {
+            LogOutcome::Ok => "OK entries",
+            LogOutcome::Warning => "Warnings",
+            LogOutcome::Error => "Errors",
+        }
+    }
+}
+
 /// Rows per request when a download gathers a whole log.
 pub const DOWNLOAD_PAGE: u32 = 5_000;
 /// Rows per page of the details page's preview.
@@ -60,5 +95,20 @@ impl RunDetail {
     /// The file a download of this run's logs is saved as.
     pub fn file_name(&self, format: super::LogFormat) -> String {
         super::log_file_name(self.started_local, format)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogOutcome;
+
+    #[test]
+    fn outcomes_read_back_from_their_slugs_only() {
+        for o in LogOutcome::ALL {
+            assert_eq!(LogOutcome::from_slug(o.slug()), Some(o));
+        }
+        for other in ["", "maybe", "Warning", "warnings", " ok"] {
+            assert_eq!(LogOutcome::from_slug(other), None, "{other:?}");
+        }
     }
 }

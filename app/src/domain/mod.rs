@@ -12,7 +12,7 @@ pub mod viewer;
 
 pub use chart::{offset_spans, ChartDay, ChartSpan, DayStatusCount, RunChart};
 pub use filter::{DateRange, FilterError, FilterPart, RunFilter, SortOrder};
-pub use log::{LogEntry, LogPage, RunDetail, DOWNLOAD_PAGE, PREVIEW_PAGE};
+pub use log::{LogEntry, LogOutcome, LogPage, RunDetail, DOWNLOAD_PAGE, PREVIEW_PAGE};
 pub use naming::{display_start, log_file_name, LogFormat};
 pub use role::{Access, Role};
 pub use run::{

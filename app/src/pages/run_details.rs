@@ -2,7 +2,8 @@ use crate::{
     api::{get_run, get_run_logs},
     components::{DownloadMenu, NoAccess, RunProgress, StatusBadge},
     domain::{
-        format_duration, LogAvailability, LogEntry, LogPage, RunDetail, RunStatus, PREVIEW_PAGE,
+        format_duration, LogAvailability, LogEntry, LogOutcome, LogPage, RunDetail, RunStatus,
+        PREVIEW_PAGE,
     },
     error::AppError,
     export::{action_label, changed_fields_label, outcome_label},
@@ -21,7 +22,6 @@ pub fn RunDetailsPage() -> impl IntoView {
     let query = use_query_map();
     let run_id =
         Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())));
-    let search = Memo::new(move |_| query.with(|q| q.get("search").unwrap_or_default()));
     let detail = Resource::new(
         move || run_id.get(),
         |id| async move {
@@ -31,22 +31,21 @@ pub fn RunDetailsPage() -> impl IntoView {
             }
         },
     );
-    // The preview's first page for the run and the search in the URL. It reads the details
-    // already loaded rather than asking for them again.
-    let log_query = Memo::new(move |_| (run_id.get(), search.get()));
-    let logs = PerQuery::new(log_query, move |(id, search): LogQuery| async move {
-        let Some(id) = id else { return Ok(None) };
+    // The preview's first page for the run and the search and outcome in the URL. It reads
+    // the details already loaded rather than asking for them again.
+    let log_query = Memo::new(move |_| LogQuery {
+        run_id: run_id.get(),
+        search: query.with(|q| q.get("search").unwrap_or_default()),
+        outcome: query.with(|q| q.get("outcome").unwrap_or_default()),
+    });
+    let logs = PerQuery::new(log_query, move |q: LogQuery| async move {
+        let Some(id) = q.run_id else { return Ok(None) };
         // Only runs with logs have a preview; the details say why others have none.
         match detail.await?.run.status.logs() {
             LogAvailability::None => Ok(None),
-            _ => get_run_logs(
-                id,
-                None,
-                Some(PREVIEW_PAGE),
-                Some(search).filter(|s| !s.is_empty()),
-            )
-            .await
-            .map(Some),
+            _ => get_run_logs(id, None, Some(PREVIEW_PAGE), q.search(), q.outcome())
+                .await
+                .map(Some),
         }
     });
     follow_run(detail, logs);
@@ -141,8 +140,42 @@ fn follow_run(detail: Resource<Result<RunDetail, AppError>>, logs: LogsPerQuery)
     });
 }
 
-/// The log preview's query: the run and the search.
-type LogQuery = (Option<i64>, String);
+/// The log preview's query: the run, the text searched for and the outcome shown, as in
+/// the URL (`?search=…&outcome=warning`); empty when not given.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct LogQuery {
+    run_id: Option<i64>,
+    search: String,
+    outcome: String,
+}
+
+impl LogQuery {
+    fn search(&self) -> Option<String> {
+        Some(self.search.clone()).filter(|s| !s.is_empty())
+    }
+
+    fn outcome(&self) -> Option<String> {
+        Some(self.outcome.clone()).filter(|o| !o.is_empty())
+    }
+
+    /// The run's page with `search` and `outcome` in its URL, as the search form sends.
+    fn path(run_id: i64, search: &str, outcome: &str) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if !search.is_empty() {
+            q.append_pair("search", search);
+        }
+        if !outcome.is_empty() {
+            q.append_pair("outcome", outcome);
+        }
+        let q = q.finish();
+        let path = format!("/admin/user-provisioning/runs/{run_id}");
+        if q.is_empty() {
+            path
+        } else {
+            format!("{path}?{q}")
+        }
+    }
+}
 
 type LogsPerQuery = PerQuery<LogQuery, Option<LogPage>>;
 
@@ -243,10 +276,12 @@ fn trigger_label(trigger: &str) -> &'static str {
     }
 }
 
-/// The log, a page at a time, with a search that lives in the URL (`?search=`).
+/// The log, a page at a time, with a search and a choice of outcome that live in the URL
+/// (`?search=…&outcome=warning`).
 #[component]
 fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
-    let search = Memo::new(move |_| logs.query().with(|(_, s)| s.clone()));
+    let search = Memo::new(move |_| logs.query().with(|q| q.search.clone()));
+    let outcome = Memo::new(move |_| logs.query().with(|q| q.outcome.clone()));
     let navigate = leptos_router::hooks::use_navigate();
     let text = RwSignal::new(search.get_untracked());
     Effect::watch(
@@ -254,19 +289,18 @@ fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
         move |s, _, _| text.set(s.clone()),
         false,
     );
+    // The form's two fields go to the URL together, as the form sends them without script.
+    let go = move |outcome: String| {
+        let wanted = text.get_untracked();
+        navigate(
+            &LogQuery::path(run_id, wanted.trim(), &outcome),
+            Default::default(),
+        );
+    };
+    let go = StoredValue::new(go);
     let on_search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let wanted = text.get_untracked();
-        let wanted = wanted.trim();
-        let path = if wanted.is_empty() {
-            format!("/admin/user-provisioning/runs/{run_id}")
-        } else {
-            let q: String = form_urlencoded::Serializer::new(String::new())
-                .append_pair("search", wanted)
-                .finish();
-            format!("/admin/user-provisioning/runs/{run_id}?{q}")
-        };
-        navigate(&path, Default::default());
+        go.with_value(|go| go(outcome.get_untracked()));
     };
     view! {
         <form class="log-search" role="search" method="get" on:submit=on_search>
@@ -274,6 +308,14 @@ fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
             <input id="log-search" name="search" type="search" maxlength="200" prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev))
                 placeholder="Email, employee ID, action or message" />
+            <label for="log-outcome">"Show"</label>
+            <select id="log-outcome" name="outcome" prop:value=move || outcome.get()
+                on:change=move |ev| go.with_value(|go| go(event_target_value(&ev)))>
+                <option value="" selected=move || outcome.with(String::is_empty)>"All entries"</option>
+                {LogOutcome::ALL.into_iter().map(|o| view! {
+                    <option value=o.slug() selected=move || outcome.with(|now| now == o.slug())>{o.plural()}</option>
+                }).collect_view()}
+            </select>
             <button type="submit" class="button">"Search"</button>
         </form>
         <Transition fallback=|| view! {
@@ -284,6 +326,14 @@ fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
                 logs.ready().await;
                 let listed = move || match logs.shown() {
                     None => view! { <LogSkeleton /> }.into_any(),
+                    // An outcome the page does not know (an edited address): the way out is
+                    // the whole log.
+                    Some((_, Err(e @ AppError::Validation(_)))) => view! {
+                        <div class="alert alert--error" role="alert">
+                            <p>{e.to_string()}</p>
+                            <a href=LogQuery::path(run_id, "", "")>"Show all entries"</a>
+                        </div>
+                    }.into_any(),
                     Some((_, Err(e))) => view! {
                         <div class="alert alert--error" role="alert">
                             <p>{format!("The log could not be loaded: {e}")}</p>
@@ -292,19 +342,23 @@ fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
                     }.into_any(),
                     // An answer from before the run had a log: its log is on its way.
                     Some((_, Ok(None))) => view! { <LogSkeleton /> }.into_any(),
-                    Some(((_, searched), Ok(Some(page)))) if page.entries.is_empty() => {
-                        let searched = !searched.is_empty();
+                    Some((q, Ok(Some(page)))) if page.entries.is_empty() => {
+                        let (message, way_out) = match (q.search.is_empty(), LogOutcome::from_slug(&q.outcome)) {
+                            (false, _) => ("No log entries match this search.", Some("Clear the search")),
+                            (true, Some(LogOutcome::Ok)) => ("This log has no OK entries.", Some("Show all entries")),
+                            (true, Some(LogOutcome::Warning)) => ("This log has no warnings.", Some("Show all entries")),
+                            (true, Some(LogOutcome::Error)) => ("This log has no errors.", Some("Show all entries")),
+                            (true, None) => ("This log is empty.", None),
+                        };
                         view! {
                             <div class="empty">
-                                <p>{if searched { "No log entries match this search." } else { "This log is empty." }}</p>
-                                {searched.then(|| view! {
-                                    <a href=format!("/admin/user-provisioning/runs/{run_id}")>"Clear the search"</a>
-                                })}
+                                <p>{message}</p>
+                                {way_out.map(|label| view! { <a href=LogQuery::path(run_id, "", "")>{label}</a> })}
                             </div>
                         }.into_any()
                     }
-                    Some(((_, searched), Ok(Some(page)))) => {
-                        view! { <LogTable run_id page search=searched /> }.into_any()
+                    Some((q, Ok(Some(page)))) => {
+                        view! { <LogTable run_id page search=q.search() outcome=q.outcome() /> }.into_any()
                     }
                 };
                 // The previous search's entries, dimmed, until the current one's are here.
@@ -328,10 +382,15 @@ fn LogSkeleton() -> impl IntoView {
 }
 
 /// One search's entries: its first page, and the pages "Show more entries" adds. A new
-/// search (or the run's final log) replaces the whole table, so pages of different
-/// searches never mix.
+/// search or outcome (or the run's final log) replaces the whole table, so pages of
+/// different searches never mix.
 #[component]
-fn LogTable(run_id: i64, page: LogPage, search: String) -> impl IntoView {
+fn LogTable(
+    run_id: i64,
+    page: LogPage,
+    search: Option<String>,
+    outcome: Option<String>,
+) -> impl IntoView {
     let first = page.entries;
     let total = page.total.unwrap_or_default();
     let more = RwSignal::new(Vec::<LogEntry>::new());
@@ -343,15 +402,16 @@ fn LogTable(run_id: i64, page: LogPage, search: String) -> impl IntoView {
         all.extend(more.get());
         all
     });
-    let search = StoredValue::new(Some(search).filter(|s| !s.is_empty()));
+    let query = StoredValue::new((search, outcome));
     let load_more = move |_| {
         let Some(after) = next.get_untracked() else {
             return;
         };
         loading.set(true);
-        let search = search.get_value();
+        let (search, outcome) = query.get_value();
         leptos::task::spawn_local(async move {
-            let answer = get_run_logs(run_id, Some(after), Some(PREVIEW_PAGE), search).await;
+            let answer =
+                get_run_logs(run_id, Some(after), Some(PREVIEW_PAGE), search, outcome).await;
             // The table may have been replaced meanwhile; its signals are gone with it.
             match answer {
                 Ok(page) => {

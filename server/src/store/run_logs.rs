@@ -72,6 +72,9 @@ pub async fn log_entries(
     if let Some(text) = &request.search {
         matching = matching.filter(containing(text));
     }
+    if let Some(outcome) = request.outcome {
+        matching = matching.filter(L::Outcome.eq(outcome.slug()));
+    }
     let mut page = matching.clone();
     if let Some(after) = request.after {
         page = page.filter(L::Sequence.gt(after));
