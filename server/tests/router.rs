@@ -411,25 +411,30 @@ async fn log_files_for_api_clients_follow_the_page_rules() {
         page.body
     );
     assert!(json["next_after"].is_i64());
-    // By outcome: a known one filters, anything else is refused with the choices.
-    let warnings = get(
-        &app,
-        &format!("/api/get_run_logs?run_id={success}&outcome=warning"),
-        Some(&acme),
-        "application/json",
-    )
-    .await;
-    assert_eq!(warnings.status, StatusCode::OK, "{}", warnings.body);
-    let json: serde_json::Value = serde_json::from_str(&warnings.body).unwrap();
-    let entries = json["entries"].as_array().unwrap();
-    assert!(
-        entries.iter().all(|e| e["outcome"] == "warning"),
-        "{}",
-        warnings.body
-    );
+    // By outcome: a known one filters (a Needs Attention run has warnings among many OK
+    // entries), anything else is refused with the choices.
+    let attention = run_with_status(&app, &acme, "needs_attention").await;
+    let mut totals = Vec::new();
+    for query in ["", "&outcome=warning"] {
+        let path = format!("/api/get_run_logs?run_id={attention}{query}");
+        let reply = get(&app, &path, Some(&acme), "application/json").await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+        let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        let entries = json["entries"].as_array().unwrap();
+        if !query.is_empty() {
+            assert!(!entries.is_empty(), "{}", reply.body);
+            assert!(
+                entries.iter().all(|e| e["outcome"] == "warning"),
+                "{}",
+                reply.body
+            );
+        }
+        totals.push(json["total"].as_u64().unwrap());
+    }
+    assert!(0 < totals[1] && totals[1] < totals[0], "{totals:?}");
     let bad = get(
         &app,
-        &format!("/api/get_run_logs?run_id={success}&outcome=maybe"),
+        &format!("/api/get_run_logs?run_id={attention}&outcome=maybe"),
         Some(&acme),
         "application/json",
     )

@@ -42,7 +42,7 @@ pub async fn get_run_logs(
             server::MAX_SEARCH
         )));
     }
-    let outcome = match outcome.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+    let outcome = match outcome.as_deref().filter(|o| !o.is_empty()) {
         None => None,
         Some(slug) => match crate::domain::LogOutcome::from_slug(slug) {
             Some(o) => Some(o),

@@ -57,7 +57,16 @@ impl LogOutcome {
         LogOutcome::ALL.into_iter().find(|o| o.slug() == slug)
     }
 
-    /// What the entries are called in a sentence and in the page's choice.
+    /// What the entries are called inside a sentence: "no warnings".
+    pub fn in_sentence(self) -> &'static str {
+        match self {
+            LogOutcome::Ok => "OK entries",
+            LogOutcome::Warning => "warnings",
+            LogOutcome::Error => "errors",
+        }
+    }
+
+    /// What the entries are called in the page's choice.
     pub fn plural(self) -> &'static str {
         match self {
             LogOutcome::Ok => "OK entries",

@@ -309,7 +309,10 @@ fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
                 on:input=move |ev| text.set(event_target_value(&ev))
                 placeholder="Email, employee ID, action or message" />
             <label for="log-outcome">"Show"</label>
-            <select id="log-outcome" name="outcome" prop:value=move || outcome.get()
+            // An outcome the page does not know shows as "All entries", as the server
+            // renders it.
+            <select id="log-outcome" name="outcome"
+                prop:value=move || outcome.with(|o| LogOutcome::from_slug(o).map_or("", LogOutcome::slug))
                 on:change=move |ev| go.with_value(|go| go(event_target_value(&ev)))>
                 <option value="" selected=move || outcome.with(String::is_empty)>"All entries"</option>
                 {LogOutcome::ALL.into_iter().map(|o| view! {
@@ -343,17 +346,24 @@ fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
                     // An answer from before the run had a log: its log is on its way.
                     Some((_, Ok(None))) => view! { <LogSkeleton /> }.into_any(),
                     Some((q, Ok(Some(page)))) if page.entries.is_empty() => {
-                        let (message, way_out) = match (q.search.is_empty(), LogOutcome::from_slug(&q.outcome)) {
-                            (false, _) => ("No log entries match this search.", Some("Clear the search")),
-                            (true, Some(LogOutcome::Ok)) => ("This log has no OK entries.", Some("Show all entries")),
-                            (true, Some(LogOutcome::Warning)) => ("This log has no warnings.", Some("Show all entries")),
-                            (true, Some(LogOutcome::Error)) => ("This log has no errors.", Some("Show all entries")),
-                            (true, None) => ("This log is empty.", None),
+                        let outcome = LogOutcome::from_slug(&q.outcome);
+                        let searched = !q.search.is_empty();
+                        let message = match (searched, outcome) {
+                            (false, None) => "This log is empty.".to_string(),
+                            (false, Some(o)) => format!("This log has no {}.", o.in_sentence()),
+                            (true, None) => "No log entries match this search.".to_string(),
+                            (true, Some(o)) => format!("No {} match this search.", o.in_sentence()),
                         };
+                        // Clearing the search keeps the outcome; "Show all entries" clears both.
                         view! {
                             <div class="empty">
                                 <p>{message}</p>
-                                {way_out.map(|label| view! { <a href=LogQuery::path(run_id, "", "")>{label}</a> })}
+                                {searched.then(|| view! {
+                                    <a href=LogQuery::path(run_id, "", &q.outcome)>"Clear the search"</a>
+                                })}
+                                {(searched || outcome.is_some()).then(|| view! {
+                                    " " <a href=LogQuery::path(run_id, "", "")>"Show all entries"</a>
+                                })}
                             </div>
                         }.into_any()
                     }
