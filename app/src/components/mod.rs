@@ -7,6 +7,7 @@ mod run_progress;
 mod runs_chart;
 mod runs_table;
 mod status_badge;
+mod table_skeleton;
 
 pub use download_menu::DownloadMenu;
 pub use filter_bar::{FilterBar, FilterPills};
@@ -15,3 +16,4 @@ pub use run_progress::RunProgress;
 pub use runs_chart::RunsChart;
 pub use runs_table::RunsTable;
 pub use status_badge::StatusBadge;
+pub use table_skeleton::TableSkeleton;

@@ -1,6 +1,6 @@
 use crate::{
     api::{get_run, get_run_logs},
-    components::{DownloadMenu, NoAccess, RunProgress, StatusBadge},
+    components::{DownloadMenu, NoAccess, RunProgress, StatusBadge, TableSkeleton},
     domain::{
         format_duration, LogAvailability, LogEntry, LogOutcome, LogPage, RunDetail, RunStatus,
         PREVIEW_PAGE,
@@ -323,12 +323,12 @@ fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
         </form>
         <Transition fallback=|| view! {
             <p class="visually-hidden" role="status">"Loading the log…"</p>
-            <LogSkeleton />
+            <TableSkeleton rows=4 />
         }>
             {move || Suspend::new(async move {
                 logs.ready().await;
                 let listed = move || match logs.shown() {
-                    None => view! { <LogSkeleton /> }.into_any(),
+                    None => view! { <TableSkeleton rows=4 /> }.into_any(),
                     // An outcome the page does not know (an edited address): the way out is
                     // the whole log.
                     Some((_, Err(e @ AppError::Validation(_)))) => view! {
@@ -344,7 +344,7 @@ fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
                         </div>
                     }.into_any(),
                     // An answer from before the run had a log: its log is on its way.
-                    Some((_, Ok(None))) => view! { <LogSkeleton /> }.into_any(),
+                    Some((_, Ok(None))) => view! { <TableSkeleton rows=4 /> }.into_any(),
                     Some((q, Ok(Some(page)))) if page.entries.is_empty() => {
                         let outcome = LogOutcome::from_slug(&q.outcome);
                         let searched = !q.search.is_empty();
@@ -379,15 +379,6 @@ fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-#[component]
-fn LogSkeleton() -> impl IntoView {
-    view! {
-        <div class="skeleton-table" aria-hidden="true">
-            {(0..4).map(|_| view! { <div class="skeleton skeleton--row"></div> }).collect_view()}
-        </div>
     }
 }
 

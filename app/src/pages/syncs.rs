@@ -1,6 +1,6 @@
 use crate::{
     api::{list_configurations, list_sync_runs, sync_runs_chart},
-    components::{FilterBar, FilterPills, NoAccess, RunsChart, RunsTable},
+    components::{FilterBar, FilterPills, NoAccess, RunsChart, RunsTable, TableSkeleton},
     domain::{ConfigurationSummary, Cursor, RunChart, RunFilter, RunPage, SyncRunRow, Viewer},
     error::AppError,
     pages::{per_query::PerQuery, ViewerResource},
@@ -78,16 +78,7 @@ fn PageSkeleton() -> impl IntoView {
             <p class="visually-hidden" role="status">"Loading sync runs…"</p>
             <div class="skeleton skeleton--title"></div>
             <div class="skeleton skeleton--filters"></div>
-            <TableSkeleton />
-        </div>
-    }
-}
-
-#[component]
-fn TableSkeleton() -> impl IntoView {
-    view! {
-        <div class="skeleton-table" aria-hidden="true">
-            {(0..6).map(|_| view! { <div class="skeleton skeleton--row"></div> }).collect_view()}
+            <TableSkeleton rows=6 />
         </div>
     }
 }
@@ -147,9 +138,8 @@ fn SyncHistory(
         Some(live.latest(all))
     };
     let follow = move || {
-        let q = query.get_untracked();
-        first_page.follow(&q);
-        chart.follow(&q);
+        first_page.follow_now();
+        chart.follow_now();
     };
     live.start(query, filter, shown_now, follow);
     let clock = live.clock;
@@ -236,12 +226,12 @@ fn SyncHistory(
         </Transition>
         <Transition fallback=|| view! {
             <p class="visually-hidden" role="status">"Loading sync runs…"</p>
-            <TableSkeleton />
+            <TableSkeleton rows=6 />
         }>
             {move || Suspend::new(async move {
                 first_page.ready().await;
                 let listed = move || match first_page.shown() {
-                    None => view! { <TableSkeleton /> }.into_any(),
+                    None => view! { <TableSkeleton rows=6 /> }.into_any(),
                     // A filter the page cannot use: the way out is to clear it.
                     Some((_, Err(e @ AppError::Validation(_)))) => view! {
                         <div class="alert alert--error" role="alert">
