@@ -40,6 +40,61 @@ test('each control narrows the list and lives in the URL', async ({ page }) => {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 });
 
+test('Source narrows the runs and the Configuration list, and lives in the URL', async ({ page }) => {
+  await ready(page);
+  const all = await total(page);
+  const source = page.getByLabel('Source', { exact: true });
+  const configuration = page.getByLabel('Configuration', { exact: true });
+  await expect(source.locator('option')).toHaveText(['All sources', 'Google Workspace', 'Workday', 'SFTP Sync']);
+  const everyConfiguration = await configuration.locator('option').allInnerTexts();
+
+  await source.selectOption({ label: 'Workday' });
+  await expect(page).toHaveURL(/\?source=workday$/);
+  await expect(page.getByRole('listitem').filter({ hasText: 'Source: Workday' })).toBeVisible();
+  await expectOnly(page, 'table.runs tbody tr td:nth-child(2)', ['Workday']);
+  const workday = await total(page);
+  expect(workday).toBeGreaterThan(0);
+  expect(workday).toBeLessThan(all);
+  // Only the source's configurations are offered.
+  await expect(configuration.locator('option')).toHaveText(['All configurations', 'Workday – Global HR (Workday)']);
+
+  // Its one configuration covers the same runs.
+  await configuration.selectOption('Workday – Global HR');
+  await expect(page).toHaveURL(/\?source=workday&config=Workday/);
+  await expect.poll(() => total(page)).toBe(workday);
+
+  // Another source drops a configuration that is not its own.
+  await source.selectOption({ label: 'SFTP Sync' });
+  await expect(page).toHaveURL(/\?source=sftp$/);
+  await expect(configuration).toHaveValue('');
+  await expectOnly(page, 'table.runs tbody tr td:nth-child(2)', ['SFTP Sync']);
+  // Both of the organisation's SFTP configurations are offered.
+  await expect(configuration.locator('option')).toHaveText([
+    'All configurations',
+    'Contractors (SFTP) (SFTP Sync)',
+    'HR export drop folder (SFTP Sync)',
+  ]);
+  const sftp = await total(page);
+
+  // Reload keeps it; the pill removes it.
+  await page.reload();
+  await hydrated(page);
+  await expect(source).toHaveValue('sftp');
+  await expect.poll(() => total(page)).toBe(sftp);
+  await page.getByRole('button', { name: 'Remove filter Source: SFTP Sync' }).click();
+  await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
+  await expect(source).toHaveValue('');
+  await expect.poll(() => total(page)).toBe(all);
+  await expect(configuration.locator('option')).toHaveText(everyConfiguration);
+
+  // A configuration of another source than the one in a shared link: nothing matches.
+  await page.goto('/admin/user-provisioning?source=google_workspace&config=Workday+%E2%80%93+Global+HR');
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'No runs match these filters' })).toBeVisible();
+  await expect(page.getByText('Try a wider date range, fewer statuses, or another source or configuration.')).toBeVisible();
+  await expect(configuration).toHaveValue('Workday – Global HR');
+});
+
 test('while a filter loads, the runs shown stay in place, dimmed, until its own arrive', async ({ page }) => {
   await ready(page);
   const rows = page.locator('table.runs tbody tr');
@@ -115,6 +170,7 @@ test('bad filters in the URL get a clear message and a way out', async ({ page }
     ['status=bogus', '"bogus" is not a sync status.'],
     ['range=custom&from=2024-02-01&to=2024-01-01', 'is after the To date'],
     ['config=No+such+thing', 'There is no configuration named "No such thing"'],
+    ['source=csv', '"csv" is not a source. Choose Google Workspace, Workday or SFTP Sync.'],
   ]) {
     const response = await page.goto(`/admin/user-provisioning?${query}`);
     expect(response?.status()).toBeLessThan(500);

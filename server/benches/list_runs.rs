@@ -229,7 +229,7 @@ fn raw_statements(case: &Case, after: Option<Cursor>, backend: DatabaseBackend) 
     let mut out = Vec::new();
     if let Some(c) = &filter.configuration {
         out.push(format!(
-            "SELECT id FROM sync_configurations WHERE organisation_id = {BIG_ORG} AND name = '{c}'"
+            "SELECT id, source_kind FROM sync_configurations WHERE organisation_id = {BIG_ORG} AND name = '{c}'"
         ));
     }
     out.push(format!(
@@ -328,7 +328,9 @@ where
 /// and (on a first page) the total side by side.
 async fn raw_run(conn: &DatabaseConnection, statements: &[String]) -> usize {
     let (lookup, rest) = match statements.first() {
-        Some(s) if s.starts_with("SELECT id FROM sync_configurations") => statements.split_at(1),
+        Some(s) if s.starts_with("SELECT id, source_kind FROM sync_configurations") => {
+            statements.split_at(1)
+        }
         _ => statements.split_at(0),
     };
     let mut n = 0;
@@ -620,7 +622,7 @@ async fn bench_chart(conn: &DatabaseConnection, store: &SeaStore) {
         let raw = raw_chart_statement(&req, &offsets, &case);
         let lookup = case.configuration.map(|_| {
             format!(
-                "SELECT id FROM sync_configurations WHERE organisation_id = {BIG_ORG} AND name = 'Config 2'"
+                "SELECT id, source_kind FROM sync_configurations WHERE organisation_id = {BIG_ORG} AND name = 'Config 2'"
             )
         });
         if std::env::var_os("UP_BENCH_PRINT").is_some() {
@@ -701,16 +703,16 @@ async fn bench_backend(label: &str, conn: &DatabaseConnection, total_runs: u64) 
             // The configuration is resolved by name in every call, as the store does.
             let lookup = raw
                 .first()
-                .filter(|s| s.starts_with("SELECT id FROM sync_configurations"))
+                .filter(|s| s.starts_with("SELECT id, source_kind FROM sync_configurations"))
                 .cloned();
-            let configuration_id = lookup.as_ref().map(|_| 2);
-            let built = list_statements(&req, configuration_id, conn.get_database_backend());
+            let configuration_ids: Option<&[i64]> = lookup.as_ref().map(|_| &[2][..]);
+            let built = list_statements(&req, configuration_ids, conn.get_database_backend());
             if std::env::var_os("UP_BENCH_PRINT").is_some() {
                 let t = Instant::now();
                 for _ in 0..1000 {
                     std::hint::black_box(list_statements(
                         &req,
-                        configuration_id,
+                        configuration_ids,
                         conn.get_database_backend(),
                     ));
                 }

@@ -172,6 +172,14 @@ async fn bad_filters_get_a_clear_400_not_a_500() {
         ),
         ("from%3D15%2F01%2F2024", "is not a valid From date"),
         (
+            "source%3Dexcel",
+            "is not a source. Choose Google Workspace, Workday or SFTP Sync.",
+        ),
+        (
+            "source%3Dsftp%26source%3Dworkday",
+            "is given more than once",
+        ),
+        (
             "config%3DGlobex%2BHR%2Bexport%2B%2528SFTP%2529",
             "There is no configuration named",
         ),

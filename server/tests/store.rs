@@ -2,7 +2,7 @@
 
 mod common;
 
-use app::domain::{Cursor, RunFilter, RunStatus, SortOrder, SyncRunRow};
+use app::domain::{Cursor, RunFilter, RunStatus, SortOrder, SourceKind, SyncRunRow};
 use app::ports::{AuthStore, ListRuns, RunStore, SignInOutcome};
 use chrono::{TimeZone, Utc};
 use common::TestDb;
@@ -284,6 +284,165 @@ async fn combined_filters_and_window_bounds(db: &DatabaseConnection) {
     assert_eq!(total as usize, expected.len());
 }
 on_both_backends!(combined_filters, combined_filters_and_window_bounds);
+
+/// A source covers every configuration that imports from it (two SFTP ones here), on its
+/// own or with other filters, in the list, its total and the chart; a configuration of
+/// another source than the one chosen matches nothing, without being called unknown; and
+/// another organisation's configurations of that source never count.
+async fn a_source_covers_its_configurations(db: &DatabaseConnection) {
+    let store = seeded(db).await;
+    let acme = org_id(db, "Acme").await;
+    let backend = db.get_database_backend();
+    // A second SFTP configuration, with runs over the last few days.
+    let eu = db
+        .query_one(Statement::from_string(
+            backend,
+            format!(
+                "INSERT INTO sync_configurations (organisation_id, name, source_kind, settings, schedule, enabled, created_at_ms) \
+                 VALUES ({acme}, 'Contractors EU (SFTP)', 'sftp', '{{}}', 'every 6h', true, 0) RETURNING id"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "id")
+        .unwrap();
+    let t = now().timestamp_millis();
+    for i in 0..12i64 {
+        let at = t - i * 7 * 3_600_000 - 1_234;
+        let status = ["success", "needs_attention", "data_load_failed"][i as usize % 3];
+        db.execute_unprepared(&format!(
+            "INSERT INTO sync_runs (organisation_id, configuration_id, status, queued_at_ms, started_at_ms, finished_at_ms, sort_at_ms, version) \
+             VALUES ({acme}, {eu}, '{status}', {at}, {at}, {}, {at}, 1)",
+            at + 45_000 + i * 1_000
+        ))
+        .await
+        .unwrap();
+    }
+    let (all, _) = all_pages(&store, request(acme, RunFilter::default(), None, 1000)).await;
+    let sftp: BTreeSet<&str> = all
+        .iter()
+        .filter(|r| r.source == SourceKind::Sftp)
+        .map(|r| r.configuration.as_str())
+        .collect();
+    assert_eq!(
+        sftp,
+        BTreeSet::from(["Contractors (SFTP)", "Contractors EU (SFTP)"])
+    );
+
+    let eu_name = urlencode("Contractors EU (SFTP)");
+    let workday = urlencode("Workday – Global HR");
+    type Matches<'a> = &'a dyn Fn(&SyncRunRow) -> bool;
+    let cases: [(String, Matches); 5] = [
+        ("source=sftp".to_string(), &|r: &SyncRunRow| {
+            r.source == SourceKind::Sftp
+        }),
+        ("source=workday".into(), &|r: &SyncRunRow| {
+            r.source == SourceKind::Workday
+        }),
+        (
+            "source=sftp&status=success&sort=oldest".into(),
+            &|r: &SyncRunRow| r.source == SourceKind::Sftp && r.status == RunStatus::Success,
+        ),
+        (
+            format!("source=sftp&config={eu_name}"),
+            &|r: &SyncRunRow| r.configuration == "Contractors EU (SFTP)",
+        ),
+        (
+            format!("source=google_workspace&config={workday}"),
+            &|_: &SyncRunRow| false,
+        ),
+    ];
+    for (query, expected) in cases {
+        let filter = RunFilter::from_query(&query).unwrap();
+        let first = store
+            .list_runs(&request(acme, filter.clone(), None, 5))
+            .await
+            .unwrap();
+        assert!(!first.unknown_configuration, "{query}");
+        let (rows, total) = all_pages(&store, request(acme, filter, None, 5)).await;
+        let mut want: Vec<i64> = all.iter().filter(|r| expected(r)).map(|r| r.id).collect();
+        let mut got: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{query}");
+        assert_eq!(total as usize, want.len(), "{query}");
+    }
+    assert!(all.iter().filter(|r| r.source == SourceKind::Sftp).count() > 12);
+
+    // Totals from the per-day counts stay exact over windows that cut days.
+    for (since, until) in [
+        (Some(t - 2 * 86_400_000 + 12_345), None),
+        (
+            Some(t - 3 * 86_400_000 - 3_600_000),
+            Some(t - 86_400_000 + 7_000),
+        ),
+    ] {
+        let mut req = request(
+            acme,
+            RunFilter::from_query("source=sftp").unwrap(),
+            None,
+            1000,
+        );
+        (req.since_ms, req.until_ms) = (since, until);
+        let found = store.list_runs(&req).await.unwrap();
+        assert!(!found.runs.is_empty());
+        assert_eq!(
+            found.total,
+            Some(found.runs.len() as u64),
+            "{since:?} {until:?}"
+        );
+    }
+
+    // The chart, from whole hours (New York) and run by run (Kolkata).
+    for zone in ["America/New_York", "Asia/Kolkata"] {
+        let tz: chrono_tz::Tz = zone.parse().unwrap();
+        for query in [
+            "source=sftp",
+            "range=7d&source=sftp&status=success,needs_attention",
+        ] {
+            let total = check_chart(&store, tz, now(), acme, query).await;
+            assert!(total > 12, "{zone} {query}: {total}");
+        }
+        check_chart(
+            &store,
+            tz,
+            now(),
+            acme,
+            &format!("source=google_workspace&config={workday}"),
+        )
+        .await;
+    }
+
+    // Globex's SFTP runs are its own.
+    let globex = org_id(db, "Globex").await;
+    let (rows, total) = all_pages(
+        &store,
+        request(
+            globex,
+            RunFilter::from_query("source=sftp").unwrap(),
+            None,
+            1000,
+        ),
+    )
+    .await;
+    assert!(total > 0);
+    assert!(rows
+        .iter()
+        .all(|r| r.configuration == "Globex HR export (SFTP)"));
+    let (rows, total) = all_pages(
+        &store,
+        request(
+            globex,
+            RunFilter::from_query("source=workday").unwrap(),
+            None,
+            1000,
+        ),
+    )
+    .await;
+    assert_eq!((rows.len(), total), (0, 0));
+}
+on_both_backends!(source_filter, a_source_covers_its_configurations);
 
 /// Compares a chart's counts with the listed runs bucketed here by their local date.
 async fn check_chart(

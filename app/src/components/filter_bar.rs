@@ -1,4 +1,4 @@
-use crate::domain::{ConfigurationSummary, DateRange, RunFilter, RunStatus, SortOrder};
+use crate::domain::{ConfigurationSummary, DateRange, RunFilter, RunStatus, SortOrder, SourceKind};
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
@@ -80,10 +80,51 @@ pub fn FilterBar(
             }
         })
     };
+    // The configurations the Configuration list offers and the sources the Source list
+    // offers: what the organisation has, plus what the URL names (a shared link), so the
+    // lists can always show the filter.
+    let configurations = StoredValue::new(configurations);
+    // Memos, so the options are only drawn again when the lists themselves change.
+    let sources = Memo::new(move |_| {
+        let chosen = filter.with(|f| f.source);
+        configurations.with_value(|cs| {
+            SourceKind::ALL
+                .into_iter()
+                .filter(|k| chosen == Some(*k) || cs.iter().any(|c| c.source == *k))
+                .collect::<Vec<_>>()
+        })
+    });
+    let source_of = move |name: &str| {
+        configurations.with_value(|cs| cs.iter().find(|c| c.name == name).map(|c| c.source))
+    };
+    let on_source = move |ev| {
+        let source = event_target_value(&ev).parse::<SourceKind>().ok();
+        update(&|f| {
+            f.source = source;
+            // A configuration of another source would leave nothing to show.
+            if let (Some(s), Some(name)) = (source, &f.configuration) {
+                if source_of(name).is_some_and(|k| k != s) {
+                    f.configuration = None;
+                }
+            }
+        })
+    };
     let on_config = move |ev| {
         let name = event_target_value(&ev);
         update(&|f| f.configuration = (!name.is_empty()).then(|| name.clone()))
     };
+    // With a source chosen, the Configuration list holds that source's configurations.
+    let offered = Memo::new(move |_| {
+        let (source, chosen) = filter.with(|f| (f.source, f.configuration.clone()));
+        configurations.with_value(|cs| {
+            cs.iter()
+                .filter(|c| {
+                    source.is_none_or(|s| s == c.source) || chosen.as_ref() == Some(&c.name)
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
 
     view! {
         <section class="filters" aria-label="Filters" data-interactive=move || interactive.get().then_some("true")>
@@ -118,13 +159,31 @@ pub fn FilterBar(
                     </select>
                 </div>
                 <div class="field">
+                    <label for="filter-source">"Source"</label>
+                    <select id="filter-source" on:change=on_source
+                        prop:value=move || filter.get().source.map(SourceKind::slug).unwrap_or_default()>
+                        <option value="">"All sources"</option>
+                        {move || sources.get().into_iter().map(|k| {
+                            view! {
+                                <option value=k.slug() selected=move || filter.get().source == Some(k)>
+                                    {k.display_name()}
+                                </option>
+                            }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
                     <label for="filter-config">"Configuration"</label>
                     <select id="filter-config" on:change=on_config
                         prop:value=move || filter.get().configuration.unwrap_or_default()>
                         <option value="">"All configurations"</option>
-                        {configurations.into_iter().map(|c| {
+                        {move || offered.get().into_iter().map(|c| {
                             let label = format!("{} ({})", c.name, c.source.display_name());
-                            view! { <option value=c.name>{label}</option> }
+                            let selected = {
+                                let name = c.name.clone();
+                                move || filter.get().configuration.as_deref() == Some(name.as_str())
+                            };
+                            view! { <option value=c.name selected=selected>{label}</option> }
                         }).collect_view()}
                     </select>
                 </div>

@@ -3,6 +3,7 @@
 //! A `RunFilter` that exists is valid: it is only made by parsing (or by code that
 //! keeps the same rules), and it writes itself back to the same canonical query.
 
+use super::source::SourceKind;
 use super::status::RunStatus;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,8 @@ pub enum SortOrder {
 pub struct RunFilter {
     pub range: DateRange,
     pub sort: SortOrder,
+    /// Only runs of configurations that import from this kind of source.
+    pub source: Option<SourceKind>,
     pub configuration: Option<String>,
     pub statuses: BTreeSet<RunStatus>,
 }
@@ -50,6 +53,8 @@ pub enum FilterError {
     UnknownRange(String),
     #[error("\"{0}\" is not a sort order. Choose Newest first or Oldest first.")]
     UnknownSort(String),
+    #[error("\"{0}\" is not a source. Choose Google Workspace, Workday or SFTP Sync.")]
+    UnknownSource(String),
     #[error("\"{0}\" is not a sync status.")]
     UnknownStatus(String),
     #[error("\"{value}\" is not a valid {field} date; use the form 2024-01-15.")]
@@ -69,6 +74,7 @@ pub enum FilterError {
 pub enum FilterPart {
     Range,
     Sort,
+    Source,
     Configuration,
     Status(RunStatus),
 }
@@ -143,7 +149,8 @@ impl RunFilter {
             return Err(FilterError::TooLong);
         }
         let mut filter = RunFilter::default();
-        let (mut range, mut sort, mut config, mut from, mut to) = (None, None, None, None, None);
+        let (mut range, mut sort, mut source, mut config) = (None, None, None, None);
+        let (mut from, mut to) = (None, None);
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
             let once = |slot: &mut Option<String>, key: &str| {
                 if slot.is_some() {
@@ -156,6 +163,7 @@ impl RunFilter {
             match key.as_ref() {
                 "range" => once(&mut range, "range")?,
                 "sort" => once(&mut sort, "sort")?,
+                "source" => once(&mut source, "source")?,
                 "config" => once(&mut config, "config")?,
                 "from" => once(&mut from, "from")?,
                 "to" => once(&mut to, "to")?,
@@ -205,6 +213,13 @@ impl RunFilter {
             Some("oldest") => SortOrder::OldestFirst,
             Some(other) => return Err(FilterError::UnknownSort(other.chars().take(40).collect())),
         };
+        filter.source = match source.as_deref() {
+            None | Some("") => None,
+            Some(slug) => Some(
+                slug.parse()
+                    .map_err(|_| FilterError::UnknownSource(slug.chars().take(40).collect()))?,
+            ),
+        };
         filter.configuration = match config {
             Some(c) if c.chars().count() > MAX_CONFIGURATION_LEN => {
                 return Err(FilterError::ConfigurationTooLong)
@@ -231,6 +246,9 @@ impl RunFilter {
         }
         if self.sort != SortOrder::NewestFirst {
             q.append_pair("sort", self.sort.slug());
+        }
+        if let Some(s) = self.source {
+            q.append_pair("source", s.slug());
         }
         if let Some(c) = &self.configuration {
             q.append_pair("config", c);
@@ -261,6 +279,9 @@ impl RunFilter {
                 format!("Sort order: {}", self.sort.label()),
             ));
         }
+        if let Some(s) = self.source {
+            pills.push((FilterPart::Source, format!("Source: {}", s.display_name())));
+        }
         if let Some(c) = &self.configuration {
             pills.push((FilterPart::Configuration, format!("Configuration: {c}")));
         }
@@ -276,6 +297,7 @@ impl RunFilter {
         match part {
             FilterPart::Range => f.range = DateRange::AllTime,
             FilterPart::Sort => f.sort = SortOrder::NewestFirst,
+            FilterPart::Source => f.source = None,
             FilterPart::Configuration => f.configuration = None,
             FilterPart::Status(s) => {
                 f.statuses.remove(s);
@@ -353,7 +375,17 @@ mod tests {
                 statuses: RunStatus::ALL.into_iter().collect(),
                 ..Default::default()
             },
+            RunFilter {
+                source: Some(SourceKind::Workday),
+                configuration: Some("HR".into()),
+                ..Default::default()
+            },
         ];
+        let every_source = SourceKind::ALL.map(|source| RunFilter {
+            source: Some(source),
+            ..Default::default()
+        });
+        let cases = cases.into_iter().chain(every_source);
         for f in cases {
             let q = f.to_query();
             assert_eq!(RunFilter::from_query(&q).unwrap(), f, "query {q}");
@@ -363,11 +395,13 @@ mod tests {
 
     #[test]
     fn canonical_order_and_encoding() {
-        let f = RunFilter::from_query("status=success,queued&config=A%20B&sort=oldest&range=7d")
-            .unwrap();
+        let f = RunFilter::from_query(
+            "status=success,queued&config=A%20B&source=sftp&sort=oldest&range=7d",
+        )
+        .unwrap();
         assert_eq!(
             f.to_query(),
-            "range=7d&sort=oldest&config=A+B&status=queued%2Csuccess"
+            "range=7d&sort=oldest&source=sftp&config=A+B&status=queued%2Csuccess"
         );
         let repeated = RunFilter::from_query("status=success&status=queued,success").unwrap();
         assert_eq!(repeated.statuses.len(), 2);
@@ -407,6 +441,15 @@ mod tests {
             err("range=7d&from=2024-02-01"),
             FilterError::DatesWithoutCustom
         );
+        assert_eq!(err("source=csv"), FilterError::UnknownSource("csv".into()));
+        assert_eq!(
+            err("source=Workday"),
+            FilterError::UnknownSource("Workday".into())
+        );
+        assert_eq!(
+            err("source=workday&source=sftp"),
+            FilterError::Repeated("source".into())
+        );
         assert_eq!(
             err("sort=oldest&sort=newest"),
             FilterError::Repeated("sort".into())
@@ -436,18 +479,24 @@ mod tests {
 
     #[test]
     fn pills_and_removal() {
-        let f = RunFilter::from_query("range=30d&config=HR&status=success,cancelled").unwrap();
+        let f = RunFilter::from_query(
+            "range=30d&config=HR&status=success,cancelled&source=google_workspace",
+        )
+        .unwrap();
         let texts: Vec<String> = f.pills().into_iter().map(|p| p.1).collect();
         assert_eq!(
             texts,
             [
                 "Date range: Last 30 Days",
+                "Source: Google Workspace",
                 "Configuration: HR",
                 "Status: Success",
                 "Status: Cancelled"
             ]
         );
-        let f2 = f.without(&FilterPart::Status(RunStatus::Success));
+        let f2 = f
+            .without(&FilterPart::Status(RunStatus::Success))
+            .without(&FilterPart::Source);
         assert_eq!(f2.to_query(), "range=30d&config=HR&status=cancelled");
         assert_eq!(
             f2.without(&FilterPart::Range)

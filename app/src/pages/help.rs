@@ -76,7 +76,8 @@ pub fn HelpPage() -> impl IntoView {
                 <h2 id="help-filters">"Finding a run"</h2>
                 <p>
                     "Narrow the list with " <strong>"Date range"</strong> " (All Time, Last 7 Days, Last 30 Days "
-                    "or Custom), " <strong>"Sort order"</strong> ", " <strong>"Configuration"</strong> " and "
+                    "or Custom), " <strong>"Sort order"</strong> ", " <strong>"Source"</strong> " (Google "
+                    "Workspace, Workday or SFTP Sync), " <strong>"Configuration"</strong> " and "
                     <strong>"Status"</strong> ". Each active filter shows as a pill you can remove; "
                     <strong>"Clear filters"</strong> " resets them all. The filters are part of the page's "
                     "address, so you can bookmark or share a filtered view. Runs that are queued or in "

@@ -269,13 +269,20 @@ fn SyncHistory(
                         // An empty list stays live: the first run to appear replaces the message.
                         let empty = move || rows.with(Vec::is_empty);
                         let filtered = !filter.get_untracked().is_default();
+                        let hint = filter.with_untracked(|f| {
+                            if f.source.is_some() || f.configuration.is_some() {
+                                "Try a wider date range, fewer statuses, or another source or configuration."
+                            } else {
+                                "Try a wider date range or fewer statuses."
+                            }
+                        });
                         view! {
                             <Show when=empty>
                                 {if filtered {
                                     view! {
                                         <div class="empty">
                                             <h2>"No runs match these filters"</h2>
-                                            <p>"Try a wider date range or fewer statuses."</p>
+                                            <p>{hint}</p>
                                             <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
                                                 "Clear filters"
                                             </button>

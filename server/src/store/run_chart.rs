@@ -8,7 +8,7 @@
 //! column read, in time order.
 
 use super::db_err;
-use super::runs::{configuration_named, matching, Scope};
+use super::runs::{configurations_in_scope, matching, InScope, Scope};
 use crate::db::entities::sync_run;
 use crate::db::run_days::DAY_MS;
 use crate::db::run_hours::HOUR_MS;
@@ -34,16 +34,15 @@ pub async fn count_run_days(
     request: &ListRuns,
     offsets: &[(i64, i64)],
 ) -> Result<Option<Vec<DayStatusCount>>, StoreError> {
-    let configuration_id = match &request.filter.configuration {
-        None => None,
-        Some(name) => match configuration_named(db, request.organisation_id, name).await? {
-            Some(id) => Some(id),
-            None => return Ok(None),
-        },
+    let configuration_ids = match configurations_in_scope(db, request).await? {
+        InScope::Every => None,
+        InScope::Only(ids) if ids.is_empty() => return Ok(Some(Vec::new())),
+        InScope::Only(ids) => Some(ids),
+        InScope::UnknownName => return Ok(None),
     };
     let scope = Scope {
         request,
-        configuration_id,
+        configuration_ids: configuration_ids.as_deref(),
     };
     let (since, until) = (request.since_ms, request.until_ms);
     let whole_hours = offsets
@@ -159,9 +158,13 @@ async fn by_hour(
         }
         conditions.push_str(&format!(" AND status IN ({})", marks.join(", ")));
     }
-    if let Some(id) = scope.configuration_id {
-        values.push(id.into());
-        conditions.push_str(&format!(" AND configuration_id = ${}", values.len()));
+    if let Some(ids) = scope.configuration_ids {
+        let mut marks = Vec::new();
+        for &id in ids {
+            values.push(id.into());
+            marks.push(format!("${}", values.len()));
+        }
+        conditions.push_str(&format!(" AND configuration_id IN ({})", marks.join(", ")));
     }
     let day = day_expression(&format!("hour * {HOUR_MS}"), offsets);
     let sql = format!(
