@@ -76,6 +76,23 @@ test('Source narrows the runs and the Configuration list, and lives in the URL',
   ]);
   const sftp = await total(page);
 
+  // A source that keeps the configuration chosen: the control still shows it while the
+  // list narrows around it.
+  await source.selectOption('');
+  await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
+  await configuration.selectOption('Google Workspace – acme.example');
+  await expect(page).toHaveURL(/\?config=Google/);
+  await configuration.selectOption('HR export drop folder');
+  await expect(page).toHaveURL(/\?config=HR\+export/);
+  await source.selectOption({ label: 'SFTP Sync' });
+  await expect(page).toHaveURL(/\?source=sftp&config=HR\+export/);
+  await expect(configuration.locator('option')).toHaveCount(3);
+  await expect(configuration).toHaveValue('HR export drop folder');
+  await expect(source).toHaveValue('sftp');
+  await page.getByRole('button', { name: 'Remove filter Configuration: HR export drop folder' }).click();
+  await expect(page).toHaveURL(/\?source=sftp$/);
+  await expect(configuration).toHaveValue('');
+
   // Reload keeps it; the pill removes it.
   await page.reload();
   await hydrated(page);
@@ -93,6 +110,21 @@ test('Source narrows the runs and the Configuration list, and lives in the URL',
   await expect(page.getByRole('heading', { name: 'No runs match these filters' })).toBeVisible();
   await expect(page.getByText('Try a wider date range, fewer statuses, or another source or configuration.')).toBeVisible();
   await expect(configuration).toHaveValue('Workday – Global HR');
+});
+
+test('a shared link to a source the organisation does not use still shows it, and another can be chosen', async ({ page }) => {
+  await signIn(page, 'org.admin@globex.example');
+  await page.goto('/admin/user-provisioning?source=workday');
+  await hydrated(page);
+  const source = page.getByLabel('Source', { exact: true });
+  await expect(source.locator('option')).toHaveText(['All sources', 'Workday', 'SFTP Sync']);
+  await expect(source).toHaveValue('workday');
+  await expect(page.getByRole('heading', { name: 'No runs match these filters' })).toBeVisible();
+  await source.selectOption({ label: 'SFTP Sync' });
+  await expect(page).toHaveURL(/\?source=sftp$/);
+  await expect(source).toHaveValue('sftp');
+  await expect(source.locator('option')).toHaveText(['All sources', 'SFTP Sync']);
+  await expectOnly(page, 'table.runs tbody tr td:nth-child(2)', ['SFTP Sync']);
 });
 
 test('while a filter loads, the runs shown stay in place, dimmed, until its own arrive', async ({ page }) => {

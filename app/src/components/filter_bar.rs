@@ -163,13 +163,16 @@ pub fn FilterBar(
                     <select id="filter-source" on:change=on_source
                         prop:value=move || filter.get().source.map(SourceKind::slug).unwrap_or_default()>
                         <option value="">"All sources"</option>
-                        {move || sources.get().into_iter().map(|k| {
-                            view! {
-                                <option value=k.slug() selected=move || filter.get().source == Some(k)>
-                                    {k.display_name()}
-                                </option>
-                            }
-                        }).collect_view()}
+                        // Keyed, so the option chosen keeps its element while the list
+                        // changes around it; `prop:selected` chooses it whatever the
+                        // user picked before, the attribute does for the server's page.
+                        <For each=move || sources.get() key=|k| *k let:k>
+                            <option value=k.slug()
+                                selected=move || filter.get().source == Some(k)
+                                prop:selected=move || filter.get().source == Some(k)>
+                                {k.display_name()}
+                            </option>
+                        </For>
                     </select>
                 </div>
                 <div class="field">
@@ -177,14 +180,18 @@ pub fn FilterBar(
                     <select id="filter-config" on:change=on_config
                         prop:value=move || filter.get().configuration.unwrap_or_default()>
                         <option value="">"All configurations"</option>
-                        {move || offered.get().into_iter().map(|c| {
-                            let label = format!("{} ({})", c.name, c.source.display_name());
-                            let selected = {
-                                let name = c.name.clone();
-                                move || filter.get().configuration.as_deref() == Some(name.as_str())
-                            };
-                            view! { <option value=c.name selected=selected>{label}</option> }
-                        }).collect_view()}
+                        <For each=move || offered.get() key=|c| c.name.clone() let:c>
+                            {
+                                let label = format!("{} ({})", c.name, c.source.display_name());
+                                let name = StoredValue::new(c.name.clone());
+                                let chosen = move || {
+                                    filter.with(|f| name.with_value(|n| f.configuration.as_ref() == Some(n)))
+                                };
+                                view! {
+                                    <option value=c.name selected=chosen prop:selected=chosen>{label}</option>
+                                }
+                            }
+                        </For>
                     </select>
                 </div>
             </div>
