@@ -69,7 +69,8 @@ async fn generate(conn: &DatabaseConnection, total_runs: u64) {
         ));
     }
     conn.execute_unprepared(&sql).await.unwrap();
-    // Configuration ids: the big organisation has 1, 2, 3; organisation n > 1 has n + 2.
+    // Configuration ids: the big organisation has 1, 2 (SFTP) and 3 (Workday); organisation
+    // n > 1 has n + 2 (SFTP).
     let mut sql = String::from(
         "INSERT INTO sync_configurations (id, organisation_id, name, source_kind, settings, schedule, enabled, created_at_ms) VALUES ",
     );
@@ -78,8 +79,9 @@ async fn generate(conn: &DatabaseConnection, total_runs: u64) {
         .map(|c| (c, BIG_ORG, format!("Config {c}")))
         .chain((2..=others as i64 + 1).map(|o| (o + 2, o, "Main".to_string())))
     {
+        let source = if id == 3 { "workday" } else { "sftp" };
         sql.push_str(&format!(
-            "{}({id}, {org}, '{name}', 'sftp', '{{}}', 'every 6h', true, 0)",
+            "{}({id}, {org}, '{name}', '{source}', '{{}}', 'every 6h', true, 0)",
             if first { "" } else { "," }
         ));
         first = false;
@@ -157,6 +159,12 @@ fn cases() -> Vec<Case> {
             until: None,
         },
         Case {
+            name: "status+source (two configurations)",
+            query: "status=needs_attention,data_load_failed&source=sftp",
+            since: None,
+            until: None,
+        },
+        Case {
             name: "status+config+custom range",
             query: "status=success&config=Config+2&range=custom&from=2025-03-01&to=2025-08-31",
             // The custom range resolved in a viewer's zone (UTC+2): edges are partial days.
@@ -189,8 +197,13 @@ fn raw_statements(case: &Case, after: Option<Cursor>, backend: DatabaseBackend) 
         .map(|s| format!("'{}'", s.slug()))
         .collect();
     let status_in = (!statuses.is_empty()).then(|| format!("IN ({})", statuses.join(", ")));
-    // Like the store: the name is resolved first (one statement), then compared by id.
-    let config_in = filter.configuration.as_ref().map(|_| "= 2".to_string());
+    // Like the store: the name or source is resolved first (one statement), then compared
+    // by id.
+    let config_in = match (&filter.configuration, filter.source) {
+        (Some(_), _) => Some("= 2".to_string()),
+        (None, Some(_)) => Some("IN (1, 2)".to_string()),
+        (None, None) => None,
+    };
     if let Some(s) = &status_in {
         conds.push(format!("r.status {s}"));
     }
@@ -230,6 +243,11 @@ fn raw_statements(case: &Case, after: Option<Cursor>, backend: DatabaseBackend) 
     if let Some(c) = &filter.configuration {
         out.push(format!(
             "SELECT id, source_kind FROM sync_configurations WHERE organisation_id = {BIG_ORG} AND name = '{c}'"
+        ));
+    } else if let Some(s) = filter.source {
+        out.push(format!(
+            "SELECT id, source_kind FROM sync_configurations WHERE organisation_id = {BIG_ORG} AND source_kind = '{}'",
+            s.slug()
         ));
     }
     out.push(format!(
@@ -700,12 +718,19 @@ async fn bench_backend(label: &str, conn: &DatabaseConnection, total_runs: u64) 
                 }
             }
             let req = request(&case, after);
-            // The configuration is resolved by name in every call, as the store does.
+            // The configuration (by name or source) is resolved in every call, as the store
+            // does.
             let lookup = raw
                 .first()
                 .filter(|s| s.starts_with("SELECT id, source_kind FROM sync_configurations"))
                 .cloned();
-            let configuration_ids: Option<&[i64]> = lookup.as_ref().map(|_| &[2][..]);
+            let configuration_ids: Option<&[i64]> = lookup.as_ref().map(|_| {
+                if req.filter.configuration.is_some() {
+                    &[2][..]
+                } else {
+                    &[1, 2][..]
+                }
+            });
             let built = list_statements(&req, configuration_ids, conn.get_database_backend());
             if std::env::var_os("UP_BENCH_PRINT").is_some() {
                 let t = Instant::now();
