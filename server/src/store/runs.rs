@@ -176,6 +176,17 @@ pub(super) struct Scope<'a> {
     pub configuration_ids: Option<&'a [i64]>,
 }
 
+impl Scope<'_> {
+    /// The condition that `column` (a configuration id) is one the scope covers: `= id`
+    /// for one, so the index on (configuration, status, time) also gives the order.
+    fn covers(&self, column: impl ColumnTrait) -> Option<SimpleExpr> {
+        match self.configuration_ids? {
+            &[id] => Some(column.eq(id)),
+            ids => Some(column.is_in(ids.iter().copied())),
+        }
+    }
+}
+
 /// Which of the organisation's configurations a filter covers.
 pub(super) enum InScope {
     /// No configuration or source is chosen.
@@ -398,10 +409,8 @@ pub(super) fn matching(
             sync_run::Column::Status.is_in(request.filter.statuses.iter().map(|s| s.slug())),
         );
     }
-    match scope.configuration_ids {
-        None => {}
-        Some(&[id]) => q = q.filter(sync_run::Column::ConfigurationId.eq(id)),
-        Some(ids) => q = q.filter(sync_run::Column::ConfigurationId.is_in(ids.iter().copied())),
+    if let Some(covered) = scope.covers(sync_run::Column::ConfigurationId) {
+        q = q.filter(covered);
     }
     q
 }
@@ -438,13 +447,8 @@ fn count_statement(scope: &Scope<'_>) -> SelectStatement {
             if let Some(end) = end_day {
                 days = days.filter(sync_run_day::Column::Day.lt(end));
             }
-            match scope.configuration_ids {
-                None => {}
-                Some(&[id]) => days = days.filter(sync_run_day::Column::ConfigurationId.eq(id)),
-                Some(ids) => {
-                    days = days
-                        .filter(sync_run_day::Column::ConfigurationId.is_in(ids.iter().copied()))
-                }
+            if let Some(covered) = scope.covers(sync_run_day::Column::ConfigurationId) {
+                days = days.filter(covered);
             }
             parts.push(days.into_query());
             if let (Some(s), Some(first)) = (since, first_day) {
