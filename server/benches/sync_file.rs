@@ -25,6 +25,7 @@ use server::db;
 use server::db::entities::{organisation, sync_configuration, user};
 use server::sync::engine::{self, now_ms, EngineOptions};
 use server::sync::plan::{plan, Action};
+use server::sync::policy::RecordPolicy;
 use server::sync::settings::{check_file, FileSettings, Transport};
 use server::sync::{directory, queue, source};
 use std::path::Path;
@@ -436,7 +437,7 @@ async fn bench_backend(label: &str, db: &DatabaseConnection, users: usize) {
             ours_runs.push(m);
             loaded = Some(l.unwrap());
         }
-        let loaded = loaded.unwrap();
+        let mut loaded = loaded.unwrap();
         assert_eq!(loaded.people.len(), users);
         if !stream_runs.is_empty() {
             line("(bare stream)", &median(stream_runs), None);
@@ -447,7 +448,9 @@ async fn bench_backend(label: &str, db: &DatabaseConnection, users: usize) {
         let (dir_users, ours_read) = measure(directory::load(db, org)).await;
         let dir_users = dir_users.unwrap();
         line("directory read", &ours_read, None);
-        let (the_plan, ours_plan) = measure(async { plan(config, &loaded, &dir_users) }).await;
+        let (the_plan, ours_plan) =
+            measure(async { plan(config, &mut loaded, &dir_users, &RecordPolicy::default()) })
+                .await;
         drop(dir_users);
         assert_eq!(the_plan.counts.updated as usize, users / 20);
         line("plan", &ours_plan, None);

@@ -2,6 +2,7 @@
 //! cancel and list runs. Sync configurations are managed here, never from the web page.
 
 use crate::db::entities::{organisation, sync_configuration, sync_run};
+use crate::sync::policy::{parse_required, RecordPolicy};
 use crate::sync::schedule::Schedule;
 use crate::sync::secret::SecretRef;
 use crate::sync::settings::SourceSettings;
@@ -34,6 +35,16 @@ pub struct ConfigEntry {
     pub enabled: bool,
     pub threshold_count: Option<i32>,
     pub threshold_percent: Option<i32>,
+    /// `keep` (the default: a blank optional value never erases a stored one) or `clear`.
+    #[serde(default)]
+    pub blank_values: Option<String>,
+    /// Whether a person matched by email may get a new Employee ID (default true, logged
+    /// as a warning); false skips such records.
+    #[serde(default)]
+    pub allow_rekey: Option<bool>,
+    /// Optional fields a record must give: `title`, `department`, `manager_id`.
+    #[serde(default)]
+    pub required: Option<Vec<String>>,
     pub settings: toml::Table,
 }
 
@@ -108,7 +119,7 @@ pub async fn import_configurations(
     }
     let txn = db.begin().await.map_err(db_words)?;
     let mut summary = ImportSummary::default();
-    for (entry, (kind, settings_json)) in file.configuration.iter().zip(checked) {
+    for (entry, (kind, settings_json, policy)) in file.configuration.iter().zip(checked) {
         let org = organisation::Entity::find()
             .filter(organisation::Column::Name.eq(&entry.organisation))
             .one(&txn)
@@ -147,13 +158,16 @@ pub async fn import_configurations(
         model.threshold_count = Set(entry.threshold_count);
         model.threshold_percent = Set(entry.threshold_percent);
         model.enabled = Set(entry.enabled);
+        model.blank_values = Set(policy.blank_values.slug().into());
+        model.allow_rekey = Set(policy.allow_rekey);
+        model.required_fields = Set(crate::sync::policy::required_keys(policy.required));
         model.save(&txn).await.map_err(db_words)?;
     }
     txn.commit().await.map_err(db_words)?;
     Ok(summary)
 }
 
-fn check_entry(entry: &ConfigEntry) -> Result<(SourceKind, String), String> {
+fn check_entry(entry: &ConfigEntry) -> Result<(SourceKind, String, RecordPolicy), String> {
     if entry.name.trim().is_empty() || entry.name.chars().count() > 120 {
         return Err("the name must be 1 to 120 characters".into());
     }
@@ -175,9 +189,63 @@ fn check_entry(entry: &ConfigEntry) -> Result<(SourceKind, String), String> {
         return Err("threshold_percent must be between 0 and 100".into());
     }
     check_secrets(&entry.settings, "settings")?;
-    let json = serde_json::to_string(&entry.settings).map_err(|e| e.to_string())?;
+    // The record rules belong to the configuration; written among the source's settings
+    // they mean the same, and are taken out before the settings are checked.
+    let mut settings = entry.settings.clone();
+    let blank_values = one_of(
+        &entry.blank_values,
+        settings.remove("blank_values"),
+        "blank_values",
+        |v| v.as_str().map(str::to_string),
+    )?;
+    let allow_rekey = one_of(
+        &entry.allow_rekey,
+        settings.remove("allow_rekey"),
+        "allow_rekey",
+        toml::Value::as_bool,
+    )?;
+    let required = one_of(
+        &entry.required,
+        settings.remove("required"),
+        "required",
+        |v| {
+            v.as_array()?
+                .iter()
+                .map(|k| k.as_str().map(str::to_string))
+                .collect::<Option<Vec<String>>>()
+        },
+    )?;
+    let json = serde_json::to_string(&settings).map_err(|e| e.to_string())?;
     SourceSettings::parse(kind, &json).map_err(|e| format!("settings: {e}"))?;
-    Ok((kind, json))
+    let policy = RecordPolicy {
+        blank_values: blank_values
+            .as_deref()
+            .map(str::parse)
+            .transpose()?
+            .unwrap_or_default(),
+        allow_rekey: allow_rekey.unwrap_or(true),
+        required: parse_required(required.iter().flatten().map(String::as_str))?,
+    };
+    Ok((kind, json, policy))
+}
+
+/// A record rule given at the configuration's level or among its settings, not both.
+fn one_of<T: Clone>(
+    top: &Option<T>,
+    in_settings: Option<toml::Value>,
+    name: &str,
+    read: impl Fn(&toml::Value) -> Option<T>,
+) -> Result<Option<T>, String> {
+    match (top, in_settings) {
+        (Some(_), Some(_)) => Err(format!(
+            "{name} is given twice (beside settings and in them); keep one"
+        )),
+        (Some(t), None) => Ok(Some(t.clone())),
+        (None, Some(v)) => read(&v)
+            .map(Some)
+            .ok_or_else(|| format!("{name} has the wrong type")),
+        (None, None) => Ok(None),
+    }
 }
 
 fn db_words(e: sea_orm::DbErr) -> String {
@@ -199,8 +267,8 @@ pub async fn list_configurations(db: &DatabaseConnection) -> Result<String, Stri
         .await
         .map_err(db_words)?;
     let mut out = format!(
-        "{:>4}  {:<12} {:<34} {:<17} {:<10} {:<8} {}\n",
-        "id", "organisation", "name", "source", "schedule", "enabled", "threshold"
+        "{:>4}  {:<12} {:<34} {:<17} {:<10} {:<8} {:<20} {}\n",
+        "id", "organisation", "name", "source", "schedule", "enabled", "threshold", "records"
     );
     for c in configs {
         let kind = c
@@ -214,8 +282,16 @@ pub async fn list_configurations(db: &DatabaseConnection) -> Result<String, Stri
             (None, Some(p)) => format!("{p}%"),
             (None, None) => "none".into(),
         };
+        let mut records = format!(
+            "blanks {}, re-key {}",
+            c.blank_values,
+            if c.allow_rekey { "yes" } else { "no" }
+        );
+        if !c.required_fields.is_empty() {
+            records.push_str(&format!(", requires {}", c.required_fields));
+        }
         out.push_str(&format!(
-            "{:>4}  {:<12} {:<34} {:<17} {:<10} {:<8} {}\n",
+            "{:>4}  {:<12} {:<34} {:<17} {:<10} {:<8} {:<20} {}\n",
             c.id,
             orgs.get(&c.organisation_id)
                 .map(String::as_str)
@@ -224,7 +300,8 @@ pub async fn list_configurations(db: &DatabaseConnection) -> Result<String, Stri
             kind,
             c.schedule,
             if c.enabled { "yes" } else { "no" },
-            threshold
+            threshold,
+            records
         ));
     }
     Ok(out)

@@ -83,6 +83,10 @@ fn corpus() -> Vec<(&'static str, &'static str, Vec<u8>, Expect)> {
         zip.write_all(&[7u8; 600]).unwrap();
     }
     let binary: Vec<u8> = (0..4000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let utf16: Vec<u8> = people_csv(1..=20)
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
 
     vec![
         ("empty.csv", "an empty file", Vec::new(), Expect::Fails("is empty")),
@@ -90,6 +94,11 @@ fn corpus() -> Vec<(&'static str, &'static str, Vec<u8>, Expect)> {
         ("blank-lines.csv", "only blank lines", csv("\n\n\n"), Expect::Fails("is empty")),
         ("pipes.csv", "a delimiter the reader does not use", csv("Employee ID|Email|First Name|Last Name\nE1|a@example.com|Ann|Lee\n"), Expect::Fails("Required columns are missing")),
         ("binary.csv", "binary data", binary, Expect::Fails("binary data")),
+        ("utf16-no-bom.csv", "UTF-16 text without a byte-order mark", utf16.clone(), Expect::Fails("binary data")),
+        ("utf16-bom.csv", "UTF-16 text with a byte-order mark", [&[0xFFu8, 0xFE][..], &utf16[..]].concat(), Expect::Fails("UTF-16")),
+        ("photo.csv", "a PNG image named .csv", [&b"\x89PNG\r\n\x1a\n"[..], &[0u8; 600][..]].concat(), Expect::Fails("a PNG image")),
+        // One damaged value near the top no longer refuses the whole file.
+        ("nul-in-a-value.csv", "a NUL byte inside one value on the first data line", csv(&format!("{HEADER}\nE1,a@example.com,A\u{0}nn,Lee,,,,\nE2,b@example.com,Bo,Ng,,,,\n")), Expect::Warns("holds control characters")),
         ("old.xls", "an Excel 97 workbook", [&[0xD0u8, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1][..], &[0u8; 600][..]].concat(), Expect::Fails(".xls")),
         ("latin1.csv", "Latin-1 text", [b"Employee ID,Email,First Name,Last Name\nE1,a@example.com,Ren\xe9,Lee\n".as_slice()].concat(), Expect::Fails("not UTF-8")),
         ("duplicate-headers.csv", "two Email columns", csv("Employee ID,Email,E-mail address,First Name,Last Name\nE1,a@example.com,b@example.com,Ann,Lee\n"), Expect::Fails("Two columns both give the Email")),

@@ -12,7 +12,7 @@ pub struct LogEntry {
     pub record: Option<String>,
     pub employee_id: Option<String>,
     pub email: Option<String>,
-    /// `create`, `update`, `deactivate`, `reactivate`, `unchanged`, `skip`, or `load`.
+    /// `create`, `update`, `deactivate`, `reactivate`, `rekey`, `unchanged`, `skip`, or `load`.
     pub action: String,
     /// `ok`, `warning` or `error`.
     pub outcome: String,

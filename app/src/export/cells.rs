@@ -35,6 +35,7 @@ pub fn action_label(action: &str) -> Cow<'_, str> {
         "reactivate" => "Reactivate".into(),
         "unchanged" => "Unchanged".into(),
         "skip" => "Skip".into(),
+        "rekey" => "Re-key".into(),
         "load" => "Load".into(),
         other => other.into(),
     }
@@ -99,6 +100,22 @@ mod tests {
         );
         assert_eq!(changed_fields_label(""), "");
         assert_eq!(changed_fields_label("nickname"), "nickname");
+    }
+
+    #[test]
+    fn every_action_has_its_words() {
+        for (slug, label) in [
+            ("create", "Create"),
+            ("update", "Update"),
+            ("deactivate", "Deactivate"),
+            ("reactivate", "Reactivate"),
+            ("rekey", "Re-key"),
+            ("unchanged", "Unchanged"),
+            ("skip", "Skip"),
+            ("load", "Load"),
+        ] {
+            assert_eq!(action_label(slug), label);
+        }
     }
 
     #[test]

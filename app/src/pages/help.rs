@@ -60,9 +60,19 @@ pub fn HelpPage() -> impl IntoView {
                 <p>
                     "Runs that ended Success or Needs Attention have sync result logs: one line per person "
                     "in the source, with what the sync did (created, updated and which fields, deactivated, "
-                    "reactivated, unchanged, skipped) and any warning. Data Load Failed runs have error logs "
-                    "saying why the data could not be loaded. Queued, In Progress, Cancelled and Above "
-                    "Deactivation Threshold runs have none."
+                    "reactivated, re-keyed, unchanged, skipped) and any warning. Data Load Failed runs have "
+                    "error logs saying why the data could not be loaded. Queued, In Progress, Cancelled and "
+                    "Above Deactivation Threshold runs have none."
+                </p>
+                <p>
+                    "A bad value in the source never quietly changes a person. A record whose Employee ID, "
+                    "email, first or last name is blank, holds a spreadsheet error such as #N/A, or holds "
+                    "control characters is skipped with a warning, and the person stays as they are. An "
+                    "error in an optional cell (job title, department, manager) leaves that field as it "
+                    "was, and a blank one does too unless the configuration clears blanks. Managers that "
+                    "are not in the source, or that manage each other in a loop, are not applied. A person "
+                    "matched by email whose Employee ID changed is re-keyed with a warning (or skipped, "
+                    "if the configuration does not allow it). Each of these makes the run Needs Attention."
                 </p>
                 <p>
                     "Choose " <strong>"Download"</strong> " on a run's row or its details page, then "

@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::session_schema::SessionSchema),
             Box::new(super::list_index::WiderListIndex),
             Box::new(super::run_hours::CreateRunHours),
+            Box::new(super::record_policy::RecordPolicy),
         ]
     }
 }

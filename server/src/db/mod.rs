@@ -5,6 +5,7 @@ pub mod engine_schema;
 pub mod entities;
 pub mod list_index;
 pub mod migration;
+pub mod record_policy;
 pub mod run_days;
 pub mod run_hours;
 pub mod session_schema;

@@ -123,6 +123,33 @@ async fn for_id_batches(
     Ok(())
 }
 
+/// A log value as text any database stores: a damaged source value (a skipped record's
+/// email, say) may hold control characters, and PostgreSQL refuses NUL in text. Each
+/// control character shows as U+FFFD, so the entry still says which value was damaged.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(|c| c.is_control() && c != '\n') {
+        s.chars()
+            .map(|c| {
+                if c.is_control() && c != '\n' {
+                    '\u{FFFD}'
+                } else {
+                    c
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
+fn opt_printable(t: &Option<Text>) -> Value {
+    match t {
+        Some(t) => Value::from(printable(t).as_ref()),
+        None => Value::from(None::<String>),
+    }
+}
+
 fn text(t: &Text) -> Value {
     Value::from(t.as_str())
 }
@@ -341,11 +368,11 @@ pub async fn write_log(
                 (i as i32).into(),
                 kind.into(),
                 Value::from(c.record.map(|r| r.to_string())),
-                opt_text(&c.external_id),
-                opt_text(&c.email),
+                opt_printable(&c.external_id),
+                opt_printable(&c.email),
                 c.action.slug().into(),
                 if c.warning { "warning" } else { "ok" }.into(),
-                Value::from(c.message.as_ref()),
+                Value::from(printable(&c.message).as_ref()),
                 Value::from((!c.changed.is_empty()).then(|| c.changed.join(", "))),
             ]
         },
@@ -371,7 +398,7 @@ pub async fn write_error(
                 "error".into(),
                 "load".into(),
                 "error".into(),
-                message.into(),
+                Value::from(printable(message).as_ref()),
             ]
         },
     )

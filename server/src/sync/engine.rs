@@ -10,6 +10,7 @@
 
 use super::directory;
 use super::plan::{plan, Action, Plan, Threshold};
+use super::policy::{self, RecordPolicy};
 use super::queue::{self, stmt, ClaimedRun};
 use super::settings::SourceSettings;
 use super::source;
@@ -85,7 +86,11 @@ async fn stages(
         return finish_failed(db, run, options, "The sync configuration no longer exists.").await;
     };
 
-    let loaded = match load(&config, done.clone()).await {
+    let policy = match record_policy(&config) {
+        Ok(p) => p,
+        Err(e) => return finish_failed(db, run, options, &e.0).await,
+    };
+    let mut loaded = match load(&config, &policy, done.clone()).await {
         Ok(l) => l,
         Err(e) => return finish_failed(db, run, options, &e.0).await,
     };
@@ -115,7 +120,7 @@ async fn stages(
         .await?;
     }
     let users = directory::load(&txn, run.organisation_id).await?;
-    let plan = plan(config.id, &loaded, &users);
+    let plan = plan(config.id, &mut loaded, &users, &policy);
     drop(users);
     let changing = plan
         .changes
@@ -142,8 +147,23 @@ async fn stages(
     Ok(Some(status))
 }
 
+/// The configuration's rules for records, as stored.
+fn record_policy(config: &sync_configuration::Model) -> Result<RecordPolicy, LoadError> {
+    let unusable = |e: String| {
+        LoadError(format!(
+            "The configuration's record rules are not usable: {e}."
+        ))
+    };
+    Ok(RecordPolicy {
+        blank_values: config.blank_values.parse().map_err(unusable)?,
+        allow_rekey: config.allow_rekey,
+        required: policy::parse_required(config.required_fields.split(',')).map_err(unusable)?,
+    })
+}
+
 async fn load(
     config: &sync_configuration::Model,
+    policy: &RecordPolicy,
     progress: Arc<AtomicUsize>,
 ) -> Result<Loaded, LoadError> {
     let kind: SourceKind = config.source_kind.parse().map_err(|_| {
@@ -152,11 +172,12 @@ async fn load(
             config.source_kind
         ))
     })?;
-    let settings = SourceSettings::parse(kind, &config.settings).map_err(|e| {
+    let mut settings = SourceSettings::parse(kind, &config.settings).map_err(|e| {
         LoadError(format!(
             "The configuration's source settings are not usable: {e}."
         ))
     })?;
+    settings.require(policy.required);
     match settings {
         SourceSettings::File(file) => source::load_file(&file, progress).await,
         SourceSettings::Google(google) => source::google::load(&google, progress).await,
@@ -404,6 +425,8 @@ async fn finish_failed(
     options: &EngineOptions,
     message: &str,
 ) -> Result<Option<RunStatus>, DbErr> {
+    let message = directory::printable(message);
+    let message = message.as_ref();
     let txn = match begin_final(db, run, options, false).await? {
         Ok(t) => t,
         Err(stop) => return stopped(db, run, options, stop).await,

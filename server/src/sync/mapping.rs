@@ -1,7 +1,7 @@
 //! Which source column fills which directory field: sensible defaults for the headers HR
 //! exports commonly use, overridden by a configuration's own mapping.
 
-use super::person::Field;
+use super::person::{Field, FieldSet};
 use std::collections::BTreeMap;
 
 /// Header names compare without case, spaces or punctuation: "Employee ID", "employee_id"
@@ -54,6 +54,8 @@ const DEFAULTS: &[(&str, Field)] = &[
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnMapping {
     custom: BTreeMap<String, Field>,
+    /// Optional fields the configuration requires as well.
+    extra_required: FieldSet,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,7 +75,20 @@ impl ColumnMapping {
                 .ok_or_else(|| MappingError::UnknownField(key.chars().take(40).collect()))?;
             custom.insert(normalise_header(header), field);
         }
-        Ok(Self { custom })
+        Ok(Self {
+            custom,
+            extra_required: FieldSet::default(),
+        })
+    }
+
+    /// Makes `fields` required too: their columns must be there and their values given.
+    pub fn require(&mut self, fields: FieldSet) {
+        self.extra_required = self.extra_required.union(fields);
+    }
+
+    /// Every field a record must give: the four every source gives, and the configuration's.
+    pub fn required(&self) -> FieldSet {
+        FieldSet::of(&Field::REQUIRED).union(self.extra_required)
     }
 
     pub fn field_for(&self, header: &str) -> Option<Field> {
@@ -111,8 +126,9 @@ impl ColumnMapping {
                 index.insert(f, i);
             }
         }
-        let missing: Vec<Field> = Field::REQUIRED
-            .into_iter()
+        let missing: Vec<Field> = self
+            .required()
+            .iter()
             .filter(|f| !index.contains_key(f))
             .collect();
         if !missing.is_empty() {

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod mapping;
 pub mod person;
 pub mod plan;
+pub mod policy;
 pub mod queue;
 pub mod schedule;
 pub mod secret;

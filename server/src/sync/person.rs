@@ -65,6 +65,82 @@ impl Field {
     pub fn from_key(key: &str) -> Option<Field> {
         Field::ALL.into_iter().find(|f| f.key() == key)
     }
+
+    /// The fields a person may go without, which the directory stores as they come.
+    pub const OPTIONAL: [Field; 3] = [Field::Title, Field::Department, Field::ManagerId];
+}
+
+/// A few fields, as one byte: which fields a record left blank, which a configuration
+/// requires.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct FieldSet(u8);
+
+impl FieldSet {
+    pub const fn of(fields: &[Field]) -> FieldSet {
+        let mut bits = 0u8;
+        let mut i = 0;
+        while i < fields.len() {
+            bits |= 1 << fields[i] as u8;
+            i += 1;
+        }
+        FieldSet(bits)
+    }
+    pub fn insert(&mut self, field: Field) {
+        self.0 |= 1 << field as u8;
+    }
+    pub fn contains(self, field: Field) -> bool {
+        self.0 & (1 << field as u8) != 0
+    }
+    pub fn union(self, other: FieldSet) -> FieldSet {
+        FieldSet(self.0 | other.0)
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    pub fn iter(self) -> impl Iterator<Item = Field> {
+        Field::ALL.into_iter().filter(move |&f| self.contains(f))
+    }
+}
+
+/// Whether a value shows nothing: empty, spaces of any kind, or only invisible format
+/// characters (zero-width spaces, joiners, a stray byte-order mark, soft hyphens).
+pub fn is_blank(value: &str) -> bool {
+    value.chars().all(|c| {
+        c.is_whitespace()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}')
+    })
+}
+
+/// The texts spreadsheets show for a formula that failed (Excel and Google Sheets), which
+/// a CSV export writes as they are and a workbook keeps as an error cell. None of them is
+/// ever a person's value.
+pub fn spreadsheet_error(value: &str) -> Option<&str> {
+    const ERRORS: [&str; 19] = [
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#DATA!",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#EXTERNAL!",
+        "#PYTHON!",
+        "#ERROR!",
+    ];
+    let v = value.trim();
+    if !v.starts_with('#') {
+        return None;
+    }
+    ERRORS.into_iter().find(|e| e.eq_ignore_ascii_case(v))
 }
 
 impl fmt::Display for Field {
@@ -115,6 +191,30 @@ pub struct Person {
     pub manager_id: Option<Text>,
     /// False when the source marks the person as terminated or inactive.
     pub active: bool,
+    /// Optional fields the source gave blank (its column is there, the value is not). An
+    /// optional field that is `None` without being blank here is one the source did not
+    /// give at all, or gave unreadably: the directory keeps what it holds for it.
+    pub blank: FieldSet,
+}
+
+impl Person {
+    pub fn optional(&self, field: Field) -> Option<&str> {
+        match field {
+            Field::Title => self.title.as_deref(),
+            Field::Department => self.department.as_deref(),
+            Field::ManagerId => self.manager_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn optional_mut(&mut self, field: Field) -> Option<&mut Option<Text>> {
+        match field {
+            Field::Title => Some(&mut self.title),
+            Field::Department => Some(&mut self.department),
+            Field::ManagerId => Some(&mut self.manager_id),
+            _ => None,
+        }
+    }
 }
 
 /// Reads a source's status value: `Some(true)` active, `Some(false)` terminated,
@@ -203,6 +303,47 @@ mod tests {
             assert_eq!(Field::from_key(f.key()), Some(f));
         }
         assert_eq!(Field::from_key("salary"), None);
+    }
+
+    #[test]
+    fn spreadsheet_errors_are_told_from_values() {
+        for e in [
+            "#N/A",
+            "#REF!",
+            " #value! ",
+            "#DIV/0!",
+            "#NAME?",
+            "#NULL!",
+            "#NUM!",
+        ] {
+            assert!(spreadsheet_error(e).is_some(), "{e}");
+        }
+        for v in ["", "N/A", "#1", "#N/A x", "Sales #N/A"] {
+            assert_eq!(spreadsheet_error(v), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn blanks_include_invisible_characters() {
+        for b in ["", "   ", "\t\u{a0}", "\u{200b}", "\u{feff}\u{200d}"] {
+            assert!(is_blank(b), "{b:?}");
+        }
+        for v in ["a", " x ", "\u{200b}x"] {
+            assert!(!is_blank(v), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn field_sets() {
+        let mut s = FieldSet::of(&[Field::Title]);
+        s.insert(Field::ManagerId);
+        assert!(s.contains(Field::Title) && s.contains(Field::ManagerId));
+        assert!(!s.contains(Field::Department));
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            vec![Field::Title, Field::ManagerId]
+        );
+        assert!(FieldSet::default().is_empty());
     }
 
     #[test]

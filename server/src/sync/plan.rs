@@ -1,7 +1,8 @@
 //! Plan and guard: what a run would change in the directory, decided before anything is
 //! written, so that a blocked run changes nothing and a completed one changes all of it.
 
-use super::person::{Person, RecordRef, Text};
+use super::person::{Field, Person, RecordRef, Text};
+use super::policy::{BlankValues, RecordPolicy};
 use super::validate::Loaded;
 use hashbrown::{HashMap, HashSet};
 use std::borrow::Cow;
@@ -21,6 +22,17 @@ pub struct DirectoryUser {
     pub managed_by: Option<i64>,
 }
 
+impl DirectoryUser {
+    fn optional(&self, field: Field) -> Option<&str> {
+        match field {
+            Field::Title => self.title.as_deref(),
+            Field::Department => self.department.as_deref(),
+            Field::ManagerId => self.manager_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     Create,
@@ -29,6 +41,8 @@ pub enum Action {
     Reactivate,
     Unchanged,
     Skip,
+    /// A person matched by email whose Employee ID changed: updated, with a warning.
+    Rekey,
 }
 
 impl Action {
@@ -41,6 +55,7 @@ impl Action {
             Action::Reactivate => "reactivate",
             Action::Unchanged => "unchanged",
             Action::Skip => "skip",
+            Action::Rekey => "rekey",
         }
     }
 }
@@ -119,8 +134,105 @@ impl Threshold {
 }
 
 /// Compares the source with the directory. `directory` holds the organisation's users
-/// that this configuration manages or that share an email with the source.
-pub fn plan(configuration_id: i64, loaded: &Loaded, directory: &[DirectoryUser]) -> Plan {
+/// that this configuration manages or that share an email with the source. Optional
+/// values the source does not give (or gives blank, unless the policy clears blanks)
+/// take the directory's value in `loaded`, so that applying a person writes what the
+/// directory keeps.
+pub fn plan(
+    configuration_id: i64,
+    loaded: &mut Loaded,
+    directory: &[DirectoryUser],
+    policy: &RecordPolicy,
+) -> Plan {
+    let ours = |u: &DirectoryUser| u.managed_by == Some(configuration_id);
+    let user_of = match_users(configuration_id, loaded, directory);
+    keep_stored_values(loaded, &user_of, directory, policy);
+    let loaded = &*loaded;
+    let by_email: HashMap<&str, usize> = directory
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.email.as_str(), i))
+        .collect();
+    let mut plan = Plan {
+        managed_active: directory.iter().filter(|u| ours(u) && u.active).count(),
+        ..Plan::default()
+    };
+    for (pi, p) in loaded.people.iter().enumerate() {
+        let mut change = match user_of[pi] {
+            Some(ui) => match_change(configuration_id, p, ui, directory, &by_email, policy),
+            // The email is taken by a user this record cannot have.
+            None if by_email.contains_key(p.email.as_str()) => skip_person(
+                p,
+                format!(
+                    "{} is already used by another directory user. Record skipped.",
+                    p.email
+                ),
+            ),
+            None if p.active => Change {
+                action: Action::Create,
+                changed: CREATED_FIELDS
+                    .into_iter()
+                    .filter(|k| field_of(p, k).is_some())
+                    .collect(),
+                message: "User created.".into(),
+                ..for_person(p)
+            },
+            None => Change {
+                action: Action::Unchanged,
+                message: "Inactive in the source and not in the directory; not created.".into(),
+                ..for_person(p)
+            },
+        };
+        change.person = Some(pi);
+        if let Some(n) = loaded.notes.get(&pi) {
+            if change.action != Action::Skip {
+                change.message = format!("{} {}", change.message, n.text).into();
+                change.warning |= n.warning;
+            }
+        }
+        plan.changes.push(change);
+    }
+    plan.changes.extend(loaded.skipped.iter().map(|s| Change {
+        action: Action::Skip,
+        user_id: None,
+        person: None,
+        record: Some(s.record),
+        external_id: s.external_id.as_deref().map(Text::from),
+        email: s.email.as_deref().map(Text::from),
+        changed: Vec::new(),
+        message: s.reason.clone().into(),
+        warning: true,
+        seq: s.seq,
+    }));
+    let matched: HashSet<usize> = user_of.iter().flatten().copied().collect();
+    plan.changes
+        .extend(absent_users(configuration_id, loaded, directory, &matched));
+    plan.changes.sort_by_key(|c| c.seq);
+    plan.counts = count(&plan.changes);
+    plan
+}
+
+const CREATED_FIELDS: [&str; 7] = [
+    "employee_id",
+    "email",
+    "first_name",
+    "last_name",
+    "title",
+    "department",
+    "manager_id",
+];
+
+/// The directory user each person is, if any. Pass 1: every record finds its user by
+/// Employee ID. Pass 2: records left over match by email, but never a user that pass 1
+/// took or whose Employee ID the source still lists (that user belongs to another
+/// record). Matching all ids first keeps the result independent of row order. Every
+/// matched user counts as present, even if its record is skipped later: a record that
+/// cannot be applied never costs its user the account.
+fn match_users(
+    configuration_id: i64,
+    loaded: &Loaded,
+    directory: &[DirectoryUser],
+) -> Vec<Option<usize>> {
     let ours = |u: &DirectoryUser| u.managed_by == Some(configuration_id);
     let by_id: HashMap<&str, usize> = directory
         .iter()
@@ -133,15 +245,6 @@ pub fn plan(configuration_id: i64, loaded: &Loaded, directory: &[DirectoryUser])
         .enumerate()
         .map(|(i, u)| (u.email.as_str(), i))
         .collect();
-
-    let mut plan = Plan {
-        managed_active: directory.iter().filter(|u| ours(u) && u.active).count(),
-        ..Plan::default()
-    };
-    // Pass 1: every record finds its user by Employee ID. Pass 2: records left over match
-    // by email, but never a user that pass 1 took or whose Employee ID the source still
-    // lists (that user belongs to another record). Matching all ids first keeps the result
-    // independent of row order.
     let protected_ids = loaded.protected_ids();
     let mut user_of: Vec<Option<usize>> = loaded
         .people
@@ -171,134 +274,119 @@ pub fn plan(configuration_id: i64, loaded: &Loaded, directory: &[DirectoryUser])
             }
         }
     }
-    // Every matched user counts as present, even if its record is skipped below: a record
-    // that cannot be applied never costs its user the account.
+    user_of
+}
 
-    for (pi, p) in loaded.people.iter().enumerate() {
-        let note = loaded.notes.get(&pi);
-        let mut change = match user_of[pi] {
-            Some(ui) => {
-                let u = &directory[ui];
-                match u.managed_by {
-                    Some(other) if other != configuration_id => skip_person(
-                        p,
-                        format!(
-                            "{} belongs to a user managed by another sync configuration (#{other}). Record skipped.",
-                            p.email
-                        ),
-                    ),
-                    _ => match by_email.get(p.email.as_str()) {
-                        Some(&other) if other != ui => skip_person(
-                            p,
-                            format!(
-                                "The new email {} is already used by another directory user. Record skipped; the user is left as is.",
-                                p.email
-                            ),
-                        ),
-                        _ => compare(p, u, ours(u)),
-                    },
-                }
+/// A matched person's optional fields that the source leaves unset take the stored
+/// value: a blank only clears when the configuration says blanks clear, and a value the
+/// source could not give (an error cell, a manager link not applied, a column it lacks)
+/// never does.
+fn keep_stored_values(
+    loaded: &mut Loaded,
+    user_of: &[Option<usize>],
+    directory: &[DirectoryUser],
+    policy: &RecordPolicy,
+) {
+    for (p, ui) in loaded.people.iter_mut().zip(user_of) {
+        let Some(u) = ui.map(|ui| &directory[ui]) else {
+            continue;
+        };
+        for f in Field::OPTIONAL {
+            let clears = policy.blank_values == BlankValues::Clear && p.blank.contains(f);
+            if let Some(slot) = p.optional_mut(f).filter(|slot| slot.is_none() && !clears) {
+                *slot = u.optional(f).map(Text::from);
             }
-            // The email is taken by a user this record cannot have.
-            None if by_email.contains_key(p.email.as_str()) => skip_person(
+        }
+    }
+}
+
+/// The change for a person matched to directory user `ui`.
+fn match_change(
+    configuration_id: i64,
+    p: &Person,
+    ui: usize,
+    directory: &[DirectoryUser],
+    by_email: &HashMap<&str, usize>,
+    policy: &RecordPolicy,
+) -> Change {
+    let u = &directory[ui];
+    match u.managed_by {
+        Some(other) if other != configuration_id => skip_person(
+            p,
+            format!(
+                "{} belongs to a user managed by another sync configuration (#{other}). Record skipped.",
+                p.email
+            ),
+        ),
+        _ => match by_email.get(p.email.as_str()) {
+            Some(&other) if other != ui => skip_person(
                 p,
                 format!(
-                    "{} is already used by another directory user. Record skipped.",
+                    "The new email {} is already used by another directory user. Record skipped; the user is left as is.",
                     p.email
                 ),
             ),
-            None if p.active => Change {
-                action: Action::Create,
-                changed: vec![
-                    "employee_id",
-                    "email",
-                    "first_name",
-                    "last_name",
-                    "title",
-                    "department",
-                    "manager_id",
-                ]
-                .into_iter()
-                .filter(|k| field_of(p, k).is_some())
-                .collect(),
-                message: "User created.".into(),
-                ..for_person(p)
-            },
-            None => Change {
-                action: Action::Unchanged,
-                message: "Inactive in the source and not in the directory; not created.".into(),
-                ..for_person(p)
-            },
-        };
-        change.person = Some(pi);
-        if let Some(n) = note {
-            if change.action != Action::Skip {
-                change.message = format!("{} {n}", change.message).into();
-                change.warning = true;
-            }
-        }
-        plan.changes.push(change);
+            _ => compare(p, u, u.managed_by == Some(configuration_id), policy),
+        },
     }
+}
 
-    for s in &loaded.skipped {
-        plan.changes.push(Change {
-            action: Action::Skip,
-            user_id: None,
-            person: None,
-            record: Some(s.record),
-            external_id: s.external_id.as_deref().map(Text::from),
-            email: s.email.as_deref().map(Text::from),
-            changed: Vec::new(),
-            message: s.reason.clone().into(),
-            warning: true,
-            seq: s.seq,
-        });
-    }
-
-    // Users this configuration manages that the source no longer lists. A user named by a
-    // skipped record is kept: a bad row must not cost someone their account.
+/// Users this configuration manages that the source no longer lists: deactivated. A user
+/// named by a skipped record is kept: a bad row must not cost someone their account.
+fn absent_users(
+    configuration_id: i64,
+    loaded: &Loaded,
+    directory: &[DirectoryUser],
+    matched: &HashSet<usize>,
+) -> Vec<Change> {
+    let protected_ids = loaded.protected_ids();
     let protected_emails = loaded.protected_emails();
     let mut absent: Vec<&DirectoryUser> = directory
         .iter()
         .enumerate()
-        .filter(|(i, u)| ours(u) && u.active && !matched.contains(i))
+        .filter(|(i, u)| u.managed_by == Some(configuration_id) && u.active && !matched.contains(i))
         .map(|(_, u)| u)
         .collect();
     absent.sort_by(|a, b| a.email.cmp(&b.email));
-    for u in absent {
-        let kept = u
-            .external_id
-            .as_deref()
-            .is_some_and(|e| protected_ids.contains(e))
-            || protected_emails.contains(u.email.as_str());
-        plan.changes.push(Change {
-            action: if kept {
-                Action::Unchanged
-            } else {
-                Action::Deactivate
-            },
-            user_id: Some(u.id),
-            person: None,
-            record: None,
-            external_id: u.external_id.as_deref().map(Text::from),
-            email: Some(Text::from(u.email.as_str())),
-            changed: if kept { vec![] } else { vec!["active"] },
-            message: if kept {
-                "Kept as is: the source's record for this user was skipped.".into()
-            } else {
-                "User deactivated: no longer in the source.".into()
-            },
-            warning: false,
-            seq: usize::MAX,
-        });
-    }
+    absent
+        .into_iter()
+        .map(|u| {
+            let kept = u
+                .external_id
+                .as_deref()
+                .is_some_and(|e| protected_ids.contains(e))
+                || protected_emails.contains(u.email.as_str());
+            Change {
+                action: if kept {
+                    Action::Unchanged
+                } else {
+                    Action::Deactivate
+                },
+                user_id: Some(u.id),
+                person: None,
+                record: None,
+                external_id: u.external_id.as_deref().map(Text::from),
+                email: Some(Text::from(u.email.as_str())),
+                changed: if kept { vec![] } else { vec!["active"] },
+                message: if kept {
+                    "Kept as is: the source's record for this user was skipped.".into()
+                } else {
+                    "User deactivated: no longer in the source.".into()
+                },
+                warning: false,
+                seq: usize::MAX,
+            }
+        })
+        .collect()
+}
 
-    plan.changes.sort_by_key(|c| c.seq);
-    for c in &plan.changes {
-        let n = &mut plan.counts;
+/// A re-key is an update of the user, so it counts as one (and as a warning).
+fn count(changes: &[Change]) -> Counts {
+    let mut n = Counts::default();
+    for c in changes {
         match c.action {
             Action::Create => n.created += 1,
-            Action::Update => n.updated += 1,
+            Action::Update | Action::Rekey => n.updated += 1,
             Action::Deactivate => n.deactivated += 1,
             Action::Reactivate => n.reactivated += 1,
             Action::Unchanged => n.unchanged += 1,
@@ -308,7 +396,7 @@ pub fn plan(configuration_id: i64, loaded: &Loaded, directory: &[DirectoryUser])
             n.warnings += 1;
         }
     }
-    plan
+    n
 }
 
 fn for_person(p: &Person) -> Change {
@@ -348,11 +436,25 @@ fn field_of<'p>(p: &'p Person, key: &str) -> Option<&'p str> {
     }
 }
 
-/// A matched user: which fields differ, and whether the account flips.
-fn compare(p: &Person, u: &DirectoryUser, already_ours: bool) -> Change {
+/// A matched user: which fields differ, and whether the account flips. Optional values
+/// the source leaves unset were given the stored ones already, so an unset value that
+/// still differs is a blank the configuration clears: logged with what it was.
+fn compare(p: &Person, u: &DirectoryUser, already_ours: bool, policy: &RecordPolicy) -> Change {
+    let rekeyed_from = u
+        .external_id
+        .as_deref()
+        .filter(|old| !old.is_empty() && *old != p.external_id.as_str());
+    if let (Some(old), false) = (rekeyed_from, policy.allow_rekey) {
+        return skip_person(
+            p,
+            format!(
+                "The Employee ID changed from {old} to {} for {} (matched by email), and this configuration does not allow re-keying (allow_rekey = false). Record skipped; the user is left as they are.",
+                p.external_id, p.email
+            ),
+        );
+    }
     let mut changed = Vec::new();
-    let differs = |a: Option<&str>, b: Option<&str>| a.unwrap_or("") != b.unwrap_or("");
-    if differs(Some(&p.external_id), u.external_id.as_deref()) {
+    if u.external_id.as_deref().unwrap_or("") != p.external_id.as_str() {
         changed.push("employee_id");
     }
     if p.email != u.email {
@@ -364,14 +466,30 @@ fn compare(p: &Person, u: &DirectoryUser, already_ours: bool) -> Change {
     if p.last_name != u.last_name {
         changed.push("last_name");
     }
-    if differs(p.title.as_deref(), u.title.as_deref()) {
-        changed.push("title");
+    let mut notes = Vec::new();
+    for f in Field::OPTIONAL {
+        match (p.optional(f), u.optional(f)) {
+            (None, Some(old)) => {
+                changed.push(f.key());
+                notes.push(format!("{} cleared (was \"{old}\").", f.label()));
+            }
+            (new, old) if new != old => changed.push(f.key()),
+            _ => {}
+        }
     }
-    if differs(p.department.as_deref(), u.department.as_deref()) {
-        changed.push("department");
-    }
-    if differs(p.manager_id.as_deref(), u.manager_id.as_deref()) {
-        changed.push("manager_id");
+    if let Some(old) = rekeyed_from {
+        let adopted = if already_ours {
+            ""
+        } else {
+            " It is now kept in sync by this configuration."
+        };
+        notes.insert(
+            0,
+            format!(
+                "Employee ID changed from {old} to {} (matched by email).{adopted}",
+                p.external_id
+            ),
+        );
     }
     let (action, message): (Action, Cow<'static, str>) = match (u.active, p.active) {
         (true, false) => (
@@ -382,6 +500,7 @@ fn compare(p: &Person, u: &DirectoryUser, already_ours: bool) -> Change {
             Action::Reactivate,
             "User reactivated: active in the source again.".into(),
         ),
+        _ if rekeyed_from.is_some() => (Action::Rekey, "User re-keyed.".into()),
         _ if !already_ours => (
             Action::Update,
             "Existing user matched by email; now kept in sync by this configuration.".into(),
@@ -395,11 +514,17 @@ fn compare(p: &Person, u: &DirectoryUser, already_ours: bool) -> Change {
     if !already_ours {
         changed.push("managed_by");
     }
+    let message = if notes.is_empty() {
+        message
+    } else {
+        format!("{message} {}", notes.join(" ")).into()
+    };
     Change {
         action,
         user_id: Some(u.id),
         changed,
         message,
+        warning: rekeyed_from.is_some(),
         ..for_person(p)
     }
 }
@@ -423,6 +548,7 @@ mod tests {
             department: None,
             manager_id: None,
             active: true,
+            blank: Default::default(),
         }
     }
 
@@ -464,7 +590,7 @@ mod tests {
         renamed.title = Some("Lead".into());
         let mut gone_inactive = person(5, "E6", "e6@x.co");
         gone_inactive.active = false;
-        let l = loaded(vec![
+        let mut l = loaded(vec![
             person(1, "E1", "e1@x.co"), // new
             person(0, "E2", "e2@x.co"), // unchanged
             renamed,                    // title changed
@@ -483,7 +609,7 @@ mod tests {
             user(10, "O1", "o1@x.co", Some(99)), // another configuration's: untouched
             user(11, "A1", "admin@x.co", None),  // not managed: untouched
         ];
-        let p = plan(CFG, &l, &dir);
+        let p = plan(CFG, &mut l, &dir, &RecordPolicy::default());
         assert_eq!(
             actions(&p),
             vec![
@@ -516,7 +642,7 @@ mod tests {
 
     #[test]
     fn matches_by_email_adopts_unmanaged_and_refuses_others() {
-        let l = loaded(vec![
+        let mut l = loaded(vec![
             person(0, "E1", "admin@x.co"),
             person(1, "E2", "other@x.co"),
             person(2, "NEW-ID", "moved@x.co"),
@@ -526,31 +652,105 @@ mod tests {
             user(2, "O2", "other@x.co", Some(99)),
             user(3, "OLD-ID", "moved@x.co", Some(CFG)),
         ];
-        let p = plan(CFG, &l, &dir);
-        assert_eq!(p.changes[0].action, Action::Update);
+        let p = plan(CFG, &mut l, &dir, &RecordPolicy::default());
+        // An unmanaged user with another Employee ID is adopted and re-keyed, loudly.
+        assert_eq!(p.changes[0].action, Action::Rekey);
         assert!(p.changes[0].changed.contains(&"managed_by"));
         assert_eq!(p.changes[0].user_id, Some(1));
+        assert!(p.changes[0].message.contains("from old to E1"));
         assert_eq!(p.changes[1].action, Action::Skip);
         assert!(p.changes[1].message.contains("another sync configuration"));
-        assert_eq!(p.changes[2].action, Action::Update);
+        assert_eq!(p.changes[2].action, Action::Rekey);
         assert_eq!(p.changes[2].changed, vec!["employee_id"]);
+        assert_eq!(
+            p.changes[2].message,
+            "User re-keyed. Employee ID changed from OLD-ID to NEW-ID (matched by email)."
+        );
+        assert!(p.changes[2].warning);
         assert_eq!(p.counts.deactivated, 0);
-        assert_eq!(p.counts.warnings, 1);
+        assert_eq!(p.counts.updated, 2, "a re-key updates the user");
+        assert_eq!(p.counts.warnings, 3);
+    }
+
+    #[test]
+    fn rekeying_can_be_refused() {
+        let mut l = loaded(vec![person(0, "NEW-ID", "moved@x.co")]);
+        let dir = vec![user(3, "OLD-ID", "moved@x.co", Some(CFG))];
+        let strict = RecordPolicy {
+            allow_rekey: false,
+            ..RecordPolicy::default()
+        };
+        let p = plan(CFG, &mut l, &dir, &strict);
+        assert_eq!(actions(&p), vec![(Action::Skip, Some("NEW-ID"))]);
+        assert!(p.changes[0]
+            .message
+            .contains("changed from OLD-ID to NEW-ID for moved@x.co"));
+        assert!(p.changes[0].message.contains("allow_rekey = false"));
+        assert_eq!(p.counts.deactivated, 0, "the matched user is not absent");
+        // A terminated and re-keyed person is still deactivated (the guard counts it),
+        // with the re-key told as a warning.
+        let mut gone = person(0, "NEW-ID", "moved@x.co");
+        gone.active = false;
+        let mut l = loaded(vec![gone]);
+        let p = plan(CFG, &mut l, &dir, &RecordPolicy::default());
+        assert_eq!(p.changes[0].action, Action::Deactivate);
+        assert!(p.changes[0].warning && p.changes[0].message.contains("from OLD-ID"));
+        assert_eq!(p.counts.deactivated, 1);
+    }
+
+    #[test]
+    fn blanks_keep_or_clear_by_policy_and_unset_values_are_kept() {
+        let stored = DirectoryUser {
+            department: Some("Sales".into()),
+            manager_id: Some("M1".into()),
+            ..user(1, "E1", "e1@x.co", Some(CFG))
+        };
+        // Blank Job Title and Department; the Manager ID is unset (an error cell, or a
+        // link that was not applied): never cleared.
+        let mut p0 = person(0, "E1", "e1@x.co");
+        p0.title = None;
+        p0.blank = crate::sync::person::FieldSet::of(&[Field::Title, Field::Department]);
+        let mut l = loaded(vec![p0.clone()]);
+        let p = plan(
+            CFG,
+            &mut l,
+            std::slice::from_ref(&stored),
+            &RecordPolicy::default(),
+        );
+        assert_eq!(actions(&p), vec![(Action::Unchanged, Some("E1"))]);
+        assert_eq!(l.people[0].title.as_deref(), Some("Engineer"));
+        assert_eq!(l.people[0].department.as_deref(), Some("Sales"));
+        assert_eq!(l.people[0].manager_id.as_deref(), Some("M1"));
+
+        let clear = RecordPolicy {
+            blank_values: BlankValues::Clear,
+            ..RecordPolicy::default()
+        };
+        let mut l = loaded(vec![p0]);
+        let p = plan(CFG, &mut l, &[stored], &clear);
+        assert_eq!(p.changes[0].action, Action::Update);
+        assert_eq!(p.changes[0].changed, vec!["title", "department"]);
+        assert_eq!(
+            p.changes[0].message,
+            "User updated. Job Title cleared (was \"Engineer\"). Department cleared (was \"Sales\")."
+        );
+        assert_eq!(l.people[0].title, None);
+        assert_eq!(l.people[0].manager_id.as_deref(), Some("M1"));
     }
 
     #[test]
     fn email_taken_by_another_user_is_skipped() {
-        let l = loaded(vec![person(0, "E1", "taken@x.co")]);
+        let mut l = loaded(vec![person(0, "E1", "taken@x.co")]);
         let dir = vec![
             user(1, "E1", "e1@x.co", Some(CFG)),
             user(2, "Z", "taken@x.co", None),
         ];
-        let p = plan(CFG, &l, &dir);
+        let p = plan(CFG, &mut l, &dir, &RecordPolicy::default());
         assert_eq!(p.changes[0].action, Action::Skip);
         assert!(p.changes[0].message.contains("already used"));
         assert_eq!(p.counts.deactivated, 0, "E1 keeps their account");
         // E1's own record was skipped, so E1 is not deactivated for being absent.
-        let l = Loaded {
+        let mut l = Loaded {
             skipped: vec![Skipped {
                 record: RecordRef::Row(3),
                 seq: 1,
@@ -561,7 +761,12 @@ mod tests {
             }],
             ..loaded(vec![person(0, "E2", "e2@x.co")])
         };
-        let p = plan(CFG, &l, &[user(1, "E1", "e1@x.co", Some(CFG))]);
+        let p = plan(
+            CFG,
+            &mut l,
+            &[user(1, "E1", "e1@x.co", Some(CFG))],
+            &RecordPolicy::default(),
+        );
         assert_eq!(actions(&p)[2], (Action::Unchanged, Some("E1")));
         assert_eq!(p.counts.deactivated, 0);
         assert_eq!(p.counts.skipped, 1);
@@ -573,8 +778,8 @@ mod tests {
         let dir = vec![user(2, "E2", "ann@x.co", Some(CFG))];
         for order in [[0, 1], [1, 0]] {
             let rows = [person(0, "E9", "ann@x.co"), person(1, "E2", "ann.old@x.co")];
-            let l = loaded(order.iter().map(|&i| rows[i].clone()).collect());
-            let p = plan(CFG, &l, &dir);
+            let mut l = loaded(order.iter().map(|&i| rows[i].clone()).collect());
+            let p = plan(CFG, &mut l, &dir, &RecordPolicy::default());
             let e2 = p
                 .changes
                 .iter()
@@ -599,11 +804,12 @@ mod tests {
     #[test]
     fn notes_make_warnings() {
         let mut l = loaded(vec![person(0, "E1", "e1@x.co")]);
-        l.notes.insert(
+        l.note(
             0,
             "Manager ID M is not in the source; no manager set.".into(),
+            true,
         );
-        let p = plan(CFG, &l, &[]);
+        let p = plan(CFG, &mut l, &[], &RecordPolicy::default());
         assert!(p.changes[0].warning);
         assert_eq!(
             p.changes[0].message,

@@ -106,6 +106,8 @@ pub struct WorkdaySettings {
 pub struct CheckedGoogle {
     pub raw: GoogleSettings,
     pub key: SecretRef,
+    /// Google's fields are fixed; this carries the fields a configuration requires.
+    pub mapping: ColumnMapping,
 }
 
 #[derive(Debug, Clone)]
@@ -157,7 +159,11 @@ pub fn check_google(raw: GoogleSettings) -> Result<CheckedGoogle, String> {
     {
         return Err("employee_id_fallback can only be \"id\"".into());
     }
-    Ok(CheckedGoogle { raw, key })
+    Ok(CheckedGoogle {
+        raw,
+        key,
+        mapping: ColumnMapping::default(),
+    })
 }
 
 pub fn check_workday(raw: WorkdaySettings) -> Result<CheckedWorkday, String> {
@@ -206,6 +212,15 @@ impl CheckedFile {
 }
 
 impl SourceSettings {
+    /// Makes the configuration's required optional fields required by the source's reader.
+    pub fn require(&mut self, fields: crate::sync::person::FieldSet) {
+        match self {
+            SourceSettings::File(f) => f.mapping.require(fields),
+            SourceSettings::Google(g) => g.mapping.require(fields),
+            SourceSettings::Workday(w) => w.mapping.require(fields),
+        }
+    }
+
     /// Checks stored or imported settings; the error is a sentence for an operator.
     pub fn parse(kind: SourceKind, json: &str) -> Result<SourceSettings, String> {
         match kind {

@@ -2,7 +2,10 @@
 //! directory cannot take and saying why in words an admin can act on.
 
 use super::mapping::{Cells, ColumnMapping, Columns};
-use super::person::{is_valid_email, parse_active, Field, Person, RecordRef, Text};
+use super::person::{
+    is_blank, is_valid_email, parse_active, spreadsheet_error, Field, FieldSet, Person, RecordRef,
+    Text,
+};
 use hashbrown::{DefaultHashBuilder, HashTable};
 use hashbrown::{HashMap, HashSet};
 use std::hash::BuildHasher;
@@ -52,18 +55,36 @@ pub struct Skipped {
     pub shifted: Vec<String>,
 }
 
+/// What the log says of a person beyond what the run did: a problem that did not stop the
+/// import (a warning), or a pointer to where such a problem is told (not one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Note {
+    pub text: String,
+    pub warning: bool,
+}
+
 /// What a source holds, validated.
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub people: Vec<Person>,
-    /// A note per person (by index) on a problem that did not stop the import.
-    pub notes: HashMap<usize, String>,
+    /// Notes per person (by index).
+    pub notes: HashMap<usize, Note>,
     pub skipped: Vec<Skipped>,
     /// Every record read, valid or not.
     pub records: usize,
 }
 
 impl Loaded {
+    /// Adds a sentence to the person's note; one warning makes the whole note a warning.
+    pub fn note(&mut self, person: usize, text: String, warning: bool) {
+        let note = self.notes.entry(person).or_default();
+        if !note.text.is_empty() {
+            note.text.push(' ');
+        }
+        note.text.push_str(&text);
+        note.warning |= warning;
+    }
+
     /// Employee ids named by skipped records: their directory users are left as they are,
     /// never deactivated because a bad row hid them.
     pub fn protected_ids(&self) -> HashSet<&str> {
@@ -243,7 +264,34 @@ impl Validator {
         self.by_email.insert_unique(email_hash, index, |&i| {
             self.hasher.hash_one(people[i as usize].email.as_str())
         });
-        let opt = |f: Field| Some(raw.get(f)).filter(|v| !v.is_empty()).map(Text::from);
+        // An optional value is taken, left blank (the configuration decides what a blank
+        // does), or unreadable: a spreadsheet error is never a value, so the directory
+        // keeps what it holds and the log says why.
+        let mut blank = FieldSet::default();
+        let mut unreadable = Vec::new();
+        let mut opt = |f: Field| {
+            let v = raw.get(f);
+            if let Some(e) = spreadsheet_error(v) {
+                unreadable.push(format!(
+                    "The {} cell holds a spreadsheet error ({e}), so the {} was not changed.",
+                    f.label(),
+                    f.label()
+                ));
+                None
+            } else if is_blank(v) {
+                if self.columns.as_ref().is_none_or(|c| c.has(f)) {
+                    blank.insert(f);
+                }
+                None
+            } else {
+                Some(Text::from(v))
+            }
+        };
+        let (title, department, manager_id) = (
+            opt(Field::Title),
+            opt(Field::Department),
+            opt(Field::ManagerId),
+        );
         self.loaded.people.push(Person {
             record,
             seq,
@@ -251,11 +299,15 @@ impl Validator {
             email,
             first_name: Text::from(raw.get(Field::FirstName)),
             last_name: Text::from(raw.get(Field::LastName)),
-            title: opt(Field::Title),
-            department: opt(Field::Department),
-            manager_id: opt(Field::ManagerId),
+            title,
+            department,
+            manager_id,
             active: active.unwrap_or(true),
+            blank,
         });
+        for text in unreadable {
+            self.loaded.note(index as usize, text, true);
+        }
         Ok(())
     }
 
@@ -287,15 +339,34 @@ impl Validator {
         }
         if let Some(f) = Field::ALL.into_iter().find(|&f| has_control(raw.get(f))) {
             return Some(format!(
-                "The {} holds control characters (a damaged export?). Record skipped.",
+                "The {} holds control characters (a damaged export?). Record skipped; the directory keeps this person as they are.",
                 f.label()
             ));
         }
-        if external_id.is_empty() {
+        // A required value that is missing or unreadable skips the record, so the person
+        // the directory holds is left exactly as they are (and is never deactivated for it).
+        let required = self.mapping.required();
+        let checked = required.union(FieldSet::of(&[Field::Status]));
+        if let Some((f, e)) = checked
+            .iter()
+            .find_map(|f| spreadsheet_error(raw.get(f)).map(|e| (f, e)))
+        {
+            return Some(format!(
+                "The {} cell holds a spreadsheet error ({e}). Record skipped; the directory keeps this person as they are.",
+                f.label()
+            ));
+        }
+        if is_blank(external_id) {
             return Some("No Employee ID. Record skipped.".into());
         }
-        if email.is_empty() {
+        if is_blank(email) {
             return Some("No email address. Record skipped.".into());
+        }
+        if let Some(f) = required.iter().find(|&f| is_blank(raw.get(f))) {
+            return Some(format!(
+                "The {} is blank. Record skipped; the directory keeps this person as they are.",
+                f.label()
+            ));
         }
         if !is_valid_email(email) {
             return Some(format!(
@@ -353,41 +424,119 @@ impl Validator {
                 self.loaded.records, first.record, first.reason
             )));
         }
+        self.check_managers();
+        Ok(self.loaded)
+    }
+
+    /// One rule for managers: a Manager ID is applied only when it names another person
+    /// in the source and the links do not go round in a loop. A link that fails is not
+    /// applied (the person keeps the manager the directory holds) and the log says why.
+    /// A link to a person whose own record was skipped is applied: that person stays in
+    /// the directory.
+    fn check_managers(&mut self) {
         let skipped_ids: HashSet<String> = self
             .loaded
             .protected_ids()
             .into_iter()
             .map(str::to_string)
             .collect();
-        let mut unknown = Vec::new();
+        let mut manager_of: Vec<Option<u32>> = vec![None; self.loaded.people.len()];
+        let mut not_applied = Vec::new();
         for (i, p) in self.loaded.people.iter().enumerate() {
-            if let Some(m) = &p.manager_id {
-                // The manager's own record was skipped: the link stays as the directory has it.
-                if skipped_ids.contains(m.as_str()) && *m != p.external_id {
-                    continue;
-                }
-                let known = self
-                    .first_with(&self.by_id, self.hasher.hash_one(m.as_str()), |q| {
-                        q.external_id == m
-                    })
-                    .is_some();
-                if !known || *m == p.external_id {
-                    unknown.push((i, m.clone()));
+            let Some(m) = &p.manager_id else { continue };
+            if *m == p.external_id {
+                not_applied.push((i, format!("Manager ID {m} is the person's own Employee ID, so it was not applied (the person keeps their current manager, if any).")));
+                continue;
+            }
+            if skipped_ids.contains(m.as_str()) {
+                continue;
+            }
+            let hash = self.hasher.hash_one(m.as_str());
+            match self
+                .by_id
+                .find(hash, |&j| self.loaded.people[j as usize].external_id == m)
+            {
+                Some(&j) => manager_of[i] = Some(j),
+                None => not_applied.push((i, format!("Manager ID {m} is not in the source, so it was not applied (the person keeps their current manager, if any)."))),
+            }
+        }
+        for (i, text) in not_applied {
+            self.loaded.people[i].manager_id = None;
+            self.loaded.note(i, text, true);
+        }
+        for cycle in manager_loops(&manager_of) {
+            let people = &self.loaded.people;
+            let first = &people[cycle[0] as usize];
+            let chain: Vec<&str> = cycle
+                .iter()
+                .chain(&cycle[..1])
+                .map(|&i| people[i as usize].external_id.as_str())
+                .collect();
+            let places: Vec<String> = cycle
+                .iter()
+                .map(|&i| people[i as usize].record.to_string())
+                .collect();
+            let report = format!(
+                "The Manager IDs of {} people form a loop: {} (each arrow points to that person's manager; {}). None of these managers was applied: each person keeps their current manager, if any.",
+                cycle.len(),
+                chain.join(" → "),
+                places.join(", ")
+            );
+            let pointer = format!(
+                "Its Manager ID was not applied: it is part of the manager loop reported at {}.",
+                first.record
+            );
+            for (k, &i) in cycle.iter().enumerate() {
+                self.loaded.people[i as usize].manager_id = None;
+                match k {
+                    0 => self.loaded.note(i as usize, report.clone(), true),
+                    _ => self.loaded.note(i as usize, pointer.clone(), false),
                 }
             }
         }
-        for (i, m) in unknown {
-            let p = &mut self.loaded.people[i];
-            let note = if m == p.external_id {
-                format!("Manager ID {m} is the person's own Employee ID; no manager set.")
-            } else {
-                format!("Manager ID {m} is not in the source; no manager set.")
-            };
-            p.manager_id = None;
-            self.loaded.notes.insert(i, note);
-        }
-        Ok(self.loaded)
     }
+}
+
+/// Every loop in the "is managed by" links (each person has at most one manager), each
+/// listed once, starting from its member that comes first in the source. Linear: each
+/// person is walked once.
+fn manager_loops(manager_of: &[Option<u32>]) -> Vec<Vec<u32>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Seen {
+        Not,
+        OnPath,
+        Done,
+    }
+    let mut seen = vec![Seen::Not; manager_of.len()];
+    let mut path: Vec<u32> = Vec::new();
+    let mut loops = Vec::new();
+    for start in 0..manager_of.len() {
+        let mut at = Some(start as u32);
+        while let Some(i) = at {
+            match seen[i as usize] {
+                Seen::Not => {
+                    seen[i as usize] = Seen::OnPath;
+                    path.push(i);
+                    at = manager_of[i as usize];
+                }
+                Seen::OnPath => {
+                    let from = path.iter().position(|&p| p == i).unwrap_or(0);
+                    let mut cycle = path[from..].to_vec();
+                    let lowest = (0..cycle.len()).min_by_key(|&k| cycle[k]).unwrap_or(0);
+                    cycle.rotate_left(lowest);
+                    loops.push(cycle);
+                    break;
+                }
+                Seen::Done => break,
+            }
+        }
+        for &i in &path {
+            seen[i as usize] = Seen::Done;
+        }
+        path.clear();
+    }
+    loops.sort();
+    loops
 }
 
 /// Lower-cases an email, copying once (and, for most emails, inline: no allocation).
@@ -485,7 +634,7 @@ mod tests {
         assert!(reasons[5].contains("neither active nor terminated"));
         assert!(reasons[6].contains("8 values but the header has 7"));
         assert_eq!(l.people[1].manager_id, None);
-        assert!(l.notes[&1].contains("E99 is not in the source"));
+        assert!(l.notes[&1].text.contains("E99 is not in the source"));
         let protected = l.protected_ids();
         assert!(protected.contains("E1") && protected.contains("E6"));
         // A row with an unquoted comma: every value protects, wherever it landed.
@@ -496,6 +645,69 @@ mod tests {
         .unwrap();
         assert!(l.protected_ids().contains("E7"));
         assert!(l.protected_emails().contains("e7@example.com"));
+    }
+
+    #[test]
+    fn manager_loops_are_told_once_and_not_applied() {
+        let l = load(&[
+            "E1,a@example.com,A,A,,E2,",
+            "E2,b@example.com,B,B,,E3,",
+            "E3,c@example.com,C,C,,E1,",
+            "E4,d@example.com,D,D,,E5,",
+            "E5,e@example.com,E,E,,E4,",
+            "E6,f@example.com,F,F,,E1,",
+        ])
+        .unwrap();
+        let managers: Vec<Option<&str>> =
+            l.people.iter().map(|p| p.manager_id.as_deref()).collect();
+        assert_eq!(managers, [None, None, None, None, None, Some("E1")]);
+        let warnings: Vec<&str> = l
+            .notes
+            .values()
+            .filter(|n| n.warning)
+            .map(|n| n.text.as_str())
+            .collect();
+        assert_eq!(warnings.len(), 2, "one warning per loop: {warnings:?}");
+        assert!(l.notes[&0].text.contains("E1 → E2 → E3 → E1"));
+        assert!(l.notes[&0].text.contains("row 2, row 3, row 4"));
+        assert!(l.notes[&3].text.contains("E4 → E5 → E4"));
+        assert!(!l.notes[&1].warning && l.notes[&1].text.contains("reported at row 2"));
+        assert!(!l.notes.contains_key(&5));
+        assert_eq!(
+            manager_loops(&[Some(1), Some(2), Some(0), None]),
+            vec![vec![0, 1, 2]]
+        );
+        assert_eq!(
+            manager_loops(&[None, Some(0), Some(1)]),
+            Vec::<Vec<u32>>::new()
+        );
+        // Entered from its middle, a loop still starts at its first member.
+        assert_eq!(
+            manager_loops(&[Some(2), Some(0), Some(1)]),
+            vec![vec![0, 2, 1]]
+        );
+    }
+
+    #[test]
+    fn required_values_that_show_nothing_skip_the_record() {
+        let l = load(&[
+            "E1,a@example.com,\u{200b},A,,,",
+            "E2,b@example.com,B,#N/A,,,",
+            "E3,c@example.com,C,C,#REF!,,",
+            "#VALUE!,d@example.com,D,D,,,",
+        ])
+        .unwrap();
+        let reasons: Vec<&str> = l.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert!(
+            reasons[0].starts_with("The First Name is blank"),
+            "{reasons:?}"
+        );
+        assert!(reasons[1].starts_with("The Last Name cell holds a spreadsheet error (#N/A)"));
+        assert!(reasons[2].starts_with("The Employee ID cell holds a spreadsheet error (#VALUE!)"));
+        assert_eq!(l.people.len(), 1);
+        assert_eq!(l.people[0].title, None, "an error is never a value");
+        assert!(l.notes[&0].warning && l.notes[&0].text.contains("Job Title cell holds"));
+        assert!(l.protected_emails().contains("d@example.com"));
     }
 
     #[test]

@@ -15,6 +15,11 @@ pub struct Model {
     pub threshold_percent: Option<i32>,
     pub enabled: bool,
     pub created_at_ms: i64,
+    /// `keep` or `clear`: what a blank optional value does to a stored one.
+    pub blank_values: String,
+    pub allow_rekey: bool,
+    /// Optional fields this configuration requires, as comma-separated field keys.
+    pub required_fields: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

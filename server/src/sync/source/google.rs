@@ -3,7 +3,6 @@
 //! refreshed before it expires or when the API says it has).
 
 use super::http::{self, Retry};
-use crate::sync::mapping::ColumnMapping;
 use crate::sync::person::{Field, RecordRef};
 use crate::sync::secret::Secret;
 use crate::sync::settings::CheckedGoogle;
@@ -188,7 +187,7 @@ pub async fn load_with(
         .unwrap_or_else(|| "organization".into());
     let fallback_to_id = raw.employee_id_fallback.as_deref() == Some("id");
 
-    let mut validator = Validator::new(ColumnMapping::default()).with_progress(progress);
+    let mut validator = Validator::new(settings.mapping.clone()).with_progress(progress);
     let mut manager_ids: HashMap<String, String> = HashMap::new();
     let mut seen_tokens: HashSet<String> = HashSet::new();
     let mut page_token: Option<String> = None;

@@ -71,15 +71,110 @@ pub fn read_file(
             "The file {name} is an old Excel 97–2003 workbook (.xls). Save it as .xlsx or as CSV UTF-8."
         )));
     }
-    if head.contains(&0) {
+    if let Some(what) = binary_kind(head) {
+        return Err(LoadError(format!(
+            "The file {name} is {what}, not a CSV text file or an XLSX workbook."
+        )));
+    }
+    let damage = scan_control_bytes(&mut file)
+        .map_err(|e| LoadError(format!("The file {name} could not be read: {e}.")))?;
+    if damage.is_binary() {
         return Err(LoadError(format!(
             "The file {name} is not a CSV text file or an XLSX workbook (it holds binary data)."
         )));
     }
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| LoadError(format!("The file {name} could not be read: {e}.")))?;
     // Exports run at about 64–100 bytes a row: sizing the tables once avoids regrowing them.
     validator.reserve((size / 64) as usize);
     read_csv(file, head, name, validator)?;
     Ok(Format::Csv)
+}
+
+/// A known binary format, told by its first bytes (workbooks are read before this).
+fn binary_kind(head: &[u8]) -> Option<&'static str> {
+    const SIGNATURES: [(&[u8], &str); 9] = [
+        (
+            b"\xFF\xFE",
+            "UTF-16 or UTF-32 text (save it as \"CSV UTF-8\")",
+        ),
+        (b"\xFE\xFF", "UTF-16 text (save it as \"CSV UTF-8\")"),
+        (b"%PDF", "a PDF document"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xFF\xD8\xFF", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"\x1F\x8B", "a gzip archive"),
+        (b"7z\xBC\xAF", "a 7-Zip archive"),
+        (b"Rar!", "a RAR archive"),
+    ];
+    SIGNATURES
+        .into_iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|(_, what)| what)
+}
+
+/// How much of a file is control bytes (other than tab, CR and LF), and on how many of
+/// its lines they sit.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ControlBytes {
+    pub bytes: u64,
+    pub control: u64,
+    pub lines: u64,
+    pub lines_with_control: u64,
+}
+
+impl ControlBytes {
+    /// The file is judged whole, so the outcome does not depend on where damage sits: it
+    /// is binary when control bytes make up at least 5% of it and sit on more than a
+    /// quarter of its lines (UTF-16 text without a byte-order mark, images, archives,
+    /// executables). A text file with a few damaged values is read, and each record
+    /// holding a control character is skipped with a warning.
+    pub fn is_binary(&self) -> bool {
+        self.control * 20 >= self.bytes.max(1) && self.lines_with_control * 4 > self.lines
+    }
+}
+
+fn is_control(b: u8) -> bool {
+    (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f
+}
+
+/// One pass over the whole file. Chunks without a control byte (nearly all of a text
+/// file) only count line breaks.
+pub fn scan_control_bytes(file: &mut impl Read) -> std::io::Result<ControlBytes> {
+    let mut counts = ControlBytes::default();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut line_has_control = false;
+    let mut last = b'\n';
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let chunk = &buf[..n];
+        counts.bytes += n as u64;
+        last = chunk[n - 1];
+        if !line_has_control && !chunk.iter().any(|&b| is_control(b)) {
+            counts.lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+            continue;
+        }
+        for &b in chunk {
+            if b == b'\n' {
+                counts.lines += 1;
+                counts.lines_with_control += line_has_control as u64;
+                line_has_control = false;
+            } else if is_control(b) {
+                counts.control += 1;
+                line_has_control = true;
+            }
+        }
+    }
+    if last != b'\n' {
+        counts.lines += 1;
+        counts.lines_with_control += line_has_control as u64;
+    }
+    Ok(counts)
 }
 
 fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -310,7 +405,9 @@ fn cell_text(value: &DataRef<'_>) -> String {
         DataRef::Int(i) => i.to_string(),
         DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
         DataRef::DateTime(d) => d.to_string(),
-        DataRef::Error(_) | DataRef::Empty => String::new(),
+        // An error cell keeps its text ("#N/A"): the validator never takes it as a value.
+        DataRef::Error(e) => e.to_string(),
+        DataRef::Empty => String::new(),
     }
 }
 
@@ -336,6 +433,36 @@ mod tests {
         );
         assert!(!open("a,\"x\""));
         assert!(!open(""));
+    }
+
+    #[test]
+    fn binary_is_judged_on_the_whole_file() {
+        let scan = |bytes: &[u8]| scan_control_bytes(&mut &bytes[..]).unwrap();
+        let mut text = b"Employee ID,Email,First Name,Last Name\n".to_vec();
+        for i in 0..300 {
+            text.extend(format!("E{i},p{i}@example.com,First,Last\n").bytes());
+        }
+        assert!(!scan(&text).is_binary());
+        // One damaged value, wherever it sits, leaves a text file text.
+        for at in [45, text.len() / 2, text.len() - 3] {
+            let mut damaged = text.clone();
+            damaged[at] = 0;
+            let c = scan(&damaged);
+            assert_eq!((c.control, c.lines_with_control), (1, 1), "{at}");
+            assert!(!c.is_binary(), "{at}");
+        }
+        // So does a block of zeros inside one value.
+        let mut zeroed = text.clone();
+        zeroed.splice(100..100, std::iter::repeat_n(0u8, 4096));
+        assert!(!scan(&zeroed).is_binary());
+        // UTF-16 without a byte-order mark, and noise, are binary.
+        let utf16: Vec<u8> = text.iter().flat_map(|&b| [b, 0]).collect();
+        assert!(scan(&utf16).is_binary());
+        let noise: Vec<u8> = (0..4000u32).map(|i| (i * 7919 % 251) as u8).collect();
+        assert!(scan(&noise).is_binary());
+        assert_eq!(scan(b"a\nb").lines, 2);
+        assert_eq!(binary_kind(b"%PDF-1.7"), Some("a PDF document"));
+        assert_eq!(binary_kind(b"Employee ID"), None);
     }
 
     #[test]
