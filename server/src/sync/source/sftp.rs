@@ -1,11 +1,12 @@
-//! Downloads a file over SFTP (russh) into a temporary file: host key pinned, password or
-//! key authentication, every failure told in plain words.
+//! Downloads a file over SFTP (russh) into a temporary file: host keys pinned, password or
+//! key authentication, brief network trouble tried again a few times, every failure told
+//! in plain words.
 
 use crate::sync::settings::CheckedFile;
 use crate::sync::source::table::MAX_FILE_BYTES;
 use crate::sync::validate::LoadError;
 use russh::client;
-use russh::keys::{HashAlg, PrivateKeyWithHashAlg, PublicKey};
+use russh::keys::{Algorithm, HashAlg, PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tempfile::NamedTempFile;
@@ -14,10 +15,190 @@ use tokio::io::AsyncWriteExt;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How hard to try before a run fails to load.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    pub attempts: u32,
+    /// The first wait; doubled each time.
+    pub backoff: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Self {
+            attempts: 3,
+            backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Why an attempt failed. Only trouble on the way (a connection refused, dropped or
+/// silent) is worth another attempt: a refused credential, a changed host key or a missing
+/// file would fail the same way again, and retrying a credential can lock an account.
+enum Failure {
+    Transient(LoadError),
+    Fatal(LoadError),
+}
+
+fn fatal(message: String) -> Failure {
+    Failure::Fatal(LoadError(message))
+}
+
+/// A connection-level failure, worth another attempt when the network or the server was
+/// briefly at fault.
+fn broken(place: &str, e: &russh::Error) -> Failure {
+    use std::io::ErrorKind as K;
+    let words = LoadError(connect_words(place, e));
+    let transient = match e {
+        russh::Error::IO(io) => matches!(
+            io.kind(),
+            K::ConnectionRefused
+                | K::ConnectionReset
+                | K::ConnectionAborted
+                | K::TimedOut
+                | K::UnexpectedEof
+                | K::BrokenPipe
+                | K::NotConnected
+        ),
+        russh::Error::Disconnect
+        | russh::Error::HUP
+        | russh::Error::InactivityTimeout
+        | russh::Error::KeepaliveTimeout
+        | russh::Error::ConnectionTimeout
+        | russh::Error::Elapsed(_)
+        | russh::Error::SendError
+        | russh::Error::RecvError => true,
+        _ => false,
+    };
+    if transient {
+        Failure::Transient(words)
+    } else {
+        Failure::Fatal(words)
+    }
+}
+
+/// Where to connect, and which host keys to accept there.
+struct Target {
+    host: String,
+    port: u16,
+    user: String,
+    place: String,
+    timeout: Duration,
+    pins: Arc<Vec<PublicKey>>,
+}
+
+impl Target {
+    fn new(settings: &CheckedFile) -> Result<Target, LoadError> {
+        let raw = &settings.raw;
+        let host = raw.host.clone().unwrap_or_default();
+        let port = raw.port.unwrap_or(22);
+        let place = format!("{host}:{port}");
+        let pins = pinned_keys(raw.host_key.as_deref(), &place)?;
+        Ok(Target {
+            host,
+            port,
+            user: raw.username.clone().unwrap_or_default(),
+            timeout: raw
+                .timeout_secs
+                .map(Duration::from_secs)
+                .unwrap_or(DEFAULT_TIMEOUT),
+            place,
+            pins: Arc::new(pins),
+        })
+    }
+}
+
+/// The keys in `host_key`, one a line as in `authorized_keys` or `known_hosts` (where a
+/// host pattern comes first), with blank lines and `#` comments. A line that does not read
+/// is refused rather than skipped: a key half pasted would otherwise go unnoticed until the
+/// day the server presents it.
+fn pinned_keys(text: Option<&str>, place: &str) -> Result<Vec<PublicKey>, LoadError> {
+    let text = text.ok_or_else(|| {
+        LoadError(format!(
+            "No host key is pinned for the SFTP server {place}, so its identity cannot be checked. Add the server's public host key (host_key) to the configuration."
+        ))
+    })?;
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .map(str::trim)
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let invalid = |line: usize| {
+        let which = if lines.len() > 1 {
+            format!("Line {line} of the pinned host keys")
+        } else {
+            "The pinned host key".to_string()
+        };
+        LoadError(format!(
+            "{which} for {place} is not a valid OpenSSH public key (expected \"ssh-ed25519 AAAA…\")."
+        ))
+    };
+    if lines.is_empty() {
+        return Err(invalid(1));
+    }
+    let mut keys = Vec::with_capacity(lines.len());
+    for &(index, line) in &lines {
+        // @revoked and @cert-authority lines would mean the opposite of a pin, or trust in
+        // every key an authority signs: neither may be read as a plain key.
+        if line.starts_with('@') {
+            return Err(LoadError(format!(
+                "The pinned host keys for {place} hold a known_hosts marker line ({}), which is not supported; list the server's own public keys.",
+                line.split_whitespace().next().unwrap_or("@")
+            )));
+        }
+        let key = PublicKey::from_openssh(line)
+            .ok()
+            .or_else(|| {
+                let (_hosts, key) = line.split_once(char::is_whitespace)?;
+                PublicKey::from_openssh(key.trim_start()).ok()
+            })
+            .ok_or_else(|| invalid(index + 1))?;
+        if !matches!(
+            key.algorithm(),
+            Algorithm::Ed25519 | Algorithm::Ecdsa { .. } | Algorithm::Rsa { .. }
+        ) {
+            return Err(LoadError(format!(
+                "The pinned host key for {place} is of a type ({}) that is not accepted; pin the server's Ed25519, ECDSA or RSA host key.",
+                key.algorithm()
+            )));
+        }
+        keys.push(key);
+    }
+    Ok(keys)
+}
+
+/// RSA keys are one type whatever hash signs with them.
+fn same_type(a: &Algorithm, b: &Algorithm) -> bool {
+    matches!((a, b), (Algorithm::Rsa { .. }, Algorithm::Rsa { .. })) || a == b
+}
+
+/// The host-key algorithms that make a server present a key of this type, best first;
+/// SHA-1 signatures (ssh-rsa) last, for old servers only.
+fn algorithms_for(key_type: &Algorithm) -> Vec<Algorithm> {
+    match key_type {
+        Algorithm::Rsa { .. } => vec![
+            Algorithm::Rsa {
+                hash: Some(HashAlg::Sha512),
+            },
+            Algorithm::Rsa {
+                hash: Some(HashAlg::Sha256),
+            },
+            Algorithm::Rsa { hash: None },
+        ],
+        other => vec![other.clone()],
+    }
+}
+
+/// A key the server presented that is none of the pinned ones.
+struct Offer {
+    words: String,
+    key_type: Option<Algorithm>,
+}
+
 struct PinnedHost {
-    expected: PublicKey,
-    /// The fingerprint the server offered, when it was not the pinned one.
-    offered: Arc<Mutex<Option<String>>>,
+    pins: Arc<Vec<PublicKey>>,
+    offered: Arc<Mutex<Option<Offer>>>,
 }
 
 impl client::Handler for PinnedHost {
@@ -25,235 +206,405 @@ impl client::Handler for PinnedHost {
 
     async fn check_server_key(
         &mut self,
-        key: &russh::keys::PublicKeyOrCertificate,
+        key: &PublicKeyOrCertificate,
     ) -> Result<bool, Self::Error> {
-        let offered = match key {
-            russh::keys::PublicKeyOrCertificate::PublicKey { key, .. } => key,
-            russh::keys::PublicKeyOrCertificate::Certificate(_) => {
-                *self.offered.lock().expect("lock") = Some("a certificate".into());
-                return Ok(false);
+        let offer = match key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => {
+                if self.pins.iter().any(|p| p.key_data() == key.key_data()) {
+                    return Ok(true);
+                }
+                Offer {
+                    words: format!("{} {}", key.algorithm(), key.fingerprint(HashAlg::Sha256)),
+                    key_type: Some(key.algorithm()),
+                }
             }
+            PublicKeyOrCertificate::Certificate(_) => Offer {
+                words: "a certificate".into(),
+                key_type: None,
+            },
         };
-        if offered.key_data() == self.expected.key_data() {
-            return Ok(true);
-        }
-        *self.offered.lock().expect("lock") =
-            Some(offered.fingerprint(HashAlg::Sha256).to_string());
+        *self.offered.lock().expect("lock") = Some(offer);
         Ok(false)
     }
 }
 
+type Session = client::Handle<PinnedHost>;
+
 /// Fetches the configured file; the temporary file is removed when dropped.
 pub async fn download(settings: &CheckedFile) -> Result<NamedTempFile, LoadError> {
-    let raw = &settings.raw;
-    let host = raw.host.clone().unwrap_or_default();
-    let port = raw.port.unwrap_or(22);
-    let user = raw.username.clone().unwrap_or_default();
-    let place = format!("{host}:{port}");
-    let timeout = raw
-        .timeout_secs
-        .map(Duration::from_secs)
-        .unwrap_or(DEFAULT_TIMEOUT);
+    download_with(settings, Retry::default()).await
+}
 
-    let expected = raw
-        .host_key
-        .as_deref()
-        .ok_or_else(|| {
-            LoadError(format!(
-                "No host key is pinned for the SFTP server {place}, so its identity cannot be checked. Add the server's public host key (host_key) to the configuration."
-            ))
-        })
-        .and_then(|k| {
-            PublicKey::from_openssh(k.trim()).map_err(|_| {
-                LoadError(format!(
-                    "The pinned host key for {place} is not a valid OpenSSH public key (expected \"ssh-ed25519 AAAA…\")."
-                ))
-            })
-        })?;
+/// [`download`], trying again after transient failures as `retry` says.
+pub async fn download_with(
+    settings: &CheckedFile,
+    retry: Retry,
+) -> Result<NamedTempFile, LoadError> {
+    let target = Target::new(settings)?;
+    let attempts = retry.attempts.max(1);
+    let mut wait = retry.backoff;
+    let mut attempt = 1;
+    loop {
+        let error = match try_once(settings, &target).await {
+            Ok(file) => return Ok(file),
+            Err(Failure::Fatal(e)) => return Err(e),
+            Err(Failure::Transient(e)) => e,
+        };
+        if attempt >= attempts {
+            if attempts == 1 {
+                return Err(error);
+            }
+            return Err(LoadError(format!(
+                "{} Gave up after {attempts} attempts.",
+                error.0
+            )));
+        }
+        tracing::warn!(
+            place = %target.place,
+            attempt,
+            attempts,
+            "SFTP download failed, trying again in {} ms: {}",
+            wait.as_millis(),
+            error.0
+        );
+        tokio::time::sleep(wait).await;
+        wait = wait.saturating_mul(2);
+        attempt += 1;
+    }
+}
 
-    let offered = Arc::new(Mutex::new(None));
-    let handler = PinnedHost {
-        expected,
-        offered: offered.clone(),
+async fn try_once(settings: &CheckedFile, target: &Target) -> Result<NamedTempFile, Failure> {
+    let mut session = connect(target).await?;
+    let outcome = match sign_in(&mut session, settings, target).await {
+        Ok(()) => fetch_within(&session, target, &settings.raw.path).await,
+        Err(f) => Err(f),
     };
-    let config = Arc::new(client::Config {
-        inactivity_timeout: Some(timeout),
-        ..Default::default()
-    });
-    let connect = tokio::time::timeout(
-        timeout,
-        client::connect(config, (host.as_str(), port), handler),
-    )
-    .await
-    .map_err(|_| {
-        LoadError(format!(
-            "The SFTP server {place} did not answer within {} seconds.",
-            timeout.as_secs()
-        ))
-    })?;
-    let mut session = match connect {
-        Ok(s) => s,
-        Err(e) => {
-            if let Some(fp) = offered.lock().expect("lock").take() {
-                return Err(LoadError(format!(
-                    "The SFTP server {place} presented a host key ({fp}) that does not match the pinned key. Nothing was downloaded. If the server's key was changed on purpose, update host_key in the configuration."
-                )));
-            }
-            return Err(LoadError(connect_words(&place, &e)));
-        }
-    };
-
-    let authenticated = tokio::time::timeout(timeout, async {
-        if let Some(key_ref) = &settings.private_key {
-            let pem = key_ref.resolve().map_err(|e| {
-                LoadError(format!("The SFTP private key could not be read: {e}."))
-            })?;
-            let key = russh::keys::decode_secret_key(pem.expose(), None).map_err(|_| {
-                LoadError(format!(
-                    "The SFTP private key ({key_ref}) is not an unencrypted OpenSSH private key."
-                ))
-            })?;
-            let hash = session
-                .best_supported_rsa_hash()
-                .await
-                .ok()
-                .flatten()
-                .flatten();
-            let ok = session
-                .authenticate_publickey(&user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
-                .await
-                .map_err(|e| LoadError(connect_words(&place, &e)))?;
-            if ok.success() {
-                return Ok(());
-            }
-        }
-        if let Some(pw_ref) = &settings.password {
-            let pw = pw_ref.resolve().map_err(|e| {
-                LoadError(format!("The SFTP password could not be read: {e}."))
-            })?;
-            let ok = session
-                .authenticate_password(&user, pw.expose())
-                .await
-                .map_err(|e| LoadError(connect_words(&place, &e)))?;
-            if ok.success() {
-                return Ok(());
-            }
-        }
-        Err(LoadError(format!(
-            "The SFTP server {place} refused the credentials for user {user}. Check the username, password or key."
-        )))
-    })
-    .await
-    .map_err(|_| LoadError(format!("The SFTP server {place} stopped answering during sign-in.")))?;
-    authenticated?;
-
-    let fetched = tokio::time::timeout(
-        timeout.saturating_mul(20),
-        fetch(&session, &raw.path, &place),
-    )
-    .await;
     let _ = session
         .disconnect(russh::Disconnect::ByApplication, "", "en")
         .await;
-    fetched.map_err(|_| {
-        LoadError(format!(
-            "Downloading {} from {place} took too long and was stopped.",
-            raw.path
+    outcome
+}
+
+/// Why a single connection was not made.
+enum Refusal {
+    Mismatch(Offer),
+    /// The server has a host key of none of the types asked for.
+    NoCommonKey(Failure),
+    Other(Failure),
+}
+
+/// Connects and checks the server's identity. A server holds one host key per type and
+/// shows only the one negotiated, so with several keys pinned each pinned type it may hold
+/// is asked for in turn until one matches.
+async fn connect(target: &Target) -> Result<Session, Failure> {
+    let mut untried: Vec<Algorithm> = Vec::new();
+    for key in target.pins.iter() {
+        if !untried.iter().any(|t| same_type(t, &key.algorithm())) {
+            untried.push(key.algorithm());
+        }
+    }
+    let mut offered: Vec<String> = Vec::new();
+    loop {
+        let mut prefer: Vec<Algorithm> = untried.iter().flat_map(algorithms_for).collect();
+        if offered.is_empty() {
+            // Every other type after the pinned ones, so that a key replaced by one of
+            // another type is still shown to the admin by its fingerprint.
+            let rest: Vec<Algorithm> = russh::Preferred::DEFAULT
+                .key
+                .iter()
+                .filter(|a| !prefer.contains(a))
+                .cloned()
+                .collect();
+            prefer.extend(rest);
+        }
+        let offer = match connect_once(target, prefer).await {
+            Ok(session) => return Ok(session),
+            Err(Refusal::Mismatch(offer)) => offer,
+            Err(Refusal::NoCommonKey(f)) if offered.is_empty() => return Err(f),
+            Err(Refusal::NoCommonKey(_)) => break,
+            Err(Refusal::Other(f)) => return Err(f),
+        };
+        offered.push(offer.words);
+        // The server took the first type on the list that it holds: it holds none of the
+        // types before the one it showed, and its key of that type is not a pinned one.
+        let shown = offer
+            .key_type
+            .and_then(|k| untried.iter().position(|t| same_type(t, &k)));
+        match shown {
+            Some(i) => {
+                untried.drain(..=i);
+            }
+            None => untried.clear(),
+        }
+        if untried.is_empty() {
+            break;
+        }
+    }
+    Err(fatal(mismatch_words(
+        &target.place,
+        &offered,
+        target.pins.len(),
+    )))
+}
+
+async fn connect_once(target: &Target, prefer: Vec<Algorithm>) -> Result<Session, Refusal> {
+    let offered = Arc::new(Mutex::new(None));
+    let handler = PinnedHost {
+        pins: target.pins.clone(),
+        offered: offered.clone(),
+    };
+    let config = Arc::new(client::Config {
+        inactivity_timeout: Some(target.timeout),
+        preferred: russh::Preferred {
+            key: prefer.into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let place = &target.place;
+    let connected = tokio::time::timeout(
+        target.timeout,
+        client::connect(config, (target.host.as_str(), target.port), handler),
+    )
+    .await
+    .map_err(|_| {
+        Refusal::Other(Failure::Transient(LoadError(format!(
+            "The SFTP server {place} did not answer within {} seconds.",
+            target.timeout.as_secs()
+        ))))
+    })?;
+    connected.map_err(|e| {
+        if let Some(offer) = offered.lock().expect("lock").take() {
+            return Refusal::Mismatch(offer);
+        }
+        match e {
+            russh::Error::NoCommonAlgo {
+                kind: russh::AlgorithmKind::Key,
+                ..
+            } => Refusal::NoCommonKey(broken(place, &e)),
+            _ => Refusal::Other(broken(place, &e)),
+        }
+    })
+}
+
+fn mismatch_words(place: &str, offered: &[String], pins: usize) -> String {
+    let (shown, verb) = match offered {
+        [one] => (format!("a host key ({one})"), "does"),
+        many => (format!("host keys ({})", many.join(", ")), "do"),
+    };
+    let pinned = if pins == 1 {
+        "the pinned key"
+    } else {
+        "any of the pinned keys"
+    };
+    format!(
+        "The SFTP server {place} presented {shown} that {verb} not match {pinned}. Nothing was downloaded. If the server's key was changed on purpose, update host_key in the configuration."
+    )
+}
+
+async fn sign_in(
+    session: &mut Session,
+    settings: &CheckedFile,
+    target: &Target,
+) -> Result<(), Failure> {
+    tokio::time::timeout(target.timeout, try_credentials(session, settings, target))
+        .await
+        .map_err(|_| {
+            Failure::Transient(LoadError(format!(
+                "The SFTP server {} stopped answering during sign-in.",
+                target.place
+            )))
+        })?
+}
+
+async fn try_credentials(
+    session: &mut Session,
+    settings: &CheckedFile,
+    target: &Target,
+) -> Result<(), Failure> {
+    let broke = |e: russh::Error| broken(&target.place, &e);
+    if let Some(key_ref) = &settings.private_key {
+        let pem = key_ref
+            .resolve()
+            .map_err(|e| fatal(format!("The SFTP private key could not be read: {e}.")))?;
+        let key = russh::keys::decode_secret_key(pem.expose(), None).map_err(|_| {
+            fatal(format!(
+                "The SFTP private key ({key_ref}) is not an unencrypted OpenSSH private key."
+            ))
+        })?;
+        let hash = session
+            .best_supported_rsa_hash()
+            .await
+            .ok()
+            .flatten()
+            .flatten();
+        let ok = session
+            .authenticate_publickey(
+                &target.user,
+                PrivateKeyWithHashAlg::new(Arc::new(key), hash),
+            )
+            .await
+            .map_err(broke)?;
+        if ok.success() {
+            return Ok(());
+        }
+    }
+    if let Some(pw_ref) = &settings.password {
+        let pw = pw_ref
+            .resolve()
+            .map_err(|e| fatal(format!("The SFTP password could not be read: {e}.")))?;
+        let ok = session
+            .authenticate_password(&target.user, pw.expose())
+            .await
+            .map_err(broke)?;
+        if ok.success() {
+            return Ok(());
+        }
+    }
+    Err(fatal(format!(
+        "The SFTP server {} refused the credentials for user {}. Check the username, password or key.",
+        target.place, target.user
+    )))
+}
+
+/// The whole transfer may take twenty times the timeout: a large file over a slow link is
+/// read to its end, a transfer that never ends is stopped.
+async fn fetch_within(
+    session: &Session,
+    target: &Target,
+    path: &str,
+) -> Result<NamedTempFile, Failure> {
+    tokio::time::timeout(
+        target.timeout.saturating_mul(20),
+        fetch(session, path, &target.place),
+    )
+    .await
+    .map_err(|_| {
+        fatal(format!(
+            "Downloading {path} from {} took too long and was stopped.",
+            target.place
         ))
     })?
 }
 
-async fn fetch(
-    session: &client::Handle<PinnedHost>,
-    path: &str,
+async fn open_sftp(
+    session: &Session,
     place: &str,
-) -> Result<NamedTempFile, LoadError> {
-    let channel_err = |e: russh::Error| LoadError(connect_words(place, &e));
-    let channel = session.channel_open_session().await.map_err(channel_err)?;
+) -> Result<russh_sftp::client::SftpSession, Failure> {
+    let channel = session
+        .channel_open_session()
+        .await
+        .map_err(|e| broken(place, &e))?;
     channel
         .request_subsystem(true, "sftp")
         .await
-        .map_err(channel_err)?;
-    let sftp = russh_sftp::client::SftpSession::new(channel.into_stream())
+        .map_err(|e| broken(place, &e))?;
+    russh_sftp::client::SftpSession::new(channel.into_stream())
         .await
         .map_err(|_| {
-            LoadError(format!(
+            fatal(format!(
                 "The server {place} accepted the sign-in but does not offer SFTP."
             ))
-        })?;
-    let file_err = |e: russh_sftp::client::error::Error| match e {
-        russh_sftp::client::error::Error::Status(s) => match s.status_code {
-            russh_sftp::protocol::StatusCode::NoSuchFile => LoadError(format!(
+        })
+}
+
+fn file_failure(path: &str, place: &str, e: russh_sftp::client::error::Error) -> Failure {
+    use russh_sftp::client::error::Error as E;
+    use russh_sftp::protocol::StatusCode as S;
+    match e {
+        E::Status(s) => match s.status_code {
+            S::NoSuchFile => fatal(format!(
                 "The file {path} was not found on the SFTP server {place}."
             )),
-            russh_sftp::protocol::StatusCode::PermissionDenied => {
-                LoadError(format!("The SFTP server {place} denied access to {path}."))
+            S::PermissionDenied => {
+                fatal(format!("The SFTP server {place} denied access to {path}."))
             }
-            _ => LoadError(format!(
+            S::NoConnection | S::ConnectionLost => Failure::Transient(LoadError(format!(
+                "The connection to {place} broke while downloading {path}."
+            ))),
+            _ => fatal(format!(
                 "The SFTP server {place} could not send {path}: {}.",
                 s.error_message.chars().take(120).collect::<String>()
             )),
         },
-        other => LoadError(format!(
-            "The SFTP transfer of {path} from {place} failed: {}.",
-            other.to_string().chars().take(120).collect::<String>()
-        )),
-    };
-    let meta = sftp.metadata(path).await.map_err(file_err)?;
+        other => {
+            let words = LoadError(format!(
+                "The SFTP transfer of {path} from {place} failed: {}.",
+                other.to_string().chars().take(120).collect::<String>()
+            ));
+            match other {
+                E::IO(_) | E::Timeout => Failure::Transient(words),
+                _ => Failure::Fatal(words),
+            }
+        }
+    }
+}
+
+async fn fetch(session: &Session, path: &str, place: &str) -> Result<NamedTempFile, Failure> {
+    let sftp = open_sftp(session, place).await?;
+    let meta = sftp
+        .metadata(path)
+        .await
+        .map_err(|e| file_failure(path, place, e))?;
     if meta.is_dir() {
-        return Err(LoadError(format!(
+        return Err(fatal(format!(
             "{path} on the SFTP server {place} is a folder, not a file."
         )));
     }
     if meta.size.unwrap_or(0) > MAX_FILE_BYTES {
-        return Err(LoadError(format!(
+        return Err(fatal(format!(
             "The file {path} on {place} is {} MB; files over {} MB are not read.",
             meta.size.unwrap_or(0) >> 20,
             MAX_FILE_BYTES >> 20
         )));
     }
-    let mut remote = sftp.open(path).await.map_err(file_err)?;
-    let local = NamedTempFile::new()
-        .map_err(|e| LoadError(format!("No room to store the downloaded file: {e}.")))?;
-    let mut out = tokio::fs::File::from_std(
-        local
-            .reopen()
-            .map_err(|e| LoadError(format!("No room to store the downloaded file: {e}.")))?,
-    );
+    let mut remote = sftp
+        .open(path)
+        .await
+        .map_err(|e| file_failure(path, place, e))?;
+    let (local, total) = copy(&mut remote, path, place).await?;
+    // A file still being uploaded reads short (or long): better no run than half a list.
+    if let Some(expected) = meta.size.filter(|&s| s != total) {
+        return Err(fatal(format!(
+            "The file {path} on {place} changed while it was being downloaded ({expected} bytes announced, {total} received); it may still be uploading. Nothing was changed."
+        )));
+    }
+    let _ = sftp.close().await;
+    Ok(local)
+}
+
+/// Copies the remote file into a new temporary file; returns it and the bytes read.
+async fn copy(
+    remote: &mut russh_sftp::client::fs::File,
+    path: &str,
+    place: &str,
+) -> Result<(NamedTempFile, u64), Failure> {
+    let no_room = |e: std::io::Error| fatal(format!("No room to store the downloaded file: {e}."));
+    let local = NamedTempFile::new().map_err(no_room)?;
+    let mut out = tokio::fs::File::from_std(local.reopen().map_err(no_room)?);
     let mut buf = vec![0u8; 1 << 16];
     let mut total: u64 = 0;
     loop {
         let n = remote.read(&mut buf).await.map_err(|e| {
-            LoadError(format!(
+            Failure::Transient(LoadError(format!(
                 "The connection to {place} broke while downloading {path} ({}).",
                 e.kind()
-            ))
+            )))
         })?;
         if n == 0 {
             break;
         }
         total += n as u64;
         if total > MAX_FILE_BYTES {
-            return Err(LoadError(format!(
+            return Err(fatal(format!(
                 "The file {path} on {place} is larger than {} MB and was not read.",
                 MAX_FILE_BYTES >> 20
             )));
         }
-        out.write_all(&buf[..n])
-            .await
-            .map_err(|e| LoadError(format!("No room to store the downloaded file: {e}.")))?;
+        out.write_all(&buf[..n]).await.map_err(no_room)?;
     }
-    out.flush()
-        .await
-        .map_err(|e| LoadError(format!("No room to store the downloaded file: {e}.")))?;
-    // A file still being uploaded reads short (or long): better no run than half a list.
-    if let Some(expected) = meta.size.filter(|&s| s != total) {
-        return Err(LoadError(format!(
-            "The file {path} on {place} changed while it was being downloaded ({expected} bytes announced, {total} received); it may still be uploading. Nothing was changed."
-        )));
-    }
-    let _ = sftp.close().await;
-    Ok(local)
+    out.flush().await.map_err(no_room)?;
+    Ok((local, total))
 }
 
 /// A connection-level failure in an admin's words.
@@ -266,6 +617,12 @@ fn connect_words(place: &str, e: &russh::Error) -> String {
             std::io::ErrorKind::TimedOut => {
                 format!("The SFTP server {place} did not answer in time.")
             }
+            std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::UnexpectedEof
+            | std::io::ErrorKind::BrokenPipe => {
+                format!("The SFTP server {place} closed the connection.")
+            }
             _ if io.to_string().contains("lookup") || io.to_string().contains("resolve") || io.to_string().contains("known") => {
                 format!("The SFTP server's host name in {place} could not be found (DNS).")
             }
@@ -277,10 +634,16 @@ fn connect_words(place: &str, e: &russh::Error) -> String {
         russh::Error::KexInit | russh::Error::NoCommonAlgo { .. } => format!(
             "The server at {place} speaks no SSH algorithm in common with the service, or is not an SSH server."
         ),
-        russh::Error::Disconnect | russh::Error::HUP => {
+        russh::Error::Disconnect
+        | russh::Error::HUP
+        | russh::Error::SendError
+        | russh::Error::RecvError => {
             format!("The SFTP server {place} closed the connection.")
         }
-        russh::Error::InactivityTimeout => {
+        russh::Error::InactivityTimeout
+        | russh::Error::KeepaliveTimeout
+        | russh::Error::ConnectionTimeout
+        | russh::Error::Elapsed(_) => {
             format!("The SFTP server {place} stopped answering.")
         }
         _ => format!("The SFTP connection to {place} failed."),
