@@ -6,7 +6,12 @@ use crate::sync::settings::CheckedFile;
 use crate::sync::source::table::MAX_FILE_BYTES;
 use crate::sync::validate::LoadError;
 use russh::client;
-use russh::keys::{Algorithm, HashAlg, PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
+mod failure;
+mod host_keys;
+
+use failure::{broken, fatal, file_failure, Failure};
+use host_keys::{algorithms_for, mismatch_words, pinned_keys, same_type, Offer, PinnedHost};
+use russh::keys::{Algorithm, PrivateKeyWithHashAlg, PublicKey};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tempfile::NamedTempFile;
@@ -29,51 +34,6 @@ impl Default for Retry {
             attempts: 3,
             backoff: Duration::from_secs(1),
         }
-    }
-}
-
-/// Why an attempt failed. Only trouble on the way (a connection refused, dropped or
-/// silent) is worth another attempt: a refused credential, a changed host key or a missing
-/// file would fail the same way again, and retrying a credential can lock an account.
-enum Failure {
-    Transient(LoadError),
-    Fatal(LoadError),
-}
-
-fn fatal(message: String) -> Failure {
-    Failure::Fatal(LoadError(message))
-}
-
-/// A connection-level failure, worth another attempt when the network or the server was
-/// briefly at fault.
-fn broken(place: &str, e: &russh::Error) -> Failure {
-    use std::io::ErrorKind as K;
-    let words = LoadError(connect_words(place, e));
-    let transient = match e {
-        russh::Error::IO(io) => matches!(
-            io.kind(),
-            K::ConnectionRefused
-                | K::ConnectionReset
-                | K::ConnectionAborted
-                | K::TimedOut
-                | K::UnexpectedEof
-                | K::BrokenPipe
-                | K::NotConnected
-        ),
-        russh::Error::Disconnect
-        | russh::Error::HUP
-        | russh::Error::InactivityTimeout
-        | russh::Error::KeepaliveTimeout
-        | russh::Error::ConnectionTimeout
-        | russh::Error::Elapsed(_)
-        | russh::Error::SendError
-        | russh::Error::RecvError => true,
-        _ => false,
-    };
-    if transient {
-        Failure::Transient(words)
-    } else {
-        Failure::Fatal(words)
     }
 }
 
@@ -105,126 +65,6 @@ impl Target {
             place,
             pins: Arc::new(pins),
         })
-    }
-}
-
-/// The keys in `host_key`, one a line as in `authorized_keys` or `known_hosts` (where a
-/// host pattern comes first), with blank lines and `#` comments. A line that does not read
-/// is refused rather than skipped: a key half pasted would otherwise go unnoticed until the
-/// day the server presents it.
-fn pinned_keys(text: Option<&str>, place: &str) -> Result<Vec<PublicKey>, LoadError> {
-    let text = text.ok_or_else(|| {
-        LoadError(format!(
-            "No host key is pinned for the SFTP server {place}, so its identity cannot be checked. Add the server's public host key (host_key) to the configuration."
-        ))
-    })?;
-    let lines: Vec<(usize, &str)> = text
-        .lines()
-        .map(str::trim)
-        .enumerate()
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
-        .collect();
-    let invalid = |line: usize| {
-        let which = if lines.len() > 1 {
-            format!("Line {line} of the pinned host keys")
-        } else {
-            "The pinned host key".to_string()
-        };
-        LoadError(format!(
-            "{which} for {place} is not a valid OpenSSH public key (expected \"ssh-ed25519 AAAA…\")."
-        ))
-    };
-    if lines.is_empty() {
-        return Err(invalid(1));
-    }
-    let mut keys = Vec::with_capacity(lines.len());
-    for &(index, line) in &lines {
-        // @revoked and @cert-authority lines would mean the opposite of a pin, or trust in
-        // every key an authority signs: neither may be read as a plain key.
-        if line.starts_with('@') {
-            return Err(LoadError(format!(
-                "The pinned host keys for {place} hold a known_hosts marker line ({}), which is not supported; list the server's own public keys.",
-                line.split_whitespace().next().unwrap_or("@")
-            )));
-        }
-        let key = PublicKey::from_openssh(line)
-            .ok()
-            .or_else(|| {
-                let (_hosts, key) = line.split_once(char::is_whitespace)?;
-                PublicKey::from_openssh(key.trim_start()).ok()
-            })
-            .ok_or_else(|| invalid(index + 1))?;
-        if !matches!(
-            key.algorithm(),
-            Algorithm::Ed25519 | Algorithm::Ecdsa { .. } | Algorithm::Rsa { .. }
-        ) {
-            return Err(LoadError(format!(
-                "The pinned host key for {place} is of a type ({}) that is not accepted; pin the server's Ed25519, ECDSA or RSA host key.",
-                key.algorithm()
-            )));
-        }
-        keys.push(key);
-    }
-    Ok(keys)
-}
-
-/// RSA keys are one type whatever hash signs with them.
-fn same_type(a: &Algorithm, b: &Algorithm) -> bool {
-    matches!((a, b), (Algorithm::Rsa { .. }, Algorithm::Rsa { .. })) || a == b
-}
-
-/// The host-key algorithms that make a server present a key of this type, best first;
-/// SHA-1 signatures (ssh-rsa) last, for old servers only.
-fn algorithms_for(key_type: &Algorithm) -> Vec<Algorithm> {
-    match key_type {
-        Algorithm::Rsa { .. } => vec![
-            Algorithm::Rsa {
-                hash: Some(HashAlg::Sha512),
-            },
-            Algorithm::Rsa {
-                hash: Some(HashAlg::Sha256),
-            },
-            Algorithm::Rsa { hash: None },
-        ],
-        other => vec![other.clone()],
-    }
-}
-
-/// A key the server presented that is none of the pinned ones.
-struct Offer {
-    words: String,
-    key_type: Option<Algorithm>,
-}
-
-struct PinnedHost {
-    pins: Arc<Vec<PublicKey>>,
-    offered: Arc<Mutex<Option<Offer>>>,
-}
-
-impl client::Handler for PinnedHost {
-    type Error = russh::Error;
-
-    async fn check_server_key(
-        &mut self,
-        key: &PublicKeyOrCertificate,
-    ) -> Result<bool, Self::Error> {
-        let offer = match key {
-            PublicKeyOrCertificate::PublicKey { key, .. } => {
-                if self.pins.iter().any(|p| p.key_data() == key.key_data()) {
-                    return Ok(true);
-                }
-                Offer {
-                    words: format!("{} {}", key.algorithm(), key.fingerprint(HashAlg::Sha256)),
-                    key_type: Some(key.algorithm()),
-                }
-            }
-            PublicKeyOrCertificate::Certificate(_) => Offer {
-                words: "a certificate".into(),
-                key_type: None,
-            },
-        };
-        *self.offered.lock().expect("lock") = Some(offer);
-        Ok(false)
     }
 }
 
@@ -387,21 +227,6 @@ async fn connect_once(target: &Target, prefer: Vec<Algorithm>) -> Result<Session
     })
 }
 
-fn mismatch_words(place: &str, offered: &[String], pins: usize) -> String {
-    let (shown, verb) = match offered {
-        [one] => (format!("a host key ({one})"), "does"),
-        many => (format!("host keys ({})", many.join(", ")), "do"),
-    };
-    let pinned = if pins == 1 {
-        "the pinned key"
-    } else {
-        "any of the pinned keys"
-    };
-    format!(
-        "The SFTP server {place} presented {shown} that {verb} not match {pinned}. Nothing was downloaded. If the server's key was changed on purpose, update host_key in the configuration."
-    )
-}
-
 async fn sign_in(
     session: &mut Session,
     settings: &CheckedFile,
@@ -508,38 +333,6 @@ async fn open_sftp(
         })
 }
 
-fn file_failure(path: &str, place: &str, e: russh_sftp::client::error::Error) -> Failure {
-    use russh_sftp::client::error::Error as E;
-    use russh_sftp::protocol::StatusCode as S;
-    match e {
-        E::Status(s) => match s.status_code {
-            S::NoSuchFile => fatal(format!(
-                "The file {path} was not found on the SFTP server {place}."
-            )),
-            S::PermissionDenied => {
-                fatal(format!("The SFTP server {place} denied access to {path}."))
-            }
-            S::NoConnection | S::ConnectionLost => Failure::Transient(LoadError(format!(
-                "The connection to {place} broke while downloading {path}."
-            ))),
-            _ => fatal(format!(
-                "The SFTP server {place} could not send {path}: {}.",
-                s.error_message.chars().take(120).collect::<String>()
-            )),
-        },
-        other => {
-            let words = LoadError(format!(
-                "The SFTP transfer of {path} from {place} failed: {}.",
-                other.to_string().chars().take(120).collect::<String>()
-            ));
-            match other {
-                E::IO(_) | E::Timeout => Failure::Transient(words),
-                _ => Failure::Fatal(words),
-            }
-        }
-    }
-}
-
 async fn fetch(session: &Session, path: &str, place: &str) -> Result<NamedTempFile, Failure> {
     let sftp = open_sftp(session, place).await?;
     let meta = sftp
@@ -605,47 +398,4 @@ async fn copy(
     }
     out.flush().await.map_err(no_room)?;
     Ok((local, total))
-}
-
-/// A connection-level failure in an admin's words.
-fn connect_words(place: &str, e: &russh::Error) -> String {
-    match e {
-        russh::Error::IO(io) => match io.kind() {
-            std::io::ErrorKind::ConnectionRefused => {
-                format!("Could not connect to the SFTP server {place}: the connection was refused (is the host and port right, and is the server running?).")
-            }
-            std::io::ErrorKind::TimedOut => {
-                format!("The SFTP server {place} did not answer in time.")
-            }
-            std::io::ErrorKind::ConnectionReset
-            | std::io::ErrorKind::ConnectionAborted
-            | std::io::ErrorKind::UnexpectedEof
-            | std::io::ErrorKind::BrokenPipe => {
-                format!("The SFTP server {place} closed the connection.")
-            }
-            _ if io.to_string().contains("lookup") || io.to_string().contains("resolve") || io.to_string().contains("known") => {
-                format!("The SFTP server's host name in {place} could not be found (DNS).")
-            }
-            k => format!("Could not connect to the SFTP server {place} ({k})."),
-        },
-        russh::Error::UnknownKey => format!(
-            "The SFTP server {place} presented a host key that does not match the pinned key. Nothing was downloaded."
-        ),
-        russh::Error::KexInit | russh::Error::NoCommonAlgo { .. } => format!(
-            "The server at {place} speaks no SSH algorithm in common with the service, or is not an SSH server."
-        ),
-        russh::Error::Disconnect
-        | russh::Error::HUP
-        | russh::Error::SendError
-        | russh::Error::RecvError => {
-            format!("The SFTP server {place} closed the connection.")
-        }
-        russh::Error::InactivityTimeout
-        | russh::Error::KeepaliveTimeout
-        | russh::Error::ConnectionTimeout
-        | russh::Error::Elapsed(_) => {
-            format!("The SFTP server {place} stopped answering.")
-        }
-        _ => format!("The SFTP connection to {place} failed."),
-    }
 }
