@@ -1,4 +1,5 @@
-//! Headers every response carries: no sniffing, no framing, no referrer to other sites, and
+//! Headers every response carries: no sniffing, no framing, no referrer to other sites, no
+//! caching of an organisation's data, and
 //! a Content Security Policy: pages may run only this server's scripts and wasm (and the
 //! inline scripts the page itself writes); the log-file writer's worker may run its own
 //! script and wasm; every other response may run nothing.
@@ -48,7 +49,64 @@ pub async fn headers(req: Request<Body>, next: Next) -> Response {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(csp),
     );
+    // Pages and server functions carry an organisation's data: no cache, shared or the
+    // browser's own, keeps a copy. Static files keep the file server's validators.
+    let private = csp == PAGE || path.starts_with("/api/");
+    if private && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
+}
+
+/// A server function asked for by a plain form answers with a redirect back to the
+/// `Referer`, which a request can set to anything: a redirect never leaves this site.
+pub async fn same_site_redirects(req: Request<Body>, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut res = next.run(req).await;
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok());
+    if location.is_some_and(|l| !is_same_site(l, host.as_deref())) {
+        tracing::warn!(location = ?location, "off-site redirect replaced");
+        res.headers_mut()
+            .insert(header::LOCATION, HeaderValue::from_static("/"));
+    }
+    res
+}
+
+/// A path on this site (`/x`, not `//host/x` or `/\host`), or an address whose host is
+/// the request's own.
+fn is_same_site(location: &str, host: Option<&str>) -> bool {
+    if let Some(path) = location.strip_prefix('/') {
+        return !path.starts_with(['/', '\\']);
+    }
+    let Some(rest) = location
+        .strip_prefix("https://")
+        .or_else(|| location.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    host.is_some_and(|h| !authority.contains('@') && authority.eq_ignore_ascii_case(h))
+}
+
+/// No file or route has a path segment this long: the answer is a plain 404 before any
+/// handler tries (and fails, noisily) to open a file by that name.
+pub async fn no_overlong_segments(req: Request<Body>, next: Next) -> Response {
+    if req
+        .uri()
+        .path()
+        .split('/')
+        .any(|segment| segment.len() > 255)
+    {
+        return (StatusCode::NOT_FOUND, "Not found.").into_response();
+    }
+    next.run(req).await
 }
 
 /// The Content Security Policy of the response to `path`: pages get the page's, the log
@@ -68,10 +126,14 @@ fn policy(path: &str, content_type: Option<&str>) -> &'static str {
 /// viewer's cookie. The session cookie is `SameSite=Lax` as well; this holds even where a
 /// browser does not honour that. Clients that are not browsers send neither header and
 /// carry their own credentials, so they pass.
+///
+/// Every `/api/` request is held to the same rule, reads included: serving a log file
+/// records a download, and a read another site could send with the viewer's cookie would
+/// tell it (by its answer or its redirect) whether the viewer is signed in and which run
+/// ids exist.
 pub async fn same_origin_writes(req: Request<Body>, next: Next) -> Response {
-    // Serving a log file records a download, so it is held to the same rule.
-    let records = req.uri().path().starts_with("/api/runs/");
-    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) && !records;
+    let api = req.uri().path().starts_with("/api/");
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) && !api;
     if safe || from_this_site(req.headers()) {
         return next.run(req).await;
     }
@@ -129,6 +191,31 @@ mod tests {
             h.insert(*k, HeaderValue::from_static(v));
         }
         h
+    }
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        let host = Some("127.0.0.1:3000");
+        for ok in [
+            "/",
+            "/admin/user-provisioning?range=7d",
+            "http://127.0.0.1:3000/login",
+            "https://127.0.0.1:3000",
+        ] {
+            assert!(is_same_site(ok, host), "{ok}");
+        }
+        for bad in [
+            "https://evil.example/?",
+            "//evil.example/x",
+            "/\\evil.example",
+            "http://127.0.0.1:3000@evil.example/",
+            "http://127.0.0.1:30000/",
+            "javascript:alert(1)",
+            "evil.example",
+        ] {
+            assert!(!is_same_site(bad, host), "{bad}");
+        }
+        assert!(!is_same_site("http://127.0.0.1:3000/", None));
     }
 
     #[test]

@@ -54,7 +54,13 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn(status_from_error))
         .layer(axum::middleware::from_fn(
+            crate::security::same_site_redirects,
+        ))
+        .layer(axum::middleware::from_fn(
             crate::security::same_origin_writes,
+        ))
+        .layer(axum::middleware::from_fn(
+            crate::security::no_overlong_segments,
         ))
         .layer(axum::middleware::from_fn(crate::security::headers))
         .layer(axum::middleware::from_fn(count_requests))

@@ -538,3 +538,97 @@ async fn a_sign_in_whose_attempt_is_forgiven_at_once_still_opens_a_session() {
         reply.headers.get(header::LOCATION)
     );
 }
+
+/// Another site can neither read a server function with the viewer's cookie nor bounce
+/// the viewer elsewhere through one, nothing with an organisation's data is cached, and
+/// an absurd path is a plain 404.
+#[tokio::test]
+async fn the_delivery_layer_keeps_answers_private_and_on_site() {
+    let (app, held) = app().await;
+    let db = &held.db.conn;
+    let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let run = run_with_logs(db, org_id(db, "Acme").await).await.unwrap();
+    let ask = |site: Option<&str>, referer: &str| {
+        let mut req = Request::get(format!("/api/get_run?run_id={run}"))
+            .header(header::ACCEPT, "text/html")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::REFERER, referer)
+            .header(header::COOKIE, cookie.as_str());
+        if let Some(s) = site {
+            req = req.header("sec-fetch-site", s);
+        }
+        req.body(Body::empty()).unwrap()
+    };
+    // Asked from another site: refused before it runs, whatever it would have answered.
+    for site in ["cross-site", "same-site"] {
+        let reply = send(&app, ask(Some(site), "https://evil.example/")).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{site}");
+        assert!(reply.headers.get(header::LOCATION).is_none());
+        assert!(!reply.body.contains("Acme"), "{}", reply.body);
+    }
+    // Asked by a client that sends no browser headers but a forged Referer: any redirect
+    // it gets stays on this site.
+    for referer in [
+        "https://evil.example/",
+        "//evil.example/",
+        "http://127.0.0.1:3000@evil.example/",
+    ] {
+        let reply = send(&app, ask(None, referer)).await;
+        if let Some(location) = reply.headers.get(header::LOCATION) {
+            let location = location.to_str().unwrap();
+            assert!(
+                location.starts_with('/') && !location.starts_with("//"),
+                "{referer} → {location}"
+            );
+        }
+    }
+    // The page itself still reads it.
+    let mine = send(
+        &app,
+        ask(
+            Some("same-origin"),
+            "http://127.0.0.1:3000/admin/user-provisioning",
+        ),
+    )
+    .await;
+    assert!(
+        mine.status.is_success() || mine.status.is_redirection(),
+        "{}",
+        mine.status
+    );
+
+    // No copy of a page or a server function's answer is kept; static files may be.
+    let page = get(&app, "/admin/user-provisioning", Some(&cookie), "text/html").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let api = get(
+        &app,
+        &format!("/api/get_run?run_id={run}"),
+        Some(&cookie),
+        "application/json",
+    )
+    .await;
+    for reply in [&page, &api] {
+        assert_eq!(
+            reply
+                .headers
+                .get(header::CACHE_CONTROL)
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store")
+        );
+    }
+    let signed_out = get(&app, "/api/get_run?run_id=1", None, "application/json").await;
+    assert_eq!(
+        signed_out.headers.get(header::CACHE_CONTROL).unwrap(),
+        "no-store"
+    );
+
+    // A segment longer than any file name: a plain 404, signed in or not.
+    let long = format!("/pkg/{}", "a".repeat(300));
+    for c in [None, Some(cookie.as_str())] {
+        let reply = get(&app, &long, c, "text/html").await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert_eq!(reply.body, "Not found.");
+    }
+}
