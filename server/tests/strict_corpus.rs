@@ -9,7 +9,9 @@
 //!   `allow_rekey`, `required`;
 //! - `before` and `after`: the directory as CSV with the columns
 //!   `employee_id,email,first_name,last_name,title,department,manager_id,active`
-//!   (every `before` user is managed by the case's configuration);
+//!   (every `before` user is managed by the case's configuration, unless a ninth cell
+//!   names a role: then it is that role's account, managed by none);
+//! - `crlf = true` for Windows line endings in the CSV file;
 //! - `export`: the source file as CSV text. A line `{{people A..B}}` stands for the rows
 //!   `E{n},person{n}@example.com,First{n},Last{n}` padded with empty cells; in a
 //!   workbook, a cell that is exactly a spreadsheet error (`#N/A`…) becomes an error cell;
@@ -34,6 +36,9 @@ struct Case {
     allow_rekey: Option<bool>,
     #[serde(default)]
     required: Vec<String>,
+    /// Windows line endings (CRLF) in the CSV file.
+    #[serde(default)]
+    crlf: bool,
     #[serde(default)]
     before: String,
     export: String,
@@ -90,6 +95,9 @@ fn export_text(case: &Case) -> String {
             out.push('\n');
         }
     }
+    if case.crlf {
+        out = out.replace('\n', "\r\n");
+    }
     out
 }
 
@@ -112,15 +120,48 @@ fn workbook(csv_text: &str) -> Vec<u8> {
                 continue;
             }
             if server::sync::person::spreadsheet_error(v).is_some() {
-                // A formula whose cached result is the error: stored as an error cell.
-                let formula = rust_xlsxwriter::Formula::new("=NA()").set_result(v.trim());
+                // A formula whose cached result is the error: an error cell. The writer
+                // marks only the classic errors as such; the newer ones (#SPILL!…) get a
+                // formula the patch below turns into error cells too.
+                let formula = rust_xlsxwriter::Formula::new("=ERRORCELL()").set_result(v.trim());
                 sheet.write_formula(r as u32, c as u16, formula).unwrap();
             } else {
                 sheet.write_string(r as u32, c as u16, v).unwrap();
             }
         }
     }
-    book.save_to_buffer().unwrap()
+    error_cells(book.save_to_buffer().unwrap())
+}
+
+/// Rewrites the first sheet so that every `ERRORCELL()` formula is an error cell (`t="e"`),
+/// whatever its error value, as Excel writes them.
+fn error_cells(book: Vec<u8>) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(book)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        let name = file.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let xml = String::from_utf8(bytes).unwrap();
+            let xml = xml.replace(
+                r#" t="str"><f>ERRORCELL()</f>"#,
+                r#" t="e"><f>ERRORCELL()</f>"#,
+            );
+            assert_eq!(
+                xml.matches("<f>ERRORCELL()</f>").count(),
+                xml.matches(r#" t="e"><f>ERRORCELL()</f>"#).count(),
+                "every error formula is an error cell"
+            );
+            bytes = xml.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap().into_inner()
 }
 
 /// The directory as the case's CSV spells it, sorted by email.
@@ -155,7 +196,8 @@ fn people_range(line: &str) -> Option<std::ops::RangeInclusive<u32>> {
     Some(a.parse().ok()?..=b.parse().ok()?)
 }
 
-fn expected_lines(text: &str) -> Vec<String> {
+/// A `before` or `after` table's rows, `{{people A..B}}` written out.
+fn table_lines(text: &str) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for line in text.lines().map(str::trim) {
         if line.is_empty() || line == DIRECTORY_COLUMNS {
@@ -168,14 +210,28 @@ fn expected_lines(text: &str) -> Vec<String> {
             None => lines.push(line.to_string()),
         }
     }
+    lines
+}
+
+/// The rows to compare, sorted by email; a role cell (an unmanaged account) is not one of
+/// the compared columns.
+fn expected_lines(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = table_lines(text)
+        .iter()
+        .map(|l| l.splitn(9, ',').take(8).collect::<Vec<_>>().join(","))
+        .collect();
     lines.sort_by_key(|l| l.split(',').nth(1).unwrap_or("").to_string());
     lines
 }
 
 async fn seed(db: &DatabaseConnection, s: &Setup, before: &str) {
-    for line in expected_lines(before) {
+    for line in table_lines(before) {
         let c: Vec<&str> = line.split(',').collect();
-        assert_eq!(c.len(), 8, "a before row has 8 cells: {line}");
+        assert!(
+            (8..=9).contains(&c.len()),
+            "a before row has 8 or 9 cells: {line}"
+        );
+        let role = c.get(8).copied();
         let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
         user::ActiveModel {
             organisation_id: Set(s.org),
@@ -187,9 +243,9 @@ async fn seed(db: &DatabaseConnection, s: &Setup, before: &str) {
             department: Set(opt(c[5])),
             manager_external_id: Set(opt(c[6])),
             active: Set(c[7] == "true"),
-            role: Set("basic_user".into()),
+            role: Set(role.unwrap_or("basic_user").into()),
             sync_service_enrolled: Set(false),
-            managed_by_configuration_id: Set(Some(s.config)),
+            managed_by_configuration_id: Set(role.is_none().then_some(s.config)),
             created_at_ms: Set(0),
             updated_at_ms: Set(0),
             ..Default::default()

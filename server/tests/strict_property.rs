@@ -63,6 +63,7 @@ fn directory(n: usize, titles: &[bool], managers: &[usize]) -> Vec<DirectoryUser
                 .then(|| format!("E{}", managers[i] % i)),
             active: true,
             managed_by: Some(CFG),
+            role: Some(app::domain::Role::BasicUser),
         })
         .collect()
 }

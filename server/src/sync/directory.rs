@@ -27,6 +27,7 @@ struct Row {
     manager_external_id: Option<String>,
     active: bool,
     managed_by_configuration_id: Option<i64>,
+    role: String,
 }
 
 /// The organisation's users, as the planner needs them.
@@ -47,6 +48,7 @@ pub async fn load(
             user::Column::ManagerExternalId,
             user::Column::Active,
             user::Column::ManagedByConfigurationId,
+            user::Column::Role,
         ])
         .filter(user::Column::OrganisationId.eq(organisation_id))
         .into_model::<Row>()
@@ -65,6 +67,7 @@ pub async fn load(
             manager_id: r.manager_external_id,
             active: r.active,
             managed_by: r.managed_by_configuration_id,
+            role: r.role.parse().ok(),
         })
         .collect())
 }

@@ -114,7 +114,7 @@ pub fn is_blank(value: &str) -> bool {
 /// The texts spreadsheets show for a formula that failed (Excel and Google Sheets), which
 /// a CSV export writes as they are and a workbook keeps as an error cell. None of them is
 /// ever a person's value.
-pub fn spreadsheet_error(value: &str) -> Option<&str> {
+pub fn spreadsheet_error(value: &str) -> Option<&'static str> {
     const ERRORS: [&str; 19] = [
         "#NULL!",
         "#DIV/0!",

@@ -4,6 +4,7 @@
 use super::person::{Field, Person, RecordRef, Text};
 use super::policy::{BlankValues, RecordPolicy};
 use super::validate::Loaded;
+use app::domain::Role;
 use hashbrown::{HashMap, HashSet};
 use std::borrow::Cow;
 
@@ -20,6 +21,9 @@ pub struct DirectoryUser {
     pub manager_id: Option<String>,
     pub active: bool,
     pub managed_by: Option<i64>,
+    /// The user's Admin Panel role (`None` when the stored role is not one the service
+    /// knows): a source takes over only a Basic User's account.
+    pub role: Option<Role>,
 }
 
 impl DirectoryUser {
@@ -146,6 +150,7 @@ pub fn plan(
 ) -> Plan {
     let ours = |u: &DirectoryUser| u.managed_by == Some(configuration_id);
     let user_of = match_users(configuration_id, loaded, directory);
+    resolve_managers(loaded, directory);
     keep_stored_values(loaded, &user_of, directory, policy);
     let loaded = &*loaded;
     let by_email: HashMap<&str, usize> = directory
@@ -277,6 +282,37 @@ fn match_users(
     user_of
 }
 
+/// Manager IDs that name nobody in the source: applied when they name a directory user
+/// whom a skipped record keeps (that person's record could not be read, Employee ID and
+/// all, but they stay), otherwise not applied, with a warning.
+fn resolve_managers(loaded: &mut Loaded, directory: &[DirectoryUser]) {
+    if loaded.unresolved_managers.is_empty() {
+        return;
+    }
+    let kept: HashSet<String> = {
+        let (ids, emails) = (loaded.protected_ids(), loaded.protected_emails());
+        directory
+            .iter()
+            .filter(|u| {
+                emails.contains(u.email.as_str())
+                    || u.external_id.as_deref().is_some_and(|e| ids.contains(e))
+            })
+            .filter_map(|u| u.external_id.clone())
+            .collect()
+    };
+    for (i, m) in std::mem::take(&mut loaded.unresolved_managers) {
+        if kept.contains(m.as_str()) {
+            loaded.people[i].manager_id = Some(m);
+        } else {
+            loaded.note(
+                i,
+                format!("Manager ID {m} is not in the source, so it was not applied (the person keeps their current manager, if any)."),
+                true,
+            );
+        }
+    }
+}
+
 /// A matched person's optional fields that the source leaves unset take the stored
 /// value: a blank only clears when the configuration says blanks clear, and a value the
 /// source could not give (an error cell, a manager link not applied, a column it lacks)
@@ -311,6 +347,21 @@ fn match_change(
 ) -> Change {
     let u = &directory[ui];
     match u.managed_by {
+        // An account no configuration manages is taken over only if it is a Basic User's:
+        // an HR row must never rename, re-key or deactivate an administrator.
+        None if u.role != Some(Role::BasicUser) => skip_person(
+            p,
+            format!(
+                "{} belongs to {} account that no sync configuration manages, and a source never takes over an administrator's account. Record skipped; the account is left as it is.",
+                p.email,
+                match u.role {
+                    Some(r) if r.label().starts_with(['A', 'E', 'I', 'O', 'U']) =>
+                        format!("an {}", r.label()),
+                    Some(r) => format!("a {}", r.label()),
+                    None => "an administrator's".into(),
+                }
+            ),
+        ),
         Some(other) if other != configuration_id => skip_person(
             p,
             format!(
@@ -322,8 +373,15 @@ fn match_change(
             Some(&other) if other != ui => skip_person(
                 p,
                 format!(
-                    "The new email {} is already used by another directory user. Record skipped; the user is left as is.",
-                    p.email
+                    "Employee ID {} belongs to {}, but this record's email {} belongs to another directory user{}. Record skipped; both are left as they are.",
+                    p.external_id,
+                    u.email,
+                    p.email,
+                    directory[other]
+                        .external_id
+                        .as_deref()
+                        .map(|id| format!(" (Employee ID {id})"))
+                        .unwrap_or_default()
                 ),
             ),
             _ => compare(p, u, u.managed_by == Some(configuration_id), policy),
@@ -339,8 +397,12 @@ fn absent_users(
     directory: &[DirectoryUser],
     matched: &HashSet<usize>,
 ) -> Vec<Change> {
-    let protected_ids = loaded.protected_ids();
-    let protected_emails = loaded.protected_emails();
+    // A user named anywhere in the source is not absent from it, even if the record that
+    // names them could not be applied (its Employee ID taken by another user, say).
+    let mut protected_ids = loaded.protected_ids();
+    protected_ids.extend(loaded.people.iter().map(|p| p.external_id.as_str()));
+    let mut protected_emails = loaded.protected_emails();
+    protected_emails.extend(loaded.people.iter().map(|p| p.email.as_str()));
     let mut absent: Vec<&DirectoryUser> = directory
         .iter()
         .enumerate()
@@ -369,7 +431,7 @@ fn absent_users(
                 email: Some(Text::from(u.email.as_str())),
                 changed: if kept { vec![] } else { vec!["active"] },
                 message: if kept {
-                    "Kept as is: the source's record for this user was skipped.".into()
+                    "Kept as is: the source's record for this user could not be applied.".into()
                 } else {
                     "User deactivated: no longer in the source.".into()
                 },
@@ -564,6 +626,7 @@ mod tests {
             manager_id: None,
             active: true,
             managed_by,
+            role: Some(Role::BasicUser),
         }
     }
 
@@ -673,6 +736,40 @@ mod tests {
     }
 
     #[test]
+    fn an_administrators_account_is_never_taken_over() {
+        let mut admin = user(1, "A1", "admin@x.co", None);
+        admin.role = Some(Role::OrganisationAdmin);
+        let mut basic = user(2, "B1", "basic@x.co", None);
+        basic.external_id = None;
+        let mut gone = person(0, "N1", "admin@x.co");
+        gone.active = false;
+        let mut l = loaded(vec![gone, person(1, "N2", "basic@x.co")]);
+        let p = plan(CFG, &mut l, &[admin, basic], &RecordPolicy::default());
+        assert_eq!(p.changes[0].action, Action::Skip);
+        assert!(p.changes[0].message.contains(
+            "belongs to an Organisation Admin account that no sync configuration manages"
+        ));
+        assert_eq!(p.counts.deactivated, 0);
+        // A Basic User's account is adopted, as before.
+        assert_eq!(p.changes[1].action, Action::Update);
+        assert!(p.changes[1].changed.contains(&"managed_by"));
+    }
+
+    #[test]
+    fn a_person_named_in_the_source_is_never_absent_from_it() {
+        // Carol's row carries Frank's Employee ID and Frank's row is gone: the record cannot
+        // be applied, and neither Carol nor Frank is deactivated for it.
+        let dir = vec![
+            user(3, "E3", "carol@x.co", Some(CFG)),
+            user(6, "E6", "frank@x.co", Some(CFG)),
+        ];
+        let mut l = loaded(vec![person(0, "E6", "carol@x.co")]);
+        let p = plan(CFG, &mut l, &dir, &RecordPolicy::default());
+        assert_eq!(p.changes[0].action, Action::Skip);
+        assert_eq!(p.counts.deactivated, 0, "{:?}", actions(&p));
+    }
+
+    #[test]
     fn rekeying_can_be_refused() {
         let mut l = loaded(vec![person(0, "NEW-ID", "moved@x.co")]);
         let dir = vec![user(3, "OLD-ID", "moved@x.co", Some(CFG))];
@@ -747,7 +844,9 @@ mod tests {
         ];
         let p = plan(CFG, &mut l, &dir, &RecordPolicy::default());
         assert_eq!(p.changes[0].action, Action::Skip);
-        assert!(p.changes[0].message.contains("already used"));
+        assert!(p.changes[0]
+            .message
+            .contains("Employee ID E1 belongs to e1@x.co, but this record's email taken@x.co belongs to another directory user (Employee ID Z)"));
         assert_eq!(p.counts.deactivated, 0, "E1 keeps their account");
         // E1's own record was skipped, so E1 is not deactivated for being absent.
         let mut l = Loaded {

@@ -63,12 +63,32 @@ pub struct Note {
     pub warning: bool,
 }
 
+/// An optional field of one record, as the source gives it.
+enum Optional {
+    Value(Text),
+    Blank,
+    Absent,
+    Unreadable(&'static str),
+}
+
+impl Optional {
+    fn into_value(self) -> Option<Text> {
+        match self {
+            Optional::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
 /// What a source holds, validated.
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub people: Vec<Person>,
     /// Notes per person (by index).
     pub notes: HashMap<usize, Note>,
+    /// Manager IDs (by person) that name nobody in the source. The plan applies one when
+    /// it names a directory user whom a skipped record keeps, and otherwise says why not.
+    pub unresolved_managers: Vec<(usize, Text)>,
     pub skipped: Vec<Skipped>,
     /// Every record read, valid or not.
     pub records: usize,
@@ -167,6 +187,16 @@ impl Validator {
                 "The first row is empty: the file must start with a header row naming its columns.",
             ));
         }
+        // Line breaks in a header cell are a wrapped title, not damage.
+        let damaged = |c: &String| {
+            c.chars()
+                .any(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'))
+        };
+        if cells.iter().any(damaged) {
+            return Err(LoadError::new(
+                "The header row holds control characters: the file is damaged (or its first line is not the header row). Save the export again and try again.",
+            ));
+        }
         let columns = self
             .mapping
             .resolve(cells)
@@ -180,6 +210,29 @@ impl Validator {
         &mut self,
         record: RecordRef,
         cells: &C,
+    ) -> Result<(), LoadError> {
+        self.table_row(record, cells, None)
+    }
+
+    /// A row holding a cell the reader could not read (`error`, a spreadsheet error): its
+    /// record is skipped, whatever its other values say.
+    pub fn damaged_row<C: Cells + ?Sized>(
+        &mut self,
+        record: RecordRef,
+        cells: &C,
+        error: &str,
+    ) -> Result<(), LoadError> {
+        let problem = format!(
+            "A cell of this row holds a spreadsheet error ({error}) that could not be read. Record skipped; the directory keeps this person as they are."
+        );
+        self.table_row(record, cells, Some(problem))
+    }
+
+    fn table_row<C: Cells + ?Sized>(
+        &mut self,
+        record: RecordRef,
+        cells: &C,
+        damage: Option<String>,
     ) -> Result<(), LoadError> {
         let Some(columns) = &self.columns else {
             return Err(LoadError::new("The file has no header row."));
@@ -211,11 +264,20 @@ impl Validator {
                 }
             }
         }
-        let problem = (cells.count() != width).then(|| {
-            format!(
-                "The row has {} values but the header has {width} columns, so its values may be in the wrong columns (an unquoted comma or semicolon?). Row skipped.",
-                cells.count()
-            )
+        let damaged_cells = (0..cells.count())
+            .filter_map(|i| cells.cell(i))
+            .any(has_control);
+        let problem = damage.or_else(|| {
+            (cells.count() != width).then(|| {
+                if damaged_cells {
+                    "The row holds control characters (a damaged export?) and its values do not line up with the header. Record skipped; the directory keeps this person as they are.".to_string()
+                } else {
+                    format!(
+                        "The row has {} values but the header has {width} columns, so its values may be in the wrong columns (an unquoted comma or semicolon?). Row skipped.",
+                        cells.count()
+                    )
+                }
+            })
         });
         self.record(record, raw, problem)
     }
@@ -264,34 +326,23 @@ impl Validator {
         self.by_email.insert_unique(email_hash, index, |&i| {
             self.hasher.hash_one(people[i as usize].email.as_str())
         });
-        // An optional value is taken, left blank (the configuration decides what a blank
-        // does), or unreadable: a spreadsheet error is never a value, so the directory
-        // keeps what it holds and the log says why.
+        let [title, department, manager_id] = Field::OPTIONAL.map(|f| self.optional(&raw, f));
         let mut blank = FieldSet::default();
         let mut unreadable = Vec::new();
-        let mut opt = |f: Field| {
-            let v = raw.get(f);
-            if let Some(e) = spreadsheet_error(v) {
-                unreadable.push(format!(
+        for (f, value) in Field::OPTIONAL
+            .into_iter()
+            .zip([&title, &department, &manager_id])
+        {
+            match value {
+                Optional::Blank => blank.insert(f),
+                Optional::Unreadable(e) => unreadable.push(format!(
                     "The {} cell holds a spreadsheet error ({e}), so the {} was not changed.",
                     f.label(),
                     f.label()
-                ));
-                None
-            } else if is_blank(v) {
-                if self.columns.as_ref().is_none_or(|c| c.has(f)) {
-                    blank.insert(f);
-                }
-                None
-            } else {
-                Some(Text::from(v))
+                )),
+                Optional::Value(_) | Optional::Absent => {}
             }
-        };
-        let (title, department, manager_id) = (
-            opt(Field::Title),
-            opt(Field::Department),
-            opt(Field::ManagerId),
-        );
+        }
         self.loaded.people.push(Person {
             record,
             seq,
@@ -299,9 +350,9 @@ impl Validator {
             email,
             first_name: Text::from(raw.get(Field::FirstName)),
             last_name: Text::from(raw.get(Field::LastName)),
-            title,
-            department,
-            manager_id,
+            title: title.into_value(),
+            department: department.into_value(),
+            manager_id: manager_id.into_value(),
             active: active.unwrap_or(true),
             blank,
         });
@@ -309,6 +360,22 @@ impl Validator {
             self.loaded.note(index as usize, text, true);
         }
         Ok(())
+    }
+
+    /// An optional value is taken, left blank (the configuration decides what a blank does)
+    /// or unreadable: a spreadsheet error is never a value, so the directory keeps what it
+    /// holds and the log says why. A table without the field's column gives nothing.
+    fn optional(&self, raw: &RawRecord<'_>, field: Field) -> Optional {
+        let v = raw.get(field);
+        if let Some(e) = spreadsheet_error(v) {
+            Optional::Unreadable(e)
+        } else if !is_blank(v) {
+            Optional::Value(Text::from(v))
+        } else if self.columns.as_ref().is_none_or(|c| c.has(field)) {
+            Optional::Blank
+        } else {
+            Optional::Absent
+        }
     }
 
     fn first_with(
@@ -442,6 +509,7 @@ impl Validator {
             .collect();
         let mut manager_of: Vec<Option<u32>> = vec![None; self.loaded.people.len()];
         let mut not_applied = Vec::new();
+        let mut unresolved = Vec::new();
         for (i, p) in self.loaded.people.iter().enumerate() {
             let Some(m) = &p.manager_id else { continue };
             if *m == p.external_id {
@@ -457,9 +525,13 @@ impl Validator {
                 .find(hash, |&j| self.loaded.people[j as usize].external_id == m)
             {
                 Some(&j) => manager_of[i] = Some(j),
-                None => not_applied.push((i, format!("Manager ID {m} is not in the source, so it was not applied (the person keeps their current manager, if any)."))),
+                None => unresolved.push((i, m.clone())),
             }
         }
+        for &(i, _) in &unresolved {
+            self.loaded.people[i].manager_id = None;
+        }
+        self.loaded.unresolved_managers = unresolved;
         for (i, text) in not_applied {
             self.loaded.people[i].manager_id = None;
             self.loaded.note(i, text, true);
@@ -554,13 +626,17 @@ fn too_long(s: &str) -> bool {
     s.len() > MAX_VALUE_CHARS && s.chars().count() > MAX_VALUE_CHARS
 }
 
+/// Control characters, and the invisible characters that reorder text (bidirectional
+/// overrides and isolates, which can make one name display as another).
 fn has_control(s: &str) -> bool {
     for b in s.bytes() {
         if b < 0x20 || b == 0x7f {
             return true;
         }
         if b >= 0x80 {
-            return s.chars().any(char::is_control);
+            return s.chars().any(|c| {
+                c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            });
         }
     }
     false
@@ -634,7 +710,7 @@ mod tests {
         assert!(reasons[5].contains("neither active nor terminated"));
         assert!(reasons[6].contains("8 values but the header has 7"));
         assert_eq!(l.people[1].manager_id, None);
-        assert!(l.notes[&1].text.contains("E99 is not in the source"));
+        assert_eq!(l.unresolved_managers, vec![(1, Text::from("E99"))]);
         let protected = l.protected_ids();
         assert!(protected.contains("E1") && protected.contains("E6"));
         // A row with an unquoted comma: every value protects, wherever it landed.

@@ -5,7 +5,7 @@ use crate::sync::person::RecordRef;
 use crate::sync::validate::{LoadError, Validator};
 use calamine::{DataRef, Reader, Xlsx};
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// Larger files are refused before reading: no directory export is this big.
@@ -87,7 +87,7 @@ pub fn read_file(
         .map_err(|e| LoadError(format!("The file {name} could not be read: {e}.")))?;
     // Exports run at about 64–100 bytes a row: sizing the tables once avoids regrowing them.
     validator.reserve((size / 64) as usize);
-    read_csv(file, head, name, validator)?;
+    read_csv(file, path, head, name, validator)?;
     Ok(Format::Csv)
 }
 
@@ -208,10 +208,14 @@ pub fn sniff_delimiter(head: &[u8]) -> u8 {
 
 fn read_csv(
     file: File,
+    path: &Path,
     head: &[u8],
     name: &str,
     validator: &mut Validator,
 ) -> Result<(), LoadError> {
+    let cannot_read =
+        |e: std::io::Error| LoadError(format!("The file {name} could not be read: {e}."));
+    let mut lines = LineCounter::open(path).map_err(cannot_read)?;
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(sniff_delimiter(head))
@@ -226,7 +230,10 @@ fn read_csv(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = match e.position() {
+                    Some(p) => lines.line_at(p.byte()).map_err(cannot_read)?,
+                    None => 0,
+                };
                 return Err(LoadError(match e.kind() {
                     csv::ErrorKind::Utf8 { .. } => format!(
                         "Line {line} of {name} is not UTF-8 text. Save the file as \"CSV UTF-8\" and try again."
@@ -238,8 +245,9 @@ fn read_csv(
                 }));
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        last_start = record.position().map(|p| (p.byte(), p.line()));
+        let start = record.position().map(|p| p.byte()).unwrap_or(0);
+        let line = lines.line_at(start).map_err(cannot_read)?;
+        last_start = Some((start, line));
         if first {
             let mut cells: Vec<String> = record.iter().map(str::to_string).collect();
             if let Some(c) = cells.first_mut() {
@@ -272,6 +280,56 @@ fn read_csv(
         }
     }
     Ok(())
+}
+
+/// The line each record starts on. The CSV reader counts a record from just after the
+/// previous record's terminator, so after a CRLF ending (whose LF it has not read yet) or
+/// a blank line it would name the line before. A second handle on the file walks
+/// alongside the reader and counts line breaks itself.
+struct LineCounter {
+    reader: BufReader<File>,
+    at: u64,
+    breaks: u64,
+}
+
+impl LineCounter {
+    fn open(path: &Path) -> std::io::Result<LineCounter> {
+        Ok(LineCounter {
+            reader: BufReader::with_capacity(1 << 16, File::open(path)?),
+            at: 0,
+            breaks: 0,
+        })
+    }
+
+    /// The line of the first byte at or after `byte` that is not a line break. Calls come
+    /// in file order.
+    fn line_at(&mut self, byte: u64) -> std::io::Result<u64> {
+        while self.at < byte {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            let n = buf.len().min((byte - self.at) as usize);
+            self.breaks += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.reader.consume(n);
+            self.at += n as u64;
+        }
+        loop {
+            let buf = self.reader.fill_buf()?;
+            let n = buf
+                .iter()
+                .take_while(|&&b| b == b'\n' || b == b'\r')
+                .count();
+            let whole = n == buf.len();
+            self.breaks += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.reader.consume(n);
+            self.at += n as u64;
+            if n == 0 || !whole {
+                break;
+            }
+        }
+        Ok(self.breaks + 1)
+    }
 }
 
 /// Whether a CSV record (its bytes to the end of the file) ends inside a quoted field.
@@ -323,7 +381,12 @@ fn read_xlsx(
             short(&e.to_string())
         ))
     };
-    let mut book = Xlsx::new(BufReader::new(file)).map_err(unreadable)?;
+    let mut book = Xlsx::new(BufReader::new(file)).map_err(|e| match e {
+        calamine::XlsxError::FileNotFound(_) => LoadError(format!(
+            "The file {name} is a zip archive but not an Excel workbook (.xlsx). Upload the export itself, as .xlsx or CSV."
+        )),
+        e => unreadable(e),
+    })?;
     let names = book.sheet_names();
     let sheet_name = match sheet {
         Sheet::First => names
@@ -348,7 +411,10 @@ fn read_xlsx(
     let mut current: Option<u32> = None;
     let mut width: Option<usize> = None;
     // Workbooks do not store trailing empty cells: rows are padded to the header's width.
-    let mut flush = |row_no: u32, row: &mut Vec<String>| -> Result<(), LoadError> {
+    let mut flush = |row_no: u32,
+                     row: &mut Vec<String>,
+                     damage: Option<String>|
+     -> Result<(), LoadError> {
         if let Some(w) = width {
             if row.len() < w {
                 row.resize(w, String::new());
@@ -356,23 +422,46 @@ fn read_xlsx(
                 row.truncate(w);
             }
         }
-        if width.is_none() {
-            while row.last().is_some_and(|c| c.trim().is_empty()) {
-                row.pop();
+        let record = RecordRef::Row(row_no as u64 + 1);
+        match (width, damage) {
+                (None, Some(e)) => {
+                    return Err(LoadError(format!(
+                        "The header row of {name} holds a spreadsheet error ({e}) that could not be read. Fix the header row and try again."
+                    )))
+                }
+                (None, None) => {
+                    while row.last().is_some_and(|c| c.trim().is_empty()) {
+                        row.pop();
+                    }
+                    width = Some(row.len());
+                    validator.header(row)?;
+                }
+                (Some(_), Some(e)) => validator.damaged_row(record, row, &e)?,
+                (Some(_), None) => validator.row(record, row)?,
             }
-            width = Some(row.len());
-            validator.header(row)?;
-        } else {
-            validator.row(RecordRef::Row(row_no as u64 + 1), row)?;
-        }
         row.clear();
         Ok(())
     };
-    while let Some(cell) = cells_reader.next_cell().map_err(unreadable)? {
+    let mut unplaced = UnplacedErrors::default();
+    let mut last: Option<(u32, u32)> = None;
+    loop {
+        let cell = match cells_reader.next_cell() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => break,
+            Err(calamine::XlsxError::CellError(e)) => {
+                unplaced
+                    .found(e)
+                    .map_err(|e| LoadError(format!("The sheet \"{sheet_name}\" of {name} {e}")))?;
+                continue;
+            }
+            Err(e) => return Err(unreadable(e)),
+        };
         let (r, c) = cell.get_position();
+        unplaced.place(last, Some((r, c)));
+        last = Some((r, c));
         if current != Some(r) {
             if let Some(prev) = current {
-                flush(prev, &mut row)?;
+                flush(prev, &mut row, unplaced.rows.remove(&prev))?;
             }
             current = Some(r);
         }
@@ -387,11 +476,58 @@ fn read_xlsx(
         }
         row[c] = cell_text(cell.get_value());
     }
+    unplaced.place(last, None);
     match current {
-        Some(last) => flush(last, &mut row),
+        Some(last) => flush(last, &mut row, unplaced.rows.remove(&last)),
         None => Err(LoadError(format!(
             "The sheet \"{sheet_name}\" of {name} is empty."
         ))),
+    }
+}
+
+/// Error cells the workbook reader cannot read (error values newer than it knows, such as
+/// `#SPILL!` or `#CALC!`) come back as a failure without their place, and the reader goes
+/// on with the next cell. Such a cell sits between the cell read before it and the one
+/// read after it: every row it may be in is marked, and its record skipped with a warning,
+/// never read with that cell left out.
+#[derive(Default)]
+struct UnplacedErrors {
+    pending: Option<String>,
+    count: usize,
+    rows: std::collections::HashMap<u32, String>,
+}
+
+impl UnplacedErrors {
+    fn found(&mut self, error: String) -> Result<(), &'static str> {
+        self.count += 1;
+        if self.count > 100_000 {
+            return Err("holds more than 100,000 unreadable error cells; this is not a user list.");
+        }
+        self.pending.get_or_insert(error);
+        Ok(())
+    }
+
+    /// Marks the rows the pending error may be in, given the cells read before and after.
+    fn place(&mut self, before: Option<(u32, u32)>, after: Option<(u32, u32)>) {
+        let Some(error) = self.pending.take() else {
+            return;
+        };
+        let mut mark = |row: u32| {
+            self.rows.entry(row).or_insert_with(|| error.clone());
+        };
+        match (before, after) {
+            (Some((r1, _)), Some((r2, _))) if r1 == r2 => mark(r1),
+            (Some((r1, _)), Some((r2, c2))) => {
+                mark(r1);
+                // Only a cell that is not its row's first can have an error before it.
+                if c2 > 0 {
+                    mark(r2);
+                }
+            }
+            (Some((r1, _)), None) => mark(r1),
+            (None, Some((r2, c2))) if c2 > 0 => mark(r2),
+            _ => {}
+        }
     }
 }
 
