@@ -75,7 +75,13 @@ fn cases() -> Vec<(String, Case)> {
 
 /// The export's text with `{{people A..B}}` lines written out.
 fn export_text(case: &Case) -> String {
-    let width = case.export.lines().next().unwrap_or("").split(',').count();
+    let width = case
+        .export
+        .lines()
+        .filter(|l| people_range(l).is_none())
+        .map(|l| l.split(',').count())
+        .max()
+        .unwrap_or(4);
     let mut out = String::new();
     for line in case.export.lines() {
         if let Some(range) = people_range(line) {

@@ -226,6 +226,13 @@ impl Columns {
     pub fn has(&self, field: Field) -> bool {
         self.index[field as usize].is_some()
     }
+
+    /// The field a column fills, if any.
+    pub fn field_at(&self, column: usize) -> Option<Field> {
+        Field::ALL
+            .into_iter()
+            .find(|&f| self.index[f as usize] == Some(column))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

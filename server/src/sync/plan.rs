@@ -47,6 +47,8 @@ pub enum Action {
     Skip,
     /// A person matched by email whose Employee ID changed: updated, with a warning.
     Rekey,
+    /// A note on reading the source itself (a damaged header row), not on a person.
+    Load,
 }
 
 impl Action {
@@ -60,6 +62,7 @@ impl Action {
             Action::Unchanged => "unchanged",
             Action::Skip => "skip",
             Action::Rekey => "rekey",
+            Action::Load => "load",
         }
     }
 }
@@ -162,6 +165,20 @@ pub fn plan(
         managed_active: directory.iter().filter(|u| ours(u) && u.active).count(),
         ..Plan::default()
     };
+    // Warnings on the file come first: the sort below keeps their order among equals.
+    plan.changes
+        .extend(loaded.file_warnings.iter().map(|(record, text)| Change {
+            action: Action::Load,
+            user_id: None,
+            person: None,
+            record: Some(*record),
+            external_id: None,
+            email: None,
+            changed: Vec::new(),
+            message: text.clone().into(),
+            warning: true,
+            seq: 0,
+        }));
     for (pi, p) in loaded.people.iter().enumerate() {
         let mut change = match user_of[pi] {
             Some(ui) => match_change(configuration_id, p, ui, directory, &by_email, policy),
@@ -453,6 +470,7 @@ fn count(changes: &[Change]) -> Counts {
             Action::Reactivate => n.reactivated += 1,
             Action::Unchanged => n.unchanged += 1,
             Action::Skip => n.skipped += 1,
+            Action::Load => {}
         }
         if c.warning {
             n.warnings += 1;

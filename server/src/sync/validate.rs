@@ -89,6 +89,8 @@ pub struct Loaded {
     /// Manager IDs (by person) that name nobody in the source. The plan applies one when
     /// it names a directory user whom a skipped record keeps, and otherwise says why not.
     pub unresolved_managers: Vec<(usize, Text)>,
+    /// Warnings on the file itself rather than on a person (a damaged header row).
+    pub file_warnings: Vec<(RecordRef, String)>,
     pub skipped: Vec<Skipped>,
     /// Every record read, valid or not.
     pub records: usize,
@@ -182,21 +184,45 @@ impl Validator {
 
     /// A table's header row: decides which column fills which field.
     pub fn header(&mut self, cells: &[String]) -> Result<(), LoadError> {
+        self.header_at(RecordRef::Line(1), cells).map(|_| ())
+    }
+
+    /// The first row of a table, at `record`: false when it is not the header after all (a
+    /// line of nothing but control characters, passed over with a warning), so the next
+    /// row is. Control characters in a header are left out of the column names, with a
+    /// warning: damage there is told, as it is anywhere else, and the file still loads.
+    pub fn header_at(&mut self, record: RecordRef, cells: &[String]) -> Result<bool, LoadError> {
         if cells.iter().all(|c| c.trim().is_empty()) {
             return Err(LoadError::new(
                 "The first row is empty: the file must start with a header row naming its columns.",
             ));
         }
         // Line breaks in a header cell are a wrapped title, not damage.
-        let damaged = |c: &String| {
-            c.chars()
-                .any(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'))
-        };
-        if cells.iter().any(damaged) {
-            return Err(LoadError::new(
-                "The header row holds control characters: the file is damaged (or its first line is not the header row). Save the export again and try again.",
-            ));
+        let damage = |ch: char| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t');
+        if !cells.iter().any(|c| c.chars().any(damage)) {
+            self.resolve_header(cells)?;
+            return Ok(true);
         }
+        let cleaned: Vec<String> = cells
+            .iter()
+            .map(|c| c.chars().filter(|&ch| !damage(ch)).collect())
+            .collect();
+        if cleaned.iter().all(|c| c.trim().is_empty()) {
+            self.loaded.file_warnings.push((
+                record,
+                "This line holds nothing but control characters (a damaged export?) and was passed over: the header row is the one after it.".into(),
+            ));
+            return Ok(false);
+        }
+        self.loaded.file_warnings.push((
+            record,
+            "The header row holds control characters (a damaged export?); they were left out when reading the column names.".into(),
+        ));
+        self.resolve_header(&cleaned)?;
+        Ok(true)
+    }
+
+    fn resolve_header(&mut self, cells: &[String]) -> Result<(), LoadError> {
         let columns = self
             .mapping
             .resolve(cells)
@@ -214,16 +240,23 @@ impl Validator {
         self.table_row(record, cells, None)
     }
 
-    /// A row holding a cell the reader could not read (`error`, a spreadsheet error): its
-    /// record is skipped, whatever its other values say.
+    /// A row holding a cell the reader could not read (`error`, a spreadsheet error, in
+    /// `column` when the reader could tell): its record is skipped, whatever its other
+    /// values say.
     pub fn damaged_row<C: Cells + ?Sized>(
         &mut self,
         record: RecordRef,
         cells: &C,
         error: &str,
+        column: Option<usize>,
     ) -> Result<(), LoadError> {
+        let field = column.and_then(|c| self.columns.as_ref()?.field_at(c));
+        let cell = match field {
+            Some(f) => format!("The {} cell", f.label()),
+            None => "A cell of this row".into(),
+        };
         let problem = format!(
-            "A cell of this row holds a spreadsheet error ({error}) that could not be read. Record skipped; the directory keeps this person as they are."
+            "{cell} holds a spreadsheet error ({error}) that could not be read. Record skipped; the directory keeps this person as they are."
         );
         self.table_row(record, cells, Some(problem))
     }

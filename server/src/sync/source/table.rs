@@ -253,8 +253,7 @@ fn read_csv(
             if let Some(c) = cells.first_mut() {
                 *c = c.trim_start_matches('\u{feff}').to_string();
             }
-            validator.header(&cells)?;
-            first = false;
+            first = !validator.header_at(RecordRef::Line(line), &cells)?;
         } else {
             validator.row(RecordRef::Line(line), &record)?;
         }
@@ -413,7 +412,7 @@ fn read_xlsx(
     // Workbooks do not store trailing empty cells: rows are padded to the header's width.
     let mut flush = |row_no: u32,
                      row: &mut Vec<String>,
-                     damage: Option<String>|
+                     damage: Option<(String, Option<usize>)>|
      -> Result<(), LoadError> {
         if let Some(w) = width {
             if row.len() < w {
@@ -424,21 +423,22 @@ fn read_xlsx(
         }
         let record = RecordRef::Row(row_no as u64 + 1);
         match (width, damage) {
-                (None, Some(e)) => {
-                    return Err(LoadError(format!(
-                        "The header row of {name} holds a spreadsheet error ({e}) that could not be read. Fix the header row and try again."
-                    )))
-                }
-                (None, None) => {
-                    while row.last().is_some_and(|c| c.trim().is_empty()) {
-                        row.pop();
-                    }
-                    width = Some(row.len());
-                    validator.header(row)?;
-                }
-                (Some(_), Some(e)) => validator.damaged_row(record, row, &e)?,
-                (Some(_), None) => validator.row(record, row)?,
+            (None, Some((e, _))) => {
+                return Err(LoadError(format!(
+                    "The header row of {name} holds a spreadsheet error ({e}) that could not be read. Fix the header row and try again."
+                )))
             }
+            (None, None) => {
+                while row.last().is_some_and(|c| c.trim().is_empty()) {
+                    row.pop();
+                }
+                if validator.header_at(record, row)? {
+                    width = Some(row.len());
+                }
+            }
+            (Some(_), Some((e, column))) => validator.damaged_row(record, row, &e, column)?,
+            (Some(_), None) => validator.row(record, row)?,
+        }
         row.clear();
         Ok(())
     };
@@ -494,7 +494,8 @@ fn read_xlsx(
 struct UnplacedErrors {
     pending: Option<String>,
     count: usize,
-    rows: std::collections::HashMap<u32, String>,
+    /// Each marked row's error, and its column when the cells around it tell it exactly.
+    rows: std::collections::HashMap<u32, (String, Option<usize>)>,
 }
 
 impl UnplacedErrors {
@@ -512,20 +513,26 @@ impl UnplacedErrors {
         let Some(error) = self.pending.take() else {
             return;
         };
-        let mut mark = |row: u32| {
-            self.rows.entry(row).or_insert_with(|| error.clone());
+        let mut mark = |row: u32, column: Option<usize>| {
+            self.rows
+                .entry(row)
+                .or_insert_with(|| (error.clone(), column));
         };
         match (before, after) {
-            (Some((r1, _)), Some((r2, _))) if r1 == r2 => mark(r1),
+            // Between two cells of one row: the column is known when one cell is missing
+            // between them (empty cells are not stored, so a wider gap is ambiguous).
+            (Some((r1, c1)), Some((r2, c2))) if r1 == r2 => {
+                mark(r1, (c2 == c1 + 2).then_some(c1 as usize + 1))
+            }
             (Some((r1, _)), Some((r2, c2))) => {
-                mark(r1);
+                mark(r1, None);
                 // Only a cell that is not its row's first can have an error before it.
                 if c2 > 0 {
-                    mark(r2);
+                    mark(r2, (c2 == 1).then_some(0));
                 }
             }
-            (Some((r1, _)), None) => mark(r1),
-            (None, Some((r2, c2))) if c2 > 0 => mark(r2),
+            (Some((r1, _)), None) => mark(r1, None),
+            (None, Some((r2, c2))) if c2 > 0 => mark(r2, (c2 == 1).then_some(0)),
             _ => {}
         }
     }
