@@ -382,7 +382,7 @@ fn match_change(
         Some(other) if other != configuration_id => skip_person(
             p,
             format!(
-                "{} belongs to a user managed by another sync configuration (#{other}). Record skipped.",
+                "The email {} belongs to a user that another sync configuration (#{other}) manages. Record skipped; the user is left as they are.",
                 p.email
             ),
         ),
