@@ -297,11 +297,11 @@ impl Validator {
                 }
             }
         }
-        let damaged_cells = (0..cells.count())
-            .filter_map(|i| cells.cell(i))
-            .any(has_control);
         let problem = damage.or_else(|| {
             (cells.count() != width).then(|| {
+                let damaged_cells = (0..cells.count())
+                    .filter_map(|i| cells.cell(i))
+                    .any(has_control);
                 if damaged_cells {
                     "The row holds control characters (a damaged export?) and its values do not line up with the header. Record skipped; the directory keeps this person as they are.".to_string()
                 } else {

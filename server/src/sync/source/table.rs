@@ -87,7 +87,8 @@ pub fn read_file(
         .map_err(|e| LoadError(format!("The file {name} could not be read: {e}.")))?;
     // Exports run at about 64–100 bytes a row: sizing the tables once avoids regrowing them.
     validator.reserve((size / 64) as usize);
-    read_csv(file, path, head, name, validator)?;
+    let lines = damage.irregular_breaks.then_some(path);
+    read_csv(file, lines, head, name, validator)?;
     Ok(Format::Csv)
 }
 
@@ -121,6 +122,10 @@ pub struct ControlBytes {
     pub control: u64,
     pub lines: u64,
     pub lines_with_control: u64,
+    /// Carriage returns or blank lines: the CSV reader's own line count is then off (it
+    /// starts a record where the previous one's terminator ended), so lines are counted
+    /// again while reading.
+    pub irregular_breaks: bool,
 }
 
 impl ControlBytes {
@@ -154,9 +159,13 @@ pub fn scan_control_bytes(file: &mut impl Read) -> std::io::Result<ControlBytes>
         };
         let chunk = &buf[..n];
         counts.bytes += n as u64;
+        counts.irregular_breaks |= memchr::memchr(b'\r', chunk).is_some()
+            || memchr::memmem::find(chunk, b"\n\n").is_some()
+            || (last == b'\n' && chunk[0] == b'\n');
         last = chunk[n - 1];
-        if !line_has_control && !chunk.iter().any(|&b| is_control(b)) {
-            counts.lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+        // Counted, not searched: the count runs many bytes at a time.
+        if !line_has_control && chunk.iter().filter(|&&b| is_control(b)).count() == 0 {
+            counts.lines += memchr::memchr_iter(b'\n', chunk).count() as u64;
             continue;
         }
         for &b in chunk {
@@ -206,16 +215,21 @@ pub fn sniff_delimiter(head: &[u8]) -> u8 {
     [b',', b';', b'\t'][best]
 }
 
+/// `count_lines_at`: the file again, when its line breaks are irregular (see
+/// [`ControlBytes::irregular_breaks`]); otherwise the CSV reader's own count is right.
 fn read_csv(
     file: File,
-    path: &Path,
+    count_lines_at: Option<&Path>,
     head: &[u8],
     name: &str,
     validator: &mut Validator,
 ) -> Result<(), LoadError> {
     let cannot_read =
         |e: std::io::Error| LoadError(format!("The file {name} could not be read: {e}."));
-    let mut lines = LineCounter::open(path).map_err(cannot_read)?;
+    let mut lines = count_lines_at
+        .map(LineCounter::open)
+        .transpose()
+        .map_err(cannot_read)?;
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(sniff_delimiter(head))
@@ -230,9 +244,10 @@ fn read_csv(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = match e.position() {
-                    Some(p) => lines.line_at(p.byte()).map_err(cannot_read)?,
-                    None => 0,
+                let line = match (e.position(), lines.as_mut()) {
+                    (Some(p), Some(lines)) => lines.line_at(p.byte()).map_err(cannot_read)?,
+                    (Some(p), None) => p.line(),
+                    (None, _) => 0,
                 };
                 return Err(LoadError(match e.kind() {
                     csv::ErrorKind::Utf8 { .. } => format!(
@@ -245,8 +260,14 @@ fn read_csv(
                 }));
             }
         }
-        let start = record.position().map(|p| p.byte()).unwrap_or(0);
-        let line = lines.line_at(start).map_err(cannot_read)?;
+        let (start, csv_line) = record
+            .position()
+            .map(|p| (p.byte(), p.line()))
+            .unwrap_or((0, 0));
+        let line = match lines.as_mut() {
+            Some(lines) => lines.line_at(start).map_err(cannot_read)?,
+            None => csv_line,
+        };
         last_start = Some((start, line));
         if first {
             let mut cells: Vec<String> = record.iter().map(str::to_string).collect();
@@ -604,6 +625,11 @@ mod tests {
         let noise: Vec<u8> = (0..4000u32).map(|i| (i * 7919 % 251) as u8).collect();
         assert!(scan(&noise).is_binary());
         assert_eq!(scan(b"a\nb").lines, 2);
+        // Line breaks the CSV reader miscounts are noticed, so lines are counted again.
+        assert!(!scan(&text).irregular_breaks);
+        for irregular in [&b"a\r\nb\r\n"[..], b"a\n\nb\n", b"\na\nb"] {
+            assert!(scan(irregular).irregular_breaks, "{irregular:?}");
+        }
         assert_eq!(binary_kind(b"%PDF-1.7"), Some("a PDF document"));
         assert_eq!(binary_kind(b"Employee ID"), None);
     }
