@@ -197,3 +197,94 @@ async fn api_sources_import(db: &DatabaseConnection) {
 on_both_backends!(api_import, api_sources_import);
 on_both_backends!(import, import_creates_then_updates);
 on_both_backends!(bad_imports, bad_files_change_nothing);
+
+/// A configuration's record rules: beside its settings or among them, stored with it and
+/// listed; a wrong one, or one given twice, writes nothing.
+async fn record_rules_import(db: &DatabaseConnection) {
+    setup(db, "Acme", "x.csv").await;
+    let beside = r#"
+[[configuration]]
+organisation = "Acme"
+name = "Strict"
+source = "sftp"
+blank_values = "clear"
+allow_rekey = false
+required = ["department", "title"]
+settings = { transport = "folder", path = "/drop/a.csv" }
+
+[[configuration]]
+organisation = "Acme"
+name = "Within"
+source = "sftp"
+settings = { transport = "folder", path = "/drop/b.csv", allow_rekey = false, required = ["manager_id"] }
+
+[[configuration]]
+organisation = "Acme"
+name = "Defaults"
+source = "sftp"
+settings = { transport = "folder", path = "/drop/c.csv" }
+"#;
+    import_configurations(db, beside, 1).await.unwrap();
+    let strict = find_configuration(db, "Acme/Strict").await.unwrap();
+    assert_eq!(
+        (
+            strict.blank_values.as_str(),
+            strict.allow_rekey,
+            strict.required_fields.as_str()
+        ),
+        ("clear", false, "title,department")
+    );
+    assert!(!strict.settings.contains("allow_rekey"));
+    let within = find_configuration(db, "Acme/Within").await.unwrap();
+    assert_eq!(
+        (
+            within.blank_values.as_str(),
+            within.allow_rekey,
+            within.required_fields.as_str()
+        ),
+        ("keep", false, "manager_id")
+    );
+    assert!(!within.settings.contains("required"), "{}", within.settings);
+    let defaults = find_configuration(db, "Acme/Defaults").await.unwrap();
+    assert_eq!(
+        (
+            defaults.blank_values.as_str(),
+            defaults.allow_rekey,
+            defaults.required_fields.as_str()
+        ),
+        ("keep", true, "")
+    );
+    let listed = list_configurations(db).await.unwrap();
+    assert!(
+        listed.contains("blanks clear, re-key no, requires title,department"),
+        "{listed}"
+    );
+
+    let before = sync_configuration::Entity::find().all(db).await.unwrap();
+    for (bad, why) in [
+        (
+            r#"blank_values = "erase""#,
+            "blank_values must be \"keep\" or \"clear\"",
+        ),
+        (r#"required = ["salary"]"#, "unknown field \"salary\""),
+        (r#"allow_rekey = "no""#, "invalid type"),
+    ] {
+        let file = format!(
+            "[[configuration]]\norganisation = \"Acme\"\nname = \"Bad\"\nsource = \"sftp\"\n{bad}\nsettings = {{ transport = \"folder\", path = \"/d.csv\" }}\n"
+        );
+        let err = import_configurations(db, &file, 2).await.unwrap_err();
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+    let twice = "[[configuration]]\norganisation = \"Acme\"\nname = \"Twice\"\nsource = \"sftp\"\nallow_rekey = false\nsettings = { transport = \"folder\", path = \"/d.csv\", allow_rekey = true }\n";
+    let err = import_configurations(db, twice, 3).await.unwrap_err();
+    assert!(err.contains("allow_rekey is given twice"), "{err}");
+    let wrong_type = "[[configuration]]\norganisation = \"Acme\"\nname = \"Typed\"\nsource = \"sftp\"\nsettings = { transport = \"folder\", path = \"/d.csv\", required = \"title\" }\n";
+    let err = import_configurations(db, wrong_type, 4).await.unwrap_err();
+    assert!(err.contains("required has the wrong type"), "{err}");
+    assert_eq!(
+        sync_configuration::Entity::find().all(db).await.unwrap(),
+        before
+    );
+}
+
+on_both_backends!(record_rules, record_rules_import);
