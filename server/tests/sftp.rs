@@ -499,6 +499,8 @@ async fn a_dropped_connection_is_tried_again() {
     let port = closed.local_addr().unwrap().port();
     drop(closed);
     let to = sshd.port;
+    // The server comes up a moment late: the one wait in this file, standing for that
+    // moment. The retries below allow some 25 s, so a busy machine cannot outrun them.
     let late = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
@@ -508,9 +510,10 @@ async fn a_dropped_connection_is_tried_again() {
     });
     let mut starting = sshd.settings(&file);
     starting.port = Some(port);
-    // Attempts at about 0, 0.2, 0.6 and 1.4 seconds.
+    // Attempts at about 0, 0.2, 0.6, 1.4, 3, 6.2, 12.6 and 25.4 seconds; it gets through
+    // at the first one after the server is up.
     let patient = Retry {
-        attempts: 4,
+        attempts: 8,
         backoff: Duration::from_millis(200),
     };
     let got = fetch(starting, patient).await;
