@@ -22,6 +22,9 @@ pub enum AppError {
     Network,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
+    /// The server had no database connection free in time; the page tries again itself.
+    #[error("The server is busy right now. Please try again in a moment.")]
+    Busy,
 }
 
 impl AppError {
@@ -33,6 +36,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Network => 502,
             AppError::Internal => 500,
+            AppError::Busy => 503,
         }
     }
 }

@@ -9,8 +9,14 @@ use std::sync::Arc;
 
 /// A failure inside the store. Its text is for the server's log only.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    /// Every connection to the database stayed in use for as long as a request may wait
+    /// for one: the server is overloaded, and the request may be tried again.
+    #[error("no database connection came free in time")]
+    Busy,
+    #[error("{0}")]
+    Failed(String),
+}
 
 /// A request for one page of an organisation's runs.
 #[derive(Debug, Clone)]

@@ -9,6 +9,7 @@ pub struct Settings {
     /// Where the server listens; `UP_ADDR`, else cargo-leptos's `LEPTOS_SITE_ADDR`, else 127.0.0.1:3000.
     pub addr: Option<SocketAddr>,
     pub workers: Workers,
+    pub pool: crate::db::Pool,
 }
 
 /// How this process runs syncs.
@@ -57,9 +58,18 @@ impl Settings {
                 "UP_WORKER_STALE_SECS ({stale_secs}) must be at least three heartbeats (UP_WORKER_HEARTBEAT_MS = {heartbeat_ms}), or live runs would be cancelled"
             ));
         }
+        let pool = crate::db::Pool {
+            connections: std::env::var("UP_DB_CONNECTIONS")
+                .ok()
+                .map(|_| number("UP_DB_CONNECTIONS", 0, 1..=1_000))
+                .transpose()?
+                .map(|n| n as u32),
+            wait: std::time::Duration::from_millis(number("UP_DB_WAIT_MS", 20_000, 1..=600_000)?),
+        };
         Ok(Self {
             database_url,
             addr,
+            pool,
             workers: Workers {
                 in_server: number("UP_WORKERS", 1, 0..=64)? as usize,
                 poll_ms: number("UP_WORKER_POLL_MS", 2000, 50..=600_000)?,

@@ -79,7 +79,7 @@ async fn main() {
 async fn run(cli: Cli) -> Result<(), String> {
     let settings = Settings::from_env()?;
     tracing::info!(database = %redact_url(&settings.database_url), "opening database");
-    let conn = db::connect(&settings.database_url)
+    let conn = db::connect_with(&settings.database_url, settings.pool)
         .await
         .map_err(|e| format!("database: {e}"))?;
     match cli.command.unwrap_or(Command::Serve { demo: false }) {

@@ -273,28 +273,84 @@ async fn health_and_unknown_pages() {
     }
 }
 
-/// Many admins opening the Syncs page at once on one server (one multi-threaded runtime):
-/// every page is rendered whole; none is left waiting.
+/// Many admins opening the Syncs page at once, more than the database has connections
+/// for, and every connection taken by other work as they arrive: the requests wait in line
+/// for a connection, and every page is rendered whole.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn syncs_page_renders_whole_for_many_viewers_at_once() {
-    let (app, _held) = app().await;
+    use sea_orm::TransactionTrait;
+    let pool = server::db::Pool {
+        connections: Some(2),
+        wait: std::time::Duration::from_secs(120),
+    };
+    let (app, held) = app_with_pool(pool).await;
     let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
         .await
         .expect("signs in");
+    let taken = [
+        held.db.conn.begin().await.unwrap(),
+        held.db.conn.begin().await.unwrap(),
+    ];
     let mut pages = tokio::task::JoinSet::new();
     for _ in 0..200 {
         let (app, cookie) = (app.clone(), cookie.clone());
         pages.spawn(async move {
-            let page = get(&app, "/admin/user-provisioning", Some(&cookie), "text/html");
-            // A generous bound: a page takes milliseconds; a stalled one never ends.
-            tokio::time::timeout(std::time::Duration::from_secs(30), page).await
+            get(&app, "/admin/user-provisioning", Some(&cookie), "text/html").await
         });
     }
+    // Every request is now in line for a connection; then the connections come free.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    drop(taken);
     while let Some(page) = pages.join_next().await {
-        let page = page.unwrap().expect("the page finishes rendering");
+        let page = page.unwrap();
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("Showing "), "the run list is rendered");
     }
+}
+
+/// A request that waits longer than the server allows for a database connection is
+/// answered "busy" plainly (503 with Retry-After; on the page, a notice that the runs will
+/// appear, which the page retries by itself), never a page without its list or a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_cannot_get_a_connection_in_time_is_told_the_server_is_busy() {
+    use sea_orm::TransactionTrait;
+    let pool = server::db::Pool {
+        connections: Some(1),
+        wait: std::time::Duration::from_millis(300),
+    };
+    let (app, held) = app_with_pool(pool).await;
+    let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .expect("signs in");
+    let taken = held.db.conn.begin().await.unwrap();
+    let page = get(&app, "/admin/user-provisioning", Some(&cookie), "text/html").await;
+    assert_eq!(
+        page.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        page.body
+    );
+    assert_eq!(page.headers[header::RETRY_AFTER], "2");
+    assert!(
+        page.body.contains("The server is busy right now"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Showing "));
+    let api = get(
+        &app,
+        "/api/list_sync_runs?query=",
+        Some(&cookie),
+        "application/json",
+    )
+    .await;
+    assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE, "{}", api.body);
+    assert_eq!(api.headers[header::RETRY_AFTER], "2");
+    assert!(api.body.contains("Busy"), "{}", api.body);
+    drop(taken);
+    let page = get(&app, "/admin/user-provisioning", Some(&cookie), "text/html").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Showing "), "the run list is rendered");
 }
 
 /// The id of the newest run of the signed-in organisation with this status slug.

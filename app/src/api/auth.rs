@@ -31,11 +31,14 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     match auth
         .sign_in(&email, &password, previous.as_deref())
         .await
-        .map_err(internal)?
+        .map_err(|e| ctx.store_failed(e))?
     {
         SignInOutcome::Opened(token) => {
             ctx.set_session_cookie(&token);
-            let viewer = auth.viewer_for_session(&token).await.map_err(internal)?;
+            let viewer = auth
+                .viewer_for_session(&token)
+                .await
+                .map_err(|e| ctx.store_failed(e))?;
             let home = match viewer {
                 Some(v) if v.can_use_provisioning() => "/admin/user-provisioning",
                 _ => "/admin",
@@ -57,7 +60,11 @@ pub async fn sign_out() -> Result<(), AppError> {
     use super::session::*;
     let ctx = Ctx::capture()?;
     if let Some(token) = ctx.cookie(SESSION_COOKIE) {
-        ctx.stores.auth.sign_out(&token).await.map_err(internal)?;
+        ctx.stores
+            .auth
+            .sign_out(&token)
+            .await
+            .map_err(|e| ctx.store_failed(e))?;
     }
     ctx.clear_session_cookie();
     leptos_axum::redirect("/login");

@@ -79,7 +79,7 @@ pub async fn start_log_download(run_id: i64, format: LogFormat) -> Result<RunDet
         .runs
         .record_download(run_id, viewer.user_id, format)
         .await
-        .map_err(internal)?;
+        .map_err(|e| ctx.store_failed(e))?;
     Ok(detail)
 }
 
@@ -116,7 +116,7 @@ mod server {
             .runs
             .run(organisation_id, run_id)
             .await
-            .map_err(internal)?;
+            .map_err(|e| ctx.store_failed(e))?;
         let Some(found) = found else {
             return ctx.fail(AppError::NotFound);
         };
@@ -179,7 +179,7 @@ mod server {
             .runs
             .log_entries(&request)
             .await
-            .map_err(internal)?;
+            .map_err(|e| ctx.store_failed(e))?;
         let next_after = (entries.len() as u32 == limit)
             .then(|| entries.last().map(|e| e.sequence))
             .flatten();
@@ -217,7 +217,7 @@ mod server {
                 .runs
                 .log_entries(&request)
                 .await
-                .map_err(internal)?;
+                .map_err(|e| ctx.store_failed(e))?;
             let full = page.len() as u32 == DOWNLOAD_PAGE;
             after = page.last().map(|e| e.sequence);
             entries.extend(page);
@@ -229,7 +229,7 @@ mod server {
             .runs
             .record_download(run_id, viewer.user_id, format)
             .await
-            .map_err(internal)?;
+            .map_err(|e| ctx.store_failed(e))?;
         let name = detail.file_name(format);
         // Writing a large workbook takes a while: keep it off the request threads.
         let bytes = tokio::task::spawn_blocking(move || {

@@ -45,7 +45,7 @@ pub async fn list_configurations() -> Result<Vec<ConfigurationSummary>, AppError
         .runs
         .configurations(viewer.organisation_id)
         .await
-        .map_err(internal)
+        .map_err(|e| ctx.store_failed(e))
 }
 
 /// Runs that are new or changed since the page's copies: the page sends the id and row
@@ -66,7 +66,6 @@ pub async fn poll_changes(
     query: &str,
     known: &str,
 ) -> Result<RunChanges, AppError> {
-    use super::session::internal;
     use crate::domain::RunFilter;
     use std::collections::HashMap;
 
@@ -109,7 +108,7 @@ pub async fn poll_changes(
         .runs
         .runs_by_id(viewer.organisation_id, &others)
         .await
-        .map_err(internal)?;
+        .map_err(|e| ctx.store_failed(e))?;
     server::write_starts(ctx, &mut rest);
     rows.extend(rest);
     rows.retain(|r| held.get(&r.id) != Some(&r.version));
@@ -137,11 +136,11 @@ pub async fn sync_runs_chart(query: String) -> Result<RunChart, AppError> {
 pub use server::{chart_request, ChartRequest};
 
 /// The most rows one poll may ask about.
-pub const MAX_KNOWN: usize = 500;
+pub const MAX_KNOWN: usize = 1000;
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::super::session::{internal, Ctx};
+    use super::super::session::Ctx;
     use super::PAGE_SIZE;
     use crate::domain::{
         display_start, offset_spans, ChartSpan, Cursor, RunChart, RunFilter, RunPage, SyncRunRow,
@@ -226,7 +225,7 @@ mod server {
             .runs
             .count_run_days(&request, &offsets)
             .await
-            .map_err(internal)?
+            .map_err(|e| ctx.store_failed(e))?
         {
             Some(counts) => Ok(RunChart::from_counts(Some(span), &counts)),
             None => unknown_configuration(
@@ -260,7 +259,7 @@ mod server {
             .runs
             .list_runs(&request)
             .await
-            .map_err(internal)?;
+            .map_err(|e| ctx.store_failed(e))?;
         if found.unknown_configuration {
             let name = request.filter.configuration.unwrap_or_default();
             return unknown_configuration(ctx, &name);

@@ -4,7 +4,11 @@
 //! inside a resource during server rendering, so [`Ctx::capture`] takes everything
 //! needed up front and the rest of the function works from it.
 
-use crate::{domain::Viewer, error::AppError, ports::Stores};
+use crate::{
+    domain::Viewer,
+    error::AppError,
+    ports::{StoreError, Stores},
+};
 use http::{header, request::Parts, HeaderValue, StatusCode};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -69,6 +73,22 @@ impl Ctx {
         Err(e)
     }
 
+    /// The error the browser sees for a failure of the store: when the server is too busy
+    /// to find a database connection in time, 503 with `Retry-After` (the page tries again
+    /// by itself); otherwise the failure is logged and the answer is a plain 500.
+    pub fn store_failed(&self, e: StoreError) -> AppError {
+        match e {
+            StoreError::Busy => {
+                tracing::warn!("a request gave up waiting for a database connection");
+                if let Some(res) = &self.response {
+                    res.insert_header(header::RETRY_AFTER, HeaderValue::from_static("2"));
+                }
+                self.fail::<()>(AppError::Busy).unwrap_err()
+            }
+            StoreError::Failed(_) => internal(e),
+        }
+    }
+
     /// The value of one cookie of the request.
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.parts
@@ -97,7 +117,7 @@ impl Ctx {
             .auth
             .viewer_for_session(&token)
             .await
-            .map_err(internal)
+            .map_err(|e| self.store_failed(e))
     }
 
     /// The viewer, if they may use User Provisioning; otherwise 401 or 403 with no data.

@@ -138,9 +138,23 @@ where
             return; // The first answer is still on its way; it is checked once it is here.
         };
         let on_its_way = self.loading.with_value(|l| l.as_ref() == Some(query));
-        if shown_for != *query && !on_its_way {
+        // An answer that says the server was too busy is asked for again (the page's
+        // loop calls this each second), so a crowd of viewers delays the page rather than
+        // leaving it without its answer.
+        if (shown_for != *query || self.busy()) && !on_its_way {
             self.load(query.clone());
         }
+    }
+
+    /// Whether the answer shown is the server saying it was too busy (untracked).
+    fn busy(self) -> bool {
+        let busy = |a: &Option<Answer<K, T>>| matches!(a, Some((_, Err(AppError::Busy))));
+        self.latest
+            .try_with_untracked(|l| match l {
+                Some(_) => busy(l),
+                None => self.first.try_with_untracked(busy).unwrap_or(false),
+            })
+            .unwrap_or(false)
     }
 
     /// Loads the answer for the query in the URL again ("Try again", or the data behind

@@ -241,6 +241,15 @@ fn SyncHistory(
                             </button>
                         </div>
                     }.into_any(),
+                    // The page asks again by itself (see `PerQuery::follow`).
+                    Some((_, Err(AppError::Busy))) => view! {
+                        <div class="alert" role="status">
+                            <p>"The server is busy right now. The sync runs will appear as soon as it answers."</p>
+                            <button type="button" class="button" on:click=move |_| first_page.reload()>
+                                "Try again"
+                            </button>
+                        </div>
+                    }.into_any(),
                     // Anything else may pass: the way out is to ask again.
                     Some((_, Err(e))) => view! {
                         <div class="alert alert--error" role="alert">

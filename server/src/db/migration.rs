@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::list_index::WiderListIndex),
             Box::new(super::run_hours::CreateRunHours),
             Box::new(super::record_policy::RecordPolicy),
+            Box::new(super::lane_indexes::LaneIndexes),
         ]
     }
 }

@@ -3,6 +3,7 @@
 pub mod counters;
 pub mod engine_schema;
 pub mod entities;
+pub mod lane_indexes;
 pub mod list_index;
 pub mod migration;
 pub mod record_policy;
@@ -14,11 +15,37 @@ use sea_orm::{sqlx, ConnectOptions, Database, DatabaseConnection, DbErr, Transac
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
+/// The connection pool's size and how long a request waits for a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pool {
+    /// Connections at most (`UP_DB_CONNECTIONS`; default 8 on SQLite, 20 on PostgreSQL).
+    pub connections: Option<u32>,
+    /// How long a request waits in line for a free connection before it is answered
+    /// "busy, try again" (`UP_DB_WAIT_MS`, default 20 s). Requests beyond what the pool
+    /// serves at once queue rather than fail: a crowd of viewers slows pages down, and
+    /// only a wait this long turns into the clear retry.
+    pub wait: Duration,
+}
+
+impl Default for Pool {
+    fn default() -> Self {
+        Pool {
+            connections: None,
+            wait: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Opens the database at `url` with the default pool and brings its schema up to date.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, Pool::default()).await
+}
+
 /// Opens the database at `url` and brings its schema up to date.
 ///
 /// For SQLite the file's folder is created, and WAL with a busy timeout lets the page
 /// read while a sync writes.
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_with(url: &str, pool: Pool) -> Result<DatabaseConnection, DbErr> {
     let is_sqlite = url.starts_with("sqlite:");
     if is_sqlite {
         if let Some(dir) =
@@ -32,8 +59,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
-        .max_connections(if is_sqlite { 8 } else { 20 })
+        .max_connections(pool.connections.unwrap_or(if is_sqlite { 8 } else { 20 }))
         .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(pool.wait)
         .sqlx_logging(false);
     if is_sqlite {
         // Per-connection settings, so every pooled connection gets them.

@@ -88,7 +88,7 @@ impl AuthStore for SeaStore {
                 .map(|(id, _)| id)
         })
         .await
-        .map_err(|e| StoreError(e.to_string()))?;
+        .map_err(|e| StoreError::Failed(e.to_string()))?;
         let Some(user_id) = matched else {
             // The attempt's row stays as the failure; failures too old to count go.
             sign_in_failure::Entity::delete_many()
@@ -171,7 +171,7 @@ impl AuthStore for SeaStore {
         let role: Role = u
             .role
             .parse()
-            .map_err(|e| StoreError(format!("user {}: {e}", u.id)))?;
+            .map_err(|e| StoreError::Failed(format!("user {}: {e}", u.id)))?;
         Ok(Some(Viewer {
             user_id: u.id,
             organisation_id: org.id,

@@ -3,6 +3,7 @@
 mod auth;
 mod run_chart;
 mod run_logs;
+mod run_page;
 mod runs;
 
 pub use runs::{list_statements, ListStatements};
@@ -42,7 +43,9 @@ impl app::ports::HealthStore for SeaStore {
             .map_err(db_err)?;
         match pending.len() {
             0 => Ok(()),
-            n => Err(StoreError(format!("{n} database migrations not applied"))),
+            n => Err(StoreError::Failed(format!(
+                "{n} database migrations not applied"
+            ))),
         }
     }
 
@@ -51,8 +54,13 @@ impl app::ports::HealthStore for SeaStore {
     }
 }
 
+/// A database failure as the app sees it: a pool that found no free connection in time
+/// is the server being busy, which the page retries; anything else is a failure.
 fn db_err(e: sea_orm::DbErr) -> StoreError {
-    StoreError(e.to_string())
+    match e {
+        sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) => StoreError::Busy,
+        e => StoreError::Failed(e.to_string()),
+    }
 }
 
 pub fn now_ms() -> i64 {

@@ -90,10 +90,10 @@ pub async fn count_run_days(
             Ok(DayStatusCount {
                 day: epoch
                     .checked_add_signed(chrono::Duration::days(day))
-                    .ok_or_else(|| StoreError(format!("day {day} is out of range")))?,
+                    .ok_or_else(|| StoreError::Failed(format!("day {day} is out of range")))?,
                 status: status
                     .parse()
-                    .map_err(|e| StoreError(format!("chart: {e}")))?,
+                    .map_err(|e| StoreError::Failed(format!("chart: {e}")))?,
                 runs: runs.max(0) as u64,
                 duration_sum_ms,
                 finished: finished.max(0) as u64,

@@ -11,9 +11,8 @@ use app::ports::{ListRuns, LogRequest, RunFound, RunStore, RunsFound, StoreError
 use async_trait::async_trait;
 use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
-    Select, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
 };
 
 #[async_trait]
@@ -89,7 +88,7 @@ impl RunStore for SeaStore {
                     source: c
                         .source_kind
                         .parse()
-                        .map_err(|e| StoreError(format!("configuration {}: {e}", c.id)))?,
+                        .map_err(|e| StoreError::Failed(format!("configuration {}: {e}", c.id)))?,
                     name: c.name,
                 })
             })
@@ -104,18 +103,15 @@ impl RunStore for SeaStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        listed(
-            sync_run::Entity::find()
-                .filter(sync_run::Column::OrganisationId.eq(organisation_id))
-                .filter(sync_run::Column::Id.is_in(ids.iter().copied())),
-        )
-        .into_model::<ListedRun>()
-        .all(&self.db)
-        .await
-        .map_err(db_err)?
-        .into_iter()
-        .map(to_row)
-        .collect()
+        let statement =
+            super::run_page::by_id_statement(organisation_id, ids, self.db.get_database_backend());
+        ListedRun::find_by_statement(statement)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(to_row)
+            .collect()
     }
 
     async fn run(&self, organisation_id: i64, run_id: i64) -> Result<Option<RunFound>, StoreError> {
@@ -137,36 +133,6 @@ impl RunStore for SeaStore {
     ) -> Result<(), StoreError> {
         super::run_logs::record_download(&self.db, run_id, user_id, format).await
     }
-}
-
-/// Only the columns the table shows, with the configuration's name and source, in the
-/// order of `ListedRun`'s fields (it reads them by position).
-fn listed(q: Select<sync_run::Entity>) -> Select<sync_run::Entity> {
-    use sync_run::Column as R;
-    q.select_only()
-        .columns([
-            R::Id,
-            R::Status,
-            R::QueuedAtMs,
-            R::StartedAtMs,
-            R::FinishedAtMs,
-            R::ProgressDone,
-            R::ProgressTotal,
-            R::Created,
-            R::Updated,
-            R::Deactivated,
-            R::Reactivated,
-            R::Unchanged,
-            R::Skipped,
-            R::Warnings,
-            R::Errors,
-            R::PlannedDeactivations,
-            R::Version,
-        ])
-        .column_as(sync_configuration::Column::Name, "configuration_name")
-        .column_as(sync_configuration::Column::SourceKind, "source_kind")
-        // A left join keeps runs the outer loop, so SQLite walks them in index order.
-        .join(JoinType::LeftJoin, sync_run::Relation::Configuration.def())
 }
 
 /// A list request with its configuration and source resolved to the ids of the
@@ -250,26 +216,8 @@ pub fn list_statements(
         request,
         configuration_ids,
     };
-    let newest_first = request.filter.sort == SortOrder::NewestFirst;
     let (since, until) = page_window(request);
-    let shape = PageShape {
-        backend: match backend {
-            DatabaseBackend::Sqlite => 0,
-            DatabaseBackend::Postgres => 1,
-            _ => 2,
-        },
-        newest_first,
-        after: request.after.is_some(),
-        since: since.is_some(),
-        until: until.is_some(),
-        statuses: request.filter.statuses.len(),
-        configurations: configuration_ids.map(<[i64]>::len),
-    };
-    let page = Statement::from_sql_and_values(
-        backend,
-        page_sql(shape, || build_page(&scope, since, until, backend).sql),
-        page_values(&scope, since, until),
-    );
+    let page = super::run_page::page_statement(&scope, since, until, backend);
     let total = request
         .after
         .is_none()
@@ -291,102 +239,6 @@ fn page_window(request: &ListRuns) -> (Option<i64>, Option<i64>) {
             (Some(since.map_or(sort_at_ms, |s| s.max(sort_at_ms))), until)
         }
     }
-}
-
-/// What decides the text of a page's statement, as opposed to the values bound into it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct PageShape {
-    backend: u8,
-    newest_first: bool,
-    after: bool,
-    since: bool,
-    until: bool,
-    statuses: usize,
-    configurations: Option<usize>,
-}
-
-/// The page statement's text for `shape`, built by `build` the first time the shape is
-/// seen and kept: building it with sea-query costs tens of microseconds, a third of what
-/// the quickest pages cost the database. A filter has a few dozen shapes in all (up to 7
-/// statuses, with or without each part, as many configurations as one source has), so the
-/// map stays small.
-fn page_sql(shape: PageShape, build: impl FnOnce() -> String) -> String {
-    use std::collections::HashMap;
-    use std::sync::{LazyLock, RwLock};
-    static BUILT: LazyLock<RwLock<HashMap<PageShape, String>>> = LazyLock::new(Default::default);
-    if let Some(sql) = BUILT.read().ok().and_then(|b| b.get(&shape).cloned()) {
-        return sql;
-    }
-    let sql = build();
-    if let Ok(mut built) = BUILT.write() {
-        built.insert(shape, sql.clone());
-    }
-    sql
-}
-
-/// The page's statement built with sea-query, from the filter with the cursor folded in.
-fn build_page(
-    scope: &Scope<'_>,
-    since: Option<i64>,
-    until: Option<i64>,
-    backend: DatabaseBackend,
-) -> Statement {
-    use sync_run::Column as R;
-    let request = scope.request;
-    let newest_first = request.filter.sort == SortOrder::NewestFirst;
-    let mut page = sync_run::Entity::find();
-    if let Some(Cursor { sort_at_ms, id }) = request.after {
-        page = page.filter(if newest_first {
-            Condition::any()
-                .add(R::SortAtMs.lt(sort_at_ms))
-                .add(R::Id.lt(id))
-        } else {
-            Condition::any()
-                .add(R::SortAtMs.gt(sort_at_ms))
-                .add(R::Id.gt(id))
-        });
-    }
-    let order = if newest_first {
-        sea_orm::Order::Desc
-    } else {
-        sea_orm::Order::Asc
-    };
-    listed(matching(page, scope, since, until))
-        .order_by(R::SortAtMs, order.clone())
-        .order_by(R::Id, order)
-        .limit(u64::from(request.limit))
-        .build(backend)
-}
-
-/// The values `build_page`'s statement binds, in the order its text takes them: the cursor,
-/// then `matching`'s conditions, then the limit. A test compares them with sea-query's for
-/// every shape.
-fn page_values(scope: &Scope<'_>, since: Option<i64>, until: Option<i64>) -> Vec<sea_orm::Value> {
-    use sea_orm::Value;
-    let request = scope.request;
-    let mut values = Vec::with_capacity(8 + request.filter.statuses.len());
-    if let Some(Cursor { sort_at_ms, id }) = request.after {
-        values.extend([Value::from(sort_at_ms), Value::from(id)]);
-    }
-    values.push(Value::from(request.organisation_id));
-    values.extend(since.map(Value::from));
-    values.extend(until.map(Value::from));
-    values.extend(
-        request
-            .filter
-            .statuses
-            .iter()
-            .map(|s| Value::from(s.slug())),
-    );
-    values.extend(
-        scope
-            .configuration_ids
-            .into_iter()
-            .flatten()
-            .map(|&id| Value::from(id)),
-    );
-    values.push(Value::from(u64::from(request.limit)));
-    values
 }
 
 /// `q` narrowed to the organisation's runs that match the filter in `[since, until)`.
@@ -477,7 +329,7 @@ async fn total_of(db: &DatabaseConnection, statement: Statement) -> Result<u64, 
         .query_one(statement)
         .await
         .map_err(db_err)?
-        .ok_or_else(|| StoreError("the total query returned no row".into()))?;
+        .ok_or_else(|| StoreError::Failed("the total query returned no row".into()))?;
     let total: i64 = row.try_get("", "total").map_err(db_err)?;
     Ok(total.max(0) as u64)
 }
@@ -546,11 +398,11 @@ pub(super) fn to_row(run: ListedRun) -> Result<SyncRunRow, StoreError> {
     let status = run
         .status
         .parse()
-        .map_err(|e| StoreError(format!("run {}: {e}", run.id)))?;
+        .map_err(|e| StoreError::Failed(format!("run {}: {e}", run.id)))?;
     let source = run
         .source_kind
         .parse()
-        .map_err(|e| StoreError(format!("run {}: {e}", run.id)))?;
+        .map_err(|e| StoreError::Failed(format!("run {}: {e}", run.id)))?;
     let duration_ms = run
         .started_at_ms
         .map(|s| run.finished_at_ms.unwrap_or_else(super::now_ms) - s);
@@ -580,63 +432,4 @@ pub(super) fn to_row(run: ListedRun) -> Result<SyncRunRow, StoreError> {
         },
         version: run.version,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use app::domain::RunFilter;
-
-    /// For every shape of page on both databases, the kept text and the values listed by
-    /// `page_values` are exactly the statement sea-query builds.
-    #[test]
-    fn kept_page_statements_are_the_ones_sea_query_builds() {
-        let mut checked = 0;
-        for backend in [DatabaseBackend::Sqlite, DatabaseBackend::Postgres] {
-            for sort in [SortOrder::NewestFirst, SortOrder::OldestFirst] {
-                for shape in 0..16u32 {
-                    for statuses in 0..=RunStatus::ALL.len() {
-                        let bit = |n: u32| shape & (1 << n) != 0;
-                        let filter = RunFilter {
-                            sort,
-                            statuses: RunStatus::ALL[..statuses].iter().copied().collect(),
-                            ..RunFilter::default()
-                        };
-                        let request = ListRuns {
-                            organisation_id: 7,
-                            filter,
-                            since_ms: bit(0).then_some(1_000 + i64::from(shape)),
-                            until_ms: bit(1).then_some(9_000_000 + i64::from(shape)),
-                            after: bit(2).then_some(Cursor {
-                                sort_at_ms: 5_000 + statuses as i64,
-                                id: 42 + i64::from(shape),
-                            }),
-                            limit: 50 + shape,
-                        };
-                        // One configuration, or the three of a source.
-                        let configuration_ids: Option<&[i64]> =
-                            bit(3).then_some(if statuses % 2 == 0 {
-                                &[3][..]
-                            } else {
-                                &[3, 5, 8][..]
-                            });
-                        // Twice: the first builds and keeps the text, the second reuses it.
-                        for _ in 0..2 {
-                            let kept = list_statements(&request, configuration_ids, backend).page;
-                            let scope = Scope {
-                                request: &request,
-                                configuration_ids,
-                            };
-                            let (since, until) = page_window(&request);
-                            let built = build_page(&scope, since, until, backend);
-                            assert_eq!(kept.sql, built.sql);
-                            assert_eq!(kept.values, built.values, "{}", built.sql);
-                            checked += 1;
-                        }
-                    }
-                }
-            }
-        }
-        assert_eq!(checked, 2 * 2 * 16 * 8 * 2);
-    }
 }

@@ -22,8 +22,13 @@ pub struct Held {
 }
 
 pub async fn app() -> (Router, Held) {
+    app_with_pool(server::db::Pool::default()).await
+}
+
+/// The router on the demo data, its database opened with this pool.
+pub async fn app_with_pool(pool: server::db::Pool) -> (Router, Held) {
     let turn = ONE_RUNTIME_AT_A_TIME.lock().await;
-    let db = TestDb::sqlite().await;
+    let db = TestDb::sqlite_with(pool).await;
     demo::seed(&db.conn, &demo::DemoSize::small(), Utc::now())
         .await
         .unwrap();

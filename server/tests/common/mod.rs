@@ -23,9 +23,14 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn sqlite() -> TestDb {
+        Self::sqlite_with(db::Pool::default()).await
+    }
+
+    /// A fresh SQLite file opened with this pool.
+    pub async fn sqlite_with(pool: db::Pool) -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
-        let conn = db::connect(&url)
+        let conn = db::connect_with(&url, pool)
             .await
             .expect("sqlite connects and migrates");
         TestDb {

@@ -1,0 +1,252 @@
+//! The statement behind one page of the runs list, and behind the poll's lookup by id.
+//!
+//! A filter narrows the organisation's runs by status and configuration. Each status (or
+//! configuration, or configuration in a status) the filter keeps is a *lane*, and an index
+//! holds each lane's runs in (sort time, id) order:
+//!
+//! | lane                         | index                               |
+//! |------------------------------|-------------------------------------|
+//! | the whole organisation       | `ix_sync_runs_org_sort`             |
+//! | a status                     | `ix_sync_runs_org_status_sort`      |
+//! | a configuration              | `ix_sync_runs_config_sort`          |
+//! | a configuration in a status  | `ix_sync_runs_config_status_sort`   |
+//!
+//! A page reads each lane's next page (one index seek, then at most `limit` entries) and
+//! keeps the first `limit` of them all. So a page costs the filter's lanes times a page of
+//! index entries, whether its runs are one in ten thousand or nine in ten, on the first
+//! page or the thousandth. One `status IN (…)` over the organisation's index would instead
+//! sort every match or walk past every non-match, and which of the two is cheaper depends
+//! on how common the statuses are, which the planner cannot know.
+
+use super::runs::Scope;
+use app::domain::{Cursor, RunStatus, SortOrder};
+use sea_orm::{DatabaseBackend, Statement, Value};
+
+/// The columns the table shows, in the order `ListedRun` reads them: the run as `r`, its
+/// configuration as `c`.
+const LISTED: &str = "r.id, r.status, r.queued_at_ms, r.started_at_ms, r.finished_at_ms, \
+    r.progress_done, r.progress_total, r.created, r.updated, r.deactivated, r.reactivated, \
+    r.unchanged, r.skipped, r.warnings, r.errors, r.planned_deactivations, r.version, \
+    c.name AS configuration_name, c.source_kind";
+
+/// SQL text and the values it binds, in order: `$1, $2, …` for PostgreSQL, `?` for SQLite.
+pub(super) struct Sql {
+    backend: DatabaseBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    pub fn new(backend: DatabaseBackend) -> Self {
+        Sql {
+            backend,
+            text: String::with_capacity(512),
+            values: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.values.push(value.into());
+        if self.backend == DatabaseBackend::Postgres {
+            self.text.push('$');
+            self.text.push_str(&self.values.len().to_string());
+        } else {
+            self.text.push('?');
+        }
+        self
+    }
+
+    pub fn statement(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+}
+
+/// The page's statement for the request in `scope`, within `[since, until)` (the cursor
+/// already folded into the bound it moves, see `runs::page_window`).
+pub(super) fn page_statement(
+    scope: &Scope<'_>,
+    since: Option<i64>,
+    until: Option<i64>,
+    backend: DatabaseBackend,
+) -> Statement {
+    let request = scope.request;
+    // Every status chosen is the same as none: one lane instead of seven.
+    let statuses: Vec<Option<&str>> = match request.filter.statuses.len() {
+        0 => vec![None],
+        n if n == RunStatus::ALL.len() => vec![None],
+        _ => request
+            .filter
+            .statuses
+            .iter()
+            .map(|s| Some(s.slug()))
+            .collect(),
+    };
+    let configurations: Vec<Option<i64>> = match scope.configuration_ids {
+        None => vec![None],
+        Some(ids) => ids.iter().copied().map(Some).collect(),
+    };
+    let newest_first = request.filter.sort == SortOrder::NewestFirst;
+    let (order, past) = if newest_first {
+        ("DESC", " < ")
+    } else {
+        ("ASC", " > ")
+    };
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT ")
+        .push(LISTED)
+        .push(" FROM (SELECT * FROM ");
+    let mut lane_number = 0;
+    for &configuration in &configurations {
+        for &status in &statuses {
+            if lane_number > 0 {
+                sql.push(" UNION ALL SELECT * FROM ");
+            }
+            lane_number += 1;
+            sql.push("(SELECT id, sort_at_ms FROM sync_runs WHERE organisation_id = ")
+                .bind(request.organisation_id);
+            if let Some(status) = status {
+                sql.push(" AND status = ").bind(status);
+            }
+            if let Some(id) = configuration {
+                sql.push(" AND configuration_id = ").bind(id);
+            }
+            if let Some(since) = since {
+                sql.push(" AND sort_at_ms >= ").bind(since);
+            }
+            if let Some(until) = until {
+                sql.push(" AND sort_at_ms < ").bind(until);
+            }
+            if let Some(Cursor { sort_at_ms, id }) = request.after {
+                // The window already ends at the cursor's instant: past the cursor are
+                // the runs before that instant, or at it and further on in id.
+                sql.push(" AND (sort_at_ms")
+                    .push(past)
+                    .bind(sort_at_ms)
+                    .push(" OR id")
+                    .push(past)
+                    .bind(id)
+                    .push(")");
+            }
+            sql.push(&format!(" ORDER BY sort_at_ms {order}, id {order} LIMIT "))
+                .bind(i64::from(request.limit))
+                .push(&format!(") AS lane{lane_number}"));
+        }
+    }
+    sql.push(
+        ") AS p JOIN sync_runs AS r ON r.id = p.id \
+         LEFT JOIN sync_configurations AS c ON c.id = r.configuration_id",
+    )
+    .push(&format!(
+        " ORDER BY p.sort_at_ms {order}, p.id {order} LIMIT "
+    ))
+    .bind(i64::from(request.limit));
+    sql.statement()
+}
+
+/// The organisation's runs with these ids (any other organisation's are not found).
+///
+/// On SQLite, `NOT INDEXED` keeps the planner from reading the organisation's index
+/// instead of looking each id up: without statistics it takes "one organisation" for a
+/// handful of rows, fewer than a few ids. Each id is still found by the primary key (SQLite
+/// looks rows up by rowid whatever that clause says), and the organisation is checked on
+/// the row found.
+pub(super) fn by_id_statement(
+    organisation_id: i64,
+    ids: &[i64],
+    backend: DatabaseBackend,
+) -> Statement {
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT ")
+        .push(LISTED)
+        .push(" FROM sync_runs AS r");
+    if backend == DatabaseBackend::Sqlite {
+        sql.push(" NOT INDEXED");
+    }
+    sql.push(" LEFT JOIN sync_configurations AS c ON c.id = r.configuration_id WHERE r.id IN (");
+    for (n, &id) in ids.iter().enumerate() {
+        if n > 0 {
+            sql.push(", ");
+        }
+        sql.bind(id);
+    }
+    sql.push(") AND r.organisation_id = ").bind(organisation_id);
+    sql.statement()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::domain::RunFilter;
+    use app::ports::ListRuns;
+
+    fn request(query: &str, after: Option<Cursor>) -> ListRuns {
+        ListRuns {
+            organisation_id: 7,
+            filter: RunFilter::from_query(query).unwrap(),
+            since_ms: None,
+            until_ms: None,
+            after,
+            limit: 50,
+        }
+    }
+
+    fn lanes(statement: &Statement) -> usize {
+        statement
+            .sql
+            .matches("(SELECT id, sort_at_ms FROM sync_runs")
+            .count()
+    }
+
+    #[test]
+    fn one_lane_per_status_and_configuration() {
+        let sqlite = DatabaseBackend::Sqlite;
+        let all = request("", None);
+        let scope = |request, ids| Scope {
+            request,
+            configuration_ids: ids,
+        };
+        assert_eq!(
+            lanes(&page_statement(&scope(&all, None), None, None, sqlite)),
+            1
+        );
+        let two = request("status=success,cancelled", None);
+        let s = page_statement(&scope(&two, Some(&[3, 5, 8])), None, None, sqlite);
+        assert_eq!(lanes(&s), 6);
+        // Each lane binds the organisation, status, configuration and limit; then the limit.
+        assert_eq!(s.values.as_ref().map(|v| v.0.len()), Some(6 * 4 + 1));
+        let every = RunStatus::ALL.map(|s| s.slug()).join(",");
+        let every = request(&format!("status={every}"), None);
+        assert_eq!(
+            lanes(&page_statement(&scope(&every, None), None, None, sqlite)),
+            1
+        );
+    }
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres_and_plain_for_sqlite() {
+        let after = Some(Cursor {
+            sort_at_ms: 5,
+            id: 9,
+        });
+        let req = request("status=success", after);
+        let scope = Scope {
+            request: &req,
+            configuration_ids: None,
+        };
+        let pg = page_statement(&scope, Some(1), Some(6), DatabaseBackend::Postgres);
+        assert!(pg.sql.contains("$8"), "{}", pg.sql);
+        assert!(!pg.sql.contains('?'));
+        let lite = page_statement(&scope, Some(1), Some(6), DatabaseBackend::Sqlite);
+        assert_eq!(lite.sql.matches('?').count(), 8, "{}", lite.sql);
+        let by_id = by_id_statement(7, &[1, 2, 3], DatabaseBackend::Postgres);
+        assert!(by_id
+            .sql
+            .ends_with("IN ($1, $2, $3) AND r.organisation_id = $4"));
+    }
+}
