@@ -109,9 +109,11 @@ pub async fn poll_changes(
         .runs_by_id(viewer.organisation_id, &others)
         .await
         .map_err(|e| ctx.store_failed(e))?;
+    // Only the rows that changed travel back, so only theirs need their start written.
+    rest.retain(|r| held.get(&r.id) != Some(&r.version));
     server::write_starts(ctx, &mut rest);
-    rows.extend(rest);
     rows.retain(|r| held.get(&r.id) != Some(&r.version));
+    rows.extend(rest);
     Ok(RunChanges {
         rows,
         total: first.total,

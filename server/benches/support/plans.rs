@@ -62,6 +62,12 @@ async fn sqlite_scans(conn: &DatabaseConnection, statement: &Statement) -> Vec<S
         .map(|rest| rest.split(' ').next().unwrap_or("").to_string())
         .filter(|table| growing(table))
         .collect();
+    // A run that a statement names `r` is one it looks up by id, once it knows which.
+    scans.extend(
+        plan.iter()
+            .filter(|line| line.starts_with("SEARCH r ") && !line.contains("INTEGER PRIMARY KEY"))
+            .map(|line| format!("runs not looked up by id: {line}")),
+    );
     // A search of the runs on the organisation alone reads all of its runs unless the
     // statement stops after a page of them. (The day and hour counts are read by
     // organisation for an all-time total: a row per day, however many runs.)

@@ -1,14 +1,34 @@
 //! Sign-in and sessions.
 
 use super::{db_err, now_ms, SeaStore};
-use crate::db::entities::{organisation, session, sign_in_failure, user};
+use crate::db::entities::{session, sign_in_failure, user};
 use crate::passwords::{burn_verification, new_session_token, token_hash, verify_password};
+use crate::sync::queue::stmt;
 use crate::throttle;
 use app::domain::{Access, Role, Viewer};
 use app::ports::{AuthStore, SignInOutcome, StoreError};
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Set,
+};
+
+/// A live session with what the viewer is made of.
+#[derive(FromQueryResult)]
+struct SessionViewer {
+    session_id: i64,
+    last_seen_at_ms: i64,
+    user_id: i64,
+    active: bool,
+    email: String,
+    first_name: String,
+    last_name: String,
+    role: String,
+    sync_service_enrolled: bool,
+    organisation_id: i64,
+    organisation_name: String,
+    provisioning_enabled: bool,
+}
 
 /// How long a session lasts after sign-in, however busy.
 const SESSION_LIFETIME_MS: i64 = app::api::session::SESSION_MAX_AGE_SECS * 1000;
@@ -135,54 +155,58 @@ impl AuthStore for SeaStore {
 
     async fn viewer_for_session(&self, token: &str) -> Result<Option<Viewer>, StoreError> {
         let now = now_ms();
-        let Some((s, Some(u))) = session::Entity::find()
-            .filter(session::Column::TokenHash.eq(token_hash(token)))
-            .filter(session::Column::ExpiresAtMs.gt(now))
-            .filter(session::Column::LastSeenAtMs.gt(now - SESSION_IDLE_MS))
-            .find_also_related(user::Entity)
-            .one(&self.db)
-            .await
-            .map_err(db_err)?
-        else {
+        // The session, its user and their organisation in one round trip: every request
+        // of the page starts here.
+        let found = SessionViewer::find_by_statement(stmt(
+            &self.db,
+            "SELECT s.id AS session_id, s.last_seen_at_ms, u.id AS user_id, u.active, u.email, \
+             u.first_name, u.last_name, u.role, u.sync_service_enrolled, \
+             o.id AS organisation_id, o.name AS organisation_name, o.provisioning_enabled \
+             FROM sessions AS s JOIN users AS u ON u.id = s.user_id \
+             JOIN organisations AS o ON o.id = u.organisation_id \
+             WHERE s.token_hash = $1 AND s.expires_at_ms > $2 AND s.last_seen_at_ms > $3",
+            vec![
+                token_hash(token).into(),
+                now.into(),
+                (now - SESSION_IDLE_MS).into(),
+            ],
+        ))
+        .one(&self.db)
+        .await
+        .map_err(db_err)?;
+        let Some(v) = found else {
             return Ok(None);
         };
-        if s.last_seen_at_ms <= now - TOUCH_EVERY_MS {
+        if v.last_seen_at_ms <= now - TOUCH_EVERY_MS {
             // Best effort: a busy database (SQLite while a sync applies) must not fail the
             // read that uses the session; the next request touches it instead.
             if let Err(e) = session::Entity::update_many()
                 .col_expr(session::Column::LastSeenAtMs, Expr::value(now))
-                .filter(session::Column::Id.eq(s.id))
+                .filter(session::Column::Id.eq(v.session_id))
                 .exec(&self.db)
                 .await
             {
                 tracing::debug!(error = %e, "session use not recorded");
             }
         }
-        if !u.active {
+        if !v.active {
             return Ok(None);
         }
-        let Some(org) = organisation::Entity::find_by_id(u.organisation_id)
-            .one(&self.db)
-            .await
-            .map_err(db_err)?
-        else {
-            return Ok(None);
-        };
-        let role: Role = u
+        let role: Role = v
             .role
             .parse()
-            .map_err(|e| StoreError::Failed(format!("user {}: {e}", u.id)))?;
+            .map_err(|e| StoreError::Failed(format!("user {}: {e}", v.user_id)))?;
         Ok(Some(Viewer {
-            user_id: u.id,
-            organisation_id: org.id,
-            organisation_name: org.name,
-            email: u.email,
-            display_name: format!("{} {}", u.first_name, u.last_name),
+            user_id: v.user_id,
+            organisation_id: v.organisation_id,
+            organisation_name: v.organisation_name,
+            email: v.email,
+            display_name: format!("{} {}", v.first_name, v.last_name),
             role,
             access: Access {
-                organisation_enabled: org.provisioning_enabled,
+                organisation_enabled: v.provisioning_enabled,
                 role,
-                enrolled_on_sync_service: u.sync_service_enrolled,
+                enrolled_on_sync_service: v.sync_service_enrolled,
             },
         }))
     }

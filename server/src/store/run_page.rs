@@ -108,13 +108,17 @@ pub(super) fn page_statement(
                 sql.push(" UNION ALL SELECT * FROM ");
             }
             lane_number += 1;
-            sql.push("(SELECT id, sort_at_ms FROM sync_runs WHERE organisation_id = ")
-                .bind(request.organisation_id);
+            // A configuration's lane names the configuration alone (the organisation is
+            // checked on the rows kept, below): with the organisation too, the planner may
+            // take the organisation's status lane and walk past every other
+            // configuration's runs in that status.
+            sql.push("(SELECT id, sort_at_ms FROM sync_runs WHERE ");
+            match configuration {
+                Some(id) => sql.push("configuration_id = ").bind(id),
+                None => sql.push("organisation_id = ").bind(request.organisation_id),
+            };
             if let Some(status) = status {
                 sql.push(" AND status = ").bind(status);
-            }
-            if let Some(id) = configuration {
-                sql.push(" AND configuration_id = ").bind(id);
             }
             if let Some(since) = since {
                 sql.push(" AND sort_at_ms >= ").bind(since);
@@ -138,10 +142,15 @@ pub(super) fn page_statement(
                 .push(&format!(") AS lane{lane_number}"));
         }
     }
+    // The lanes' runs drive the join: SQLite keeps the left side of a CROSS JOIN as the
+    // outer loop (its documented way to fix a join's order). Left to choose, it may read
+    // the organisation's runs through its index and look each up among the lanes' few.
     sql.push(
-        ") AS p JOIN sync_runs AS r ON r.id = p.id \
-         LEFT JOIN sync_configurations AS c ON c.id = r.configuration_id",
+        ") AS p CROSS JOIN sync_runs AS r \
+         LEFT JOIN sync_configurations AS c ON c.id = r.configuration_id \
+         WHERE r.id = p.id AND r.organisation_id = ",
     )
+    .bind(request.organisation_id)
     .push(&format!(
         " ORDER BY p.sort_at_ms {order}, p.id {order} LIMIT "
     ))
@@ -218,8 +227,9 @@ mod tests {
         let two = request("status=success,cancelled", None);
         let s = page_statement(&scope(&two, Some(&[3, 5, 8])), None, None, sqlite);
         assert_eq!(lanes(&s), 6);
-        // Each lane binds the organisation, status, configuration and limit; then the limit.
-        assert_eq!(s.values.as_ref().map(|v| v.0.len()), Some(6 * 4 + 1));
+        // Each lane binds its configuration, status and limit; then the organisation and
+        // the limit.
+        assert_eq!(s.values.as_ref().map(|v| v.0.len()), Some(6 * 3 + 2));
         let every = RunStatus::ALL.map(|s| s.slug()).join(",");
         let every = request(&format!("status={every}"), None);
         assert_eq!(
@@ -240,10 +250,10 @@ mod tests {
             configuration_ids: None,
         };
         let pg = page_statement(&scope, Some(1), Some(6), DatabaseBackend::Postgres);
-        assert!(pg.sql.contains("$8"), "{}", pg.sql);
+        assert!(pg.sql.contains("$9"), "{}", pg.sql);
         assert!(!pg.sql.contains('?'));
         let lite = page_statement(&scope, Some(1), Some(6), DatabaseBackend::Sqlite);
-        assert_eq!(lite.sql.matches('?').count(), 8, "{}", lite.sql);
+        assert_eq!(lite.sql.matches('?').count(), 9, "{}", lite.sql);
         let by_id = by_id_statement(7, &[1, 2, 3], DatabaseBackend::Postgres);
         assert!(by_id
             .sql
