@@ -279,14 +279,7 @@ async fn health_and_unknown_pages() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn syncs_page_renders_whole_for_many_viewers_at_once() {
     use sea_orm::TransactionTrait;
-    let pool = server::db::Pool {
-        connections: Some(2),
-        wait: std::time::Duration::from_secs(120),
-    };
-    let (app, held) = app_with_pool(pool).await;
-    let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
-        .await
-        .expect("signs in");
+    let (app, held, cookie) = signed_in_with_pool(2, std::time::Duration::from_secs(120)).await;
     let taken = [
         held.db.conn.begin().await.unwrap(),
         held.db.conn.begin().await.unwrap(),
@@ -298,8 +291,14 @@ async fn syncs_page_renders_whole_for_many_viewers_at_once() {
             get(&app, "/admin/user-provisioning", Some(&cookie), "text/html").await
         });
     }
-    // Every request is now in line for a connection; then the connections come free.
+    // The connections stay taken for half a second, time for the requests to arrive (one
+    // that arrives later waits all the same): none can be answered meanwhile, not even
+    // with an error. Then the connections come free.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        pages.try_join_next().is_none(),
+        "no page answered without a connection"
+    );
     drop(taken);
     while let Some(page) = pages.join_next().await {
         let page = page.unwrap();
@@ -314,14 +313,7 @@ async fn syncs_page_renders_whole_for_many_viewers_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_that_cannot_get_a_connection_in_time_is_told_the_server_is_busy() {
     use sea_orm::TransactionTrait;
-    let pool = server::db::Pool {
-        connections: Some(1),
-        wait: std::time::Duration::from_millis(300),
-    };
-    let (app, held) = app_with_pool(pool).await;
-    let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
-        .await
-        .expect("signs in");
+    let (app, held, cookie) = signed_in_with_pool(1, std::time::Duration::from_millis(300)).await;
     let taken = held.db.conn.begin().await.unwrap();
     let page = get(&app, "/admin/user-provisioning", Some(&cookie), "text/html").await;
     assert_eq!(
@@ -351,6 +343,23 @@ async fn a_request_that_cannot_get_a_connection_in_time_is_told_the_server_is_bu
     let page = get(&app, "/admin/user-provisioning", Some(&cookie), "text/html").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Showing "), "the run list is rendered");
+}
+
+/// The router with a pool of `connections` that requests wait `wait` for, and Acme's
+/// Organisation Admin signed in.
+async fn signed_in_with_pool(
+    connections: u32,
+    wait: std::time::Duration,
+) -> (Router, common::http::Held, String) {
+    let pool = server::db::Pool {
+        connections: Some(connections),
+        wait,
+    };
+    let (app, held) = app_with_pool(pool).await;
+    let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .expect("signs in");
+    (app, held, cookie)
 }
 
 /// The id of the newest run of the signed-in organisation with this status slug.
