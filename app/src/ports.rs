@@ -109,11 +109,12 @@ pub trait RunStore: Send + Sync {
         &self,
         organisation_id: i64,
     ) -> Result<Vec<ConfigurationSummary>, StoreError>;
-    /// The organisation's runs among `ids` (others' ids are ignored), in no order.
-    async fn runs_by_id(
+    /// The organisation's runs among `known` (id, version) whose version is no longer the
+    /// one given (others' ids are ignored), in no order.
+    async fn runs_changed(
         &self,
         organisation_id: i64,
-        ids: &[i64],
+        known: &[(i64, i64)],
     ) -> Result<Vec<SyncRunRow>, StoreError>;
     /// One run of the organisation; `None` if there is none with that id in it.
     async fn run(&self, organisation_id: i64, run_id: i64) -> Result<Option<RunFound>, StoreError>;

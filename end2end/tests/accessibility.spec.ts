@@ -83,13 +83,17 @@ test('every control works from the keyboard, with a visible focus', async ({ pag
   expect(await focusIsVisible(page)).toBe(true);
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\?status=queued$/);
-  // The chart is drawn again for the new filter, with focus kept on the same entry.
+  // The chart is drawn again for the new filter, with focus kept on the same entry. Until
+  // then the previous chart stays, dimmed, and its entry already shows the URL's filter: a
+  // key pressed just as it is replaced would reach no button, so wait for the new one.
+  await expect(page.locator('.results[aria-busy]')).toHaveCount(0);
   await expect(page.locator('#legend-queued')).toHaveAttribute('aria-pressed', 'true');
   await expect(page.locator('#legend-queued')).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
   // The chart and the table show the whole list again (one Queued run had matched)
   // before tabbing on.
+  await expect(page.locator('.results[aria-busy]')).toHaveCount(0);
   await expect(page.locator('#legend-queued')).toHaveAttribute('aria-pressed', 'false');
   await expect(page.locator('table.runs tbody tr')).toHaveCount(50);
   await tabTo(page, 'g.chart__day');

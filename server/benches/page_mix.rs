@@ -633,8 +633,6 @@ async fn run(label: &str, url: &str, runs: u64, samples: usize, timed: bool) -> 
         http,
         session,
     };
-    // The plans checked are the page's own requests', not signing in.
-    sent.lock().unwrap().clear();
     let cases = cases(&client, &history, &configurations).await;
     let n = cases.len();
     let measured = measure(

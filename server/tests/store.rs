@@ -394,7 +394,7 @@ async fn a_source_covers_its_configurations(db: &DatabaseConnection) {
         );
     }
 
-    // The chart, from whole hours (New York) and run by run (Kolkata).
+    // The chart, in a whole-hour zone (New York) and a half-hour one (Kolkata).
     for zone in ["America/New_York", "Asia/Kolkata"] {
         let tz: chrono_tz::Tz = zone.parse().unwrap();
         for query in [
@@ -487,10 +487,10 @@ async fn check_chart(
 }
 
 /// The chart's counts per day of the viewer's calendar equal the listed runs bucketed by
-/// their local date: across a daylight-saving change (New York, 10 Mar 2024) summed from
-/// whole hours, in a half-hour zone (Kolkata) counted run by run, with windows that start
-/// mid-hour, for each filter alone and combined, and after runs change, move and go.
-/// Another organisation's runs never count.
+/// their local date: across a daylight-saving change (New York and St John's, 10 Mar
+/// 2024), in half-hour and three-quarter-hour zones (Kolkata, St John's, Kathmandu,
+/// Chatham), with windows that start mid-hour, for each filter alone and combined, and
+/// after runs change, move and go. Another organisation's runs never count.
 async fn chart_counts_match_the_listed_runs(db: &DatabaseConnection) {
     use app::api::chart_request;
     let store = seeded(db).await;
@@ -503,7 +503,14 @@ async fn chart_counts_match_the_listed_runs(db: &DatabaseConnection) {
         format!("config={google}"),
         format!("range=custom&from=2024-03-09&to=2024-03-11&status=success,needs_attention&config={google}"),
     ];
-    for zone in ["America/New_York", "Asia/Kolkata", "UTC"] {
+    for zone in [
+        "America/New_York",
+        "Asia/Kolkata",
+        "UTC",
+        "America/St_Johns",
+        "Asia/Kathmandu",
+        "Pacific/Chatham",
+    ] {
         let tz: chrono_tz::Tz = zone.parse().unwrap();
         for at in [now(), now() + chrono::Duration::minutes(17)] {
             for query in &queries {
@@ -534,15 +541,17 @@ async fn chart_counts_match_the_listed_runs(db: &DatabaseConnection) {
     ] {
         db.execute_unprepared(&sql).await.unwrap();
     }
-    for query in &queries {
-        check_chart(
-            &store,
-            tz,
-            now() + chrono::Duration::minutes(17),
-            acme,
-            query,
-        )
-        .await;
+    for zone in ["America/New_York", "Asia/Kathmandu"] {
+        for query in &queries {
+            check_chart(
+                &store,
+                zone.parse().unwrap(),
+                now() + chrono::Duration::minutes(17),
+                acme,
+                query,
+            )
+            .await;
+        }
     }
     // A configuration of another organisation is unknown here, and counts nothing.
     let other = RunFilter::from_query("config=Globex+HR+export+%28SFTP%29").unwrap();

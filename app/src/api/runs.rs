@@ -97,20 +97,19 @@ pub async fn poll_changes(
     }
     let first = server::page(ctx, viewer.organisation_id, filter, None).await?;
     let on_first: std::collections::HashSet<i64> = first.runs.iter().map(|r| r.id).collect();
-    let others: Vec<i64> = held
-        .keys()
-        .copied()
-        .filter(|id| !on_first.contains(id))
+    let others: Vec<(i64, i64)> = held
+        .iter()
+        .map(|(&id, &version)| (id, version))
+        .filter(|(id, _)| !on_first.contains(id))
         .collect();
     let mut rows = first.runs;
+    // Only the rows that changed travel back, so only theirs need their start written.
     let mut rest = ctx
         .stores
         .runs
-        .runs_by_id(viewer.organisation_id, &others)
+        .runs_changed(viewer.organisation_id, &others)
         .await
         .map_err(|e| ctx.store_failed(e))?;
-    // Only the rows that changed travel back, so only theirs need their start written.
-    rest.retain(|r| held.get(&r.id) != Some(&r.version));
     server::write_starts(ctx, &mut rest);
     rows.retain(|r| held.get(&r.id) != Some(&r.version));
     rows.extend(rest);

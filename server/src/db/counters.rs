@@ -1,5 +1,5 @@
 //! Tables of counts kept exact by triggers on `sync_runs` (`sync_run_days` for the list's
-//! totals, `sync_run_hours` for the overview chart): their triggers, made the same way.
+//! totals, `run_buckets` for the overview chart): their triggers, made the same way.
 
 use sea_orm_migration::prelude::DbErr;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};

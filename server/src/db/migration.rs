@@ -14,9 +14,11 @@ impl MigratorTrait for Migrator {
             Box::new(super::engine_schema::EngineSchema),
             Box::new(super::session_schema::SessionSchema),
             Box::new(super::list_index::WiderListIndex),
-            Box::new(super::run_hours::CreateRunHours),
+            Box::new(super::run_buckets::CreateRunHours),
             Box::new(super::record_policy::RecordPolicy),
             Box::new(super::lane_indexes::LaneIndexes),
+            Box::new(super::run_buckets::CreateRunQuartersAndDays),
+            Box::new(super::idle_sessions_index::IdleSessionsIndex),
         ]
     }
 }

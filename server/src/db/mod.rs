@@ -3,12 +3,13 @@
 pub mod counters;
 pub mod engine_schema;
 pub mod entities;
+pub mod idle_sessions_index;
 pub mod lane_indexes;
 pub mod list_index;
 pub mod migration;
 pub mod record_policy;
+pub mod run_buckets;
 pub mod run_days;
-pub mod run_hours;
 pub mod session_schema;
 
 use sea_orm::{sqlx, ConnectOptions, Database, DatabaseConnection, DbErr, TransactionTrait};

@@ -1,33 +1,41 @@
 //! The overview chart's counts: runs per day of the viewer's calendar and status.
 //!
-//! For a viewer whose UTC offset is a whole number of hours throughout the window (nearly
-//! everyone), whole hours are summed from `sync_run_hours` (a few thousand rows for 90 days)
-//! and only the partial hour at a window's start (Last 7 Days begins at this minute a week
-//! ago) is counted run by run. Other offsets (India's half hour, Nepal's three quarters)
-//! count every run in the window, from the index `ix_sync_runs_org_sort`, which holds every
-//! column read, in time order.
+//! A local day is the runs before its end minus the runs before its start, and the runs
+//! before an instant are reached from the nearest UTC midnight: the UTC days before it
+//! (`sync_run_status_days`), then at most two quarters of a day (`sync_run_quarters`), at
+//! most three hours (`sync_run_hours`), and the half-hour or less left, run by run. So a
+//! 90-day chart sums about as many rows in Kolkata, Kathmandu or Chatham as in London or
+//! New York, and a day's cost does not grow with the runs in it. One statement reads all
+//! four; the rest is arithmetic on a few hundred sums.
 
 use super::db_err;
-use super::runs::{configurations_in_scope, matching, InScope, Scope};
-use crate::db::entities::sync_run;
-use crate::db::run_days::DAY_MS;
-use crate::db::run_hours::HOUR_MS;
-use crate::sync::queue::stmt;
-use app::domain::DayStatusCount;
+use super::run_page::Sql;
+use super::runs::{configurations_in_scope, InScope, Scope};
+use crate::db::run_buckets::{Buckets, DAYS, DAY_MS, HOURS, HOUR_MS, QUARTERS};
+use app::domain::{DayStatusCount, RunStatus};
 use app::ports::{ListRuns, StoreError};
 use chrono::NaiveDate;
-use sea_orm::sea_query::Expr;
-use sea_orm::{DatabaseConnection, EntityTrait, FromQueryResult, QuerySelect, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
 use std::collections::BTreeMap;
 
-#[derive(Debug, FromQueryResult)]
-struct DayRow {
-    day: i64,
-    status: String,
+/// Runs, their summed duration and how many of them finished (have a duration).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Sums {
     runs: i64,
     duration_sum_ms: i64,
     finished: i64,
 }
+
+impl Sums {
+    fn add(&mut self, other: Sums, sign: i64) {
+        self.runs += sign * other.runs;
+        self.duration_sum_ms += sign * other.duration_sum_ms;
+        self.finished += sign * other.finished;
+    }
+}
+
+/// Sums per status.
+type ByStatus = BTreeMap<RunStatus, Sums>;
 
 pub async fn count_run_days(
     db: &DatabaseConnection,
@@ -44,180 +52,402 @@ pub async fn count_run_days(
         request,
         configuration_ids: configuration_ids.as_deref(),
     };
-    let (since, until) = (request.since_ms, request.until_ms);
-    let whole_hours = offsets
-        .iter()
-        .enumerate()
-        .all(|(i, (from, offset))| offset % HOUR_MS == 0 && (i == 0 || from % HOUR_MS == 0));
-    let rows = match (since, until) {
-        (Some(since), Some(until)) if whole_hours => {
-            // Whole hours from the table; the partial hours at either end run by run.
-            let first_hour = since.div_euclid(HOUR_MS) + i64::from(since.rem_euclid(HOUR_MS) != 0);
-            let end_hour = until.div_euclid(HOUR_MS);
-            if first_hour >= end_hour {
-                by_run(db, &scope, offsets, Some(since), Some(until)).await?
-            } else {
-                let mut rows = by_hour(db, &scope, offsets, first_hour, end_hour).await?;
-                if since < first_hour * HOUR_MS {
-                    rows.extend(
-                        by_run(db, &scope, offsets, Some(since), Some(first_hour * HOUR_MS))
-                            .await?,
-                    );
-                }
-                if end_hour * HOUR_MS < until {
-                    rows.extend(
-                        by_run(db, &scope, offsets, Some(end_hour * HOUR_MS), Some(until)).await?,
-                    );
-                }
-                rows
+    let (Some(since), Some(until)) = (request.since_ms, request.until_ms) else {
+        return Err(StoreError::Failed("a chart's window has two ends".into()));
+    };
+    let days = local_days(since, until, offsets);
+    let mut points: Vec<i64> = days.iter().flat_map(|&(from, to, _)| [from, to]).collect();
+    points.sort_unstable();
+    points.dedup();
+    if points.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let reaches: Vec<Reach> = points.iter().map(|&t| Reach::to(t)).collect();
+    let rows = SumRow::find_by_statement(statement(&scope, &reaches, db.get_database_backend()))
+        .all(db)
+        .await
+        .map_err(db_err)?;
+    let before = runs_before(&reaches, rows)?;
+    let at = |t: i64| {
+        &before[points
+            .binary_search(&t)
+            .expect("every day's end is a point")]
+    };
+
+    let mut merged: BTreeMap<(i64, RunStatus), Sums> = BTreeMap::new();
+    for &(from, to, day) in &days {
+        let (start, end) = (at(from), at(to));
+        for (sign, sums) in [(1, end), (-1, start)] {
+            for (&status, &s) in sums {
+                merged.entry((day, status)).or_default().add(s, sign);
             }
         }
-        _ => by_run(db, &scope, offsets, since, until).await?,
-    };
-    // One entry per day and status (the parts above may share one), none empty.
-    let mut merged: BTreeMap<(i64, String), (i64, i64, i64)> = BTreeMap::new();
-    for r in rows {
-        let e = merged.entry((r.day, r.status)).or_default();
-        e.0 += r.runs;
-        e.1 += r.duration_sum_ms;
-        e.2 += r.finished;
     }
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch is a date");
     merged
         .into_iter()
-        .filter(|(_, (runs, _, _))| *runs > 0)
-        .map(|((day, status), (runs, duration_sum_ms, finished))| {
+        .filter(|(_, sums)| sums.runs > 0)
+        .map(|((day, status), sums)| {
             Ok(DayStatusCount {
                 day: epoch
                     .checked_add_signed(chrono::Duration::days(day))
                     .ok_or_else(|| StoreError::Failed(format!("day {day} is out of range")))?,
-                status: status
-                    .parse()
-                    .map_err(|e| StoreError::Failed(format!("chart: {e}")))?,
-                runs: runs.max(0) as u64,
-                duration_sum_ms,
-                finished: finished.max(0) as u64,
+                status,
+                runs: sums.runs as u64,
+                duration_sum_ms: sums.duration_sum_ms,
+                finished: sums.finished.max(0) as u64,
             })
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
 }
 
-/// Counts every matching run in `[since, until)`, by calendar day and status.
-async fn by_run(
-    db: &DatabaseConnection,
-    scope: &Scope<'_>,
-    offsets: &[(i64, i64)],
-    since: Option<i64>,
-    until: Option<i64>,
-) -> Result<Vec<DayRow>, StoreError> {
-    let day = day_expression("sort_at_ms", offsets);
-    matching(sync_run::Entity::find(), scope, since, until)
-        .select_only()
-        .expr_as(Expr::cust(day.clone()), "day")
-        .column(sync_run::Column::Status)
-        .expr_as(Expr::cust("COUNT(*)"), "runs")
-        // A run that never started (cancelled while queued) has no duration; nor has one
-        // still running. SUM and COUNT of the difference skip both (it is NULL).
-        .expr_as(
-            Expr::cust("CAST(COALESCE(SUM(finished_at_ms - started_at_ms), 0) AS BIGINT)"),
-            "duration_sum_ms",
-        )
-        .expr_as(
-            Expr::cust("COUNT(finished_at_ms - started_at_ms)"),
-            "finished",
-        )
-        .group_by(Expr::cust(day))
-        .group_by(sync_run::Column::Status)
-        .into_model::<DayRow>()
-        .all(db)
-        .await
-        .map_err(db_err)
+/// The viewer's days within `[since, until)`: spans of time, each with its day (days since
+/// 1970-01-01 in the viewer's calendar). `offsets` are the viewer's UTC offsets, each in
+/// force from its instant on (the first one from `since`).
+fn local_days(since: i64, until: i64, offsets: &[(i64, i64)]) -> Vec<(i64, i64, i64)> {
+    if since >= until {
+        return Vec::new();
+    }
+    let offset_at = |t: i64| {
+        offsets
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= t)
+            .or(offsets.first())
+            .map_or(0, |&(_, offset)| offset)
+    };
+    let day_of = |t: i64| (t + offset_at(t)).div_euclid(DAY_MS);
+    // Where the day may change: each local midnight, and each change of offset.
+    let mut cuts = vec![since, until];
+    let spans = offsets.len().max(1);
+    for i in 0..spans {
+        let (from, offset) = offsets.get(i).copied().unwrap_or((since, 0));
+        let start = if i == 0 { since } else { from.max(since) };
+        let end = offsets
+            .get(i + 1)
+            .map_or(until, |&(next, _)| next.min(until));
+        cuts.push(start);
+        let mut midnight = (start + offset).div_euclid(DAY_MS) * DAY_MS - offset;
+        while midnight < end {
+            cuts.push(midnight);
+            midnight += DAY_MS;
+        }
+    }
+    cuts.retain(|&t| since <= t && t <= until);
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut days: Vec<(i64, i64, i64)> = Vec::new();
+    for pair in cuts.windows(2) {
+        let (from, to, day) = (pair[0], pair[1], day_of(pair[0]));
+        match days.last_mut() {
+            Some((_, end, last)) if *last == day && *end == from => *end = to,
+            _ => days.push((from, to, day)),
+        }
+    }
+    days
 }
 
-/// Sums the hours `[first_hour, end_hour)` of `sync_run_hours`, by calendar day and status.
-async fn by_hour(
-    db: &DatabaseConnection,
-    scope: &Scope<'_>,
-    offsets: &[(i64, i64)],
-    first_hour: i64,
-    end_hour: i64,
-) -> Result<Vec<DayRow>, StoreError> {
-    let request = scope.request;
-    let mut values: Vec<Value> = vec![
-        request.organisation_id.into(),
-        first_hour.into(),
-        end_hour.into(),
-    ];
-    let mut conditions = String::new();
-    if !request.filter.statuses.is_empty() {
-        let mut marks = Vec::new();
-        for s in &request.filter.statuses {
-            values.push(s.slug().into());
-            marks.push(format!("${}", values.len()));
-        }
-        conditions.push_str(&format!(" AND status IN ({})", marks.join(", ")));
-    }
-    if let Some(ids) = scope.configuration_ids {
-        let mut marks = Vec::new();
-        for &id in ids {
-            values.push(id.into());
-            marks.push(format!("${}", values.len()));
-        }
-        conditions.push_str(&format!(" AND configuration_id IN ({})", marks.join(", ")));
-    }
-    let day = day_expression(&format!("hour * {HOUR_MS}"), offsets);
-    let sql = format!(
-        "SELECT {day} AS day, status, CAST(SUM(runs) AS BIGINT) AS runs, \
-         CAST(SUM(duration_sum_ms) AS BIGINT) AS duration_sum_ms, \
-         CAST(SUM(finished) AS BIGINT) AS finished \
-         FROM sync_run_hours \
-         WHERE organisation_id = $1 AND hour >= $2 AND hour < $3{conditions} \
-         GROUP BY {day}, status"
-    );
-    DayRow::find_by_statement(stmt(db, &sql, values))
-        .all(db)
-        .await
-        .map_err(db_err)
+/// How the runs before an instant are summed: the UTC days before `day` (its nearest
+/// midnight), then a signed span of quarters, one of hours, and one of runs (in each
+/// table's own units; the runs' in milliseconds) that lead from that midnight to it.
+#[derive(Debug, PartialEq, Eq)]
+struct Reach {
+    day: i64,
+    /// Quarters, hours, runs: `(lo, hi, sign)`, summed over `[lo, hi)` with the sign.
+    spans: [Option<(i64, i64, i64)>; 3],
 }
 
-/// SQL for the calendar day (days since 1970-01-01) of the instant `at`: shifted by the
-/// offset in force then. The numbers are the server's own (never input), so they are inlined.
-fn day_expression(at: &str, offsets: &[(i64, i64)]) -> String {
-    let offset = match offsets {
-        [] => "0".to_string(),
-        [(_, only)] => only.to_string(),
-        [(_, first), rest @ ..] => {
-            let mut case = String::from("CASE");
-            let mut current = *first;
-            for (from, next) in rest {
-                case.push_str(&format!(" WHEN {at} < {from} THEN {current}"));
-                current = *next;
+impl Reach {
+    fn to(t: i64) -> Reach {
+        // Half-way rounds down: either way is as near.
+        let nearest = |unit: i64| (t + unit / 2 - 1).div_euclid(unit);
+        let day = nearest(DAY_MS);
+        let quarter = nearest(QUARTERS.ms);
+        let hour = nearest(HOURS.ms);
+        let span = |from: i64, to: i64| match from.cmp(&to) {
+            std::cmp::Ordering::Less => Some((from, to, 1)),
+            std::cmp::Ordering::Equal => None,
+            std::cmp::Ordering::Greater => Some((to, from, -1)),
+        };
+        Reach {
+            day,
+            spans: [
+                span(day * (DAY_MS / QUARTERS.ms), quarter),
+                span(quarter * (QUARTERS.ms / HOURS.ms), hour),
+                span(hour * HOUR_MS, t),
+            ],
+        }
+    }
+}
+
+/// One row of the chart's statement: for `level` 0 the runs of UTC day `k`; else the runs
+/// in the span at that level of reach number `k`.
+#[derive(Debug, FromQueryResult)]
+struct SumRow {
+    level: i64,
+    k: i64,
+    status: String,
+    runs: i64,
+    duration_sum_ms: i64,
+    finished: i64,
+}
+
+/// The runs before each reach's instant, by status. Reaches come in time order, so the
+/// UTC days before each are a running sum.
+fn runs_before(reaches: &[Reach], rows: Vec<SumRow>) -> Result<Vec<ByStatus>, StoreError> {
+    let mut days = Vec::new();
+    let mut spans: BTreeMap<i64, Vec<(usize, RunStatus, Sums)>> = BTreeMap::new();
+    for row in rows {
+        let status: RunStatus = row
+            .status
+            .parse()
+            .map_err(|e| StoreError::Failed(format!("chart: {e}")))?;
+        let sums = Sums {
+            runs: row.runs,
+            duration_sum_ms: row.duration_sum_ms,
+            finished: row.finished,
+        };
+        match row.level {
+            0 => days.push((row.k, status, sums)),
+            level => spans
+                .entry(row.k)
+                .or_default()
+                .push((level as usize - 1, status, sums)),
+        }
+    }
+    days.sort_unstable_by_key(|&(day, _, _)| day);
+    let mut days = days.into_iter().peekable();
+    let mut running = ByStatus::new();
+    let mut before = Vec::with_capacity(reaches.len());
+    for (k, reach) in reaches.iter().enumerate() {
+        while let Some((_, status, sums)) = days.next_if(|&(day, _, _)| day < reach.day) {
+            running.entry(status).or_default().add(sums, 1);
+        }
+        let mut sums = running.clone();
+        for &(level, status, span) in spans.get(&(k as i64)).into_iter().flatten() {
+            if let Some((_, _, sign)) = reach.spans[level] {
+                sums.entry(status).or_default().add(span, sign);
             }
-            case.push_str(&format!(" ELSE {current} END"));
-            case
+        }
+        before.push(sums);
+    }
+    Ok(before)
+}
+
+/// The statement that reads every sum the reaches need: the UTC days from the earliest
+/// reach's to the latest's, then each reach's spans of quarters, hours and runs.
+fn statement(
+    scope: &Scope<'_>,
+    reaches: &[Reach],
+    backend: sea_orm::DatabaseBackend,
+) -> sea_orm::Statement {
+    let request = scope.request;
+    let first_day = reaches.iter().map(|r| r.day).min().unwrap_or(0);
+    let end_day = reaches.iter().map(|r| r.day).max().unwrap_or(0);
+    let mut sql = Sql::new(backend);
+    // Each level's spans as rows (lo, hi, k): a table the statement reads them from.
+    let levels = ["quarters", "hours", "moments"];
+    let mut with = Vec::new();
+    for (i, name) in levels.iter().enumerate() {
+        let spans: Vec<(i64, i64, i64)> = reaches
+            .iter()
+            .enumerate()
+            .filter_map(|(k, r)| r.spans[i].map(|(lo, hi, _)| (lo, hi, k as i64)))
+            .collect();
+        if !spans.is_empty() {
+            with.push((i + 1, *name, spans));
+        }
+    }
+    if !with.is_empty() {
+        sql.push("WITH ");
+        for (n, (_, name, spans)) in with.iter().enumerate() {
+            if n > 0 {
+                sql.push(", ");
+            }
+            sql.push(name).push("(lo, hi, k) AS (VALUES ");
+            for (m, &(lo, hi, k)) in spans.iter().enumerate() {
+                if m > 0 {
+                    sql.push(", ");
+                }
+                // Typed, for PostgreSQL: a bare parameter in VALUES would be text.
+                sql.push("(CAST(")
+                    .bind(lo)
+                    .push(" AS BIGINT), CAST(")
+                    .bind(hi)
+                    .push(" AS BIGINT), CAST(")
+                    .bind(k)
+                    .push(" AS BIGINT))");
+            }
+            sql.push(")");
+        }
+        sql.push(" ");
+    }
+    let filters = |sql: &mut Sql| {
+        let statuses = &request.filter.statuses;
+        if !statuses.is_empty() && statuses.len() < RunStatus::ALL.len() {
+            sql.push(" AND status IN (");
+            for (i, s) in statuses.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(s.slug());
+            }
+            sql.push(")");
+        }
+        if let Some(ids) = scope.configuration_ids {
+            sql.push(" AND configuration_id IN (");
+            for (i, &id) in ids.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(id);
+            }
+            sql.push(")");
         }
     };
-    format!("({at} + {offset}) / {DAY_MS}")
+    // Whole UTC days.
+    let Buckets { table, column, .. } = DAYS;
+    sql.push(&format!(
+        "SELECT CAST(0 AS BIGINT) AS level, {column} AS k, status, {sums} FROM {table} \
+         WHERE organisation_id = ",
+        sums = bucket_sums(""),
+    ))
+    .bind(request.organisation_id)
+    .push(&format!(" AND {column} >= "))
+    .bind(first_day)
+    .push(&format!(" AND {column} < "))
+    .bind(end_day);
+    filters(&mut sql);
+    sql.push(&format!(" GROUP BY {column}, status"));
+    // Spans of quarters and hours, then of runs. The spans drive the join (CROSS JOIN
+    // fixes SQLite's order): each is one range of its table's key or index.
+    for (level, name, _) in &with {
+        let (table, column, sums) = match level {
+            1 => (QUARTERS.table, QUARTERS.column, bucket_sums(QUARTERS.table)),
+            2 => (HOURS.table, HOURS.column, bucket_sums(HOURS.table)),
+            _ => ("sync_runs", "sort_at_ms", RUN_SUMS.to_string()),
+        };
+        sql.push(&format!(
+            " UNION ALL SELECT CAST({level} AS BIGINT), {name}.k, {table}.status, {sums} \
+             FROM {name} CROSS JOIN {table} WHERE {table}.organisation_id = "
+        ))
+        .bind(request.organisation_id)
+        .push(&format!(
+            " AND {table}.{column} >= {name}.lo AND {table}.{column} < {name}.hi"
+        ));
+        filters(&mut sql);
+        sql.push(&format!(" GROUP BY {name}.k, {table}.status"));
+    }
+    sql.statement()
 }
+
+/// The sums of a table of runs per span (see `db::run_buckets`), its columns qualified by
+/// `table` where given.
+fn bucket_sums(table: &str) -> String {
+    let q = if table.is_empty() {
+        String::new()
+    } else {
+        format!("{table}.")
+    };
+    format!(
+        "CAST(SUM({q}runs) AS BIGINT) AS runs, \
+         CAST(SUM({q}duration_sum_ms) AS BIGINT) AS duration_sum_ms, \
+         CAST(SUM({q}finished) AS BIGINT) AS finished"
+    )
+}
+
+/// The same sums counted from the runs: a run that never started (cancelled while queued)
+/// has no duration, nor has one still running; SUM and COUNT of the difference skip both.
+const RUN_SUMS: &str = "CAST(COUNT(*) AS BIGINT) AS runs, \
+    CAST(COALESCE(SUM(sync_runs.finished_at_ms - sync_runs.started_at_ms), 0) AS BIGINT) \
+    AS duration_sum_ms, \
+    CAST(COUNT(sync_runs.finished_at_ms - sync_runs.started_at_ms) AS BIGINT) AS finished";
 
 #[cfg(test)]
 mod tests {
-    use super::day_expression;
+    use super::{local_days, Reach, DAY_MS, HOUR_MS};
+
+    const MIN: i64 = 60_000;
 
     #[test]
-    fn the_day_follows_each_offset_span() {
+    fn an_instant_is_reached_from_its_nearest_midnight_in_few_steps() {
+        let day = 20_000 * DAY_MS;
+        // A UTC midnight: the days alone.
         assert_eq!(
-            day_expression("sort_at_ms", &[]),
-            "(sort_at_ms + 0) / 86400000"
+            Reach::to(day),
+            Reach {
+                day: 20_000,
+                spans: [None, None, None]
+            }
         );
+        // Kolkata's midnight (18:30 UTC): back from the next midnight a quarter, forward
+        // half an hour of runs.
+        let t = day + 18 * HOUR_MS + 30 * MIN;
         assert_eq!(
-            day_expression("sort_at_ms", &[(5, 7_200_000)]),
-            "(sort_at_ms + 7200000) / 86400000"
+            Reach::to(t),
+            Reach {
+                day: 20_001,
+                spans: [
+                    Some((80_003, 80_004, -1)),
+                    None,
+                    Some((day + 18 * HOUR_MS, t, 1))
+                ]
+            }
         );
+        // Chatham's (11:15 UTC): two quarters on, an hour back, a quarter-hour on.
+        let t = day + 11 * HOUR_MS + 15 * MIN;
         assert_eq!(
-            day_expression("hour * 3600000", &[(5, 3_600_000), (100, 7_200_000), (200, 3_600_000)]),
-            "(hour * 3600000 + CASE WHEN hour * 3600000 < 100 THEN 3600000 WHEN hour * 3600000 < 200 THEN 7200000 ELSE 3600000 END) / 86400000"
+            Reach::to(t),
+            Reach {
+                day: 20_000,
+                spans: [
+                    Some((80_000, 80_002, 1)),
+                    Some((480_011, 480_012, -1)),
+                    Some((day + 11 * HOUR_MS, t, 1))
+                ]
+            }
         );
+        // Every instant is within two quarters, three hours and half an hour of a
+        // midnight.
+        for minutes in (0..24 * 60).step_by(5) {
+            let r = Reach::to(day + minutes * MIN);
+            let width = |i: usize| r.spans[i].map_or(0, |(lo, hi, _)| hi - lo);
+            assert!(
+                width(0) <= 2 && width(1) <= 3 && width(2) <= 30 * MIN,
+                "{minutes}: {r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn local_days_follow_midnights_and_offset_changes() {
+        let day = 20_000 * DAY_MS;
+        let kolkata = 5 * HOUR_MS + 30 * MIN;
+        // Two days and a bit in Kolkata, from 10:00 UTC.
+        let since = day + 10 * HOUR_MS;
+        let until = day + 2 * DAY_MS + 20 * HOUR_MS;
+        let midnight = day + 18 * HOUR_MS + 30 * MIN;
+        assert_eq!(
+            local_days(since, until, &[(since, kolkata)]),
+            vec![
+                (since, midnight, 20_000),
+                (midnight, midnight + DAY_MS, 20_001),
+                (midnight + DAY_MS, midnight + 2 * DAY_MS, 20_002),
+                (midnight + 2 * DAY_MS, until, 20_003),
+            ]
+        );
+        // Clocks go forward at 02:00 UTC (21:00 to 22:00 local): the next midnight moves.
+        let change = day + 2 * HOUR_MS;
+        let (before, after) = (-5 * HOUR_MS, -4 * HOUR_MS);
+        assert_eq!(
+            local_days(day, day + 2 * DAY_MS, &[(day, before), (change, after)]),
+            vec![
+                (day, day + 4 * HOUR_MS, 19_999),
+                (day + 4 * HOUR_MS, day + DAY_MS + 4 * HOUR_MS, 20_000),
+                (day + DAY_MS + 4 * HOUR_MS, day + 2 * DAY_MS, 20_001),
+            ]
+        );
+        assert_eq!(local_days(day, day, &[(day, 0)]), vec![]);
     }
 }

@@ -1,4 +1,5 @@
-//! The statement behind one page of the runs list, and behind the poll's lookup by id.
+//! The statement behind one page of the runs list, and behind the poll's lookup of the
+//! runs it knows.
 //!
 //! A filter narrows the organisation's runs by status and configuration. Each status (or
 //! configuration, or configuration in a status) the filter keeps is a *lane*, and an index
@@ -158,33 +159,43 @@ pub(super) fn page_statement(
     sql.statement()
 }
 
-/// The organisation's runs with these ids (any other organisation's are not found).
-///
-/// On SQLite, `NOT INDEXED` keeps the planner from reading the organisation's index
-/// instead of looking each id up: without statistics it takes "one organisation" for a
-/// handful of rows, fewer than a few ids. Each id is still found by the primary key (SQLite
-/// looks rows up by rowid whatever that clause says), and the organisation is checked on
-/// the row found.
-pub(super) fn by_id_statement(
+/// The organisation's runs among `known` (id, version) whose version is another now (any
+/// other organisation's are not found). The known runs drive the join (CROSS JOIN fixes
+/// SQLite's order), so each is one lookup by id, and a run that did not change is never
+/// read out: a page that follows a thousand runs gets back only the few that moved.
+pub(super) fn changed_statement(
     organisation_id: i64,
-    ids: &[i64],
+    known: &[(i64, i64)],
     backend: DatabaseBackend,
 ) -> Statement {
     let mut sql = Sql::new(backend);
-    sql.push("SELECT ")
-        .push(LISTED)
-        .push(" FROM sync_runs AS r");
-    if backend == DatabaseBackend::Sqlite {
-        sql.push(" NOT INDEXED");
-    }
-    sql.push(" LEFT JOIN sync_configurations AS c ON c.id = r.configuration_id WHERE r.id IN (");
-    for (n, &id) in ids.iter().enumerate() {
+    sql.push("WITH known(id, version) AS (VALUES ");
+    for (n, &(id, version)) in known.iter().enumerate() {
         if n > 0 {
             sql.push(", ");
         }
-        sql.bind(id);
+        // Typed, for PostgreSQL: a bare parameter in VALUES would be text.
+        sql.push("(CAST(")
+            .bind(id)
+            .push(" AS BIGINT), CAST(")
+            .bind(version)
+            .push(" AS BIGINT))");
     }
-    sql.push(") AND r.organisation_id = ").bind(organisation_id);
+    sql.push(") SELECT ")
+        .push(LISTED)
+        .push(" FROM known CROSS JOIN ");
+    if backend == DatabaseBackend::Postgres {
+        // PostgreSQL would merge the known runs with the whole primary key in order; a
+        // lateral lookup that stops at its one row is not merged, so each is a probe.
+        sql.push("LATERAL (SELECT * FROM sync_runs WHERE sync_runs.id = known.id LIMIT 1) AS r");
+    } else {
+        sql.push("sync_runs AS r");
+    }
+    sql.push(
+        " LEFT JOIN sync_configurations AS c ON c.id = r.configuration_id \
+         WHERE r.id = known.id AND r.version <> known.version AND r.organisation_id = ",
+    )
+    .bind(organisation_id);
     sql.statement()
 }
 
@@ -254,9 +265,11 @@ mod tests {
         assert!(!pg.sql.contains('?'));
         let lite = page_statement(&scope, Some(1), Some(6), DatabaseBackend::Sqlite);
         assert_eq!(lite.sql.matches('?').count(), 9, "{}", lite.sql);
-        let by_id = by_id_statement(7, &[1, 2, 3], DatabaseBackend::Postgres);
-        assert!(by_id
-            .sql
-            .ends_with("IN ($1, $2, $3) AND r.organisation_id = $4"));
+        let changed = changed_statement(7, &[(1, 4), (2, 1)], DatabaseBackend::Postgres);
+        assert!(changed.sql.starts_with(
+            "WITH known(id, version) AS (VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT)), \
+             (CAST($3 AS BIGINT), CAST($4 AS BIGINT)))"
+        ));
+        assert!(changed.sql.ends_with("r.organisation_id = $5"));
     }
 }

@@ -95,16 +95,19 @@ impl RunStore for SeaStore {
             .collect()
     }
 
-    async fn runs_by_id(
+    async fn runs_changed(
         &self,
         organisation_id: i64,
-        ids: &[i64],
+        known: &[(i64, i64)],
     ) -> Result<Vec<SyncRunRow>, StoreError> {
-        if ids.is_empty() {
+        if known.is_empty() {
             return Ok(Vec::new());
         }
-        let statement =
-            super::run_page::by_id_statement(organisation_id, ids, self.db.get_database_backend());
+        let statement = super::run_page::changed_statement(
+            organisation_id,
+            known,
+            self.db.get_database_backend(),
+        );
         ListedRun::find_by_statement(statement)
             .all(&self.db)
             .await

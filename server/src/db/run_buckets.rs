@@ -1,0 +1,188 @@
+//! Runs per organisation, configuration and status in fixed spans of UTC time (an hour, a
+//! quarter of a day, a day), with the summed duration of the finished ones, kept exact by
+//! triggers on `sync_runs`. The Syncs page's overview chart sums them for the days of the
+//! viewer's calendar (see `store::run_chart`): a local day's edge is reached from the
+//! nearest UTC day through at most two quarters and three hours, and only the last
+//! half-hour or less is counted run by run, whatever the viewer's offset.
+//!
+//! Migration 6 made the hours; migration 9 the quarters and days.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
+
+/// Milliseconds in an hour; `hour = sort_at_ms / HOUR_MS` in SQL and Rust.
+pub const HOUR_MS: i64 = 3_600_000;
+/// Milliseconds in a quarter of a day (six hours).
+pub const QUARTER_MS: i64 = 6 * HOUR_MS;
+pub use super::run_days::DAY_MS;
+const _: () = assert!(DAY_MS == 4 * QUARTER_MS);
+
+/// One table of runs per span of `ms` milliseconds; its span's number (`sort_at_ms / ms`)
+/// is the column `column`.
+#[derive(Clone, Copy, Debug)]
+pub struct Buckets {
+    pub table: &'static str,
+    pub column: &'static str,
+    pub ms: i64,
+}
+
+pub const HOURS: Buckets = Buckets {
+    table: "sync_run_hours",
+    column: "hour",
+    ms: HOUR_MS,
+};
+pub const QUARTERS: Buckets = Buckets {
+    table: "sync_run_quarters",
+    column: "quarter",
+    ms: QUARTER_MS,
+};
+pub const DAYS: Buckets = Buckets {
+    table: "sync_run_status_days",
+    column: "day",
+    ms: DAY_MS,
+};
+
+/// The columns whose change moves a run between rows (or changes its duration).
+const WATCHED: &str =
+    "organisation_id, configuration_id, status, sort_at_ms, started_at_ms, finished_at_ms";
+
+impl Buckets {
+    fn create_table(self, backend: DatabaseBackend) -> String {
+        // On SQLite the rows live in the primary key's b-tree: a window is one range of it.
+        let rowid = if backend == DatabaseBackend::Sqlite {
+            " WITHOUT ROWID"
+        } else {
+            ""
+        };
+        let Buckets { table, column, .. } = self;
+        format!(
+            "CREATE TABLE {table} (
+    organisation_id BIGINT NOT NULL,
+    {column} BIGINT NOT NULL,
+    configuration_id BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    runs BIGINT NOT NULL DEFAULT 0,
+    duration_sum_ms BIGINT NOT NULL DEFAULT 0,
+    finished BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (organisation_id, {column}, configuration_id, status)
+){rowid}"
+        )
+    }
+
+    fn backfill(self) -> String {
+        let Buckets { table, column, ms } = self;
+        format!(
+            "INSERT INTO {table}
+        (organisation_id, {column}, configuration_id, status, runs, duration_sum_ms, finished)
+    SELECT organisation_id, sort_at_ms / {ms}, configuration_id, status, COUNT(*),
+        COALESCE(SUM(finished_at_ms - started_at_ms), 0), COUNT(finished_at_ms - started_at_ms)
+    FROM sync_runs GROUP BY organisation_id, sort_at_ms / {ms}, configuration_id, status"
+        )
+    }
+
+    fn add_new(self, backend: DatabaseBackend) -> String {
+        let Buckets { table, column, ms } = self;
+        let (sum, finished) = duration("NEW", backend);
+        let qualified = if backend == DatabaseBackend::Sqlite {
+            String::new()
+        } else {
+            format!("{table}.")
+        };
+        format!(
+            "INSERT INTO {table}
+            (organisation_id, {column}, configuration_id, status, runs, duration_sum_ms, finished)
+        VALUES (NEW.organisation_id, NEW.sort_at_ms / {ms}, NEW.configuration_id, NEW.status,
+            1, {sum}, {finished})
+        ON CONFLICT (organisation_id, {column}, configuration_id, status) DO UPDATE SET
+            runs = {qualified}runs + 1,
+            duration_sum_ms = {qualified}duration_sum_ms + excluded.duration_sum_ms,
+            finished = {qualified}finished + excluded.finished;"
+        )
+    }
+
+    fn remove_old(self, backend: DatabaseBackend) -> String {
+        let Buckets { table, column, ms } = self;
+        let (sum, finished) = duration("OLD", backend);
+        // Rows are left at zero rather than deleted: a trigger stays one statement, and a
+        // span's row is soon used again by the runs around it.
+        format!(
+            "UPDATE {table} SET runs = runs - 1, duration_sum_ms = duration_sum_ms - {sum},
+            finished = finished - {finished}
+        WHERE organisation_id = OLD.organisation_id AND {column} = OLD.sort_at_ms / {ms}
+          AND configuration_id = OLD.configuration_id AND status = OLD.status;"
+        )
+    }
+
+    /// Creates the table, fills it from the runs there are, and keeps it in step.
+    async fn create(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        let backend = db.get_database_backend();
+        db.execute_unprepared(&self.create_table(backend)).await?;
+        db.execute_unprepared(&self.backfill()).await?;
+        for t in super::counters::triggers(
+            backend,
+            self.table,
+            WATCHED,
+            &self.remove_old(backend),
+            &self.add_new(backend),
+        ) {
+            db.execute_unprepared(&t).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A run's duration (0 unless it started and finished) and whether it has one, as SQL.
+fn duration(row: &str, backend: DatabaseBackend) -> (String, String) {
+    let finished =
+        format!("({row}.started_at_ms IS NOT NULL AND {row}.finished_at_ms IS NOT NULL)");
+    let sum = format!("COALESCE({row}.finished_at_ms - {row}.started_at_ms, 0)");
+    match backend {
+        DatabaseBackend::Sqlite => (sum, finished),
+        _ => (sum, format!("{finished}::int")),
+    }
+}
+
+/// Migration 6: `sync_run_hours`.
+pub struct CreateRunHours;
+
+impl MigrationName for CreateRunHours {
+    fn name(&self) -> &str {
+        "m0006_sync_run_hours"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateRunHours {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        HOURS.create(m.get_connection()).await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        super::counters::drop_with_triggers(m.get_connection(), HOURS.table).await
+    }
+}
+
+/// Migration 9: `sync_run_quarters` and `sync_run_status_days`. With hours alone, a
+/// 90-day chart summed some forty thousand rows for a large organisation; now each of its
+/// days is a difference of two sums reached from the nearest UTC day.
+pub struct CreateRunQuartersAndDays;
+
+impl MigrationName for CreateRunQuartersAndDays {
+    fn name(&self) -> &str {
+        "m0009_sync_run_quarters_and_days"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateRunQuartersAndDays {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        QUARTERS.create(m.get_connection()).await?;
+        DAYS.create(m.get_connection()).await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        super::counters::drop_with_triggers(db, DAYS.table).await?;
+        super::counters::drop_with_triggers(db, QUARTERS.table).await
+    }
+}
