@@ -42,8 +42,8 @@ pub fn triggers(
     }
 }
 
-/// Drops `table` and the triggers [`triggers`] made for it.
-pub async fn drop_with_triggers(db: &impl ConnectionTrait, table: &str) -> Result<(), DbErr> {
+/// Drops the triggers [`triggers`] made for `table`.
+pub async fn drop_triggers(db: &impl ConnectionTrait, table: &str) -> Result<(), DbErr> {
     match db.get_database_backend() {
         DatabaseBackend::Sqlite => {
             for t in ["insert", "delete", "update"] {
@@ -60,6 +60,12 @@ pub async fn drop_with_triggers(db: &impl ConnectionTrait, table: &str) -> Resul
                 .await?;
         }
     }
+    Ok(())
+}
+
+/// Drops `table` and the triggers [`triggers`] made for it.
+pub async fn drop_with_triggers(db: &impl ConnectionTrait, table: &str) -> Result<(), DbErr> {
+    drop_triggers(db, table).await?;
     db.execute_unprepared(&format!("DROP TABLE {table}"))
         .await?;
     Ok(())

@@ -42,6 +42,11 @@ pub const DAYS: Buckets = Buckets {
     ms: DAY_MS,
 };
 
+/// The configuration id of the rows that hold every configuration's runs together (no
+/// configuration has it: ids start at 1). A chart of all configurations reads these, a
+/// third or less of the rows.
+pub const EVERY_CONFIGURATION: i64 = 0;
+
 /// The columns whose change moves a run between rows (or changes its duration).
 const WATCHED: &str =
     "organisation_id, configuration_id, status, sort_at_ms, started_at_ms, finished_at_ms";
@@ -69,18 +74,37 @@ impl Buckets {
         )
     }
 
-    fn backfill(self) -> String {
+    /// Fills the table from the runs there are: each configuration's rows, or (`every`)
+    /// the rows of every configuration together.
+    fn backfill(self, every: bool) -> String {
         let Buckets { table, column, ms } = self;
+        // A constant in GROUP BY would name a column by its position: group by the others.
+        let (configuration, grouped) = if every {
+            (EVERY_CONFIGURATION.to_string(), "")
+        } else {
+            ("configuration_id".to_string(), " configuration_id,")
+        };
         format!(
             "INSERT INTO {table}
         (organisation_id, {column}, configuration_id, status, runs, duration_sum_ms, finished)
-    SELECT organisation_id, sort_at_ms / {ms}, configuration_id, status, COUNT(*),
+    SELECT organisation_id, sort_at_ms / {ms}, {configuration}, status, COUNT(*),
         COALESCE(SUM(finished_at_ms - started_at_ms), 0), COUNT(finished_at_ms - started_at_ms)
-    FROM sync_runs GROUP BY organisation_id, sort_at_ms / {ms}, configuration_id, status"
+    FROM sync_runs GROUP BY organisation_id, sort_at_ms / {ms},{grouped} status"
         )
     }
 
-    fn add_new(self, backend: DatabaseBackend) -> String {
+    /// The configurations a run counts in: its own, and (`every`) every configuration's
+    /// row as well.
+    fn rows_of(row: &str, every: bool) -> Vec<String> {
+        let mut rows = vec![format!("{row}.configuration_id")];
+        if every {
+            rows.push(EVERY_CONFIGURATION.to_string());
+        }
+        rows
+    }
+
+    /// Puts the run NEW in.
+    fn add_new(self, backend: DatabaseBackend, every: bool) -> String {
         let Buckets { table, column, ms } = self;
         let (sum, finished) = duration("NEW", backend);
         let qualified = if backend == DatabaseBackend::Sqlite {
@@ -88,46 +112,62 @@ impl Buckets {
         } else {
             format!("{table}.")
         };
-        format!(
-            "INSERT INTO {table}
+        Self::rows_of("NEW", every)
+            .into_iter()
+            .map(|configuration| {
+                format!(
+                    "INSERT INTO {table}
             (organisation_id, {column}, configuration_id, status, runs, duration_sum_ms, finished)
-        VALUES (NEW.organisation_id, NEW.sort_at_ms / {ms}, NEW.configuration_id, NEW.status,
+        VALUES (NEW.organisation_id, NEW.sort_at_ms / {ms}, {configuration}, NEW.status,
             1, {sum}, {finished})
         ON CONFLICT (organisation_id, {column}, configuration_id, status) DO UPDATE SET
             runs = {qualified}runs + 1,
             duration_sum_ms = {qualified}duration_sum_ms + excluded.duration_sum_ms,
             finished = {qualified}finished + excluded.finished;"
-        )
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
-    fn remove_old(self, backend: DatabaseBackend) -> String {
+    /// Takes the run OLD out.
+    fn remove_old(self, backend: DatabaseBackend, every: bool) -> String {
         let Buckets { table, column, ms } = self;
         let (sum, finished) = duration("OLD", backend);
-        // Rows are left at zero rather than deleted: a trigger stays one statement, and a
-        // span's row is soon used again by the runs around it.
+        let configurations = Self::rows_of("OLD", every).join(", ");
+        // Rows are left at zero rather than deleted: a trigger stays one statement a row,
+        // and a span's row is soon used again by the runs around it.
         format!(
             "UPDATE {table} SET runs = runs - 1, duration_sum_ms = duration_sum_ms - {sum},
             finished = finished - {finished}
         WHERE organisation_id = OLD.organisation_id AND {column} = OLD.sort_at_ms / {ms}
-          AND configuration_id = OLD.configuration_id AND status = OLD.status;"
+          AND configuration_id IN ({configurations}) AND status = OLD.status;"
         )
     }
 
-    /// Creates the table, fills it from the runs there are, and keeps it in step.
-    async fn create(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    /// Keeps the table in step with `sync_runs`.
+    async fn follow_runs(self, db: &impl ConnectionTrait, every: bool) -> Result<(), DbErr> {
         let backend = db.get_database_backend();
-        db.execute_unprepared(&self.create_table(backend)).await?;
-        db.execute_unprepared(&self.backfill()).await?;
         for t in super::counters::triggers(
             backend,
             self.table,
             WATCHED,
-            &self.remove_old(backend),
-            &self.add_new(backend),
+            &self.remove_old(backend, every),
+            &self.add_new(backend, every),
         ) {
             db.execute_unprepared(&t).await?;
         }
         Ok(())
+    }
+
+    /// Creates the table with both kinds of rows, fills it from the runs there are, and
+    /// keeps it in step.
+    async fn create(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        db.execute_unprepared(&self.create_table(db.get_database_backend()))
+            .await?;
+        db.execute_unprepared(&self.backfill(false)).await?;
+        db.execute_unprepared(&self.backfill(true)).await?;
+        self.follow_runs(db, true).await
     }
 }
 
@@ -142,7 +182,8 @@ fn duration(row: &str, backend: DatabaseBackend) -> (String, String) {
     }
 }
 
-/// Migration 6: `sync_run_hours`.
+/// Migration 6: `sync_run_hours`, each configuration's rows (as first made; migration 9
+/// adds every configuration's).
 pub struct CreateRunHours;
 
 impl MigrationName for CreateRunHours {
@@ -154,7 +195,11 @@ impl MigrationName for CreateRunHours {
 #[async_trait::async_trait]
 impl MigrationTrait for CreateRunHours {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        HOURS.create(m.get_connection()).await
+        let db = m.get_connection();
+        db.execute_unprepared(&HOURS.create_table(db.get_database_backend()))
+            .await?;
+        db.execute_unprepared(&HOURS.backfill(false)).await?;
+        HOURS.follow_runs(db, false).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -162,9 +207,10 @@ impl MigrationTrait for CreateRunHours {
     }
 }
 
-/// Migration 9: `sync_run_quarters` and `sync_run_status_days`. With hours alone, a
-/// 90-day chart summed some forty thousand rows for a large organisation; now each of its
-/// days is a difference of two sums reached from the nearest UTC day.
+/// Migration 9: `sync_run_quarters` and `sync_run_status_days`, and every configuration's
+/// rows beside each configuration's in all three tables. With hours alone, a 90-day chart
+/// summed some forty thousand rows for a large organisation; now each of its days is a
+/// difference of two sums reached from the nearest UTC day.
 pub struct CreateRunQuartersAndDays;
 
 impl MigrationName for CreateRunQuartersAndDays {
@@ -176,13 +222,24 @@ impl MigrationName for CreateRunQuartersAndDays {
 #[async_trait::async_trait]
 impl MigrationTrait for CreateRunQuartersAndDays {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        QUARTERS.create(m.get_connection()).await?;
-        DAYS.create(m.get_connection()).await
+        let db = m.get_connection();
+        super::counters::drop_triggers(db, HOURS.table).await?;
+        db.execute_unprepared(&HOURS.backfill(true)).await?;
+        HOURS.follow_runs(db, true).await?;
+        QUARTERS.create(db).await?;
+        DAYS.create(db).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
         super::counters::drop_with_triggers(db, DAYS.table).await?;
-        super::counters::drop_with_triggers(db, QUARTERS.table).await
+        super::counters::drop_with_triggers(db, QUARTERS.table).await?;
+        super::counters::drop_triggers(db, HOURS.table).await?;
+        db.execute_unprepared(&format!(
+            "DELETE FROM {} WHERE configuration_id = {EVERY_CONFIGURATION}",
+            HOURS.table
+        ))
+        .await?;
+        HOURS.follow_runs(db, false).await
     }
 }

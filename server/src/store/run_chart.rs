@@ -11,7 +11,9 @@
 use super::db_err;
 use super::run_page::Sql;
 use super::runs::{configurations_in_scope, InScope, Scope};
-use crate::db::run_buckets::{Buckets, DAYS, DAY_MS, HOURS, HOUR_MS, QUARTERS};
+use crate::db::run_buckets::{
+    Buckets, DAYS, DAY_MS, EVERY_CONFIGURATION, HOURS, HOUR_MS, QUARTERS,
+};
 use app::domain::{DayStatusCount, RunStatus};
 use app::ports::{ListRuns, StoreError};
 use chrono::NaiveDate;
@@ -283,7 +285,9 @@ fn statement(
         }
         sql.push(" ");
     }
-    let filters = |sql: &mut Sql| {
+    // `buckets`: the filter on a table of runs per span, whose rows of every configuration
+    // together answer when no configuration is chosen.
+    let filters = |sql: &mut Sql, buckets: bool| {
         let statuses = &request.filter.statuses;
         if !statuses.is_empty() && statuses.len() < RunStatus::ALL.len() {
             sql.push(" AND status IN (");
@@ -295,15 +299,22 @@ fn statement(
             }
             sql.push(")");
         }
-        if let Some(ids) = scope.configuration_ids {
-            sql.push(" AND configuration_id IN (");
-            for (i, &id) in ids.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
+        match scope.configuration_ids {
+            Some(ids) => {
+                sql.push(" AND configuration_id IN (");
+                for (i, &id) in ids.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind(id);
                 }
-                sql.bind(id);
+                sql.push(")");
             }
-            sql.push(")");
+            None if buckets => {
+                sql.push(" AND configuration_id = ")
+                    .bind(EVERY_CONFIGURATION);
+            }
+            None => {}
         }
     };
     // Whole UTC days.
@@ -318,26 +329,40 @@ fn statement(
     .bind(first_day)
     .push(&format!(" AND {column} < "))
     .bind(end_day);
-    filters(&mut sql);
+    filters(&mut sql, true);
     sql.push(&format!(" GROUP BY {column}, status"));
-    // Spans of quarters and hours, then of runs. The spans drive the join (CROSS JOIN
-    // fixes SQLite's order): each is one range of its table's key or index.
+    // Spans of quarters and hours, then of runs. The spans drive the join, so each is one
+    // range of its table's key or index: SQLite keeps a CROSS JOIN's order; PostgreSQL
+    // would rather read the organisation's whole index once and filter it, so there each
+    // span is a LATERAL sum of its own range, which cannot be turned into that.
+    let lateral = backend == sea_orm::DatabaseBackend::Postgres;
     for (level, name, _) in &with {
         let (table, column, sums) = match level {
             1 => (QUARTERS.table, QUARTERS.column, bucket_sums(QUARTERS.table)),
             2 => (HOURS.table, HOURS.column, bucket_sums(HOURS.table)),
             _ => ("sync_runs", "sort_at_ms", RUN_SUMS.to_string()),
         };
-        sql.push(&format!(
-            " UNION ALL SELECT CAST({level} AS BIGINT), {name}.k, {table}.status, {sums} \
-             FROM {name} CROSS JOIN {table} WHERE {table}.organisation_id = "
-        ))
-        .bind(request.organisation_id)
-        .push(&format!(
+        if lateral {
+            sql.push(&format!(
+                " UNION ALL SELECT CAST({level} AS BIGINT), {name}.k, s.status, s.runs, \
+                 s.duration_sum_ms, s.finished FROM {name} CROSS JOIN LATERAL \
+                 (SELECT {table}.status, {sums} FROM {table} WHERE {table}.organisation_id = "
+            ));
+        } else {
+            sql.push(&format!(
+                " UNION ALL SELECT CAST({level} AS BIGINT), {name}.k, {table}.status, {sums} \
+                 FROM {name} CROSS JOIN {table} WHERE {table}.organisation_id = "
+            ));
+        }
+        sql.bind(request.organisation_id).push(&format!(
             " AND {table}.{column} >= {name}.lo AND {table}.{column} < {name}.hi"
         ));
-        filters(&mut sql);
-        sql.push(&format!(" GROUP BY {name}.k, {table}.status"));
+        filters(&mut sql, *level < 3);
+        if lateral {
+            sql.push(&format!(" GROUP BY {table}.status) AS s"));
+        } else {
+            sql.push(&format!(" GROUP BY {name}.k, {table}.status"));
+        }
     }
     sql.statement()
 }
