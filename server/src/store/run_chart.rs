@@ -9,7 +9,7 @@
 //! four; the rest is arithmetic on a few hundred sums.
 
 use super::db_err;
-use super::run_page::Sql;
+use super::run_page::{bigint_array, Sql};
 use super::runs::{configurations_in_scope, InScope, Scope};
 use crate::db::run_buckets::{
     Buckets, DAYS, DAY_MS, EVERY_CONFIGURATION, HOURS, HOUR_MS, QUARTERS,
@@ -267,21 +267,37 @@ fn statement(
             if n > 0 {
                 sql.push(", ");
             }
-            sql.push(name).push("(lo, hi, k) AS (VALUES ");
-            for (m, &(lo, hi, k)) in spans.iter().enumerate() {
-                if m > 0 {
-                    sql.push(", ");
+            sql.push(name).push("(lo, hi, k) AS (");
+            if backend == sea_orm::DatabaseBackend::Postgres {
+                // Three arrays, one parameter each: PostgreSQL plans a long VALUES list
+                // slowly.
+                sql.push("SELECT * FROM unnest(");
+                for (m, column) in [0, 1, 2].into_iter().enumerate() {
+                    if m > 0 {
+                        sql.push(", ");
+                    }
+                    let values = spans.iter().map(|s| [s.0, s.1, s.2][column]);
+                    sql.push("CAST(")
+                        .bind(bigint_array(values))
+                        .push(" AS BIGINT[])");
                 }
-                // Typed, for PostgreSQL: a bare parameter in VALUES would be text.
-                sql.push("(CAST(")
-                    .bind(lo)
-                    .push(" AS BIGINT), CAST(")
-                    .bind(hi)
-                    .push(" AS BIGINT), CAST(")
-                    .bind(k)
-                    .push(" AS BIGINT))");
+                sql.push("))");
+            } else {
+                sql.push("VALUES ");
+                for (m, &(lo, hi, k)) in spans.iter().enumerate() {
+                    if m > 0 {
+                        sql.push(", ");
+                    }
+                    sql.push("(")
+                        .bind(lo)
+                        .push(", ")
+                        .bind(hi)
+                        .push(", ")
+                        .bind(k)
+                        .push(")");
+                }
+                sql.push(")");
             }
-            sql.push(")");
         }
         sql.push(" ");
     }

@@ -68,6 +68,13 @@ impl Sql {
     }
 }
 
+/// PostgreSQL's text for an array of numbers (`{1,2,3}`), bound as one parameter and cast
+/// to `BIGINT[]`: a long list costs one parameter, not one each.
+pub(super) fn bigint_array(values: impl Iterator<Item = i64>) -> String {
+    let items: Vec<String> = values.map(|v| v.to_string()).collect();
+    format!("{{{}}}", items.join(","))
+}
+
 /// The page's statement for the request in `scope`, within `[since, until)` (the cursor
 /// already folded into the bound it moves, see `runs::page_window`).
 pub(super) fn page_statement(
@@ -160,42 +167,50 @@ pub(super) fn page_statement(
 }
 
 /// The organisation's runs among `known` (id, version) whose version is another now (any
-/// other organisation's are not found). The known runs drive the join (CROSS JOIN fixes
-/// SQLite's order), so each is one lookup by id, and a run that did not change is never
-/// read out: a page that follows a thousand runs gets back only the few that moved.
+/// other organisation's are not found). Each known run is one lookup by id, and a run that
+/// did not change is never read out: a page that follows a thousand runs gets back only
+/// the few that moved.
+///
+/// On SQLite the known runs are rows of a VALUES list that drive the join (CROSS JOIN
+/// fixes SQLite's order). PostgreSQL gets them as two arrays, one parameter each: it plans
+/// a thousand-row VALUES list in about 3 ms, and would merge it with the whole primary
+/// key; `id = ANY(…)` looks the ids up in the key's order.
 pub(super) fn changed_statement(
     organisation_id: i64,
     known: &[(i64, i64)],
     backend: DatabaseBackend,
 ) -> Statement {
     let mut sql = Sql::new(backend);
-    sql.push("WITH known(id, version) AS (VALUES ");
-    for (n, &(id, version)) in known.iter().enumerate() {
-        if n > 0 {
-            sql.push(", ");
-        }
-        // Typed, for PostgreSQL: a bare parameter in VALUES would be text.
-        sql.push("(CAST(")
-            .bind(id)
-            .push(" AS BIGINT), CAST(")
-            .bind(version)
-            .push(" AS BIGINT))");
-    }
-    sql.push(") SELECT ")
-        .push(LISTED)
-        .push(" FROM known CROSS JOIN ");
     if backend == DatabaseBackend::Postgres {
-        // PostgreSQL would merge the known runs with the whole primary key in order; a
-        // lateral lookup that stops at its one row is not merged, so each is a probe.
-        sql.push("LATERAL (SELECT * FROM sync_runs WHERE sync_runs.id = known.id LIMIT 1) AS r");
+        let ids = bigint_array(known.iter().map(|&(id, _)| id));
+        let versions = bigint_array(known.iter().map(|&(_, version)| version));
+        sql.push("SELECT ")
+            .push(LISTED)
+            .push(" FROM sync_runs AS r JOIN unnest(CAST(")
+            .bind(ids.clone())
+            .push(" AS BIGINT[]), CAST(")
+            .bind(versions)
+            .push(" AS BIGINT[])) AS known(id, version) ON known.id = r.id")
+            .push(" LEFT JOIN sync_configurations AS c ON c.id = r.configuration_id")
+            .push(" WHERE r.id = ANY(CAST(")
+            .bind(ids)
+            .push(" AS BIGINT[]))");
     } else {
-        sql.push("sync_runs AS r");
+        sql.push("WITH known(id, version) AS (VALUES ");
+        for (n, &(id, version)) in known.iter().enumerate() {
+            if n > 0 {
+                sql.push(", ");
+            }
+            sql.push("(").bind(id).push(", ").bind(version).push(")");
+        }
+        sql.push(") SELECT ")
+            .push(LISTED)
+            .push(" FROM known CROSS JOIN sync_runs AS r")
+            .push(" LEFT JOIN sync_configurations AS c ON c.id = r.configuration_id")
+            .push(" WHERE r.id = known.id");
     }
-    sql.push(
-        " LEFT JOIN sync_configurations AS c ON c.id = r.configuration_id \
-         WHERE r.id = known.id AND r.version <> known.version AND r.organisation_id = ",
-    )
-    .bind(organisation_id);
+    sql.push(" AND r.version <> known.version AND r.organisation_id = ")
+        .bind(organisation_id);
     sql.statement()
 }
 
@@ -266,10 +281,18 @@ mod tests {
         let lite = page_statement(&scope, Some(1), Some(6), DatabaseBackend::Sqlite);
         assert_eq!(lite.sql.matches('?').count(), 9, "{}", lite.sql);
         let changed = changed_statement(7, &[(1, 4), (2, 1)], DatabaseBackend::Postgres);
-        assert!(changed.sql.starts_with(
-            "WITH known(id, version) AS (VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT)), \
-             (CAST($3 AS BIGINT), CAST($4 AS BIGINT)))"
-        ));
-        assert!(changed.sql.ends_with("r.organisation_id = $5"));
+        assert!(changed
+            .sql
+            .contains("unnest(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]))"));
+        assert!(changed.sql.contains("r.id = ANY(CAST($3 AS BIGINT[]))"));
+        assert!(changed.sql.ends_with("r.organisation_id = $4"));
+        assert_eq!(
+            changed.values.unwrap().0[..2],
+            [Value::from("{1,2}"), Value::from("{4,1}")]
+        );
+        let changed = changed_statement(7, &[(1, 4), (2, 1)], DatabaseBackend::Sqlite);
+        assert!(changed
+            .sql
+            .starts_with("WITH known(id, version) AS (VALUES (?, ?), (?, ?))"));
     }
 }
