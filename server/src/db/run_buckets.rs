@@ -53,7 +53,9 @@ const WATCHED: &str =
 
 impl Buckets {
     fn create_table(self, backend: DatabaseBackend) -> String {
-        // On SQLite the rows live in the primary key's b-tree: a window is one range of it.
+        // On SQLite the rows live in the primary key's b-tree. The configuration comes
+        // before the time, so a span of one configuration's rows (or of every
+        // configuration's together) is one range of the key, read without the others.
         let rowid = if backend == DatabaseBackend::Sqlite {
             " WITHOUT ROWID"
         } else {
@@ -69,7 +71,7 @@ impl Buckets {
     runs BIGINT NOT NULL DEFAULT 0,
     duration_sum_ms BIGINT NOT NULL DEFAULT 0,
     finished BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (organisation_id, {column}, configuration_id, status)
+    PRIMARY KEY (organisation_id, configuration_id, {column}, status)
 ){rowid}"
         )
     }
@@ -120,7 +122,7 @@ impl Buckets {
             (organisation_id, {column}, configuration_id, status, runs, duration_sum_ms, finished)
         VALUES (NEW.organisation_id, NEW.sort_at_ms / {ms}, {configuration}, NEW.status,
             1, {sum}, {finished})
-        ON CONFLICT (organisation_id, {column}, configuration_id, status) DO UPDATE SET
+        ON CONFLICT (organisation_id, configuration_id, {column}, status) DO UPDATE SET
             runs = {qualified}runs + 1,
             duration_sum_ms = {qualified}duration_sum_ms + excluded.duration_sum_ms,
             finished = {qualified}finished + excluded.finished;"
@@ -195,11 +197,7 @@ impl MigrationName for CreateRunHours {
 #[async_trait::async_trait]
 impl MigrationTrait for CreateRunHours {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        db.execute_unprepared(&HOURS.create_table(db.get_database_backend()))
-            .await?;
-        db.execute_unprepared(&HOURS.backfill(false)).await?;
-        HOURS.follow_runs(db, false).await
+        hours_as_first_made(m.get_connection()).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -207,10 +205,20 @@ impl MigrationTrait for CreateRunHours {
     }
 }
 
-/// Migration 9: `sync_run_quarters` and `sync_run_status_days`, and every configuration's
-/// rows beside each configuration's in all three tables. With hours alone, a 90-day chart
-/// summed some forty thousand rows for a large organisation; now each of its days is a
-/// difference of two sums reached from the nearest UTC day.
+/// `sync_run_hours` with each configuration's rows only, as migration 6 made it.
+async fn hours_as_first_made(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    db.execute_unprepared(&HOURS.create_table(db.get_database_backend()))
+        .await?;
+    db.execute_unprepared(&HOURS.backfill(false)).await?;
+    HOURS.follow_runs(db, false).await
+}
+
+/// Migration 9: `sync_run_quarters` and `sync_run_status_days` beside the hours, each with
+/// every configuration's rows beside each configuration's, keyed configuration before
+/// time (the hours are made again so: they are counts of the runs, refilled from them).
+/// With hours alone, a 90-day chart summed some forty thousand rows for a large
+/// organisation; now each of its days is a difference of two sums reached from the
+/// nearest UTC day.
 pub struct CreateRunQuartersAndDays;
 
 impl MigrationName for CreateRunQuartersAndDays {
@@ -223,23 +231,18 @@ impl MigrationName for CreateRunQuartersAndDays {
 impl MigrationTrait for CreateRunQuartersAndDays {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        super::counters::drop_triggers(db, HOURS.table).await?;
-        db.execute_unprepared(&HOURS.backfill(true)).await?;
-        HOURS.follow_runs(db, true).await?;
-        QUARTERS.create(db).await?;
-        DAYS.create(db).await
+        super::counters::drop_with_triggers(db, HOURS.table).await?;
+        for buckets in [HOURS, QUARTERS, DAYS] {
+            buckets.create(db).await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        super::counters::drop_with_triggers(db, DAYS.table).await?;
-        super::counters::drop_with_triggers(db, QUARTERS.table).await?;
-        super::counters::drop_triggers(db, HOURS.table).await?;
-        db.execute_unprepared(&format!(
-            "DELETE FROM {} WHERE configuration_id = {EVERY_CONFIGURATION}",
-            HOURS.table
-        ))
-        .await?;
-        HOURS.follow_runs(db, false).await
+        for buckets in [DAYS, QUARTERS, HOURS] {
+            super::counters::drop_with_triggers(db, buckets.table).await?;
+        }
+        hours_as_first_made(db).await
     }
 }
