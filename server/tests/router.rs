@@ -523,6 +523,33 @@ async fn log_files_for_api_clients_follow_the_page_rules() {
     assert_eq!(audit, 2);
 }
 
+/// The page names the viewer's zone in a cookie, as the browser keeps it: a `+` in it
+/// (`Etc/GMT+10`) is itself, encoded or not; an unknown zone is UTC.
+#[tokio::test]
+async fn the_zone_cookie_is_read_as_written() {
+    let (app, _held) = app().await;
+    let acme = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    for (cookie, zone) in [
+        ("tz=Etc/GMT+10", "Etc/GMT+10"),
+        ("tz=Etc/GMT%2B10", "Etc/GMT+10"),
+        ("tz=Asia/Kolkata", "Asia/Kolkata"),
+        ("tz=Nowhere/Foo", "UTC"),
+    ] {
+        let reply = get(
+            &app,
+            "/api/list_sync_runs?query=",
+            Some(&format!("{acme}; {cookie}")),
+            "application/json",
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{cookie}: {}", reply.body);
+        let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(json["time_zone"], zone, "{cookie}");
+    }
+}
+
 #[tokio::test]
 async fn the_live_poll_answers_only_what_changed() {
     let (app, _held) = app().await;
@@ -592,7 +619,24 @@ async fn the_live_poll_answers_only_what_changed() {
         .iter()
         .all(|(id, _)| !page.iter().any(|(p, _)| p == id)));
     // Bad input is a 400 with a message.
-    for bad in ["known=abc", "known=1.x", "query=status%3Dbogus&known="] {
+    let too_many = (1..=1001)
+        .map(|i| format!("{i}.1"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let repeated = vec!["7.1"; 1001].join(",");
+    for bad in [
+        "known=abc",
+        "known=1.x",
+        "query=status%3Dbogus&known=",
+        // Signed and overlong numbers.
+        "known=-1.1",
+        "known=1.-1",
+        "known=%2B5.1",
+        "known=1234567890123456789.1",
+        &format!("known={too_many}"),
+        // The limit counts what is sent, not what is distinct.
+        &format!("known={repeated}"),
+    ] {
         let reply = get(
             &app,
             &format!("/api/poll_sync_runs?{bad}"),

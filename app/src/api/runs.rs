@@ -74,26 +74,33 @@ pub async fn poll_changes(
         Ok(f) => f,
         Err(e) => return ctx.fail(e.into()),
     };
+    // `known` is the page's own list: `id.version` pairs of plain digits.
+    // Anything else did not come from the page, and is refused rather than guessed at.
+    let not_understood = || {
+        AppError::Validation("The page's list of runs was not understood; reload the page.".into())
+    };
+    let number = |text: &str| {
+        (!text.is_empty() && text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse::<i64>().ok())
+            .flatten()
+    };
     let mut held = HashMap::new();
-    for pair in known.split(',').filter(|p| !p.is_empty()) {
+    for (n, pair) in known.split(',').filter(|p| !p.is_empty()).enumerate() {
+        if n == MAX_KNOWN {
+            return ctx.fail(AppError::Validation(format!(
+                "A page can follow at most {MAX_KNOWN} runs; reload the page."
+            )));
+        }
         let parsed = pair
             .split_once('.')
-            .and_then(|(id, v)| Some((id.parse::<i64>().ok()?, v.parse::<i64>().ok()?)));
-        match parsed {
-            Some((id, version)) if held.len() < MAX_KNOWN => {
-                held.insert(id, version);
-            }
-            Some(_) => {
-                return ctx.fail(AppError::Validation(format!(
-                    "A page can follow at most {MAX_KNOWN} runs; reload the page."
-                )))
-            }
-            None => {
-                return ctx.fail(AppError::Validation(
-                    "The page's list of runs was not understood; reload the page.".into(),
-                ))
-            }
-        }
+            .and_then(|(id, v)| Some((number(id)?, number(v)?)));
+        let Some((id, version)) = parsed else {
+            return ctx.fail(not_understood());
+        };
+        // A run the page holds twice (a new run also on a reloaded first page) counts
+        // once, at its older version: it is sent back if either copy is behind.
+        let kept = held.entry(id).or_insert(version);
+        *kept = (*kept).min(version);
     }
     let first = server::page(ctx, viewer.organisation_id, filter, None).await?;
     let on_first: std::collections::HashSet<i64> = first.runs.iter().map(|r| r.id).collect();

@@ -101,6 +101,8 @@ impl Ctx {
             .filter_map(|kv| kv.trim().split_once('='))
             .find(|(k, _)| *k == name)
             .map(|(_, v)| {
+                // Percent-decoded: in a cookie `+` is itself (`Etc/GMT+10`), not a space.
+                let v = v.replace('+', "%2B");
                 form_urlencoded::parse(format!("v={v}").as_bytes())
                     .map(|(_, v)| v.into_owned())
                     .next()
