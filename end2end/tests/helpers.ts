@@ -5,6 +5,10 @@ export const PASSWORD = 'demo-password';
 /** Signs in through the form, as a person would. */
 export async function signIn(page: Page, email: string) {
   await page.goto('/login');
+  // The form posts without the page's script too; but a submit while that script is
+  // still loading cancels the load, which Chromium reports as an uncaught error of the
+  // page left behind. These tests sign in to test what comes after, so they wait.
+  await hydrated(page);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
