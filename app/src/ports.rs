@@ -109,12 +109,17 @@ pub trait RunStore: Send + Sync {
         &self,
         organisation_id: i64,
     ) -> Result<Vec<ConfigurationSummary>, StoreError>;
-    /// The organisation's runs among `known` (id, version) whose version is no longer the
-    /// one given (others' ids are ignored), in no order.
-    async fn runs_changed(
+    /// The organisation's count of changes to its runs: it grows with each new run and
+    /// each new version of one (not always by one). A page that has read it before reading
+    /// its runs later passes it to [`RunStore::runs_changed_since`].
+    async fn change_count(&self, organisation_id: i64) -> Result<i64, StoreError>;
+    /// The organisation's runs changed after its count of changes was `since` (each at
+    /// its current version), in the order they last changed, at most `limit` of them.
+    async fn runs_changed_since(
         &self,
         organisation_id: i64,
-        known: &[(i64, i64)],
+        since: i64,
+        limit: u32,
     ) -> Result<Vec<SyncRunRow>, StoreError>;
     /// One run of the organisation; `None` if there is none with that id in it.
     async fn run(&self, organisation_id: i64, run_id: i64) -> Result<Option<RunFound>, StoreError>;

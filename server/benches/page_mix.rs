@@ -4,7 +4,7 @@
 //!
 //! Every case is a request the page makes: the list's first page and a deep page (walked
 //! there by its cursors) for each status alone, pairs, each source and configuration,
-//! each range and sort, in several time zones; polls with 0, 50 and 1,000 known runs; the
+//! each range and sort, in several time zones; polls after 0, 1, 50 and 500 changes; the
 //! overview chart for each range in six time zones (three of them half or three-quarter
 //! hours from UTC). Per case it prints the latency (p50, p99) and the server's CPU per
 //! request (p50, p99): the process's CPU time less the client's thread, so on SQLite all of
@@ -214,7 +214,12 @@ fn list_url(query: &str, cursor: Option<&str>) -> String {
 
 /// The cases, with deep pages reached by walking each filter's cursors; checks on the way
 /// that a walk neither repeats nor skips a run.
-async fn cases(client: &Client, history: &History, configurations: &[String]) -> Vec<Case> {
+async fn cases(
+    client: &Client,
+    history: &History,
+    configurations: &[String],
+    feed: &[i64],
+) -> Vec<Case> {
     let mut cases = Vec::new();
     let deep_pages = env_number("UP_BENCH_DEEP_PAGES", 40);
     for (name, query) in filters(configurations, history) {
@@ -272,44 +277,27 @@ async fn cases(client: &Client, history: &History, configurations: &[String]) ->
             }
         }
     }
-    // Polls: the first page's runs, runs scattered over the history, both.
-    let first: Vec<String> = client.json(&list_url("", None), "UTC").await["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| format!("{}.{}", r["id"], r["version"]))
-        .collect();
-    let stride = (history.ids.len() / 1000).max(1);
-    let scattered: Vec<String> = history
-        .ids
-        .iter()
-        .step_by(stride)
-        .take(1000)
-        .map(|id| format!("{id}.1"))
-        .collect();
-    let mixed: Vec<String> = first
-        .iter()
-        .chain(scattered.iter().take(950))
-        .cloned()
-        .collect();
-    for (name, query, known) in [
-        ("poll, 0 known", "", Vec::new()),
-        ("poll, 50 known on page 1", "", first.clone()),
-        ("poll, 1,000 known scattered", "", scattered.clone()),
-        ("poll, 1,000 known (50 on page 1)", "", mixed),
+    // Polls: since the last change (nothing changed), and since the 1, 50 and 500 (as many
+    // as one answer carries) most recent changes: the newest run, then runs scattered over
+    // the history (see `feed`).
+    let changes = |n: usize| feed[feed.len() - 1 - n];
+    for (name, query, since) in [
+        ("poll, nothing changed", "", changes(0)),
+        ("poll, 1 change (page 1)", "", changes(1)),
+        ("poll, 50 changes", "", changes(50)),
+        ("poll, 500 changes", "", changes(500)),
         (
-            "poll needs_attention, 1,000 known",
+            "poll needs_attention, 50 changes",
             "status=needs_attention",
-            scattered,
+            changes(50),
         ),
     ] {
         cases.push(Case {
             name: name.into(),
             kind: Kind::Poll,
             url: format!(
-                "/api/poll_sync_runs?query={}&known={}",
-                urlencode(query),
-                urlencode(&known.join(","))
+                "/api/poll_sync_runs?query={}&since={since}",
+                urlencode(query)
             ),
             zone: "UTC",
             query: query.into(),
@@ -514,16 +502,18 @@ fn report(label: &str, on_postgres: bool, mut measured: Vec<Measured>) -> usize 
             }
         }
     }
+    // A poll costs what changed, not what the page holds: 50 changes all over the history
+    // cost little more than one; nothing changed costs next to nothing.
     ratio(
-        "poll, 1,000 known scattered",
-        "poll, 0 known",
+        "poll, 50 changes",
+        "poll, 1 change (page 1)",
         2.0,
         &mut check,
     );
     ratio(
-        "poll, 1,000 known (50 on page 1)",
-        "poll, 0 known",
-        2.0,
+        "poll, nothing changed",
+        "poll, 1 change (page 1)",
+        0.2,
         &mut check,
     );
     if !on_postgres {
@@ -542,6 +532,47 @@ fn report(label: &str, on_postgres: bool, mut measured: Vec<Measured>) -> usize 
         }
     }
     missed
+}
+
+/// Changes 500 runs, one at a time, as a sync would (a new version each): 499 scattered
+/// over the history, then the newest. Returns the organisation's count of changes before
+/// the first and after each.
+async fn change_runs(conn: &DatabaseConnection, history: &History) -> Vec<i64> {
+    let stride = (history.ids.len() / 500).max(1);
+    let newest = *history.ids.last().unwrap();
+    let runs = history
+        .ids
+        .iter()
+        .step_by(stride)
+        .filter(|&&id| id != newest)
+        .take(499)
+        .chain([&newest]);
+    let count = |sql: String| async move {
+        let row = conn
+            .query_one(Statement::from_string(conn.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    };
+    let mut feed = vec![
+        count(format!(
+            "SELECT change_seq FROM sync_runs WHERE organisation_id = {} \
+             ORDER BY change_seq DESC LIMIT 1",
+            history.organisation_id
+        ))
+        .await,
+    ];
+    for id in runs {
+        conn.execute_unprepared(&format!(
+            "UPDATE sync_runs SET version = version + 1 WHERE id = {id}"
+        ))
+        .await
+        .unwrap();
+        feed.push(count(format!("SELECT change_seq FROM sync_runs WHERE id = {id}")).await);
+    }
+    assert_eq!(feed.len(), 501);
+    feed
 }
 
 /// Serves `conn` on a loopback port from a runtime of its own (two threads, like the
@@ -633,7 +664,8 @@ async fn run(label: &str, url: &str, runs: u64, samples: usize, timed: bool) -> 
         http,
         session,
     };
-    let cases = cases(&client, &history, &configurations).await;
+    let feed = change_runs(&conn, &history).await;
+    let cases = cases(&client, &history, &configurations, &feed).await;
     let n = cases.len();
     let measured = measure(
         &client,

@@ -4,7 +4,7 @@
 //!    page's pace while a run is active) for 60 s: errors, p50 / p99 / max latency.
 //! 2. Saturation, side by side in the same process and driven by the same closed loop of
 //!    concurrent clients: the poll server function; a plain axum JSON handler doing the
-//!    same work (session, page, known rows) through the same code; and, for scale, a plain
+//!    same work (session, changes, page) through the same code; and, for scale, a plain
 //!    handler answering the same bytes without any work. Requests per second and ratios.
 //!
 //! `cargo bench -p server --bench poll_load`
@@ -140,7 +140,9 @@ async fn main() {
         .pool_max_idle_per_host(admins)
         .build()
         .unwrap();
-    // What the page holds: its first 50 rows as id.version pairs.
+    // What the page has seen: the first page's count of changes. Then the newest run
+    // moves on, as an active run does between two polls: each poll answers that change
+    // and the first page.
     let page: serde_json::Value = client
         .get(format!("{base}/api/list_sync_runs?query="))
         .header("cookie", &cookies[0])
@@ -150,22 +152,18 @@ async fn main() {
         .json()
         .await
         .unwrap();
-    let known: Vec<String> = page["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| format!("{}.{}", r["id"], r["version"]))
-        .collect();
-    let poll = format!(
-        "{base}/api/poll_sync_runs?query=&known={}",
-        known.join("%2C")
-    );
+    let since = page["changes_seen"].as_i64().unwrap();
+    use sea_orm::ConnectionTrait;
+    conn.execute_unprepared(&format!(
+        "UPDATE sync_runs SET version = version + 1 WHERE id = {}",
+        page["runs"][0]["id"]
+    ))
+    .await
+    .unwrap();
+    let poll = format!("{base}/api/poll_sync_runs?query=&since={since}");
 
     // 1. Many admins at the page's pace.
-    println!(
-        "{admins} admins polling every 2.5 s for {secs} s ({} known rows each)…",
-        known.len()
-    );
+    println!("{admins} admins polling every 2.5 s for {secs} s (one run changed since each page's count)…");
     let deadline = Instant::now() + Duration::from_secs(secs);
     let tasks: Vec<_> = cookies
         .iter()
@@ -238,7 +236,7 @@ async fn main() {
                 async move {
                     let ctx = app::api::session::Ctx::for_request(stores, parts);
                     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
-                    match app::api::runs::poll_changes(&ctx, get("query"), get("known")).await {
+                    match app::api::runs::poll_changes(&ctx, get("query"), get("since")).await {
                         Ok(changes) => Json(changes).into_response(),
                         Err(e) => (
                             http::StatusCode::from_u16(e.status_code()).unwrap(),
@@ -251,7 +249,7 @@ async fn main() {
         ),
     ))
     .await;
-    let same_work = format!("{same_work}/poll?query=&known={}", known.join("%2C"));
+    let same_work = format!("{same_work}/poll?query=&since={since}");
     println!();
     println!("Saturation, 64 concurrent clients, {saturate_secs} s per pass, alternating:");
     println!();

@@ -552,90 +552,158 @@ async fn the_zone_cookie_is_read_as_written() {
 
 #[tokio::test]
 async fn the_live_poll_answers_only_what_changed() {
-    let (app, _held) = app().await;
+    use sea_orm::ConnectionTrait;
+    let (app, held) = app().await;
+    let db = &held.db.conn;
     let acme = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
         .await
         .unwrap();
     let globex = sign_in(&app, "org.admin@globex.example", demo::DEMO_PASSWORD)
         .await
         .unwrap();
-    let rows = |cookie: String, path: String| {
+    let json = |cookie: String, path: String| {
         let app = app.clone();
         async move {
             let reply = get(&app, &path, Some(&cookie), "application/json").await;
             assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
-            let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
-            let key = if json.get("runs").is_some() {
-                "runs"
-            } else {
-                "rows"
-            };
-            json[key]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| (r["id"].as_i64().unwrap(), r["version"].as_i64().unwrap()))
-                .collect::<Vec<_>>()
+            serde_json::from_str::<serde_json::Value>(&reply.body).unwrap()
         }
     };
-    let page = rows(acme.clone(), "/api/list_sync_runs?query=".into()).await;
-    let known = |pairs: &[(i64, i64)]| {
-        pairs
+    let pairs = |rows: &serde_json::Value| {
+        rows.as_array()
+            .unwrap()
             .iter()
-            .map(|(id, v)| format!("{id}.{v}"))
+            .map(|r| (r["id"].as_i64().unwrap(), r["version"].as_i64().unwrap()))
             .collect::<Vec<_>>()
-            .join("%2C")
     };
-    // Nothing changed: nothing comes back.
-    let same = rows(
+    let poll = |cookie: &String, since: i64| {
+        json(
+            cookie.clone(),
+            format!("/api/poll_sync_runs?query=&since={since}"),
+        )
+    };
+    let list = json(acme.clone(), "/api/list_sync_runs?query=".into()).await;
+    let page = pairs(&list["runs"]);
+    let seen = list["changes_seen"].as_i64().unwrap();
+    let bump = |id: i64| async move {
+        db.execute_unprepared(&format!(
+            "UPDATE sync_runs SET version = version + 1 WHERE id = {id}"
+        ))
+        .await
+        .unwrap();
+    };
+
+    // Nothing changed: the answer says so and carries nothing.
+    assert_eq!(poll(&acme, seen).await, serde_json::json!("Unchanged"));
+    // A write that keeps a run's version (nothing the page shows) is not a change.
+    db.execute_unprepared(&format!(
+        "UPDATE sync_runs SET heartbeat_at_ms = 1 WHERE id = {}",
+        page[3].0
+    ))
+    .await
+    .unwrap();
+    assert_eq!(poll(&acme, seen).await, serde_json::json!("Unchanged"));
+
+    // A run of the first page changed: it comes back in `first`, at its new version.
+    bump(page[3].0).await;
+    let changed = poll(&acme, seen).await;
+    let changed = &changed["Changed"];
+    assert_eq!(pairs(&changed["first"]), vec![(page[3].0, page[3].1 + 1)]);
+    assert_eq!(pairs(&changed["others"]), vec![]);
+    assert_eq!(changed["total"], list["total"]);
+    let later = |changed: &serde_json::Value, before: i64| {
+        let seen = changed["Changed"]["seen"].as_i64().unwrap();
+        assert!(seen > before, "{seen} after {before}");
+        seen
+    };
+    let seen = later(&serde_json::json!({ "Changed": changed }), seen);
+
+    // An old run changed: it comes back in `others`; the first page is not sent again.
+    let oldest = json(
         acme.clone(),
-        format!("/api/poll_sync_runs?query=&known={}", known(&page)),
+        "/api/list_sync_runs?query=sort%3Doldest".into(),
     )
     .await;
-    assert!(same.is_empty(), "{same:?}");
-    // An older copy of one row: that row alone comes back, with its current version.
-    let mut stale = page.clone();
-    stale[3].1 -= 1;
-    let changed = rows(
-        acme.clone(),
-        format!("/api/poll_sync_runs?query=&known={}", known(&stale)),
-    )
-    .await;
-    assert_eq!(changed, vec![page[3]]);
-    // A page that misses the newest run gets it.
-    let newer = rows(
-        acme.clone(),
-        format!("/api/poll_sync_runs?query=&known={}", known(&page[1..])),
-    )
-    .await;
-    assert_eq!(newer, vec![page[0]]);
-    // Another organisation's ids are never answered.
-    let other = rows(
-        globex,
-        format!("/api/poll_sync_runs?query=&known={}", known(&page[..5])),
-    )
-    .await;
-    assert!(other
+    let oldest = pairs(&oldest["runs"])[0];
+    bump(oldest.0).await;
+    let changed = poll(&acme, seen).await;
+    assert_eq!(pairs(&changed["Changed"]["first"]), vec![]);
+    assert_eq!(
+        pairs(&changed["Changed"]["others"]),
+        vec![(oldest.0, oldest.1 + 1)]
+    );
+    let seen = later(&changed, seen);
+
+    // A new run is new on the first page, and the total counts it.
+    let configuration: i64 = db
+        .query_one(sea_orm::Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT configuration_id FROM sync_runs WHERE id = ?",
+            [page[0].0.into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    db.execute_unprepared(&format!(
+        "UPDATE sync_configurations SET enabled = TRUE WHERE id = {configuration}"
+    ))
+    .await
+    .unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let new = server::sync::queue::queue_now(db, configuration, now)
+        .await
+        .unwrap();
+    let changed = poll(&acme, seen).await;
+    let first: Vec<i64> = pairs(&changed["Changed"]["first"])
         .iter()
-        .all(|(id, _)| !page.iter().any(|(p, _)| p == id)));
+        .map(|(id, _)| *id)
+        .collect();
+    assert_eq!(first, vec![new]);
+    assert_eq!(
+        changed["Changed"]["total"].as_u64(),
+        Some(list["total"].as_u64().unwrap() + 1)
+    );
+    let seen = later(&changed, seen);
+
+    // Another organisation's changes are its own: Acme's count and runs are not Globex's.
+    let theirs = poll(&globex, 0).await;
+    let theirs = &theirs["Changed"];
+    let acme_ids: Vec<i64> = page
+        .iter()
+        .map(|(id, _)| *id)
+        .chain([new, oldest.0])
+        .collect();
+    for key in ["first", "others"] {
+        assert!(pairs(&theirs[key])
+            .iter()
+            .all(|(id, _)| !acme_ids.contains(id)));
+    }
+    assert_eq!(poll(&acme, seen).await, serde_json::json!("Unchanged"));
+
+    // A count the server never gave (a page from before a restore), or a page further
+    // behind than one answer carries, reads its runs again.
+    assert_eq!(poll(&acme, seen + 1).await, serde_json::json!("StartOver"));
+    for n in 0..=app::api::MAX_CHANGES {
+        server::sync::queue::queue_now(db, configuration, now + i64::from(n))
+            .await
+            .unwrap();
+    }
+    assert_eq!(poll(&acme, seen).await, serde_json::json!("StartOver"));
+
     // Bad input is a 400 with a message.
-    let too_many = (1..=1001)
-        .map(|i| format!("{i}.1"))
-        .collect::<Vec<_>>()
-        .join(",");
-    let repeated = vec!["7.1"; 1001].join(",");
     for bad in [
-        "known=abc",
-        "known=1.x",
-        "query=status%3Dbogus&known=",
+        "since=abc",
+        "since=",
+        "since=1.5",
+        "query=status%3Dbogus&since=1",
         // Signed and overlong numbers.
-        "known=-1.1",
-        "known=1.-1",
-        "known=%2B5.1",
-        "known=1234567890123456789.1",
-        &format!("known={too_many}"),
-        // The limit counts what is sent, not what is distinct.
-        &format!("known={repeated}"),
+        "since=-1",
+        "since=%2B5",
+        "since=1234567890123456789",
+        // The page's old question.
+        "known=1.1",
     ] {
         let reply = get(
             &app,
@@ -775,7 +843,7 @@ async fn metrics_count_runs_by_source_and_status_and_requests_by_route() {
     for _ in 0..3 {
         get(
             &app,
-            "/api/poll_sync_runs?query=&known=",
+            "/api/poll_sync_runs?query=&since=0",
             Some(&cookie),
             "application/json",
         )

@@ -712,6 +712,137 @@ async fn totals_stay_exact_through_changes(db: &DatabaseConnection) {
 }
 on_both_backends!(exact_totals, totals_stay_exact_through_changes);
 
+/// Each new run and each new version of one takes the next number of its organisation's
+/// change feed; a write that keeps the version is no change; and on PostgreSQL a second
+/// writer of the organisation's runs waits for the first to commit, so no reader can see a
+/// later number before an earlier one.
+async fn the_change_feed_numbers_each_change(db: &DatabaseConnection) {
+    use sea_orm::TransactionTrait;
+    let store = seeded(db).await;
+    let acme = org_id(db, "Acme").await;
+    let globex = org_id(db, "Globex").await;
+    let start = store.change_count(acme).await.unwrap();
+    assert!(start > 0, "seeded runs are changes too");
+    let their_start = store.change_count(globex).await.unwrap();
+    assert!(store
+        .runs_changed_since(acme, start, 500)
+        .await
+        .unwrap()
+        .is_empty());
+    let ids: Vec<i64> = sync_run::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.organisation_id == acme)
+        .map(|r| r.id)
+        .take(3)
+        .collect();
+    let run = |sql: String| async move { db.execute_unprepared(&sql).await.unwrap() };
+    run(format!(
+        "UPDATE sync_runs SET heartbeat_at_ms = 5 WHERE id = {}",
+        ids[0]
+    ))
+    .await;
+    assert_eq!(store.change_count(acme).await.unwrap(), start);
+    for id in [ids[1], ids[0]] {
+        run(format!(
+            "UPDATE sync_runs SET version = version + 1 WHERE id = {id}"
+        ))
+        .await;
+    }
+    let configuration: i64 = db
+        .query_one(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT MIN(configuration_id) FROM sync_runs WHERE organisation_id = {acme}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    run(format!(
+        "UPDATE sync_configurations SET enabled = TRUE WHERE id = {configuration}"
+    ))
+    .await;
+    let new = server::sync::queue::queue_now(db, configuration, now().timestamp_millis())
+        .await
+        .unwrap();
+    let changed: Vec<i64> = store
+        .runs_changed_since(acme, start, 500)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(
+        changed,
+        vec![ids[1], ids[0], new],
+        "in the order they changed"
+    );
+    let now_seen = store.change_count(acme).await.unwrap();
+    assert!(now_seen > start);
+    assert_eq!(
+        store
+            .runs_changed_since(acme, start, 2)
+            .await
+            .unwrap()
+            .len(),
+        2,
+        "at most the limit"
+    );
+    // Another organisation's feed did not move.
+    assert_eq!(store.change_count(globex).await.unwrap(), their_start);
+    assert!(store
+        .runs_changed_since(globex, their_start, 500)
+        .await
+        .unwrap()
+        .is_empty());
+
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return; // SQLite has one writer at a time.
+    }
+    let first = db.begin().await.unwrap();
+    first
+        .execute_unprepared(&format!(
+            "UPDATE sync_runs SET version = version + 1 WHERE id = {}",
+            ids[2]
+        ))
+        .await
+        .unwrap();
+    let second = {
+        let db = db.clone();
+        let id = ids[1];
+        tokio::spawn(async move {
+            db.execute_unprepared(&format!(
+                "UPDATE sync_runs SET version = version + 1 WHERE id = {id}"
+            ))
+            .await
+            .unwrap();
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !second.is_finished(),
+        "a second writer of the organisation's runs waits for the first to commit"
+    );
+    first.commit().await.unwrap();
+    second.await.unwrap();
+    let changed: Vec<i64> = store
+        .runs_changed_since(acme, now_seen, 500)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(
+        changed,
+        vec![ids[2], ids[1]],
+        "numbered in the order they committed"
+    );
+}
+on_both_backends!(change_feed, the_change_feed_numbers_each_change);
+
 fn urlencode(s: &str) -> String {
     form_urlencoded_byte_serialize(s)
 }

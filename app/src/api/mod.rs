@@ -10,4 +10,4 @@ pub use auth::{get_viewer, sign_in, sign_out, SignIn, SignOut};
 pub use logs::{get_run, get_run_logs, start_log_download, StartLogDownload};
 #[cfg(feature = "ssr")]
 pub use runs::chart_request;
-pub use runs::{list_configurations, list_sync_runs, poll_sync_runs, sync_runs_chart, MAX_KNOWN};
+pub use runs::{list_configurations, list_sync_runs, poll_sync_runs, sync_runs_chart, MAX_CHANGES};

@@ -32,7 +32,23 @@ pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<Run
         Some(Ok(c)) => Some(c),
         Some(Err(e)) => return ctx.fail(AppError::Validation(format!("{e}; reload the page."))),
     };
-    server::page(&ctx, viewer.organisation_id, filter, after).await
+    // The first page says how many changes its runs had seen, read before them: a change
+    // made while they are read is then one the live view asks for, never one it misses.
+    let changes_seen = match after {
+        Some(_) => None,
+        None => Some(
+            ctx.stores
+                .runs
+                .change_count(viewer.organisation_id)
+                .await
+                .map_err(|e| ctx.store_failed(e))?,
+        ),
+    };
+    let page = server::page(&ctx, viewer.organisation_id, filter, after).await?;
+    Ok(RunPage {
+        changes_seen,
+        ..page
+    })
 }
 
 /// The organisation's sync configurations, for the Configuration filter.
@@ -48,14 +64,14 @@ pub async fn list_configurations() -> Result<Vec<ConfigurationSummary>, AppError
         .map_err(|e| ctx.store_failed(e))
 }
 
-/// Runs that are new or changed since the page's copies: the page sends the id and row
-/// version of the rows that can still change (its first page and any Queued or In
-/// Progress run), `id.version` comma-separated; the answer holds only rows that differ,
-/// with the filter's current total.
+/// What changed since the page read its runs: `since` is the organisation's count of
+/// changes the page has seen (from its first page, then from each answer). Nothing
+/// changed is one lookup; otherwise the answer holds the filter's first page's new and
+/// changed rows, the organisation's other changed runs, and the filter's total.
 #[server(prefix = "/api", endpoint = "poll_sync_runs", input = GetUrl)]
-pub async fn poll_sync_runs(query: String, known: String) -> Result<RunChanges, AppError> {
+pub async fn poll_sync_runs(query: String, since: String) -> Result<RunChanges, AppError> {
     let ctx = super::session::Ctx::capture()?;
-    poll_changes(&ctx, &query, &known).await
+    poll_changes(&ctx, &query, &since).await
 }
 
 /// What [`poll_sync_runs`] answers, for a request's context: also called by plain HTTP
@@ -64,65 +80,61 @@ pub async fn poll_sync_runs(query: String, known: String) -> Result<RunChanges, 
 pub async fn poll_changes(
     ctx: &super::session::Ctx,
     query: &str,
-    known: &str,
+    since: &str,
 ) -> Result<RunChanges, AppError> {
     use crate::domain::RunFilter;
-    use std::collections::HashMap;
 
     let viewer = ctx.require_provisioning().await?;
     let filter = match RunFilter::from_query(query) {
         Ok(f) => f,
         Err(e) => return ctx.fail(e.into()),
     };
-    // `known` is the page's own list: `id.version` pairs of plain digits.
+    // The count is the page's own copy of a number the server gave: plain digits.
     // Anything else did not come from the page, and is refused rather than guessed at.
-    let not_understood = || {
-        AppError::Validation("The page's list of runs was not understood; reload the page.".into())
+    let since =
+        (!since.is_empty() && since.len() <= 18 && since.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| since.parse::<i64>().ok())
+            .flatten();
+    let Some(since) = since else {
+        return ctx.fail(AppError::Validation(
+            "The page's count of changes was not understood; reload the page.".into(),
+        ));
     };
-    let number = |text: &str| {
-        (!text.is_empty() && text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| text.parse::<i64>().ok())
-            .flatten()
-    };
-    let mut held = HashMap::new();
-    for (n, pair) in known.split(',').filter(|p| !p.is_empty()).enumerate() {
-        if n == MAX_KNOWN {
-            return ctx.fail(AppError::Validation(format!(
-                "A page can follow at most {MAX_KNOWN} runs; reload the page."
-            )));
-        }
-        let parsed = pair
-            .split_once('.')
-            .and_then(|(id, v)| Some((number(id)?, number(v)?)));
-        let Some((id, version)) = parsed else {
-            return ctx.fail(not_understood());
-        };
-        // A run the page holds twice (a new run also on a reloaded first page) counts
-        // once, at its older version: it is sent back if either copy is behind.
-        let kept = held.entry(id).or_insert(version);
-        *kept = (*kept).min(version);
-    }
-    let first = server::page(ctx, viewer.organisation_id, filter, None).await?;
-    let on_first: std::collections::HashSet<i64> = first.runs.iter().map(|r| r.id).collect();
-    let others: Vec<(i64, i64)> = held
-        .iter()
-        .map(|(&id, &version)| (id, version))
-        .filter(|(id, _)| !on_first.contains(id))
-        .collect();
-    let mut rows = first.runs;
-    // Only the rows that changed travel back, so only theirs need their start written.
-    let mut rest = ctx
-        .stores
-        .runs
-        .runs_changed(viewer.organisation_id, &others)
+    let runs = &ctx.stores.runs;
+    let organisation_id = viewer.organisation_id;
+    let seen = runs
+        .change_count(organisation_id)
         .await
         .map_err(|e| ctx.store_failed(e))?;
-    server::write_starts(ctx, &mut rest);
-    rows.retain(|r| held.get(&r.id) != Some(&r.version));
-    rows.extend(rest);
-    Ok(RunChanges {
-        rows,
-        total: first.total,
+    if seen == since {
+        return Ok(RunChanges::Unchanged);
+    }
+    if seen < since {
+        return Ok(RunChanges::StartOver);
+    }
+    let mut changed = runs
+        .runs_changed_since(organisation_id, since, MAX_CHANGES + 1)
+        .await
+        .map_err(|e| ctx.store_failed(e))?;
+    if changed.len() > MAX_CHANGES as usize {
+        return Ok(RunChanges::StartOver);
+    }
+    // Read after the changes, so the first page is at least as new as any of them.
+    let page = server::page(ctx, organisation_id, filter, None).await?;
+    let changed_ids: std::collections::HashSet<i64> = changed.iter().map(|r| r.id).collect();
+    let first: Vec<_> = page
+        .runs
+        .into_iter()
+        .filter(|r| changed_ids.contains(&r.id))
+        .collect();
+    changed.retain(|r| !first.iter().any(|f| f.id == r.id));
+    // Only the rows that travel back need their start written.
+    server::write_starts(ctx, &mut changed);
+    Ok(RunChanges::Changed {
+        seen,
+        first,
+        others: changed,
+        total: page.total,
     })
 }
 
@@ -143,8 +155,8 @@ pub async fn sync_runs_chart(query: String) -> Result<RunChart, AppError> {
 #[cfg(feature = "ssr")]
 pub use server::{chart_request, ChartRequest};
 
-/// The most rows one poll may ask about.
-pub const MAX_KNOWN: usize = 1000;
+/// The most changed runs one poll answers; a page further behind reads its runs again.
+pub const MAX_CHANGES: u32 = 500;
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -283,6 +295,7 @@ mod server {
             next_cursor,
             total: found.total,
             time_zone: tz.name().to_string(),
+            changes_seen: None,
         })
     }
 

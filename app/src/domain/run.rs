@@ -61,14 +61,30 @@ pub struct RunPage {
     pub total: Option<u64>,
     /// The IANA time zone the start times are written in.
     pub time_zone: String,
+    /// The organisation's count of changes to its runs, read before the first page's
+    /// runs: the live view asks for the changes after it.
+    pub changes_seen: Option<i64>,
 }
 
-/// What a poll of the live view returns: rows that are new or changed since the page's
-/// copies (their start already written in the viewer's zone), and the filter's total.
+/// What a poll of the live view returns, for the count of changes the page has seen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunChanges {
-    pub rows: Vec<SyncRunRow>,
-    pub total: Option<u64>,
+pub enum RunChanges {
+    /// No run of the organisation changed: the page holds what there is.
+    Unchanged,
+    /// Runs changed (their start already written in the viewer's zone).
+    Changed {
+        /// The organisation's count of changes now: the next poll asks for those after it.
+        seen: i64,
+        /// The filter's first page's rows that are new or changed.
+        first: Vec<SyncRunRow>,
+        /// The organisation's other changed runs: the page updates those it shows.
+        others: Vec<SyncRunRow>,
+        /// How many runs match the filter now.
+        total: Option<u64>,
+    },
+    /// More runs changed than one answer carries (or the count is not one this server
+    /// gave): the page reads its runs again.
+    StartOver,
 }
 
 /// Keyset position: the sort time and id of the last row of a page.

@@ -130,18 +130,29 @@ fn SyncHistory(
     );
     // Every row as the page shows it now, for the poll (untracked: read, not watched).
     // `None` while the rows on screen are not the current filter's.
+    // With the count of changes those rows have seen.
     let shown_now = move || {
         let page = first_page.current_untracked()?;
+        let seen = live.seen.get_untracked().or(page.changes_seen)?;
         let mut all = live.fresh.get_untracked();
         all.extend(page.runs);
         all.extend(more.get_untracked());
-        Some(live.latest(all))
+        Some((seen, live.latest(all)))
     };
     let follow = move || {
         first_page.follow_now();
         chart.follow_now();
     };
-    live.start(query, filter, shown_now, follow);
+    // The page fell too far behind to catch up by changes: it reads its runs again.
+    let start_over = move || {
+        more.set(Vec::new());
+        next.set(None);
+        more_error.set(None);
+        live.reset();
+        first_page.reload();
+        chart.reload();
+    };
+    live.start(query, filter, shown_now, follow, start_over);
     let clock = live.clock;
 
     let load_more = move |first_cursor: Option<Cursor>| {
@@ -356,6 +367,9 @@ struct Live {
     trouble: RwSignal<Option<String>>,
     /// The chart redrawn after runs changed status or appeared, with its query.
     chart: RwSignal<Option<(String, RunChart)>>,
+    /// The organisation's count of changes as of the last poll; before it, the first
+    /// page's.
+    seen: RwSignal<Option<i64>>,
 }
 
 /// How often the page asks while a run is active, and otherwise.
@@ -371,6 +385,7 @@ impl Live {
             clock: RwSignal::new(0),
             trouble: RwSignal::new(None),
             chart: RwSignal::new(None),
+            seen: RwSignal::new(None),
         }
     }
 
@@ -379,6 +394,7 @@ impl Live {
         self.fresh.set(Vec::new());
         self.total.set(None);
         self.chart.set(None);
+        self.seen.set(None);
     }
 
     /// `rows` with each replaced by the newest copy the live view has of it.
@@ -401,8 +417,9 @@ impl Live {
         self,
         query: Memo<String>,
         filter: Signal<RunFilter>,
-        shown_now: impl Fn() -> Option<Vec<SyncRunRow>> + Copy + 'static,
+        shown_now: impl Fn() -> Option<(i64, Vec<SyncRunRow>)> + Copy + 'static,
         follow: impl Fn() + Copy + 'static,
+        start_over: impl Fn() + Copy + 'static,
     ) {
         let alive = StoredValue::new(true);
         on_cleanup(move || alive.set_value(false));
@@ -420,31 +437,32 @@ impl Live {
                     waited += 1_000;
                     follow();
                     // While the rows on screen are an older filter's, wait for the new ones.
-                    let Some(shown) = shown_now() else { continue };
+                    let Some((seen, shown)) = shown_now() else {
+                        continue;
+                    };
                     let active = shown.iter().any(|r| r.status.is_active());
                     let due = if active { ACTIVE_POLL_MS } else { IDLE_POLL_MS };
                     if waited < due || !crate::browser::page_visible() {
                         continue;
                     }
                     waited = 0;
-                    self.poll(query, filter, shown).await;
+                    self.poll(query, filter, seen, shown, start_over).await;
                 }
             });
         });
     }
 
-    async fn poll(self, query: Memo<String>, filter: Signal<RunFilter>, shown: Vec<SyncRunRow>) {
-        use crate::api::{poll_sync_runs, MAX_KNOWN};
+    async fn poll(
+        self,
+        query: Memo<String>,
+        filter: Signal<RunFilter>,
+        seen: i64,
+        shown: Vec<SyncRunRow>,
+        start_over: impl Fn(),
+    ) {
+        use crate::domain::RunChanges;
         let asked = query.get_untracked();
-        // The rows that can still change: the first page's and every active one.
-        let known: Vec<String> = shown
-            .iter()
-            .enumerate()
-            .filter(|(i, r)| *i < 50 || r.status.is_active())
-            .take(MAX_KNOWN)
-            .map(|(_, r)| format!("{}.{}", r.id, r.version))
-            .collect();
-        let changes = match poll_sync_runs(asked.clone(), known.join(",")).await {
+        let changes = match crate::api::poll_sync_runs(asked.clone(), seen.to_string()).await {
             Ok(changes) => changes,
             // The session ended (signed out elsewhere, idle, expired): say so at sign-in.
             Err(AppError::Unauthorized) => {
@@ -464,21 +482,39 @@ impl Live {
             // has gone.
             return;
         }
+        let (seen, first, others, total) = match changes {
+            RunChanges::Unchanged => return,
+            RunChanges::StartOver => return start_over(),
+            RunChanges::Changed {
+                seen,
+                first,
+                others,
+                total,
+            } => (seen, first, others, total),
+        };
+        self.seen.set(Some(seen));
         let held: std::collections::HashMap<i64, crate::domain::RunStatus> =
             shown.iter().map(|r| (r.id, r.status)).collect();
         let newest_first = filter.get_untracked().sort == crate::domain::SortOrder::NewestFirst;
         // The chart counts runs by status: a run's progress leaves it as it is, but a new
-        // run, a status change or a new total redraws it.
-        let chart_stale = self
-            .total
-            .get_untracked()
-            .is_some_and(|t| Some(t) != changes.total)
-            || changes
-                .rows
+        // run, a status change or a new total redraws it. (Another filter's runs among
+        // `others` are not the chart's.)
+        let chart_stale = self.total.get_untracked().is_some_and(|t| Some(t) != total)
+            || first
                 .iter()
-                .any(|r| held.get(&r.id).is_none_or(|s| *s != r.status));
+                .any(|r| held.get(&r.id).is_none_or(|s| *s != r.status))
+            || others
+                .iter()
+                .any(|r| held.get(&r.id).is_some_and(|s| *s != r.status));
         let mut new_rows = Vec::new();
-        for row in changes.rows {
+        for row in others {
+            if held.contains_key(&row.id) {
+                self.updates.update(|u| {
+                    u.insert(row.id, row);
+                });
+            }
+        }
+        for row in first {
             if held.contains_key(&row.id) {
                 self.updates.update(|u| {
                     u.insert(row.id, row);
@@ -497,7 +533,7 @@ impl Live {
                 *f = new_rows;
             });
         }
-        self.total.set(changes.total);
+        self.total.set(total);
         if chart_stale {
             if let Ok(chart) = crate::api::sync_runs_chart(asked.clone()).await {
                 if query.try_get_untracked().as_ref() == Some(&asked) {

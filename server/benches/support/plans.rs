@@ -65,10 +65,15 @@ async fn sqlite_scans(conn: &DatabaseConnection, statement: &Statement) -> Vec<S
         .map(|rest| rest.split(' ').next().unwrap_or("").to_string())
         .filter(|table| growing(table))
         .collect();
-    // A run that a statement names `r` is one it looks up by id, once it knows which.
+    // A run that a statement names `r` is one it looks up by id, once it knows which, or
+    // one of the changes since a count (a range of the change feed's index).
     scans.extend(
         plan.iter()
-            .filter(|line| line.starts_with("SEARCH r ") && !line.contains("INTEGER PRIMARY KEY"))
+            .filter(|line| {
+                line.starts_with("SEARCH r ")
+                    && !line.contains("INTEGER PRIMARY KEY")
+                    && !line.ends_with("(organisation_id=? AND change_seq>?)")
+            })
             .map(|line| format!("runs not looked up by id: {line}")),
     );
     // A search of the runs on the organisation alone reads all of its runs unless the

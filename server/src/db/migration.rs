@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::lane_indexes::LaneIndexes),
             Box::new(super::run_buckets::CreateRunQuartersAndDays),
             Box::new(super::idle_sessions_index::IdleSessionsIndex),
+            Box::new(super::change_feed::ChangeFeed),
         ]
     }
 }

@@ -1,5 +1,5 @@
-//! The statement behind one page of the runs list, and behind the poll's lookup of the
-//! runs it knows.
+//! The statement behind one page of the runs list, and behind the poll's read of the runs
+//! changed since the page read them.
 //!
 //! A filter narrows the organisation's runs by status and configuration. Each status (or
 //! configuration, or configuration in a status) the filter keeps is a *lane*, and an index
@@ -166,51 +166,36 @@ pub(super) fn page_statement(
     sql.statement()
 }
 
-/// The organisation's runs among `known` (id, version) whose version is another now (any
-/// other organisation's are not found). Each known run is one lookup by id, and a run that
-/// did not change is never read out: a page that follows a thousand runs gets back only
-/// the few that moved.
-///
-/// On SQLite the known runs are rows of a VALUES list that drive the join (CROSS JOIN
-/// fixes SQLite's order). PostgreSQL gets them as two arrays, one parameter each: it plans
-/// a thousand-row VALUES list in about 3 ms, and would merge it with the whole primary
-/// key; `id = ANY(…)` looks the ids up in the key's order.
-pub(super) fn changed_statement(
+/// The organisation's count of changes to its runs: the highest change number its runs
+/// hold (see `db::change_feed`), read as one probe of the feed's index.
+pub(super) fn change_count_statement(organisation_id: i64, backend: DatabaseBackend) -> Statement {
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT change_seq FROM sync_runs WHERE organisation_id = ")
+        .bind(organisation_id)
+        .push(" ORDER BY change_seq DESC LIMIT 1");
+    sql.statement()
+}
+
+/// The organisation's runs changed after its count of changes was `since` (see
+/// `db::change_feed`), oldest change first, at most `limit`: one range of
+/// `ix_sync_runs_changes`, as long as the changes since and no longer.
+pub(super) fn changed_since_statement(
     organisation_id: i64,
-    known: &[(i64, i64)],
+    since: i64,
+    limit: u32,
     backend: DatabaseBackend,
 ) -> Statement {
     let mut sql = Sql::new(backend);
-    if backend == DatabaseBackend::Postgres {
-        let ids = bigint_array(known.iter().map(|&(id, _)| id));
-        let versions = bigint_array(known.iter().map(|&(_, version)| version));
-        sql.push("SELECT ")
-            .push(LISTED)
-            .push(" FROM sync_runs AS r JOIN unnest(CAST(")
-            .bind(ids.clone())
-            .push(" AS BIGINT[]), CAST(")
-            .bind(versions)
-            .push(" AS BIGINT[])) AS known(id, version) ON known.id = r.id")
-            .push(" LEFT JOIN sync_configurations AS c ON c.id = r.configuration_id")
-            .push(" WHERE r.id = ANY(CAST(")
-            .bind(ids)
-            .push(" AS BIGINT[]))");
-    } else {
-        sql.push("WITH known(id, version) AS (VALUES ");
-        for (n, &(id, version)) in known.iter().enumerate() {
-            if n > 0 {
-                sql.push(", ");
-            }
-            sql.push("(").bind(id).push(", ").bind(version).push(")");
-        }
-        sql.push(") SELECT ")
-            .push(LISTED)
-            .push(" FROM known CROSS JOIN sync_runs AS r")
-            .push(" LEFT JOIN sync_configurations AS c ON c.id = r.configuration_id")
-            .push(" WHERE r.id = known.id");
-    }
-    sql.push(" AND r.version <> known.version AND r.organisation_id = ")
-        .bind(organisation_id);
+    sql.push("SELECT ")
+        .push(LISTED)
+        .push(" FROM sync_runs AS r")
+        .push(" LEFT JOIN sync_configurations AS c ON c.id = r.configuration_id")
+        .push(" WHERE r.organisation_id = ")
+        .bind(organisation_id)
+        .push(" AND r.change_seq > ")
+        .bind(since)
+        .push(" ORDER BY r.change_seq LIMIT ")
+        .bind(i64::from(limit));
     sql.statement()
 }
 
@@ -280,19 +265,9 @@ mod tests {
         assert!(!pg.sql.contains('?'));
         let lite = page_statement(&scope, Some(1), Some(6), DatabaseBackend::Sqlite);
         assert_eq!(lite.sql.matches('?').count(), 9, "{}", lite.sql);
-        let changed = changed_statement(7, &[(1, 4), (2, 1)], DatabaseBackend::Postgres);
-        assert!(changed
-            .sql
-            .contains("unnest(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]))"));
-        assert!(changed.sql.contains("r.id = ANY(CAST($3 AS BIGINT[]))"));
-        assert!(changed.sql.ends_with("r.organisation_id = $4"));
-        assert_eq!(
-            changed.values.unwrap().0[..2],
-            [Value::from("{1,2}"), Value::from("{4,1}")]
-        );
-        let changed = changed_statement(7, &[(1, 4), (2, 1)], DatabaseBackend::Sqlite);
-        assert!(changed
-            .sql
-            .starts_with("WITH known(id, version) AS (VALUES (?, ?), (?, ?))"));
+        let changed = changed_since_statement(7, 40, 500, DatabaseBackend::Postgres);
+        assert!(changed.sql.ends_with(
+            "WHERE r.organisation_id = $1 AND r.change_seq > $2 ORDER BY r.change_seq LIMIT $3"
+        ));
     }
 }

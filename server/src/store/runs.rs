@@ -95,17 +95,28 @@ impl RunStore for SeaStore {
             .collect()
     }
 
-    async fn runs_changed(
+    async fn change_count(&self, organisation_id: i64) -> Result<i64, StoreError> {
+        let statement = super::run_page::change_count_statement(
+            organisation_id,
+            self.db.get_database_backend(),
+        );
+        // An organisation without runs has seen no change.
+        match self.db.query_one(statement).await.map_err(db_err)? {
+            Some(row) => row.try_get_by_index(0).map_err(db_err),
+            None => Ok(0),
+        }
+    }
+
+    async fn runs_changed_since(
         &self,
         organisation_id: i64,
-        known: &[(i64, i64)],
+        since: i64,
+        limit: u32,
     ) -> Result<Vec<SyncRunRow>, StoreError> {
-        if known.is_empty() {
-            return Ok(Vec::new());
-        }
-        let statement = super::run_page::changed_statement(
+        let statement = super::run_page::changed_since_statement(
             organisation_id,
-            known,
+            since,
+            limit,
             self.db.get_database_backend(),
         );
         ListedRun::find_by_statement(statement)
