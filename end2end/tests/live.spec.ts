@@ -31,7 +31,7 @@ test('a run goes Queued → In Progress → Success on the page, without a reloa
 
   execFileSync(server!, ['run', 'queue', CONFIG], { env });
   const top = page.locator('table.runs tbody tr').first();
-  // Idle pages look for new runs every 15 seconds.
+  // Idle pages look for new runs every 5 seconds.
   await expect(top.locator('.status')).toHaveText('Queued', { timeout: 25_000 });
   await expect(top.getByRole('button', { name: 'Download' })).toHaveCount(0);
   expect(await page.locator('table.runs tbody tr').count()).toBe(before + 1);

@@ -550,6 +550,58 @@ async fn the_zone_cookie_is_read_as_written() {
     }
 }
 
+/// "Load more" shows only when there is more: a last page exactly full has no next page.
+#[tokio::test]
+async fn a_full_last_page_offers_no_next_page() {
+    use sea_orm::ConnectionTrait;
+    let (app, held) = app().await;
+    let db = &held.db.conn;
+    let acme = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let org = "(SELECT organisation_id FROM users WHERE email = 'org.admin@acme.example')";
+    let cancel = |n: u32| async move {
+        db.execute_unprepared(&format!(
+            "UPDATE sync_runs SET status = 'cancelled' WHERE id IN (SELECT id FROM sync_runs \
+             WHERE organisation_id = {org} AND status = 'success' ORDER BY id LIMIT {n})"
+        ))
+        .await
+        .unwrap();
+    };
+    db.execute_unprepared(&format!(
+        "UPDATE sync_runs SET status = 'success' WHERE organisation_id = {org} AND status = 'cancelled'"
+    ))
+    .await
+    .unwrap();
+    let list = |cursor: Option<String>| {
+        let app = app.clone();
+        let acme = acme.clone();
+        async move {
+            let mut path = "/api/list_sync_runs?query=status%3Dcancelled".to_string();
+            if let Some(c) = cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let reply = get(&app, &path, Some(&acme), "application/json").await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            serde_json::from_str::<serde_json::Value>(&reply.body).unwrap()
+        }
+    };
+    cancel(50).await;
+    let page = list(None).await;
+    assert_eq!(page["runs"].as_array().unwrap().len(), 50);
+    assert_eq!(page["total"], 50);
+    assert!(page["next_cursor"].is_null(), "{}", page["next_cursor"]);
+
+    cancel(1).await;
+    let page = list(None).await;
+    assert_eq!(page["runs"].as_array().unwrap().len(), 50);
+    let next = &page["next_cursor"];
+    let cursor = format!("{}.{}", next["sort_at_ms"], next["id"]);
+    let last = list(Some(cursor)).await;
+    assert_eq!(last["runs"].as_array().unwrap().len(), 1);
+    assert!(last["next_cursor"].is_null());
+}
+
 #[tokio::test]
 async fn the_live_poll_answers_only_what_changed() {
     use sea_orm::ConnectionTrait;

@@ -272,7 +272,9 @@ mod server {
             since_ms: since.map(|t| t.timestamp_millis()),
             until_ms: until.map(|t| t.timestamp_millis()),
             after,
-            limit: PAGE_SIZE,
+            // One run past the page tells whether there is a next page: a last page that
+            // is exactly full offers no "Load more" that would find nothing.
+            limit: PAGE_SIZE + 1,
         };
         let found = ctx
             .stores
@@ -285,11 +287,10 @@ mod server {
             return unknown_configuration(ctx, &name);
         }
         let mut runs = found.runs;
+        let more = runs.len() > PAGE_SIZE as usize;
+        runs.truncate(PAGE_SIZE as usize);
         write_starts(ctx, &mut runs);
-        let next_cursor = (runs.len() as u32 == PAGE_SIZE)
-            .then(|| runs.last())
-            .flatten()
-            .map(SyncRunRow::cursor);
+        let next_cursor = more.then(|| runs.last()).flatten().map(SyncRunRow::cursor);
         Ok(RunPage {
             runs,
             next_cursor,
