@@ -739,6 +739,13 @@ async fn the_change_feed_numbers_each_change(db: &DatabaseConnection) {
         .take(3)
         .collect();
     let run = |sql: String| async move { db.execute_unprepared(&sql).await.unwrap() };
+    let changed_ids = |since: i64| {
+        let store = store.clone();
+        async move {
+            let changed = store.runs_changed_since(acme, since, 500).await.unwrap();
+            changed.iter().map(|r| r.id).collect::<Vec<i64>>()
+        }
+    };
     run(format!(
         "UPDATE sync_runs SET heartbeat_at_ms = 5 WHERE id = {}",
         ids[0]
@@ -768,13 +775,7 @@ async fn the_change_feed_numbers_each_change(db: &DatabaseConnection) {
     let new = server::sync::queue::queue_now(db, configuration, now().timestamp_millis())
         .await
         .unwrap();
-    let changed: Vec<i64> = store
-        .runs_changed_since(acme, start, 500)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.id)
-        .collect();
+    let changed = changed_ids(start).await;
     assert_eq!(
         changed,
         vec![ids[1], ids[0], new],
@@ -828,13 +829,7 @@ async fn the_change_feed_numbers_each_change(db: &DatabaseConnection) {
     );
     first.commit().await.unwrap();
     second.await.unwrap();
-    let changed: Vec<i64> = store
-        .runs_changed_since(acme, now_seen, 500)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.id)
-        .collect();
+    let changed = changed_ids(now_seen).await;
     assert_eq!(
         changed,
         vec![ids[2], ids[1]],
