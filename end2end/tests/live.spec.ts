@@ -33,6 +33,10 @@ test('a run goes Queued → In Progress → Success on the page, without a reloa
   const top = page.locator('table.runs tbody tr').first();
   // Idle pages look for new runs every 5 seconds.
   await expect(top.locator('.status')).toHaveText('Queued', { timeout: 25_000 });
+  // What the live view brings is marked as it appears, and told to screen readers.
+  await expect(top).toHaveClass(/runs__row--fresh/);
+  await expect(page.locator('p.visually-hidden[role="status"]', { hasText: /new run/ })).toHaveText('1 new run');
+  await expect(page.locator('.count__heard')).toHaveText(/^Updated (just now|\d+ s ago)$/);
   await expect(top.getByRole('button', { name: 'Download' })).toHaveCount(0);
   expect(await page.locator('table.runs tbody tr').count()).toBe(before + 1);
   await expect.poll(() => charted('Queued')).toBe(await listed(/^Queued$/));
@@ -49,6 +53,7 @@ test('a run goes Queued → In Progress → Success on the page, without a reloa
   });
   try {
     await expect(top.locator('.status')).toHaveText('In Progress', { timeout: 15_000 });
+    await expect(top).toHaveClass(/runs__row--fresh/);
     await expect(top.getByRole('progressbar')).toBeVisible();
     await expect(top.locator('.runs__duration')).toContainText('so far');
     // The duration ticks in the page between polls.

@@ -4,7 +4,7 @@ use crate::{
 };
 use leptos::prelude::*;
 
-/// The runs table. Rows are keyed by id so updates keep the rest of the table in place.
+/// The runs table. Rows are keyed by id and version, so an update replaces only its row.
 #[component]
 pub fn RunsTable(
     #[prop(into)] runs: Signal<Vec<SyncRunRow>>,
@@ -12,6 +12,10 @@ pub fn RunsTable(
     /// Seconds since the page started; running syncs' durations tick with it.
     #[prop(optional)]
     clock: Option<RwSignal<i64>>,
+    /// The (id, version) of rows the live view has just brought: they are marked as they
+    /// appear (a highlight that fades by itself).
+    #[prop(optional, into)]
+    arrived: Option<Signal<std::collections::HashSet<(i64, i64)>>>,
 ) -> impl IntoView {
     view! {
         <table class="runs">
@@ -28,7 +32,11 @@ pub fn RunsTable(
             </thead>
             <tbody>
                 <For each=move || runs.get() key=|r| (r.id, r.version) let:run>
-                    <RunRow run clock />
+                    {
+                        let fresh = arrived
+                            .is_some_and(|a| a.with_untracked(|a| a.contains(&(run.id, run.version))));
+                        view! { <RunRow run clock fresh /> }
+                    }
                 </For>
             </tbody>
         </table>
@@ -36,7 +44,7 @@ pub fn RunsTable(
 }
 
 #[component]
-fn RunRow(run: SyncRunRow, clock: Option<RwSignal<i64>>) -> impl IntoView {
+fn RunRow(run: SyncRunRow, clock: Option<RwSignal<i64>>, fresh: bool) -> impl IntoView {
     // A running sync's duration was measured when the row arrived; it goes on from there.
     let arrived = clock.map(|c| c.get_untracked()).unwrap_or_default();
     let (duration_ms, active) = (run.duration_ms, run.status.is_active());
@@ -53,7 +61,7 @@ fn RunRow(run: SyncRunRow, clock: Option<RwSignal<i64>>) -> impl IntoView {
     let logs = (run.status.logs() != LogAvailability::None)
         .then(|| view! { <DownloadMenu run_id=run.id /> }.into_any());
     view! {
-        <tr data-run-id=run.id>
+        <tr data-run-id=run.id class:runs__row--fresh=fresh>
             <td class="runs__start">
                 <a href=details aria-label=format!("Details of the run started {}", run.start_display)>
                     {run.start_display.clone()}

@@ -323,10 +323,21 @@ fn SyncHistory(
                                 </p>
                             })}
                             <Show when=move || !empty()>
-                                <p class="count" aria-live="polite">
-                                    {move || format!("Showing {} of {} runs", shown(), total())}
+                                <p class="count">
+                                    <span aria-live="polite">
+                                        {move || {
+                                            let total = total();
+                                            let runs = if total == 1 { "run" } else { "runs" };
+                                            format!("Showing {} of {total} {runs}", shown())
+                                        }}
+                                    </span>
+                                    " · "
+                                    <span class="count__heard">
+                                        {move || heard_ago(clock.get() - live.heard.get())}
+                                    </span>
                                 </p>
-                                <RunsTable runs=rows time_zone=page.time_zone.clone() clock />
+                                <p class="visually-hidden" role="status">{move || live.news.get()}</p>
+                                <RunsTable runs=rows time_zone=page.time_zone.clone() clock arrived=live.arrived />
                             </Show>
                             {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
                             <Show when=has_more>
@@ -370,6 +381,12 @@ struct Live {
     /// The organisation's count of changes as of the last poll; before it, the first
     /// page's.
     seen: RwSignal<Option<i64>>,
+    /// The `clock` when the page last heard from the server (its load, then each poll).
+    heard: RwSignal<i64>,
+    /// The rows (id, version) the last poll brought, marked as they appear.
+    arrived: RwSignal<std::collections::HashSet<(i64, i64)>>,
+    /// What the last poll brought, in words for screen readers.
+    news: RwSignal<String>,
 }
 
 /// How often the page asks while a run is active, and otherwise.
@@ -386,6 +403,9 @@ impl Live {
             trouble: RwSignal::new(None),
             chart: RwSignal::new(None),
             seen: RwSignal::new(None),
+            heard: RwSignal::new(0),
+            arrived: RwSignal::new(Default::default()),
+            news: RwSignal::new(String::new()),
         }
     }
 
@@ -395,6 +415,10 @@ impl Live {
         self.total.set(None);
         self.chart.set(None);
         self.seen.set(None);
+        self.arrived.set(Default::default());
+        self.news.set(String::new());
+        // A filter's runs were just read: that is hearing from the server too.
+        self.heard.set(self.clock.get_untracked());
     }
 
     /// `rows` with each replaced by the newest copy the live view has of it.
@@ -477,6 +501,7 @@ impl Live {
             }
         };
         self.trouble.set(None);
+        self.heard.set(self.clock.get_untracked());
         if query.try_get_untracked().as_ref() != Some(&asked) {
             // The filter changed meanwhile (this answer is for another view), or the page
             // has gone.
@@ -493,8 +518,8 @@ impl Live {
             } => (seen, first, others, total),
         };
         self.seen.set(Some(seen));
-        let held: std::collections::HashMap<i64, crate::domain::RunStatus> =
-            shown.iter().map(|r| (r.id, r.status)).collect();
+        let held: std::collections::HashMap<i64, &SyncRunRow> =
+            shown.iter().map(|r| (r.id, r)).collect();
         let newest_first = filter.get_untracked().sort == crate::domain::SortOrder::NewestFirst;
         // The chart counts runs by status: a run's progress leaves it as it is, but a new
         // run, a status change or a new total redraws it. (Another filter's runs among
@@ -502,30 +527,47 @@ impl Live {
         let chart_stale = self.total.get_untracked().is_some_and(|t| Some(t) != total)
             || first
                 .iter()
-                .any(|r| held.get(&r.id).is_none_or(|s| *s != r.status))
+                .any(|r| held.get(&r.id).is_none_or(|h| h.status != r.status))
             || others
                 .iter()
-                .any(|r| held.get(&r.id).is_some_and(|s| *s != r.status));
+                .any(|r| held.get(&r.id).is_some_and(|h| h.status != r.status));
+        // Rows shown in an older version are updated; a row of the first page not shown
+        // yet is new when it belongs above the top row (the newest first).
+        let mut updated = Vec::new();
         let mut new_rows = Vec::new();
-        for row in others {
-            if held.contains_key(&row.id) {
-                self.updates.update(|u| {
-                    u.insert(row.id, row);
-                });
+        for (row, on_first_page) in others
+            .into_iter()
+            .map(|r| (r, false))
+            .chain(first.into_iter().map(|r| (r, true)))
+        {
+            match held.get(&row.id) {
+                Some(h) if h.version < row.version => updated.push(row),
+                Some(_) => {}
+                None if on_first_page
+                    && newest_first
+                    && shown
+                        .first()
+                        .is_none_or(|top| row.sort_at_ms() >= top.sort_at_ms()) =>
+                {
+                    new_rows.push(row)
+                }
+                None => {}
             }
         }
-        for row in first {
-            if held.contains_key(&row.id) {
-                self.updates.update(|u| {
+        self.news.set(news(new_rows.len(), updated.len()));
+        self.arrived.set(
+            new_rows
+                .iter()
+                .chain(&updated)
+                .map(|r| (r.id, r.version))
+                .collect(),
+        );
+        if !updated.is_empty() {
+            self.updates.update(|u| {
+                for row in updated {
                     u.insert(row.id, row);
-                });
-            } else if newest_first
-                && shown
-                    .first()
-                    .is_none_or(|top| row.sort_at_ms() >= top.sort_at_ms())
-            {
-                new_rows.push(row);
-            }
+                }
+            });
         }
         if !new_rows.is_empty() {
             self.fresh.update(|f| {
@@ -541,5 +583,45 @@ impl Live {
                 }
             }
         }
+    }
+}
+
+/// What a poll brought, as a screen reader announces it: "2 new runs, 1 run updated".
+fn news(new: usize, updated: usize) -> String {
+    let runs = |n: usize| if n == 1 { "run" } else { "runs" };
+    match (new, updated) {
+        (0, 0) => String::new(),
+        (n, 0) => format!("{n} new {}", runs(n)),
+        (0, u) => format!("{u} {} updated", runs(u)),
+        (n, u) => format!("{n} new {}, {u} {} updated", runs(n), runs(u)),
+    }
+}
+
+/// How long ago the page last heard from the server, from the page's clock in seconds.
+fn heard_ago(seconds: i64) -> String {
+    match seconds {
+        ..=1 => "Updated just now".to_string(),
+        2..=59 => format!("Updated {seconds} s ago"),
+        _ => format!("Updated {} min ago", seconds / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn news_counts_new_and_updated_runs() {
+        assert_eq!(news(0, 0), "");
+        assert_eq!(news(1, 0), "1 new run");
+        assert_eq!(news(0, 3), "3 runs updated");
+        assert_eq!(news(2, 1), "2 new runs, 1 run updated");
+    }
+
+    #[test]
+    fn heard_ago_reads_as_people_say_it() {
+        assert_eq!(heard_ago(0), "Updated just now");
+        assert_eq!(heard_ago(7), "Updated 7 s ago");
+        assert_eq!(heard_ago(125), "Updated 2 min ago");
     }
 }
