@@ -4,6 +4,7 @@ mod admin_home;
 mod admin_layout;
 mod help;
 mod home_redirect;
+mod live_view;
 mod login;
 mod not_found;
 mod per_query;
