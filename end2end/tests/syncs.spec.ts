@@ -42,6 +42,26 @@ test.describe('Organisation Admin', () => {
     await expect(count).toContainText(`Showing 100 of ${total} runs`);
   });
 
+  test("a run's details lead back to the list as it was filtered", async ({ page }) => {
+    await signIn(page, 'org.admin@acme.example');
+    await page.goto('/admin/user-provisioning?status=success&sort=oldest');
+    await hydrated(page);
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (/\/api\/(list_sync_runs|sync_runs_chart)/.test(r.url())) asked.push(r.url());
+    });
+    await page.locator('table.runs tbody tr .runs__start a').first().click();
+    await expect(page).toHaveURL(/\/runs\/\d+$/);
+    await expect(page.locator('.detail-status .status')).toBeVisible();
+    expect(asked, 'the list left behind loads nothing more').toEqual([]);
+    await page.getByRole('link', { name: '← All syncs' }).click();
+    await expect(page).toHaveURL(/\/admin\/user-provisioning\?status=success&sort=oldest$/);
+    await expect(page.locator('.pill', { hasText: 'Success' })).toBeVisible();
+    // A details page opened afresh leads to the whole list.
+    await page.goto(await page.locator('table.runs tbody tr .runs__start a').first().getAttribute('href') as string);
+    await expect(page.getByRole('link', { name: '← All syncs' })).toHaveAttribute('href', '/admin/user-provisioning');
+  });
+
   test('explains each status on focus', async ({ page }) => {
     await signIn(page, 'org.admin@acme.example');
     const badge = page.locator('.status', { hasText: 'In Progress' }).first();

@@ -9,6 +9,19 @@ use leptos_router::{
 /// The signed-in viewer, loaded once for the Admin Panel and shared with its pages.
 pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
 
+/// The Syncs list as the admin last saw it (its path and filter), so a run's details lead
+/// back to it. A page loaded afresh (no list seen in this tab) leads to the plain list.
+#[derive(Clone, Copy)]
+pub struct LastList(pub RwSignal<Option<String>>);
+
+impl LastList {
+    pub fn href(self) -> String {
+        self.0
+            .get()
+            .unwrap_or_else(|| "/admin/user-provisioning".to_string())
+    }
+}
+
 /// The Admin Panel frame: header, sidebar and the current page.
 ///
 /// The page (the `Outlet`) sits outside the Transition that waits for the viewer, so
@@ -19,6 +32,7 @@ pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
 pub fn AdminLayout() -> impl IntoView {
     let viewer: ViewerResource = Resource::new(|| (), |_| get_viewer());
     provide_context(viewer);
+    provide_context(LastList(RwSignal::new(None)));
     let location = use_location();
     view! {
         <div class="admin">

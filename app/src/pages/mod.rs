@@ -12,7 +12,7 @@ mod run_details;
 mod syncs;
 
 pub use admin_home::AdminHome;
-pub use admin_layout::{AdminLayout, ViewerResource};
+pub use admin_layout::{AdminLayout, LastList, ViewerResource};
 pub use help::HelpPage;
 pub use home_redirect::HomeRedirect;
 pub use login::LoginPage;

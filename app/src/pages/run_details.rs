@@ -49,9 +49,10 @@ pub fn RunDetailsPage() -> impl IntoView {
         }
     });
     follow_run(detail, logs);
+    let back = expect_context::<crate::pages::LastList>();
     view! {
         <Title text="Sync run" />
-        <p class="back"><a href="/admin/user-provisioning">"← All syncs"</a></p>
+        <p class="back"><a href=move || back.href()>"← All syncs"</a></p>
         <Transition fallback=|| view! {
             <div aria-busy="true">
                 <p class="visually-hidden" role="status">"Loading the run…"</p>

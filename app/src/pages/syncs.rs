@@ -6,7 +6,7 @@ use crate::{
     pages::{
         live_view::{heard_ago, Live},
         per_query::PerQuery,
-        ViewerResource,
+        LastList, ViewerResource,
     },
 };
 use leptos::prelude::*;
@@ -24,7 +24,26 @@ pub fn SyncsPage() -> impl IntoView {
     // create them in the same order and hydration finds their data. For a viewer without
     // access the server answers 403 and nothing of them is shown.
     let location = use_location();
-    let query = Memo::new(move |_| location.search.get());
+    // The page leaving (for a run's details, say) still sees the next URL before it is
+    // gone: it keeps its own query then, rather than loading the unfiltered list and chart
+    // for a URL that is not its own.
+    let query = Memo::new(move |kept: Option<&String>| {
+        match (location.pathname.get() == SYNCS_PATH, kept) {
+            (false, Some(kept)) => kept.clone(),
+            _ => location.search.get(),
+        }
+    });
+    // Remembered as the list to go back to from a run's details (in the browser only:
+    // effects do not run on the server).
+    let last_list = expect_context::<LastList>();
+    Effect::new(move || {
+        let q = query.get();
+        last_list.0.set(Some(if q.is_empty() {
+            SYNCS_PATH.to_string()
+        } else {
+            format!("{SYNCS_PATH}?{q}")
+        }));
+    });
     let configurations = Resource::new(|| (), |_| list_configurations());
     let first_page = PerQuery::new(query, load_first_page);
     let chart = PerQuery::new(query, load_chart);
