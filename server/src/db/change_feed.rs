@@ -1,16 +1,19 @@
 //! Migration 11: the runs' change feed. Each new run, and each new version of one, gets
-//! the next number of the feed (`sync_runs.change_seq`); an organisation's count of
-//! changes is the highest number its runs hold (one probe of `ix_sync_runs_changes`). The
-//! live view asks "what changed after n?": the answer is that probe when nothing did, and
-//! one range of the same index otherwise, however many runs the page holds.
+//! the next number of the feed (`sync_runs.change_seq`); numbers are never given twice,
+//! even after the run that held the highest is deleted. An organisation's count of changes
+//! is the highest number its runs hold (one probe of `ix_sync_runs_changes`). The live
+//! view asks "what changed after n?": the answer is that probe when nothing did, and one
+//! range of the same index otherwise, however many runs the page holds.
 //!
 //! The number is given in the writing transaction, by trigger, so no writer can forget it.
 //! A reader that has seen n must already see every change of the organisation numbered
-//! up to n. SQLite has one writer at a time, so that holds by itself. On PostgreSQL the
-//! numbers come from a sequence, and a writer takes a lock of the organisation's feed
-//! before drawing one and keeps it until it commits: an organisation's numbers become
-//! visible in the order they were drawn. (The lock is an advisory one of its own key
-//! space, not the directory's lock that a sync's final transaction holds.)
+//! up to n. SQLite has one writer at a time, so that holds by itself; its numbers come
+//! from a one-row counter (`run_change_numbers`). PostgreSQL draws them from a sequence (a
+//! counter row would pile up a version per change inside a long transaction), and a writer
+//! takes a lock of the organisation's feed before drawing one and keeps it until it
+//! commits: an organisation's numbers become visible in the order they were drawn. (The
+//! lock is an advisory one of its own key space, not the directory's lock that a sync's
+//! final transaction holds.)
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
@@ -23,11 +26,10 @@ impl MigrationName for ChangeFeed {
     }
 }
 
-/// Gives the run the number after its organisation's highest (SQLite: the body of both
-/// triggers, which run after the row is written).
-const SQLITE_NEXT: &str = "UPDATE sync_runs SET change_seq = 1 + \
-     (SELECT change_seq FROM sync_runs WHERE organisation_id = NEW.organisation_id \
-     ORDER BY change_seq DESC LIMIT 1) \
+/// Gives the run the counter's next number (SQLite: the body of both triggers, which run
+/// after the row is written).
+const SQLITE_NEXT: &str = "UPDATE run_change_numbers SET last = last + 1 WHERE id = 1; \
+     UPDATE sync_runs SET change_seq = (SELECT last FROM run_change_numbers WHERE id = 1) \
      WHERE id = NEW.id;";
 
 /// The change feed's class of advisory locks (`pg_advisory_xact_lock(int, int)`, keyed by
@@ -47,6 +49,10 @@ impl MigrationTrait for ChangeFeed {
         ];
         match db.get_database_backend() {
             DatabaseBackend::Sqlite => sql.extend([
+                "CREATE TABLE run_change_numbers (id INTEGER PRIMARY KEY CHECK (id = 1), \
+                 last BIGINT NOT NULL)"
+                    .to_string(),
+                "INSERT INTO run_change_numbers (id, last) VALUES (1, 0)".to_string(),
                 format!(
                     "CREATE TRIGGER run_changes_insert AFTER INSERT ON sync_runs \
                      BEGIN {SQLITE_NEXT} END"
@@ -91,6 +97,7 @@ impl MigrationTrait for ChangeFeed {
             DatabaseBackend::Sqlite => vec![
                 "DROP TRIGGER run_changes_insert",
                 "DROP TRIGGER run_changes_update",
+                "DROP TABLE run_change_numbers",
             ],
             _ => vec![
                 "DROP TRIGGER run_changes_next ON sync_runs",
