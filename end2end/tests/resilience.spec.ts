@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { signIn, hydrated, STATUS_LABELS } from './helpers';
+import { signIn, hydrated, STATUS_LABELS, PASSWORD } from './helpers';
 
 // The seeded history ends with a Queued and an In Progress run, so the Syncs page polls
 // every few seconds.
@@ -21,12 +21,29 @@ test('a lost connection is shown while it lasts, and the page recovers by itself
 
 test('a session ended elsewhere sends the viewer to sign in, saying why', async ({ page }) => {
   await signIn(page, 'people.admin@acme.example');
-  await page.goto('/admin/user-provisioning');
+  await page.goto('/admin/user-provisioning?status=success');
   await hydrated(page);
   // Signed out from another tab: the session ends on the server.
   await page.request.post('/api/sign_out', { headers: { accept: 'text/html' }, maxRedirects: 0 });
-  await expect(page).toHaveURL(/\/login\?error=expired/, { timeout: 15_000 });
+  await expect(page).toHaveURL(/\/login\?error=expired&next=/, { timeout: 15_000 });
   await expect(page.getByRole('alert')).toHaveText('Your session has ended. Please sign in again.');
+  // Signing in again leads back to the list as it was.
+  await hydrated(page);
+  await page.getByLabel('Email').fill('people.admin@acme.example');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/admin\/user-provisioning\?status=success$/);
+});
+
+test('a signed-out visit to a filtered list returns there after signing in', async ({ page }) => {
+  await page.goto('/admin/user-provisioning?status=success&sort=oldest');
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await hydrated(page);
+  await page.getByLabel('Email').fill('org.admin@acme.example');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/admin\/user-provisioning\?status=success&sort=oldest$/);
+  await expect(page.locator('.pill', { hasText: 'Success' })).toBeVisible();
 });
 
 test('the help explains every status, the logs and who has access', async ({ page }) => {

@@ -84,7 +84,7 @@ test.describe('Organisation Admin', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page).toHaveURL(/\/login$/);
     await page.goto('/admin/user-provisioning');
-    await expect(page).toHaveURL(/\/login$/);
+    await expect(page).toHaveURL(/\/login\?next=%2Fadmin%2Fuser-provisioning$/);
     const api = await page.request.get('/api/list_sync_runs?query=');
     expect(api.status()).toBe(401);
   });

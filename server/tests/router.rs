@@ -148,9 +148,19 @@ async fn signed_out_requests_get_nothing() {
             "{path} with a forged cookie"
         );
     }
-    let page = get(&app, "/admin/user-provisioning", None, "text/html").await;
+    // The sign-in page leads back to the page asked for.
+    let page = get(
+        &app,
+        "/admin/user-provisioning?status=success",
+        None,
+        "text/html",
+    )
+    .await;
     assert_eq!(page.status, StatusCode::FOUND);
-    assert_eq!(page.headers[header::LOCATION], "/login");
+    assert_eq!(
+        page.headers[header::LOCATION],
+        "/login?next=%2Fadmin%2Fuser-provisioning%3Fstatus%3Dsuccess"
+    );
     let viewer = get(&app, "/api/get_viewer", None, "application/json").await;
     assert_eq!(
         (viewer.status, viewer.body.as_str()),
@@ -547,6 +557,43 @@ async fn the_zone_cookie_is_read_as_written() {
         assert_eq!(reply.status, StatusCode::OK, "{cookie}: {}", reply.body);
         let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
         assert_eq!(json["time_zone"], zone, "{cookie}");
+    }
+}
+
+/// Signing in leads back to the Admin Panel page asked for, and nowhere else.
+#[tokio::test]
+async fn sign_in_returns_to_the_page_asked_for() {
+    let (app, _db) = app().await;
+    let with_next = |password: &str, next: &str| {
+        format!(
+            "{password}&next={}",
+            next.replace('/', "%2F")
+                .replace('?', "%3F")
+                .replace('=', "%3D")
+        )
+    };
+    let wanted = "/admin/user-provisioning?status=success";
+    let cases = [
+        (with_next(demo::DEMO_PASSWORD, wanted), wanted.to_string()),
+        // Another site, or not a page of the Admin Panel: the Admin Panel's own home.
+        (
+            with_next(demo::DEMO_PASSWORD, "//evil.example/admin"),
+            "/admin/user-provisioning".to_string(),
+        ),
+        (
+            with_next(demo::DEMO_PASSWORD, "https://evil.example/"),
+            "/admin/user-provisioning".to_string(),
+        ),
+        // A wrong password keeps the page to return to.
+        (
+            with_next("wrong", wanted),
+            "/login?error=invalid&next=%2Fadmin%2Fuser-provisioning%3Fstatus%3Dsuccess".to_string(),
+        ),
+    ];
+    for (password, location) in cases {
+        let reply = sign_in_with(&app, "org.admin@acme.example", &password, &[]).await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{password}");
+        assert_eq!(reply.headers[header::LOCATION], location, "{password}");
     }
 }
 

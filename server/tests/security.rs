@@ -149,7 +149,16 @@ async fn every_endpoint_for_every_role_access_condition_and_organisation() {
             let reply = call(&app, method, &path, cookie).await;
             if method == "PAGE" {
                 assert_eq!(reply.status, StatusCode::FOUND, "{path} {cookie:?}");
-                assert_eq!(reply.headers[header::LOCATION], "/login");
+                // The sign-in page, leading back to the page asked for.
+                assert_eq!(
+                    reply.headers[header::LOCATION],
+                    app::domain::sign_in_path(None, &path),
+                    "{path}"
+                );
+                assert!(reply.headers[header::LOCATION]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("/login?next=%2Fadmin%2F"));
             } else {
                 assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path} {cookie:?}");
             }

@@ -14,16 +14,24 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
     }
 }
 
-/// Checks the credentials; on success sets the session cookie and goes to the Admin Panel,
-/// otherwise back to the sign-in page with a message. Works as a plain HTML form.
+/// Checks the credentials; on success sets the session cookie and goes to `next` (the
+/// Admin Panel page the viewer asked for) or else the Admin Panel, otherwise back to the
+/// sign-in page with a message. Works as a plain HTML form.
 #[server(prefix = "/api", endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use super::session::*;
+    use crate::domain::{return_path, sign_in_path};
     use crate::ports::SignInOutcome;
     let ctx = Ctx::capture()?;
+    let next = next.unwrap_or_default();
+    let again = |error: &str| sign_in_path(Some(error), &next);
     let email = email.trim().to_lowercase();
     if email.is_empty() || password.is_empty() || email.len() > 320 || password.len() > 1024 {
-        leptos_axum::redirect("/login?error=missing");
+        leptos_axum::redirect(&again("missing"));
         return Ok(());
     }
     let auth = ctx.stores.auth.clone();
@@ -43,12 +51,12 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
                 Some(v) if v.can_use_provisioning() => "/admin/user-provisioning",
                 _ => "/admin",
             };
-            leptos_axum::redirect(home);
+            leptos_axum::redirect(return_path(&next).unwrap_or(home));
         }
-        SignInOutcome::Refused => leptos_axum::redirect("/login?error=invalid"),
+        SignInOutcome::Refused => leptos_axum::redirect(&again("invalid")),
         SignInOutcome::Throttled { retry_after_secs } => {
             let minutes = retry_after_secs.div_ceil(60);
-            leptos_axum::redirect(&format!("/login?error=throttled&minutes={minutes}"));
+            leptos_axum::redirect(&format!("{}&minutes={minutes}", again("throttled")));
         }
     }
     Ok(())

@@ -72,6 +72,20 @@ pub fn go_to(path: &str) {
 #[cfg(not(feature = "hydrate"))]
 pub fn go_to(_path: &str) {}
 
+/// The page's path and query, as a path of this site.
+#[cfg(feature = "hydrate")]
+pub fn here() -> String {
+    let location = leptos::prelude::window().location();
+    let path = location.pathname().unwrap_or_default();
+    let query = location.search().unwrap_or_default();
+    format!("{path}{query}")
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn here() -> String {
+    String::new()
+}
+
 /// Moves keyboard focus to the element with this id (an SVG element too), if it exists.
 #[cfg(feature = "hydrate")]
 pub fn focus_by_id(id: &str) {

@@ -4,6 +4,7 @@ pub mod chart;
 pub mod filter;
 pub mod log;
 pub mod naming;
+pub mod return_to;
 pub mod role;
 pub mod run;
 pub mod source;
@@ -14,6 +15,7 @@ pub use chart::{offset_spans, ChartDay, ChartSpan, DayStatusCount, RunChart};
 pub use filter::{DateRange, FilterError, FilterPart, RunFilter, SortOrder};
 pub use log::{LogEntry, LogOutcome, LogPage, RunDetail, DOWNLOAD_PAGE, PREVIEW_PAGE};
 pub use naming::{display_start, log_file_name, LogFormat};
+pub use return_to::{return_path, sign_in_path};
 pub use role::{Access, Role};
 pub use run::{
     format_duration, ConfigurationSummary, Cursor, RunChanges, RunCounts, RunPage, SyncRunRow,

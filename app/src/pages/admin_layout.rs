@@ -40,7 +40,12 @@ pub fn AdminLayout() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match viewer.await {
                         Ok(Some(v)) => view! { <Frame viewer=v /> }.into_any(),
-                        Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
+                        // Signed out: sign in, then come back here.
+                        Ok(None) => {
+                            let (path, query) = (location.pathname.get_untracked(), location.search.get_untracked());
+                            let here = if query.is_empty() { path } else { format!("{path}?{query}") };
+                            view! { <Redirect path=crate::domain::sign_in_path(None, &here) /> }.into_any()
+                        }
                         Err(e) => {
                             let (path, query) = (location.pathname.get_untracked(), location.search.get_untracked());
                             let here = if query.is_empty() { path } else { format!("{path}?{query}") };

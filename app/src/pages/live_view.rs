@@ -131,9 +131,11 @@ impl Live {
         let asked = query.get_untracked();
         let changes = match crate::api::poll_sync_runs(asked.clone(), seen.to_string()).await {
             Ok(changes) => changes,
-            // The session ended (signed out elsewhere, idle, expired): say so at sign-in.
+            // The session ended (signed out elsewhere, idle, expired): say so at sign-in, which
+            // leads back here.
             Err(AppError::Unauthorized) => {
-                crate::browser::go_to("/login?error=expired");
+                let here = crate::browser::here();
+                crate::browser::go_to(&crate::domain::sign_in_path(Some("expired"), &here));
                 return;
             }
             // Anything else is retried on the next beat; the rows shown stay as they are

@@ -28,6 +28,13 @@ pub fn LoginPage() -> impl IntoView {
             None => None,
         })
     };
+    // The page to return to once signed in, if it is one of the Admin Panel's.
+    let next = move || {
+        query.with(|q| {
+            q.get("next")
+                .filter(|n| crate::domain::return_path(n).is_some())
+        })
+    };
     view! {
         <Title text="Sign in" />
         <main class="login">
@@ -38,6 +45,7 @@ pub fn LoginPage() -> impl IntoView {
                 <input id="email" name="email" type="email" autocomplete="username" required />
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required />
+                {move || next().map(|n| view! { <input type="hidden" name="next" value=n /> })}
                 <button type="submit" class="button button--primary">"Sign in"</button>
             </form>
         </main>
