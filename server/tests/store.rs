@@ -835,11 +835,29 @@ async fn the_change_feed_numbers_each_change(db: &DatabaseConnection) {
             .unwrap();
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(
-        !second.is_finished(),
-        "a second writer of the organisation's runs waits for the first to commit"
-    );
+    // The second writer comes to wait on the feed's lock (seen in `pg_locks`, not
+    // guessed from a pause), and stays there until the first commits.
+    let waiting = || async {
+        db.query_one(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap()
+    };
+    let mut polls = 0;
+    while waiting().await == 0 {
+        assert!(
+            !second.is_finished() && polls < 1_000,
+            "a second writer of the organisation's runs waits for the first to commit"
+        );
+        polls += 1;
+        tokio::task::yield_now().await;
+    }
+    assert!(!second.is_finished());
     first.commit().await.unwrap();
     second.await.unwrap();
     let changed = changed_ids(now_seen).await;

@@ -127,7 +127,8 @@ pub async fn poll_changes(
         .into_iter()
         .filter(|r| changed_ids.contains(&r.id))
         .collect();
-    changed.retain(|r| !first.iter().any(|f| f.id == r.id));
+    let on_first: std::collections::HashSet<i64> = first.iter().map(|r| r.id).collect();
+    changed.retain(|r| !on_first.contains(&r.id));
     // Only the rows that travel back need their start written.
     server::write_starts(ctx, &mut changed);
     Ok(RunChanges::Changed {

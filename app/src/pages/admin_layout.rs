@@ -18,7 +18,7 @@ impl LastList {
     pub fn href(self) -> String {
         self.0
             .get()
-            .unwrap_or_else(|| "/admin/user-provisioning".to_string())
+            .unwrap_or_else(|| super::syncs::SYNCS_PATH.to_string())
     }
 }
 
@@ -34,6 +34,18 @@ pub fn AdminLayout() -> impl IntoView {
     provide_context(viewer);
     provide_context(LastList(RwSignal::new(None)));
     let location = use_location();
+    // This page's path and query, to come back to.
+    let here = move || {
+        let (path, query) = (
+            location.pathname.get_untracked(),
+            location.search.get_untracked(),
+        );
+        if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        }
+    };
     view! {
         <div class="admin">
             <Transition fallback=|| view! { <div class="admin__header loading" aria-busy="true">"Loading…"</div> }>
@@ -41,14 +53,9 @@ pub fn AdminLayout() -> impl IntoView {
                     match viewer.await {
                         Ok(Some(v)) => view! { <Frame viewer=v /> }.into_any(),
                         // Signed out: sign in, then come back here.
-                        Ok(None) => {
-                            let (path, query) = (location.pathname.get_untracked(), location.search.get_untracked());
-                            let here = if query.is_empty() { path } else { format!("{path}?{query}") };
-                            view! { <Redirect path=crate::domain::sign_in_path(None, &here) /> }.into_any()
-                        }
+                        Ok(None) => view! { <Redirect path=crate::domain::sign_in_path(None, &here()) /> }.into_any(),
                         Err(e) => {
-                            let (path, query) = (location.pathname.get_untracked(), location.search.get_untracked());
-                            let here = if query.is_empty() { path } else { format!("{path}?{query}") };
+                            let here = here();
                             view! {
                                 <p class="admin__header alert alert--error" role="alert">
                                     {e.to_string()} " " <a href=here rel="external">"Try again"</a>

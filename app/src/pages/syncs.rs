@@ -36,14 +36,7 @@ pub fn SyncsPage() -> impl IntoView {
     // Remembered as the list to go back to from a run's details (in the browser only:
     // effects do not run on the server).
     let last_list = expect_context::<LastList>();
-    Effect::new(move || {
-        let q = query.get();
-        last_list.0.set(Some(if q.is_empty() {
-            SYNCS_PATH.to_string()
-        } else {
-            format!("{SYNCS_PATH}?{q}")
-        }));
-    });
+    Effect::new(move || last_list.0.set(Some(syncs_url(&query.get()))));
     let configurations = Resource::new(|| (), |_| list_configurations());
     let first_page = PerQuery::new(query, load_first_page);
     let chart = PerQuery::new(query, load_chart);
@@ -73,7 +66,16 @@ fn NoAccessPage(viewer: Viewer) -> impl IntoView {
 }
 
 /// The path of the Syncs page, which its filters extend with a query string.
-const SYNCS_PATH: &str = "/admin/user-provisioning";
+pub(super) const SYNCS_PATH: &str = "/admin/user-provisioning";
+
+/// The Syncs page's URL for a filter's query string.
+fn syncs_url(query: &str) -> String {
+    if query.is_empty() {
+        SYNCS_PATH.to_string()
+    } else {
+        format!("{SYNCS_PATH}?{query}")
+    }
+}
 
 /// The table's first page for a URL query. A filter the page cannot parse is explained
 /// without asking the server.
@@ -118,14 +120,8 @@ fn SyncHistory(
     let filter = Signal::derive(move || parsed.get().unwrap_or_default());
     let navigate = use_navigate();
     let on_change = Callback::new(move |f: RunFilter| {
-        let q = f.to_query();
-        let path = if q.is_empty() {
-            SYNCS_PATH.to_string()
-        } else {
-            format!("{SYNCS_PATH}?{q}")
-        };
         navigate(
-            &path,
+            &syncs_url(&f.to_query()),
             NavigateOptions {
                 scroll: false,
                 ..Default::default()
@@ -141,16 +137,14 @@ fn SyncHistory(
     // The live view's newer copies of rows, runs that appeared since, and the total.
     let live = Live::new();
     let refocus = RwSignal::new(None::<String>);
-    Effect::watch(
-        move || query.get(),
-        move |_, _, _| {
-            more.set(Vec::new());
-            next.set(None);
-            more_error.set(None);
-            live.reset();
-        },
-        false,
-    );
+    // What the page holds beyond its first page, forgotten when it reads its runs anew.
+    let forget = move || {
+        more.set(Vec::new());
+        next.set(None);
+        more_error.set(None);
+        live.reset();
+    };
+    Effect::watch(move || query.get(), move |_, _, _| forget(), false);
     // Every row as the page shows it now, for the poll (untracked: read, not watched).
     // `None` while the rows on screen are not the current filter's.
     // With the count of changes those rows have seen.
@@ -168,10 +162,7 @@ fn SyncHistory(
     };
     // The page fell too far behind to catch up by changes: it reads its runs again.
     let start_over = move || {
-        more.set(Vec::new());
-        next.set(None);
-        more_error.set(None);
-        live.reset();
+        forget();
         first_page.reload();
         chart.reload();
     };
