@@ -2,7 +2,7 @@
 
 use crate::domain::{
     ConfigurationSummary, Cursor, DayStatusCount, LogAvailability, LogEntry, LogFormat, LogOutcome,
-    RunFilter, SyncRunRow, Viewer,
+    PersonEvent, PersonMatch, RunFilter, SyncRunRow, Viewer,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -137,6 +137,64 @@ pub trait RunStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// A person a search found, with what finding their timeline needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundPerson {
+    pub person: PersonMatch,
+    /// The search keys of the log entries that are theirs: entries that carry this
+    /// Employee ID or one of these emails.
+    pub employee_key: Option<String>,
+    pub email_keys: Vec<String>,
+    /// The configurations that keep them in sync or last logged them: whose queued and
+    /// running runs concern them.
+    pub configuration_ids: Vec<i64>,
+}
+
+/// The people a search found: exactly one when the text is someone's email or Employee
+/// ID, else those whose email or Employee ID starts with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeopleFound {
+    pub people: Vec<FoundPerson>,
+    /// More people start with the text than were returned.
+    pub more: bool,
+}
+
+#[async_trait]
+pub trait PeopleStore: Send + Sync {
+    /// The organisation's people whose email or Employee ID is `query` (ignoring the case of
+    /// ASCII letters), else those whose email or Employee ID starts with it, at most
+    /// `limit` of them.
+    async fn find_people(
+        &self,
+        organisation_id: i64,
+        query: &str,
+        limit: usize,
+    ) -> Result<PeopleFound, StoreError>;
+    /// A page of the person's log entries, newest run first, after `after`. Entries come
+    /// back with `run_started` empty: the caller writes it in the viewer's zone.
+    async fn timeline(
+        &self,
+        organisation_id: i64,
+        person: &FoundPerson,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Vec<PersonEvent>, StoreError>;
+    /// The organisation's queued and running runs of these configurations.
+    async fn active_runs(
+        &self,
+        organisation_id: i64,
+        configuration_ids: &[i64],
+    ) -> Result<Vec<SyncRunRow>, StoreError>;
+    /// Keeps, for audit, who looked up whose history (`format` for a download of it).
+    async fn record_person_search(
+        &self,
+        organisation_id: i64,
+        user_id: i64,
+        query: &str,
+        format: Option<LogFormat>,
+    ) -> Result<(), StoreError>;
+}
+
 /// Whether the service can take traffic: its database answers and its schema is current.
 #[async_trait]
 pub trait HealthStore: Send + Sync {
@@ -151,5 +209,6 @@ pub trait HealthStore: Send + Sync {
 pub struct Stores {
     pub auth: Arc<dyn AuthStore>,
     pub runs: Arc<dyn RunStore>,
+    pub people: Arc<dyn PeopleStore>,
     pub health: Arc<dyn HealthStore>,
 }

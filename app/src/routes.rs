@@ -1,7 +1,8 @@
 //! The HTML shell and the route table.
 
 use crate::pages::{
-    AdminHome, AdminLayout, HelpPage, HomeRedirect, LoginPage, NotFound, RunDetailsPage, SyncsPage,
+    AdminHome, AdminLayout, HelpPage, HomeRedirect, LoginPage, NotFound, PeoplePage,
+    RunDetailsPage, SyncsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -58,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("user-provisioning") view=SyncsPage ssr=SsrMode::Async />
                     <Route path=path!("user-provisioning/help") view=HelpPage ssr=SsrMode::Async />
                     <Route path=path!("user-provisioning/runs/:id") view=RunDetailsPage ssr=SsrMode::Async />
+                    <Route path=path!("user-provisioning/people") view=PeoplePage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

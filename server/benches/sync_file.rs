@@ -298,7 +298,7 @@ async fn bare_apply(
         for i in start..end {
             let b = params.len();
             values.push(format!(
-                "({}, {}, 'result', {}, {}, {}, {}, 'ok', {}, {})",
+                "({}, {}, 'result', {}, {}, {}, {}, 'ok', {}, {}, {}, {}, {}, {})",
                 p(b + 1),
                 p(b + 2),
                 p(b + 3),
@@ -306,7 +306,11 @@ async fn bare_apply(
                 p(b + 5),
                 p(b + 6),
                 p(b + 7),
-                p(b + 8)
+                p(b + 8),
+                p(b + 9),
+                p(b + 10),
+                p(b + 11),
+                p(b + 12)
             ));
             params.extend([
                 run_id.into(),
@@ -317,10 +321,15 @@ async fn bare_apply(
                 "unchanged".into(),
                 "No changes.".into(),
                 Value::String(None),
+                // What a person's history finds the entry by, as the service writes it.
+                1i64.into(),
+                0i64.into(),
+                format!("person{i}@example.com").into(),
+                format!("e{i}").into(),
             ]);
         }
         let sql = format!(
-            "INSERT INTO sync_log_entries (run_id, sequence, kind, record_ref, external_id, email, action, outcome, message, changed_fields) VALUES {}",
+            "INSERT INTO sync_log_entries (run_id, sequence, kind, record_ref, external_id, email, action, outcome, message, changed_fields, organisation_id, run_sort_ms, email_key, external_key) VALUES {}",
             values.join(",")
         );
         txn.execute(Statement::from_sql_and_values(backend, sql, params))
@@ -485,7 +494,12 @@ async fn bench_backend(label: &str, db: &DatabaseConnection, users: usize) {
                     directory::apply(&txn, org, config, &loaded, &the_plan, now_ms(), |_| {})
                         .await
                         .unwrap();
-                    directory::write_log(&txn, run_id, "result", &the_plan.changes)
+                    let place = directory::LogPlace {
+                        run_id,
+                        organisation_id: org,
+                        sort_at_ms: now_ms(),
+                    };
+                    directory::write_log(&txn, place, "result", &the_plan.changes)
                         .await
                         .unwrap();
                     txn.commit().await.unwrap();

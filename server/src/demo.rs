@@ -511,7 +511,8 @@ async fn insert_history(
         }
         .insert(db)
         .await?;
-        let entries = plan.log_entries(run.id, c, people, rng);
+        let mut entries = plan.log_entries(run.id, c, people, rng);
+        indexed_for_people(&mut entries, org, run.sort_at_ms);
         for chunk in entries.chunks(1000) {
             sync_log_entry::Entity::insert_many(chunk.to_vec())
                 .exec(db)
@@ -702,7 +703,47 @@ impl Plan {
                     })
                     .collect()
             }
+            // A blocked run keeps the deactivations it would have made, for the people
+            // they concern (see a person's history).
+            Some(RunStatus::AboveDeactivationThreshold) => people
+                .iter()
+                .take(self.planned_deactivations.max(0) as usize)
+                .enumerate()
+                .map(|(i, person)| {
+                    entry(
+                        i as i32,
+                        "planned",
+                        Some(person),
+                        "deactivate",
+                        "ok",
+                        "User deactivated: no longer in the source.".to_string(),
+                        Some("active".to_string()),
+                    )
+                })
+                .collect(),
             _ => Vec::new(),
         }
+    }
+}
+
+/// Demo entries with what a person's history finds them by (as the engine writes them).
+pub(crate) fn indexed_for_people(
+    entries: &mut [sync_log_entry::ActiveModel],
+    organisation_id: i64,
+    sort_at_ms: i64,
+) {
+    use crate::db::person_index::search_key;
+    use sea_orm::ActiveValue;
+    let key = |v: &ActiveValue<Option<String>>| match v {
+        ActiveValue::Set(Some(t)) | ActiveValue::Unchanged(Some(t)) => {
+            Some(search_key(t)).filter(|k| !k.is_empty())
+        }
+        _ => None,
+    };
+    for e in entries {
+        e.organisation_id = Set(Some(organisation_id));
+        e.run_sort_ms = Set(Some(sort_at_ms));
+        e.email_key = Set(key(&e.email));
+        e.external_key = Set(key(&e.external_id));
     }
 }

@@ -136,6 +136,8 @@ fn entries() -> Vec<LogEntry> {
         outcome: if action == "skip" { "warning" } else { "ok" }.into(),
         message: message.into(),
         changed_fields: (action == "update").then(|| "title, department".into()),
+        changes: Vec::new(),
+        run: None,
     };
     vec![
         entry(0, "ana@acme.example", "create", "Created."),

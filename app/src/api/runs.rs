@@ -154,7 +154,7 @@ pub async fn sync_runs_chart(query: String) -> Result<RunChart, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{chart_request, ChartRequest};
+pub use server::{chart_request, write_starts, ChartRequest};
 
 /// The most changed runs one poll answers; a page further behind reads its runs again.
 pub const MAX_CHANGES: u32 = 500;

@@ -1,7 +1,7 @@
 use crate::{
-    api::{get_run_logs, start_log_download},
+    api::{find_person, get_run_logs, start_log_download, start_person_download},
     browser::{save_file, LogFileWorker},
-    domain::{LogFormat, DOWNLOAD_PAGE},
+    domain::{EntryRun, LogEntry, LogFormat, PersonAnswer, PersonEvent, DOWNLOAD_PAGE},
     error::AppError,
     export::LogFileJob,
 };
@@ -16,10 +16,19 @@ enum Progress {
     Failed(String),
 }
 
-/// The Download button of a run with logs: a menu of CSV and Excel (XLSX). The file is
-/// built here in the browser from the log fetched in pages.
+/// What a Download button writes to a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Downloadable {
+    /// A run's log.
+    RunLog(i64),
+    /// One person's history (the search that found them).
+    PersonHistory(String),
+}
+
+/// The Download button of a run's log or of a person's history: a menu of CSV and Excel
+/// (XLSX). The file is built here in the browser from the entries fetched in pages.
 #[component]
-pub fn DownloadMenu(run_id: i64) -> impl IntoView {
+pub fn DownloadMenu(what: Downloadable) -> impl IntoView {
     let open = RwSignal::new(false);
     let progress = RwSignal::new(Progress::Idle);
     let first_item = NodeRef::<leptos::html::Button>::new();
@@ -30,7 +39,11 @@ pub fn DownloadMenu(run_id: i64) -> impl IntoView {
             Progress::Fetching { .. } | Progress::Writing
         )
     };
-    let menu_id = format!("download-menu-{run_id}");
+    let menu_id = match &what {
+        Downloadable::RunLog(run_id) => format!("download-menu-{run_id}"),
+        Downloadable::PersonHistory(_) => "download-menu-person".to_string(),
+    };
+    let what = StoredValue::new(what);
     // Keyboard users land on the first choice when the menu opens.
     Effect::new(move || {
         if open.get() {
@@ -41,8 +54,13 @@ pub fn DownloadMenu(run_id: i64) -> impl IntoView {
     });
     let choose = move |format: LogFormat| {
         open.set(false);
+        let what = what.get_value();
         leptos::task::spawn_local(async move {
-            if let Err(e) = download(run_id, format, progress).await {
+            let done = match what {
+                Downloadable::RunLog(run_id) => download(run_id, format, progress).await,
+                Downloadable::PersonHistory(q) => download_person(q, format, progress).await,
+            };
+            if let Err(e) = done {
                 progress.set(Progress::Failed(e.to_string()));
             }
         });
@@ -122,6 +140,79 @@ pub fn DownloadMenu(run_id: i64) -> impl IntoView {
             }}
         </div>
     }
+}
+
+/// A timeline entry as a row of the file: an entry of its own run.
+fn as_entry(e: PersonEvent) -> LogEntry {
+    LogEntry {
+        sequence: e.sequence,
+        record: e.record,
+        employee_id: e.employee_id,
+        email: e.email,
+        action: e.action,
+        outcome: e.outcome,
+        message: if e.applied {
+            e.message
+        } else {
+            format!(
+                "Not applied: the run was blocked above its deactivation threshold. {}",
+                e.message
+            )
+        },
+        changed_fields: e.changed_fields,
+        changes: e.changes,
+        run: Some(EntryRun {
+            started: e.run_started_local,
+            configuration: e.configuration,
+        }),
+    }
+}
+
+/// Records the download of a person's history, then fetches it page by page into the
+/// file writer's worker, as a run's log is.
+async fn download_person(
+    q: String,
+    format: LogFormat,
+    progress: RwSignal<Progress>,
+) -> Result<(), AppError> {
+    progress.set(Progress::Fetching {
+        done: 0,
+        total: None,
+    });
+    let started = start_person_download(q.clone(), format).await?;
+    let PersonAnswer::One(mut page) = started.first else {
+        return Err(AppError::Validation(
+            "This search no longer finds one person: search again.".into(),
+        ));
+    };
+    let writer_failed =
+        |e: String| AppError::Validation(format!("The file could not be written: {e}"));
+    let writer = LogFileWorker::start(&LogFileJob {
+        format,
+        // Each entry names its own run; these stand for none.
+        run_started: Default::default(),
+        configuration: String::new(),
+    })
+    .map_err(writer_failed)?;
+    let mut done = 0;
+    loop {
+        done += page.events.len();
+        let next = page.next;
+        let entries: Vec<LogEntry> = page.events.into_iter().map(as_entry).collect();
+        writer.add(&entries).map_err(writer_failed)?;
+        progress.set(Progress::Fetching { done, total: None });
+        let Some(next) = next else { break };
+        match find_person(q.clone(), Some(next.to_string()), Some(DOWNLOAD_PAGE)).await? {
+            PersonAnswer::One(p) => page = p,
+            _ => break,
+        }
+    }
+    progress.set(Progress::Writing);
+    let bytes = writer.finish().await.map_err(writer_failed)?;
+    save_file(&bytes, &started.file_name, format.media_type())
+        .map_err(|e| AppError::Validation(format!("The browser did not save the file: {e}")))?;
+    progress.set(Progress::Idle);
+    Ok(())
 }
 
 /// Records the download, then fetches the log page by page and hands each page to the

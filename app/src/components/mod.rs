@@ -2,6 +2,7 @@
 
 mod download_menu;
 mod filter_bar;
+mod find_person;
 mod no_access;
 mod run_progress;
 mod runs_chart;
@@ -9,8 +10,9 @@ mod runs_table;
 mod status_badge;
 mod table_skeleton;
 
-pub use download_menu::DownloadMenu;
+pub use download_menu::{DownloadMenu, Downloadable};
 pub use filter_bar::{FilterBar, FilterPills};
+pub use find_person::{people_path, FindPerson, PEOPLE_PATH};
 pub use no_access::NoAccess;
 pub use run_progress::RunProgress;
 pub use runs_chart::RunsChart;

@@ -1,5 +1,5 @@
 use crate::{
-    components::{DownloadMenu, RunProgress, StatusBadge},
+    components::{DownloadMenu, Downloadable, RunProgress, StatusBadge},
     domain::{format_duration, LogAvailability, SyncRunRow},
 };
 use leptos::prelude::*;
@@ -59,7 +59,7 @@ fn RunRow(run: SyncRunRow, clock: Option<RwSignal<i64>>, fresh: bool) -> impl In
     let progress = view! { <RunProgress run=run.clone() /> };
     let details = format!("/admin/user-provisioning/runs/{}", run.id);
     let logs = (run.status.logs() != LogAvailability::None)
-        .then(|| view! { <DownloadMenu run_id=run.id /> }.into_any());
+        .then(|| view! { <DownloadMenu what=Downloadable::RunLog(run.id) /> }.into_any());
     view! {
         <tr data-run-id=run.id class:runs__row--fresh=fresh>
             <td class="runs__start">

@@ -19,6 +19,30 @@ pub struct LogEntry {
     pub message: String,
     /// The directory fields an update changed, comma-separated.
     pub changed_fields: Option<String>,
+    /// What the update changed, old → new, where the run kept the values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+    /// The run the entry belongs to, in a file that gathers several runs' entries (one
+    /// person's history); `None` in a run's own log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<EntryRun>,
+}
+
+/// The run of an entry in a file of several runs: its start in the viewer's time zone
+/// and its configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryRun {
+    pub started: chrono::NaiveDateTime,
+    pub configuration: String,
+}
+
+/// One value an update changed in the directory: `title`, "Engineer" → "Lead". `None`
+/// is a value that was, or is now, not set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
 }
 
 /// A page of a run's log, with the run it belongs to.

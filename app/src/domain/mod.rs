@@ -4,6 +4,7 @@ pub mod chart;
 pub mod filter;
 pub mod log;
 pub mod naming;
+pub mod person;
 pub mod return_to;
 pub mod role;
 pub mod run;
@@ -13,8 +14,14 @@ pub mod viewer;
 
 pub use chart::{offset_spans, ChartDay, ChartSpan, DayStatusCount, RunChart};
 pub use filter::{DateRange, FilterError, FilterPart, RunFilter, SortOrder};
-pub use log::{LogEntry, LogOutcome, LogPage, RunDetail, DOWNLOAD_PAGE, PREVIEW_PAGE};
-pub use naming::{display_start, log_file_name, LogFormat};
+pub use log::{
+    EntryRun, FieldChange, LogEntry, LogOutcome, LogPage, RunDetail, DOWNLOAD_PAGE, PREVIEW_PAGE,
+};
+pub use naming::{display_start, log_file_name, person_file_name, LogFormat};
+pub use person::{
+    change_line, field_label, DirectoryState, PersonAnswer, PersonEvent, PersonHistory,
+    PersonMatch, PersonQuery, PersonQueryError, MAX_MATCHES, MAX_PERSON_QUERY, TIMELINE_PAGE,
+};
 pub use return_to::{return_path, sign_in_path};
 pub use role::{Access, Role};
 pub use run::{

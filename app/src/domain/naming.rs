@@ -48,6 +48,28 @@ pub fn log_file_name(started_local: NaiveDateTime, format: LogFormat) -> String 
     )
 }
 
+/// The name of a download of one person's history, from who they are (their email, else
+/// their Employee ID) and the time of the download in the viewer's time zone:
+/// `Person History - jane@acme.example - 15 Jan 2024 10.30pm.csv`. Characters that file
+/// systems refuse in a name become `_`.
+pub fn person_file_name(who: &str, local: NaiveDateTime, format: LogFormat) -> String {
+    let who: String = who
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    format!(
+        "Person History - {} - {} {}.{}",
+        who.trim(),
+        local.format("%-d %b %Y"),
+        clock(local),
+        format.extension()
+    )
+}
+
 /// The start time as the runs table shows it: `15 Jan 2024, 10:30pm`.
 pub fn display_start(local: NaiveDateTime) -> String {
     let (pm, hour) = local.hour12();
@@ -69,6 +91,18 @@ mod tests {
             .unwrap()
             .and_hms_opt(h, mi, 0)
             .unwrap()
+    }
+
+    #[test]
+    fn a_person_history_is_named_after_the_person_and_the_download() {
+        assert_eq!(
+            person_file_name("jane@acme.example", at(2024, 1, 15, 22, 30), LogFormat::Csv),
+            "Person History - jane@acme.example - 15 Jan 2024 10.30pm.csv"
+        );
+        assert_eq!(
+            person_file_name("a/b\\c:d\n", at(2024, 1, 5, 9, 5), LogFormat::Xlsx),
+            "Person History - a_b_c_d_ - 5 Jan 2024 9.05am.xlsx"
+        );
     }
 
     #[test]

@@ -71,6 +71,22 @@ pub fn write_changed_fields(fields: &str, out: &mut String) {
     }
 }
 
+/// The Changed fields cell of an entry, appended to `out`: old → new for each value the
+/// run kept (`Job Title: Engineer → Lead; Department: (none) → Sales`), else the fields'
+/// names alone.
+pub fn write_entry_changes(entry: &crate::domain::LogEntry, out: &mut String) {
+    if entry.changes.is_empty() {
+        write_changed_fields(entry.changed_fields.as_deref().unwrap_or_default(), out);
+        return;
+    }
+    for (i, c) in entry.changes.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        out.push_str(&crate::domain::change_line(c));
+    }
+}
+
 pub fn outcome_label(outcome: &str) -> Cow<'_, str> {
     match outcome {
         "ok" => "OK".into(),

@@ -2,7 +2,7 @@
 //! separated, every field quoted only when it needs to be.
 
 use super::{
-    action_label, neutralise, outcome_label, write_changed_fields, ExportError, LogSheet, COLUMNS,
+    action_label, neutralise, outcome_label, write_entry_changes, ExportError, LogSheet, COLUMNS,
 };
 
 fn text(v: &Option<String>) -> std::borrow::Cow<'_, str> {
@@ -37,15 +37,23 @@ pub fn to_csv(sheet: LogSheet<'_>) -> Result<Vec<u8>, ExportError> {
     let mut quoted = Vec::new();
     for e in sheet.entries {
         changed.clear();
-        write_changed_fields(
-            e.changed_fields.as_deref().unwrap_or_default(),
-            &mut changed,
-        );
+        write_entry_changes(e, &mut changed);
+        // An entry of a file of several runs names its own run.
+        let own = e.run.as_ref().map(|r| {
+            (
+                r.started.format("%Y-%m-%d %H:%M:%S").to_string(),
+                neutralise(&r.configuration).into_owned(),
+            )
+        });
+        let (started, configuration) = match &own {
+            Some((s, c)) => (s.as_str(), c.as_str()),
+            None => (started.as_str(), configuration.as_ref()),
+        };
         row.clear();
         for field in [
             number.format(i64::from(e.sequence) + 1),
-            &started,
-            &configuration,
+            started,
+            configuration,
             &text(&e.record),
             &text(&e.employee_id),
             &text(&e.email),

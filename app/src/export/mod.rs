@@ -7,7 +7,8 @@ mod csv_file;
 mod xlsx_file;
 
 pub use cells::{
-    action_label, changed_fields_label, neutralise, outcome_label, write_changed_fields, COLUMNS,
+    action_label, changed_fields_label, neutralise, outcome_label, write_changed_fields,
+    write_entry_changes, COLUMNS,
 };
 pub use csv_file::to_csv;
 pub use xlsx_file::{to_xlsx, XLSX_MAX_ROWS};
@@ -71,6 +72,8 @@ pub fn sample_entries(n: usize) -> Vec<LogEntry> {
                 outcome: outcome.into(),
                 message: message.into(),
                 changed_fields: changed,
+                changes: Vec::new(),
+                run: None,
             }
         })
         .collect()

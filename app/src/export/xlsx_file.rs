@@ -2,7 +2,7 @@
 //! data, sized columns, the run's start as a real date, entry numbers as numbers.
 
 use super::{
-    action_label, neutralise, outcome_label, write_changed_fields, ExportError, LogSheet, COLUMNS,
+    action_label, neutralise, outcome_label, write_entry_changes, ExportError, LogSheet, COLUMNS,
 };
 use chrono::{Datelike, Timelike};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
@@ -20,18 +20,17 @@ pub fn to_xlsx(sheet: LogSheet<'_>) -> Result<Vec<u8>, ExportError> {
     write(sheet).map_err(|e| ExportError(e.to_string()))
 }
 
-fn write(sheet: LogSheet<'_>) -> Result<Vec<u8>, XlsxError> {
-    let started = sheet.run_started;
-    let started = ExcelDateTime::from_ymd(
-        started.year().clamp(1900, 9999) as u16,
-        started.month() as u8,
-        started.day() as u8,
+fn excel_time(t: chrono::NaiveDateTime) -> Result<ExcelDateTime, XlsxError> {
+    ExcelDateTime::from_ymd(
+        t.year().clamp(1900, 9999) as u16,
+        t.month() as u8,
+        t.day() as u8,
     )?
-    .and_hms(
-        started.hour() as u16,
-        started.minute() as u8,
-        started.second(),
-    )?;
+    .and_hms(t.hour() as u16, t.minute() as u8, t.second())
+}
+
+fn write(sheet: LogSheet<'_>) -> Result<Vec<u8>, XlsxError> {
+    let started = excel_time(sheet.run_started)?;
     let header = Format::new().set_bold().set_background_color("#E8E6FF");
     let date = Format::new().set_num_format("d mmm yyyy h:mm AM/PM");
     let configuration = fit(neutralise(sheet.configuration)).into_owned();
@@ -52,18 +51,24 @@ fn write(sheet: LogSheet<'_>) -> Result<Vec<u8>, XlsxError> {
         for (i, e) in chunk.iter().enumerate() {
             let row = i as u32 + 1;
             ws.write_number(row, 0, f64::from(e.sequence) + 1.0)?;
-            ws.write_datetime_with_format(row, 1, &started, &date)?;
-            ws.write_string(row, 2, configuration.as_str())?;
+            match &e.run {
+                // An entry of a file of several runs names its own run.
+                Some(run) => {
+                    ws.write_datetime_with_format(row, 1, &excel_time(run.started)?, &date)?;
+                    ws.write_string(row, 2, fit(neutralise(&run.configuration)).into_owned())?;
+                }
+                None => {
+                    ws.write_datetime_with_format(row, 1, &started, &date)?;
+                    ws.write_string(row, 2, configuration.as_str())?;
+                }
+            }
             ws.write_string(row, 3, text(&e.record))?;
             ws.write_string(row, 4, text(&e.employee_id))?;
             ws.write_string(row, 5, text(&e.email))?;
             ws.write_string(row, 6, action_label(&e.action).into_owned())?;
             ws.write_string(row, 7, outcome_label(&e.outcome).into_owned())?;
             changed.clear();
-            write_changed_fields(
-                e.changed_fields.as_deref().unwrap_or_default(),
-                &mut changed,
-            );
+            write_entry_changes(e, &mut changed);
             ws.write_string(row, 8, fit(neutralise(&changed)).into_owned())?;
             ws.write_string(row, 9, fit(neutralise(&e.message)).into_owned())?;
         }

@@ -7,6 +7,7 @@ mod home_redirect;
 mod live_view;
 mod login;
 mod not_found;
+mod people;
 mod per_query;
 mod run_details;
 mod syncs;
@@ -17,5 +18,17 @@ pub use help::HelpPage;
 pub use home_redirect::HomeRedirect;
 pub use login::LoginPage;
 pub use not_found::NotFound;
+pub use people::PeoplePage;
 pub use run_details::RunDetailsPage;
 pub use syncs::SyncsPage;
+
+/// On the server, the page's HTTP status (404 for an unknown run, 403 without access).
+pub(crate) fn set_status(_code: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(res), Ok(code)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(_code),
+    ) {
+        res.set_status(code);
+    }
+}

@@ -1,13 +1,13 @@
 use crate::{
     api::{get_run, get_run_logs},
-    components::{DownloadMenu, NoAccess, RunProgress, StatusBadge, TableSkeleton},
+    components::{DownloadMenu, Downloadable, NoAccess, RunProgress, StatusBadge, TableSkeleton},
     domain::{
         format_duration, LogAvailability, LogEntry, LogOutcome, LogPage, RunDetail, RunStatus,
         PREVIEW_PAGE,
     },
     error::AppError,
-    export::{action_label, changed_fields_label, outcome_label},
-    pages::{per_query::PerQuery, ViewerResource},
+    export::{action_label, outcome_label},
+    pages::{per_query::PerQuery, set_status, ViewerResource},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -80,17 +80,6 @@ pub fn RunDetailsPage() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-/// On the server, the page's HTTP status (404 for an unknown run, 403 without access).
-fn set_status(_code: u16) {
-    #[cfg(feature = "ssr")]
-    if let (Some(res), Ok(code)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        http::StatusCode::from_u16(_code),
-    ) {
-        res.set_status(code);
     }
 }
 
@@ -258,7 +247,7 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
         {view! { <section class="panel" aria-labelledby="log-title">
             <div class="log-header">
                 <h2 id="log-title">{if has_logs { log_name } else { "Logs" }}</h2>
-                {has_logs.then(|| view! { <DownloadMenu run_id=run.id /> }.into_any())}
+                {has_logs.then(|| view! { <DownloadMenu what=Downloadable::RunLog(run.id) /> }.into_any())}
             </div>
             {if has_logs {
                 view! { <LogPreview run_id=run.id logs /> }.into_any()
@@ -267,6 +256,19 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
             }}
         </section> }.into_any()}
     }
+}
+
+/// What an entry changed: old → new where the run kept the values, else the fields' names.
+fn changes_label(e: &LogEntry) -> Option<String> {
+    let mut label = String::new();
+    crate::export::write_entry_changes(e, &mut label);
+    Some(label).filter(|l| !l.is_empty())
+}
+
+/// The person history of the entry's person: by Employee ID, else by email.
+fn history_link(e: &LogEntry) -> Option<String> {
+    let key = e.employee_id.as_deref().or(e.email.as_deref())?;
+    Some(crate::components::people_path(key)).filter(|_| !key.trim().is_empty())
 }
 
 fn trigger_label(trigger: &str) -> &'static str {
@@ -443,7 +445,7 @@ fn LogTable(
                 </tr></thead>
                 <tbody>
                     <For each=move || rows.get() key=|e| e.sequence let:e>
-                        <tr class=format!("log__row log__row--{}", e.outcome)>
+                        <tr class=format!("log__row log__row--{}", e.outcome) id=format!("entry-{}", e.sequence)>
                             <td>{e.sequence + 1}</td>
                             <td>{e.record.clone().unwrap_or_default()}</td>
                             <td>{e.employee_id.clone().unwrap_or_default()}</td>
@@ -452,7 +454,8 @@ fn LogTable(
                             <td>{outcome_label(&e.outcome).into_owned()}</td>
                             <td class="log__message">
                                 {e.message.clone()}
-                                {e.changed_fields.as_deref().map(|f| view! { <span class="muted">" Changed: " {changed_fields_label(f)}</span> })}
+                                {changes_label(&e).map(|c| view! { <span class="muted">" Changed: " {c}</span> })}
+                                {history_link(&e).map(|href| view! { " " <a class="history-link" href=href>"History of this person"</a> })}
                             </td>
                         </tr>
                     </For>

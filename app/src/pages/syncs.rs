@@ -1,6 +1,8 @@
 use crate::{
     api::{list_configurations, list_sync_runs, sync_runs_chart},
-    components::{FilterBar, FilterPills, NoAccess, RunsChart, RunsTable, TableSkeleton},
+    components::{
+        FilterBar, FilterPills, FindPerson, NoAccess, RunsChart, RunsTable, TableSkeleton,
+    },
     domain::{ConfigurationSummary, Cursor, RunChart, RunFilter, RunPage, SyncRunRow, Viewer},
     error::AppError,
     pages::{
@@ -58,10 +60,7 @@ pub fn SyncsPage() -> impl IntoView {
 
 #[component]
 fn NoAccessPage(viewer: Viewer) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.set_status(http::StatusCode::FORBIDDEN);
-    }
+    super::set_status(403);
     view! { <NoAccess viewer /> }
 }
 
@@ -205,6 +204,7 @@ fn SyncHistory(
                 "Automated user syncs from your HR and identity sources, live. "
                 <a href="/admin/user-provisioning/help">"What the statuses mean, logs and access"</a>
             </p>
+            <FindPerson />
         </header>
         // Read inside a Transition, so the server renders the options before the page is
         // sent and hydration finds the same ones.

@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::run_buckets::CreateRunQuartersAndDays),
             Box::new(super::idle_sessions_index::IdleSessionsIndex),
             Box::new(super::change_feed::ChangeFeed),
+            Box::new(super::person_index::PersonIndex),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod idle_sessions_index;
 pub mod lane_indexes;
 pub mod list_index;
 pub mod migration;
+pub mod person_index;
 pub mod record_policy;
 pub mod run_buckets;
 pub mod run_days;

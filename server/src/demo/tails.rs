@@ -124,7 +124,18 @@ async fn finish(
     });
     let txn = db.begin().await?;
     // Entries first, then the status: the page never shows a finished run without its log.
-    let entries = plan.log_entries(id, spec, &people, rng);
+    let mut entries = plan.log_entries(id, spec, &people, rng);
+    let started = txn
+        .query_one(stmt(
+            &txn,
+            "SELECT sort_at_ms FROM sync_runs WHERE id = $1",
+            vec![id.into()],
+        ))
+        .await?
+        .map(|r| r.try_get::<i64>("", "sort_at_ms"))
+        .transpose()?
+        .unwrap_or(now);
+    crate::demo::indexed_for_people(&mut entries, config.organisation_id, started);
     for chunk in entries.chunks(1000) {
         sync_log_entry::Entity::insert_many(chunk.to_vec())
             .exec(&txn)

@@ -1,6 +1,7 @@
 //! The app's ports implemented on SeaORM, for SQLite and PostgreSQL alike.
 
 mod auth;
+mod people;
 mod run_chart;
 mod run_logs;
 mod run_page;
@@ -28,6 +29,7 @@ impl SeaStore {
         Stores {
             auth: shared.clone(),
             runs: shared.clone(),
+            people: shared.clone(),
             health: shared,
         }
     }

@@ -102,6 +102,12 @@ pub async fn log_entries(
             outcome: e.outcome,
             message: e.message,
             changed_fields: e.changed_fields,
+            // Values an older entry did not keep, or could not be read, leave the names.
+            changes: e
+                .field_changes
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default(),
+            run: None,
         })
         .collect();
     Ok((entries, total))

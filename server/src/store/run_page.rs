@@ -25,7 +25,8 @@ use sea_orm::{DatabaseBackend, Statement, Value};
 
 /// The columns the table shows, in the order `ListedRun` reads them: the run as `r`, its
 /// configuration as `c`.
-const LISTED: &str = "r.id, r.status, r.queued_at_ms, r.started_at_ms, r.finished_at_ms, \
+pub(super) const LISTED: &str =
+    "r.id, r.status, r.queued_at_ms, r.started_at_ms, r.finished_at_ms, \
     r.progress_done, r.progress_total, r.created, r.updated, r.deactivated, r.reactivated, \
     r.unchanged, r.skipped, r.warnings, r.errors, r.planned_deactivations, r.version, \
     c.name AS configuration_name, c.source_kind";

@@ -3,9 +3,10 @@
 
 use super::person::{Person, Text};
 use super::plan::{Action, Change, DirectoryUser, Plan};
-use super::queue::stmt;
+use super::queue::{stmt, ClaimedRun};
 use super::validate::Loaded;
 use crate::db::entities::user;
+use crate::db::person_index::search_key;
 use app::domain::Role;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,
@@ -340,13 +341,86 @@ pub async fn apply(
     Ok(())
 }
 
+/// Where a run's log entries belong: what a person's history finds them by.
+#[derive(Debug, Clone, Copy)]
+pub struct LogPlace {
+    pub run_id: i64,
+    pub organisation_id: i64,
+    /// The run's sort time (its start).
+    pub sort_at_ms: i64,
+}
+
+impl From<&ClaimedRun> for LogPlace {
+    fn from(run: &ClaimedRun) -> Self {
+        LogPlace {
+            run_id: run.id,
+            organisation_id: run.organisation_id,
+            sort_at_ms: run.sort_at_ms,
+        }
+    }
+}
+
+/// The columns every log entry is written with.
+const LOG_COLUMNS: [&str; 15] = [
+    "run_id",
+    "sequence",
+    "kind",
+    "record_ref",
+    "external_id",
+    "email",
+    "action",
+    "outcome",
+    "message",
+    "changed_fields",
+    "field_changes",
+    "organisation_id",
+    "run_sort_ms",
+    "email_key",
+    "external_key",
+];
+
 /// The run's result log: one entry per record, then one per user deactivated for being
 /// absent from the source.
 pub async fn write_log(
     db: &impl ConnectionTrait,
-    run_id: i64,
+    place: LogPlace,
     kind: &str,
     changes: &[Change],
+) -> Result<(), DbErr> {
+    insert_rows(db, "sync_log_entries", &LOG_COLUMNS, changes.len(), |i| {
+        let c = &changes[i];
+        let key =
+            |v: &Option<Text>| Value::from(v.as_deref().map(search_key).filter(|k| !k.is_empty()));
+        vec![
+            place.run_id.into(),
+            (i as i32).into(),
+            kind.into(),
+            Value::from(c.record.map(|r| r.to_string())),
+            opt_printable(&c.external_id),
+            opt_printable(&c.email),
+            c.action.slug().into(),
+            if c.warning { "warning" } else { "ok" }.into(),
+            Value::from(printable(&c.message).as_ref()),
+            Value::from((!c.changed.is_empty()).then(|| c.changed.join(", "))),
+            Value::from(
+                (!c.values.is_empty())
+                    .then(|| serde_json::to_string(&c.values).ok())
+                    .flatten(),
+            ),
+            place.organisation_id.into(),
+            place.sort_at_ms.into(),
+            key(&c.email),
+            key(&c.external_id),
+        ]
+    })
+    .await
+}
+
+/// An error log entry: what stopped a run from loading its source.
+pub async fn write_error(
+    db: &impl ConnectionTrait,
+    place: LogPlace,
+    message: &str,
 ) -> Result<(), DbErr> {
     insert_rows(
         db,
@@ -355,53 +429,23 @@ pub async fn write_log(
             "run_id",
             "sequence",
             "kind",
-            "record_ref",
-            "external_id",
-            "email",
             "action",
             "outcome",
             "message",
-            "changed_fields",
+            "organisation_id",
+            "run_sort_ms",
         ],
-        changes.len(),
-        |i| {
-            let c = &changes[i];
-            vec![
-                run_id.into(),
-                (i as i32).into(),
-                kind.into(),
-                Value::from(c.record.map(|r| r.to_string())),
-                opt_printable(&c.external_id),
-                opt_printable(&c.email),
-                c.action.slug().into(),
-                if c.warning { "warning" } else { "ok" }.into(),
-                Value::from(printable(&c.message).as_ref()),
-                Value::from((!c.changed.is_empty()).then(|| c.changed.join(", "))),
-            ]
-        },
-    )
-    .await
-}
-
-/// An error log entry: what stopped a run from loading its source.
-pub async fn write_error(
-    db: &impl ConnectionTrait,
-    run_id: i64,
-    message: &str,
-) -> Result<(), DbErr> {
-    insert_rows(
-        db,
-        "sync_log_entries",
-        &["run_id", "sequence", "kind", "action", "outcome", "message"],
         1,
         |_| {
             vec![
-                run_id.into(),
+                place.run_id.into(),
                 0i32.into(),
                 "error".into(),
                 "load".into(),
                 "error".into(),
                 Value::from(printable(message).as_ref()),
+                place.organisation_id.into(),
+                place.sort_at_ms.into(),
             ]
         },
     )

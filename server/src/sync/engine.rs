@@ -351,7 +351,7 @@ async fn apply(
         |n| done.store(n, Ordering::Relaxed),
     )
     .await?;
-    directory::write_log(txn, run.id, "result", &plan.changes).await?;
+    directory::write_log(txn, run.into(), "result", &plan.changes).await?;
     if let Some(pause) = options.pause_in_apply {
         tracing::warn!(
             run = run.id,
@@ -404,7 +404,7 @@ async fn block(
         .filter(|c| c.action == Action::Deactivate)
         .cloned()
         .collect();
-    directory::write_log(txn, run.id, "planned", &planned).await?;
+    directory::write_log(txn, run.into(), "planned", &planned).await?;
     let written = set_final(
         txn,
         run,
@@ -431,7 +431,7 @@ async fn finish_failed(
         Ok(t) => t,
         Err(stop) => return stopped(db, run, options, stop).await,
     };
-    directory::write_error(&txn, run.id, message).await?;
+    directory::write_error(&txn, run.into(), message).await?;
     let written = set_final(
         &txn,
         run,

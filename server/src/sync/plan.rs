@@ -4,7 +4,7 @@
 use super::person::{Field, Person, RecordRef, Text};
 use super::policy::{BlankValues, RecordPolicy};
 use super::validate::Loaded;
-use app::domain::Role;
+use app::domain::{FieldChange, Role};
 use hashbrown::{HashMap, HashSet};
 use std::borrow::Cow;
 
@@ -80,6 +80,9 @@ pub struct Change {
     pub email: Option<Text>,
     /// Field keys whose values change.
     pub changed: Vec<&'static str>,
+    /// What an update changed, old → new, for the log (the values of `changed` that a
+    /// person can read; `managed_by` is not one).
+    pub values: Vec<FieldChange>,
     pub message: Cow<'static, str>,
     pub warning: bool,
     seq: usize,
@@ -175,6 +178,7 @@ pub fn plan(
             external_id: None,
             email: None,
             changed: Vec::new(),
+            values: Vec::new(),
             message: text.clone().into(),
             warning: true,
             seq: 0,
@@ -222,6 +226,7 @@ pub fn plan(
         external_id: s.external_id.as_deref().map(Text::from),
         email: s.email.as_deref().map(Text::from),
         changed: Vec::new(),
+        values: Vec::new(),
         message: s.reason.clone().into(),
         warning: true,
         seq: s.seq,
@@ -447,6 +452,7 @@ fn absent_users(
                 external_id: u.external_id.as_deref().map(Text::from),
                 email: Some(Text::from(u.email.as_str())),
                 changed: if kept { vec![] } else { vec!["active"] },
+                values: Vec::new(),
                 message: if kept {
                     "Kept as is: the source's record for this user could not be applied.".into()
                 } else {
@@ -488,6 +494,7 @@ fn for_person(p: &Person) -> Change {
         external_id: Some(p.external_id.clone()),
         email: Some(p.email.clone()),
         changed: Vec::new(),
+        values: Vec::new(),
         message: Cow::Borrowed(""),
         warning: false,
         seq: p.seq,
@@ -534,28 +541,54 @@ fn compare(p: &Person, u: &DirectoryUser, already_ours: bool, policy: &RecordPol
         );
     }
     let mut changed = Vec::new();
-    if u.external_id.as_deref().unwrap_or("") != p.external_id.as_str() {
-        changed.push("employee_id");
-    }
-    if p.email != u.email {
-        changed.push("email");
-    }
-    if p.first_name != u.first_name {
-        changed.push("first_name");
-    }
-    if p.last_name != u.last_name {
-        changed.push("last_name");
-    }
+    let mut values = Vec::new();
+    // Blank and unset read alike, except where an optional field's unset value clears it.
+    let mut differs = |key: &'static str, old: Option<&str>, new: Option<&str>, exact: bool| {
+        let differ = if exact {
+            old != new
+        } else {
+            old.unwrap_or("") != new.unwrap_or("")
+        };
+        if differ {
+            changed.push(key);
+            values.push(FieldChange {
+                field: key.to_string(),
+                old: old.filter(|v| !v.is_empty()).map(str::to_string),
+                new: new.filter(|v| !v.is_empty()).map(str::to_string),
+            });
+        }
+    };
+    differs(
+        "employee_id",
+        u.external_id.as_deref(),
+        Some(p.external_id.as_str()),
+        false,
+    );
+    differs(
+        "email",
+        Some(u.email.as_str()),
+        Some(p.email.as_str()),
+        false,
+    );
+    differs(
+        "first_name",
+        Some(u.first_name.as_str()),
+        Some(p.first_name.as_str()),
+        false,
+    );
+    differs(
+        "last_name",
+        Some(u.last_name.as_str()),
+        Some(p.last_name.as_str()),
+        false,
+    );
     let mut notes = Vec::new();
     for f in Field::OPTIONAL {
-        match (p.optional(f), u.optional(f)) {
-            (None, Some(old)) => {
-                changed.push(f.key());
-                notes.push(format!("{} cleared (was \"{old}\").", f.label()));
-            }
-            (new, old) if new != old => changed.push(f.key()),
-            _ => {}
+        let (new, old) = (p.optional(f), u.optional(f));
+        if let (None, Some(old)) = (new, old) {
+            notes.push(format!("{} cleared (was \"{old}\").", f.label()));
         }
+        differs(f.key(), old, new, true);
     }
     if let Some(old) = rekeyed_from {
         let adopted = if already_ours {
@@ -590,6 +623,12 @@ fn compare(p: &Person, u: &DirectoryUser, already_ours: bool, policy: &RecordPol
     };
     if u.active != p.active {
         changed.push("active");
+        let state = |active: bool| Some(if active { "Active" } else { "Deactivated" }.to_string());
+        values.push(FieldChange {
+            field: "status".into(),
+            old: state(u.active),
+            new: state(p.active),
+        });
     }
     if !already_ours {
         changed.push("managed_by");
@@ -603,6 +642,7 @@ fn compare(p: &Person, u: &DirectoryUser, already_ours: bool, policy: &RecordPol
         action,
         user_id: Some(u.id),
         changed,
+        values,
         message,
         warning: rekeyed_from.is_some(),
         ..for_person(p)

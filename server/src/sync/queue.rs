@@ -23,6 +23,8 @@ pub struct ClaimedRun {
     pub id: i64,
     pub organisation_id: i64,
     pub configuration_id: i64,
+    /// When it started: its place in the runs list and in a person's history.
+    pub sort_at_ms: i64,
 }
 
 /// Why a manual queue or a cancel was refused.
@@ -65,6 +67,7 @@ pub async fn claim(
             id: r.try_get("", "id")?,
             organisation_id: r.try_get("", "organisation_id")?,
             configuration_id: r.try_get("", "configuration_id")?,
+            sort_at_ms: now_ms,
         })),
         Ok(None) => Ok(None),
         // Another worker started a run of the same configuration at the same moment.

@@ -2,6 +2,7 @@
 
 pub mod log_download;
 pub mod organisation;
+pub mod person_search;
 pub mod session;
 pub mod sign_in_failure;
 pub mod sync_configuration;

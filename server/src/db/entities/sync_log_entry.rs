@@ -16,6 +16,14 @@ pub struct Model {
     pub outcome: String,
     pub message: String,
     pub changed_fields: Option<String>,
+    /// The run's organisation and sort time, and the entry's search keys: what one
+    /// person's history reads (see `db::person_index`).
+    pub organisation_id: Option<i64>,
+    pub run_sort_ms: Option<i64>,
+    pub email_key: Option<String>,
+    pub external_key: Option<String>,
+    /// An update's values, old and new: a JSON array of `app::domain::FieldChange`.
+    pub field_changes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

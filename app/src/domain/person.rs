@@ -1,0 +1,194 @@
+//! One person's history across every sync run: who matches a search, and the timeline of
+//! the log entries that concern them.
+
+use super::{
+    log::FieldChange, run::Cursor, run::SyncRunRow, source::SourceKind, status::RunStatus,
+};
+use serde::{Deserialize, Serialize};
+
+/// Longest search the page accepts: an email is at most 254 characters.
+pub const MAX_PERSON_QUERY: usize = 254;
+/// People listed at most when a search matches several.
+pub const MAX_MATCHES: usize = 20;
+/// Entries per page of a timeline.
+pub const TIMELINE_PAGE: u32 = 50;
+
+/// What a search is: the text as typed, trimmed; at least one character, at most
+/// [`MAX_PERSON_QUERY`]. Parse, don't validate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonQuery(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PersonQueryError {
+    #[error("Enter an email address or an Employee ID to find a person.")]
+    Empty,
+    #[error("Search for at most 254 characters: an email address or an Employee ID.")]
+    TooLong,
+}
+
+impl PersonQuery {
+    pub fn parse(text: &str) -> Result<PersonQuery, PersonQueryError> {
+        let text = text.trim();
+        match text.chars().count() {
+            0 => Err(PersonQueryError::Empty),
+            n if n > MAX_PERSON_QUERY => Err(PersonQueryError::TooLong),
+            _ => Ok(PersonQuery(text.to_string())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Where a person stands in the directory now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DirectoryState {
+    Active,
+    Deactivated,
+    /// Only the sync logs know them: never created, or not by this organisation's syncs.
+    NotInDirectory,
+}
+
+impl DirectoryState {
+    pub fn label(self) -> &'static str {
+        match self {
+            DirectoryState::Active => "Active",
+            DirectoryState::Deactivated => "Deactivated",
+            DirectoryState::NotInDirectory => "Not in the directory",
+        }
+    }
+}
+
+/// A person a search found: as the directory holds them, else as the newest log entry
+/// that carries the key the search matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonMatch {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub employee_id: Option<String>,
+    pub state: DirectoryState,
+    /// The configuration that keeps them in sync, when the directory says.
+    pub managed_by: Option<String>,
+}
+
+impl PersonMatch {
+    /// What to search for to open this person's timeline: their Employee ID, else their email.
+    pub fn key(&self) -> &str {
+        self.employee_id
+            .as_deref()
+            .or(self.email.as_deref())
+            .unwrap_or_default()
+    }
+}
+
+/// One log entry of a person's timeline, with the run it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonEvent {
+    /// The entry's id: its place in the timeline after its run's start.
+    pub id: i64,
+    pub run_id: i64,
+    /// The run's start in the viewer's time zone: `15 Jan 2024, 10:30pm`.
+    pub run_started: String,
+    pub run_started_local: chrono::NaiveDateTime,
+    pub run_status: RunStatus,
+    pub source: SourceKind,
+    pub configuration: String,
+    pub sequence: i32,
+    pub record: Option<String>,
+    pub employee_id: Option<String>,
+    pub email: Option<String>,
+    pub action: String,
+    pub outcome: String,
+    pub message: String,
+    pub changed_fields: Option<String>,
+    pub changes: Vec<FieldChange>,
+    /// False for a deactivation a blocked run planned (Above Deactivation Threshold):
+    /// nothing was changed.
+    pub applied: bool,
+    /// Where the timeline goes on after this entry.
+    pub cursor: Cursor,
+}
+
+/// One person's timeline, newest first, a page at a time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonHistory {
+    pub person: PersonMatch,
+    /// Runs of the person's configurations that are queued or in progress now.
+    pub running: Vec<SyncRunRow>,
+    pub events: Vec<PersonEvent>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<Cursor>,
+    /// The IANA time zone the times are written in.
+    pub time_zone: String,
+}
+
+/// What a search for a person found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PersonAnswer {
+    /// No one in the organisation's logs or directory.
+    Nobody,
+    /// Several people: the page lists them to choose from. `more` when there are more
+    /// than [`MAX_MATCHES`].
+    Several {
+        people: Vec<PersonMatch>,
+        more: bool,
+    },
+    /// One person, with (a page of) their timeline.
+    One(Box<PersonHistory>),
+}
+
+/// `title` → `Job Title`: a field's name as the source files' headers call it.
+pub fn field_label(field: &str) -> &str {
+    match field {
+        "employee_id" => "Employee ID",
+        "email" => "Email",
+        "first_name" => "First Name",
+        "last_name" => "Last Name",
+        "title" => "Job Title",
+        "department" => "Department",
+        "manager_id" => "Manager ID",
+        "status" => "Status",
+        other => other,
+    }
+}
+
+/// `Job Title: Engineer → Lead`, one change a line; an unset value reads "(none)".
+pub fn change_line(c: &FieldChange) -> String {
+    let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+    format!(
+        "{}: {} → {}",
+        field_label(&c.field),
+        value(&c.old),
+        value(&c.new)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_is_trimmed_and_bounded() {
+        assert_eq!(
+            PersonQuery::parse("  Jane@Acme.example ").unwrap().as_str(),
+            "Jane@Acme.example"
+        );
+        assert_eq!(PersonQuery::parse("   "), Err(PersonQueryError::Empty));
+        assert!(PersonQuery::parse(&"é".repeat(254)).is_ok());
+        assert_eq!(
+            PersonQuery::parse(&"a".repeat(255)),
+            Err(PersonQueryError::TooLong)
+        );
+    }
+
+    #[test]
+    fn changes_read_old_to_new() {
+        let c = FieldChange {
+            field: "title".into(),
+            old: None,
+            new: Some("Lead".into()),
+        };
+        assert_eq!(change_line(&c), "Job Title: (none) → Lead");
+    }
+}

@@ -1,0 +1,389 @@
+use crate::{
+    api::{find_person, person_pulse},
+    components::{
+        people_path, DownloadMenu, Downloadable, FindPerson, NoAccess, RunProgress, StatusBadge,
+        TableSkeleton,
+    },
+    domain::{
+        change_line, DirectoryState, PersonAnswer, PersonEvent, PersonHistory, PersonMatch,
+        SyncRunRow, TIMELINE_PAGE,
+    },
+    error::AppError,
+    export::{action_label, changed_fields_label},
+    pages::{per_query::PerQuery, set_status, LastList, ViewerResource},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+type Found = PerQuery<String, Option<PersonAnswer>>;
+
+/// `/admin/user-provisioning/people?q=…`: one person's history across every sync run of
+/// the organisation, found by email or Employee ID.
+#[component]
+pub fn PeoplePage() -> impl IntoView {
+    let viewer = expect_context::<ViewerResource>();
+    let query = use_query_map();
+    let q = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
+    let found = PerQuery::new(q, |q: String| async move {
+        if q.trim().is_empty() {
+            return Ok(None);
+        }
+        find_person(q, None, None).await.map(Some)
+    });
+    follow_person(found);
+    let back = expect_context::<LastList>();
+    view! {
+        <Title text="Person history" />
+        <p class="back"><a href=move || back.href()>"← All syncs"</a></p>
+        <Transition fallback=|| view! { <TableSkeleton rows=4 /> }>
+            {move || Suspend::new(async move {
+                match viewer.await {
+                    Ok(Some(v)) if !v.can_use_provisioning() => view! { {set_status(403)} <NoAccess viewer=v /> }.into_any(),
+                    Ok(Some(_)) => {
+                        found.ready().await;
+                        view! { <PersonSearch q found /> }.into_any()
+                    }
+                    _ => ().into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn PersonSearch(q: Memo<String>, found: Found) -> impl IntoView {
+    let shown = move || {
+        match found.shown() {
+        None => view! { <TableSkeleton rows=4 /> }.into_any(),
+        Some((_, Ok(None))) => view! {
+            <p class="muted">"Search for someone by their email address or Employee ID, or the start of either."</p>
+        }
+        .into_any(),
+        Some((_, Err(e @ AppError::Validation(_)))) => view! {
+            <div class="alert alert--error" role="alert"><p>{e.to_string()}</p></div>
+        }
+        .into_any(),
+        Some((_, Err(e))) => view! {
+            <div class="alert alert--error" role="alert">
+                <p>{format!("The search could not be done: {e}")}</p>
+                <button type="button" class="button" on:click=move |_| found.reload()>"Try again"</button>
+            </div>
+        }
+        .into_any(),
+        Some((q, Ok(Some(PersonAnswer::Nobody)))) => view! {
+            <div class="empty">
+                <p>{format!("No one in your organisation's sync logs or directory has an email address or Employee ID that is or starts with “{}”.", q.trim())}</p>
+            </div>
+        }
+        .into_any(),
+        Some((q, Ok(Some(PersonAnswer::Several { people, more })))) => {
+            view! { <Choices q people more /> }.into_any()
+        }
+        Some((q, Ok(Some(PersonAnswer::One(history))))) => {
+            view! { <Timeline q history=*history /> }.into_any()
+        }
+    }
+    };
+    view! {
+        <header class="page-header">
+            <h1>"Person history"</h1>
+            <p class="page-header__lead">"What every sync run did with one person: created, updated, deactivated, skipped, and why."</p>
+        </header>
+        <FindPerson value=q />
+        <div class="results" aria-busy=move || found.behind().then_some("true")>{shown}</div>
+    }
+}
+
+/// Several people match: the admin picks one.
+#[component]
+fn Choices(q: String, people: Vec<PersonMatch>, more: bool) -> impl IntoView {
+    let count = people.len();
+    view! {
+        <p class="count" role="status">
+            {if more {
+                format!("More than {count} people match “{}”; the first {count} are listed. Type more of the email or Employee ID to narrow the search.", q.trim())
+            } else {
+                format!("{count} people match “{}”. Choose one to see their history.", q.trim())
+            }}
+        </p>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="People found">
+            <table class="runs">
+                <thead><tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Employee ID"</th>
+                    <th scope="col">"In the directory"</th>
+                </tr></thead>
+                <tbody>
+                    {people.into_iter().map(|p| {
+                        let href = people_path(p.key());
+                        let label = p.name.clone().or_else(|| p.email.clone()).unwrap_or_else(|| p.key().to_string());
+                        view! {
+                            <tr>
+                                <td><a href=href>{label}</a></td>
+                                <td>{p.email.clone().unwrap_or_default()}</td>
+                                <td>{p.employee_id.clone().unwrap_or_default()}</td>
+                                <td>{p.state.label()}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The run's details page with this entry in view: the run's log searched for the person
+/// and scrolled to the entry; for a blocked run, its threshold panel.
+fn entry_href(e: &PersonEvent, key: &str) -> String {
+    let run = format!("/admin/user-provisioning/runs/{}", e.run_id);
+    if !e.applied {
+        return format!("{run}#threshold-title");
+    }
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("search", key);
+    format!("{run}?{}#entry-{}", query.finish(), e.sequence)
+}
+
+/// One person: who they are now, what is running for them, and their timeline.
+#[component]
+fn Timeline(q: String, history: PersonHistory) -> impl IntoView {
+    let PersonHistory {
+        person,
+        running,
+        events,
+        next,
+        time_zone,
+    } = history;
+    // The log search that finds this person's entries in a run's details.
+    let key = person
+        .email
+        .clone()
+        .or_else(|| person.employee_id.clone())
+        .unwrap_or_default();
+    let last = events.first().cloned();
+    let more = RwSignal::new(Vec::<PersonEvent>::new());
+    let next = RwSignal::new(next);
+    let loading = RwSignal::new(false);
+    let more_error = RwSignal::new(None::<String>);
+    let first = StoredValue::new(events);
+    let rows = Signal::derive(move || {
+        let mut all = first.get_value();
+        all.extend(more.get());
+        all
+    });
+    let search = StoredValue::new(q.clone());
+    let load_more = move |_| {
+        let Some(after) = next.get_untracked() else {
+            return;
+        };
+        loading.set(true);
+        let q = search.get_value();
+        leptos::task::spawn_local(async move {
+            match find_person(q, Some(after.to_string()), Some(TIMELINE_PAGE)).await {
+                Ok(PersonAnswer::One(page)) => {
+                    let PersonHistory {
+                        events,
+                        next: after,
+                        ..
+                    } = *page;
+                    more.try_update(|m| m.extend(events));
+                    next.try_set(after);
+                    more_error.try_set(None);
+                }
+                Ok(_) => {
+                    more_error.try_set(Some(
+                        "This search no longer finds one person: search again.".into(),
+                    ));
+                }
+                Err(e) => {
+                    more_error.try_set(Some(e.to_string()));
+                }
+            }
+            loading.try_set(false);
+        });
+    };
+    let key = StoredValue::new(key);
+    let time_zone = StoredValue::new(time_zone);
+    view! {
+        <PersonCard person last />
+        <Running runs=running />
+        {view! { <section class="panel" aria-labelledby="timeline-title">
+            <div class="log-header">
+                <h2 id="timeline-title">"Timeline"</h2>
+                <DownloadMenu what=Downloadable::PersonHistory(q) />
+            </div>
+            {move || if rows.with(Vec::is_empty) {
+                view! { <p class="empty">"No sync run has logged this person yet."</p> }.into_any()
+            } else {
+                view! {
+                    <p class="count">{move || format!("Showing {} {}, newest first. Times are in {}.", rows.with(Vec::len), if rows.with(Vec::len) == 1 { "entry" } else { "entries" }, time_zone.get_value())}</p>
+                    <div class="table-scroll" tabindex="0" role="region" aria-label="Timeline">
+                        <table class="runs log">
+                            <thead><tr>
+                                <th scope="col">"Run started"</th>
+                                <th scope="col">"Source"</th>
+                                <th scope="col">"Configuration"</th>
+                                <th scope="col">"Action"</th>
+                                <th scope="col">"Changes"</th>
+                                <th scope="col">"Message"</th>
+                            </tr></thead>
+                            <tbody>
+                                <For each=move || rows.get() key=|e| e.id let:e>
+                                    <TimelineRow e key=key.get_value() />
+                                </For>
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+            {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
+            <Show when=move || next.get().is_some()>
+                <button type="button" class="button load-more" disabled=move || loading.get() on:click=load_more>
+                    {move || if loading.get() { "Loading…" } else { "Show more entries" }}
+                </button>
+            </Show>
+        </section> }.into_any()}
+    }
+}
+
+/// The person as the directory holds them now, and the last run that touched them.
+#[component]
+fn PersonCard(person: PersonMatch, last: Option<PersonEvent>) -> impl IntoView {
+    let title = person
+        .name
+        .clone()
+        .or_else(|| person.email.clone())
+        .unwrap_or_else(|| person.key().to_string());
+    view! {
+        <section class="panel person" aria-labelledby="person-title">
+            <h2 id="person-title">{title}</h2>
+            <dl class="facts">
+                <dt>"Email"</dt><dd>{person.email.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Employee ID"</dt><dd>{person.employee_id.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>"In the directory"</dt>
+                <dd class=format!("person__state person__state--{}", match person.state {
+                    DirectoryState::Active => "active",
+                    DirectoryState::Deactivated => "deactivated",
+                    DirectoryState::NotInDirectory => "absent",
+                })>{person.state.label()}</dd>
+                <dt>"Kept in sync by"</dt><dd>{person.managed_by.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Last run that touched them"</dt>
+                <dd>{match last {
+                    Some(e) => view! {
+                        <a href=format!("/admin/user-provisioning/runs/{}", e.run_id)>{format!("{} · {}", e.configuration, e.run_started)}</a>
+                        " " <StatusBadge status=e.run_status id=format!("last-{}", e.run_id) />
+                    }.into_any(),
+                    None => view! { "None yet" }.into_any(),
+                }}</dd>
+            </dl>
+        </section>
+    }
+}
+
+#[component]
+fn TimelineRow(e: PersonEvent, key: String) -> impl IntoView {
+    let href = entry_href(&e, &key);
+    let changes = if e.changes.is_empty() {
+        e.changed_fields
+            .as_deref()
+            .map(changed_fields_label)
+            .into_iter()
+            .collect::<Vec<_>>()
+    } else {
+        e.changes.iter().map(change_line).collect()
+    };
+    let class = format!(
+        "log__row log__row--{}{}",
+        e.outcome,
+        if e.applied {
+            ""
+        } else {
+            " log__row--not-applied"
+        }
+    );
+    view! {
+        <tr class=class data-run-id=e.run_id>
+            <td><a href=href>{e.run_started.clone()}</a></td>
+            <td>{e.source.display_name()}</td>
+            <td>{e.configuration.clone()}</td>
+            <td>
+                {action_label(&e.action).into_owned()}
+                {(!e.applied).then(|| view! { " " <span class="tag tag--warning">"Not applied"</span> })}
+                {(e.outcome == "warning").then(|| view! { " " <span class="tag tag--warning">"Warning"</span> })}
+                {(e.outcome == "error").then(|| view! { " " <span class="tag tag--error">"Error"</span> })}
+            </td>
+            <td>{changes.into_iter().map(|c| view! { <span class="change">{c}</span> }).collect_view()}</td>
+            <td class="log__message">
+                {(!e.applied).then(|| view! { <strong>"Blocked: above the deactivation threshold; nothing was changed. "</strong> })}
+                {e.message.clone()}
+            </td>
+        </tr>
+    }
+}
+
+/// Runs queued or in progress now for the person's configurations.
+#[component]
+fn Running(runs: Vec<SyncRunRow>) -> impl IntoView {
+    (!runs.is_empty()).then(|| {
+        view! {
+            <section class="panel" aria-labelledby="running-title">
+                <h2 id="running-title">"Running now"</h2>
+                <p class="muted">"These runs may still change this person; the timeline shows their entries when they end."</p>
+                <ul class="running">
+                    {runs.into_iter().map(|run| view! {
+                        <li data-run-id=run.id>
+                            <a href=format!("/admin/user-provisioning/runs/{}", run.id)>{format!("{} · {}", run.configuration, run.start_display)}</a>
+                            " " <StatusBadge status=run.status id=format!("running-{}", run.id) />
+                            <RunProgress run=run.clone() />
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}
+
+/// The page's loop: every few seconds while the tab is visible it asks what is running
+/// for the person and which is their newest entry, and loads the timeline again when
+/// either moved on (a run started, progressed or ended). It also loads the answer for a
+/// search its watcher missed (see `PerQuery`).
+fn follow_person(found: Found) {
+    let alive = StoredValue::new(true);
+    on_cleanup(move || alive.set_value(false));
+    let alive = move || alive.try_get_value().unwrap_or(false);
+    Effect::new(move || {
+        leptos::task::spawn_local(async move {
+            let mut beat = 0u32;
+            while alive() {
+                crate::browser::sleep(1_250).await;
+                if !alive() {
+                    break;
+                }
+                found.follow_now();
+                beat += 1;
+                let Some(Some(PersonAnswer::One(shown))) = found.current_untracked() else {
+                    continue;
+                };
+                // Every 2.5 s while runs are active for the person, else every 10 s.
+                let every = if shown.running.is_empty() { 8 } else { 2 };
+                if !beat.is_multiple_of(every) || !crate::browser::page_visible() {
+                    continue;
+                }
+                let q = found.query().get_untracked();
+                let Ok(pulse) = person_pulse(q.clone()).await else {
+                    continue;
+                };
+                let seen = |runs: &[SyncRunRow]| -> Vec<(i64, i64)> {
+                    runs.iter().map(|r| (r.id, r.version)).collect()
+                };
+                let moved = pulse.newest != shown.events.first().map(|e| e.id)
+                    || seen(&pulse.running) != seen(&shown.running);
+                if moved && alive() && found.query().get_untracked() == q {
+                    found.reload();
+                }
+            }
+        });
+    });
+}
