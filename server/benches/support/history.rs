@@ -3,7 +3,8 @@
 //! Acme over the three years up to now, spread over its configurations (one of them rare)
 //! and every status (two of them rare), with some runs sharing their start instant.
 //!
-//! Shared by the page-mix benchmark and the query-plan test.
+//! Shared by the page-mix and person-history benchmarks and the query-plan test.
+#![allow(dead_code)]
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, TransactionTrait};
