@@ -211,6 +211,8 @@ async fn person_history_follows_the_page_rules() {
         format!("/api/find_person?q={}&after=abc", q(&email)),
         format!("/api/find_person?q={}&after=1.2.3", q(&email)),
         "/api/person_pulse?q=".to_string(),
+        "/api/find_person?q=a%00b".to_string(),
+        "/api/find_person?q=%09".to_string(),
     ] {
         let reply = get(&app, &path, Some(&acme), "application/json").await;
         assert_eq!(
@@ -222,6 +224,7 @@ async fn person_history_follows_the_page_rules() {
         assert!(
             reply.body.contains("Employee ID")
                 || reply.body.contains("page position")
+                || reply.body.contains("control characters")
                 || reply.body.contains("254"),
             "{path}: {}",
             reply.body

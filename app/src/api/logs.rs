@@ -35,6 +35,14 @@ pub async fn get_run_logs(
         .filter(|s| !s.is_empty());
     if search
         .as_ref()
+        .is_some_and(|s| s.chars().any(char::is_control))
+    {
+        return ctx.fail(AppError::Validation(
+            "Search without control characters (tabs, line breaks, NUL).".into(),
+        ));
+    }
+    if search
+        .as_ref()
         .is_some_and(|s| s.chars().count() > server::MAX_SEARCH)
     {
         return ctx.fail(AppError::Validation(format!(

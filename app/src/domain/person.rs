@@ -24,11 +24,16 @@ pub enum PersonQueryError {
     Empty,
     #[error("Search for at most 254 characters: an email address or an Employee ID.")]
     TooLong,
+    #[error("An email address or an Employee ID has no control characters (tabs, line breaks, NUL); search again without them.")]
+    Unprintable,
 }
 
 impl PersonQuery {
     pub fn parse(text: &str) -> Result<PersonQuery, PersonQueryError> {
         let text = text.trim();
+        if text.chars().any(char::is_control) {
+            return Err(PersonQueryError::Unprintable);
+        }
         match text.chars().count() {
             0 => Err(PersonQueryError::Empty),
             n if n > MAX_PERSON_QUERY => Err(PersonQueryError::TooLong),
@@ -180,6 +185,9 @@ mod tests {
             PersonQuery::parse(&"a".repeat(255)),
             Err(PersonQueryError::TooLong)
         );
+        for bad in ["a\0b", "a\tb", "jane@x\ny"] {
+            assert_eq!(PersonQuery::parse(bad), Err(PersonQueryError::Unprintable));
+        }
     }
 
     #[test]

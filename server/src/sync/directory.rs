@@ -7,7 +7,7 @@ use super::queue::{stmt, ClaimedRun};
 use super::validate::Loaded;
 use crate::db::entities::user;
 use crate::db::person_index::search_key;
-use app::domain::Role;
+use app::domain::{FieldChange, Role};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,
     QueryFilter, QuerySelect, Statement, Value,
@@ -389,8 +389,14 @@ pub async fn write_log(
 ) -> Result<(), DbErr> {
     insert_rows(db, "sync_log_entries", &LOG_COLUMNS, changes.len(), |i| {
         let c = &changes[i];
-        let key =
-            |v: &Option<Text>| Value::from(v.as_deref().map(search_key).filter(|k| !k.is_empty()));
+        // Keys of what the entry shows: the same text, unprintable characters replaced.
+        let key = |v: &Option<Text>| {
+            Value::from(
+                v.as_deref()
+                    .map(|t| search_key(&printable(t)))
+                    .filter(|k| !k.is_empty()),
+            )
+        };
         vec![
             place.run_id.into(),
             (i as i32).into(),
@@ -402,11 +408,7 @@ pub async fn write_log(
             if c.warning { "warning" } else { "ok" }.into(),
             Value::from(printable(&c.message).as_ref()),
             Value::from((!c.changed.is_empty()).then(|| c.changed.join(", "))),
-            Value::from(
-                (!c.values.is_empty())
-                    .then(|| serde_json::to_string(&c.values).ok())
-                    .flatten(),
-            ),
+            Value::from(field_changes(&c.values)),
             place.organisation_id.into(),
             place.sort_at_ms.into(),
             key(&c.email),
@@ -414,6 +416,24 @@ pub async fn write_log(
         ]
     })
     .await
+}
+
+/// An update's values as the log keeps them: JSON, unprintable characters replaced as in
+/// the entry's other columns; `None` when it kept none.
+fn field_changes(values: &[FieldChange]) -> Option<String> {
+    if values.is_empty() {
+        return None;
+    }
+    let shown = |v: &Option<String>| v.as_deref().map(|v| printable(v).into_owned());
+    let values: Vec<FieldChange> = values
+        .iter()
+        .map(|c| FieldChange {
+            field: c.field.clone(),
+            old: shown(&c.old),
+            new: shown(&c.new),
+        })
+        .collect();
+    serde_json::to_string(&values).ok()
 }
 
 /// An error log entry: what stopped a run from loading its source.
