@@ -670,7 +670,7 @@ impl Plan {
                                 "ok",
                                 "User updated.".to_string(),
                                 Some(
-                                    ["title", "department", "manager"][rng.gen_range(0..3)]
+                                    ["title", "department", "manager_id"][rng.gen_range(0..3)]
                                         .to_string(),
                                 ),
                             ),
@@ -691,15 +691,36 @@ impl Plan {
                             ),
                             _ => ("ok", "No changes.".to_string(), None),
                         };
-                        entry(
+                        let mut e = entry(
                             i as i32,
                             "result",
                             Some(person),
                             action,
                             outcome,
                             message,
-                            changed,
-                        )
+                            changed.clone(),
+                        );
+                        // An update keeps its values, old → new, as the engine's do.
+                        if action == "update" {
+                            let values: &[&str] = match changed.as_deref() {
+                                Some("department") => &DEPARTMENTS,
+                                Some("title") => &TITLES,
+                                _ => &["P-10002", "P-10007", "P-10011"],
+                            };
+                            // From the entry's place, not the generator: the demo's other
+                            // draws stay as they were.
+                            let old = i % values.len();
+                            let new =
+                                (old + 1 + i / values.len() % (values.len() - 1)) % values.len();
+                            e.field_changes =
+                                Set(serde_json::to_string(&[app::domain::FieldChange {
+                                    field: changed.clone().unwrap_or_default(),
+                                    old: Some(values[old].to_string()),
+                                    new: Some(values[new].to_string()),
+                                }])
+                                .ok());
+                        }
+                        e
                     })
                     .collect()
             }

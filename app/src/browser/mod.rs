@@ -86,6 +86,27 @@ pub fn here() -> String {
     String::new()
 }
 
+/// Marks the element the address's `#fragment` names (`data-target`) and scrolls it into
+/// view: after the app's own navigation, which changes the address without the browser's
+/// `:target` and its scroll.
+#[cfg(feature = "hydrate")]
+pub fn show_target() {
+    let hash = leptos::prelude::window()
+        .location()
+        .hash()
+        .unwrap_or_default();
+    let Some(id) = hash.strip_prefix('#').filter(|id| !id.is_empty()) else {
+        return;
+    };
+    if let Some(el) = leptos::prelude::document().get_element_by_id(id) {
+        let _ = el.set_attribute("data-target", "true");
+        el.scroll_into_view();
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn show_target() {}
+
 /// Moves keyboard focus to the element with this id (an SVG element too), if it exists.
 #[cfg(feature = "hydrate")]
 pub fn focus_by_id(id: &str) {

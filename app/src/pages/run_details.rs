@@ -407,6 +407,8 @@ fn LogTable(
         all
     });
     let query = StoredValue::new((search, outcome));
+    // A person's history links to an entry (`#entry-7`): shown once its row is here.
+    Effect::new(crate::browser::show_target);
     let load_more = move |_| {
         let Some(after) = next.get_untracked() else {
             return;
