@@ -206,9 +206,21 @@ async fn history_follows_a_person_across_runs(db: &DatabaseConnection) {
         .unwrap()
         .is_empty());
 
-    // Searches are kept for audit.
+    // Searches are kept for audit: a repeat within minutes is the same look, a download
+    // is a look of its own.
+    for _ in 0..3 {
+        store
+            .record_person_search(s.org, 1, "person1@example.com", None)
+            .await
+            .unwrap();
+    }
     store
-        .record_person_search(s.org, 1, "person1@example.com", None)
+        .record_person_search(
+            s.org,
+            1,
+            "person1@example.com",
+            Some(app::domain::LogFormat::Csv),
+        )
         .await
         .unwrap();
     let n = db

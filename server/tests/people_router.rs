@@ -123,8 +123,8 @@ async fn person_history_follows_the_page_rules() {
             assert_eq!(pulse.status, StatusCode::OK, "{account}");
             assert_eq!(
                 searches(db).await,
-                before + 2,
-                "{account}: the search and the page's search are kept"
+                before + 1,
+                "{account}: the search is kept, once for its page and its poll within minutes"
             );
         } else {
             for reply in [&api, &pulse] {

@@ -69,7 +69,7 @@ mod server {
     use crate::{
         domain::{
             display_start, person_file_name, Cursor, LogFormat, PersonAnswer, PersonHistory,
-            PersonQuery, DOWNLOAD_PAGE, MAX_MATCHES,
+            PersonQuery, MAX_MATCHES, MAX_TIMELINE_PAGE,
         },
         error::AppError,
     };
@@ -94,7 +94,7 @@ mod server {
             Some(Ok(c)) => Some(c),
             Some(Err(e)) => return ctx.fail(AppError::Validation(format!("{e}; search again."))),
         };
-        let limit = limit.clamp(1, DOWNLOAD_PAGE);
+        let limit = limit.clamp(1, MAX_TIMELINE_PAGE);
         let organisation_id = viewer.organisation_id;
         let failed = |e| ctx.store_failed(e);
         ctx.stores
@@ -182,6 +182,12 @@ mod server {
         let query = parse(ctx, q)?;
         let organisation_id = viewer.organisation_id;
         let failed = |e| ctx.store_failed(e);
+        // It tells whether someone has a history: a search too, kept like one.
+        ctx.stores
+            .people
+            .record_person_search(organisation_id, viewer.user_id, query.as_str(), None)
+            .await
+            .map_err(failed)?;
         let mut found = ctx
             .stores
             .people

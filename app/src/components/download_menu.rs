@@ -1,7 +1,9 @@
 use crate::{
     api::{find_person, get_run_logs, start_log_download, start_person_download},
     browser::{save_file, LogFileWorker},
-    domain::{EntryRun, LogEntry, LogFormat, PersonAnswer, PersonEvent, DOWNLOAD_PAGE},
+    domain::{
+        EntryRun, LogEntry, LogFormat, PersonAnswer, PersonEvent, DOWNLOAD_PAGE, MAX_TIMELINE_PAGE,
+    },
     error::AppError,
     export::LogFileJob,
 };
@@ -202,7 +204,7 @@ async fn download_person(
         writer.add(&entries).map_err(writer_failed)?;
         progress.set(Progress::Fetching { done, total: None });
         let Some(next) = next else { break };
-        match find_person(q.clone(), Some(next.to_string()), Some(DOWNLOAD_PAGE)).await? {
+        match find_person(q.clone(), Some(next.to_string()), Some(MAX_TIMELINE_PAGE)).await? {
             PersonAnswer::One(p) => page = p,
             _ => break,
         }

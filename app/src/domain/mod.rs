@@ -19,8 +19,9 @@ pub use log::{
 };
 pub use naming::{display_start, log_file_name, person_file_name, LogFormat};
 pub use person::{
-    change_line, field_label, DirectoryState, PersonAnswer, PersonEvent, PersonHistory,
-    PersonMatch, PersonQuery, PersonQueryError, MAX_MATCHES, MAX_PERSON_QUERY, TIMELINE_PAGE,
+    change_line, field_label, not_applied_message, DirectoryState, PersonAnswer, PersonEvent,
+    PersonHistory, PersonMatch, PersonQuery, PersonQueryError, MAX_MATCHES, MAX_PERSON_QUERY,
+    MAX_TIMELINE_PAGE, TIMELINE_PAGE,
 };
 pub use return_to::{return_path, sign_in_path};
 pub use role::{Access, Role};

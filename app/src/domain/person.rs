@@ -12,6 +12,20 @@ pub const MAX_PERSON_QUERY: usize = 254;
 pub const MAX_MATCHES: usize = 20;
 /// Entries per page of a timeline.
 pub const TIMELINE_PAGE: u32 = 50;
+/// Entries per request at most (a download's pages): a long history is fetched in several
+/// requests rather than one that holds the server's attention for long.
+pub const MAX_TIMELINE_PAGE: u32 = 1_000;
+
+/// What a blocked run's planned deactivation says in a person's timeline: not what
+/// happened, but what would have happened.
+pub fn not_applied_message(message: &str) -> String {
+    let reason = message
+        .strip_prefix("User deactivated: ")
+        .unwrap_or(message);
+    format!(
+        "Not applied: the run was blocked above its deactivation threshold and changed nothing. It would have deactivated this user: {reason}"
+    )
+}
 
 /// What a search is: the text as typed, trimmed; at least one character, at most
 /// [`MAX_PERSON_QUERY`]. Parse, don't validate.
@@ -153,7 +167,9 @@ pub fn field_label(field: &str) -> &str {
         "title" => "Job Title",
         "department" => "Department",
         "manager_id" => "Manager ID",
-        "status" => "Status",
+        "status" | "active" => "Status",
+        "manager" => "Manager ID",
+        "managed_by" => "Kept in sync by",
         other => other,
     }
 }

@@ -65,7 +65,9 @@ pub fn write_changed_fields(fields: &str, out: &mut String) {
             "title" => "Job Title",
             "department" => "Department",
             "manager_id" => "Manager ID",
-            "status" => "Status",
+            "status" | "active" => "Status",
+            "manager" => "Manager ID",
+            "managed_by" => "Kept in sync by",
             other => other,
         });
     }

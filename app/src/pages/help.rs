@@ -104,6 +104,22 @@ pub fn HelpPage() -> impl IntoView {
                 </p>
             </section>
 
+            <section aria-labelledby="help-people">
+                <h2 id="help-people">"One person's history"</h2>
+                <p>
+                    "Type an email address or an Employee ID, or the start of one, in "
+                    <strong>"Find a person"</strong> " on the Syncs page. You see the person as the "
+                    "directory holds them now and their timeline: every log entry of every sync run that "
+                    "concerns them, newest first, with what each run changed (old → new) and why a record "
+                    "was skipped. Deactivations that a run blocked above its deactivation threshold planned "
+                    "are marked " <strong>"Not applied"</strong> ". Select a row to open its run with the "
+                    "entry in view; in a run's log, " <strong>"History of this person"</strong> " opens the "
+                    "timeline. Download it as CSV or Excel (XLSX) like a run's logs. People only the "
+                    "directory knows (no run has logged them) are found by their exact email address or "
+                    "Employee ID. Every search is recorded."
+                </p>
+            </section>
+
             <section aria-labelledby="help-access">
                 <h2 id="help-access">"Who can see User Provisioning"</h2>
                 <div class="table-wrap" tabindex="0" role="region" aria-label="Roles and access">

@@ -73,7 +73,7 @@ fn PersonSearch(q: Memo<String>, found: Found) -> impl IntoView {
         .into_any(),
         Some((q, Ok(Some(PersonAnswer::Nobody)))) => view! {
             <div class="empty">
-                <p>{format!("No one in your organisation's sync logs or directory has an email address or Employee ID that is or starts with “{}”.", q.trim())}</p>
+                <p>{format!("No one in your organisation's sync logs has an email address or Employee ID that is or starts with “{}”, and no one in its directory has that exact email address or Employee ID.", q.trim())}</p>
             </div>
         }
         .into_any(),
@@ -122,8 +122,8 @@ fn Choices(q: String, people: Vec<PersonMatch>, more: bool) -> impl IntoView {
                         view! {
                             <tr>
                                 <td><a href=href>{label}</a></td>
-                                <td>{p.email.clone().unwrap_or_default()}</td>
-                                <td>{p.employee_id.clone().unwrap_or_default()}</td>
+                                <td>{p.email.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td>{p.employee_id.clone().unwrap_or_else(|| "—".into())}</td>
                                 <td>{p.state.label()}</td>
                             </tr>
                         }
@@ -269,7 +269,7 @@ fn PersonCard(person: PersonMatch, last: Option<PersonEvent>) -> impl IntoView {
                     DirectoryState::NotInDirectory => "absent",
                 })>{person.state.label()}</dd>
                 <dt>"Kept in sync by"</dt><dd>{person.managed_by.clone().unwrap_or_else(|| "—".into())}</dd>
-                <dt>"Last run that touched them"</dt>
+                <dt>"Last run that logged them"</dt>
                 <dd>{match last {
                     Some(e) => view! {
                         <a href=format!("/admin/user-provisioning/runs/{}", e.run_id)>{format!("{} · {}", e.configuration, e.run_started)}</a>
@@ -316,7 +316,6 @@ fn TimelineRow(e: PersonEvent, key: String) -> impl IntoView {
             </td>
             <td>{changes.into_iter().map(|c| view! { <span class="change">{c}</span> }).collect_view()}</td>
             <td class="log__message">
-                {(!e.applied).then(|| view! { <strong>"Blocked: above the deactivation threshold; nothing was changed. "</strong> })}
                 {e.message.clone()}
             </td>
         </tr>

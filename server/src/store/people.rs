@@ -5,7 +5,6 @@
 use super::run_page::{Sql, LISTED};
 use super::runs::{to_row, ListedRun};
 use super::{db_err, now_ms, SeaStore};
-use crate::db::entities::person_search;
 use crate::db::person_index::search_key;
 use app::domain::{
     Cursor, DirectoryState, FieldChange, LogFormat, PersonEvent, PersonMatch, RunStatus, SyncRunRow,
@@ -13,8 +12,7 @@ use app::domain::{
 use app::ports::{FoundPerson, PeopleFound, PeopleStore, StoreError};
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    FromQueryResult, QueryResult, Statement,
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, QueryResult, Statement,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -138,23 +136,41 @@ impl PeopleStore for SeaStore {
         query: &str,
         format: Option<LogFormat>,
     ) -> Result<(), StoreError> {
-        person_search::Entity::insert(person_search::ActiveModel {
-            organisation_id: Set(organisation_id),
-            user_id: Set(user_id),
-            query: Set(query.to_string()),
-            format: Set(format
-                .map(|f| f.extension())
-                .unwrap_or_default()
-                .to_string()),
-            searched_at_ms: Set(now_ms()),
-            ..Default::default()
-        })
-        .exec(&self.db)
-        .await
-        .map_err(db_err)?;
+        // One row per admin, search and format in any ten minutes: a page's later pages,
+        // its polls and a download's pages are the same look at the same person.
+        let now = now_ms();
+        let format = format.map(|f| f.extension()).unwrap_or_default();
+        let statement = statement(&self.db, |sql| {
+            sql.push(
+                "INSERT INTO person_searches (organisation_id, user_id, query, format, searched_at_ms) \
+                 SELECT ",
+            )
+            .bind(organisation_id)
+            .push(", ")
+            .bind(user_id)
+            .push(", ")
+            .bind(query.to_string())
+            .push(", ")
+            .bind(format)
+            .push(", ")
+            .bind(now)
+            .push(" WHERE NOT EXISTS (SELECT 1 FROM person_searches WHERE user_id = ")
+            .bind(user_id)
+            .push(" AND query = ")
+            .bind(query.to_string())
+            .push(" AND format = ")
+            .bind(format)
+            .push(" AND searched_at_ms > ")
+            .bind(now - RECORD_AGAIN_AFTER_MS)
+            .push(")");
+        });
+        self.db.execute(statement).await.map_err(db_err)?;
         Ok(())
     }
 }
+
+/// How long a repeat of the same search by the same admin is the same look.
+const RECORD_AGAIN_AFTER_MS: i64 = 10 * 60 * 1000;
 
 fn statement(db: &impl ConnectionTrait, build: impl FnOnce(&mut Sql)) -> Statement {
     let mut sql = Sql::new(db.get_database_backend());
@@ -576,6 +592,8 @@ fn to_event(r: &QueryResult) -> Result<PersonEvent, StoreError> {
     let changes: Vec<FieldChange> = get_opt(15)?
         .and_then(|json| serde_json::from_str(&json).ok())
         .unwrap_or_default();
+    let message = get_str(13)?;
+    let applied = kind != "planned";
     Ok(PersonEvent {
         id,
         run_id: get_i64(1)?,
@@ -590,10 +608,14 @@ fn to_event(r: &QueryResult) -> Result<PersonEvent, StoreError> {
         email: get_opt(10)?,
         action: get_str(11)?,
         outcome: get_str(12)?,
-        message: get_str(13)?,
+        message: if applied {
+            message
+        } else {
+            app::domain::not_applied_message(&message)
+        },
         changed_fields: get_opt(14)?,
         changes,
-        applied: kind != "planned",
+        applied,
         cursor: Cursor { sort_at_ms, id },
     })
 }
