@@ -40,6 +40,9 @@ cargo test -p app -p server
 say "the Syncs page's request mix on 20,000 runs, and the query plan of each statement it makes"
 cargo test -p server --bench page_mix
 
+say "one person's history on a small log, and the query plan of each statement it makes"
+cargo test -p server --bench person_history
+
 say "release build"
 cargo leptos build --release
 # The log-file writer: a wasm module of its own, run in a Web Worker when a download starts.
