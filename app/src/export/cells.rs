@@ -57,19 +57,7 @@ pub fn write_changed_fields(fields: &str, out: &mut String) {
         if i > 0 {
             out.push_str(", ");
         }
-        out.push_str(match name {
-            "employee_id" => "Employee ID",
-            "email" => "Email",
-            "first_name" => "First Name",
-            "last_name" => "Last Name",
-            "title" => "Job Title",
-            "department" => "Department",
-            "manager_id" => "Manager ID",
-            "status" | "active" => "Status",
-            "manager" => "Manager ID",
-            "managed_by" => "Kept in sync by",
-            other => other,
-        });
+        out.push_str(crate::domain::field_label(name));
     }
 }
 
