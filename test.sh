@@ -20,6 +20,16 @@ if command -v pg_ctlcluster >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; 
   for _ in $(seq 1 20); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done
 fi
 
+# A real SMTP server for the alert tests: Python's aiosmtpd, in a virtual environment of
+# its own.
+smtp_venv="$tools/aiosmtpd"
+if ! "$smtp_venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+  say "installing aiosmtpd (the alert tests' SMTP server)"
+  python3 -m venv "$smtp_venv"
+  "$smtp_venv/bin/pip" install --quiet --disable-pip-version-check aiosmtpd==1.4.6
+fi
+export UP_TEST_SMTP_PYTHON="$smtp_venv/bin/python"
+
 say "format and lints"
 cargo fmt --all --check
 cargo clippy -p app -p server --all-targets -- -D warnings
@@ -52,14 +62,22 @@ say "end-to-end tests"
 (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
 e2e_dir="$(mktemp -d)"
 port="${E2E_PORT:-3100}"
+# The server's alert emails go to a real SMTP server that keeps them in a Maildir, which
+# the alert test reads.
+smtp_port="${E2E_SMTP_PORT:-3125}"
+"$UP_TEST_SMTP_PYTHON" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" \
+  -c aiosmtpd.handlers.Mailbox "$e2e_dir/mail" >"$e2e_dir/smtp.log" 2>&1 &
+smtp_pid=$!
 # No workers in the server: the end-to-end tests read the seeded history as it was loaded
 # (the live-view test starts a worker of its own for the one run it queues), and the
 # demo export stays as first written, so that run reads a known, well-formed file.
+export UP_SMTP_URL="smtp://127.0.0.1:$smtp_port" UP_MAIL_FROM="User Provisioning <alerts@localhost>" \
+  UP_PUBLIC_URL="http://127.0.0.1:$port"
 DATABASE_URL="sqlite://$e2e_dir/e2e.db?mode=rwc" UP_ADDR="127.0.0.1:$port" LEPTOS_ENV=PROD \
   UP_WORKERS=0 UP_DEMO_DROP_DIR="$e2e_dir/drop" UP_DEMO_EVOLVE_SECS=0 \
   ./target/release/server serve --demo >"$e2e_dir/server.log" 2>&1 &
 server_pid=$!
-trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true' EXIT
+trap 'kill $server_pid $smtp_pid 2>/dev/null || true; wait $server_pid $smtp_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   kill -0 $server_pid 2>/dev/null || { cat "$e2e_dir/server.log"; exit 1; }
@@ -68,7 +86,7 @@ done
 # The live-view test queues a run with the operators' CLI and runs it with a worker process,
 # both on the server's database.
 (cd end2end && BASE_URL="http://127.0.0.1:$port" E2E_SERVER_BIN="$PWD/../target/release/server" \
-  E2E_DATABASE_URL="sqlite://$e2e_dir/e2e.db?mode=rwc" npx playwright test) || { tail -50 "$e2e_dir/server.log"; exit 1; }
+  E2E_DATABASE_URL="sqlite://$e2e_dir/e2e.db?mode=rwc" E2E_MAILDIR="$e2e_dir/mail" npx playwright test) || { tail -50 "$e2e_dir/server.log"; exit 1; }
 
 say "fuzzing the source-file loader and the filter parser (${UP_FUZZ_SECS:-30}s each)"
 bash .ci/fuzz.sh

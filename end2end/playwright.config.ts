@@ -9,11 +9,12 @@ export default defineConfig({
   workers: 2,
   retries: 0,
   reporter: [['list']],
-  // The live-view test adds a run to the demo history; it runs after the tests that read
-  // that history as it was seeded.
+  // The live-view and alert tests add runs to the demo history; they run after the tests
+  // that read that history as it was seeded, one after the other.
   projects: [
-    { name: 'pages', testIgnore: /live\.spec\.ts/ },
+    { name: 'pages', testIgnore: /(live|alerts)\.spec\.ts/ },
     { name: 'live', testMatch: /live\.spec\.ts/, dependencies: ['pages'] },
+    { name: 'alerts', testMatch: /alerts\.spec\.ts/, dependencies: ['live'] },
   ],
   use: {
     baseURL: process.env.BASE_URL ?? 'http://127.0.0.1:3000',

@@ -1,8 +1,8 @@
 //! What the app needs from the server side, as traits the server implements.
 
 use crate::domain::{
-    ConfigurationSummary, Cursor, DayStatusCount, LogAvailability, LogEntry, LogFormat, LogOutcome,
-    PersonEvent, PersonMatch, RunFilter, SyncRunRow, Viewer,
+    ConfigurationSummary, Cursor, DayStatusCount, LogEntry, LogFormat, LogKind, LogOutcome,
+    PersonEvent, PersonMatch, RunAlert, RunFilter, SyncRunRow, Viewer,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -56,7 +56,7 @@ pub struct RunFound {
 #[derive(Debug, Clone)]
 pub struct LogRequest {
     pub run_id: i64,
-    pub kind: LogAvailability,
+    pub kind: LogKind,
     /// Entries after this sequence number.
     pub after: Option<i32>,
     pub limit: u32,
@@ -195,6 +195,28 @@ pub trait PeopleStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// What alerts need from the store: admins' choices and what runs' alerts came to.
+#[async_trait]
+pub trait AlertStore: Send + Sync {
+    /// Whether the admin receives alert emails (on unless they turned it off).
+    async fn email_alerts(&self, user_id: i64) -> Result<bool, StoreError>;
+    /// Turns the admin's alert emails on or off, and keeps the time zone their emails
+    /// are written in.
+    async fn set_email_alerts(
+        &self,
+        user_id: i64,
+        on: bool,
+        time_zone: &str,
+    ) -> Result<(), StoreError>;
+    /// Keeps the time zone the admin's alert emails are written in, their choice as it is.
+    async fn remember_time_zone(&self, user_id: i64, time_zone: &str) -> Result<(), StoreError>;
+    /// The run's alert: its message and how its deliveries stand; `send_at_ms` is left
+    /// for the caller to write in the viewer's zone, as `send_at_display`.
+    async fn run_alert(&self, run_id: i64) -> Result<(RunAlert, Option<i64>), StoreError>;
+    /// Whether this server sends email.
+    fn email_configured(&self) -> bool;
+}
+
 /// Whether the service can take traffic: its database answers and its schema is current.
 #[async_trait]
 pub trait HealthStore: Send + Sync {
@@ -210,5 +232,6 @@ pub struct Stores {
     pub auth: Arc<dyn AuthStore>,
     pub runs: Arc<dyn RunStore>,
     pub people: Arc<dyn PeopleStore>,
+    pub alerts: Arc<dyn AlertStore>,
     pub health: Arc<dyn HealthStore>,
 }

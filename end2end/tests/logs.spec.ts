@@ -44,9 +44,10 @@ test('CSV is built in the browser with the run\'s name and every entry', async (
   expect(download.url()).toMatch(/^blob:/);
   const text = (await readFile((await download.path())!)).toString('utf8');
   const lines = text.replace(/^\uFEFF/, '').trim().split('\r\n');
-  expect(lines[0]).toBe('Entry,Run started,Configuration,Source record,Employee ID,Email,Action,Outcome,Changed fields,Message');
+  expect(lines[0]).toBe('Run ID,Entry,Run started,Configuration,Source record,Employee ID,Email,Action,Outcome,Changed fields,Message');
   expect(lines.length).toBeGreaterThan(1);
-  expect(lines[1]).toMatch(/^1,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},/);
+  const runId = await row.getAttribute('data-run-id');
+  expect(lines[1]).toMatch(new RegExp(`^${runId},1,\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2},`));
   // Hydration, the writer's worker and the download all run under the page's policy.
   expect(refused).toEqual([]);
 });
@@ -239,7 +240,32 @@ test('a blocked run shows its planned deactivations against the threshold', asyn
   const panel = page.getByRole('region', { name: 'Deactivation threshold' });
   await expect(panel).toContainText(/planned \d+ deactivations/);
   await expect(panel).toContainText('Nothing was changed.');
-  await expect(page.getByText('has no logs')).toBeVisible();
+  // Who would have been deactivated: listed to read, not to download.
+  const planned = page.getByRole('region', { name: 'Planned deactivations' });
+  await expect(planned).toContainText('Not applied');
+  await expect(planned.getByRole('button', { name: 'Download' })).toHaveCount(0);
+  const rows = planned.locator('table.log tbody tr');
+  await expect(rows.first()).toBeVisible();
+  const count = await rows.count();
+  for (let i = 0; i < count; i++) await expect(rows.nth(i).locator('td').nth(4)).toHaveText('Deactivate');
+  // One of them: their history marks the planned deactivation as not applied, and leads
+  // back to its row here.
+  const employeeId = (await rows.first().locator('td').nth(2).innerText()).trim();
+  const runId = new URL(page.url()).pathname.split('/').pop();
+  await rows.first().getByRole('link', { name: 'History of this person' }).click();
+  await expect(page).toHaveURL(/\/people\?q=/);
+  await hydrated(page);
+  // The timeline is newest first: older pages until this run's entry is shown.
+  const notApplied = page.locator(`table tbody tr.log__row--not-applied[data-run-id="${runId}"]`);
+  const more = page.getByRole('button', { name: 'Show more entries' });
+  for (let i = 0; i < 40 && (await notApplied.count()) === 0; i++) {
+    await more.click();
+    await expect(more).toHaveText('Show more entries');
+  }
+  await expect(notApplied).toContainText('Not applied');
+  await notApplied.getByRole('link').first().click();
+  await expect(page).toHaveURL(new RegExp(`/runs/${runId}\\?search=.*#entry-\\d+$`));
+  await expect(page.locator('table.log tbody tr[data-target="true"]')).toContainText(employeeId);
 });
 
 test('an unknown run and another organisation\'s run are not found', async ({ page }) => {

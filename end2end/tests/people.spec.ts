@@ -71,9 +71,12 @@ test('find a person from the Syncs page, follow their timeline to a run and back
   expect(csv.url()).toMatch(/^blob:/);
   const text = (await readFile((await csv.path())!)).toString('utf8');
   const lines = text.replace(/^\uFEFF/, '').trim().split('\r\n');
-  expect(lines[0]).toBe('Entry,Run started,Configuration,Source record,Employee ID,Email,Action,Outcome,Changed fields,Message');
+  expect(lines[0]).toBe('Run ID,Entry,Run started,Configuration,Source record,Employee ID,Email,Action,Outcome,Changed fields,Message');
   expect(lines.length - 1).toBeGreaterThanOrEqual(await page.getByRole('region', { name: 'Timeline' }).locator('tbody tr').count());
   expect(lines.slice(1).every((l) => l.includes(email))).toBe(true);
+  // Each row names its run: the first is the timeline's newest entry's.
+  const newest = await page.getByRole('region', { name: 'Timeline' }).locator('tbody tr').first().getAttribute('data-run-id');
+  expect(lines[1].split(',')[0]).toBe(newest);
   const xlsx = await downloadTimeline(page, 'Excel (XLSX)');
   expect(xlsx.suggestedFilename()).toMatch(/^Person History - .* - .*\.xlsx$/);
   const bytes = await readFile((await xlsx.path())!);

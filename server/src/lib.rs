@@ -1,5 +1,6 @@
 //! The User Provisioning server: configuration, database, stores, demo data and the router.
 
+pub mod alerts;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -2,7 +2,7 @@ use clap::{Parser, Subcommand};
 use leptos::prelude::*;
 use server::config::{Settings, Workers};
 use server::sync::{engine::now_ms, queue, worker};
-use server::{config::redact_url, db, demo, operator, startup, store::SeaStore, telemetry};
+use server::{alerts, config::redact_url, db, demo, operator, startup, store::SeaStore, telemetry};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -96,7 +96,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Worker { count } => {
             let (stop, stopped) = watch::channel(false);
-            let handles = spawn_workers(&conn, &settings.workers, count.max(1), stopped);
+            let mut handles =
+                spawn_workers(&conn, &settings.workers, count.max(1), stopped.clone());
+            let site = settings
+                .addr
+                .map_or_else(|| "127.0.0.1:3000".to_string(), |a| a.to_string());
+            let alerts = alerts::AlertSettings::from_env(&site)?;
+            handles.push(spawn_alerts(&conn, alerts, stopped)?);
             shutdown_signal().await;
             let _ = stop.send(true);
             for h in handles {
@@ -113,6 +119,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             for u in &s.updated {
                 println!("updated  {u}");
+            }
+            for w in &s.webhooks {
+                println!("webhook  {w}");
             }
             Ok(())
         }
@@ -172,6 +181,23 @@ fn spawn_workers(
         .collect()
 }
 
+/// The alert worker of this process: it places alert events and sends what is due.
+fn spawn_alerts(
+    conn: &sea_orm::DatabaseConnection,
+    settings: alerts::AlertSettings,
+    stopped: watch::Receiver<bool>,
+) -> Result<tokio::task::JoinHandle<()>, String> {
+    let senders = alerts::worker::senders(&settings)?;
+    let owner = format!("{}-alerts", worker::worker_id(0));
+    Ok(tokio::spawn(alerts::worker::run(
+        conn.clone(),
+        settings,
+        senders,
+        owner,
+        stopped,
+    )))
+}
+
 async fn seed(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
     let started = std::time::Instant::now();
     match demo::seed(conn, &demo::DemoSize::full(), chrono::Utc::now())
@@ -195,13 +221,19 @@ async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> Result<
     }
     let addr = options.site_addr;
     let (stop, stopped) = watch::channel(false);
-    let workers = spawn_workers(
+    let mut workers = spawn_workers(
         &conn,
         &settings.workers,
         settings.workers.in_server,
-        stopped,
+        stopped.clone(),
     );
-    let app = startup::router(SeaStore::new(conn).into_stores(), options);
+    let alerts = alerts::AlertSettings::from_env(&addr.to_string())?;
+    let email = alerts.smtp.is_some();
+    workers.push(spawn_alerts(&conn, alerts, stopped)?);
+    let app = startup::router(
+        SeaStore::new(conn).with_email_alerts(email).into_stores(),
+        options,
+    );
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

@@ -54,7 +54,10 @@ pub fn global() -> &'static Metrics {
 /// asked for. Only known names become labels, so a scan of random paths cannot blow up
 /// the number of series.
 pub fn route_of(path: &str) -> &'static str {
-    const FUNCTIONS: [&str; 9] = [
+    const FUNCTIONS: [&str; 12] = [
+        "get_alert_setting",
+        "set_alert_setting",
+        "get_run_alert",
         "list_sync_runs",
         "poll_sync_runs",
         "list_configurations",
@@ -261,7 +264,53 @@ async fn database_figures(db: &DatabaseConnection) -> Result<String, DbErr> {
     out.push_str("# HELP up_sync_queue_depth Runs waiting to start.\n");
     out.push_str("# TYPE up_sync_queue_depth gauge\n");
     let _ = writeln!(out, "up_sync_queue_depth {queue}");
+    alert_figures(db, &mut out).await?;
     Ok(out)
+}
+
+/// Alert deliveries by channel and state (sent, pending, failed), and events not yet
+/// given a message.
+async fn alert_figures(db: &DatabaseConnection, out: &mut String) -> Result<(), DbErr> {
+    let rows = db
+        .query_all(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT channel, state, COUNT(*) AS n FROM alert_deliveries GROUP BY channel, state",
+        ))
+        .await?;
+    let mut by: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for row in &rows {
+        by.insert(
+            (row.try_get("", "channel")?, row.try_get("", "state")?),
+            row.try_get("", "n")?,
+        );
+    }
+    out.push_str("# HELP up_alert_deliveries Alert deliveries by channel and state: sent, pending (due or waiting to retry) and failed (given up).\n");
+    out.push_str("# TYPE up_alert_deliveries gauge\n");
+    for channel in ["email", "webhook"] {
+        for state in ["sent", "pending", "failed"] {
+            let n = by
+                .get(&(channel.to_string(), state.to_string()))
+                .copied()
+                .unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "up_alert_deliveries{{channel=\"{channel}\",state=\"{state}\"}} {n}"
+            );
+        }
+    }
+    let waiting = db
+        .query_one(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM alert_events WHERE message_id IS NULL",
+        ))
+        .await?
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    out.push_str("# HELP up_alert_events_waiting Alert events not yet turned into messages.\n");
+    out.push_str("# TYPE up_alert_events_waiting gauge\n");
+    let _ = writeln!(out, "up_alert_events_waiting {waiting}");
+    Ok(())
 }
 
 #[cfg(test)]

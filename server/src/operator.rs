@@ -20,6 +20,44 @@ use std::collections::BTreeMap;
 pub struct ConfigFile {
     #[serde(default)]
     pub configuration: Vec<ConfigEntry>,
+    /// Organisations' alert webhooks: `[[webhook]]` tables.
+    #[serde(default)]
+    pub webhook: Vec<WebhookEntry>,
+}
+
+/// An organisation's alert webhook: its address and its signing secret as a reference.
+/// An empty `url` removes the organisation's webhook.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookEntry {
+    pub organisation: String,
+    pub url: String,
+    pub secret: Option<String>,
+}
+
+impl WebhookEntry {
+    /// The address and secret reference to keep, or `None` to remove the webhook.
+    fn check(&self) -> Result<Option<(String, String)>, String> {
+        let url = self.url.trim();
+        if url.is_empty() {
+            return Ok(None);
+        }
+        let host = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"));
+        if !host.is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace)) {
+            return Err("url must be an http:// or https:// address".into());
+        }
+        let secret = self
+            .secret
+            .as_deref()
+            .ok_or("secret is required: the reference (env:NAME or file:/path) of the key that signs each request")?;
+        secret.parse::<SecretRef>().map_err(|_| {
+            "secret must be a reference, \"env:NAME\" or \"file:/path\", never the secret itself"
+                .to_string()
+        })?;
+        Ok(Some((url.to_string(), secret.to_string())))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +130,8 @@ fn check_secrets(table: &toml::Table, at: &str) -> Result<(), String> {
 pub struct ImportSummary {
     pub created: Vec<String>,
     pub updated: Vec<String>,
+    /// "Acme → https://…" or "Acme: removed".
+    pub webhooks: Vec<String>,
 }
 
 /// Checks every entry, then writes them all in one transaction (created or updated by
@@ -109,16 +149,36 @@ pub async fn import_configurations(
             .unwrap_or_default();
         format!("the file is not valid: {}{span}", e.message())
     })?;
-    if file.configuration.is_empty() {
-        return Err("the file has no [[configuration]] entries".into());
+    if file.configuration.is_empty() && file.webhook.is_empty() {
+        return Err("the file has no [[configuration]] or [[webhook]] entries".into());
     }
     let mut checked = Vec::new();
     for (i, entry) in file.configuration.iter().enumerate() {
         let at = format!("configuration {} (\"{}\")", i + 1, entry.name);
         checked.push(check_entry(entry).map_err(|e| format!("{at}: {e}"))?);
     }
+    let mut hooks = Vec::new();
+    for (i, entry) in file.webhook.iter().enumerate() {
+        let at = format!("webhook {} (\"{}\")", i + 1, entry.organisation);
+        hooks.push(entry.check().map_err(|e| format!("{at}: {e}"))?);
+    }
     let txn = db.begin().await.map_err(db_words)?;
     let mut summary = ImportSummary::default();
+    for (entry, hook) in file.webhook.iter().zip(hooks) {
+        let org = organisation::Entity::find()
+            .filter(organisation::Column::Name.eq(&entry.organisation))
+            .one(&txn)
+            .await
+            .map_err(db_words)?
+            .ok_or_else(|| format!("there is no organisation named \"{}\"", entry.organisation))?;
+        set_webhook(&txn, org.id, hook.as_ref(), now_ms)
+            .await
+            .map_err(db_words)?;
+        summary.webhooks.push(match hook {
+            Some((url, _)) => format!("{} → {url}", entry.organisation),
+            None => format!("{}: removed", entry.organisation),
+        });
+    }
     for (entry, (kind, settings_json, policy)) in file.configuration.iter().zip(checked) {
         let org = organisation::Entity::find()
             .filter(organisation::Column::Name.eq(&entry.organisation))
@@ -165,6 +225,37 @@ pub async fn import_configurations(
     }
     txn.commit().await.map_err(db_words)?;
     Ok(summary)
+}
+
+/// Sets or removes an organisation's webhook (`(url, secret reference)`).
+async fn set_webhook(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    hook: Option<&(String, String)>,
+    now_ms: i64,
+) -> Result<(), sea_orm::DbErr> {
+    use crate::sync::queue::stmt;
+    let statement = match hook {
+        None => stmt(
+            db,
+            "DELETE FROM alert_webhooks WHERE organisation_id = $1",
+            vec![organisation_id.into()],
+        ),
+        Some((url, secret)) => stmt(
+            db,
+            "INSERT INTO alert_webhooks (organisation_id, url, secret_ref, updated_at_ms) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (organisation_id) DO UPDATE SET \
+             url = excluded.url, secret_ref = excluded.secret_ref, updated_at_ms = excluded.updated_at_ms",
+            vec![
+                organisation_id.into(),
+                url.clone().into(),
+                secret.clone().into(),
+                now_ms.into(),
+            ],
+        ),
+    };
+    db.execute(statement).await?;
+    Ok(())
 }
 
 fn check_entry(entry: &ConfigEntry) -> Result<(SourceKind, String, RecordPolicy), String> {

@@ -109,7 +109,7 @@ async fn bad_files_change_nothing(db: &DatabaseConnection) {
             "not valid",
         ),
         ("[[configuration]]\nname = 1".into(), "not valid"),
-        ("".into(), "no [[configuration]] entries"),
+        ("".into(), "no [[configuration]] or [[webhook]] entries"),
         (
             FILE.replace(
                 "source = \"sftp\"\nschedule",

@@ -4,8 +4,8 @@
 
 mod common;
 
-use app::domain::{DirectoryState, FieldChange, PersonEvent, RunStatus};
-use app::ports::{FoundPerson, PeopleStore};
+use app::domain::{DirectoryState, FieldChange, LogKind, PersonEvent, RunStatus};
+use app::ports::{FoundPerson, LogRequest, PeopleStore, RunStore};
 use common::sync::*;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use server::store::SeaStore;
@@ -106,6 +106,26 @@ async fn history_follows_a_person_across_runs(db: &DatabaseConnection) {
         DirectoryState::Active,
         "nothing was applied"
     );
+    // The blocked run's page lists the deactivations it planned, E20's among them, and
+    // its timeline entry points at its own row there.
+    let planned = |kind| LogRequest {
+        run_id: third.id,
+        kind,
+        after: None,
+        limit: 50,
+        search: None,
+        outcome: None,
+    };
+    let (entries, total) = store.log_entries(&planned(LogKind::Planned)).await.unwrap();
+    assert_eq!(total, Some(15));
+    assert!(entries.iter().all(|e| e.action == "deactivate"));
+    let row = entries
+        .iter()
+        .find(|e| e.employee_id.as_deref() == Some("E20"))
+        .expect("E20 is among the planned deactivations");
+    assert_eq!(row.sequence, timeline[0].sequence);
+    let (results, _) = store.log_entries(&planned(LogKind::Results)).await.unwrap();
+    assert!(results.is_empty(), "a blocked run has no result log");
 
     // E2, gone from the source: deactivated.
     let e2 = one(&store, s.org, "E2").await;

@@ -416,7 +416,7 @@ async fn log_files_for_api_clients_follow_the_page_rules() {
     );
     assert!(csv
         .body
-        .starts_with("\u{feff}Entry,Run started,Configuration,"));
+        .starts_with("\u{feff}Run ID,Entry,Run started,Configuration,"));
     assert!(csv.body.lines().count() > 1, "one line per record");
     let xlsx = get(
         &app,

@@ -3,7 +3,7 @@
 
 mod common;
 
-use app::domain::{LogAvailability, LogEntry, LogFormat, LogOutcome};
+use app::domain::{LogEntry, LogFormat, LogKind, LogOutcome};
 use app::export::{to_csv, to_xlsx, LogSheet, COLUMNS};
 use app::ports::{LogRequest, RunStore};
 use chrono::NaiveDate;
@@ -33,7 +33,7 @@ async fn log_pages(db: &DatabaseConnection) {
     loop {
         let request = LogRequest {
             run_id: run.id,
-            kind: LogAvailability::SyncResults,
+            kind: LogKind::Results,
             after,
             limit: 50,
             search: None,
@@ -57,7 +57,7 @@ async fn log_pages(db: &DatabaseConnection) {
     // Search ignores case, and `%` / `_` are plain characters.
     let search = |text: &str| LogRequest {
         run_id: run.id,
-        kind: LogAvailability::SyncResults,
+        kind: LogKind::Results,
         after: None,
         limit: 50,
         search: Some(text.into()),
@@ -85,7 +85,7 @@ async fn log_pages(db: &DatabaseConnection) {
     // A result-log request never returns error entries, and the reverse.
     let (errors, _) = store
         .log_entries(&LogRequest {
-            kind: LogAvailability::Errors,
+            kind: LogKind::Errors,
             ..search("person")
         })
         .await
@@ -166,6 +166,7 @@ fn entries() -> Vec<LogEntry> {
 
 fn sheet(entries: &[LogEntry]) -> LogSheet<'_> {
     LogSheet {
+        run_id: 4711,
         run_started: NaiveDate::from_ymd_opt(2024, 1, 15)
             .unwrap()
             .and_hms_opt(22, 30, 0)
@@ -187,19 +188,20 @@ fn csv_reads_back_with_formulas_neutralised() {
     assert_eq!(reader.headers().unwrap(), COLUMNS.as_slice());
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), entries.len());
-    assert_eq!(&rows[0][0], "1");
-    assert_eq!(&rows[0][1], "2024-01-15 22:30:00");
-    assert_eq!(&rows[0][2], "Workday – Global HR");
-    assert_eq!(&rows[0][6], "Create");
-    assert_eq!(&rows[1][5], "'=HYPERLINK(\"http://x\")");
-    assert_eq!(&rows[1][7], "Warning");
-    assert_eq!(&rows[2][5], "björn@acme.example");
-    assert_eq!(&rows[2][8], "Job Title, Department");
-    assert_eq!(&rows[2][9], "'+1 changed; \"quoted\", comma");
-    assert_eq!(&rows[3][5], "'@sum@acme.example");
-    assert_eq!(&rows[3][9], "'-absent from the source");
-    assert_eq!(&rows[4][9], "'\tstarts with a tab");
-    assert_eq!(rows[5][9].len(), 40_000, "CSV keeps long cells whole");
+    assert_eq!(&rows[0][0], "4711", "each row names its run");
+    assert_eq!(&rows[0][1], "1");
+    assert_eq!(&rows[0][2], "2024-01-15 22:30:00");
+    assert_eq!(&rows[0][3], "Workday – Global HR");
+    assert_eq!(&rows[0][7], "Create");
+    assert_eq!(&rows[1][6], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(&rows[1][8], "Warning");
+    assert_eq!(&rows[2][6], "björn@acme.example");
+    assert_eq!(&rows[2][9], "Job Title, Department");
+    assert_eq!(&rows[2][10], "'+1 changed; \"quoted\", comma");
+    assert_eq!(&rows[3][6], "'@sum@acme.example");
+    assert_eq!(&rows[3][10], "'-absent from the source");
+    assert_eq!(&rows[4][10], "'\tstarts with a tab");
+    assert_eq!(rows[5][10].len(), 40_000, "CSV keeps long cells whole");
 }
 
 #[test]
@@ -220,16 +222,16 @@ fn csv_of_many_rows_reads_back_row_for_row() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), entries.len());
     for (row, e) in rows.iter().zip(&entries) {
-        assert_eq!(row[0], (e.sequence + 1).to_string());
-        assert_eq!(row[4], *e.employee_id.as_deref().unwrap());
+        assert_eq!(row[1], (e.sequence + 1).to_string());
+        assert_eq!(row[5], *e.employee_id.as_deref().unwrap());
         let email = e.email.as_deref().unwrap();
         let shown = if email.starts_with('=') {
             format!("'{email}")
         } else {
             email.to_string()
         };
-        assert_eq!(row[5], shown);
-        assert_eq!(row[9], e.message);
+        assert_eq!(row[6], shown);
+        assert_eq!(row[10], e.message);
     }
 }
 
@@ -245,16 +247,17 @@ fn xlsx_reads_back_with_numbers_dates_and_neutralised_text() {
     assert_eq!(rows.len(), entries.len() + 1);
     let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
     assert_eq!(header, COLUMNS);
-    assert_eq!(rows[1][0], Data::Float(1.0), "entry numbers stay numbers");
-    match &rows[1][1] {
+    assert_eq!(rows[1][0], Data::Float(4711.0), "each row names its run");
+    assert_eq!(rows[1][1], Data::Float(1.0), "entry numbers stay numbers");
+    match &rows[1][2] {
         // Excel's serial date: 15 Jan 2024 is day 45306, 22:30 is 0.9375 of a day.
         Data::DateTime(d) => assert!((d.as_f64() - 45306.9375).abs() < 1e-9, "{d:?}"),
         other => panic!("the run's start is a date, not {other:?}"),
     }
-    assert_eq!(rows[2][5], Data::String("'=HYPERLINK(\"http://x\")".into()));
-    assert_eq!(rows[3][5], Data::String("björn@acme.example".into()));
-    assert_eq!(rows[4][9], Data::String("'-absent from the source".into()));
-    let Data::String(long) = &rows[6][9] else {
+    assert_eq!(rows[2][6], Data::String("'=HYPERLINK(\"http://x\")".into()));
+    assert_eq!(rows[3][6], Data::String("björn@acme.example".into()));
+    assert_eq!(rows[4][10], Data::String("'-absent from the source".into()));
+    let Data::String(long) = &rows[6][10] else {
         panic!("long message kept as text")
     };
     assert!(long.ends_with("… (truncated)") && long.encode_utf16().count() <= 32_767);
@@ -277,9 +280,9 @@ fn xlsx_freezes_its_header_and_filters_its_columns() {
         ),
         "{xml}"
     );
-    assert!(xml.contains(r#"<autoFilter ref="A1:J7"/>"#), "{xml}");
+    assert!(xml.contains(r#"<autoFilter ref="A1:K7"/>"#), "{xml}");
     assert!(
-        xml.contains(r#"<col min="10" max="10""#),
+        xml.contains(r#"<col min="11" max="11""#),
         "column widths are set"
     );
 }

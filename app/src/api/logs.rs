@@ -18,7 +18,8 @@ pub async fn get_run(run_id: i64) -> Result<RunDetail, AppError> {
 
 /// A page of the run's log: entries after `after`, at most `limit` of them, only those
 /// that contain `search` and have the outcome `outcome` (`ok`, `warning` or `error`) when
-/// given. Runs without logs are refused.
+/// given. A blocked run answers with the deactivations it planned and did not apply; runs
+/// without logs are refused.
 #[server(prefix = "/api", endpoint = "get_run_logs", input = GetUrl)]
 pub async fn get_run_logs(
     run_id: i64,
@@ -99,7 +100,7 @@ mod server {
     use super::super::session::{internal, Ctx};
     use crate::{
         domain::{
-            display_start, LogAvailability, LogFormat, LogOutcome, LogPage, RunDetail,
+            display_start, LogAvailability, LogFormat, LogKind, LogOutcome, LogPage, RunDetail,
             DOWNLOAD_PAGE,
         },
         error::AppError,
@@ -151,14 +152,27 @@ mod server {
         })
     }
 
-    /// Which log the run has; a run without one is refused with the reason.
-    pub fn logs_of(ctx: &Ctx, detail: &RunDetail) -> Result<LogAvailability, AppError> {
+    /// Which log the run has to download; a run without one is refused with the reason.
+    pub fn logs_of(ctx: &Ctx, detail: &RunDetail) -> Result<LogKind, AppError> {
         match detail.run.status.logs() {
             LogAvailability::None => ctx.fail(AppError::Validation(format!(
                 "A run that is {} has no logs to download.",
                 detail.run.status.label()
             ))),
-            kind => Ok(kind),
+            LogAvailability::SyncResults => Ok(LogKind::Results),
+            LogAvailability::Errors => Ok(LogKind::Errors),
+        }
+    }
+
+    /// Which entries the run's page lists: its log, or a blocked run's planned
+    /// deactivations; other runs are refused with the reason.
+    fn entries_of(ctx: &Ctx, detail: &RunDetail) -> Result<LogKind, AppError> {
+        match detail.run.status.entries() {
+            Some(kind) => Ok(kind),
+            None => ctx.fail(AppError::Validation(format!(
+                "A run that is {} has no logs.",
+                detail.run.status.label()
+            ))),
         }
     }
 
@@ -172,7 +186,7 @@ mod server {
         outcome: Option<LogOutcome>,
     ) -> Result<LogPage, AppError> {
         let detail = find_run(ctx, organisation_id, run_id).await?;
-        let kind = logs_of(ctx, &detail)?;
+        let kind = entries_of(ctx, &detail)?;
         let limit = limit.clamp(1, DOWNLOAD_PAGE);
         let request = LogRequest {
             run_id,
@@ -242,6 +256,7 @@ mod server {
         // Writing a large workbook takes a while: keep it off the request threads.
         let bytes = tokio::task::spawn_blocking(move || {
             let sheet = LogSheet {
+                run_id: detail.run.id,
                 run_started: detail.started_local,
                 configuration: &detail.run.configuration,
                 entries: &entries,

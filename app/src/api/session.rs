@@ -133,9 +133,12 @@ impl Ctx {
 
     /// The viewer's IANA time zone (set by the page in a cookie), UTC when unknown.
     pub fn time_zone(&self) -> chrono_tz::Tz {
-        self.cookie(TIME_ZONE_COOKIE)
-            .and_then(|z| z.parse().ok())
-            .unwrap_or(chrono_tz::UTC)
+        self.known_time_zone().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The viewer's time zone if the page has told it.
+    pub fn known_time_zone(&self) -> Option<chrono_tz::Tz> {
+        self.cookie(TIME_ZONE_COOKIE).and_then(|z| z.parse().ok())
     }
 
     pub fn set_session_cookie(&self, token: &str) {

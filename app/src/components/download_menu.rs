@@ -164,6 +164,7 @@ fn as_entry(e: PersonEvent) -> LogEntry {
         changed_fields: e.changed_fields,
         changes: e.changes,
         run: Some(EntryRun {
+            id: e.run_id,
             started: e.run_started_local,
             configuration: e.configuration,
         }),
@@ -192,6 +193,7 @@ async fn download_person(
     let writer = LogFileWorker::start(&LogFileJob {
         format,
         // Each entry names its own run; these stand for none.
+        run_id: 0,
         run_started: Default::default(),
         configuration: String::new(),
     })
@@ -234,6 +236,7 @@ async fn download(
     // The worker loads its module while the first pages arrive.
     let writer = LogFileWorker::start(&LogFileJob {
         format,
+        run_id,
         run_started: detail.started_local,
         configuration: detail.run.configuration.clone(),
     })

@@ -1,19 +1,23 @@
 //! One component per file.
 
+mod alert_switch;
 mod download_menu;
 mod filter_bar;
 mod find_person;
 mod no_access;
+mod run_alert;
 mod run_progress;
 mod runs_chart;
 mod runs_table;
 mod status_badge;
 mod table_skeleton;
 
+pub use alert_switch::AlertSwitch;
 pub use download_menu::{DownloadMenu, Downloadable};
 pub use filter_bar::{FilterBar, FilterPills};
 pub use find_person::{people_path, FindPerson, PEOPLE_PATH};
 pub use no_access::NoAccess;
+pub use run_alert::RunAlertPanel;
 pub use run_progress::RunProgress;
 pub use runs_chart::RunsChart;
 pub use runs_table::RunsTable;

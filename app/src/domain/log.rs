@@ -32,6 +32,7 @@ pub struct LogEntry {
 /// and its configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryRun {
+    pub id: i64,
     pub started: chrono::NaiveDateTime,
     pub configuration: String,
 }

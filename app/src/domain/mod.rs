@@ -1,5 +1,6 @@
 //! Plain types shared by the browser and the server: no framework, no database.
 
+pub mod alert;
 pub mod chart;
 pub mod filter;
 pub mod log;
@@ -12,6 +13,7 @@ pub mod source;
 pub mod status;
 pub mod viewer;
 
+pub use alert::{AlertChannel, AlertSetting, DeliveryTally, RunAlert};
 pub use chart::{offset_spans, ChartDay, ChartSpan, DayStatusCount, RunChart};
 pub use filter::{DateRange, FilterError, FilterPart, RunFilter, SortOrder};
 pub use log::{
@@ -29,5 +31,5 @@ pub use run::{
     format_duration, ConfigurationSummary, Cursor, RunChanges, RunCounts, RunPage, SyncRunRow,
 };
 pub use source::SourceKind;
-pub use status::{LogAvailability, RunStatus};
+pub use status::{LogAvailability, LogKind, RunStatus};
 pub use viewer::Viewer;

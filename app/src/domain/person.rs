@@ -44,7 +44,12 @@ pub enum PersonQueryError {
 
 impl PersonQuery {
     pub fn parse(text: &str) -> Result<PersonQuery, PersonQueryError> {
-        let text = text.trim();
+        // Text pasted from mail or chat often brings invisible marks at its ends (zero-width
+        // spaces and joiners, a byte-order mark) along with the spaces.
+        let invisible = |c: char| {
+            c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+        };
+        let text = text.trim_matches(invisible);
         if text.chars().any(char::is_control) {
             return Err(PersonQueryError::Unprintable);
         }
@@ -196,6 +201,17 @@ mod tests {
             "Jane@Acme.example"
         );
         assert_eq!(PersonQuery::parse("   "), Err(PersonQueryError::Empty));
+        // Pasted with invisible marks around it: the same search.
+        assert_eq!(
+            PersonQuery::parse("\u{feff}\u{200b} jane@acme.example\u{200d}\u{2060}")
+                .unwrap()
+                .as_str(),
+            "jane@acme.example"
+        );
+        assert_eq!(
+            PersonQuery::parse("\u{200b}\u{feff}"),
+            Err(PersonQueryError::Empty)
+        );
         assert!(PersonQuery::parse(&"é".repeat(254)).is_ok());
         assert_eq!(
             PersonQuery::parse(&"a".repeat(255)),

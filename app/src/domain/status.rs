@@ -22,6 +22,26 @@ pub enum LogAvailability {
     Errors,
 }
 
+/// The entries of a run's log that its details page lists. A blocked run has no log to
+/// download, but the deactivations it planned and did not apply are kept to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LogKind {
+    Results,
+    Errors,
+    Planned,
+}
+
+impl LogKind {
+    /// The name the entries are stored under.
+    pub fn slug(self) -> &'static str {
+        match self {
+            LogKind::Results => "result",
+            LogKind::Errors => "error",
+            LogKind::Planned => "planned",
+        }
+    }
+}
+
 impl RunStatus {
     pub const ALL: [RunStatus; 7] = [
         RunStatus::Queued,
@@ -78,6 +98,30 @@ impl RunStatus {
             RunStatus::DataLoadFailed => LogAvailability::Errors,
             _ => LogAvailability::None,
         }
+    }
+
+    /// The entries the run's details page lists, if any: its log to download, or for a
+    /// blocked run the deactivations it did not apply.
+    pub fn entries(self) -> Option<LogKind> {
+        match self.logs() {
+            LogAvailability::SyncResults => Some(LogKind::Results),
+            LogAvailability::Errors => Some(LogKind::Errors),
+            LogAvailability::None => {
+                (self == RunStatus::AboveDeactivationThreshold).then_some(LogKind::Planned)
+            }
+        }
+    }
+
+    /// Whether a run that ends in this status alerts its organisation's admins: it needs
+    /// someone to act.
+    pub fn alerts(self) -> bool {
+        matches!(
+            self,
+            RunStatus::NeedsAttention
+                | RunStatus::DataLoadFailed
+                | RunStatus::AboveDeactivationThreshold
+                | RunStatus::Cancelled
+        )
     }
 
     /// Queued and In Progress runs are still changing; the rest are final.

@@ -2,8 +2,10 @@
 
 use std::borrow::Cow;
 
-/// Header row of every log file, in order.
-pub const COLUMNS: [&str; 10] = [
+/// Header row of every log file, in order. Each row names its run, so that rows of
+/// several runs (a person's history, or files put together) stay apart.
+pub const COLUMNS: [&str; 11] = [
+    "Run ID",
     "Entry",
     "Run started",
     "Configuration",

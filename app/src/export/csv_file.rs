@@ -31,6 +31,7 @@ pub fn to_csv(sheet: LogSheet<'_>) -> Result<Vec<u8>, ExportError> {
     let fail = |e: csv::Error| ExportError(e.to_string());
     w.write_record(COLUMNS).map_err(fail)?;
     let configuration = neutralise(sheet.configuration);
+    let mut run_number = itoa::Buffer::new();
     let mut number = itoa::Buffer::new();
     let mut changed = String::new();
     let mut row = csv::ByteRecord::with_capacity(256, COLUMNS.len());
@@ -41,16 +42,18 @@ pub fn to_csv(sheet: LogSheet<'_>) -> Result<Vec<u8>, ExportError> {
         // An entry of a file of several runs names its own run.
         let own = e.run.as_ref().map(|r| {
             (
+                r.id,
                 r.started.format("%Y-%m-%d %H:%M:%S").to_string(),
                 neutralise(&r.configuration).into_owned(),
             )
         });
-        let (started, configuration) = match &own {
-            Some((s, c)) => (s.as_str(), c.as_str()),
-            None => (started.as_str(), configuration.as_ref()),
+        let (run_id, started, configuration) = match &own {
+            Some((id, s, c)) => (*id, s.as_str(), c.as_str()),
+            None => (sheet.run_id, started.as_str(), configuration.as_ref()),
         };
         row.clear();
         for field in [
+            run_number.format(run_id),
             number.format(i64::from(e.sequence) + 1),
             started,
             configuration,

@@ -19,6 +19,7 @@ use chrono::NaiveDateTime;
 /// What a log file holds: the run it came from and its entries in order.
 #[derive(Debug, Clone, Copy)]
 pub struct LogSheet<'a> {
+    pub run_id: i64,
     /// The run's start in the viewer's time zone.
     pub run_started: NaiveDateTime,
     pub configuration: &'a str,
@@ -30,6 +31,7 @@ pub struct LogSheet<'a> {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogFileJob {
     pub format: LogFormat,
+    pub run_id: i64,
     /// The run's start in the viewer's time zone.
     pub run_started: NaiveDateTime,
     pub configuration: String,
@@ -84,6 +86,7 @@ pub fn sample_entries(n: usize) -> Vec<LogEntry> {
 /// runs natively and in wasm, so the two are compared on equal terms.
 pub fn time_writers(entries: &[LogEntry], rounds: u32, now: impl Fn() -> f64) -> (f64, f64) {
     let sheet = LogSheet {
+        run_id: 4711,
         run_started: chrono::NaiveDate::from_ymd_opt(2024, 1, 15)
             .and_then(|d| d.and_hms_opt(22, 30, 0))
             .unwrap_or_default(),

@@ -14,7 +14,9 @@ pub const XLSX_MAX_ROWS: usize = 1_048_576;
 const MAX_CELL: usize = 32_767;
 const TRUNCATED: &str = "… (truncated)";
 /// Column widths in characters, in the order of `COLUMNS`.
-const WIDTHS: [f64; 10] = [8.0, 20.0, 28.0, 14.0, 14.0, 30.0, 12.0, 10.0, 24.0, 60.0];
+const WIDTHS: [f64; 11] = [
+    10.0, 8.0, 20.0, 28.0, 14.0, 14.0, 30.0, 12.0, 10.0, 24.0, 60.0,
+];
 
 pub fn to_xlsx(sheet: LogSheet<'_>) -> Result<Vec<u8>, ExportError> {
     write(sheet).map_err(|e| ExportError(e.to_string()))
@@ -50,27 +52,29 @@ fn write(sheet: LogSheet<'_>) -> Result<Vec<u8>, XlsxError> {
         start_sheet(ws, number, &header, chunk.len())?;
         for (i, e) in chunk.iter().enumerate() {
             let row = i as u32 + 1;
-            ws.write_number(row, 0, f64::from(e.sequence) + 1.0)?;
+            ws.write_number(row, 1, f64::from(e.sequence) + 1.0)?;
             match &e.run {
                 // An entry of a file of several runs names its own run.
                 Some(run) => {
-                    ws.write_datetime_with_format(row, 1, &excel_time(run.started)?, &date)?;
-                    ws.write_string(row, 2, fit(neutralise(&run.configuration)).into_owned())?;
+                    ws.write_number(row, 0, run.id as f64)?;
+                    ws.write_datetime_with_format(row, 2, &excel_time(run.started)?, &date)?;
+                    ws.write_string(row, 3, fit(neutralise(&run.configuration)).into_owned())?;
                 }
                 None => {
-                    ws.write_datetime_with_format(row, 1, &started, &date)?;
-                    ws.write_string(row, 2, configuration.as_str())?;
+                    ws.write_number(row, 0, sheet.run_id as f64)?;
+                    ws.write_datetime_with_format(row, 2, &started, &date)?;
+                    ws.write_string(row, 3, configuration.as_str())?;
                 }
             }
-            ws.write_string(row, 3, text(&e.record))?;
-            ws.write_string(row, 4, text(&e.employee_id))?;
-            ws.write_string(row, 5, text(&e.email))?;
-            ws.write_string(row, 6, action_label(&e.action).into_owned())?;
-            ws.write_string(row, 7, outcome_label(&e.outcome).into_owned())?;
+            ws.write_string(row, 4, text(&e.record))?;
+            ws.write_string(row, 5, text(&e.employee_id))?;
+            ws.write_string(row, 6, text(&e.email))?;
+            ws.write_string(row, 7, action_label(&e.action).into_owned())?;
+            ws.write_string(row, 8, outcome_label(&e.outcome).into_owned())?;
             changed.clear();
             write_entry_changes(e, &mut changed);
-            ws.write_string(row, 8, fit(neutralise(&changed)).into_owned())?;
-            ws.write_string(row, 9, fit(neutralise(&e.message)).into_owned())?;
+            ws.write_string(row, 9, fit(neutralise(&changed)).into_owned())?;
+            ws.write_string(row, 10, fit(neutralise(&e.message)).into_owned())?;
         }
     }
     workbook.save_to_buffer()

@@ -120,6 +120,24 @@ pub fn HelpPage() -> impl IntoView {
                 </p>
             </section>
 
+            <section aria-labelledby="help-alerts">
+                <h2 id="help-alerts">"Alerts"</h2>
+                <p>
+                    "Organisation Admins and People Admins get an email when a sync needs them: a run "
+                    "ends " <strong>"Needs Attention"</strong> ", " <strong>"Data Load Failed"</strong> ", "
+                    <strong>"Above Deactivation Threshold"</strong> " or " <strong>"Cancelled"</strong>
+                    ", or a scheduled sync has had no successful run for twice its schedule (and again "
+                    "when it recovers). Each email names the configuration and the status, says when the "
+                    "run started in your time zone, gives its counts, its first warnings or errors and "
+                    "the recommended action, and links to the run. A configuration and status send at "
+                    "most one email an hour; further runs of that hour arrive together in one digest at "
+                    "its end. Turn " <strong>"Email me when a sync needs action"</strong> " off on the "
+                    "Syncs page to stop them. Your organisation can also receive the same alerts on a "
+                    "webhook (for example a chat channel), signed so that it can tell they come from "
+                    "here. A run's page shows which alerts it sent and how their delivery stands."
+                </p>
+            </section>
+
             <section aria-labelledby="help-access">
                 <h2 id="help-access">"Who can see User Provisioning"</h2>
                 <div class="table-wrap" tabindex="0" role="region" aria-label="Roles and access">

@@ -134,13 +134,10 @@ fn Choices(q: String, people: Vec<PersonMatch>, more: bool) -> impl IntoView {
     }
 }
 
-/// The run's details page with this entry in view: the run's log searched for the person
-/// and scrolled to the entry; for a blocked run, its threshold panel.
+/// The run's details page with this entry in view: the run's log (for a blocked run, its
+/// planned deactivations) searched for the person and scrolled to the entry.
 fn entry_href(e: &PersonEvent, key: &str) -> String {
     let run = format!("/admin/user-provisioning/runs/{}", e.run_id);
-    if !e.applied {
-        return format!("{run}#threshold-title");
-    }
     let mut query = form_urlencoded::Serializer::new(String::new());
     query.append_pair("search", key);
     format!("{run}?{}#entry-{}", query.finish(), e.sequence)

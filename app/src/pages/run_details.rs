@@ -1,9 +1,12 @@
 use crate::{
     api::{get_run, get_run_logs},
-    components::{DownloadMenu, Downloadable, NoAccess, RunProgress, StatusBadge, TableSkeleton},
+    components::{
+        DownloadMenu, Downloadable, NoAccess, RunAlertPanel, RunProgress, StatusBadge,
+        TableSkeleton,
+    },
     domain::{
-        format_duration, LogAvailability, LogEntry, LogOutcome, LogPage, RunDetail, RunStatus,
-        PREVIEW_PAGE,
+        format_duration, LogAvailability, LogEntry, LogKind, LogOutcome, LogPage, RunDetail,
+        RunStatus, PREVIEW_PAGE,
     },
     error::AppError,
     export::{action_label, outcome_label},
@@ -40,10 +43,11 @@ pub fn RunDetailsPage() -> impl IntoView {
     });
     let logs = PerQuery::new(log_query, move |q: LogQuery| async move {
         let Some(id) = q.run_id else { return Ok(None) };
-        // Only runs with logs have a preview; the details say why others have none.
-        match detail.await?.run.status.logs() {
-            LogAvailability::None => Ok(None),
-            _ => get_run_logs(id, None, Some(PREVIEW_PAGE), q.search(), q.outcome())
+        // Only runs with logs, or a blocked run's planned deactivations, have a preview;
+        // the details say why others have none.
+        match detail.await?.run.status.entries() {
+            None => Ok(None),
+            Some(_) => get_run_logs(id, None, Some(PREVIEW_PAGE), q.search(), q.outcome())
                 .await
                 .map(Some),
         }
@@ -197,8 +201,10 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
         .into_any()
     });
     let has_logs = status.logs() != LogAvailability::None;
-    let log_name = match status.logs() {
-        LogAvailability::Errors => "Error log",
+    let listed = status.entries();
+    let log_name = match listed {
+        Some(LogKind::Errors) => "Error log",
+        Some(LogKind::Planned) => "Planned deactivations",
         _ => "Sync result log",
     };
     let counts = [
@@ -225,6 +231,7 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
             <RunProgress run=run.clone() />
         </section> }.into_any()}
         {threshold}
+        {status.alerts().then(|| view! { <RunAlertPanel run_id=run.id /> })}
         {view! { <div class="detail-grid">
             <section class="panel" aria-labelledby="timings-title">
                 <h2 id="timings-title">"Timings"</h2>
@@ -246,10 +253,13 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
         </div> }.into_any()}
         {view! { <section class="panel" aria-labelledby="log-title">
             <div class="log-header">
-                <h2 id="log-title">{if has_logs { log_name } else { "Logs" }}</h2>
+                <h2 id="log-title">{if listed.is_some() { log_name } else { "Logs" }}</h2>
                 {has_logs.then(|| view! { <DownloadMenu what=Downloadable::RunLog(run.id) /> }.into_any())}
             </div>
-            {if has_logs {
+            {(listed == Some(LogKind::Planned)).then(|| view! {
+                <p class="muted">"Not applied: these people were left as they were. A blocked run has no log to download."</p>
+            })}
+            {if listed.is_some() {
                 view! { <LogPreview run_id=run.id logs /> }.into_any()
             } else {
                 view! { <p class="muted">"A run that is " {status.label()} " has no logs."</p> }.into_any()

@@ -1,7 +1,8 @@
 use crate::{
     api::{list_configurations, list_sync_runs, sync_runs_chart},
     components::{
-        FilterBar, FilterPills, FindPerson, NoAccess, RunsChart, RunsTable, TableSkeleton,
+        AlertSwitch, FilterBar, FilterPills, FindPerson, NoAccess, RunsChart, RunsTable,
+        TableSkeleton,
     },
     domain::{ConfigurationSummary, Cursor, RunChart, RunFilter, RunPage, SyncRunRow, Viewer},
     error::AppError,
@@ -204,7 +205,10 @@ fn SyncHistory(
                 "Automated user syncs from your HR and identity sources, live. "
                 <a href="/admin/user-provisioning/help">"What the statuses mean, logs and access"</a>
             </p>
-            <FindPerson />
+            <div class="page-header__tools">
+                <FindPerson />
+                <AlertSwitch />
+            </div>
         </header>
         // Read inside a Transition, so the server renders the options before the page is
         // sent and hydration finds the same ones.

@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::idle_sessions_index::IdleSessionsIndex),
             Box::new(super::change_feed::ChangeFeed),
             Box::new(super::person_index::PersonIndex),
+            Box::new(super::alert_outbox::AlertOutbox),
         ]
     }
 }

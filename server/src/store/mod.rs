@@ -1,5 +1,6 @@
 //! The app's ports implemented on SeaORM, for SQLite and PostgreSQL alike.
 
+mod alerts;
 mod auth;
 mod people;
 mod run_chart;
@@ -17,11 +18,19 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct SeaStore {
     db: DatabaseConnection,
+    /// Whether this server sends alert emails (it has an SMTP relay).
+    email: bool,
 }
 
 impl SeaStore {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self { db, email: false }
+    }
+
+    /// The store of a server that sends alert emails.
+    pub fn with_email_alerts(mut self, email: bool) -> Self {
+        self.email = email;
+        self
     }
 
     pub fn into_stores(self) -> Stores {
@@ -30,6 +39,7 @@ impl SeaStore {
             auth: shared.clone(),
             runs: shared.clone(),
             people: shared.clone(),
+            alerts: shared.clone(),
             health: shared,
         }
     }

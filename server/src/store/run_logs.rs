@@ -3,7 +3,7 @@
 use super::runs::{to_row, ListedRun};
 use super::{db_err, now_ms};
 use crate::db::entities::{log_download, sync_configuration, sync_log_entry, sync_run};
-use app::domain::{LogAvailability, LogEntry, LogFormat};
+use app::domain::{LogEntry, LogFormat};
 use app::ports::{LogRequest, RunFound, StoreError};
 use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
 use sea_orm::{
@@ -61,11 +61,7 @@ pub async fn log_entries(
     request: &LogRequest,
 ) -> Result<(Vec<LogEntry>, Option<u64>), StoreError> {
     use sync_log_entry::Column as L;
-    let kind = match request.kind {
-        LogAvailability::SyncResults => "result",
-        LogAvailability::Errors => "error",
-        LogAvailability::None => return Ok((Vec::new(), Some(0))),
-    };
+    let kind = request.kind.slug();
     let mut matching = sync_log_entry::Entity::find()
         .filter(L::RunId.eq(request.run_id))
         .filter(L::Kind.eq(kind));

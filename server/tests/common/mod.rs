@@ -6,6 +6,7 @@
 pub mod api_peers;
 pub mod http;
 pub mod process;
+pub mod smtp;
 pub mod sync;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};

@@ -1,0 +1,172 @@
+//! How an alert travels: email through an SMTP relay (lettre, the kept crate for it), and
+//! a webhook POST signed with HMAC-SHA256 (the `hmac` crate over the `sha2` the server
+//! already uses). Errors say what failed, never a secret.
+
+use super::content::Email;
+use super::SmtpSettings;
+use crate::sync::secret::Secret;
+use hmac::{Hmac, Mac};
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sha2::Sha256;
+use std::time::Duration;
+
+/// The SMTP relay, ready to send.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn new(settings: &SmtpSettings) -> Result<Self, String> {
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&settings.url)
+            .map_err(|e| format!("UP_SMTP_URL cannot be used: {e}"))?
+            .timeout(Some(Duration::from_secs(30)));
+        if let Some(reference) = &settings.password {
+            let password = reference
+                .resolve()
+                .map_err(|e| format!("UP_SMTP_PASSWORD: {e}"))?;
+            builder = builder.credentials(Credentials::new(
+                smtp_user(&settings.url),
+                password.expose().to_string(),
+            ));
+        }
+        let from = settings
+            .from
+            .parse()
+            .map_err(|_| format!("UP_MAIL_FROM \"{}\" is not an address", settings.from))?;
+        Ok(Mailer {
+            transport: builder.build(),
+            from,
+        })
+    }
+
+    /// Sends one email. `message_id` is the same on every try of one delivery, so a
+    /// reader's mail program shows a repeat (after a crash mid-send) as one message.
+    pub async fn send(&self, to: &str, email: &Email, message_id: &str) -> Result<(), String> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|_| format!("\"{to}\" is not an email address"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .message_id(Some(message_id.to_string()))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(email.text.clone()),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(email.html.clone()),
+                    ),
+            )
+            .map_err(|e| format!("the email could not be written: {e}"))?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("the SMTP relay refused or could not be reached: {e}"))
+    }
+}
+
+/// The user named in an SMTP URL (`smtp://user@host`), percent-decoding left to lettre's
+/// own parse of the same URL: user names here are plain.
+fn smtp_user(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    authority
+        .rsplit_once('@')
+        .map(|(user, _)| user.to_string())
+        .unwrap_or_default()
+}
+
+/// The headers a webhook receiver checks: the time the body was signed and the signature.
+pub const TIMESTAMP_HEADER: &str = "x-up-timestamp";
+pub const SIGNATURE_HEADER: &str = "x-up-signature";
+/// The delivery's id: the same on every try, for a receiver to drop a repeat.
+pub const DELIVERY_HEADER: &str = "x-up-delivery";
+
+/// `v1=` and the hex HMAC-SHA256, under `secret`, of `"{timestamp}.{body}"`: the
+/// timestamp is signed with the body so that an old request cannot be replayed as new.
+pub fn signature(secret: &Secret, timestamp: i64, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    let bytes = mac.finalize().into_bytes();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("v1={hex}")
+}
+
+/// Posts a webhook's body, signed. Anything but a 2xx answer is a failure to retry.
+pub async fn post_webhook(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &Secret,
+    delivery_id: i64,
+    body: Vec<u8>,
+    now_ms: i64,
+) -> Result<(), String> {
+    let timestamp = now_ms / 1000;
+    let answer = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header(TIMESTAMP_HEADER, timestamp.to_string())
+        .header(SIGNATURE_HEADER, signature(secret, timestamp, &body))
+        .header(DELIVERY_HEADER, delivery_id.to_string())
+        .timeout(Duration::from_secs(30))
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| {
+            let why = if e.is_timeout() {
+                "it did not answer in time"
+            } else if e.is_connect() {
+                "it could not be reached"
+            } else {
+                "the request failed"
+            };
+            format!("the webhook was not delivered: {why}")
+        })?;
+    match answer.status() {
+        s if s.is_success() => Ok(()),
+        s => Err(format!("the webhook answered {}", s.as_u16())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_covers_time_and_body() {
+        let secret = Secret::new("s3cret");
+        let a = signature(&secret, 1_700_000_000, b"{\"a\":1}");
+        // As any HMAC library computes it (Python's `hmac` gave this one).
+        assert_eq!(
+            a,
+            "v1=1698a50bc74d1ff1db85c4e0a5297c2ad9fdba245d5737cdb789e4cc6e098940"
+        );
+        assert_eq!(a, signature(&secret, 1_700_000_000, b"{\"a\":1}"));
+        assert_ne!(a, signature(&secret, 1_700_000_001, b"{\"a\":1}"));
+        assert_ne!(a, signature(&secret, 1_700_000_000, b"{\"a\":2}"));
+        assert_ne!(
+            a,
+            signature(&Secret::new("other"), 1_700_000_000, b"{\"a\":1}")
+        );
+    }
+
+    #[test]
+    fn the_user_comes_from_the_url() {
+        assert_eq!(smtp_user("smtps://alerts@mail.example:465"), "alerts");
+        assert_eq!(smtp_user("smtp://mail.example:25"), "");
+    }
+}

@@ -1,0 +1,428 @@
+//! Sending what is due. A worker leases a few due deliveries in one statement (PostgreSQL
+//! skips rows another worker is leasing), sends each, and records the attempt: sent, or
+//! failed with a wait that doubles each time up to an hour, until a day has passed and
+//! the delivery is given up. A lease that runs out (its worker died mid-send) lets another
+//! worker try again; the email's Message-ID and the webhook's delivery header stay the same
+//! on every try, so a receiver can recognise a repeat.
+
+use super::channels::{post_webhook, Mailer};
+use super::content::{self, Alert, AlertKind, AlertRun};
+use super::Timing;
+use crate::sync::queue::stmt;
+use crate::sync::secret::SecretRef;
+use app::domain::{RunCounts, RunStatus};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, QueryResult};
+use std::collections::HashMap;
+
+/// What sends: the SMTP relay if there is one, an HTTP client for webhooks, and where
+/// links point.
+#[derive(Clone)]
+pub struct Senders {
+    pub mailer: Option<Mailer>,
+    pub http: reqwest::Client,
+    pub public_url: String,
+}
+
+#[derive(Debug, Clone)]
+struct Due {
+    id: i64,
+    message_id: i64,
+    organisation_id: i64,
+    channel: String,
+    recipient: String,
+    time_zone: Option<String>,
+    attempts: i32,
+    created_at_ms: i64,
+}
+
+/// Why a try failed, and whether trying again could help.
+#[derive(Debug, Clone)]
+struct Failed {
+    reason: String,
+    permanent: bool,
+}
+
+impl Failed {
+    fn retry(reason: impl Into<String>) -> Self {
+        Failed {
+            reason: reason.into(),
+            permanent: false,
+        }
+    }
+    fn permanent(reason: impl Into<String>) -> Self {
+        Failed {
+            reason: reason.into(),
+            permanent: true,
+        }
+    }
+}
+
+/// Sends up to `limit` due deliveries as `owner`; returns how many were tried.
+pub async fn send_due(
+    db: &DatabaseConnection,
+    senders: &Senders,
+    timing: &Timing,
+    owner: &str,
+    now_ms: impl Fn() -> i64,
+    limit: u64,
+) -> Result<usize, DbErr> {
+    let due = lease(db, owner, timing, now_ms(), limit).await?;
+    let mut alerts: HashMap<i64, Alert> = HashMap::new();
+    for d in &due {
+        let alert = match alerts.entry(d.message_id) {
+            std::collections::hash_map::Entry::Occupied(a) => a.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(load_alert(db, d.message_id).await?)
+            }
+        };
+        let outcome = send(db, senders, d, alert, now_ms()).await;
+        record(db, d, owner, timing, outcome, now_ms()).await?;
+    }
+    Ok(due.len())
+}
+
+async fn lease(
+    db: &DatabaseConnection,
+    owner: &str,
+    timing: &Timing,
+    now_ms: i64,
+    limit: u64,
+) -> Result<Vec<Due>, DbErr> {
+    let lock = match db.get_database_backend() {
+        DatabaseBackend::Postgres => "FOR UPDATE SKIP LOCKED",
+        _ => "",
+    };
+    let rows = db
+        .query_all(stmt(
+            db,
+            &format!(
+                "UPDATE alert_deliveries SET lease_owner = $1, lease_until_ms = $2, \
+                 attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM alert_deliveries WHERE state = 'pending' \
+                   AND next_attempt_at_ms <= $3 AND (lease_until_ms IS NULL OR lease_until_ms < $3) \
+                   ORDER BY next_attempt_at_ms, id LIMIT $4 {lock}) \
+                 AND state = 'pending' AND (lease_until_ms IS NULL OR lease_until_ms < $3) \
+                 RETURNING id, message_id, organisation_id, channel, recipient, time_zone, \
+                 attempts, created_at_ms"
+            ),
+            vec![
+                owner.into(),
+                (now_ms + timing.lease.as_millis() as i64).into(),
+                now_ms.into(),
+                (limit as i64).into(),
+            ],
+        ))
+        .await?;
+    let mut due = rows
+        .iter()
+        .map(|r| {
+            Ok(Due {
+                id: r.try_get_by_index(0)?,
+                message_id: r.try_get_by_index(1)?,
+                organisation_id: r.try_get_by_index(2)?,
+                channel: r.try_get_by_index(3)?,
+                recipient: r.try_get_by_index(4)?,
+                time_zone: r.try_get_by_index(5)?,
+                attempts: r.try_get_by_index(6)?,
+                created_at_ms: r.try_get_by_index(7)?,
+            })
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    due.sort_by_key(|d| d.id);
+    Ok(due)
+}
+
+async fn send(
+    db: &DatabaseConnection,
+    senders: &Senders,
+    d: &Due,
+    alert: &Alert,
+    now_ms: i64,
+) -> Result<(), Failed> {
+    match d.channel.as_str() {
+        "email" => {
+            let Some(mailer) = &senders.mailer else {
+                return Err(Failed::permanent("email is not configured (UP_SMTP_URL)"));
+            };
+            let tz = d
+                .time_zone
+                .as_deref()
+                .and_then(|z| z.parse().ok())
+                .unwrap_or(chrono_tz::UTC);
+            let email = content::email(alert, tz, &senders.public_url);
+            let host = senders
+                .public_url
+                .split("://")
+                .nth(1)
+                .and_then(|h| h.split([':', '/']).next())
+                .unwrap_or("user-provisioning");
+            let message_id = format!("<alert-{}@{host}>", d.id);
+            mailer
+                .send(&d.recipient, &email, &message_id)
+                .await
+                .map_err(Failed::retry)
+        }
+        "webhook" => {
+            let secret = webhook_secret(db, d.organisation_id, &d.recipient)
+                .await
+                .map_err(|e| Failed::retry(format!("the database could not be read: {e}")))??;
+            let body = content::webhook(alert, &senders.public_url, d.id).to_string();
+            post_webhook(
+                &senders.http,
+                &d.recipient,
+                &secret,
+                d.id,
+                body.into_bytes(),
+                now_ms,
+            )
+            .await
+            .map_err(Failed::retry)
+        }
+        other => Err(Failed::permanent(format!("no channel is called {other}"))),
+    }
+}
+
+/// The webhook's secret, if the organisation's webhook is still the one at `url`.
+async fn webhook_secret(
+    db: &DatabaseConnection,
+    organisation_id: i64,
+    url: &str,
+) -> Result<Result<crate::sync::secret::Secret, Failed>, DbErr> {
+    let row = db
+        .query_one(stmt(
+            db,
+            "SELECT url, secret_ref FROM alert_webhooks WHERE organisation_id = $1",
+            vec![organisation_id.into()],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(Err(Failed::permanent(
+            "the organisation's webhook was removed",
+        )));
+    };
+    let now_url: String = row.try_get_by_index(0)?;
+    if now_url != url {
+        return Ok(Err(Failed::permanent(
+            "the organisation's webhook was changed to another address",
+        )));
+    }
+    let reference: String = row.try_get_by_index(1)?;
+    Ok(match reference.parse::<SecretRef>() {
+        Err(_) => Err(Failed::permanent("the webhook's secret is not a reference")),
+        Ok(r) => r
+            .resolve()
+            .map_err(|e| Failed::retry(format!("the webhook's secret: {e}"))),
+    })
+}
+
+async fn record(
+    db: &DatabaseConnection,
+    d: &Due,
+    owner: &str,
+    timing: &Timing,
+    outcome: Result<(), Failed>,
+    now_ms: i64,
+) -> Result<(), DbErr> {
+    let (state, next, error) = match &outcome {
+        Ok(()) => ("sent", now_ms, None),
+        Err(f) => {
+            let next = now_ms + retry_wait(timing, d.attempts);
+            let give_up =
+                f.permanent || next - d.created_at_ms > timing.give_up_after.as_millis() as i64;
+            (
+                if give_up { "failed" } else { "pending" },
+                next,
+                Some(f.reason.clone()),
+            )
+        }
+    };
+    if let Some(e) = &error {
+        tracing::warn!(delivery = d.id, channel = %d.channel, attempt = d.attempts, state, "alert not delivered: {e}");
+    }
+    db.execute(stmt(
+        db,
+        "UPDATE alert_deliveries SET state = $1, next_attempt_at_ms = $2, last_error = $3, \
+         sent_at_ms = $4, lease_owner = NULL, lease_until_ms = NULL \
+         WHERE id = $5 AND lease_owner = $6",
+        vec![
+            state.into(),
+            next.into(),
+            error.clone().into(),
+            outcome.is_ok().then_some(now_ms).into(),
+            d.id.into(),
+            owner.into(),
+        ],
+    ))
+    .await?;
+    db.execute(stmt(
+        db,
+        "INSERT INTO alert_attempts (delivery_id, at_ms, ok, error) VALUES ($1, $2, $3, $4)",
+        vec![
+            d.id.into(),
+            now_ms.into(),
+            outcome.is_ok().into(),
+            error.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The wait after the `attempt`-th failed try: the first wait, doubled each time, at most
+/// the longest wait.
+pub fn retry_wait(timing: &Timing, attempt: i32) -> i64 {
+    let first = timing.retry_first.as_millis() as i64;
+    let max = timing.retry_max.as_millis() as i64;
+    let doublings = (attempt.max(1) - 1).min(30) as u32;
+    first.saturating_mul(1i64 << doublings).min(max)
+}
+
+/// A message's alert as its deliveries tell it: the configuration, the organisation, and
+/// its events' runs.
+pub async fn load_alert(db: &impl ConnectionTrait, message_id: i64) -> Result<Alert, DbErr> {
+    let m = db
+        .query_one(stmt(
+            db,
+            "SELECT m.status, m.digest, m.configuration_id, c.name, c.schedule, o.name \
+             FROM alert_messages m JOIN sync_configurations c ON c.id = m.configuration_id \
+             JOIN organisations o ON o.id = m.organisation_id WHERE m.id = $1",
+            vec![message_id.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("alert message {message_id}")))?;
+    let status: String = m.try_get_by_index(0)?;
+    let digest: bool = m.try_get_by_index(1)?;
+    let configuration_id: i64 = m.try_get_by_index(2)?;
+    let configuration: String = m.try_get_by_index(3)?;
+    let schedule: String = m.try_get_by_index(4)?;
+    let organisation: String = m.try_get_by_index(5)?;
+    let events = db
+        .query_all(stmt(
+            db,
+            "SELECT e.created_at_ms, r.id, r.status, r.sort_at_ms, r.status_reason, r.created, \
+             r.updated, r.deactivated, r.reactivated, r.unchanged, r.skipped, r.warnings, \
+             r.errors, r.planned_deactivations \
+             FROM alert_events e LEFT JOIN sync_runs r ON r.id = e.run_id \
+             WHERE e.message_id = $1 ORDER BY e.id",
+            vec![message_id.into()],
+        ))
+        .await?;
+    let mut runs = Vec::new();
+    let mut at_ms = 0;
+    for e in &events {
+        at_ms = e.try_get_by_index(0)?;
+        if let Some(run) = read_run(e)? {
+            runs.push(run);
+        }
+    }
+    // A message of its own names the run's first problems; a digest lists its runs.
+    if !digest {
+        if let Some(run) = runs.last_mut() {
+            run.problems = problems(db, run.id).await?;
+        }
+    }
+    let kind = match status.as_str() {
+        "stale" => AlertKind::Stale {
+            schedule,
+            last_good_ms: last_good(db, configuration_id, at_ms).await?,
+        },
+        "recovered" => AlertKind::Recovered,
+        s => AlertKind::Run(s.parse().unwrap_or(RunStatus::NeedsAttention)),
+    };
+    Ok(Alert {
+        organisation,
+        configuration,
+        kind,
+        runs,
+        digest,
+        at_ms,
+    })
+}
+
+fn read_run(e: &QueryResult) -> Result<Option<AlertRun>, DbErr> {
+    let Some(id) = e.try_get_by_index::<Option<i64>>(1)? else {
+        return Ok(None);
+    };
+    let status: String = e.try_get_by_index(2)?;
+    let n = |i: usize| -> Result<u32, DbErr> { Ok(e.try_get_by_index::<i32>(i)?.max(0) as u32) };
+    Ok(Some(AlertRun {
+        id,
+        status: status.parse().unwrap_or(RunStatus::NeedsAttention),
+        started_at_ms: e.try_get_by_index(3)?,
+        reason: e.try_get_by_index(4)?,
+        counts: RunCounts {
+            created: n(5)?,
+            updated: n(6)?,
+            deactivated: n(7)?,
+            reactivated: n(8)?,
+            unchanged: n(9)?,
+            skipped: n(10)?,
+            warnings: n(11)?,
+            errors: n(12)?,
+            planned_deactivations: n(13)?,
+        },
+        problems: Vec::new(),
+    }))
+}
+
+/// The run's first three warnings or errors: who, and what the log says.
+async fn problems(db: &impl ConnectionTrait, run_id: i64) -> Result<Vec<String>, DbErr> {
+    let rows = db
+        .query_all(stmt(
+            db,
+            "SELECT email, external_id, record_ref, message FROM sync_log_entries \
+             WHERE run_id = $1 AND outcome <> 'ok' AND kind <> 'planned' \
+             ORDER BY sequence LIMIT 3",
+            vec![run_id.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let who: Option<String> = r
+                .try_get_by_index::<Option<String>>(0)?
+                .or(r.try_get_by_index(1)?)
+                .or(r.try_get_by_index(2)?);
+            let message: String = r.try_get_by_index(3)?;
+            Ok(match who {
+                Some(who) => format!("{who}: {message}"),
+                None => message,
+            })
+        })
+        .collect()
+}
+
+/// The start of the configuration's last good run up to `at_ms`.
+async fn last_good(
+    db: &impl ConnectionTrait,
+    configuration_id: i64,
+    at_ms: i64,
+) -> Result<Option<i64>, DbErr> {
+    let row = db
+        .query_one(stmt(
+            db,
+            "SELECT MAX(sort_at_ms) FROM sync_runs WHERE configuration_id = $1 \
+             AND status IN ('success', 'needs_attention') AND sort_at_ms <= $2",
+            vec![configuration_id.into(), at_ms.into()],
+        ))
+        .await?;
+    Ok(row.and_then(|r| r.try_get_by_index::<Option<i64>>(0).ok().flatten()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn retries_wait_twice_as_long_each_time_up_to_an_hour() {
+        let t = Timing::default();
+        let waits: Vec<i64> = (1..=9).map(|a| retry_wait(&t, a) / 1000).collect();
+        assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+        let quick = Timing {
+            retry_first: Duration::from_millis(100),
+            ..t
+        };
+        assert_eq!(retry_wait(&quick, 1), 100);
+        assert_eq!(retry_wait(&quick, i32::MAX), 3_600_000);
+    }
+}

@@ -1,0 +1,237 @@
+//! Alerts: admins hear about a sync that needs them, by email and by webhook, once.
+//!
+//! A run's end writes an event in its own transaction (`db::alert_outbox`); the alert
+//! worker ([`worker::run`]) gives each event a message ([`outbox`]: a message of its own,
+//! or a share of the hour's digest for its configuration and status, so that a flapping
+//! sync sends one message an hour), notices configurations that went stale or recovered
+//! ([`staleness`]), and sends what is due ([`deliver`]), retrying with back-off for a day.
+//! What a message says is written by [`content`]; how it travels, by [`channels`].
+
+pub mod channels;
+pub mod content;
+pub mod deliver;
+pub mod outbox;
+pub mod staleness;
+pub mod worker;
+
+use crate::sync::secret::SecretRef;
+use std::time::Duration;
+
+/// How alerts are sent, from the environment.
+#[derive(Debug, Clone)]
+pub struct AlertSettings {
+    /// Email through SMTP (`UP_SMTP_URL`); `None` sends no email.
+    pub smtp: Option<SmtpSettings>,
+    /// The dashboard's address as admins reach it, for links (`UP_PUBLIC_URL`).
+    pub public_url: String,
+    pub timing: Timing,
+}
+
+/// An SMTP relay: `smtp://host:port` (plain, for a relay on the same machine or network),
+/// `smtp://user@host:587?tls=required` (STARTTLS) or `smtps://user@host:465` (TLS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpSettings {
+    /// The URL without a password.
+    pub url: String,
+    /// The password, as a reference (`UP_SMTP_PASSWORD=env:NAME` or `file:/path`).
+    pub password: Option<SecretRef>,
+    /// The sender (`UP_MAIL_FROM`), e.g. `User Provisioning <alerts@example.com>`.
+    pub from: String,
+}
+
+/// How often the worker looks, and how it retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// How often the worker looks for events and due deliveries (`UP_ALERT_POLL_MS`).
+    pub poll: Duration,
+    /// The first retry's wait; each next one waits twice as long (`UP_ALERT_RETRY_MS`).
+    pub retry_first: Duration,
+    /// The longest wait between two tries.
+    pub retry_max: Duration,
+    /// After this long, a delivery that never went through is given up (failed).
+    pub give_up_after: Duration,
+    /// How long a worker holds a delivery it is sending before another may try it.
+    pub lease: Duration,
+    /// How often configurations are checked for staleness.
+    pub stale_check: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            poll: Duration::from_secs(2),
+            retry_first: Duration::from_secs(30),
+            retry_max: Duration::from_secs(3600),
+            give_up_after: Duration::from_secs(24 * 3600),
+            lease: Duration::from_secs(120),
+            stale_check: Duration::from_secs(60),
+        }
+    }
+}
+
+/// One hour: a configuration and status get at most one message in it; later events of
+/// the hour go into its digest.
+pub const DIGEST_WINDOW_MS: i64 = 3_600_000;
+
+impl AlertSettings {
+    /// From `UP_SMTP_URL`, `UP_SMTP_PASSWORD`, `UP_MAIL_FROM`, `UP_PUBLIC_URL`,
+    /// `UP_ALERT_POLL_MS` and `UP_ALERT_RETRY_MS`; `site` is where this server listens,
+    /// the links' default address.
+    pub fn from_env(site: &str) -> Result<Self, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let smtp = match var("UP_SMTP_URL") {
+            None => None,
+            Some(url) => Some(SmtpSettings::parse(
+                url.trim(),
+                var("UP_SMTP_PASSWORD").as_deref(),
+                var("UP_MAIL_FROM").as_deref(),
+            )?),
+        };
+        let public_url = public_url(var("UP_PUBLIC_URL").as_deref(), site)?;
+        let mut timing = Timing::default();
+        if let Some(ms) = var("UP_ALERT_POLL_MS") {
+            timing.poll = Duration::from_millis(millis("UP_ALERT_POLL_MS", &ms, 10..=600_000)?);
+        }
+        if let Some(ms) = var("UP_ALERT_RETRY_MS") {
+            timing.retry_first =
+                Duration::from_millis(millis("UP_ALERT_RETRY_MS", &ms, 10..=3_600_000)?);
+        }
+        Ok(AlertSettings {
+            smtp,
+            public_url,
+            timing,
+        })
+    }
+}
+
+fn millis(name: &str, v: &str, range: std::ops::RangeInclusive<u64>) -> Result<u64, String> {
+    v.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            format!(
+                "{name} \"{v}\" must be a whole number from {} to {}",
+                range.start(),
+                range.end()
+            )
+        })
+}
+
+/// The links' base: `UP_PUBLIC_URL` without a trailing slash, else this server's address.
+fn public_url(given: Option<&str>, site: &str) -> Result<String, String> {
+    match given {
+        None => Ok(format!("http://{site}")),
+        Some(url) => {
+            let url = url.trim().trim_end_matches('/');
+            let host = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            match host {
+                Some(h) if !h.is_empty() && !h.contains(char::is_whitespace) => {
+                    Ok(url.to_string())
+                }
+                _ => Err(format!(
+                    "UP_PUBLIC_URL \"{url}\" must be an http:// or https:// address, like https://provisioning.example.com"
+                )),
+            }
+        }
+    }
+}
+
+impl SmtpSettings {
+    pub fn parse(url: &str, password: Option<&str>, from: Option<&str>) -> Result<Self, String> {
+        let rest = url
+            .strip_prefix("smtps://")
+            .or_else(|| url.strip_prefix("smtp://"))
+            .ok_or_else(|| {
+                "UP_SMTP_URL must start with smtp:// or smtps://, like smtp://127.0.0.1:25"
+                    .to_string()
+            })?;
+        let authority = rest.split(['/', '?']).next().unwrap_or_default();
+        if let Some((user, _)) = authority.rsplit_once('@') {
+            if user.contains(':') {
+                return Err(
+                    "UP_SMTP_URL must not hold a password: name it in UP_SMTP_PASSWORD as env:NAME or file:/path"
+                        .into(),
+                );
+            }
+        }
+        if authority.rsplit('@').next().unwrap_or_default().is_empty() {
+            return Err("UP_SMTP_URL names no host, like smtp://127.0.0.1:25".into());
+        }
+        let password = password
+            .map(|p| {
+                p.parse::<SecretRef>().map_err(|_| {
+                    "UP_SMTP_PASSWORD must be a reference, env:NAME or file:/path, never the password itself"
+                        .to_string()
+                })
+            })
+            .transpose()?;
+        let from = from
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .ok_or("UP_MAIL_FROM must name the alerts' sender, like User Provisioning <alerts@example.com>")?;
+        from.parse::<lettre::message::Mailbox>()
+            .map_err(|_| format!("UP_MAIL_FROM \"{from}\" is not an email address"))?;
+        Ok(SmtpSettings {
+            url: url.to_string(),
+            password,
+            from: from.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smtp_settings_keep_passwords_out_of_the_url() {
+        let s = SmtpSettings::parse(
+            "smtp://alerts@mail.example:587?tls=required",
+            Some("env:SMTP_PW"),
+            Some("User Provisioning <alerts@example.com>"),
+        )
+        .unwrap();
+        assert_eq!(s.password, Some(SecretRef::Env("SMTP_PW".into())));
+        let from = Some("alerts@example.com");
+        for (url, password, wanted) in [
+            (
+                "smtp://u:hunter2@mail.example",
+                None,
+                "must not hold a password",
+            ),
+            ("http://mail.example", None, "must start with smtp://"),
+            ("smtp://", None, "names no host"),
+            (
+                "smtp://mail.example",
+                Some("hunter2"),
+                "must be a reference",
+            ),
+        ] {
+            let e = SmtpSettings::parse(url, password, from).unwrap_err();
+            assert!(e.contains(wanted), "{url}: {e}");
+            assert!(!e.contains("hunter2"), "{e}");
+        }
+        let e = SmtpSettings::parse("smtp://127.0.0.1:25", None, None).unwrap_err();
+        assert!(e.contains("UP_MAIL_FROM"), "{e}");
+        let e =
+            SmtpSettings::parse("smtp://127.0.0.1:25", None, Some("not an address")).unwrap_err();
+        assert!(e.contains("not an email address"), "{e}");
+    }
+
+    #[test]
+    fn links_start_at_the_public_address() {
+        assert_eq!(
+            public_url(None, "127.0.0.1:3000").unwrap(),
+            "http://127.0.0.1:3000"
+        );
+        assert_eq!(
+            public_url(Some("https://up.example.com/"), "x").unwrap(),
+            "https://up.example.com"
+        );
+        assert!(public_url(Some("up.example.com"), "x").is_err());
+        assert!(public_url(Some("https://"), "x").is_err());
+    }
+}

@@ -1,0 +1,762 @@
+//! Alerts end to end on SQLite and PostgreSQL, with real parts: runs of the real engine
+//! write the events, a real SMTP server (aiosmtpd) receives the email, and a webhook
+//! receiver on loopback checks each request's signature. Time is passed in where the hour
+//! of a digest must go by.
+
+mod common;
+
+use app::domain::{DeliveryTally, RunAlert};
+use app::ports::AlertStore;
+use axum::{extract::State, http::HeaderMap, http::StatusCode, routing::post, Router};
+use common::smtp::{self, SmtpServer};
+use common::sync::*;
+use hmac::{Hmac, Mac};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, Statement};
+use server::alerts::deliver::send_due;
+use server::alerts::{outbox, staleness, worker, AlertSettings, SmtpSettings, Timing};
+use server::db::entities::user;
+use server::store::SeaStore;
+use server::sync::engine::now_ms;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const HOUR: i64 = 3_600_000;
+const SECRET: &str = "whsec-7f3a9c";
+
+async fn admin(db: &DatabaseConnection, org: i64, email: &str, role: &str, enrolled: bool) -> i64 {
+    user::ActiveModel {
+        organisation_id: Set(org),
+        email: Set(email.into()),
+        first_name: Set("Admin".into()),
+        last_name: Set(email.into()),
+        active: Set(true),
+        role: Set(role.into()),
+        sync_service_enrolled: Set(enrolled),
+        created_at_ms: Set(0),
+        updated_at_ms: Set(0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap()
+    .id
+}
+
+/// A run of `config` that ends Needs Attention: one record has no email.
+async fn needs_attention(db: &DatabaseConnection, s: &Setup) -> i64 {
+    let mut csv = people_csv(1..=3);
+    csv.push_str("E99,,No,Email,Engineer,R&D,,Active\n");
+    std::fs::write(&s.file, csv).unwrap();
+    let run = sync_now(db, s.config).await;
+    assert_eq!(run.status, "needs_attention");
+    run.id
+}
+
+/// A run of `config` that ends Data Load Failed: its file is missing.
+async fn load_fails(db: &DatabaseConnection, config: i64) -> i64 {
+    let run = sync_now(db, config).await;
+    assert_eq!(run.status, "data_load_failed");
+    run.id
+}
+
+fn settings(smtp: Option<&SmtpServer>, retry: Duration) -> AlertSettings {
+    AlertSettings {
+        smtp: smtp.map(|s| {
+            SmtpSettings::parse(
+                &s.url(),
+                None,
+                Some("User Provisioning <alerts@up.example>"),
+            )
+            .unwrap()
+        }),
+        public_url: "https://up.example".into(),
+        timing: Timing {
+            retry_first: retry,
+            ..Timing::default()
+        },
+    }
+}
+
+async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    let row = db
+        .query_one(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index(0).unwrap()
+}
+
+/// A webhook receiver: answers 500 to its first `fail_first` requests, 200 after, and
+/// keeps every request.
+#[derive(Clone, Default)]
+struct Hook {
+    fail_first: usize,
+    requests: Arc<Mutex<Vec<HookRequest>>>,
+}
+
+#[derive(Debug, Clone)]
+struct HookRequest {
+    delivery: String,
+    signed: bool,
+    body: serde_json::Value,
+    answered: u16,
+}
+
+impl Hook {
+    async fn start(fail_first: usize) -> (Hook, String) {
+        let hook = Hook {
+            fail_first,
+            ..Default::default()
+        };
+        let app = Router::new()
+            .route("/hook", post(receive))
+            .with_state(hook.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (hook, url)
+    }
+
+    fn requests(&self) -> Vec<HookRequest> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// The requests answered 200.
+    fn accepted(&self) -> Vec<HookRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.answered == 200)
+            .collect()
+    }
+}
+
+/// Checks the signature as a receiver would, from the documented scheme: HMAC-SHA256 of
+/// `"{timestamp}.{body}"` under the shared secret, hex, after `v1=`.
+async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: String) -> StatusCode {
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let timestamp = header("x-up-timestamp");
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let signed = header("x-up-signature") == format!("v1={expected}");
+    let fresh = timestamp
+        .parse::<i64>()
+        .is_ok_and(|t| (t - now_ms() / 1000).abs() < 300);
+    let mut requests = hook.requests.lock().unwrap();
+    let answered = if requests.len() < hook.fail_first {
+        500
+    } else {
+        200
+    };
+    requests.push(HookRequest {
+        delivery: header("x-up-delivery"),
+        signed: signed && fresh,
+        body: serde_json::from_str(&body).unwrap_or_default(),
+        answered,
+    });
+    StatusCode::from_u16(answered).unwrap()
+}
+
+/// Sets the organisation's webhook through the operators' configuration file, its secret
+/// read from a file.
+async fn set_webhook(db: &DatabaseConnection, org_name: &str, url: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("hook-secret");
+    std::fs::write(&secret, format!("{SECRET}\n")).unwrap();
+    let file = format!(
+        "[[webhook]]\norganisation = \"{org_name}\"\nurl = \"{url}\"\nsecret = \"file:{}\"\n",
+        secret.display()
+    );
+    let summary = server::operator::import_configurations(db, &file, now_ms())
+        .await
+        .unwrap();
+    assert_eq!(summary.webhooks, vec![format!("{org_name} → {url}")]);
+    dir
+}
+
+on_both_backends!(alerts_reach_exactly_the_right_admins, right_admins);
+
+async fn right_admins(db: &DatabaseConnection) {
+    let Some(python) = smtp::python("alerts_reach_exactly_the_right_admins") else {
+        return;
+    };
+    let mut relay = SmtpServer::stopped();
+    relay.start(&python);
+    let store = SeaStore::new(db.clone());
+    let s = setup(db, "Acme", "people.csv").await;
+    let g = setup(db, "Globex", "people.csv").await;
+    let owner = admin(db, s.org, "owner@acme.example", "organisation_admin", true).await;
+    admin(db, s.org, "people@acme.example", "people_admin", true).await;
+    let quiet = admin(db, s.org, "quiet@acme.example", "people_admin", true).await;
+    admin(db, s.org, "support@acme.example", "support_admin", true).await;
+    admin(
+        db,
+        s.org,
+        "unenrolled@acme.example",
+        "organisation_admin",
+        false,
+    )
+    .await;
+    admin(
+        db,
+        g.org,
+        "owner@globex.example",
+        "organisation_admin",
+        true,
+    )
+    .await;
+    store.set_email_alerts(quiet, false, "UTC").await.unwrap();
+    store
+        .set_email_alerts(owner, true, "Asia/Kolkata")
+        .await
+        .unwrap();
+    assert!(!store.email_alerts(quiet).await.unwrap());
+    assert!(store.email_alerts(owner).await.unwrap());
+
+    // A success sends nothing; a run that needs attention, one message per admin.
+    std::fs::write(&s.file, people_csv(1..=3)).unwrap();
+    let fine = sync_now(db, s.config).await;
+    assert_eq!(fine.status, "success");
+    let run = needs_attention(db, &s).await;
+    let settings = settings(Some(&relay), Duration::from_millis(50));
+    let senders = worker::senders(&settings).unwrap();
+    worker::step(db, &senders, &settings, "w1", false)
+        .await
+        .unwrap();
+    let mail = relay.messages();
+    let mut to: Vec<String> = mail.iter().flat_map(|m| m.rcpt_to.clone()).collect();
+    to.sort();
+    assert_eq!(to, ["owner@acme.example", "people@acme.example"]);
+    for m in &mail {
+        assert_eq!(m.subject, "HR export: Needs Attention (Acme)");
+        assert!(m.from.contains("alerts@up.example"), "{}", m.from);
+        assert!(m.text.contains("The sync completed with warnings."));
+        assert!(m
+            .text
+            .contains("Recommended action: Download logs and review warnings."));
+        let link = format!("https://up.example/admin/user-provisioning/runs/{run}");
+        assert!(m.text.contains(&link) && m.html.contains(&link));
+        assert!(
+            m.text.contains("Skipped 1") || m.text.contains("skipped 1"),
+            "{}",
+            m.text
+        );
+    }
+    // Each admin reads the start in their own zone.
+    let owners = mail.iter().find(|m| m.to.contains("owner@")).unwrap();
+    assert!(owners.text.contains("(Asia/Kolkata)"), "{}", owners.text);
+    let peoples = mail.iter().find(|m| m.to.contains("people@")).unwrap();
+    assert!(peoples.text.contains("(UTC)"), "{}", peoples.text);
+    assert_ne!(owners.message_id, peoples.message_id);
+
+    // Looking again sends nothing more.
+    worker::step(db, &senders, &settings, "w1", false)
+        .await
+        .unwrap();
+    assert_eq!(relay.messages().len(), 2);
+    assert_eq!(
+        store.run_alert(fine.id).await.unwrap().0,
+        RunAlert::None,
+        "a success sends no alert"
+    );
+    match store.run_alert(run).await.unwrap().0 {
+        RunAlert::Message {
+            digest,
+            email,
+            webhook,
+            ..
+        } => {
+            assert!(!digest);
+            assert_eq!(
+                email,
+                DeliveryTally {
+                    sent: 2,
+                    pending: 0,
+                    failed: 0
+                }
+            );
+            assert_eq!(webhook.total(), 0);
+        }
+        other => panic!("the run's alert was sent: {other:?}"),
+    }
+
+    // Another organisation's run reaches its own admin only.
+    std::fs::write(
+        &g.file,
+        people_csv(1..=2) + "E98,,No,Email,Engineer,R&D,,Active\n",
+    )
+    .unwrap();
+    assert_eq!(sync_now(db, g.config).await.status, "needs_attention");
+    worker::step(db, &senders, &settings, "w1", false)
+        .await
+        .unwrap();
+    let mail = relay.messages();
+    assert_eq!(mail.len(), 3);
+    let globex: Vec<_> = mail
+        .iter()
+        .filter(|m| m.subject.contains("Globex"))
+        .collect();
+    assert_eq!(globex.len(), 1);
+    assert_eq!(globex[0].rcpt_to, ["owner@globex.example"]);
+
+    // Turned off, an admin gets nothing more; turned on again, they do.
+    store.set_email_alerts(owner, false, "UTC").await.unwrap();
+    needs_attention(db, &s).await;
+    // (The same configuration and status within the hour go into the hour's digest; it
+    // is sent at the hour's end.)
+    let later = now_ms() + HOUR + 1000;
+    outbox::place_events(db, true, now_ms(), 50).await.unwrap();
+    send_due(db, &senders, &settings.timing, "w1", || later, 50)
+        .await
+        .unwrap();
+    let digest: Vec<_> = relay
+        .messages()
+        .into_iter()
+        .filter(|m| m.subject.contains("more run"))
+        .collect();
+    assert_eq!(digest.len(), 1, "{digest:?}");
+    assert_eq!(digest[0].rcpt_to, ["people@acme.example"]);
+}
+
+on_both_backends!(alerts_survive_a_relay_that_is_down, relay_down);
+
+async fn relay_down(db: &DatabaseConnection) {
+    let Some(python) = smtp::python("alerts_survive_a_relay_that_is_down") else {
+        return;
+    };
+    let mut relay = SmtpServer::stopped();
+    let s = setup(db, "Acme", "people.csv").await;
+    let other = add_config(
+        db,
+        s.org,
+        "Payroll",
+        &s.file.with_extension("missing"),
+        None,
+        None,
+    )
+    .await;
+    admin(db, s.org, "owner@acme.example", "organisation_admin", true).await;
+    admin(db, s.org, "people@acme.example", "people_admin", true).await;
+    let settings = settings(Some(&relay), Duration::from_millis(50));
+    let senders = worker::senders(&settings).unwrap();
+    needs_attention(db, &s).await;
+    load_fails(db, other).await;
+
+    // Down: every delivery is tried, fails, and waits to be retried.
+    worker::step(db, &senders, &settings, "w1", false)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM alert_deliveries WHERE state = 'pending' AND attempts = 1 AND last_error IS NOT NULL").await,
+        4
+    );
+    worker::step(db, &senders, &settings, "w1", false)
+        .await
+        .unwrap();
+    assert!(relay.messages().is_empty());
+
+    // Up again: each is delivered once, however often the worker looks after.
+    relay.start(&python);
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        worker::step(db, &senders, &settings, "w1", false)
+            .await
+            .unwrap();
+        if relay.messages().len() >= 4 {
+            break;
+        }
+    }
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        worker::step(db, &senders, &settings, "w1", false)
+            .await
+            .unwrap();
+    }
+    let mail = relay.messages();
+    let mut seen: Vec<(String, String)> = mail
+        .iter()
+        .map(|m| (m.rcpt_to.join(","), m.subject.clone()))
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            (
+                "owner@acme.example".into(),
+                "HR export: Needs Attention (Acme)".into()
+            ),
+            (
+                "owner@acme.example".into(),
+                "Payroll: Data Load Failed (Acme)".into()
+            ),
+            (
+                "people@acme.example".into(),
+                "HR export: Needs Attention (Acme)".into()
+            ),
+            (
+                "people@acme.example".into(),
+                "Payroll: Data Load Failed (Acme)".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM alert_deliveries WHERE state = 'sent'"
+        )
+        .await,
+        4
+    );
+    // Every attempt is kept: at least one failure and exactly one success each.
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM alert_attempts WHERE ok = TRUE").await,
+        4
+    );
+    assert!(count(db, "SELECT COUNT(*) FROM alert_attempts WHERE ok = FALSE").await >= 4);
+}
+
+on_both_backends!(
+    a_webhook_is_signed_and_retried_until_it_answers,
+    webhook_retry
+);
+
+async fn webhook_retry(db: &DatabaseConnection) {
+    let (hook, url) = Hook::start(2).await;
+    let s = setup(db, "Acme", "people.csv").await;
+    let _secret = set_webhook(db, "Acme", &url).await;
+    admin(db, s.org, "owner@acme.example", "organisation_admin", true).await;
+    // No email on this server: the webhook alone.
+    let settings = settings(None, Duration::from_millis(20));
+    let senders = worker::senders(&settings).unwrap();
+    std::fs::write(&s.file, people_csv(1..=30)).unwrap();
+    sync_now(db, s.config).await;
+    std::fs::write(&s.file, people_csv(1..=15)).unwrap();
+    let blocked = sync_now(db, s.config).await;
+    assert_eq!(blocked.status, "above_deactivation_threshold");
+
+    for _ in 0..50 {
+        worker::step(db, &senders, &settings, "w1", false)
+            .await
+            .unwrap();
+        if !hook.accepted().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    worker::step(db, &senders, &settings, "w1", false)
+        .await
+        .unwrap();
+    let requests = hook.requests();
+    assert_eq!(
+        requests.iter().map(|r| r.answered).collect::<Vec<_>>(),
+        [500, 500, 200]
+    );
+    assert!(requests.iter().all(|r| r.signed), "every request is signed");
+    assert!(
+        requests.iter().all(|r| r.delivery == requests[0].delivery),
+        "one delivery, tried three times"
+    );
+    let body = &requests[2].body;
+    assert_eq!(body["event"], "run");
+    assert_eq!(body["status"], "above_deactivation_threshold");
+    assert_eq!(body["organisation"], "Acme");
+    assert_eq!(body["configuration"], "HR export");
+    assert_eq!(body["runs"][0]["id"], blocked.id);
+    assert_eq!(body["runs"][0]["counts"]["planned_deactivations"], 15);
+    assert!(body["text"]
+        .as_str()
+        .unwrap()
+        .contains("HR export: Above Deactivation Threshold (Acme)"));
+    assert_eq!(
+        body["link"],
+        format!(
+            "https://up.example/admin/user-provisioning/runs/{}",
+            blocked.id
+        )
+    );
+    // The attempts are kept, and no error names the secret.
+    assert_eq!(count(db, "SELECT COUNT(*) FROM alert_attempts").await, 3);
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM alert_attempts WHERE error LIKE '%answered 500%'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            db,
+            &format!("SELECT COUNT(*) FROM alert_attempts WHERE error LIKE '%{SECRET}%'")
+        )
+        .await,
+        0
+    );
+    let store = SeaStore::new(db.clone());
+    match store.run_alert(blocked.id).await.unwrap().0 {
+        RunAlert::Message { email, webhook, .. } => {
+            assert_eq!(email.total(), 0, "this server sends no email");
+            assert_eq!(webhook.sent, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A removed webhook gets nothing more.
+    server::operator::import_configurations(
+        db,
+        "[[webhook]]\norganisation = \"Acme\"\nurl = \"\"\n",
+        now_ms(),
+    )
+    .await
+    .unwrap();
+    std::fs::remove_file(&s.file).unwrap();
+    load_fails(db, s.config).await;
+    worker::step(db, &senders, &settings, "w1", false)
+        .await
+        .unwrap();
+    assert_eq!(hook.requests().len(), 3);
+    // A webhook given without a secret reference is refused, and nothing changes.
+    for bad in [
+        "[[webhook]]\norganisation = \"Acme\"\nurl = \"https://h.example\"\nsecret = \"plain\"\n",
+        "[[webhook]]\norganisation = \"Acme\"\nurl = \"https://h.example\"\n",
+        "[[webhook]]\norganisation = \"Acme\"\nurl = \"ftp://h.example\"\nsecret = \"env:X\"\n",
+        "[[webhook]]\norganisation = \"Nobody\"\nurl = \"https://h.example\"\nsecret = \"env:X\"\n",
+    ] {
+        let e = server::operator::import_configurations(db, bad, now_ms())
+            .await
+            .unwrap_err();
+        assert!(!e.contains("plain"), "{e}");
+    }
+    assert_eq!(count(db, "SELECT COUNT(*) FROM alert_webhooks").await, 0);
+}
+
+on_both_backends!(a_failing_sync_sends_one_message_an_hour, digest);
+
+async fn digest(db: &DatabaseConnection) {
+    let (hook, url) = Hook::start(0).await;
+    let s = setup(db, "Acme", "people.csv").await;
+    let _secret = set_webhook(db, "Acme", &url).await;
+    let settings = settings(None, Duration::from_millis(20));
+    let senders = worker::senders(&settings).unwrap();
+    let send = |at: i64| {
+        let senders = senders.clone();
+        let timing = settings.timing;
+        async move {
+            send_due(db, &senders, &timing, "w1", move || at, 50)
+                .await
+                .unwrap()
+        }
+    };
+    let first = load_fails(db, s.config).await;
+    let second = load_fails(db, s.config).await;
+    let third = load_fails(db, s.config).await;
+    let now = now_ms();
+    outbox::place_events(db, false, now, 50).await.unwrap();
+    send(now).await;
+    let bodies = |h: &Hook| h.accepted().into_iter().map(|r| r.body).collect::<Vec<_>>();
+    let sent = bodies(&hook);
+    assert_eq!(sent.len(), 1, "the first failure at once");
+    assert_eq!(sent[0]["event"], "run");
+    assert_eq!(sent[0]["runs"][0]["id"], first);
+
+    // A different status is its own message, at once.
+    needs_attention(db, &s).await;
+    outbox::place_events(db, false, now_ms(), 50).await.unwrap();
+    send(now_ms()).await;
+    assert_eq!(bodies(&hook).len(), 2);
+    assert_eq!(bodies(&hook)[1]["status"], "needs_attention");
+
+    // The hour's other failures wait for its end, in one digest.
+    send(now + HOUR / 2).await;
+    assert_eq!(bodies(&hook).len(), 2);
+    send(now + HOUR + 1000).await;
+    let sent = bodies(&hook);
+    assert_eq!(sent.len(), 3);
+    assert_eq!(sent[2]["event"], "digest");
+    let ids: Vec<i64> = sent[2]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [second, third]);
+    assert!(sent[2]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("HR export: 2 more runs Data Load Failed (Acme)"));
+    let store = SeaStore::new(db.clone());
+    match store.run_alert(second).await.unwrap().0 {
+        RunAlert::Message {
+            digest, webhook, ..
+        } => {
+            assert!(digest);
+            assert_eq!(webhook.sent, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A failure placed after its hour's digest went out starts a new message.
+    std::fs::remove_file(&s.file).unwrap();
+    let fourth = load_fails(db, s.config).await;
+    outbox::place_events(db, false, now_ms(), 50).await.unwrap();
+    send(now + HOUR + 2000).await;
+    let sent = bodies(&hook);
+    assert_eq!(sent.len(), 4);
+    assert_eq!(sent[3]["event"], "run");
+    assert_eq!(sent[3]["runs"][0]["id"], fourth);
+}
+
+on_both_backends!(
+    a_stale_configuration_alerts_once_and_again_when_it_recovers,
+    stale
+);
+
+async fn stale(db: &DatabaseConnection) {
+    let (hook, url) = Hook::start(0).await;
+    let s = setup(db, "Acme", "people.csv").await;
+    let _secret = set_webhook(db, "Acme", &url).await;
+    let settings = settings(None, Duration::from_millis(20));
+    let senders = worker::senders(&settings).unwrap();
+    // Scheduled every hour, created three hours ago, never run.
+    db.execute(Statement::from_string(
+        db.get_database_backend(),
+        format!(
+            "UPDATE sync_configurations SET schedule = 'every 1h', created_at_ms = {} WHERE id = {}",
+            now_ms() - 3 * HOUR,
+            s.config
+        ),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(staleness::check(db, now_ms()).await.unwrap(), 1);
+    assert_eq!(staleness::check(db, now_ms()).await.unwrap(), 0, "once");
+    worker::step(db, &senders, &settings, "w1", false)
+        .await
+        .unwrap();
+    let sent: Vec<_> = hook.accepted().into_iter().map(|r| r.body).collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["event"], "stale");
+    assert!(sent[0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("never had a good run"));
+
+    // A good run: recovered, once.
+    std::fs::write(&s.file, people_csv(1..=3)).unwrap();
+    assert_eq!(sync_now(db, s.config).await.status, "success");
+    assert_eq!(staleness::check(db, now_ms()).await.unwrap(), 1);
+    assert_eq!(staleness::check(db, now_ms()).await.unwrap(), 0);
+    worker::step(db, &senders, &settings, "w1", false)
+        .await
+        .unwrap();
+    let sent: Vec<_> = hook.accepted().into_iter().map(|r| r.body).collect();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[1]["event"], "recovered");
+
+    // Two intervals on from that run, stale again; a manual configuration is not watched.
+    assert_eq!(
+        staleness::check(db, now_ms() + 2 * HOUR + 1000)
+            .await
+            .unwrap(),
+        1
+    );
+    db.execute(Statement::from_string(
+        db.get_database_backend(),
+        format!(
+            "UPDATE sync_configurations SET schedule = 'manual' WHERE id = {}",
+            s.config
+        ),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(staleness::check(db, now_ms() + 3 * HOUR).await.unwrap(), 1);
+    outbox::place_events(db, false, now_ms(), 50).await.unwrap();
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM alert_events WHERE kind = 'recovered'"
+        )
+        .await,
+        1,
+        "leaving the schedule is not a recovery"
+    );
+}
+
+/// Two workers, each with its own connections, on one database: every alert once.
+async fn two_workers(first: DatabaseConnection, second: DatabaseConnection) {
+    let (hook, url) = Hook::start(0).await;
+    let s = setup(&first, "Acme", "people.csv").await;
+    let _secret = set_webhook(&first, "Acme", &url).await;
+    let mut runs = Vec::new();
+    for i in 0..12 {
+        let config = add_config(
+            &first,
+            s.org,
+            &format!("Source {i}"),
+            &s.file.with_extension("missing"),
+            None,
+            None,
+        )
+        .await;
+        runs.push(load_fails(&first, config).await);
+    }
+    let settings = settings(None, Duration::from_millis(20));
+    let senders = worker::senders(&settings).unwrap();
+    let work = |db: DatabaseConnection, owner: &'static str| {
+        let senders = senders.clone();
+        let settings = settings.clone();
+        tokio::spawn(async move {
+            for _ in 0..20 {
+                worker::step(&db, &senders, &settings, owner, false)
+                    .await
+                    .unwrap();
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+    };
+    let (a, b) = (work(first.clone(), "w1"), work(second, "w2"));
+    a.await.unwrap();
+    b.await.unwrap();
+    let mut delivered: Vec<i64> = hook
+        .accepted()
+        .iter()
+        .map(|r| r.body["runs"][0]["id"].as_i64().unwrap())
+        .collect();
+    delivered.sort();
+    runs.sort();
+    assert_eq!(delivered, runs, "each run's alert exactly once");
+    assert_eq!(hook.requests().len(), 12);
+    assert_eq!(
+        count(&first, "SELECT COUNT(*) FROM alert_messages").await,
+        12
+    );
+}
+
+#[tokio::test]
+async fn two_workers_on_one_postgres_deliver_each_alert_once() {
+    let Some(db) = common::TestDb::postgres("two_workers_on_one_postgres").await else {
+        return;
+    };
+    let second = server::db::connect(&db.url).await.unwrap();
+    two_workers(db.conn.clone(), second).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn two_workers_on_one_sqlite_file_deliver_each_alert_once() {
+    let db = common::TestDb::sqlite().await;
+    let second = server::db::connect(&db.url).await.unwrap();
+    two_workers(db.conn.clone(), second).await;
+    db.cleanup().await;
+}
