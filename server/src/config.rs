@@ -88,19 +88,27 @@ impl Settings {
 fn number(name: &str, default: u64, range: std::ops::RangeInclusive<u64>) -> Result<u64, String> {
     match std::env::var(name) {
         Err(_) => Ok(default),
-        Ok(v) => v
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|n| range.contains(n))
-            .ok_or_else(|| {
-                format!(
-                    "{name} \"{v}\" must be a whole number from {} to {}",
-                    range.start(),
-                    range.end()
-                )
-            }),
+        Ok(v) => whole_number(name, &v, range),
     }
+}
+
+/// The setting `name`'s value `v` as a whole number within `range`, or what is wrong.
+pub fn whole_number(
+    name: &str,
+    v: &str,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, String> {
+    v.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            format!(
+                "{name} \"{v}\" must be a whole number from {} to {}",
+                range.start(),
+                range.end()
+            )
+        })
 }
 
 /// The database URL without its password (in the authority or as a query parameter), for logs.

@@ -42,10 +42,7 @@ impl WebhookEntry {
         if url.is_empty() {
             return Ok(None);
         }
-        let host = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"));
-        if !host.is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace)) {
+        if !crate::alerts::is_web_address(url) {
             return Err("url must be an http:// or https:// address".into());
         }
         let secret = self
@@ -165,12 +162,7 @@ pub async fn import_configurations(
     let txn = db.begin().await.map_err(db_words)?;
     let mut summary = ImportSummary::default();
     for (entry, hook) in file.webhook.iter().zip(hooks) {
-        let org = organisation::Entity::find()
-            .filter(organisation::Column::Name.eq(&entry.organisation))
-            .one(&txn)
-            .await
-            .map_err(db_words)?
-            .ok_or_else(|| format!("there is no organisation named \"{}\"", entry.organisation))?;
+        let org = organisation_named(&txn, &entry.organisation).await?;
         set_webhook(&txn, org.id, hook.as_ref(), now_ms)
             .await
             .map_err(db_words)?;
@@ -180,12 +172,7 @@ pub async fn import_configurations(
         });
     }
     for (entry, (kind, settings_json, policy)) in file.configuration.iter().zip(checked) {
-        let org = organisation::Entity::find()
-            .filter(organisation::Column::Name.eq(&entry.organisation))
-            .one(&txn)
-            .await
-            .map_err(db_words)?
-            .ok_or_else(|| format!("there is no organisation named \"{}\"", entry.organisation))?;
+        let org = organisation_named(&txn, &entry.organisation).await?;
         let existing = sync_configuration::Entity::find()
             .filter(sync_configuration::Column::OrganisationId.eq(org.id))
             .filter(sync_configuration::Column::Name.eq(&entry.name))
@@ -225,6 +212,18 @@ pub async fn import_configurations(
     }
     txn.commit().await.map_err(db_words)?;
     Ok(summary)
+}
+
+async fn organisation_named(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<organisation::Model, String> {
+    organisation::Entity::find()
+        .filter(organisation::Column::Name.eq(name))
+        .one(db)
+        .await
+        .map_err(db_words)?
+        .ok_or_else(|| format!("there is no organisation named \"{name}\""))
 }
 
 /// Sets or removes an organisation's webhook (`(url, secret reference)`).
@@ -394,6 +393,24 @@ pub async fn list_configurations(db: &DatabaseConnection) -> Result<String, Stri
             if c.enabled { "yes" } else { "no" },
             threshold,
             records
+        ));
+    }
+    // The organisations' alert webhooks: the address and where the secret is read from.
+    let hooks = db
+        .query_all(crate::sync::queue::stmt(
+            db,
+            "SELECT organisation_id, url, secret_ref FROM alert_webhooks ORDER BY organisation_id",
+            vec![],
+        ))
+        .await
+        .map_err(db_words)?;
+    for h in hooks {
+        let org: i64 = h.try_get_by_index(0).map_err(db_words)?;
+        let url: String = h.try_get_by_index(1).map_err(db_words)?;
+        let secret: String = h.try_get_by_index(2).map_err(db_words)?;
+        out.push_str(&format!(
+            "webhook  {} → {url} (signed with {secret})\n",
+            orgs.get(&org).map(String::as_str).unwrap_or("?")
         ));
     }
     Ok(out)

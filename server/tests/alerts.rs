@@ -7,21 +7,18 @@ mod common;
 
 use app::domain::{DeliveryTally, RunAlert};
 use app::ports::AlertStore;
-use axum::{extract::State, http::HeaderMap, http::StatusCode, routing::post, Router};
+use common::hooks::{set_webhook, Hook, SECRET};
 use common::smtp::{self, SmtpServer};
 use common::sync::*;
-use hmac::{Hmac, Mac};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, Statement};
 use server::alerts::deliver::send_due;
 use server::alerts::{outbox, staleness, worker, AlertSettings, SmtpSettings, Timing};
 use server::db::entities::user;
 use server::store::SeaStore;
 use server::sync::engine::now_ms;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const HOUR: i64 = 3_600_000;
-const SECRET: &str = "whsec-7f3a9c";
 
 async fn admin(db: &DatabaseConnection, org: i64, email: &str, role: &str, enrolled: bool) -> i64 {
     user::ActiveModel {
@@ -84,105 +81,6 @@ async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
         .unwrap()
         .unwrap();
     row.try_get_by_index(0).unwrap()
-}
-
-/// A webhook receiver: answers 500 to its first `fail_first` requests, 200 after, and
-/// keeps every request.
-#[derive(Clone, Default)]
-struct Hook {
-    fail_first: usize,
-    requests: Arc<Mutex<Vec<HookRequest>>>,
-}
-
-#[derive(Debug, Clone)]
-struct HookRequest {
-    delivery: String,
-    signed: bool,
-    body: serde_json::Value,
-    answered: u16,
-}
-
-impl Hook {
-    async fn start(fail_first: usize) -> (Hook, String) {
-        let hook = Hook {
-            fail_first,
-            ..Default::default()
-        };
-        let app = Router::new()
-            .route("/hook", post(receive))
-            .with_state(hook.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        (hook, url)
-    }
-
-    fn requests(&self) -> Vec<HookRequest> {
-        self.requests.lock().unwrap().clone()
-    }
-
-    /// The requests answered 200.
-    fn accepted(&self) -> Vec<HookRequest> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.answered == 200)
-            .collect()
-    }
-}
-
-/// Checks the signature as a receiver would, from the documented scheme: HMAC-SHA256 of
-/// `"{timestamp}.{body}"` under the shared secret, hex, after `v1=`.
-async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: String) -> StatusCode {
-    let header = |n: &str| {
-        headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let timestamp = header("x-up-timestamp");
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    let expected: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let signed = header("x-up-signature") == format!("v1={expected}");
-    let fresh = timestamp
-        .parse::<i64>()
-        .is_ok_and(|t| (t - now_ms() / 1000).abs() < 300);
-    let mut requests = hook.requests.lock().unwrap();
-    let answered = if requests.len() < hook.fail_first {
-        500
-    } else {
-        200
-    };
-    requests.push(HookRequest {
-        delivery: header("x-up-delivery"),
-        signed: signed && fresh,
-        body: serde_json::from_str(&body).unwrap_or_default(),
-        answered,
-    });
-    StatusCode::from_u16(answered).unwrap()
-}
-
-/// Sets the organisation's webhook through the operators' configuration file, its secret
-/// read from a file.
-async fn set_webhook(db: &DatabaseConnection, org_name: &str, url: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let secret = dir.path().join("hook-secret");
-    std::fs::write(&secret, format!("{SECRET}\n")).unwrap();
-    let file = format!(
-        "[[webhook]]\norganisation = \"{org_name}\"\nurl = \"{url}\"\nsecret = \"file:{}\"\n",
-        secret.display()
-    );
-    let summary = server::operator::import_configurations(db, &file, now_ms())
-        .await
-        .unwrap();
-    assert_eq!(summary.webhooks, vec![format!("{org_name} → {url}")]);
-    dir
 }
 
 on_both_backends!(alerts_reach_exactly_the_right_admins, right_admins);
@@ -503,6 +401,12 @@ async fn webhook_retry(db: &DatabaseConnection) {
         .await,
         0
     );
+    let listed = server::operator::list_configurations(db).await.unwrap();
+    assert!(
+        listed.contains(&format!("webhook  Acme → {url} (signed with file:")),
+        "{listed}"
+    );
+    assert!(!listed.contains(SECRET));
     let store = SeaStore::new(db.clone());
     match store.run_alert(blocked.id).await.unwrap().0 {
         RunAlert::Message { email, webhook, .. } => {

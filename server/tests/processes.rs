@@ -335,3 +335,69 @@ async fn secrets_never_reach_logs_or_the_history() {
     }
     db.cleanup().await;
 }
+
+/// Two worker processes on one database, each with its alert worker, and 20 runs that
+/// fail: each failure reaches the organisation's webhook exactly once, and the webhook's
+/// secret never reaches either worker's log.
+async fn two_worker_processes_alert_once(db: &DatabaseConnection, url: &str) {
+    use common::hooks::{set_webhook, Hook, SECRET};
+    use server::sync::{engine::now_ms, queue::queue_now};
+    let (hook, hook_url) = Hook::start(0).await;
+    let s = setup(db, "Acme", "unused.csv").await;
+    let _secret = set_webhook(db, "Acme", &hook_url).await;
+    let mut runs = Vec::new();
+    for i in 0..20u32 {
+        // Each configuration's file is missing: its run ends Data Load Failed.
+        let file = s.file.with_file_name(format!("missing{i}.csv"));
+        let c = common::sync::add_config(db, s.org, &format!("C{i}"), &file, None, None).await;
+        runs.push(queue_now(db, c, now_ms()).await.unwrap());
+    }
+    let env = [("UP_ALERT_POLL_MS", "50"), ("RUST_LOG", "debug")];
+    let (mut a, a_lines) = worker(url, &env);
+    let (mut b, b_lines) = worker(url, &env);
+    for run in &runs {
+        wait_for_status(db, *run, "data_load_failed").await;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while hook.accepted().len() < runs.len() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Time for a second delivery of anything, were there one.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    for w in [&a, &b] {
+        terminate(w);
+    }
+    assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
+    let requests = hook.requests();
+    assert!(requests.iter().all(|r| r.signed && r.answered == 200));
+    let mut alerted: Vec<i64> = requests
+        .iter()
+        .map(|r| r.body["runs"][0]["id"].as_i64().unwrap())
+        .collect();
+    alerted.sort();
+    runs.sort();
+    assert_eq!(alerted, runs, "each run's alert exactly once");
+    for lines in [a_lines, b_lines] {
+        for line in lines.try_iter() {
+            assert!(
+                !line.contains(SECRET),
+                "the webhook's secret in a log: {line}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn sqlite_two_worker_processes_alert_once() {
+    let db = TestDb::sqlite().await;
+    two_worker_processes_alert_once(&db.conn, &db.url).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn postgres_two_worker_processes_alert_once() {
+    if let Some(db) = TestDb::postgres("two worker processes alert once").await {
+        two_worker_processes_alert_once(&db.conn, &db.url).await;
+        db.cleanup().await;
+    }
+}

@@ -965,6 +965,18 @@ async fn metrics_count_runs_by_source_and_status_and_requests_by_route() {
     };
     // The demo has a Queued run, and successful runs of each source.
     assert!(value("up_sync_queue_depth") >= 1.0);
+    // Alert deliveries by channel and state, and events waiting (none sent here).
+    for channel in ["email", "webhook"] {
+        for state in ["sent", "pending", "failed"] {
+            assert_eq!(
+                value(&format!(
+                    "up_alert_deliveries{{channel=\"{channel}\",state=\"{state}\"}}"
+                )),
+                0.0
+            );
+        }
+    }
+    assert_eq!(value("up_alert_events_waiting"), 0.0);
     for source in ["sftp", "google_workspace", "workday"] {
         assert!(
             value(&format!(

@@ -35,6 +35,7 @@ fn describe(alert: &RunAlert) -> Vec<String> {
             send_at_display,
             email,
             webhook,
+            email_configured,
         } => {
             let mut lines = Vec::new();
             if *digest {
@@ -47,8 +48,12 @@ fn describe(alert: &RunAlert) -> Vec<String> {
             }
             if email.total() + webhook.total() == 0 {
                 lines.push(
-                    "No one was alerted: no admin receives alert emails, and your organisation has no webhook."
-                        .into(),
+                    if *email_configured {
+                        "No one was alerted: no admin receives alert emails, and your organisation has no webhook."
+                    } else {
+                        "No one was alerted: this server does not send email yet, and your organisation has no webhook."
+                    }
+                    .into(),
                 );
             }
             lines.extend(RunAlert::channel_line(AlertChannel::Email, email));
@@ -110,6 +115,7 @@ mod tests {
                 send_at_display: "x".into(),
                 email: tally(2, 0, 0),
                 webhook: tally(1, 0, 0),
+                email_configured: true,
             }),
             ["Email to 2 admins: 2 sent.", "Webhook: sent."]
         );
@@ -119,15 +125,20 @@ mod tests {
                 send_at_display: "15 Jan 2024, 11:30pm".into(),
                 email: tally(0, 1, 0),
                 webhook: tally(0, 0, 0),
+                email_configured: true,
             })[0],
             "This run is in the hour's digest for its configuration and status, to be sent 15 Jan 2024, 11:30pm."
         );
-        assert!(describe(&RunAlert::Message {
-            digest: false,
-            send_at_display: String::new(),
-            email: tally(0, 0, 0),
-            webhook: tally(0, 0, 0),
-        })[0]
-            .starts_with("No one was alerted"));
+        let nobody = |email_configured| {
+            describe(&RunAlert::Message {
+                digest: false,
+                send_at_display: String::new(),
+                email: tally(0, 0, 0),
+                webhook: tally(0, 0, 0),
+                email_configured,
+            })
+        };
+        assert!(nobody(true)[0].starts_with("No one was alerted: no admin receives"));
+        assert!(nobody(false)[0].contains("does not send email yet"));
     }
 }

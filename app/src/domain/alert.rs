@@ -50,6 +50,8 @@ pub enum RunAlert {
         send_at_display: String,
         email: DeliveryTally,
         webhook: DeliveryTally,
+        /// Whether this server sends email: without it, admins get none.
+        email_configured: bool,
     },
 }
 

@@ -88,6 +88,18 @@ async fn lease(
     now_ms: i64,
     limit: u64,
 ) -> Result<Vec<Due>, DbErr> {
+    // A look first, so that a lease (a write) is only asked for when something is due.
+    let due = db
+        .query_one(stmt(
+            db,
+            "SELECT id FROM alert_deliveries WHERE state = 'pending' AND next_attempt_at_ms <= $1 \
+             AND (lease_until_ms IS NULL OR lease_until_ms < $1) LIMIT 1",
+            vec![now_ms.into()],
+        ))
+        .await?;
+    if due.is_none() {
+        return Ok(Vec::new());
+    }
     let lock = match db.get_database_backend() {
         DatabaseBackend::Postgres => "FOR UPDATE SKIP LOCKED",
         _ => "",

@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod staleness;
 pub mod worker;
 
+use crate::config::whole_number;
 use crate::sync::secret::SecretRef;
 use std::time::Duration;
 
@@ -90,11 +91,12 @@ impl AlertSettings {
         let public_url = public_url(var("UP_PUBLIC_URL").as_deref(), site)?;
         let mut timing = Timing::default();
         if let Some(ms) = var("UP_ALERT_POLL_MS") {
-            timing.poll = Duration::from_millis(millis("UP_ALERT_POLL_MS", &ms, 10..=600_000)?);
+            timing.poll =
+                Duration::from_millis(whole_number("UP_ALERT_POLL_MS", &ms, 10..=600_000)?);
         }
         if let Some(ms) = var("UP_ALERT_RETRY_MS") {
             timing.retry_first =
-                Duration::from_millis(millis("UP_ALERT_RETRY_MS", &ms, 10..=3_600_000)?);
+                Duration::from_millis(whole_number("UP_ALERT_RETRY_MS", &ms, 10..=3_600_000)?);
         }
         Ok(AlertSettings {
             smtp,
@@ -104,18 +106,12 @@ impl AlertSettings {
     }
 }
 
-fn millis(name: &str, v: &str, range: std::ops::RangeInclusive<u64>) -> Result<u64, String> {
-    v.trim()
-        .parse::<u64>()
-        .ok()
-        .filter(|n| range.contains(n))
-        .ok_or_else(|| {
-            format!(
-                "{name} \"{v}\" must be a whole number from {} to {}",
-                range.start(),
-                range.end()
-            )
-        })
+/// Whether `url` is an `http://` or `https://` address with something after the scheme
+/// and no white space: what links and webhooks may point at.
+pub fn is_web_address(url: &str) -> bool {
+    url.strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
 }
 
 /// The links' base: `UP_PUBLIC_URL` without a trailing slash, else this server's address.
@@ -124,16 +120,12 @@ fn public_url(given: Option<&str>, site: &str) -> Result<String, String> {
         None => Ok(format!("http://{site}")),
         Some(url) => {
             let url = url.trim().trim_end_matches('/');
-            let host = url
-                .strip_prefix("https://")
-                .or_else(|| url.strip_prefix("http://"));
-            match host {
-                Some(h) if !h.is_empty() && !h.contains(char::is_whitespace) => {
-                    Ok(url.to_string())
-                }
-                _ => Err(format!(
+            if is_web_address(url) {
+                Ok(url.to_string())
+            } else {
+                Err(format!(
                     "UP_PUBLIC_URL \"{url}\" must be an http:// or https:// address, like https://provisioning.example.com"
-                )),
+                ))
             }
         }
     }

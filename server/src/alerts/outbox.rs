@@ -47,6 +47,18 @@ pub async fn place_events(
     now_ms: i64,
     limit: u64,
 ) -> Result<usize, DbErr> {
+    // A look first: most of the time nothing waits, and a write transaction (on SQLite,
+    // the database's one write lock) is not taken for nothing.
+    let waiting = db
+        .query_one(stmt(
+            db,
+            "SELECT id FROM alert_events WHERE message_id IS NULL LIMIT 1",
+            vec![],
+        ))
+        .await?;
+    if waiting.is_none() {
+        return Ok(0);
+    }
     let txn = db.begin().await?;
     let lock = match txn.get_database_backend() {
         DatabaseBackend::Postgres => "FOR UPDATE SKIP LOCKED",

@@ -136,6 +136,7 @@ impl AlertStore for SeaStore {
                 send_at_display: String::new(),
                 email,
                 webhook,
+                email_configured: self.email,
             },
             Some(send_at),
         ))

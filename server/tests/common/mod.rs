@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod api_peers;
+pub mod hooks;
 pub mod http;
 pub mod process;
 pub mod smtp;
