@@ -284,10 +284,10 @@ async fn alert_figures(db: &DatabaseConnection, out: &mut String) -> Result<(), 
             row.try_get("", "n")?,
         );
     }
-    out.push_str("# HELP up_alert_deliveries Alert deliveries by channel and state: sent, pending (due or waiting to retry) and failed (given up).\n");
+    out.push_str("# HELP up_alert_deliveries Alert deliveries by channel and state: sent, pending (due or waiting to retry), failed (given up) and dropped (the admin stopped receiving alerts before it went out).\n");
     out.push_str("# TYPE up_alert_deliveries gauge\n");
     for channel in ["email", "webhook"] {
-        for state in ["sent", "pending", "failed"] {
+        for state in ["sent", "pending", "failed", "dropped"] {
             let n = by
                 .get(&(channel.to_string(), state.to_string()))
                 .copied()

@@ -208,23 +208,70 @@ async fn right_admins(db: &DatabaseConnection) {
     assert_eq!(globex.len(), 1);
     assert_eq!(globex[0].rcpt_to, ["owner@globex.example"]);
 
-    // Turned off, an admin gets nothing more; turned on again, they do.
+    // Turned off, an admin gets nothing more. The same configuration and status within
+    // the hour go into the hour's digest, sent at the hour's end.
     store.set_email_alerts(owner, false, "UTC").await.unwrap();
-    needs_attention(db, &s).await;
-    // (The same configuration and status within the hour go into the hour's digest; it
-    // is sent at the hour's end.)
+    let folded = needs_attention(db, &s).await;
     let later = now_ms() + HOUR + 1000;
     outbox::place_events(db, true, now_ms(), 50).await.unwrap();
+    let digests = || {
+        relay
+            .messages()
+            .into_iter()
+            .filter(|m| m.subject.contains("more run"))
+            .collect::<Vec<_>>()
+    };
     send_due(db, &senders, &settings.timing, "w1", || later, 50)
         .await
         .unwrap();
-    let digest: Vec<_> = relay
-        .messages()
-        .into_iter()
-        .filter(|m| m.subject.contains("more run"))
-        .collect();
+    let digest = digests();
     assert_eq!(digest.len(), 1, "{digest:?}");
     assert_eq!(digest[0].rcpt_to, ["people@acme.example"]);
+    assert!(digest[0]
+        .subject
+        .starts_with("HR export: 1 more run Needs Attention"));
+
+    // Turned off after the hour's digest was written and before it went out: that admin's
+    // copy is dropped, not counted as sent or failed.
+    store.set_email_alerts(owner, true, "UTC").await.unwrap();
+    let another = needs_attention(db, &s).await;
+    outbox::place_events(db, true, now_ms(), 50).await.unwrap();
+    // (A new hour: the digest above went out, so this one is a message of its own.)
+    assert_eq!(relay.messages().len(), 4);
+    send_due(db, &senders, &settings.timing, "w1", now_ms, 50)
+        .await
+        .unwrap();
+    assert_eq!(relay.messages().len(), 6, "both admins again");
+    let last = needs_attention(db, &s).await;
+    outbox::place_events(db, true, now_ms(), 50).await.unwrap();
+    store.set_email_alerts(owner, false, "UTC").await.unwrap();
+    let end = now_ms() + HOUR + 1000;
+    send_due(db, &senders, &settings.timing, "w1", || end, 50)
+        .await
+        .unwrap();
+    let mail = relay.messages();
+    assert_eq!(mail.len(), 7);
+    assert_eq!(mail[6].rcpt_to, ["people@acme.example"]);
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM alert_deliveries WHERE state = 'dropped'"
+        )
+        .await,
+        1
+    );
+    match store.run_alert(last).await.unwrap().0 {
+        RunAlert::Message { digest, email, .. } => {
+            assert!(digest);
+            assert_eq!(
+                (email.sent, email.total()),
+                (1, 1),
+                "the dropped copy is not counted"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(folded < another);
 }
 
 on_both_backends!(alerts_survive_a_relay_that_is_down, relay_down);

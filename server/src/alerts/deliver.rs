@@ -30,6 +30,7 @@ struct Due {
     organisation_id: i64,
     channel: String,
     recipient: String,
+    user_id: Option<i64>,
     time_zone: Option<String>,
     attempts: i32,
     created_at_ms: i64,
@@ -40,6 +41,9 @@ struct Due {
 struct Failed {
     reason: String,
     permanent: bool,
+    /// Not a failure: the admin no longer receives alert emails (they turned them off, or
+    /// lost access, since the message was written). The delivery is dropped.
+    dropped: bool,
 }
 
 impl Failed {
@@ -47,12 +51,21 @@ impl Failed {
         Failed {
             reason: reason.into(),
             permanent: false,
+            dropped: false,
         }
     }
     fn permanent(reason: impl Into<String>) -> Self {
         Failed {
             reason: reason.into(),
             permanent: true,
+            dropped: false,
+        }
+    }
+    fn dropped() -> Self {
+        Failed {
+            reason: "the admin no longer receives alert emails".into(),
+            permanent: true,
+            dropped: true,
         }
     }
 }
@@ -115,7 +128,7 @@ async fn lease(
                    ORDER BY next_attempt_at_ms, id LIMIT $4 {lock}) \
                  AND state = 'pending' AND (lease_until_ms IS NULL OR lease_until_ms < $3) \
                  RETURNING id, message_id, organisation_id, channel, recipient, time_zone, \
-                 attempts, created_at_ms"
+                 attempts, created_at_ms, user_id"
             ),
             vec![
                 owner.into(),
@@ -137,6 +150,7 @@ async fn lease(
                 time_zone: r.try_get_by_index(5)?,
                 attempts: r.try_get_by_index(6)?,
                 created_at_ms: r.try_get_by_index(7)?,
+                user_id: r.try_get_by_index(8)?,
             })
         })
         .collect::<Result<Vec<_>, DbErr>>()?;
@@ -156,6 +170,15 @@ async fn send(
             let Some(mailer) = &senders.mailer else {
                 return Err(Failed::permanent("email is not configured (UP_SMTP_URL)"));
             };
+            // Still one of the admins who receive alerts, as when the message was written?
+            if let Some(user) = d.user_id {
+                let still = still_receives(db, user)
+                    .await
+                    .map_err(|e| Failed::retry(format!("the database could not be read: {e}")))?;
+                if !still {
+                    return Err(Failed::dropped());
+                }
+            }
             let tz = d
                 .time_zone
                 .as_deref()
@@ -192,6 +215,20 @@ async fn send(
         }
         other => Err(Failed::permanent(format!("no channel is called {other}"))),
     }
+}
+
+async fn still_receives(db: &DatabaseConnection, user_id: i64) -> Result<bool, DbErr> {
+    let row = db
+        .query_one(stmt(
+            db,
+            &format!(
+                "SELECT u.id FROM {} AND u.id = $1",
+                super::outbox::RECIPIENTS
+            ),
+            vec![user_id.into()],
+        ))
+        .await?;
+    Ok(row.is_some())
 }
 
 /// The webhook's secret, if the organisation's webhook is still the one at `url`.
@@ -241,15 +278,20 @@ async fn record(
             let next = now_ms + retry_wait(timing, d.attempts);
             let give_up =
                 f.permanent || next - d.created_at_ms > timing.give_up_after.as_millis() as i64;
-            (
-                if give_up { "failed" } else { "pending" },
-                next,
-                Some(f.reason.clone()),
-            )
+            let state = match (f.dropped, give_up) {
+                (true, _) => "dropped",
+                (false, true) => "failed",
+                (false, false) => "pending",
+            };
+            (state, next, Some(f.reason.clone()))
         }
     };
-    if let Some(e) = &error {
-        tracing::warn!(delivery = d.id, channel = %d.channel, attempt = d.attempts, state, "alert not delivered: {e}");
+    match (&error, state) {
+        (Some(e), "dropped") => tracing::info!(delivery = d.id, "alert not sent: {e}"),
+        (Some(e), _) => {
+            tracing::warn!(delivery = d.id, channel = %d.channel, attempt = d.attempts, state, "alert not delivered: {e}")
+        }
+        _ => {}
     }
     db.execute(stmt(
         db,

@@ -240,10 +240,17 @@ async fn message(
     Ok(id)
 }
 
-/// One delivery per admin who receives alerts (when email is configured) and one for the
-/// organisation's webhook, if it has one. Admins who receive them: Organisation Admins and
-/// People Admins of an organisation with User Provisioning, set up on the User Sync
-/// Service, active, who have not turned alerts off.
+/// The admins who receive alert emails, as a query's `FROM … WHERE` over `users u`:
+/// Organisation Admins and People Admins of an organisation with User Provisioning, set up
+/// on the User Sync Service, active, who have not turned alert emails off.
+pub(super) const RECIPIENTS: &str = "users u JOIN organisations o ON o.id = u.organisation_id \
+     LEFT JOIN alert_preferences p ON p.user_id = u.id \
+     WHERE o.provisioning_enabled = TRUE AND u.role IN ('organisation_admin', 'people_admin') \
+     AND u.sync_service_enrolled = TRUE AND u.active = TRUE \
+     AND (p.email_alerts IS NULL OR p.email_alerts = TRUE)";
+
+/// One delivery per admin who receives alerts (when email is configured, see
+/// [`RECIPIENTS`]) and one for the organisation's webhook, if it has one.
 async fn add_deliveries(
     txn: &impl ConnectionTrait,
     message_id: i64,
@@ -255,22 +262,15 @@ async fn add_deliveries(
     if email {
         txn.execute(stmt(
             txn,
-            "INSERT INTO alert_deliveries (message_id, organisation_id, channel, recipient, \
+            &format!("INSERT INTO alert_deliveries (message_id, organisation_id, channel, recipient, \
              user_id, time_zone, state, attempts, next_attempt_at_ms, created_at_ms) \
              SELECT $1, u.organisation_id, 'email', u.email, u.id, p.time_zone, 'pending', 0, $2, $3 \
-             FROM users u JOIN organisations o ON o.id = u.organisation_id \
-             LEFT JOIN alert_preferences p ON p.user_id = u.id \
-             WHERE u.organisation_id = $4 AND o.provisioning_enabled = $5 \
-             AND u.role IN ('organisation_admin', 'people_admin') \
-             AND u.sync_service_enrolled = $5 AND u.active = $5 \
-             AND (p.email_alerts IS NULL OR p.email_alerts = $5) \
-             ORDER BY u.id",
+             FROM {RECIPIENTS} AND u.organisation_id = $4 ORDER BY u.id"),
             vec![
                 message_id.into(),
                 send_at_ms.into(),
                 now_ms.into(),
                 organisation_id.into(),
-                true.into(),
             ],
         ))
         .await?;

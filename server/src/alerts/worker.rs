@@ -76,8 +76,12 @@ pub async fn run(
         if stale_check {
             last_stale_check = Some(Instant::now());
         }
-        if let Err(e) = step(&db, &senders, &settings, &owner, stale_check).await {
-            tracing::warn!("alerts: {e}");
+        match step(&db, &senders, &settings, &owner, stale_check).await {
+            Ok(_) => {}
+            // SQLite's one write lock is held while a sync applies its changes (seconds,
+            // for a large one): nothing is lost, the next look will do.
+            Err(e) if is_busy(&e) => tracing::debug!("alerts wait: {e}"),
+            Err(e) => tracing::warn!("alerts: {e}"),
         }
         tokio::select! {
             _ = tokio::time::sleep(settings.timing.poll) => {}
@@ -85,4 +89,19 @@ pub async fn run(
         }
     }
     tracing::info!(worker = %owner, "alert worker stopped");
+}
+
+/// SQLite's "database is locked" (`SQLITE_BUSY`): another writer held the lock past the
+/// busy timeout.
+fn is_busy(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{sqlx, DbErr, RuntimeErr};
+    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx::Error::Database(db)))
+    | DbErr::Query(RuntimeErr::SqlxError(sqlx::Error::Database(db)))) = e
+    else {
+        return false;
+    };
+    // SQLite's primary result code 5, extended codes included (5 + 256·n).
+    db.code()
+        .and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| c & 0xff == 5)
 }

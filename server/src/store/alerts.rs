@@ -127,6 +127,8 @@ impl AlertStore for SeaStore {
             match state.as_str() {
                 "sent" => tally.sent += n,
                 "failed" => tally.failed += n,
+                // An admin who stopped receiving alerts before it went out.
+                "dropped" => {}
                 _ => tally.pending += n,
             }
         }
