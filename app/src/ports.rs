@@ -201,12 +201,12 @@ pub trait AlertStore: Send + Sync {
     /// Whether the admin receives alert emails (on unless they turned it off).
     async fn email_alerts(&self, user_id: i64) -> Result<bool, StoreError>;
     /// Turns the admin's alert emails on or off, and keeps the time zone their emails
-    /// are written in.
+    /// are written in when it is known.
     async fn set_email_alerts(
         &self,
         user_id: i64,
         on: bool,
-        time_zone: &str,
+        time_zone: Option<&str>,
     ) -> Result<(), StoreError>;
     /// Keeps the time zone the admin's alert emails are written in, their choice as it is.
     async fn remember_time_zone(&self, user_id: i64, time_zone: &str) -> Result<(), StoreError>;

@@ -247,7 +247,12 @@ test('a blocked run shows its planned deactivations against the threshold', asyn
   const rows = planned.locator('table.log tbody tr');
   await expect(rows.first()).toBeVisible();
   const count = await rows.count();
-  for (let i = 0; i < count; i++) await expect(rows.nth(i).locator('td').nth(4)).toHaveText('Deactivate');
+  for (let i = 0; i < count; i++) {
+    await expect(rows.nth(i).locator('td').nth(4)).toHaveText('Deactivate');
+    // Not "OK" nor "User deactivated": what it would have done, and that it did not.
+    await expect(rows.nth(i).locator('td').nth(5)).toHaveText('Not applied');
+    await expect(rows.nth(i).locator('td').nth(6)).toContainText('Not applied: the run was blocked');
+  }
   // One of them: their history marks the planned deactivation as not applied, and leads
   // back to its row here.
   const employeeId = (await rows.first().locator('td').nth(2).innerText()).trim();

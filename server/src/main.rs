@@ -95,14 +95,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             serve(settings, conn).await
         }
         Command::Worker { count } => {
-            let (stop, stopped) = watch::channel(false);
-            let mut handles =
-                spawn_workers(&conn, &settings.workers, count.max(1), stopped.clone());
+            // Every setting is checked before any worker starts.
             let site = settings
                 .addr
                 .map_or_else(|| "127.0.0.1:3000".to_string(), |a| a.to_string());
             let alerts = alerts::AlertSettings::from_env(&site)?;
-            handles.push(spawn_alerts(&conn, alerts, stopped)?);
+            let senders = alerts::worker::senders(&alerts)?;
+            let (stop, stopped) = watch::channel(false);
+            let mut handles =
+                spawn_workers(&conn, &settings.workers, count.max(1), stopped.clone());
+            handles.push(spawn_alerts(&conn, alerts, senders, stopped));
             shutdown_signal().await;
             let _ = stop.send(true);
             for h in handles {
@@ -185,17 +187,17 @@ fn spawn_workers(
 fn spawn_alerts(
     conn: &sea_orm::DatabaseConnection,
     settings: alerts::AlertSettings,
+    senders: alerts::deliver::Senders,
     stopped: watch::Receiver<bool>,
-) -> Result<tokio::task::JoinHandle<()>, String> {
-    let senders = alerts::worker::senders(&settings)?;
+) -> tokio::task::JoinHandle<()> {
     let owner = format!("{}-alerts", worker::worker_id(0));
-    Ok(tokio::spawn(alerts::worker::run(
+    tokio::spawn(alerts::worker::run(
         conn.clone(),
         settings,
         senders,
         owner,
         stopped,
-    )))
+    ))
 }
 
 async fn seed(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
@@ -220,6 +222,10 @@ async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> Result<
         options.site_addr = addr;
     }
     let addr = options.site_addr;
+    // Every setting is checked before any worker starts.
+    let alerts = alerts::AlertSettings::from_env(&addr.to_string())?;
+    let email = alerts.smtp.is_some();
+    let senders = alerts::worker::senders(&alerts)?;
     let (stop, stopped) = watch::channel(false);
     let mut workers = spawn_workers(
         &conn,
@@ -227,9 +233,7 @@ async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> Result<
         settings.workers.in_server,
         stopped.clone(),
     );
-    let alerts = alerts::AlertSettings::from_env(&addr.to_string())?;
-    let email = alerts.smtp.is_some();
-    workers.push(spawn_alerts(&conn, alerts, stopped)?);
+    workers.push(spawn_alerts(&conn, alerts, senders, stopped));
     let app = startup::router(
         SeaStore::new(conn).with_email_alerts(email).into_stores(),
         options,

@@ -157,6 +157,14 @@ pub async fn import_configurations(
     let mut hooks = Vec::new();
     for (i, entry) in file.webhook.iter().enumerate() {
         let at = format!("webhook {} (\"{}\")", i + 1, entry.organisation);
+        if file.webhook[..i]
+            .iter()
+            .any(|w| w.organisation == entry.organisation)
+        {
+            return Err(format!(
+                "{at}: the organisation has a webhook earlier in the file; keep one"
+            ));
+        }
         hooks.push(entry.check().map_err(|e| format!("{at}: {e}"))?);
     }
     let txn = db.begin().await.map_err(db_words)?;
@@ -258,8 +266,11 @@ async fn set_webhook(
 }
 
 fn check_entry(entry: &ConfigEntry) -> Result<(SourceKind, String, RecordPolicy), String> {
-    if entry.name.trim().is_empty() || entry.name.chars().count() > 120 {
-        return Err("the name must be 1 to 120 characters".into());
+    if entry.name.trim().is_empty()
+        || entry.name.chars().count() > 120
+        || entry.name.chars().any(char::is_control)
+    {
+        return Err("the name must be 1 to 120 characters, without line breaks or tabs".into());
     }
     let kind: SourceKind = entry
         .source
@@ -408,6 +419,7 @@ pub async fn list_configurations(db: &DatabaseConnection) -> Result<String, Stri
         let org: i64 = h.try_get_by_index(0).map_err(db_words)?;
         let url: String = h.try_get_by_index(1).map_err(db_words)?;
         let secret: String = h.try_get_by_index(2).map_err(db_words)?;
+        let url = crate::config::redact_url(&url);
         out.push_str(&format!(
             "webhook  {} → {url} (signed with {secret})\n",
             orgs.get(&org).map(String::as_str).unwrap_or("?")

@@ -114,9 +114,9 @@ async fn right_admins(db: &DatabaseConnection) {
         true,
     )
     .await;
-    store.set_email_alerts(quiet, false, "UTC").await.unwrap();
+    store.set_email_alerts(quiet, false, None).await.unwrap();
     store
-        .set_email_alerts(owner, true, "Asia/Kolkata")
+        .set_email_alerts(owner, true, Some("Asia/Kolkata"))
         .await
         .unwrap();
     assert!(!store.email_alerts(quiet).await.unwrap());
@@ -210,7 +210,7 @@ async fn right_admins(db: &DatabaseConnection) {
 
     // Turned off, an admin gets nothing more. The same configuration and status within
     // the hour go into the hour's digest, sent at the hour's end.
-    store.set_email_alerts(owner, false, "UTC").await.unwrap();
+    store.set_email_alerts(owner, false, None).await.unwrap();
     let folded = needs_attention(db, &s).await;
     let later = now_ms() + HOUR + 1000;
     outbox::place_events(db, true, now_ms(), 50).await.unwrap();
@@ -233,7 +233,7 @@ async fn right_admins(db: &DatabaseConnection) {
 
     // Turned off after the hour's digest was written and before it went out: that admin's
     // copy is dropped, not counted as sent or failed.
-    store.set_email_alerts(owner, true, "UTC").await.unwrap();
+    store.set_email_alerts(owner, true, None).await.unwrap();
     let another = needs_attention(db, &s).await;
     outbox::place_events(db, true, now_ms(), 50).await.unwrap();
     // (A new hour: the digest above went out, so this one is a message of its own.)
@@ -242,16 +242,28 @@ async fn right_admins(db: &DatabaseConnection) {
         .await
         .unwrap();
     assert_eq!(relay.messages().len(), 6, "both admins again");
+    // Switching without saying a zone kept the one the owner's page told.
+    let owners = relay
+        .messages()
+        .into_iter()
+        .find(|m| m.to.contains("owner@acme") && m.text.contains(&format!("/runs/{another}")))
+        .unwrap();
+    assert!(owners.text.contains("(Asia/Kolkata)"), "{}", owners.text);
     let last = needs_attention(db, &s).await;
     outbox::place_events(db, true, now_ms(), 50).await.unwrap();
-    store.set_email_alerts(owner, false, "UTC").await.unwrap();
+    store.set_email_alerts(owner, false, None).await.unwrap();
     let end = now_ms() + HOUR + 1000;
     send_due(db, &senders, &settings.timing, "w1", || end, 50)
         .await
         .unwrap();
     let mail = relay.messages();
     assert_eq!(mail.len(), 7);
-    assert_eq!(mail[6].rcpt_to, ["people@acme.example"]);
+    let about_last: Vec<_> = mail
+        .iter()
+        .filter(|m| m.text.contains(&format!("/runs/{last}")))
+        .collect();
+    assert_eq!(about_last.len(), 1);
+    assert_eq!(about_last[0].rcpt_to, ["people@acme.example"]);
     assert_eq!(
         count(
             db,
@@ -463,7 +475,49 @@ async fn webhook_retry(db: &DatabaseConnection) {
         other => panic!("{other:?}"),
     }
 
-    // A removed webhook gets nothing more.
+    // A webhook put right while its alert waits (here its secret could not be read):
+    // the waiting alert goes to the webhook as it is now, once.
+    let (fixed, fixed_url) = Hook::start(0).await;
+    server::operator::import_configurations(
+        db,
+        &format!(
+            "[[webhook]]\norganisation = \"Acme\"\nurl = \"{url}\"\nsecret = \"env:UP_TEST_SURELY_UNSET_SECRET\"\n"
+        ),
+        now_ms(),
+    )
+    .await
+    .unwrap();
+    std::fs::remove_file(&s.file).unwrap();
+    let waiting = load_fails(db, s.config).await;
+    worker::step(db, &senders, &settings, "w1", false)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM alert_deliveries WHERE state = 'pending' AND last_error LIKE '%UP_TEST_SURELY_UNSET_SECRET is not set%'").await,
+        1
+    );
+    let _fixed_secret = set_webhook(db, "Acme", &fixed_url).await;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        worker::step(db, &senders, &settings, "w1", false)
+            .await
+            .unwrap();
+        if !fixed.accepted().is_empty() {
+            break;
+        }
+    }
+    let got = fixed.requests();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].signed);
+    assert_eq!(got[0].body["runs"][0]["id"], waiting);
+    assert_eq!(hook.requests().len(), 3, "nothing more to the old address");
+
+    // A webhook removed before its alert went out (this one joins the hour's digest, due
+    // at the hour's end) gets nothing: the delivery is dropped, not failed.
+    load_fails(db, s.config).await;
+    worker::step(db, &senders, &settings, "w1", false)
+        .await
+        .unwrap();
     server::operator::import_configurations(
         db,
         "[[webhook]]\norganisation = \"Acme\"\nurl = \"\"\n",
@@ -471,18 +525,29 @@ async fn webhook_retry(db: &DatabaseConnection) {
     )
     .await
     .unwrap();
-    std::fs::remove_file(&s.file).unwrap();
-    load_fails(db, s.config).await;
-    worker::step(db, &senders, &settings, "w1", false)
+    let end = now_ms() + 2 * 3_600_000;
+    send_due(db, &senders, &settings.timing, "w1", || end, 50)
         .await
         .unwrap();
     assert_eq!(hook.requests().len(), 3);
+    assert_eq!(fixed.requests().len(), 1);
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM alert_deliveries WHERE state = 'dropped'"
+        )
+        .await,
+        1,
+        "a removed webhook's alert is dropped, not failed"
+    );
     // A webhook given without a secret reference is refused, and nothing changes.
     for bad in [
         "[[webhook]]\norganisation = \"Acme\"\nurl = \"https://h.example\"\nsecret = \"plain\"\n",
         "[[webhook]]\norganisation = \"Acme\"\nurl = \"https://h.example\"\n",
         "[[webhook]]\norganisation = \"Acme\"\nurl = \"ftp://h.example\"\nsecret = \"env:X\"\n",
         "[[webhook]]\norganisation = \"Nobody\"\nurl = \"https://h.example\"\nsecret = \"env:X\"\n",
+        "[[webhook]]\norganisation = \"Acme\"\nurl = \"https://a.example\"\nsecret = \"env:X\"\n\
+         [[webhook]]\norganisation = \"Acme\"\nurl = \"https://b.example\"\nsecret = \"env:X\"\n",
     ] {
         let e = server::operator::import_configurations(db, bad, now_ms())
             .await

@@ -86,6 +86,13 @@ async fn bad_files_change_nothing(db: &DatabaseConnection) {
         ),
         (FILE.replace("every 6h", "hourly"), "a schedule is"),
         (
+            FILE.replace(
+                "name = \"Contractors (SFTP)\"",
+                "name = \"Contractors\\r\\nX-Evil: 1\"",
+            ),
+            "without line breaks or tabs",
+        ),
+        (
             FILE.replace("source = \"sftp\"\nschedule", "source = \"ftp\"\nschedule"),
             "unknown source kind",
         ),

@@ -38,10 +38,11 @@ pub async fn get_alert_setting() -> Result<AlertSetting, AppError> {
 pub async fn set_alert_setting(email_me: bool) -> Result<AlertSetting, AppError> {
     let ctx = super::session::Ctx::capture()?;
     let viewer = ctx.require_provisioning().await?;
-    let zone = ctx.time_zone();
+    // A client that does not say its zone (no page) leaves the one kept as it is.
+    let zone = ctx.known_time_zone();
     ctx.stores
         .alerts
-        .set_email_alerts(viewer.user_id, email_me, zone.name())
+        .set_email_alerts(viewer.user_id, email_me, zone.as_ref().map(|z| z.name()))
         .await
         .map_err(|e| ctx.store_failed(e))?;
     Ok(AlertSetting {

@@ -109,6 +109,9 @@ mod server {
     };
     use chrono::{TimeZone, Utc};
 
+    /// The outcome a blocked run's planned entries show.
+    const NOT_APPLIED: &str = "not_applied";
+
     /// Longest search the log preview accepts.
     pub const MAX_SEARCH: usize = 200;
 
@@ -196,12 +199,19 @@ mod server {
             search,
             outcome,
         };
-        let (entries, total) = ctx
+        let (mut entries, total) = ctx
             .stores
             .runs
             .log_entries(&request)
             .await
             .map_err(|e| ctx.store_failed(e))?;
+        // A blocked run's entries say what it would have done, and that it did not.
+        if kind == LogKind::Planned {
+            for e in &mut entries {
+                e.message = crate::domain::not_applied_message(&e.message);
+                e.outcome = NOT_APPLIED.into();
+            }
+        }
         let next_after = (entries.len() as u32 == limit)
             .then(|| entries.last().map(|e| e.sequence))
             .flatten();

@@ -23,36 +23,53 @@ pub fn AlertSwitch() -> impl IntoView {
 #[component]
 fn Switch(initial: AlertSetting) -> impl IntoView {
     let on = RwSignal::new(initial.email_me);
-    let saving = RwSignal::new(false);
+    // What the server holds, and whether a save is on its way. The switch is never
+    // disabled while saving (that would take the keyboard's focus away): a change made
+    // meanwhile is saved after the one on its way, so the server ends with the last one.
+    let saved = StoredValue::new(initial.email_me);
+    let saving = StoredValue::new(false);
     let said = RwSignal::new(String::new());
     let failed = RwSignal::new(false);
-    let change = move |ev: leptos::ev::Event| {
-        let wanted = event_target_checked(&ev);
-        let before = on.get_untracked();
-        on.set(wanted);
-        saving.set(true);
+    let save = move || {
+        if saving.get_value() {
+            return;
+        }
+        saving.set_value(true);
         leptos::task::spawn_local(async move {
-            let answer = set_alert_setting(wanted).await;
-            saving.try_set(false);
-            match answer {
-                Ok(s) => {
-                    failed.try_set(false);
-                    said.try_set(
-                        if s.email_me {
-                            "Saved: you will get an email when a sync needs action."
-                        } else {
-                            "Saved: you will not get alert emails."
-                        }
-                        .to_string(),
-                    );
+            loop {
+                let Some(wanted) = on.try_get_untracked() else {
+                    return;
+                };
+                if wanted == saved.get_value() {
+                    break;
                 }
-                Err(e) => {
-                    on.try_set(before);
-                    failed.try_set(true);
-                    said.try_set(format!("Not saved: {e}"));
+                match set_alert_setting(wanted).await {
+                    Ok(s) => {
+                        saved.set_value(s.email_me);
+                        failed.try_set(false);
+                        said.try_set(
+                            if s.email_me {
+                                "Saved: you will get an email when a sync needs action."
+                            } else {
+                                "Saved: you will not get alert emails."
+                            }
+                            .to_string(),
+                        );
+                    }
+                    Err(e) => {
+                        on.try_set(saved.get_value());
+                        failed.try_set(true);
+                        said.try_set(format!("Not saved: {e}"));
+                        break;
+                    }
                 }
             }
+            saving.set_value(false);
         });
+    };
+    let change = move |ev: leptos::ev::Event| {
+        on.set(event_target_checked(&ev));
+        save();
     };
     view! {
         <div class="alert-switch">
@@ -62,7 +79,6 @@ fn Switch(initial: AlertSetting) -> impl IntoView {
                 id="email-alerts"
                 aria-describedby="email-alerts-help"
                 prop:checked=move || on.get()
-                disabled=move || saving.get()
                 on:change=change
             />
             <label for="email-alerts">"Email me when a sync needs action"</label>

@@ -84,6 +84,7 @@ pub fn outcome_label(outcome: &str) -> Cow<'_, str> {
         "ok" => "OK".into(),
         "warning" => "Warning".into(),
         "error" => "Error".into(),
+        "not_applied" => "Not applied".into(),
         other => other.into(),
     }
 }

@@ -183,9 +183,10 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
         .unwrap_or_else(|| "—".into());
     let c = run.counts;
     let threshold = (status == RunStatus::AboveDeactivationThreshold).then(|| {
+        let users = |n: u32| format!("{n} {}", if n == 1 { "user" } else { "users" });
         let limit = match (detail.threshold_count, detail.threshold_percent) {
-            (Some(n), Some(p)) => format!("{n} users or {p} % of the users it manages"),
-            (Some(n), None) => format!("{n} users"),
+            (Some(n), Some(p)) => format!("{} or {p} % of the users it manages", users(n)),
+            (Some(n), None) => users(n),
             (None, Some(p)) => format!("{p} % of the users it manages"),
             (None, None) => "not set".into(),
         };

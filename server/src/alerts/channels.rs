@@ -122,7 +122,7 @@ pub async fn post_webhook(
         .header(TIMESTAMP_HEADER, timestamp.to_string())
         .header(SIGNATURE_HEADER, signature(secret, timestamp, &body))
         .header(DELIVERY_HEADER, delivery_id.to_string())
-        .timeout(Duration::from_secs(30))
+        .timeout(Duration::from_secs(10))
         .body(body)
         .send()
         .await

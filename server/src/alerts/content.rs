@@ -32,6 +32,20 @@ pub struct AlertRun {
     pub reason: Option<String>,
     /// The run's first warnings or errors, as its log words them.
     pub problems: Vec<String>,
+    /// False for a run cancelled before it started: its time is when it was queued.
+    pub started: bool,
+}
+
+impl AlertRun {
+    /// "Started 15 Jan 2024, 10:30pm (UTC)", or "Queued …" for a run that never started.
+    fn when(&self, tz: Tz) -> String {
+        let what = if self.started {
+            "Started"
+        } else {
+            "Queued (it never started)"
+        };
+        format!("{what}: {}", local_time(self.started_at_ms, tz))
+    }
 }
 
 /// One message: about one run, or the hour's digest of several, or a configuration's
@@ -47,6 +61,9 @@ pub struct Alert {
     /// When it happened: the event's time.
     pub at_ms: i64,
 }
+
+/// What to do about a stale configuration.
+const STALE_ACTION: &str = "Check the configuration's latest runs and its source; contact Support if runs are not starting.";
 
 /// An email's three parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,11 +128,7 @@ fn draft(alert: &Alert, tz: Tz, base: &str) -> Draft {
             ));
             for run in &alert.runs {
                 lines.push((
-                    format!(
-                        "Started {}: {}",
-                        local_time(run.started_at_ms, tz),
-                        counts_line(&run.counts)
-                    ),
+                    format!("{}. {}", run.when(tz), counts_line(&run.counts)),
                     Some(run_link(base, run.id)),
                 ));
             }
@@ -134,10 +147,7 @@ fn draft(alert: &Alert, tz: Tz, base: &str) -> Draft {
             ));
             lines.push((status.meaning().to_string(), None));
             if let Some(run) = run {
-                lines.push((
-                    format!("Started: {}", local_time(run.started_at_ms, tz)),
-                    None,
-                ));
+                lines.push((run.when(tz), None));
                 lines.push((counts_line(&run.counts), None));
                 if let Some(reason) = &run.reason {
                     lines.push((reason.clone(), None));
@@ -174,11 +184,7 @@ fn draft(alert: &Alert, tz: Tz, base: &str) -> Draft {
                 None,
             ));
             lines.push((last, None));
-            lines.push((
-                "Recommended action: check the configuration's latest runs and its source; contact Support if runs are not starting."
-                    .into(),
-                None,
-            ));
+            lines.push((format!("Recommended action: {STALE_ACTION}"), None));
             lines.push(("See its runs:".into(), Some(syncs_link(base))));
             format!(
                 "{configuration}: no successful sync lately ({})",
@@ -238,13 +244,18 @@ pub fn email(alert: &Alert, tz: Tz, base: &str) -> Email {
 /// The webhook's body: a Slack-compatible `text` and the same facts as fields.
 pub fn webhook(alert: &Alert, base: &str, delivery_id: i64) -> serde_json::Value {
     let d = draft(alert, chrono_tz::UTC, base);
+    // Slack reads `<…>` as mentions and links and `&` as the start of an entity: text
+    // from a source file or a configuration's name must stay text.
     let text = std::iter::once(d.subject.clone())
         .chain(d.lines.iter().map(|(line, link)| match link {
             Some(link) => format!("{line} {link}"),
             None => line.clone(),
         }))
         .collect::<Vec<_>>()
-        .join("\n");
+        .join("\n")
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
     let (event, status, label) = match &alert.kind {
         AlertKind::Run(s) if alert.digest => ("digest", Some(s.slug()), Some(s.label())),
         AlertKind::Run(s) => ("run", Some(s.slug()), Some(s.label())),
@@ -285,7 +296,8 @@ pub fn webhook(alert: &Alert, base: &str, delivery_id: i64) -> serde_json::Value
         "status_label": label,
         "recommended_action": match &alert.kind {
             AlertKind::Run(s) => Some(s.recommended_action()),
-            _ => None,
+            AlertKind::Stale { .. } => Some(STALE_ACTION),
+            AlertKind::Recovered => Some("No action required."),
         },
         "occurred_at": Utc.timestamp_millis_opt(alert.at_ms).single().map(|t| t.to_rfc3339()),
         "runs": runs,
@@ -325,6 +337,7 @@ mod tests {
             },
             reason: None,
             problems: vec!["Row 7: <b>manager</b> E9 is not in the file".into()],
+            started: true,
         }
     }
 
@@ -404,6 +417,25 @@ mod tests {
         assert_eq!(w["link"], "http://h/admin/user-provisioning/runs/9");
         assert_eq!(w["recommended_action"], "Contact Support.");
         assert_eq!(w["delivery_id"], 3);
+    }
+
+    #[test]
+    fn source_text_never_becomes_slack_markup() {
+        let mut r = run(4, RunStatus::NeedsAttention);
+        r.problems = vec!["<!channel> <https://evil.example|Log in again> & more".into()];
+        let mut a = alert(AlertKind::Run(RunStatus::NeedsAttention), vec![r], false);
+        a.configuration = "HR <@U123>".into();
+        let text = webhook(&a, "http://h", 1)["text"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(!text.contains('<') && !text.contains('>'), "{text}");
+        assert!(
+            text.contains("&lt;!channel&gt; &lt;https://evil.example|Log in again&gt; &amp; more")
+        );
+        assert!(text.contains("HR &lt;@U123&gt;"));
+        // Our own link stays a plain address, which Slack links by itself.
+        assert!(text.contains("http://h/admin/user-provisioning/runs/4"));
     }
 
     #[test]

@@ -82,14 +82,21 @@ pub async fn send_due(
     let due = lease(db, owner, timing, now_ms(), limit).await?;
     let mut alerts: HashMap<i64, Alert> = HashMap::new();
     for d in &due {
-        let alert = match alerts.entry(d.message_id) {
-            std::collections::hash_map::Entry::Occupied(a) => a.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(load_alert(db, d.message_id).await?)
-            }
-        };
-        let outcome = send(db, senders, d, alert, now_ms()).await;
-        record(db, d, owner, timing, outcome, now_ms()).await?;
+        if let std::collections::hash_map::Entry::Vacant(v) = alerts.entry(d.message_id) {
+            v.insert(load_alert(db, d.message_id).await?);
+        }
+    }
+    // All at once: a webhook that takes its time holds up no email, and no other webhook.
+    let tries = due.iter().map(|d| {
+        let alert = &alerts[&d.message_id];
+        let now_ms = &now_ms;
+        async move {
+            let outcome = send(db, senders, d, alert, now_ms()).await;
+            record(db, d, owner, timing, outcome, now_ms()).await
+        }
+    });
+    for recorded in futures::future::join_all(tries).await {
+        recorded?;
     }
     Ok(due.len())
 }
@@ -198,13 +205,13 @@ async fn send(
                 .map_err(Failed::retry)
         }
         "webhook" => {
-            let secret = webhook_secret(db, d.organisation_id, &d.recipient)
+            let (url, secret) = current_webhook(db, d.organisation_id)
                 .await
                 .map_err(|e| Failed::retry(format!("the database could not be read: {e}")))??;
             let body = content::webhook(alert, &senders.public_url, d.id).to_string();
             post_webhook(
                 &senders.http,
-                &d.recipient,
+                &url,
                 &secret,
                 d.id,
                 body.into_bytes(),
@@ -231,12 +238,11 @@ async fn still_receives(db: &DatabaseConnection, user_id: i64) -> Result<bool, D
     Ok(row.is_some())
 }
 
-/// The webhook's secret, if the organisation's webhook is still the one at `url`.
-async fn webhook_secret(
+/// The organisation's webhook now: its address and its secret.
+async fn current_webhook(
     db: &DatabaseConnection,
     organisation_id: i64,
-    url: &str,
-) -> Result<Result<crate::sync::secret::Secret, Failed>, DbErr> {
+) -> Result<Result<(String, crate::sync::secret::Secret), Failed>, DbErr> {
     let row = db
         .query_one(stmt(
             db,
@@ -245,21 +251,20 @@ async fn webhook_secret(
         ))
         .await?;
     let Some(row) = row else {
-        return Ok(Err(Failed::permanent(
-            "the organisation's webhook was removed",
-        )));
+        return Ok(Err(Failed {
+            reason: "the organisation's webhook was removed".into(),
+            permanent: true,
+            dropped: true,
+        }));
     };
+    // The webhook as it is now: an address or secret put right meanwhile is used.
     let now_url: String = row.try_get_by_index(0)?;
-    if now_url != url {
-        return Ok(Err(Failed::permanent(
-            "the organisation's webhook was changed to another address",
-        )));
-    }
     let reference: String = row.try_get_by_index(1)?;
     Ok(match reference.parse::<SecretRef>() {
         Err(_) => Err(Failed::permanent("the webhook's secret is not a reference")),
         Ok(r) => r
             .resolve()
+            .map(|secret| (now_url, secret))
             .map_err(|e| Failed::retry(format!("the webhook's secret: {e}"))),
     })
 }
@@ -355,7 +360,7 @@ pub async fn load_alert(db: &impl ConnectionTrait, message_id: i64) -> Result<Al
             db,
             "SELECT e.created_at_ms, r.id, r.status, r.sort_at_ms, r.status_reason, r.created, \
              r.updated, r.deactivated, r.reactivated, r.unchanged, r.skipped, r.warnings, \
-             r.errors, r.planned_deactivations \
+             r.errors, r.planned_deactivations, r.started_at_ms \
              FROM alert_events e LEFT JOIN sync_runs r ON r.id = e.run_id \
              WHERE e.message_id = $1 ORDER BY e.id",
             vec![message_id.into()],
@@ -372,7 +377,13 @@ pub async fn load_alert(db: &impl ConnectionTrait, message_id: i64) -> Result<Al
     // A message of its own names the run's first problems; a digest lists its runs.
     if !digest {
         if let Some(run) = runs.last_mut() {
-            run.problems = problems(db, run.id).await?;
+            // A load failure's reason is its error entry too: said once.
+            let reason = run.reason.clone();
+            run.problems = problems(db, run.id)
+                .await?
+                .into_iter()
+                .filter(|p| !reason.as_deref().is_some_and(|r| p.contains(r)))
+                .collect();
         }
     }
     let kind = match status.as_str() {
@@ -416,6 +427,7 @@ fn read_run(e: &QueryResult) -> Result<Option<AlertRun>, DbErr> {
             planned_deactivations: n(13)?,
         },
         problems: Vec::new(),
+        started: e.try_get_by_index::<Option<i64>>(14)?.is_some(),
     }))
 }
 

@@ -120,7 +120,8 @@ fn public_url(given: Option<&str>, site: &str) -> Result<String, String> {
         None => Ok(format!("http://{site}")),
         Some(url) => {
             let url = url.trim().trim_end_matches('/');
-            if is_web_address(url) {
+            // Links are this address and a path: no credentials, query or fragment.
+            if is_web_address(url) && !url.contains(['@', '?', '#']) {
                 Ok(url.to_string())
             } else {
                 Err(format!(
@@ -224,6 +225,8 @@ mod tests {
             "https://up.example.com"
         );
         assert!(public_url(Some("up.example.com"), "x").is_err());
+        assert!(public_url(Some("https://u:p@up.example.com"), "x").is_err());
+        assert!(public_url(Some("https://up.example.com/?a=1"), "x").is_err());
         assert!(public_url(Some("https://"), "x").is_err());
     }
 }

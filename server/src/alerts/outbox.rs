@@ -279,7 +279,7 @@ async fn add_deliveries(
         txn,
         "INSERT INTO alert_deliveries (message_id, organisation_id, channel, recipient, \
          state, attempts, next_attempt_at_ms, created_at_ms) \
-         SELECT $1, organisation_id, 'webhook', url, 'pending', 0, $2, $3 \
+         SELECT $1, organisation_id, 'webhook', 'webhook', 'pending', 0, $2, $3 \
          FROM alert_webhooks WHERE organisation_id = $4",
         vec![
             message_id.into(),

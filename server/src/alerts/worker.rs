@@ -19,6 +19,8 @@ pub fn senders(settings: &AlertSettings) -> Result<Senders, String> {
     let mailer = settings.smtp.as_ref().map(Mailer::new).transpose()?;
     let http = reqwest::Client::builder()
         .user_agent("User Provisioning alerts")
+        // A redirect is not followed: the signed body goes only where it was set to go.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| format!("the webhook client could not start: {e}"))?;
     Ok(Senders {

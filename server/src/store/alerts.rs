@@ -29,14 +29,15 @@ impl AlertStore for SeaStore {
         &self,
         user_id: i64,
         on: bool,
-        time_zone: &str,
+        time_zone: Option<&str>,
     ) -> Result<(), StoreError> {
         self.db
             .execute(stmt(
                 &self.db,
                 "INSERT INTO alert_preferences (user_id, email_alerts, time_zone, updated_at_ms) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (user_id) DO UPDATE SET \
-                 email_alerts = excluded.email_alerts, time_zone = excluded.time_zone, \
+                 email_alerts = excluded.email_alerts, \
+                 time_zone = COALESCE(excluded.time_zone, alert_preferences.time_zone), \
                  updated_at_ms = excluded.updated_at_ms",
                 vec![user_id.into(), on.into(), time_zone.into(), now_ms().into()],
             ))

@@ -131,7 +131,7 @@ impl Threshold {
         }
         let mut limits = Vec::new();
         if let Some(c) = self.count {
-            limits.push(format!("{c} users"));
+            limits.push(format!("{c} {}", if c == 1 { "user" } else { "users" }));
         }
         if let Some(p) = self.percent {
             limits.push(format!("{p}% of the {base} active users this sync manages"));
