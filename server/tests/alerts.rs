@@ -776,3 +776,56 @@ async fn two_workers_on_one_sqlite_file_deliver_each_alert_once() {
     two_workers(db.conn.clone(), second).await;
     db.cleanup().await;
 }
+
+on_both_backends!(
+    a_webhook_that_never_answers_holds_up_no_email,
+    hanging_webhook
+);
+
+async fn hanging_webhook(db: &DatabaseConnection) {
+    let Some(python) = smtp::python("a_webhook_that_never_answers_holds_up_no_email") else {
+        return;
+    };
+    let mut relay = SmtpServer::stopped();
+    relay.start(&python);
+    let (hook, url) = Hook::hanging().await;
+    let s = setup(db, "Acme", "people.csv").await;
+    let _secret = set_webhook(db, "Acme", &url).await;
+    let settings = settings(Some(&relay), Duration::from_millis(50));
+    let senders = worker::senders(&settings).unwrap();
+    // A first alert before any admin: the webhook alone, first in line.
+    needs_attention(db, &s).await;
+    outbox::place_events(db, true, now_ms(), 50).await.unwrap();
+    // A second, with an admin: its email comes after that webhook.
+    admin(db, s.org, "owner@acme.example", "organisation_admin", true).await;
+    let payroll = add_config(
+        db,
+        s.org,
+        "Payroll",
+        &s.file.with_extension("missing"),
+        None,
+        None,
+    )
+    .await;
+    load_fails(db, payroll).await;
+    outbox::place_events(db, true, now_ms(), 50).await.unwrap();
+    // One batch: the email arrives while the webhook ahead of it hangs.
+    let step = {
+        let (db, senders, settings) = (db.clone(), senders.clone(), settings.clone());
+        tokio::spawn(async move { worker::step(&db, &senders, &settings, "w1", false).await })
+    };
+    let started = std::time::Instant::now();
+    while relay.messages().is_empty() && started.elapsed() < Duration::from_secs(8) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(relay.messages().len(), 1, "the email went out within 8 s");
+    assert_eq!(hook.requests().len(), 2, "both webhooks were asked too");
+    assert!(!step.is_finished(), "…and have not answered yet");
+    // The webhook's try gives up after its timeout, to be retried.
+    step.await.unwrap().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM alert_deliveries WHERE channel = 'webhook' AND state = 'pending' AND last_error LIKE '%did not answer in time%'").await,
+        2
+    );
+}

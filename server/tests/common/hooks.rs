@@ -17,6 +17,8 @@ pub const SECRET: &str = "whsec-7f3a9c";
 #[derive(Clone, Default)]
 pub struct Hook {
     fail_first: usize,
+    /// Never answers: keeps each request waiting a minute.
+    hang: bool,
     requests: Arc<Mutex<Vec<HookRequest>>>,
 }
 
@@ -30,10 +32,23 @@ pub struct HookRequest {
 
 impl Hook {
     pub async fn start(fail_first: usize) -> (Hook, String) {
-        let hook = Hook {
+        Self::serve(Hook {
             fail_first,
             ..Default::default()
-        };
+        })
+        .await
+    }
+
+    /// A receiver that takes each request and never answers.
+    pub async fn hanging() -> (Hook, String) {
+        Self::serve(Hook {
+            hang: true,
+            ..Default::default()
+        })
+        .await
+    }
+
+    async fn serve(hook: Hook) -> (Hook, String) {
         let app = Router::new()
             .route("/hook", post(receive))
             .with_state(hook.clone());
@@ -79,6 +94,16 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: String) -> 
     let fresh = timestamp
         .parse::<i64>()
         .is_ok_and(|t| (t - now_ms() / 1000).abs() < 300);
+    if hook.hang {
+        hook.requests.lock().unwrap().push(HookRequest {
+            delivery: header("x-up-delivery"),
+            signed: signed && fresh,
+            body: serde_json::from_str(&body).unwrap_or_default(),
+            answered: 0,
+        });
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        return StatusCode::OK;
+    }
     let mut requests = hook.requests.lock().unwrap();
     let answered = if requests.len() < hook.fail_first {
         500
