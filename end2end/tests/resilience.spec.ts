@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { signIn, hydrated, STATUS_LABELS, PASSWORD } from './helpers';
+import { signIn, hydrated, STATUS_LABELS, PASSWORD, cspViolations } from './helpers';
 
 // The seeded history ends with a Queued and an In Progress run, so the Syncs page polls
 // every few seconds.
@@ -66,4 +66,25 @@ test('people without access can read the help from the page that turns them away
   await page.goto('/admin/user-provisioning');
   await page.getByRole('link', { name: 'Read about User Provisioning and who can use it' }).click();
   await expect(page.getByRole('heading', { name: 'Who can see User Provisioning' })).toBeVisible();
+});
+
+test('an inline script the page did not write never runs, and the page still comes alive', async ({ page }) => {
+  await signIn(page, 'org.admin@acme.example');
+  // As if a value had slipped into the HTML unescaped: an inline script, without the
+  // response's nonce, before the page's own scripts.
+  await page.route('**/admin/user-provisioning', async (route) => {
+    const response = await route.fetch();
+    const html = (await response.text()).replace(
+      '<head>',
+      '<head><script>window.injected = true;</script>',
+    );
+    await route.fulfill({ response, body: html });
+  });
+  const refused = cspViolations(page);
+  await page.goto('/admin/user-provisioning');
+  await hydrated(page);
+  expect(await page.evaluate(() => (window as unknown as { injected?: boolean }).injected)).toBeUndefined();
+  expect(refused.join('\n')).toContain('inline script');
+  // The page's own scripts ran: it hydrated (above) and its rows are there.
+  await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
 });

@@ -1,13 +1,9 @@
 //! Headers every response carries: no sniffing, no framing, no referrer to other sites, no
-//! caching of an organisation's data, and
-//! a Content Security Policy: pages may run only this server's scripts and wasm (and the
-//! inline scripts the page itself writes); the log-file writer's worker may run its own
-//! script and wasm; every other response may run nothing.
-//!
-//! Leptos also writes a per-response nonce on its inline scripts, but under concurrent
-//! requests a page was seen rendered without it (`nonce=""`), which a nonce-only policy
-//! turns into a page that never hydrates; the policy therefore names 'self' and
-//! 'unsafe-inline' for scripts instead of the nonce.
+//! caching of an organisation's data, and a Content Security Policy: pages may run only
+//! this server's scripts and wasm, and the inline scripts that carry the response's nonce
+//! (minted here per request, written by Leptos on every inline script it renders); the
+//! log-file writer's worker may run its own script and wasm; every other response may run
+//! nothing.
 
 use axum::{
     body::Body,
@@ -16,8 +12,11 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
 
-const PAGE: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+/// A page's policy; `{nonce}` stands for the response's nonce.
+const PAGE: &str = "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 /// For the log-file writer's Web Worker, whose script brings its own policy: it may load
@@ -27,14 +26,38 @@ const WORKER: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; 
 /// For responses that are not pages: JSON, files, health checks.
 const LOCKED_DOWN: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-pub async fn headers(req: Request<Body>, next: Next) -> Response {
+/// The nonce of one response's inline scripts, carried from [`headers`] to the render in
+/// the request's extensions.
+#[derive(Clone)]
+pub struct ScriptNonce(Nonce);
+
+/// For the render (as additional context): the request's nonce replaces the one Leptos
+/// mints itself, so the scripts it writes carry the nonce the policy names.
+pub fn provide_request_nonce() {
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ScriptNonce>().cloned());
+    if let Some(ScriptNonce(nonce)) = nonce {
+        provide_context(nonce);
+    }
+}
+
+pub async fn headers(mut req: Request<Body>, next: Next) -> Response {
     let path = req.uri().path().to_owned();
+    let nonce = Nonce::new();
+    req.extensions_mut().insert(ScriptNonce(nonce.clone()));
     let mut res = next.run(req).await;
     let content_type = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let csp = policy(&path, content_type);
+    let csp_value = if csp == PAGE {
+        // The nonce is URL-safe base64: always a valid header value.
+        HeaderValue::from_str(&PAGE.replace("{nonce}", &nonce))
+            .unwrap_or_else(|_| HeaderValue::from_static(LOCKED_DOWN))
+    } else {
+        HeaderValue::from_static(csp)
+    };
     let h = res.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -45,10 +68,7 @@ pub async fn headers(req: Request<Body>, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, csp_value);
     // Pages and server functions carry an organisation's data: no cache, shared or the
     // browser's own, keeps a copy. Static files keep the file server's validators.
     let private = csp == PAGE || path.starts_with("/api/");

@@ -47,11 +47,22 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
         .route("/metrics", metrics)
         .merge(log_files)
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
-        .leptos_routes_with_context(&options, routes, move || provide_context(stores.clone()), {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || {
+                provide_context(stores.clone());
+                crate::security::provide_request_nonce();
+            },
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            crate::security::provide_request_nonce,
+            shell,
+        ))
         .layer(axum::middleware::from_fn(status_from_error))
         .layer(axum::middleware::from_fn(
             crate::security::same_site_redirects,

@@ -310,10 +310,13 @@ async fn syncs_page_renders_whole_for_many_viewers_at_once() {
         "no page answered without a connection"
     );
     drop(taken);
+    let mut nonces = std::collections::HashSet::new();
     while let Some(page) = pages.join_next().await {
         let page = page.unwrap();
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("Showing "), "the run list is rendered");
+        // Rendered at once, each page's scripts carry its own response's nonce.
+        assert!(nonces.insert(page.script_nonce()), "a nonce used twice");
     }
 }
 
@@ -831,13 +834,20 @@ async fn pages_and_answers_carry_security_headers() {
     let csp = page.headers[header::CONTENT_SECURITY_POLICY]
         .to_str()
         .unwrap();
+    let nonce = page.script_nonce();
     for part in [
-        "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",
+        &format!("script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'") as &str,
         "object-src 'none'",
         "frame-ancestors 'none'",
         "connect-src 'self'",
     ] {
         assert!(csp.contains(part), "{csp}");
+    }
+    // Every page, the not-found page and a signed-out one included, has a nonce of its own.
+    let mut nonces = std::collections::HashSet::from([nonce]);
+    for path in ["/admin/user-provisioning", "/no/such/page", "/login"] {
+        let reply = get(&app, path, Some(&cookie), "text/html").await;
+        assert!(nonces.insert(reply.script_nonce()), "{path}: a fresh nonce");
     }
     let api = get(&app, "/api/list_configurations", Some(&cookie), "*/*").await;
     assert_eq!(

@@ -110,3 +110,35 @@ pub async fn get(app: &Router, path: &str, cookie: Option<&str>, accept: &str) -
     }
     send(app, req.body(Body::empty()).unwrap()).await
 }
+
+impl Reply {
+    /// The nonce the page's policy names for scripts, after checking that every inline
+    /// script of the page carries it and that the policy allows no other inline script.
+    pub fn script_nonce(&self) -> String {
+        let csp = self.headers[http::header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("no nonce in {csp}"))
+            .to_string();
+        assert!(nonce.len() >= 22, "a nonce of 128 bits: {nonce}");
+        let mut inline = 0;
+        for tag in self.body.split("<script").skip(1) {
+            let tag = tag.split('>').next().unwrap_or("");
+            if tag.contains(" src=") {
+                continue;
+            }
+            inline += 1;
+            assert!(
+                tag.contains(&format!("nonce=\"{nonce}\"")),
+                "an inline script without the response's nonce {nonce}: <script{tag}>"
+            );
+        }
+        assert!(inline >= 2, "the page's inline scripts were found");
+        nonce
+    }
+}
