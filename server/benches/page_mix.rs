@@ -23,6 +23,8 @@
 mod history;
 #[path = "support/plans.rs"]
 mod plans;
+#[path = "support/stats.rs"]
+mod stats;
 
 use app::domain::{RunFilter, RunStatus};
 use app::ports::{ListRuns, RunStore};
@@ -31,14 +33,8 @@ use history::{History, DAY_MS, RARE_CONFIGURATION};
 use leptos::prelude::LeptosOptions;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use server::{db, startup, store::SeaStore};
+use stats::{env_number, percentile};
 use std::time::Instant;
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// CPU time of this process and of the calling thread, in nanoseconds.
 fn cpu_ns(clock: libc::clockid_t) -> i64 {
@@ -327,10 +323,6 @@ async fn cases(
         });
     }
     cases
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 /// The list request the server makes for `query` in `zone` (see `app::api::runs`).

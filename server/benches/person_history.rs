@@ -21,6 +21,8 @@
 mod history;
 #[path = "support/plans.rs"]
 mod plans;
+#[path = "support/stats.rs"]
+mod stats;
 
 use app::domain::Cursor;
 use app::ports::PeopleStore;
@@ -28,6 +30,7 @@ use chrono::Utc;
 use leptos::prelude::LeptosOptions;
 use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement};
 use server::{db, startup, store::SeaStore};
+use stats::{env_number, percentile};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -35,13 +38,6 @@ use std::time::Instant;
 const PEOPLE: i64 = 532;
 /// Time zones the HTTP cases rotate through (half and three-quarter hours among them).
 const ZONES: [&str; 4] = ["UTC", "Asia/Kolkata", "Pacific/Chatham", "America/St_Johns"];
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 async fn scalar(conn: &DatabaseConnection, sql: &str) -> i64 {
     conn.query_one(Statement::from_string(conn.get_database_backend(), sql))
@@ -190,10 +186,6 @@ async fn through_store(store: &SeaStore, org: i64, case: &Case) -> usize {
         }
         many => many.len(),
     }
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 fn serve(conn: DatabaseConnection) -> String {

@@ -10,23 +10,20 @@
 //! `cargo bench -p server --bench poll_load`
 //! (`UP_BENCH_ADMINS`, `UP_BENCH_SECS`, `UP_BENCH_SATURATE_SECS` to change the shape).
 
+#[path = "support/stats.rs"]
+mod stats;
+
 use axum::{extract::Query, response::IntoResponse, routing::get, Json, Router};
 use chrono::Utc;
 use leptos::prelude::LeptosOptions;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use server::db::entities::{session, user};
 use server::{db, demo, passwords, startup, store::SeaStore};
+use stats::env_number;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 async fn serve(router: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -243,7 +243,7 @@ async fn message(
 /// The admins who receive alert emails, as a query's `FROM … WHERE` over `users u`:
 /// Organisation Admins and People Admins of an organisation with User Provisioning, set up
 /// on the User Sync Service, active, who have not turned alert emails off.
-pub(super) const RECIPIENTS: &str = "users u JOIN organisations o ON o.id = u.organisation_id \
+pub const RECIPIENTS: &str = "users u JOIN organisations o ON o.id = u.organisation_id \
      LEFT JOIN alert_preferences p ON p.user_id = u.id \
      WHERE o.provisioning_enabled = TRUE AND u.role IN ('organisation_admin', 'people_admin') \
      AND u.sync_service_enrolled = TRUE AND u.active = TRUE \

@@ -1,13 +1,16 @@
-//! Tables of counts kept exact by triggers on `sync_runs` (`sync_run_days` for the list's
-//! totals, `run_buckets` for the overview chart): their triggers, made the same way.
+//! Tables of counts kept exact by triggers on the table they count (`sync_run_days` for
+//! the list's totals and `run_buckets` for the overview chart, on `sync_runs`;
+//! `alert_delivery_counts` for `/metrics`, on `alert_deliveries`): their triggers, made the
+//! same way.
 
 use sea_orm_migration::prelude::DbErr;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
-/// The triggers that keep `table` in step with `sync_runs`: `remove_old` takes a run out
+/// The triggers that keep `table` in step with `source`: `remove_old` takes a row out
 /// (it reads OLD), `add_new` puts one in (NEW); an update of a `watched` column does both.
 pub fn triggers(
     backend: DatabaseBackend,
+    source: &str,
     table: &str,
     watched: &str,
     remove_old: &str,
@@ -15,12 +18,12 @@ pub fn triggers(
 ) -> Vec<String> {
     match backend {
         DatabaseBackend::Sqlite => vec![
-            format!("CREATE TRIGGER {table}_insert AFTER INSERT ON sync_runs BEGIN {add_new} END"),
+            format!("CREATE TRIGGER {table}_insert AFTER INSERT ON {source} BEGIN {add_new} END"),
             format!(
-                "CREATE TRIGGER {table}_delete AFTER DELETE ON sync_runs BEGIN {remove_old} END"
+                "CREATE TRIGGER {table}_delete AFTER DELETE ON {source} BEGIN {remove_old} END"
             ),
             format!(
-                "CREATE TRIGGER {table}_update AFTER UPDATE OF {watched} ON sync_runs
+                "CREATE TRIGGER {table}_update AFTER UPDATE OF {watched} ON {source}
                 BEGIN {remove_old} {add_new} END"
             ),
         ],
@@ -36,14 +39,18 @@ pub fn triggers(
             format!(
                 "CREATE TRIGGER {table}_apply
                 AFTER INSERT OR DELETE OR UPDATE OF {watched}
-                ON sync_runs FOR EACH ROW EXECUTE FUNCTION {table}_apply()"
+                ON {source} FOR EACH ROW EXECUTE FUNCTION {table}_apply()"
             ),
         ],
     }
 }
 
 /// Drops the triggers [`triggers`] made for `table`.
-pub async fn drop_triggers(db: &impl ConnectionTrait, table: &str) -> Result<(), DbErr> {
+pub async fn drop_triggers(
+    db: &impl ConnectionTrait,
+    source: &str,
+    table: &str,
+) -> Result<(), DbErr> {
     match db.get_database_backend() {
         DatabaseBackend::Sqlite => {
             for t in ["insert", "delete", "update"] {
@@ -52,10 +59,8 @@ pub async fn drop_triggers(db: &impl ConnectionTrait, table: &str) -> Result<(),
             }
         }
         _ => {
-            db.execute_unprepared(&format!(
-                "DROP TRIGGER IF EXISTS {table}_apply ON sync_runs"
-            ))
-            .await?;
+            db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {table}_apply ON {source}"))
+                .await?;
             db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS {table}_apply()"))
                 .await?;
         }
@@ -64,8 +69,12 @@ pub async fn drop_triggers(db: &impl ConnectionTrait, table: &str) -> Result<(),
 }
 
 /// Drops `table` and the triggers [`triggers`] made for it.
-pub async fn drop_with_triggers(db: &impl ConnectionTrait, table: &str) -> Result<(), DbErr> {
-    drop_triggers(db, table).await?;
+pub async fn drop_with_triggers(
+    db: &impl ConnectionTrait,
+    source: &str,
+    table: &str,
+) -> Result<(), DbErr> {
+    drop_triggers(db, source, table).await?;
     db.execute_unprepared(&format!("DROP TABLE {table}"))
         .await?;
     Ok(())

@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::change_feed::ChangeFeed),
             Box::new(super::person_index::PersonIndex),
             Box::new(super::alert_outbox::AlertOutbox),
+            Box::new(super::alert_counts::AlertCounts),
         ]
     }
 }

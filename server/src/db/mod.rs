@@ -1,5 +1,6 @@
 //! The database: connecting, migrating, and the entities.
 
+pub mod alert_counts;
 pub mod alert_outbox;
 pub mod change_feed;
 pub mod counters;

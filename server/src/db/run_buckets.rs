@@ -152,6 +152,7 @@ impl Buckets {
         let backend = db.get_database_backend();
         for t in super::counters::triggers(
             backend,
+            "sync_runs",
             self.table,
             WATCHED,
             &self.remove_old(backend, every),
@@ -201,7 +202,7 @@ impl MigrationTrait for CreateRunHours {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        super::counters::drop_with_triggers(m.get_connection(), HOURS.table).await
+        super::counters::drop_with_triggers(m.get_connection(), "sync_runs", HOURS.table).await
     }
 }
 
@@ -231,7 +232,7 @@ impl MigrationName for CreateRunQuartersAndDays {
 impl MigrationTrait for CreateRunQuartersAndDays {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        super::counters::drop_with_triggers(db, HOURS.table).await?;
+        super::counters::drop_with_triggers(db, "sync_runs", HOURS.table).await?;
         for buckets in [HOURS, QUARTERS, DAYS] {
             buckets.create(db).await?;
         }
@@ -241,7 +242,7 @@ impl MigrationTrait for CreateRunQuartersAndDays {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
         for buckets in [DAYS, QUARTERS, HOURS] {
-            super::counters::drop_with_triggers(db, buckets.table).await?;
+            super::counters::drop_with_triggers(db, "sync_runs", buckets.table).await?;
         }
         hours_as_first_made(db).await
     }

@@ -121,6 +121,7 @@ impl MigrationTrait for CreateRunDays {
         db.execute_unprepared(&backfill()).await?;
         for t in super::counters::triggers(
             backend,
+            "sync_runs",
             "sync_run_days",
             "organisation_id, configuration_id, status, sort_at_ms",
             &remove_old(backend),
@@ -132,6 +133,6 @@ impl MigrationTrait for CreateRunDays {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        super::counters::drop_with_triggers(m.get_connection(), "sync_run_days").await
+        super::counters::drop_with_triggers(m.get_connection(), "sync_runs", "sync_run_days").await
     }
 }
