@@ -17,8 +17,10 @@
 //! - the run details page's question: what the run's alert came to;
 //! - `/metrics`' alert figures.
 //!
-//!     cargo bench -p server --bench alert_outbox
-//!     UP_BENCH_RUNS=100000 UP_BENCH_USERS=20000 cargo bench -p server --bench alert_outbox
+//! ```text
+//! cargo bench -p server --bench alert_outbox
+//! UP_BENCH_RUNS=100000 UP_BENCH_USERS=20000 cargo bench -p server --bench alert_outbox
+//! ```
 //!
 //! Under `cargo test` it builds a small history, checks each case's answer, and asks each
 //! database for the plan of every statement the cases made: each growing table is read by

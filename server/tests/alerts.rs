@@ -884,3 +884,48 @@ async fn hanging_webhook(db: &DatabaseConnection) {
     );
     counts_agree(db).await;
 }
+
+/// Many deliveries change state at once, each statement touching email and webhook counts
+/// (as workers recording their tries do): the counts' triggers take their locks in one
+/// order, so no statement deadlocks with another, and the counts stay exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_recorded_at_once_on_postgres_keep_their_counts_without_deadlock() {
+    let Some(db) = common::TestDb::postgres("delivery_counts_at_once").await else {
+        return;
+    };
+    let conn = db.conn.clone();
+    conn.execute_unprepared(
+        "INSERT INTO alert_deliveries (message_id, organisation_id, channel, recipient, state, \
+         attempts, next_attempt_at_ms, created_at_ms) \
+         SELECT 1, 1, CASE WHEN i % 2 = 0 THEN 'email' ELSE 'webhook' END, 'r' || i, 'pending', \
+         0, 0, 0 FROM generate_series(1, 400) AS s(i)",
+    )
+    .await
+    .unwrap();
+    let mut writers = tokio::task::JoinSet::new();
+    for w in 0..40i64 {
+        let conn = conn.clone();
+        writers.spawn(async move {
+            for k in 0..5i64 {
+                // An email and a webhook delivery each time, in either order.
+                let (a, b) = (w * 10 + k * 2 + 1, w * 10 + k * 2 + 2);
+                let (state_a, state_b) = if (w + k) % 2 == 0 {
+                    ("sent", "failed")
+                } else {
+                    ("dropped", "sent")
+                };
+                conn.execute_unprepared(&format!(
+                    "UPDATE alert_deliveries SET state = CASE id WHEN {a} THEN '{state_a}' \
+                     ELSE '{state_b}' END WHERE id IN ({a}, {b})"
+                ))
+                .await?;
+            }
+            Ok::<_, sea_orm::DbErr>(())
+        });
+    }
+    while let Some(done) = writers.join_next().await {
+        done.unwrap().expect("no statement deadlocked");
+    }
+    counts_agree(&conn).await;
+    db.cleanup().await;
+}

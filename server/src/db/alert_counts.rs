@@ -37,7 +37,10 @@ fn sqlite_triggers() -> Vec<String> {
 /// update the same few count rows once per delivery, and each update of a row inside one
 /// transaction leaves a version the next one steps over: a statement writing many
 /// deliveries would slow down with each. Once per statement, per channel and state, the
-/// count stays cheap however many rows the statement writes.
+/// count stays cheap however many rows the statement writes. Counts are written in one
+/// order (channel, then state; a plan of its own might order them otherwise): two workers
+/// recording at once lock the counts they share in the same order, and never wait on each
+/// other in a circle (the alert bench's concurrent sends deadlocked without it).
 fn postgres_triggers() -> Vec<String> {
     let apply = |old: bool, new: bool| {
         let mut parts = Vec::new();
@@ -53,7 +56,7 @@ fn postgres_triggers() -> Vec<String> {
         format!(
             "INSERT INTO alert_delivery_counts (channel, state, n) \
              SELECT channel, state, SUM(d) FROM ({}) AS changes GROUP BY channel, state \
-             HAVING SUM(d) <> 0 \
+             HAVING SUM(d) <> 0 ORDER BY channel, state \
              ON CONFLICT (channel, state) DO UPDATE SET n = alert_delivery_counts.n + excluded.n;",
             parts.join(" UNION ALL ")
         )
