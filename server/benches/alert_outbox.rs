@@ -201,6 +201,11 @@ async fn add_alert_history(conn: &DatabaseConnection, organisation_id: i64) -> i
         // before filled.
         analyze(conn).await;
     }
+    // Years of alerts have been vacuumed many times over; these were written a moment
+    // ago, and the rows the bulk update replaced would otherwise still be in the way.
+    if conn.get_database_backend() == DatabaseBackend::Postgres {
+        conn.execute_unprepared("VACUUM ANALYZE").await.unwrap();
+    }
     scalar(conn, "SELECT COUNT(*) FROM alert_events").await
 }
 
