@@ -265,7 +265,8 @@ test('a blocked run shows its planned deactivations against the threshold', asyn
   const more = page.getByRole('button', { name: 'Show more entries' });
   for (let i = 0; i < 40 && (await notApplied.count()) === 0; i++) {
     await more.click();
-    await expect(more).toHaveText('Show more entries');
+    // Loaded: the button is back for the next page, or gone after the last one.
+    await expect(page.getByRole('button', { name: 'Loading…' })).toHaveCount(0);
   }
   await expect(notApplied).toContainText('Not applied');
   await notApplied.getByRole('link').first().click();
