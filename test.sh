@@ -9,6 +9,8 @@ source .ci/tools.sh
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 [ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null || missing+=(openssh-server openssh-client)
+# brotli: the log writer's files are written compressed when built, as the page's are.
+command -v brotli >/dev/null || missing+=(brotli)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -54,7 +56,7 @@ say "one person's history on a small log, and the query plan of each statement i
 cargo test -p server --bench person_history
 
 say "release build"
-cargo leptos build --release
+cargo leptos build --release --precompress
 # The log-file writer: a wasm module of its own, run in a Web Worker when a download starts.
 bash frontend/log-writer/build.sh
 

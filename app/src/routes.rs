@@ -5,7 +5,7 @@ use crate::pages::{
     RunDetailsPage, SyncsPage,
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
@@ -25,6 +25,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <script nonce=leptos::nonce::use_nonce() inner_html=TIME_ZONE_SCRIPT></script>
+                // Named by their content when built with hash-files (assets.rs).
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -46,7 +48,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/user-provisioning.css" />
         <Title formatter=|text: String| if text.is_empty() { "Blink Admin".to_string() } else { format!("{text} · Blink Admin") } />
         <Router>
             <Routes fallback=NotFound>

@@ -1,6 +1,7 @@
 //! The User Provisioning server: configuration, database, stores, demo data and the router.
 
 pub mod alerts;
+pub mod assets;
 pub mod config;
 pub mod db;
 pub mod demo;

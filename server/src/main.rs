@@ -218,6 +218,7 @@ async fn seed(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
 async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> Result<(), String> {
     let conf = get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
     let mut options = conf.leptos_options;
+    server::assets::use_hashed_names(&mut options);
     if let Some(addr) = settings.addr {
         options.site_addr = addr;
     }

@@ -4,7 +4,7 @@ use app::{ports::Stores, shell, App};
 use axum::{body::Body, extract::Request, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{predicate::DefaultPredicate, CompressionLayer, Predicate};
 
 /// Builds the whole app; tests call it with a store and default options.
 pub fn router(stores: Stores, options: LeptosOptions) -> Router {
@@ -59,9 +59,13 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context(
-            crate::security::provide_request_nonce,
-            shell,
+        // A path that is not a page is a static file, else the app's not-found page.
+        .fallback_service(crate::assets::service(
+            &options,
+            leptos_axum::file_and_error_handler_with_context(
+                crate::security::provide_request_nonce,
+                shell,
+            ),
         ))
         .layer(axum::middleware::from_fn(status_from_error))
         .layer(axum::middleware::from_fn(
@@ -75,8 +79,12 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
         ))
         .layer(axum::middleware::from_fn(crate::security::headers))
         .layer(axum::middleware::from_fn(count_requests))
-        // The wasm bundle shrinks to about a third with gzip and further with brotli.
-        .layer(CompressionLayer::new())
+        // Pages and server functions' answers are compressed as they go; static files
+        // were compressed when they were built.
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(crate::assets::NotStatic)),
+        )
         .with_state(options)
 }
 

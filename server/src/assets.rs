@@ -1,0 +1,104 @@
+//! Static files: the page's script, wasm and stylesheet, the log writer's worker and module,
+//! the icons. Each is compressed once, when it is built (brotli and gzip files beside it,
+//! written by `cargo leptos build --precompress` and the log writer's build script), and a
+//! request gets the encoding it accepts as written then: nothing is compressed per request.
+//!
+//! The page's files are named by their content (cargo-leptos `hash-files`), so a name
+//! always means the same bytes: browsers keep them a year and never ask again. Files whose
+//! names stay the same from build to build (the log writer's, which its worker script
+//! names, and the icons) are kept but revalidated on each use. Pages and data are never
+//! kept at all (see `security::headers`).
+
+use axum::{
+    extract::{Request, State},
+    handler::Handler,
+    middleware::Next,
+    response::Response,
+};
+use http::{header, HeaderValue, StatusCode};
+use leptos::prelude::LeptosOptions;
+use std::path::Path;
+use tower_http::{compression::Predicate, services::ServeDir};
+
+const FOREVER: &str = "public, max-age=31536000, immutable";
+const REVALIDATE: &str = "no-cache";
+
+/// Marks a response as a static file sent as built, so the compression layer leaves it be.
+#[derive(Clone, Copy)]
+pub struct StaticFile;
+
+/// cargo-leptos writes the page's file names (`hash.txt`) beside the binary it builds
+/// when it names files by content; the binary, started without cargo-leptos, learns here
+/// that the names it must write into pages carry those hashes.
+pub fn use_hashed_names(options: &mut LeptosOptions) {
+    let beside_binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())));
+    if beside_binary.is_some_and(|file| file.is_file()) {
+        options.hash_files = true;
+    }
+}
+
+/// The site's files, for the router's fallback: a path that names no file is the app's
+/// own not-found page (`not_found`), whatever the method.
+pub fn service<H, T>(options: &LeptosOptions, not_found: H) -> axum::routing::MethodRouter
+where
+    H: Handler<T, LeptosOptions>,
+    T: 'static,
+{
+    let files = ServeDir::new(Path::new(options.site_root.as_ref()))
+        .append_index_html_on_directories(false)
+        .precompressed_br()
+        .precompressed_gzip()
+        .call_fallback_on_method_not_allowed(true)
+        .fallback(not_found.with_state(options.clone()));
+    let policy = Policy {
+        pkg: options.site_pkg_dir_route_base(),
+        hashed: options.hash_files,
+    };
+    axum::routing::any_service(files)
+        .layer(axum::middleware::from_fn_with_state(policy, cache_policy))
+}
+
+#[derive(Clone)]
+struct Policy {
+    /// `/pkg/`: where the page's files are.
+    pkg: String,
+    /// Whether their names carry their content's hash.
+    hashed: bool,
+}
+
+async fn cache_policy(State(policy): State<Policy>, req: Request, next: Next) -> Response {
+    let forever = policy.hashed && req.uri().path().starts_with(&policy.pkg);
+    let mut res = next.run(req).await;
+    let sent_as_file = matches!(
+        res.status(),
+        StatusCode::OK | StatusCode::PARTIAL_CONTENT | StatusCode::NOT_MODIFIED
+    ) && !res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !sent_as_file {
+        return res;
+    }
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if forever { FOREVER } else { REVALIDATE }),
+    );
+    // The same address answers in brotli, gzip or neither, by the request's
+    // Accept-Encoding: a cache must key on it.
+    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    res.extensions_mut().insert(StaticFile);
+    res
+}
+
+/// For the compression layer: static files are sent as built, never compressed again.
+#[derive(Clone, Copy)]
+pub struct NotStatic;
+
+impl Predicate for NotStatic {
+    fn should_compress<B: http_body::Body>(&self, response: &http::Response<B>) -> bool {
+        response.extensions().get::<StaticFile>().is_none()
+    }
+}
