@@ -13,6 +13,7 @@
 //!
 //!     cargo bench -p server --bench page_mix
 //!     UP_BENCH_RUNS=100000 cargo bench -p server --bench page_mix     # quicker
+//!     UP_BENCH_ONLY=chart cargo bench -p server --bench page_mix      # the charts alone
 //!
 //! Under `cargo test` (no `--bench` argument) it runs a small history (20,000 runs), checks
 //! that every case answers correctly (timings of a debug build mean nothing), and asks each
@@ -657,7 +658,12 @@ async fn run(label: &str, url: &str, runs: u64, samples: usize, timed: bool) -> 
         session,
     };
     let feed = change_runs(&conn, &history).await;
-    let cases = cases(&client, &history, &configurations, &feed).await;
+    let mut cases = cases(&client, &history, &configurations, &feed).await;
+    // To time a few cases again: the cases whose names contain the text, and the targets
+    // that compare them.
+    if let Ok(only) = std::env::var("UP_BENCH_ONLY") {
+        cases.retain(|c| c.name.contains(&only));
+    }
     let n = cases.len();
     let measured = measure(
         &client,

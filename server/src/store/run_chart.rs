@@ -183,8 +183,8 @@ impl Reach {
     }
 }
 
-/// One row of the chart's statement: for `level` 0 the runs of UTC day `k`; else the runs
-/// in the span at that level of reach number `k`.
+/// One row of the chart's statement: for `level` 0 the runs of UTC day `k`; for level 1
+/// the signed sum of reach number `k`'s spans (quarters, hours and runs together).
 #[derive(Debug, FromQueryResult)]
 struct SumRow {
     level: i64,
@@ -199,7 +199,7 @@ struct SumRow {
 /// UTC days before each are a running sum.
 fn runs_before(reaches: &[Reach], rows: Vec<SumRow>) -> Result<Vec<ByStatus>, StoreError> {
     let mut days = Vec::new();
-    let mut spans: BTreeMap<i64, Vec<(usize, RunStatus, Sums)>> = BTreeMap::new();
+    let mut spans: BTreeMap<i64, Vec<(RunStatus, Sums)>> = BTreeMap::new();
     for row in rows {
         let status: RunStatus = row
             .status
@@ -212,10 +212,7 @@ fn runs_before(reaches: &[Reach], rows: Vec<SumRow>) -> Result<Vec<ByStatus>, St
         };
         match row.level {
             0 => days.push((row.k, status, sums)),
-            level => spans
-                .entry(row.k)
-                .or_default()
-                .push((level as usize - 1, status, sums)),
+            _ => spans.entry(row.k).or_default().push((status, sums)),
         }
     }
     days.sort_unstable_by_key(|&(day, _, _)| day);
@@ -227,10 +224,8 @@ fn runs_before(reaches: &[Reach], rows: Vec<SumRow>) -> Result<Vec<ByStatus>, St
             running.entry(status).or_default().add(sums, 1);
         }
         let mut sums = running.clone();
-        for &(level, status, span) in spans.get(&(k as i64)).into_iter().flatten() {
-            if let Some((_, _, sign)) = reach.spans[level] {
-                sums.entry(status).or_default().add(span, sign);
-            }
+        for &(status, span) in spans.get(&(k as i64)).into_iter().flatten() {
+            sums.entry(status).or_default().add(span, 1);
         }
         before.push(sums);
     }
@@ -248,14 +243,14 @@ fn statement(
     let first_day = reaches.iter().map(|r| r.day).min().unwrap_or(0);
     let end_day = reaches.iter().map(|r| r.day).max().unwrap_or(0);
     let mut sql = Sql::new(backend);
-    // Each level's spans as rows (lo, hi, k): a table the statement reads them from.
+    // Each level's spans as rows (lo, hi, k, sign): a table the statement reads them from.
     let levels = ["quarters", "hours", "moments"];
     let mut with = Vec::new();
     for (i, name) in levels.iter().enumerate() {
-        let spans: Vec<(i64, i64, i64)> = reaches
+        let spans: Vec<[i64; 4]> = reaches
             .iter()
             .enumerate()
-            .filter_map(|(k, r)| r.spans[i].map(|(lo, hi, _)| (lo, hi, k as i64)))
+            .filter_map(|(k, r)| r.spans[i].map(|(lo, hi, sign)| [lo, hi, k as i64, sign]))
             .collect();
         if !spans.is_empty() {
             with.push((i + 1, *name, spans));
@@ -267,16 +262,16 @@ fn statement(
             if n > 0 {
                 sql.push(", ");
             }
-            sql.push(name).push("(lo, hi, k) AS (");
+            sql.push(name).push("(lo, hi, k, sign) AS (");
             if backend == sea_orm::DatabaseBackend::Postgres {
-                // Three arrays, one parameter each: PostgreSQL plans a long VALUES list
+                // Four arrays, one parameter each: PostgreSQL plans a long VALUES list
                 // slowly.
                 sql.push("SELECT * FROM unnest(");
-                for (m, column) in [0, 1, 2].into_iter().enumerate() {
-                    if m > 0 {
+                for column in 0..4 {
+                    if column > 0 {
                         sql.push(", ");
                     }
-                    let values = spans.iter().map(|s| [s.0, s.1, s.2][column]);
+                    let values = spans.iter().map(|s| s[column]);
                     sql.push("CAST(")
                         .bind(bigint_array(values))
                         .push(" AS BIGINT[])");
@@ -284,7 +279,7 @@ fn statement(
                 sql.push("))");
             } else {
                 sql.push("VALUES ");
-                for (m, &(lo, hi, k)) in spans.iter().enumerate() {
+                for (m, &[lo, hi, k, sign]) in spans.iter().enumerate() {
                     if m > 0 {
                         sql.push(", ");
                     }
@@ -294,7 +289,7 @@ fn statement(
                         .bind(hi)
                         .push(", ")
                         .bind(k)
-                        .push(")");
+                        .push(&format!(", {sign})"));
                 }
                 sql.push(")");
             }
@@ -346,13 +341,28 @@ fn statement(
     .push(&format!(" AND {column} < "))
     .bind(end_day);
     filters(&mut sql, true);
-    sql.push(&format!(" GROUP BY {column}, status"));
+    sql.push(&format!(" GROUP BY {column}, status HAVING SUM(runs) <> 0"));
+    if with.is_empty() {
+        return sql.statement();
+    }
     // Spans of quarters and hours, then of runs. The spans drive the join, so each is one
     // range of its table's key or index: SQLite keeps a CROSS JOIN's order; PostgreSQL
     // would rather read the organisation's whole index once and filter it, so there each
     // span is a LATERAL sum of its own range, which cannot be turned into that.
+    //
+    // A reach's spans come back summed, with their signs, in one row per status: each
+    // row costs more to hand from the database to the server than to sum (sqlx moves
+    // SQLite's rows one by one between threads), and a reach has up to three spans.
+    sql.push(
+        " UNION ALL SELECT CAST(1 AS BIGINT), k, status, \
+         CAST(SUM(sign * runs) AS BIGINT), CAST(SUM(sign * duration_sum_ms) AS BIGINT), \
+         CAST(SUM(sign * finished) AS BIGINT) FROM (",
+    );
     let lateral = backend == sea_orm::DatabaseBackend::Postgres;
-    for (level, name, _) in &with {
+    for (n, (level, name, _)) in with.iter().enumerate() {
+        if n > 0 {
+            sql.push(" UNION ALL ");
+        }
         let (table, column, sums) = match level {
             1 => (QUARTERS.table, QUARTERS.column, bucket_sums(QUARTERS.table)),
             2 => (HOURS.table, HOURS.column, bucket_sums(HOURS.table)),
@@ -360,13 +370,13 @@ fn statement(
         };
         if lateral {
             sql.push(&format!(
-                " UNION ALL SELECT CAST({level} AS BIGINT), {name}.k, s.status, s.runs, \
+                "SELECT {name}.k AS k, {name}.sign AS sign, s.status AS status, s.runs, \
                  s.duration_sum_ms, s.finished FROM {name} CROSS JOIN LATERAL \
                  (SELECT {table}.status, {sums} FROM {table} WHERE {table}.organisation_id = "
             ));
         } else {
             sql.push(&format!(
-                " UNION ALL SELECT CAST({level} AS BIGINT), {name}.k, {table}.status, {sums} \
+                "SELECT {name}.k AS k, {name}.sign AS sign, {table}.status AS status, {sums} \
                  FROM {name} CROSS JOIN {table} WHERE {table}.organisation_id = "
             ));
         }
@@ -377,9 +387,14 @@ fn statement(
         if lateral {
             sql.push(&format!(" GROUP BY {table}.status) AS s"));
         } else {
-            sql.push(&format!(" GROUP BY {name}.k, {table}.status"));
+            sql.push(&format!(" GROUP BY {name}.k, {name}.sign, {table}.status"));
         }
     }
+    // Spans that cancel out (a quarter on, an hour back, with the same runs) need no row.
+    sql.push(
+        ") AS spans GROUP BY k, status HAVING SUM(sign * runs) <> 0 \
+         OR SUM(sign * duration_sum_ms) <> 0 OR SUM(sign * finished) <> 0",
+    );
     sql.statement()
 }
 
