@@ -5,7 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source .ci/tools.sh
-cargo leptos build --release --precompress
-# The log-file writer: a wasm module of its own, run in a Web Worker when a download starts.
-bash frontend/log-writer/build.sh
+bash .ci/release.sh
 exec env LEPTOS_ENV=PROD ./target/release/server serve --demo

@@ -56,9 +56,7 @@ say "one person's history on a small log, and the query plan of each statement i
 cargo test -p server --bench person_history
 
 say "release build"
-cargo leptos build --release --precompress
-# The log-file writer: a wasm module of its own, run in a Web Worker when a download starts.
-bash frontend/log-writer/build.sh
+bash .ci/release.sh
 
 say "end-to-end tests"
 (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)

@@ -1,7 +1,7 @@
 //! Static files: the page's script, wasm and stylesheet, the log writer's worker and module,
 //! the icons. Each is compressed once, when it is built (brotli and gzip files beside it,
-//! written by `cargo leptos build --precompress` and the log writer's build script), and a
-//! request gets the encoding it accepts as written then: nothing is compressed per request.
+//! written by `.ci/release.sh`), and a request gets the encoding it accepts as written
+//! then: nothing is compressed per request.
 //!
 //! The page's files are named by their content (cargo-leptos `hash-files`), so a name
 //! always means the same bytes: browsers keep them a year and never ask again. Files whose
