@@ -112,7 +112,7 @@ pub fn RunsChart(
             <Show when=move || { days.get() > 0 }>
             <Legend chart filter on_change refocus />
             <div class="chart__scale" aria-hidden="true">
-                <span>{move || format!("{} runs", scale.get())}</span>
+                <span>{move || scale_label(scale.get())}</span>
                 <span class="chart__scale-trend">
                     {move || longest.get().map(|ms| format!("Average duration up to {}", format_duration(ms)))}
                 </span>
@@ -319,9 +319,21 @@ fn nice_ceiling(n: u64) -> u64 {
     }
 }
 
+/// The scale's top as it reads: "1 run", "20 runs".
+fn scale_label(top: u64) -> String {
+    format!("{top} {}", if top == 1 { "run" } else { "runs" })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::nice_ceiling;
+    use super::{nice_ceiling, scale_label};
+
+    #[test]
+    fn the_scale_says_run_or_runs() {
+        assert_eq!(scale_label(1), "1 run");
+        assert_eq!(scale_label(2), "2 runs");
+        assert_eq!(scale_label(1000), "1000 runs");
+    }
 
     #[test]
     fn scale_tops_are_round() {
