@@ -185,9 +185,9 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
     let threshold = (status == RunStatus::AboveDeactivationThreshold).then(|| {
         let users = |n: u32| format!("{n} {}", if n == 1 { "user" } else { "users" });
         let limit = match (detail.threshold_count, detail.threshold_percent) {
-            (Some(n), Some(p)) => format!("{} or {p} % of the users it manages", users(n)),
+            (Some(n), Some(p)) => format!("{} or {p}% of the users it manages", users(n)),
             (Some(n), None) => users(n),
-            (None, Some(p)) => format!("{p} % of the users it manages"),
+            (None, Some(p)) => format!("{p}% of the users it manages"),
             (None, None) => "not set".into(),
         };
         view! {
