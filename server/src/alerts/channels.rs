@@ -12,18 +12,25 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::Sha256;
 use std::time::Duration;
 
+/// The longest one email may take, from connecting to the relay's last answer. lettre's
+/// own timeout covers each read and write on the socket, but not a relay that accepts the
+/// connection and then never greets: without a bound of our own, such a relay held the
+/// worker, and every alert behind it, for minutes (until the relay closed the socket).
+const SEND_WITHIN: Duration = Duration::from_secs(30);
+
 /// The SMTP relay, ready to send.
 #[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    send_within: Duration,
 }
 
 impl Mailer {
     pub fn new(settings: &SmtpSettings) -> Result<Self, String> {
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&settings.url)
             .map_err(|e| format!("UP_SMTP_URL cannot be used: {e}"))?
-            .timeout(Some(Duration::from_secs(30)));
+            .timeout(Some(SEND_WITHIN));
         if let Some(reference) = &settings.password {
             let password = reference
                 .resolve()
@@ -40,7 +47,16 @@ impl Mailer {
         Ok(Mailer {
             transport: builder.build(),
             from,
+            send_within: SEND_WITHIN,
         })
+    }
+
+    /// The same relay with another bound on one email's time (tests use a short one).
+    pub fn send_within(self, send_within: Duration) -> Self {
+        Mailer {
+            send_within,
+            ..self
+        }
     }
 
     /// Sends one email. `message_id` is the same on every try of one delivery, so a
@@ -68,11 +84,16 @@ impl Mailer {
                     ),
             )
             .map_err(|e| format!("the email could not be written: {e}"))?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("the SMTP relay refused or could not be reached: {e}"))
+        match tokio::time::timeout(self.send_within, self.transport.send(message)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(format!(
+                "the SMTP relay refused or could not be reached: {e}"
+            )),
+            Err(_) => Err(format!(
+                "the SMTP relay did not answer within {} s",
+                self.send_within.as_secs_f64()
+            )),
+        }
     }
 }
 
@@ -168,5 +189,50 @@ mod tests {
     fn the_user_comes_from_the_url() {
         assert_eq!(smtp_user("smtps://alerts@mail.example:465"), "alerts");
         assert_eq!(smtp_user("smtp://mail.example:25"), "");
+    }
+}
+
+#[cfg(test)]
+mod silent_relay {
+    use super::*;
+    use crate::alerts::content::Email;
+
+    /// A relay that accepts the connection and never says a word: the send fails once its
+    /// time is up, and the worker goes on to the next alert (the test's own bound makes a
+    /// hang a failure, not a stuck test).
+    #[tokio::test]
+    async fn a_relay_that_never_greets_fails_the_send_in_time() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                open.push(socket);
+            }
+        });
+        let settings = SmtpSettings {
+            url: format!("smtp://127.0.0.1:{port}"),
+            password: None,
+            from: "Alerts <alerts@example.com>".into(),
+        };
+        let mailer = Mailer::new(&settings)
+            .unwrap()
+            .send_within(Duration::from_millis(300));
+        let email = Email {
+            subject: "s".into(),
+            text: "t".into(),
+            html: "<p>h</p>".into(),
+        };
+        let started = std::time::Instant::now();
+        let sent = tokio::time::timeout(
+            Duration::from_secs(10),
+            mailer.send("admin@example.com", &email, "<alert-1@example.com>"),
+        )
+        .await
+        .expect("the send gives up on its own");
+        let why = sent.unwrap_err();
+        assert!(why.contains("did not answer within"), "{why}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        held.abort();
     }
 }
