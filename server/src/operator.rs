@@ -45,6 +45,21 @@ impl WebhookEntry {
         if !crate::alerts::is_web_address(url) {
             return Err("url must be an http:// or https:// address".into());
         }
+        // Secrets are references, never written in a file, a database row or the output:
+        // the receiver knows the request by its signature.
+        let authority = url.split_once("://").map_or("", |(_, rest)| {
+            rest.split(['/', '?', '#']).next().unwrap_or("")
+        });
+        if authority
+            .rsplit_once('@')
+            .is_some_and(|(user, _)| user.contains(':'))
+        {
+            return Err(
+                "url must not carry a password (user:password@): the receiver knows each \
+                 request by its signature, made with the secret reference"
+                    .into(),
+            );
+        }
         let secret = self
             .secret
             .as_deref()

@@ -583,6 +583,8 @@ async fn webhook_retry(db: &DatabaseConnection) {
         "[[webhook]]\norganisation = \"Acme\"\nurl = \"https://h.example\"\nsecret = \"plain\"\n",
         "[[webhook]]\norganisation = \"Acme\"\nurl = \"https://h.example\"\n",
         "[[webhook]]\norganisation = \"Acme\"\nurl = \"ftp://h.example\"\nsecret = \"env:X\"\n",
+        // A password in the address would be kept and printed as it is.
+        "[[webhook]]\norganisation = \"Acme\"\nurl = \"https://u:plain@h.example/x\"\nsecret = \"env:X\"\n",
         "[[webhook]]\norganisation = \"Nobody\"\nurl = \"https://h.example\"\nsecret = \"env:X\"\n",
         "[[webhook]]\norganisation = \"Acme\"\nurl = \"https://a.example\"\nsecret = \"env:X\"\n\
          [[webhook]]\norganisation = \"Acme\"\nurl = \"https://b.example\"\nsecret = \"env:X\"\n",
