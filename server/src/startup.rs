@@ -10,9 +10,26 @@ use tower_http::compression::{predicate::DefaultPredicate, CompressionLayer, Pre
 pub fn router(stores: Stores, options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     let fn_stores = stores.clone();
+    // A path that names no server function is a plain 404: the framework's own answer
+    // (400, explaining how server functions are registered) tells a stranger how the
+    // server is built.
+    let known: std::sync::Arc<std::collections::HashSet<&'static str>> = std::sync::Arc::new(
+        leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path)
+            .collect(),
+    );
     let server_fns = move |req: Request<Body>| {
         let stores = fn_stores.clone();
-        handle_server_fns_with_context(move || provide_context(stores.clone()), req)
+        let known = known.clone();
+        async move {
+            use axum::response::IntoResponse;
+            if !known.contains(req.uri().path()) {
+                return (http::StatusCode::NOT_FOUND, "Not found.").into_response();
+            }
+            handle_server_fns_with_context(move || provide_context(stores.clone()), req)
+                .await
+                .into_response()
+        }
     };
     let health = stores.health.clone();
     let readyz = get(move || async move {

@@ -634,4 +634,18 @@ async fn the_delivery_layer_keeps_answers_private_and_on_site() {
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
         assert_eq!(reply.body, "Not found.");
     }
+
+    // A server function that does not exist is a plain 404 too, never the framework's
+    // account of how server functions are registered.
+    for c in [None, Some(cookie.as_str())] {
+        for path in ["/api/nope", "/api/get_run/extra"] {
+            let reply = get(&app, path, c, "application/json").await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+            assert_eq!(reply.body, "Not found.", "{path}");
+        }
+        // No name at all: the app's not-found page.
+        let reply = get(&app, "/api/", c, "application/json").await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert!(!reply.body.contains("server function"));
+    }
 }
