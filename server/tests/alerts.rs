@@ -887,6 +887,100 @@ async fn hanging_webhook(db: &DatabaseConnection) {
     counts_agree(db).await;
 }
 
+on_both_backends!(
+    a_webhook_that_never_answers_holds_up_no_later_alert_and_is_given_back_at_shutdown,
+    hanging_webhook_in_the_worker
+);
+
+/// The worker sends each delivery as its own task: one organisation's webhook hanging for
+/// its whole timeout does not hold up another organisation's email due after it. At
+/// shutdown the hanging send is stopped after the grace and its lease given back.
+async fn hanging_webhook_in_the_worker(db: &DatabaseConnection) {
+    let Some(python) = smtp::python("hanging_webhook_in_the_worker") else {
+        return;
+    };
+    let mut relay = SmtpServer::stopped();
+    relay.start(&python);
+    let (hook, url) = Hook::hanging().await;
+    let acme = setup(db, "Acme", "people.csv").await;
+    let globex = setup(db, "Globex", "people.csv").await;
+    let _secret = set_webhook(db, "Acme", &url).await;
+    admin(
+        db,
+        globex.org,
+        "owner@globex.example",
+        "organisation_admin",
+        true,
+    )
+    .await;
+    let mut settings = settings(Some(&relay), Duration::from_millis(50));
+    settings.timing.poll = Duration::from_millis(100);
+    settings.timing.shutdown_grace = Duration::from_millis(300);
+    let senders = worker::senders(&settings).unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(worker::run(
+        db.clone(),
+        settings,
+        senders,
+        "w1".into(),
+        stopped,
+    ));
+    needs_attention(db, &acme).await;
+    within_5_s("Acme's webhook asked", || hook.requests().len() == 1).await;
+    // Globex's alert comes while Acme's webhook hangs (it answers only after 10 s).
+    load_fails(db, globex.config).await;
+    within_5_s("Globex's email", || relay.messages().len() == 1).await;
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM alert_deliveries WHERE channel = 'webhook' AND state = 'pending' AND lease_owner = 'w1' AND last_error IS NULL").await,
+        1,
+        "Acme's webhook is still being sent"
+    );
+    // The Message-ID names the delivery with its creation time, never reused by a
+    // database started anew.
+    let (id, created): (i64, i64) = {
+        let row = db
+            .query_one(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT id, created_at_ms FROM alert_deliveries WHERE channel = 'email'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        (
+            row.try_get_by_index(0).unwrap(),
+            row.try_get_by_index(1).unwrap(),
+        )
+    };
+    assert_eq!(
+        relay.messages()[0].message_id,
+        format!("<alert-{id}-{created}@up.example>")
+    );
+    let stopping = std::time::Instant::now();
+    stop.send(true).unwrap();
+    running.await.unwrap();
+    assert!(
+        stopping.elapsed() < Duration::from_secs(3),
+        "stopped after the grace"
+    );
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM alert_deliveries WHERE channel = 'webhook' AND state = 'pending' AND lease_owner IS NULL AND lease_until_ms IS NULL").await,
+        1,
+        "the stopped send's lease is given back, for the next worker to try at once"
+    );
+    counts_agree(db).await;
+}
+
+async fn within_5_s(what: &str, done: impl Fn() -> bool) {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{what} within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Many deliveries change state at once, each statement touching email and webhook counts
 /// (as workers recording their tries do): the counts' triggers take their locks in one
 /// order, so no statement deadlocks with another, and the counts stay exact.

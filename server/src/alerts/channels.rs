@@ -111,7 +111,7 @@ fn smtp_user(url: &str) -> String {
 /// The headers a webhook receiver checks: the time the body was signed and the signature.
 pub const TIMESTAMP_HEADER: &str = "x-up-timestamp";
 pub const SIGNATURE_HEADER: &str = "x-up-signature";
-/// The delivery's id: the same on every try, for a receiver to drop a repeat.
+/// The delivery's name: the same on every try, for a receiver to drop a repeat.
 pub const DELIVERY_HEADER: &str = "x-up-delivery";
 
 /// `v1=` and the hex HMAC-SHA256, under `secret`, of `"{timestamp}.{body}"`: the
@@ -132,7 +132,7 @@ pub async fn post_webhook(
     client: &reqwest::Client,
     url: &str,
     secret: &Secret,
-    delivery_id: i64,
+    delivery: &str,
     body: Vec<u8>,
     now_ms: i64,
 ) -> Result<(), String> {
@@ -142,7 +142,7 @@ pub async fn post_webhook(
         .header("content-type", "application/json")
         .header(TIMESTAMP_HEADER, timestamp.to_string())
         .header(SIGNATURE_HEADER, signature(secret, timestamp, &body))
-        .header(DELIVERY_HEADER, delivery_id.to_string())
+        .header(DELIVERY_HEADER, delivery)
         .timeout(Duration::from_secs(10))
         .body(body)
         .send()

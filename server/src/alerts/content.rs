@@ -77,6 +77,15 @@ fn run_link(base: &str, id: i64) -> String {
     format!("{base}/admin/user-provisioning/runs/{id}")
 }
 
+/// The Syncs page, filtered to the configuration's runs.
+fn configuration_link(base: &str, configuration: &str) -> String {
+    let filter = app::domain::RunFilter {
+        configuration: Some(configuration.to_string()),
+        ..Default::default()
+    };
+    format!("{base}/admin/user-provisioning?{}", filter.to_query())
+}
+
 fn syncs_link(base: &str) -> String {
     format!("{base}/admin/user-provisioning")
 }
@@ -185,7 +194,10 @@ fn draft(alert: &Alert, tz: Tz, base: &str) -> Draft {
             ));
             lines.push((last, None));
             lines.push((format!("Recommended action: {STALE_ACTION}"), None));
-            lines.push(("See its runs:".into(), Some(syncs_link(base))));
+            lines.push((
+                "See its runs:".into(),
+                Some(configuration_link(base, configuration)),
+            ));
             format!(
                 "{configuration}: no successful sync lately ({})",
                 alert.organisation
@@ -199,7 +211,10 @@ fn draft(alert: &Alert, tz: Tz, base: &str) -> Draft {
                 ),
                 None,
             ));
-            lines.push(("See its runs:".into(), Some(syncs_link(base))));
+            lines.push((
+                "See its runs:".into(),
+                Some(configuration_link(base, configuration)),
+            ));
             format!("{configuration}: syncing again ({})", alert.organisation)
         }
     };
@@ -242,7 +257,8 @@ pub fn email(alert: &Alert, tz: Tz, base: &str) -> Email {
 }
 
 /// The webhook's body: a Slack-compatible `text` and the same facts as fields.
-pub fn webhook(alert: &Alert, base: &str, delivery_id: i64) -> serde_json::Value {
+/// `delivery_id` is the delivery's row; `delivery`, its name in the `X-UP-Delivery` header.
+pub fn webhook(alert: &Alert, base: &str, delivery_id: i64, delivery: &str) -> serde_json::Value {
     let d = draft(alert, chrono_tz::UTC, base);
     // Slack reads `<…>` as mentions and links and `&` as the start of an entity: text
     // from a source file or a configuration's name must stay text.
@@ -289,6 +305,7 @@ pub fn webhook(alert: &Alert, base: &str, delivery_id: i64) -> serde_json::Value
     json!({
         "text": text,
         "delivery_id": delivery_id,
+        "delivery": delivery,
         "event": event,
         "organisation": alert.organisation,
         "configuration": alert.configuration,
@@ -301,7 +318,7 @@ pub fn webhook(alert: &Alert, base: &str, delivery_id: i64) -> serde_json::Value
         },
         "occurred_at": Utc.timestamp_millis_opt(alert.at_ms).single().map(|t| t.to_rfc3339()),
         "runs": runs,
-        "link": alert.runs.last().map(|r| run_link(base, r.id)).unwrap_or_else(|| syncs_link(base)),
+        "link": alert.runs.last().map(|r| run_link(base, r.id)).unwrap_or_else(|| configuration_link(base, &alert.configuration)),
     })
 }
 
@@ -394,7 +411,7 @@ mod tests {
         let e = email(&a, chrono_tz::UTC, "http://h");
         assert_eq!(e.subject, "HR export: 2 more runs Data Load Failed (Acme)");
         assert!(e.text.contains("/runs/7") && e.text.contains("/runs/8"));
-        let w = webhook(&a, "http://h", 5);
+        let w = webhook(&a, "http://h", 5, "5-0");
         assert_eq!(w["event"], "digest");
         assert_eq!(w["runs"].as_array().unwrap().len(), 2);
     }
@@ -406,7 +423,7 @@ mod tests {
             vec![run(9, RunStatus::AboveDeactivationThreshold)],
             false,
         );
-        let w = webhook(&a, "http://h", 3);
+        let w = webhook(&a, "http://h", 3, "3-0");
         assert!(w["text"]
             .as_str()
             .unwrap()
@@ -417,6 +434,7 @@ mod tests {
         assert_eq!(w["link"], "http://h/admin/user-provisioning/runs/9");
         assert_eq!(w["recommended_action"], "Contact Support.");
         assert_eq!(w["delivery_id"], 3);
+        assert_eq!(w["delivery"], "3-0");
     }
 
     #[test]
@@ -425,7 +443,7 @@ mod tests {
         r.problems = vec!["<!channel> <https://evil.example|Log in again> & more".into()];
         let mut a = alert(AlertKind::Run(RunStatus::NeedsAttention), vec![r], false);
         a.configuration = "HR <@U123>".into();
-        let text = webhook(&a, "http://h", 1)["text"]
+        let text = webhook(&a, "http://h", 1, "1-0")["text"]
             .as_str()
             .unwrap()
             .to_string();
@@ -458,6 +476,11 @@ mod tests {
             "http://h",
         );
         assert_eq!(back.subject, "HR export: syncing again (Acme)");
-        assert_eq!(webhook(&stale, "http://h", 1)["event"], "stale");
+        assert_eq!(webhook(&stale, "http://h", 1, "1-0")["event"], "stale");
+        // Their links open the Syncs page on that configuration's runs, as its pill does.
+        let only_hr = "http://h/admin/user-provisioning?config=HR+export";
+        assert!(e.text.contains(only_hr), "{}", e.text);
+        assert!(back.text.contains(only_hr));
+        assert_eq!(webhook(&stale, "http://h", 1, "1-0")["link"], only_hr);
     }
 }

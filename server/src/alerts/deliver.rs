@@ -6,13 +6,14 @@
 //! on every try, so a receiver can recognise a repeat.
 
 use super::channels::{post_webhook, Mailer};
-use super::content::{self, Alert, AlertKind, AlertRun};
+use super::content::{self, Alert};
+use super::load::load_alert;
 use super::Timing;
 use crate::sync::queue::stmt;
 use crate::sync::secret::SecretRef;
-use app::domain::{RunCounts, RunStatus};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, QueryResult};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What sends: the SMTP relay if there is one, an HTTP client for webhooks, and where
 /// links point.
@@ -34,6 +35,15 @@ struct Due {
     time_zone: Option<String>,
     attempts: i32,
     created_at_ms: i64,
+}
+
+impl Due {
+    /// The delivery's name outside: its id and the time it was written, so that it stays
+    /// the same on every try and is never reused by a database started anew (whose ids
+    /// start again at 1), where a receiver dropping repeats would drop a new alert.
+    fn key(&self) -> String {
+        format!("{}-{}", self.id, self.created_at_ms)
+    }
 }
 
 /// Why a try failed, and whether trying again could help.
@@ -70,7 +80,56 @@ impl Failed {
     }
 }
 
-/// Sends up to `limit` due deliveries as `owner`; returns how many were tried.
+/// A delivery leased to this worker, with its alert: ready to send.
+pub struct Leased {
+    due: Due,
+    alert: Arc<Alert>,
+}
+
+impl Leased {
+    /// Sends it and records the try. The lease keeps other workers off it meanwhile.
+    pub async fn deliver(
+        self,
+        db: &DatabaseConnection,
+        senders: &Senders,
+        timing: &Timing,
+        owner: &str,
+        now_ms: impl Fn() -> i64,
+    ) -> Result<(), DbErr> {
+        let outcome = send(db, senders, &self.due, &self.alert, now_ms()).await;
+        record(db, &self.due, owner, timing, outcome, now_ms()).await
+    }
+}
+
+/// Leases up to `limit` due deliveries for `owner`, each with its alert (read once per
+/// message).
+pub async fn lease_due(
+    db: &DatabaseConnection,
+    owner: &str,
+    timing: &Timing,
+    now_ms: i64,
+    limit: u64,
+) -> Result<Vec<Leased>, DbErr> {
+    let due = lease(db, owner, timing, now_ms, limit).await?;
+    let mut alerts: HashMap<i64, Arc<Alert>> = HashMap::new();
+    let mut leased = Vec::with_capacity(due.len());
+    for d in due {
+        let alert = match alerts.get(&d.message_id) {
+            Some(a) => a.clone(),
+            None => {
+                let a = Arc::new(load_alert(db, d.message_id).await?);
+                alerts.insert(d.message_id, a.clone());
+                a
+            }
+        };
+        leased.push(Leased { due: d, alert });
+    }
+    Ok(leased)
+}
+
+/// Sends up to `limit` due deliveries as `owner`, all at once, and waits for every one;
+/// returns how many were tried. (The worker does not wait for a batch: it sends each
+/// delivery as its own task, see `worker::run`.)
 pub async fn send_due(
     db: &DatabaseConnection,
     senders: &Senders,
@@ -79,26 +138,30 @@ pub async fn send_due(
     now_ms: impl Fn() -> i64,
     limit: u64,
 ) -> Result<usize, DbErr> {
-    let due = lease(db, owner, timing, now_ms(), limit).await?;
-    let mut alerts: HashMap<i64, Alert> = HashMap::new();
-    for d in &due {
-        if let std::collections::hash_map::Entry::Vacant(v) = alerts.entry(d.message_id) {
-            v.insert(load_alert(db, d.message_id).await?);
-        }
-    }
+    let leased = lease_due(db, owner, timing, now_ms(), limit).await?;
+    let n = leased.len();
     // All at once: a webhook that takes its time holds up no email, and no other webhook.
-    let tries = due.iter().map(|d| {
-        let alert = &alerts[&d.message_id];
-        let now_ms = &now_ms;
-        async move {
-            let outcome = send(db, senders, d, alert, now_ms()).await;
-            record(db, d, owner, timing, outcome, now_ms()).await
-        }
-    });
+    let tries = leased
+        .into_iter()
+        .map(|l| l.deliver(db, senders, timing, owner, &now_ms));
     for recorded in futures::future::join_all(tries).await {
         recorded?;
     }
-    Ok(due.len())
+    Ok(n)
+}
+
+/// Gives back `owner`'s leases on deliveries still pending (their sends were stopped), so
+/// that the next worker tries them at once rather than when the lease runs out.
+pub async fn release(db: &DatabaseConnection, owner: &str) -> Result<u64, DbErr> {
+    Ok(db
+        .execute(stmt(
+            db,
+            "UPDATE alert_deliveries SET lease_owner = NULL, lease_until_ms = NULL \
+             WHERE lease_owner = $1 AND state = 'pending'",
+            vec![owner.into()],
+        ))
+        .await?
+        .rows_affected())
 }
 
 async fn lease(
@@ -198,7 +261,7 @@ async fn send(
                 .nth(1)
                 .and_then(|h| h.split([':', '/']).next())
                 .unwrap_or("user-provisioning");
-            let message_id = format!("<alert-{}@{host}>", d.id);
+            let message_id = format!("<alert-{}@{host}>", d.key());
             mailer
                 .send(&d.recipient, &email, &message_id)
                 .await
@@ -208,12 +271,12 @@ async fn send(
             let (url, secret) = current_webhook(db, d.organisation_id)
                 .await
                 .map_err(|e| Failed::retry(format!("the database could not be read: {e}")))??;
-            let body = content::webhook(alert, &senders.public_url, d.id).to_string();
+            let body = content::webhook(alert, &senders.public_url, d.id, &d.key()).to_string();
             post_webhook(
                 &senders.http,
                 &url,
                 &secret,
-                d.id,
+                &d.key(),
                 body.into_bytes(),
                 now_ms,
             )
@@ -334,144 +397,6 @@ pub fn retry_wait(timing: &Timing, attempt: i32) -> i64 {
     let max = timing.retry_max.as_millis() as i64;
     let doublings = (attempt.max(1) - 1).min(30) as u32;
     first.saturating_mul(1i64 << doublings).min(max)
-}
-
-/// A message's alert as its deliveries tell it: the configuration, the organisation, and
-/// its events' runs.
-pub async fn load_alert(db: &impl ConnectionTrait, message_id: i64) -> Result<Alert, DbErr> {
-    let m = db
-        .query_one(stmt(
-            db,
-            "SELECT m.status, m.digest, m.configuration_id, c.name, c.schedule, o.name \
-             FROM alert_messages m JOIN sync_configurations c ON c.id = m.configuration_id \
-             JOIN organisations o ON o.id = m.organisation_id WHERE m.id = $1",
-            vec![message_id.into()],
-        ))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("alert message {message_id}")))?;
-    let status: String = m.try_get_by_index(0)?;
-    let digest: bool = m.try_get_by_index(1)?;
-    let configuration_id: i64 = m.try_get_by_index(2)?;
-    let configuration: String = m.try_get_by_index(3)?;
-    let schedule: String = m.try_get_by_index(4)?;
-    let organisation: String = m.try_get_by_index(5)?;
-    let events = db
-        .query_all(stmt(
-            db,
-            "SELECT e.created_at_ms, r.id, r.status, r.sort_at_ms, r.status_reason, r.created, \
-             r.updated, r.deactivated, r.reactivated, r.unchanged, r.skipped, r.warnings, \
-             r.errors, r.planned_deactivations, r.started_at_ms \
-             FROM alert_events e LEFT JOIN sync_runs r ON r.id = e.run_id \
-             WHERE e.message_id = $1 ORDER BY e.id",
-            vec![message_id.into()],
-        ))
-        .await?;
-    let mut runs = Vec::new();
-    let mut at_ms = 0;
-    for e in &events {
-        at_ms = e.try_get_by_index(0)?;
-        if let Some(run) = read_run(e)? {
-            runs.push(run);
-        }
-    }
-    // A message of its own names the run's first problems; a digest lists its runs.
-    if !digest {
-        if let Some(run) = runs.last_mut() {
-            // A load failure's reason is its error entry too: said once.
-            let reason = run.reason.clone();
-            run.problems = problems(db, run.id)
-                .await?
-                .into_iter()
-                .filter(|p| !reason.as_deref().is_some_and(|r| p.contains(r)))
-                .collect();
-        }
-    }
-    let kind = match status.as_str() {
-        "stale" => AlertKind::Stale {
-            schedule,
-            last_good_ms: last_good(db, configuration_id, at_ms).await?,
-        },
-        "recovered" => AlertKind::Recovered,
-        s => AlertKind::Run(s.parse().unwrap_or(RunStatus::NeedsAttention)),
-    };
-    Ok(Alert {
-        organisation,
-        configuration,
-        kind,
-        runs,
-        digest,
-        at_ms,
-    })
-}
-
-fn read_run(e: &QueryResult) -> Result<Option<AlertRun>, DbErr> {
-    let Some(id) = e.try_get_by_index::<Option<i64>>(1)? else {
-        return Ok(None);
-    };
-    let status: String = e.try_get_by_index(2)?;
-    let n = |i: usize| -> Result<u32, DbErr> { Ok(e.try_get_by_index::<i32>(i)?.max(0) as u32) };
-    Ok(Some(AlertRun {
-        id,
-        status: status.parse().unwrap_or(RunStatus::NeedsAttention),
-        started_at_ms: e.try_get_by_index(3)?,
-        reason: e.try_get_by_index(4)?,
-        counts: RunCounts {
-            created: n(5)?,
-            updated: n(6)?,
-            deactivated: n(7)?,
-            reactivated: n(8)?,
-            unchanged: n(9)?,
-            skipped: n(10)?,
-            warnings: n(11)?,
-            errors: n(12)?,
-            planned_deactivations: n(13)?,
-        },
-        problems: Vec::new(),
-        started: e.try_get_by_index::<Option<i64>>(14)?.is_some(),
-    }))
-}
-
-/// The run's first three warnings or errors: who, and what the log says.
-async fn problems(db: &impl ConnectionTrait, run_id: i64) -> Result<Vec<String>, DbErr> {
-    let rows = db
-        .query_all(stmt(
-            db,
-            "SELECT email, external_id, record_ref, message FROM sync_log_entries \
-             WHERE run_id = $1 AND outcome <> 'ok' AND kind <> 'planned' \
-             ORDER BY sequence LIMIT 3",
-            vec![run_id.into()],
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let who: Option<String> = r
-                .try_get_by_index::<Option<String>>(0)?
-                .or(r.try_get_by_index(1)?)
-                .or(r.try_get_by_index(2)?);
-            let message: String = r.try_get_by_index(3)?;
-            Ok(match who {
-                Some(who) => format!("{who}: {message}"),
-                None => message,
-            })
-        })
-        .collect()
-}
-
-/// The start of the configuration's last good run up to `at_ms`.
-async fn last_good(
-    db: &impl ConnectionTrait,
-    configuration_id: i64,
-    at_ms: i64,
-) -> Result<Option<i64>, DbErr> {
-    let row = db
-        .query_one(stmt(
-            db,
-            "SELECT MAX(sort_at_ms) FROM sync_runs WHERE configuration_id = $1 \
-             AND status IN ('success', 'needs_attention') AND sort_at_ms <= $2",
-            vec![configuration_id.into(), at_ms.into()],
-        ))
-        .await?;
-    Ok(row.and_then(|r| r.try_get_by_index::<Option<i64>>(0).ok().flatten()))
 }
 
 #[cfg(test)]

@@ -5,11 +5,13 @@
 //! or a share of the hour's digest for its configuration and status, so that a flapping
 //! sync sends one message an hour), notices configurations that went stale or recovered
 //! ([`staleness`]), and sends what is due ([`deliver`]), retrying with back-off for a day.
-//! What a message says is written by [`content`]; how it travels, by [`channels`].
+//! What a message says is read from the database by [`load`] and written by [`content`];
+//! how it travels, by [`channels`].
 
 pub mod channels;
 pub mod content;
 pub mod deliver;
+pub mod load;
 pub mod outbox;
 pub mod staleness;
 pub mod worker;
@@ -55,6 +57,9 @@ pub struct Timing {
     pub lease: Duration,
     /// How often configurations are checked for staleness.
     pub stale_check: Duration,
+    /// On shutdown, how long sends in flight have to finish; the rest are stopped and
+    /// their leases given back, for the next worker to try at once.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Timing {
@@ -66,6 +71,7 @@ impl Default for Timing {
             give_up_after: Duration::from_secs(24 * 3600),
             lease: Duration::from_secs(120),
             stale_check: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(5),
         }
     }
 }
