@@ -46,17 +46,26 @@ where
     H: Handler<T, LeptosOptions>,
     T: 'static,
 {
+    let not_found = not_found.with_state(options.clone());
     let files = ServeDir::new(Path::new(options.site_root.as_ref()))
         .append_index_html_on_directories(false)
         .precompressed_br()
         .precompressed_gzip()
-        .call_fallback_on_method_not_allowed(true)
-        .fallback(not_found.with_state(options.clone()));
+        .fallback(not_found.clone());
     let policy = Policy {
         pkg: options.site_pkg_dir_route_base(),
         hashed: options.hash_files,
     };
-    axum::routing::any_service(files)
+    // Files are only read, with GET or HEAD. Any other method is refused here: the
+    // not-found handler (Leptos's) would send a file whatever the method.
+    axum::routing::get_service(files)
+        .fallback(|| async {
+            (
+                StatusCode::METHOD_NOT_ALLOWED,
+                [(header::ALLOW, "GET, HEAD")],
+                "Method not allowed.",
+            )
+        })
         .layer(axum::middleware::from_fn_with_state(policy, cache_policy))
 }
 
@@ -68,8 +77,14 @@ struct Policy {
     hashed: bool,
 }
 
-async fn cache_policy(State(policy): State<Policy>, req: Request, next: Next) -> Response {
+async fn cache_policy(State(policy): State<Policy>, mut req: Request, next: Next) -> Response {
     let forever = policy.hashed && req.uri().path().starts_with(&policy.pkg);
+    // `If-Range` asks for the range only if the file is still the one the client holds;
+    // the file server does not check it, and might send a piece of a newer file to be
+    // joined to an older one. The whole file instead is always right (RFC 9110, 13.1.5).
+    if req.headers().contains_key(header::IF_RANGE) {
+        req.headers_mut().remove(header::RANGE);
+    }
     let mut res = next.run(req).await;
     let sent_as_file = matches!(
         res.status(),

@@ -85,6 +85,7 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
             ),
         ))
         .layer(axum::middleware::from_fn(status_from_error))
+        .layer(axum::middleware::from_fn(head_as_get))
         .layer(axum::middleware::from_fn(
             crate::security::same_site_redirects,
         ))
@@ -103,6 +104,21 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
                 .compress_when(DefaultPredicate::new().and(crate::assets::NotStatic)),
         )
         .with_state(options)
+}
+
+/// HEAD asks what GET would answer, without the body. Server functions (which the
+/// framework routes itself) match their method exactly: a HEAD on one read by GET would
+/// be refused as a bad request.
+async fn head_as_get(
+    mut req: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if req.method() != http::Method::HEAD || !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    *req.method_mut() = http::Method::GET;
+    let (parts, _) = next.run(req).await.into_parts();
+    axum::response::Response::from_parts(parts, Body::empty())
 }
 
 /// A request a server function could not even decode (a missing or malformed argument)

@@ -217,13 +217,46 @@ async fn static_files_are_sent_as_built_and_cached_by_their_names() {
     assert_eq!(head.header(header::CONTENT_ENCODING), Some("gzip"));
     assert!(head.body.is_empty());
 
-    // What names no file is the app's not-found page, never kept, whatever the method;
-    // folders are not listed.
+    // A range is a piece of the file as it is; asked "if still the one I hold"
+    // (If-Range), the whole file, which is right whichever the client holds.
+    let piece = fetch(&app, Method::GET, "/favicon.svg", &[("range", "bytes=0-4")]).await;
+    assert_eq!(piece.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(piece.body, b"<svg>".to_vec());
+    for validator in [modified.as_str(), "\"some-etag\""] {
+        let whole = fetch(
+            &app,
+            Method::GET,
+            "/favicon.svg",
+            &[("range", "bytes=0-4"), ("if-range", validator)],
+        )
+        .await;
+        assert_eq!(whole.status, StatusCode::OK, "{validator}");
+        assert_eq!(whole.body.len(), big.len() + 11);
+    }
+
+    // Files are only read: any other method is refused, file or not, and sends nothing.
+    for (method, path) in [
+        (Method::POST, "/favicon.svg"),
+        (Method::PUT, &*format!("/pkg/{JS}")),
+        (Method::DELETE, "/log-writer/worker.js"),
+        (Method::POST, "/nowhere"),
+    ] {
+        let refused = fetch(&app, method.clone(), path, &[("accept", "text/html")]).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(refused.header(header::ALLOW), Some("GET, HEAD"));
+        assert_eq!(refused.body, b"Method not allowed.".to_vec());
+    }
+
+    // What names no file is the app's not-found page, never kept; folders are not listed.
     for (method, path) in [
         (Method::GET, "/pkg/user-provisioning.js"),
         (Method::GET, "/pkg/"),
         (Method::GET, "/pkg"),
-        (Method::POST, "/nowhere"),
+        (Method::HEAD, "/nowhere"),
         (Method::GET, "/../Cargo.toml"),
     ] {
         let missing = fetch(

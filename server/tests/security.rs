@@ -648,4 +648,17 @@ async fn the_delivery_layer_keeps_answers_private_and_on_site() {
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
         assert!(!reply.body.contains("server function"));
     }
+
+    // HEAD on a server function read by GET answers as GET does, without the body.
+    let head = send(
+        &app,
+        Request::head(format!("/api/get_run?run_id={run}"))
+            .header(header::ACCEPT, "application/json")
+            .header(header::COOKIE, cookie.as_str())
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(head.status, api.status);
+    assert!(head.body.is_empty());
 }
