@@ -79,6 +79,15 @@ test.describe('Organisation Admin', () => {
     await context.close();
   });
 
+  test('names the time zone as it is called today', async ({ browser }) => {
+    // Chromium reports Kolkata by its old name, Asia/Calcutta.
+    const context = await browser.newContext({ timezoneId: 'Asia/Kolkata' });
+    const page = await context.newPage();
+    await signIn(page, 'org.admin@acme.example');
+    await expect(page.locator('table.runs')).toContainText('Times are shown in Asia/Kolkata');
+    await context.close();
+  });
+
   test('signs out, and the page then asks to sign in', async ({ page }) => {
     await signIn(page, 'org.admin@acme.example');
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -138,7 +138,8 @@ impl Ctx {
 
     /// The viewer's time zone if the page has told it.
     pub fn known_time_zone(&self) -> Option<chrono_tz::Tz> {
-        self.cookie(TIME_ZONE_COOKIE).and_then(|z| z.parse().ok())
+        self.cookie(TIME_ZONE_COOKIE)
+            .and_then(|z| crate::domain::current_zone_name(&z).parse().ok())
     }
 
     pub fn set_session_cookie(&self, token: &str) {

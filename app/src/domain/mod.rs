@@ -11,6 +11,7 @@ pub mod role;
 pub mod run;
 pub mod source;
 pub mod status;
+pub mod time_zone;
 pub mod viewer;
 
 pub use alert::{AlertChannel, AlertSetting, DeliveryTally, RunAlert};
@@ -32,4 +33,5 @@ pub use run::{
 };
 pub use source::SourceKind;
 pub use status::{LogAvailability, LogKind, RunStatus};
+pub use time_zone::current_zone_name;
 pub use viewer::Viewer;

@@ -1,0 +1,67 @@
+//! Time zone names as people read them today. Browsers report the zone by the name their
+//! ICU data keeps, which for some places is one the tz database replaced years ago
+//! ("Asia/Calcutta", "Europe/Kiev"): the page says "Times are shown in Asia/Kolkata".
+
+/// Old zone names browsers still report, beside the tz database's current name; both
+/// name the same rules.
+pub const RENAMED_ZONES: [(&str, &str); 19] = [
+    ("Africa/Asmera", "Africa/Asmara"),
+    ("America/Buenos_Aires", "America/Argentina/Buenos_Aires"),
+    ("America/Catamarca", "America/Argentina/Catamarca"),
+    ("America/Coral_Harbour", "America/Atikokan"),
+    ("America/Cordoba", "America/Argentina/Cordoba"),
+    ("America/Godthab", "America/Nuuk"),
+    ("America/Indianapolis", "America/Indiana/Indianapolis"),
+    ("America/Jujuy", "America/Argentina/Jujuy"),
+    ("America/Louisville", "America/Kentucky/Louisville"),
+    ("America/Mendoza", "America/Argentina/Mendoza"),
+    ("Asia/Calcutta", "Asia/Kolkata"),
+    ("Asia/Katmandu", "Asia/Kathmandu"),
+    ("Asia/Rangoon", "Asia/Yangon"),
+    ("Asia/Saigon", "Asia/Ho_Chi_Minh"),
+    ("Atlantic/Faeroe", "Atlantic/Faroe"),
+    ("Europe/Kiev", "Europe/Kyiv"),
+    ("Pacific/Enderbury", "Pacific/Kanton"),
+    ("Pacific/Ponape", "Pacific/Pohnpei"),
+    ("Pacific/Truk", "Pacific/Chuuk"),
+];
+
+/// The zone's current name: `name` itself unless it is one of [`RENAMED_ZONES`]' old ones.
+pub fn current_zone_name(name: &str) -> &str {
+    RENAMED_ZONES
+        .binary_search_by(|(old, _)| (*old).cmp(name))
+        .map_or(name, |i| RENAMED_ZONES[i].1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_names_read_as_today() {
+        assert_eq!(current_zone_name("Asia/Calcutta"), "Asia/Kolkata");
+        assert_eq!(current_zone_name("Europe/Kiev"), "Europe/Kyiv");
+        assert_eq!(current_zone_name("Pacific/Truk"), "Pacific/Chuuk");
+        assert_eq!(current_zone_name("Europe/London"), "Europe/London");
+        assert_eq!(current_zone_name(""), "");
+        // Sorted, for the binary search, and never renamed twice.
+        assert!(RENAMED_ZONES.windows(2).all(|w| w[0].0 < w[1].0));
+        for (_, new) in RENAMED_ZONES {
+            assert_eq!(current_zone_name(new), new);
+        }
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn both_names_are_the_same_zone() {
+        use chrono::{Offset, TimeZone};
+        for (old, new) in RENAMED_ZONES {
+            let (a, b): (chrono_tz::Tz, chrono_tz::Tz) =
+                (old.parse().unwrap(), new.parse().unwrap());
+            for secs in [946_684_800, 1_593_561_600, 1_767_225_600, 1_783_000_000] {
+                let offset = |z: chrono_tz::Tz| z.timestamp_opt(secs, 0).unwrap().offset().fix();
+                assert_eq!(offset(a), offset(b), "{old} {new} at {secs}");
+            }
+        }
+    }
+}
