@@ -50,6 +50,24 @@ test('the page without access passes axe too', async ({ page }) => {
   await expectAccessible(page, 'no access');
 });
 
+test('a skip link leads past the header and sidebar; the column names stay in view', async ({ page }) => {
+  await signIn(page, 'org.admin@acme.example');
+  await hydrated(page);
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to content' });
+  await expect(skip).toBeFocused();
+  expect(await focusIsVisible(page)).toBe(true);
+  await expect(skip).toBeInViewport();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('main#main')).toBeFocused();
+  // The next Tab lands in the page, not back in the header.
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => !!document.activeElement?.closest('main#main'))).toBe(true);
+
+  await page.locator('table.runs tbody tr').nth(40).scrollIntoViewIfNeeded();
+  await expect(page.locator('table.runs thead th').first()).toBeInViewport();
+});
+
 test('every control works from the keyboard, with a visible focus', async ({ page }) => {
   await signIn(page, 'org.admin@acme.example');
   await hydrated(page);

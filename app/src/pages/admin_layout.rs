@@ -48,6 +48,8 @@ pub fn AdminLayout() -> impl IntoView {
     };
     view! {
         <div class="admin">
+            // For keyboard and screen-reader users: past the header and sidebar at once.
+            <a class="skip-link" href="#main">"Skip to content"</a>
             <Transition fallback=|| view! { <div class="admin__header loading" aria-busy="true">"Loading…"</div> }>
                 {move || Suspend::new(async move {
                     match viewer.await {
@@ -65,7 +67,7 @@ pub fn AdminLayout() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <main class="admin__main">
+            <main id="main" class="admin__main" tabindex="-1">
                 <Outlet />
             </main>
         </div>

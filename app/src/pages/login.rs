@@ -42,7 +42,7 @@ pub fn LoginPage() -> impl IntoView {
                 <h1>"Sign in to Blink Admin"</h1>
                 {move || message().map(|m| view! { <p class="alert alert--error" role="alert">{m}</p> })}
                 <label for="email">"Email"</label>
-                <input id="email" name="email" type="email" autocomplete="username" required />
+                <input id="email" name="email" type="email" autocomplete="username" required autofocus />
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required />
                 {move || next().map(|n| view! { <input type="hidden" name="next" value=n /> })}
