@@ -34,6 +34,7 @@ pub fn AdminLayout() -> impl IntoView {
     provide_context(viewer);
     provide_context(LastList(RwSignal::new(None)));
     let location = use_location();
+    let main = NodeRef::<leptos::html::Main>::new();
     // This page's path and query, to come back to.
     let here = move || {
         let (path, query) = (
@@ -48,8 +49,20 @@ pub fn AdminLayout() -> impl IntoView {
     };
     view! {
         <div class="admin">
-            // For keyboard and screen-reader users: past the header and sidebar at once.
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            // For keyboard and screen-reader users: past the header and sidebar at once. The
+            // router takes over a link's click, so once the app runs, focus is moved here.
+            <a
+                class="skip-link"
+                href="#main"
+                on:click=move |ev| {
+                    if let Some(main) = main.get() {
+                        ev.prevent_default();
+                        let _ = main.focus();
+                    }
+                }
+            >
+                "Skip to content"
+            </a>
             <Transition fallback=|| view! { <div class="admin__header loading" aria-busy="true">"Loading…"</div> }>
                 {move || Suspend::new(async move {
                     match viewer.await {
@@ -67,7 +80,7 @@ pub fn AdminLayout() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <main id="main" class="admin__main" tabindex="-1">
+            <main id="main" class="admin__main" tabindex="-1" node_ref=main>
                 <Outlet />
             </main>
         </div>
