@@ -5,9 +5,14 @@
 # a file per request (server/src/assets.rs).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-cargo leptos build --release --precompress
-# cargo-leptos writes brotli at quality 11, but its gzip is weaker than gzip -9 (the
-# page's wasm about 17 % larger): browsers that take only gzip get -9.
-find target/site -type f ! -name '*.gz' ! -name '*.br' -exec gzip -9 -n -k -f {} +
+cargo leptos build --release --precompress --project user-provisioning
 # The log-file writer: a wasm module of its own, run in a Web Worker when a download starts.
 bash frontend/log-writer/build.sh
+# Every static file, once, beside its forms: gzip -9 (cargo-leptos's own gzip is weaker,
+# the page's wasm about 17 % larger) and brotli 11 where cargo-leptos wrote none or an
+# older one (the log writer's files). Without the brotli command, browsers get gzip.
+find target/site -type f ! -name '*.gz' ! -name '*.br' -print0 |
+  while IFS= read -r -d '' f; do
+    gzip -9 -n -k -f "$f"
+    if [ ! "$f.br" -nt "$f" ] && command -v brotli >/dev/null; then brotli -q 11 -k -f "$f"; fi
+  done

@@ -3,7 +3,7 @@
 # thread is blocked with the file written in the worker (what ships) beside the same
 # writer run on the page's thread, in one run. Prints a table (see BENCHMARKS.md).
 #
-#   cargo leptos build --release && bash frontend/log-writer/build.sh   # or ./run.sh once
+#   bash .ci/release.sh   # or ./run.sh once
 #   bash end2end/bench/big-download.sh
 #
 # It serves the demo on a fresh SQLite file, writes a 100,000-person export into the demo's

@@ -6,7 +6,8 @@
 #
 # LOG_WRITER_FEATURES adds crate features (the benchmark's `bench`), LOG_WRITER_TARGET
 # picks wasm-bindgen's output (no-modules for the worker, nodejs for the benchmark) and
-# LOG_WRITER_OUT the folder.
+# LOG_WRITER_OUT the folder. `.ci/release.sh` compresses what it writes, with the page's
+# files.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 features="log-writer${LOG_WRITER_FEATURES:+,$LOG_WRITER_FEATURES}"
@@ -24,11 +25,4 @@ wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-sign-ext --enable-mutab
   "$out/log_writer_bg.wasm" -o "$out/log_writer_bg.wasm"
 if [ "$target" = no-modules ]; then
   cp frontend/log-writer/worker.js "$out/worker.js"
-  # Compressed once here, as cargo-leptos --precompress does the page's files: the server
-  # sends these as they are and never compresses per request. Without the brotli command,
-  # browsers get gzip.
-  for f in "$out/worker.js" "$out/log_writer.js" "$out/log_writer_bg.wasm"; do
-    gzip -9 -n -k -f "$f"
-    if command -v brotli >/dev/null; then brotli -q 11 -k -f "$f"; fi
-  done
 fi
