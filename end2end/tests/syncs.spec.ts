@@ -79,6 +79,23 @@ test.describe('Organisation Admin', () => {
     await context.close();
   });
 
+  test('each finished row says in one line what happened', async ({ page }) => {
+    await signIn(page, 'org.admin@acme.example');
+    const firstSummary = () => page.locator('table.runs tbody tr').first().locator('.runs__summary');
+    await page.goto('/admin/user-provisioning?status=above_deactivation_threshold');
+    await expect(firstSummary()).toHaveText(/^\d+ deactivations planned; the threshold is \d+ users or \d+%\.$/);
+    await page.goto('/admin/user-provisioning?status=data_load_failed');
+    await expect(firstSummary()).toHaveText('User data could not be loaded from the source.');
+    await page.goto('/admin/user-provisioning?status=success');
+    await expect(firstSummary()).toHaveText(/^(No changes|\d+ (created|updated|deactivated|reactivated)(, \d+ (created|updated|deactivated|reactivated))*)$/);
+    await page.goto('/admin/user-provisioning?status=needs_attention');
+    await expect(firstSummary()).toHaveText(/^(\d+ errors?, )?(\d+ warnings?, )?/);
+    await expect(firstSummary()).toHaveText(/(error|warning|skipped)/);
+    await page.goto('/admin/user-provisioning?status=queued,in_progress');
+    await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
+    await expect(page.locator('table.runs .runs__summary')).toHaveCount(0);
+  });
+
   test('names the time zone as it is called today', async ({ browser }) => {
     // Chromium reports Kolkata by its old name, Asia/Calcutta.
     const context = await browser.newContext({ timezoneId: 'Asia/Kolkata' });

@@ -57,6 +57,7 @@ fn RunRow(run: SyncRunRow, clock: Option<RwSignal<i64>>, fresh: bool) -> impl In
         (None, _) => "—".to_string(),
     };
     let progress = view! { <RunProgress run=run.clone() /> };
+    let summary = run.summary();
     let details = format!("/admin/user-provisioning/runs/{}", run.id);
     let logs = (run.status.logs() != LogAvailability::None)
         .then(|| view! { <DownloadMenu what=Downloadable::RunLog(run.id) /> }.into_any());
@@ -69,7 +70,11 @@ fn RunRow(run: SyncRunRow, clock: Option<RwSignal<i64>>, fresh: bool) -> impl In
             </td>
             <td>{run.source.display_name()}</td>
             <td>{run.configuration.clone()}</td>
-            <td><StatusBadge status=run.status id=run.id.to_string() /> {progress}</td>
+            <td>
+                <StatusBadge status=run.status id=run.id.to_string() />
+                {progress}
+                {summary.map(|s| view! { <span class="runs__summary">{s}</span> })}
+            </td>
             <td class="runs__duration">{duration}</td>
             <td class="runs__logs">{logs}</td>
         </tr>

@@ -35,9 +35,65 @@ pub struct SyncRunRow {
     pub progress_total: u32,
     pub counts: RunCounts,
     pub version: i64,
+    /// Why the run ended as it did, when it did not succeed: its first [`REASON_CHARS`]
+    /// characters.
+    pub reason: Option<String>,
 }
 
+/// How much of a run's reason a list row carries.
+pub const REASON_CHARS: usize = 160;
+
 impl SyncRunRow {
+    /// One line that lets a finished run be triaged from the list: what went wrong (the
+    /// first sentence of its reason), else its problems and changes. `None` while it runs.
+    pub fn summary(&self) -> Option<String> {
+        let c = &self.counts;
+        let changes = || {
+            let parts: Vec<String> = [
+                (c.created, "created"),
+                (c.updated, "updated"),
+                (c.deactivated, "deactivated"),
+                (c.reactivated, "reactivated"),
+            ]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+            if parts.is_empty() {
+                "no changes".to_string()
+            } else {
+                parts.join(", ")
+            }
+        };
+        let first_sentence = |reason: &str| match reason.find(". ") {
+            Some(i) => reason[..=i].to_string(),
+            // Cut where the list cuts reasons (`reason`): the rest is on the details page.
+            None if reason.chars().count() >= REASON_CHARS => format!("{}…", reason.trim_end()),
+            None => reason.trim().to_string(),
+        };
+        match self.status {
+            RunStatus::Queued | RunStatus::InProgress => None,
+            RunStatus::Success => Some(capitalise(&changes())),
+            RunStatus::NeedsAttention => {
+                let mut problems = Vec::new();
+                if c.errors > 0 {
+                    problems.push(plural(c.errors, "error"));
+                }
+                if c.warnings > 0 {
+                    problems.push(plural(c.warnings, "warning"));
+                }
+                if c.skipped > 0 {
+                    problems.push(format!("{} skipped", c.skipped));
+                }
+                problems.push(changes());
+                Some(capitalise(&problems.join(", ")))
+            }
+            RunStatus::DataLoadFailed
+            | RunStatus::AboveDeactivationThreshold
+            | RunStatus::Cancelled => self.reason.as_deref().map(first_sentence),
+        }
+    }
+
     /// What the list sorts and pages by: the start, or the queue time for a run not yet started.
     pub fn sort_at_ms(&self) -> i64 {
         self.started_at_ms.unwrap_or(self.queued_at_ms)
@@ -135,6 +191,22 @@ pub fn format_duration(ms: i64) -> String {
     }
 }
 
+fn plural(n: u32, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +228,74 @@ mod tests {
         for bad in ["", "1", "a.b", "1.2.3", "1.", ".1"] {
             assert_eq!(bad.parse::<Cursor>(), Err(BadCursor), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_finished_row_says_in_one_line_what_happened() {
+        let row = |status, counts, reason: Option<&str>| SyncRunRow {
+            id: 1,
+            configuration: "HR".into(),
+            source: SourceKind::Sftp,
+            status,
+            queued_at_ms: 0,
+            started_at_ms: Some(0),
+            finished_at_ms: Some(1),
+            start_display: String::new(),
+            duration_ms: Some(1),
+            progress_done: 0,
+            progress_total: 0,
+            counts,
+            version: 1,
+            reason: reason.map(String::from),
+        };
+        let counts = RunCounts {
+            created: 5,
+            updated: 3,
+            deactivated: 2,
+            warnings: 1,
+            errors: 2,
+            ..Default::default()
+        };
+        assert_eq!(
+            row(RunStatus::Success, counts, None).summary().unwrap(),
+            "5 created, 3 updated, 2 deactivated"
+        );
+        assert_eq!(
+            row(RunStatus::Success, RunCounts::default(), None)
+                .summary()
+                .unwrap(),
+            "No changes"
+        );
+        assert_eq!(
+            row(RunStatus::NeedsAttention, counts, None)
+                .summary()
+                .unwrap(),
+            "2 errors, 1 warning, 5 created, 3 updated, 2 deactivated"
+        );
+        let blocked =
+            "140 deactivations planned; the threshold is 50 users or 10%. Nothing was changed.";
+        assert_eq!(
+            row(RunStatus::AboveDeactivationThreshold, counts, Some(blocked))
+                .summary()
+                .unwrap(),
+            "140 deactivations planned; the threshold is 50 users or 10%."
+        );
+        let failed = "The SFTP server refused the key for user hr (acme.example:22)";
+        assert_eq!(
+            row(RunStatus::DataLoadFailed, counts, Some(failed))
+                .summary()
+                .unwrap(),
+            failed
+        );
+        assert_eq!(row(RunStatus::DataLoadFailed, counts, None).summary(), None);
+        let long = "x".repeat(REASON_CHARS);
+        assert_eq!(
+            row(RunStatus::DataLoadFailed, counts, Some(&long))
+                .summary()
+                .unwrap(),
+            format!("{long}…")
+        );
+        assert_eq!(row(RunStatus::InProgress, counts, None).summary(), None);
     }
 
     #[test]

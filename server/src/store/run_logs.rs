@@ -45,6 +45,7 @@ pub async fn run(
         version: r.version,
         configuration_name: c.name,
         source_kind: c.source_kind,
+        reason: r.status_reason.clone(),
     })?;
     let positive = |v: Option<i32>| v.and_then(|v| u32::try_from(v).ok());
     Ok(Some(RunFound {

@@ -24,12 +24,12 @@ use app::domain::{Cursor, RunStatus, SortOrder};
 use sea_orm::{DatabaseBackend, Statement, Value};
 
 /// The columns the table shows, in the order `ListedRun` reads them: the run as `r`, its
-/// configuration as `c`.
+/// configuration as `c`. A reason is cut to what a row shows (`REASON_CHARS`, 160).
 pub(super) const LISTED: &str =
     "r.id, r.status, r.queued_at_ms, r.started_at_ms, r.finished_at_ms, \
     r.progress_done, r.progress_total, r.created, r.updated, r.deactivated, r.reactivated, \
     r.unchanged, r.skipped, r.warnings, r.errors, r.planned_deactivations, r.version, \
-    c.name AS configuration_name, c.source_kind";
+    c.name AS configuration_name, c.source_kind, SUBSTR(r.status_reason, 1, 160)";
 
 /// SQL text and the values it binds, in order: `$1, $2, …` for PostgreSQL, `?` for SQLite.
 pub(super) struct Sql {

@@ -378,6 +378,7 @@ pub(super) struct ListedRun {
     pub version: i64,
     pub configuration_name: String,
     pub source_kind: String,
+    pub reason: Option<String>,
 }
 
 /// Read by position, in `listed`'s order: a page of fifty rows holds about a thousand
@@ -404,6 +405,7 @@ impl FromQueryResult for ListedRun {
             version: row.try_get_by_index(16)?,
             configuration_name: row.try_get_by_index(17)?,
             source_kind: row.try_get_by_index(18)?,
+            reason: row.try_get_by_index(19)?,
         })
     }
 }
@@ -445,5 +447,6 @@ pub(super) fn to_row(run: ListedRun) -> Result<SyncRunRow, StoreError> {
             planned_deactivations: n(run.planned_deactivations),
         },
         version: run.version,
+        reason: run.reason,
     })
 }
