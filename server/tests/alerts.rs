@@ -970,6 +970,116 @@ async fn hanging_webhook_in_the_worker(db: &DatabaseConnection) {
     counts_agree(db).await;
 }
 
+on_both_backends!(
+    a_stalled_relay_and_a_hanging_receiver_hold_only_their_own_slots,
+    lanes
+);
+
+/// Emails and webhooks have slots of their own, and one organisation's receiver at most
+/// two: a relay that never answers and a receiver that hangs hold up neither the other
+/// channel nor another organisation.
+async fn lanes(db: &DatabaseConnection) {
+    // A relay that takes connections and never says a word.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let relay_port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let (hanging, hanging_url) = Hook::hanging().await;
+    let (answering, answering_url) = Hook::start(0).await;
+    let acme = setup(db, "Acme", "people.csv").await;
+    let globex = setup(db, "Globex", "people.csv").await;
+    let _a = set_webhook(db, "Acme", &hanging_url).await;
+    let _g = set_webhook(db, "Globex", &answering_url).await;
+    for i in 0..5 {
+        admin(
+            db,
+            acme.org,
+            &format!("admin{i}@acme.example"),
+            "organisation_admin",
+            true,
+        )
+        .await;
+    }
+    // Four failing configurations: four webhooks to Acme's receiver and twenty emails,
+    // more than the email slots.
+    load_fails(db, acme.config).await;
+    for i in 0..3 {
+        let c = add_config(db, acme.org, &format!("Source {i}"), &acme.file, None, None).await;
+        load_fails(db, c).await;
+    }
+    let mut settings = AlertSettings {
+        smtp: Some(
+            SmtpSettings::parse(
+                &format!("smtp://127.0.0.1:{relay_port}"),
+                None,
+                Some("User Provisioning <alerts@up.example>"),
+            )
+            .unwrap(),
+        ),
+        public_url: "https://up.example".into(),
+        timing: Timing::default(),
+    };
+    settings.timing.poll = Duration::from_millis(100);
+    settings.timing.shutdown_grace = Duration::from_millis(200);
+    let senders = worker::senders(&settings).unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(worker::run(
+        db.clone(),
+        settings,
+        senders,
+        "w1".into(),
+        stopped,
+    ));
+    within_5_s("Acme's receiver asked twice", || {
+        hanging.requests().len() == 2
+    })
+    .await;
+    let leased = |channel: &'static str| {
+        let sql = format!(
+            "SELECT COUNT(*) FROM alert_deliveries WHERE lease_owner = 'w1' AND channel = '{channel}'"
+        );
+        async move { count(db, &sql).await }
+    };
+    let started = std::time::Instant::now();
+    while leased("email").await < worker::EMAILS_IN_FLIGHT as i64 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the email slots fill"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Globex's alert goes out while every email slot and Acme's share are held.
+    load_fails(db, globex.config).await;
+    within_5_s("Globex's webhook", || answering.accepted().len() == 1).await;
+    assert_eq!(leased("email").await, worker::EMAILS_IN_FLIGHT as i64);
+    assert_eq!(hanging.requests().len(), 2, "two at a time to one receiver");
+    assert_eq!(leased("webhook").await, 2);
+    stop.send(true).unwrap();
+    running.await.unwrap();
+    // Every stopped send is a try on record, and due again at once.
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM alert_attempts WHERE error LIKE '%stopped%'"
+        )
+        .await,
+        worker::EMAILS_IN_FLIGHT as i64 + 2
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM alert_deliveries WHERE lease_owner IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    counts_agree(db).await;
+}
+
 async fn within_5_s(what: &str, done: impl Fn() -> bool) {
     let started = std::time::Instant::now();
     while !done() {

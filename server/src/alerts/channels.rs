@@ -68,7 +68,7 @@ impl Mailer {
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(email.subject.clone())
+            .subject(plain_subject(&email.subject))
             .message_id(Some(message_id.to_string()))
             .multipart(
                 MultiPart::alternative()
@@ -95,6 +95,14 @@ impl Mailer {
             )),
         }
     }
+}
+
+/// The subject as text a mail program shows as written. A configuration's name may hold
+/// `=?…?=`, which mail programs read as an encoded word and decode (into line breaks or
+/// another script, say); a word joiner after each `=` makes the subject non-ASCII, so
+/// that it is sent encoded as a whole and read back as the very text.
+fn plain_subject(subject: &str) -> String {
+    subject.replace("=?", "=\u{2060}?")
 }
 
 /// The user named in an SMTP URL (`smtp://user@host`), percent-decoding left to lettre's
@@ -182,6 +190,18 @@ mod tests {
         assert_ne!(
             a,
             signature(&Secret::new("other"), 1_700_000_000, b"{\"a\":1}")
+        );
+    }
+
+    #[test]
+    fn a_subject_is_never_read_as_encoded_words() {
+        let name = "Inj =?utf-8?q?=0D=0ABcc:_x@evil?= (Acme)";
+        let plain = plain_subject(name);
+        assert!(!plain.contains("=?"));
+        assert_eq!(plain.replace('\u{2060}', ""), name);
+        assert_eq!(
+            plain_subject("HR export: Cancelled (Acme)"),
+            "HR export: Cancelled (Acme)"
         );
     }
 

@@ -3,7 +3,7 @@
 //! database: each step is safe to run from several at once.
 
 use super::channels::Mailer;
-use super::deliver::{lease_due, release, send_due, Senders};
+use super::deliver::{lease_due, release, send_due, unlease, Lane, Leased, Senders};
 use super::{outbox, staleness, AlertSettings};
 use crate::sync::engine::now_ms;
 use sea_orm::DatabaseConnection;
@@ -68,10 +68,13 @@ pub async fn step(
     }
 }
 
-/// Runs until `shutdown` turns true. Each delivery is sent as its own task, at most
-/// [`IN_FLIGHT`] at a time: a webhook that takes its full timeout holds a slot, not the
-/// deliveries due after it, which are leased as soon as a slot is free or the next look
-/// comes. On shutdown, sends in flight get `shutdown_grace` to finish.
+/// Runs until `shutdown` turns true. Each delivery is sent as its own task, in one of two
+/// lanes with slots of their own: at most [`EMAILS_IN_FLIGHT`] emails and
+/// [`WEBHOOKS_IN_FLIGHT`] webhooks, no more than [`WEBHOOKS_PER_ORGANISATION`] of them to
+/// one organisation's receiver. A relay that stalls holds the email slots, not the
+/// webhooks; a receiver that hangs holds its organisation's two, not the others'. What
+/// is due is leased as soon as a slot is free or the next look comes. On shutdown, sends
+/// in flight get `shutdown_grace` to finish.
 pub async fn run(
     db: DatabaseConnection,
     settings: AlertSettings,
@@ -87,6 +90,7 @@ pub async fn run(
     let timing = settings.timing;
     let owner: Arc<str> = owner.into();
     let mut sending: JoinSet<Result<(), sea_orm::DbErr>> = JoinSet::new();
+    let mut in_flight = InFlight::default();
     let mut last_stale_check: Option<Instant> = None;
     let mut next_look = Instant::now();
     loop {
@@ -103,17 +107,22 @@ pub async fn run(
             }
             next_look = Instant::now() + timing.poll;
         }
-        let free = IN_FLIGHT.saturating_sub(sending.len());
-        if free > 0 {
-            match lease_due(&db, &owner, &timing, now_ms(), free as u64).await {
+        for (lane, limit) in in_flight.free_lanes() {
+            match lease_due(&db, &owner, &timing, now_ms(), limit, lane.as_lane()).await {
                 Ok(leased) => {
-                    for delivery in leased {
+                    let (send, later) = in_flight.admit(leased);
+                    if let Err(e) = unlease(&db, &owner, &later).await {
+                        report(&e);
+                    }
+                    for delivery in send {
+                        let what = (delivery.channel() == "email", delivery.organisation_id());
                         let (db, senders, owner) = (db.clone(), senders.clone(), owner.clone());
-                        sending.spawn(async move {
+                        let task = sending.spawn(async move {
                             delivery
                                 .deliver(&db, &senders, &timing, &owner, now_ms)
                                 .await
                         });
+                        in_flight.started(task.id(), what);
                     }
                 }
                 Err(e) => report(&e),
@@ -122,7 +131,10 @@ pub async fn run(
         tokio::select! {
             _ = tokio::time::sleep_until(next_look.into()) => {}
             _ = shutdown.changed() => {}
-            Some(done) = sending.join_next(), if !sending.is_empty() => finished(done),
+            Some(done) = sending.join_next_with_id(), if !sending.is_empty() => {
+                in_flight.finished(&done);
+                finished(done.map(|(_, r)| r));
+            }
         }
     }
     let drained = tokio::time::timeout(timing.shutdown_grace, async {
@@ -134,7 +146,7 @@ pub async fn run(
     if drained.is_err() {
         let stopped = sending.len();
         sending.shutdown().await;
-        match release(&db, &owner).await {
+        match release(&db, &owner, now_ms()).await {
             Ok(n) => tracing::info!(stopped, released = n, "alert sends stopped at shutdown"),
             Err(e) => tracing::warn!("alerts: leases not given back (they run out): {e}"),
         }
@@ -142,8 +154,111 @@ pub async fn run(
     tracing::info!(worker = %owner, "alert worker stopped");
 }
 
-/// How many deliveries one worker sends at once.
-pub const IN_FLIGHT: usize = 32;
+/// How many emails one worker sends at once (to its one relay).
+pub const EMAILS_IN_FLIGHT: usize = 16;
+/// How many webhooks one worker sends at once, in all.
+pub const WEBHOOKS_IN_FLIGHT: usize = 16;
+/// How many of those may go to one organisation's receiver.
+pub const WEBHOOKS_PER_ORGANISATION: usize = 2;
+
+/// The sends under way: how many of each channel, and webhooks per organisation.
+#[derive(Default)]
+struct InFlight {
+    tasks: std::collections::HashMap<tokio::task::Id, (bool, i64)>,
+    emails: usize,
+    webhooks: usize,
+    per_organisation: std::collections::HashMap<i64, usize>,
+}
+
+/// A lane with free slots, and the organisations whose webhooks have none.
+enum FreeLane {
+    Emails,
+    Webhooks(Vec<i64>),
+}
+
+impl FreeLane {
+    fn as_lane(&self) -> Lane<'_> {
+        match self {
+            FreeLane::Emails => Lane {
+                channel: Some("email"),
+                skip_organisations: &[],
+            },
+            FreeLane::Webhooks(full) => Lane {
+                channel: Some("webhook"),
+                skip_organisations: full,
+            },
+        }
+    }
+}
+
+impl InFlight {
+    fn free_lanes(&self) -> Vec<(FreeLane, u64)> {
+        let mut lanes = Vec::new();
+        if self.emails < EMAILS_IN_FLIGHT {
+            lanes.push((FreeLane::Emails, (EMAILS_IN_FLIGHT - self.emails) as u64));
+        }
+        if self.webhooks < WEBHOOKS_IN_FLIGHT {
+            let full: Vec<i64> = self
+                .per_organisation
+                .iter()
+                .filter(|(_, n)| **n >= WEBHOOKS_PER_ORGANISATION)
+                .map(|(org, _)| *org)
+                .collect();
+            lanes.push((
+                FreeLane::Webhooks(full),
+                (WEBHOOKS_IN_FLIGHT - self.webhooks) as u64,
+            ));
+        }
+        lanes
+    }
+
+    /// Splits what was leased into what may be sent now and what goes back: webhooks past
+    /// their organisation's share.
+    fn admit(&self, leased: Vec<Leased>) -> (Vec<Leased>, Vec<Leased>) {
+        let mut taken: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+        leased.into_iter().partition(|l| {
+            if l.channel() != "webhook" {
+                return true;
+            }
+            let org = l.organisation_id();
+            let now = self.per_organisation.get(&org).copied().unwrap_or(0);
+            let n = taken.entry(org).or_insert(0);
+            *n += 1;
+            now + *n <= WEBHOOKS_PER_ORGANISATION
+        })
+    }
+
+    fn started(&mut self, task: tokio::task::Id, (email, org): (bool, i64)) {
+        self.tasks.insert(task, (email, org));
+        if email {
+            self.emails += 1;
+        } else {
+            self.webhooks += 1;
+            *self.per_organisation.entry(org).or_insert(0) += 1;
+        }
+    }
+
+    fn finished<T>(&mut self, done: &Result<(tokio::task::Id, T), tokio::task::JoinError>) {
+        let id = match done {
+            Ok((id, _)) => *id,
+            Err(e) => e.id(),
+        };
+        let Some((email, org)) = self.tasks.remove(&id) else {
+            return;
+        };
+        if email {
+            self.emails -= 1;
+        } else {
+            self.webhooks -= 1;
+            if let Some(n) = self.per_organisation.get_mut(&org) {
+                *n -= 1;
+                if *n == 0 {
+                    self.per_organisation.remove(&org);
+                }
+            }
+        }
+    }
+}
 
 fn finished(done: Result<Result<(), sea_orm::DbErr>, tokio::task::JoinError>) {
     match done {
