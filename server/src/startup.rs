@@ -85,7 +85,6 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
             ),
         ))
         .layer(axum::middleware::from_fn(status_from_error))
-        .layer(axum::middleware::from_fn(head_as_get))
         .layer(axum::middleware::from_fn(
             crate::security::same_site_redirects,
         ))
@@ -103,21 +102,32 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
             CompressionLayer::new()
                 .compress_when(DefaultPredicate::new().and(crate::assets::NotStatic)),
         )
+        // Outermost, so that HEAD gets GET's headers as they are sent, compression included.
+        .layer(axum::middleware::from_fn(head_as_get))
         .with_state(options)
 }
 
 /// HEAD asks what GET would answer, without the body. Server functions (which the
 /// framework routes itself) match their method exactly: a HEAD on one read by GET would
-/// be refused as a bad request.
+/// be refused as a bad request. So an `/api/` HEAD is answered as GET, marked so that
+/// nothing is recorded as read, and sent with GET's headers (its length included) and no
+/// body.
 async fn head_as_get(
     mut req: Request<Body>,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    use http_body::Body as _;
     if req.method() != http::Method::HEAD || !req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }
     *req.method_mut() = http::Method::GET;
-    let (parts, _) = next.run(req).await.into_parts();
+    req.extensions_mut().insert(app::api::HeadOnly);
+    let (mut parts, body) = next.run(req).await.into_parts();
+    if let Some(length) = body.size_hint().exact() {
+        parts
+            .headers
+            .insert(http::header::CONTENT_LENGTH, length.into());
+    }
     axum::response::Response::from_parts(parts, Body::empty())
 }
 

@@ -661,4 +661,43 @@ async fn the_delivery_layer_keeps_answers_private_and_on_site() {
     .await;
     assert_eq!(head.status, api.status);
     assert!(head.body.is_empty());
+    for name in [header::CONTENT_TYPE, header::CONTENT_LENGTH] {
+        assert_eq!(head.headers.get(&name), api.headers.get(&name), "{name}");
+    }
+    // What is only asked about is not recorded as read: a log file, a person's search.
+    let recorded = |table: &'static str| async move {
+        let row = db
+            .query_one(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    };
+    for (path, table) in [
+        (format!("/api/runs/{run}/logs.csv"), "log_downloads"),
+        (
+            "/api/find_person?q=someone%40acme.example".to_string(),
+            "person_searches",
+        ),
+    ] {
+        let before = recorded(table).await;
+        let asked = |method: http::Method| {
+            Request::builder()
+                .method(method)
+                .uri(path.as_str())
+                .header(header::COOKIE, cookie.as_str())
+                .body(Body::empty())
+                .unwrap()
+        };
+        let head = send(&app, asked(http::Method::HEAD)).await;
+        assert_eq!(head.status, StatusCode::OK, "{path}");
+        assert!(head.body.is_empty());
+        assert_eq!(recorded(table).await, before, "HEAD {path}");
+        let get = send(&app, asked(http::Method::GET)).await;
+        assert_eq!(get.status, StatusCode::OK, "{path}");
+        assert_eq!(recorded(table).await, before + 1, "GET {path}");
+    }
 }

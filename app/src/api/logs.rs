@@ -257,11 +257,13 @@ mod server {
                 break;
             }
         }
-        ctx.stores
-            .runs
-            .record_download(run_id, viewer.user_id, format)
-            .await
-            .map_err(|e| ctx.store_failed(e))?;
+        if !ctx.head_only() {
+            ctx.stores
+                .runs
+                .record_download(run_id, viewer.user_id, format)
+                .await
+                .map_err(|e| ctx.store_failed(e))?;
+        }
         let name = detail.file_name(format);
         // Writing a large workbook takes a while: keep it off the request threads.
         let bytes = tokio::task::spawn_blocking(move || {

@@ -15,3 +15,5 @@ pub use people::{find_person, person_pulse, start_person_download, PersonDownloa
 #[cfg(feature = "ssr")]
 pub use runs::chart_request;
 pub use runs::{list_configurations, list_sync_runs, poll_sync_runs, sync_runs_chart, MAX_CHANGES};
+#[cfg(feature = "ssr")]
+pub use session::HeadOnly;

@@ -97,11 +97,13 @@ mod server {
         let limit = limit.clamp(1, MAX_TIMELINE_PAGE);
         let organisation_id = viewer.organisation_id;
         let failed = |e| ctx.store_failed(e);
-        ctx.stores
-            .people
-            .record_person_search(organisation_id, viewer.user_id, query.as_str(), format)
-            .await
-            .map_err(failed)?;
+        if !ctx.head_only() {
+            ctx.stores
+                .people
+                .record_person_search(organisation_id, viewer.user_id, query.as_str(), format)
+                .await
+                .map_err(failed)?;
+        }
         let found = ctx
             .stores
             .people
@@ -183,11 +185,13 @@ mod server {
         let organisation_id = viewer.organisation_id;
         let failed = |e| ctx.store_failed(e);
         // It tells whether someone has a history: a search too, kept like one.
-        ctx.stores
-            .people
-            .record_person_search(organisation_id, viewer.user_id, query.as_str(), None)
-            .await
-            .map_err(failed)?;
+        if !ctx.head_only() {
+            ctx.stores
+                .people
+                .record_person_search(organisation_id, viewer.user_id, query.as_str(), None)
+                .await
+                .map_err(failed)?;
+        }
         let mut found = ctx
             .stores
             .people

@@ -20,6 +20,11 @@ pub const TIME_ZONE_COOKIE: &str = "tz";
 pub const SESSION_MAX_AGE_SECS: i64 = 12 * 60 * 60;
 pub const SESSION_IDLE_SECS: i64 = 60 * 60;
 
+/// Marks a HEAD request that the server answers as GET (server functions match their
+/// method exactly): see [`Ctx::head_only`].
+#[derive(Debug, Clone, Copy)]
+pub struct HeadOnly;
+
 /// What a server function needs from its request, taken before its first `.await`.
 pub struct Ctx {
     pub stores: Stores,
@@ -42,6 +47,14 @@ impl Ctx {
             response: use_context::<ResponseOptions>(),
             parts: use_context::<Parts>(),
         })
+    }
+
+    /// Whether this is a HEAD request answered as GET: the answer is made, not sent, so
+    /// nothing is recorded as downloaded or searched.
+    pub fn head_only(&self) -> bool {
+        self.parts
+            .as_ref()
+            .is_some_and(|p| p.extensions.get::<HeadOnly>().is_some())
     }
 
     /// A context for a plain HTTP handler (not a server function) of the same app.
