@@ -82,7 +82,14 @@ async fn cache_policy(State(policy): State<Policy>, mut req: Request, next: Next
     // `If-Range` asks for the range only if the file is still the one the client holds;
     // the file server does not check it, and might send a piece of a newer file to be
     // joined to an older one. The whole file instead is always right (RFC 9110, 13.1.5).
-    if req.headers().contains_key(header::IF_RANGE) {
+    // A Range the file server cannot serve as one piece (another unit, several ranges, a
+    // malformed one) is ignored, as RFC 9110 (14.2) has it, rather than refused with 416.
+    let one_piece = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(single_byte_range);
+    if req.headers().contains_key(header::IF_RANGE) || !one_piece {
         req.headers_mut().remove(header::RANGE);
     }
     let mut res = next.run(req).await;
@@ -108,6 +115,24 @@ async fn cache_policy(State(policy): State<Policy>, mut req: Request, next: Next
     res
 }
 
+/// `bytes=first-last`, `bytes=first-` or `bytes=-suffix`, with first ≤ last.
+fn single_byte_range(range: &str) -> bool {
+    let Some((first, last)) = range.strip_prefix("bytes=").and_then(|r| r.split_once('-')) else {
+        return false;
+    };
+    let number = |s: &str| {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u64>().ok())
+            .flatten()
+    };
+    match (number(first.trim()), number(last.trim())) {
+        (Some(f), Some(l)) => f <= l,
+        (Some(_), None) => last.trim().is_empty(),
+        (None, Some(_)) => first.trim().is_empty(),
+        (None, None) => false,
+    }
+}
+
 /// For the compression layer: static files are sent as built, never compressed again.
 #[derive(Clone, Copy)]
 pub struct NotStatic;
@@ -115,5 +140,28 @@ pub struct NotStatic;
 impl Predicate for NotStatic {
     fn should_compress<B: http_body::Body>(&self, response: &http::Response<B>) -> bool {
         response.extensions().get::<StaticFile>().is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::single_byte_range;
+
+    #[test]
+    fn only_a_single_byte_range_is_served_as_a_piece() {
+        for served in ["bytes=0-4", "bytes=5-", "bytes=-100", "bytes=7-7"] {
+            assert!(single_byte_range(served), "{served}");
+        }
+        for ignored in [
+            "bytes=0-1,5-6",
+            "bytes=5-2",
+            "bytes=abc",
+            "items=0-1",
+            "bytes=-",
+            "bytes=",
+            "",
+        ] {
+            assert!(!single_byte_range(ignored), "{ignored}");
+        }
     }
 }

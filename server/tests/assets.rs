@@ -222,6 +222,12 @@ async fn static_files_are_sent_as_built_and_cached_by_their_names() {
     let piece = fetch(&app, Method::GET, "/favicon.svg", &[("range", "bytes=0-4")]).await;
     assert_eq!(piece.status, StatusCode::PARTIAL_CONTENT);
     assert_eq!(piece.body, b"<svg>".to_vec());
+    // A range that is not one piece of bytes is ignored: the whole file, never a 416.
+    for range in ["bytes=0-1,5-6", "bytes=5-2", "bytes=abc", "items=0-1"] {
+        let whole = fetch(&app, Method::GET, "/favicon.svg", &[("range", range)]).await;
+        assert_eq!(whole.status, StatusCode::OK, "{range}");
+        assert_eq!(whole.body.len(), big.len() + 11);
+    }
     for validator in [modified.as_str(), "\"some-etag\""] {
         let whole = fetch(
             &app,
