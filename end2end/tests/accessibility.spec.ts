@@ -41,6 +41,12 @@ test('axe finds no serious or critical problem on any page', async ({ page }) =>
   await page.goto(`${SYNCS}/help`);
   await hydrated(page);
   await expectAccessible(page, 'help');
+
+  const missing = await page.goto('/nowhere-at-all');
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Go to User Provisioning' })).toHaveAttribute('href', SYNCS);
+  await expectAccessible(page, 'not found');
 });
 
 test('the page without access passes axe too', async ({ page }) => {
@@ -138,6 +144,32 @@ test('every control works from the keyboard, with a visible focus', async ({ pag
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   await expect(page.getByRole('menu')).toHaveCount(0);
+
+  // Down on the button opens the menu; the arrows move between the choices, round, and
+  // Home and End go to the ends.
+  const menuButton = page.locator('table.runs button[aria-haspopup=menu]').first();
+  const csv = page.getByRole('menuitem', { name: 'CSV' });
+  const xlsx = page.getByRole('menuitem', { name: 'Excel (XLSX)' });
+  await menuButton.focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(csv).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(xlsx).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(csv).toBeFocused();
+  await page.keyboard.press('ArrowUp');
+  await expect(xlsx).toBeFocused();
+  await page.keyboard.press('Home');
+  await expect(csv).toBeFocused();
+  await page.keyboard.press('End');
+  await expect(xlsx).toBeFocused();
+  // A choice made from the keyboard leaves focus on the button, ready for the next.
+  await page.keyboard.press('Home');
+  const downloading = page.waitForEvent('download');
+  await page.keyboard.press('Enter');
+  await downloading;
+  await expect(menuButton).toBeFocused();
+  await expect(menuButton).toHaveAttribute('aria-disabled', 'false');
 
   // A row's start time opens its details.
   await page.locator('select#filter-range').focus();

@@ -34,10 +34,17 @@ pub fn DownloadMenu(what: Downloadable) -> impl IntoView {
     let open = RwSignal::new(false);
     let progress = RwSignal::new(Progress::Idle);
     let first_item = NodeRef::<leptos::html::Button>::new();
+    let last_item = NodeRef::<leptos::html::Button>::new();
     let trigger = NodeRef::<leptos::html::Button>::new();
     let busy = move || {
         matches!(
             progress.get(),
+            Progress::Fetching { .. } | Progress::Writing
+        )
+    };
+    let busy_now = move || {
+        matches!(
+            progress.get_untracked(),
             Progress::Fetching { .. } | Progress::Writing
         )
     };
@@ -56,6 +63,10 @@ pub fn DownloadMenu(what: Downloadable) -> impl IntoView {
     });
     let choose = move |format: LogFormat| {
         open.set(false);
+        // Focus goes back to the button, which stays focusable while the file is made.
+        if let Some(b) = trigger.get_untracked() {
+            let _ = b.focus();
+        }
         let what = what.get_value();
         leptos::task::spawn_local(async move {
             let done = match what {
@@ -71,13 +82,44 @@ pub fn DownloadMenu(what: Downloadable) -> impl IntoView {
         <div
             class="download"
             on:keydown=move |ev| {
-                // Escape closes the menu and gives focus back to its button.
-                if ev.key() == "Escape" && open.get_untracked() {
-                    ev.prevent_default();
-                    open.set(false);
-                    if let Some(b) = trigger.get_untracked() {
-                        let _ = b.focus();
+                let key = ev.key();
+                if !open.get_untracked() {
+                    // Down or Up on the button opens the menu (on its first choice).
+                    if matches!(key.as_str(), "ArrowDown" | "ArrowUp") && !busy_now() {
+                        ev.prevent_default();
+                        open.set(true);
                     }
+                    return;
+                }
+                match key.as_str() {
+                    // Escape closes the menu and gives focus back to its button.
+                    "Escape" => {
+                        ev.prevent_default();
+                        open.set(false);
+                        if let Some(b) = trigger.get_untracked() {
+                            let _ = b.focus();
+                        }
+                    }
+                    // The arrows move between the two choices, round; Home and End go to
+                    // the first and the last.
+                    "ArrowDown" | "ArrowUp" | "Home" | "End" => {
+                        ev.prevent_default();
+                        let on_first = first_item.get_untracked().is_some_and(|b| {
+                            document()
+                                .active_element()
+                                .is_some_and(|a| b.is_same_node(Some(&a)))
+                        });
+                        let to = match key.as_str() {
+                            "Home" => first_item,
+                            "End" => last_item,
+                            _ if on_first => last_item,
+                            _ => first_item,
+                        };
+                        if let Some(b) = to.get_untracked() {
+                            let _ = b.focus();
+                        }
+                    }
+                    _ => {}
                 }
             }
             // The menu closes when focus leaves it (Tab away, a click elsewhere).
@@ -100,8 +142,14 @@ pub fn DownloadMenu(what: Downloadable) -> impl IntoView {
                 aria-haspopup="menu"
                 aria-controls=menu_id.clone()
                 aria-expanded=move || open.get().to_string()
-                disabled=busy
-                on:click=move |_| open.update(|o| *o = !*o)
+                // Not `disabled`: a disabled button loses focus, and focus comes back
+                // here after a choice.
+                aria-disabled=move || busy().to_string()
+                on:click=move |_| {
+                    if !busy_now() {
+                        open.update(|o| *o = !*o)
+                    }
+                }
             >
                 "Download"
             </button>
@@ -113,7 +161,7 @@ pub fn DownloadMenu(what: Downloadable) -> impl IntoView {
                         </button>
                     </li>
                     <li role="none">
-                        <button type="button" role="menuitem" on:click=move |_| choose(LogFormat::Xlsx)>
+                        <button type="button" role="menuitem" node_ref=last_item on:click=move |_| choose(LogFormat::Xlsx)>
                             "Excel (XLSX)"
                         </button>
                     </li>
