@@ -13,7 +13,7 @@ use axum::{
     extract::{Request, State},
     handler::Handler,
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use http::{header, HeaderValue, StatusCode};
 use leptos::prelude::LeptosOptions;
@@ -56,15 +56,24 @@ where
         pkg: options.site_pkg_dir_route_base(),
         hashed: options.hash_files,
     };
-    // Files are only read, with GET or HEAD. Any other method is refused here: the
+    // Files are only read, with GET or HEAD; any other method is answered here: the
     // not-found handler (Leptos's) would send a file whatever the method.
+    let site_root = Path::new(options.site_root.as_ref()).to_path_buf();
     axum::routing::get_service(files)
-        .fallback(|| async {
-            (
-                StatusCode::METHOD_NOT_ALLOWED,
-                [(header::ALLOW, "GET, HEAD")],
-                "Method not allowed.",
-            )
+        .fallback(move |uri: http::Uri| {
+            let is_file = names_a_file(&site_root, uri.path());
+            async move {
+                if is_file {
+                    (
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        [(header::ALLOW, "GET, HEAD")],
+                        "Method not allowed.",
+                    )
+                        .into_response()
+                } else {
+                    (StatusCode::NOT_FOUND, "Not found.").into_response()
+                }
+            }
         })
         .layer(axum::middleware::from_fn_with_state(policy, cache_policy))
 }
@@ -113,6 +122,13 @@ async fn cache_policy(State(policy): State<Policy>, mut req: Request, next: Next
     headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
     res.extensions_mut().insert(StaticFile);
     res
+}
+
+/// Whether `path` names a file of the site (never one outside it).
+fn names_a_file(site_root: &Path, path: &str) -> bool {
+    let relative = path.trim_start_matches('/');
+    !relative.split('/').any(|s| s == ".." || s.contains('\\'))
+        && site_root.join(relative).is_file()
 }
 
 /// `bytes=first-last`, `bytes=first-` or `bytes=-suffix`, with first ≤ last.

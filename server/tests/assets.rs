@@ -240,12 +240,11 @@ async fn static_files_are_sent_as_built_and_cached_by_their_names() {
         assert_eq!(whole.body.len(), big.len() + 11);
     }
 
-    // Files are only read: any other method is refused, file or not, and sends nothing.
+    // Files are only read: any other method is refused and sends nothing.
     for (method, path) in [
         (Method::POST, "/favicon.svg"),
         (Method::PUT, &*format!("/pkg/{JS}")),
         (Method::DELETE, "/log-writer/worker.js"),
-        (Method::POST, "/nowhere"),
     ] {
         let refused = fetch(&app, method.clone(), path, &[("accept", "text/html")]).await;
         assert_eq!(
@@ -255,6 +254,15 @@ async fn static_files_are_sent_as_built_and_cached_by_their_names() {
         );
         assert_eq!(refused.header(header::ALLOW), Some("GET, HEAD"));
         assert_eq!(refused.body, b"Method not allowed.".to_vec());
+    }
+    // A path that names no file is not found, whatever the method.
+    for (method, path) in [
+        (Method::POST, "/nowhere"),
+        (Method::PUT, "/pkg/../../Cargo.toml"),
+    ] {
+        let missing = fetch(&app, method.clone(), path, &[]).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{method} {path}");
+        assert_eq!(missing.body, b"Not found.".to_vec());
     }
 
     // What names no file is the app's not-found page, never kept; folders are not listed.

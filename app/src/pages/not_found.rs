@@ -9,10 +9,18 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <Title text="Page not found" />
-        <main class="centered">
+        // The Admin Panel's own bar, so a wrong address still looks like the product.
+        <header class="admin__header">
+            <a class="brand" href="/admin">"Blink Admin"</a>
+        </header>
+        <main class="centered not-found">
             <h1>"Page not found"</h1>
-            <p>"The page you asked for does not exist."</p>
-            <a href="/admin">"Go to the Admin Panel"</a>
+            <p>"The page you asked for does not exist, or its address was mistyped."</p>
+            <p>
+                <a class="button button--primary" href="/admin/user-provisioning">"Go to User Provisioning"</a>
+                " "
+                <a class="button" href="/admin">"Go to the Admin Panel"</a>
+            </p>
         </main>
     }
 }
