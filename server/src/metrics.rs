@@ -54,33 +54,30 @@ pub fn global() -> &'static Metrics {
 /// asked for. Only known names become labels, so a scan of random paths cannot blow up
 /// the number of series.
 pub fn route_of(path: &str) -> &'static str {
-    const FUNCTIONS: [&str; 12] = [
-        "get_alert_setting",
-        "set_alert_setting",
-        "get_run_alert",
-        "list_sync_runs",
-        "poll_sync_runs",
-        "list_configurations",
-        "get_run",
-        "get_run_logs",
-        "start_log_download",
-        "get_viewer",
-        "sign_in",
-        "sign_out",
-    ];
+    // Every server function the app registers is a route of its own, read from the
+    // framework's registry rather than a list kept by hand.
+    static FUNCTIONS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    let functions = FUNCTIONS.get_or_init(|| {
+        leptos::server_fn::axum::server_fn_paths()
+            .filter_map(|(path, _)| path.strip_prefix("/api/"))
+            .collect()
+    });
     if let Some(name) = path.strip_prefix("/api/") {
         if name.starts_with("runs/") {
             return "log_file";
         }
-        return FUNCTIONS
-            .into_iter()
-            .find(|f| *f == name)
-            .unwrap_or("other_api");
+        return functions.get(name).copied().unwrap_or("other_api");
     }
     match path {
         "/healthz" | "/readyz" => "health",
         "/metrics" => "metrics",
-        p if p.starts_with("/pkg/") || p == "/favicon.ico" => "asset",
+        p if p.starts_with("/pkg/")
+            || p.starts_with("/log-writer/")
+            || p.starts_with("/favicon.") =>
+        {
+            "asset"
+        }
         _ => "page",
     }
 }
@@ -321,6 +318,17 @@ mod tests {
     #[test]
     fn routes_are_a_closed_set() {
         assert_eq!(route_of("/api/poll_sync_runs"), "poll_sync_runs");
+        // Every server function, those added later too.
+        for name in [
+            "sync_runs_chart",
+            "find_person",
+            "person_pulse",
+            "start_person_download",
+        ] {
+            assert_eq!(route_of(&format!("/api/{name}")), name);
+        }
+        assert_eq!(route_of("/log-writer/worker.js"), "asset");
+        assert_eq!(route_of("/favicon.svg"), "asset");
         assert_eq!(route_of("/api/runs/7/logs.csv"), "log_file");
         assert_eq!(route_of("/api/whatever-12345"), "other_api");
         assert_eq!(route_of("/admin/user-provisioning/runs/9"), "page");

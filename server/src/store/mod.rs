@@ -75,6 +75,5 @@ fn db_err(e: sea_orm::DbErr) -> StoreError {
     }
 }
 
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
+/// The one clock the server reads (the engine's), for the stores too.
+pub(crate) use crate::sync::engine::now_ms;
