@@ -12,6 +12,11 @@ pub enum AppError {
     /// The request was understood but its input is not acceptable; the text says why.
     #[error("{0}")]
     Validation(String),
+    /// A filter link with problems: every one of them, and the canonical query of the
+    /// parts that can be used (empty when none can), so a page can list them all and
+    /// offer to keep the rest.
+    #[error("{}", .problems.join(" "))]
+    BadFilter { problems: Vec<String>, kept: String },
     #[error("Please sign in to continue.")]
     Unauthorized,
     #[error("You do not have access to User Provisioning.")]
@@ -30,7 +35,7 @@ pub enum AppError {
 impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
-            AppError::Validation(_) => 400,
+            AppError::Validation(_) | AppError::BadFilter { .. } => 400,
             AppError::Unauthorized => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
@@ -55,11 +60,5 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Registration(_) => AppError::NotFound,
             _ => AppError::Internal,
         }
-    }
-}
-
-impl From<crate::domain::FilterError> for AppError {
-    fn from(e: crate::domain::FilterError) -> Self {
-        AppError::Validation(e.to_string())
     }
 }

@@ -62,8 +62,8 @@ pub struct LogRequest {
     pub limit: u32,
     /// Case-insensitive text to find in the record, ids, email, action or message.
     pub search: Option<String>,
-    /// Only the entries with this outcome.
-    pub outcome: Option<LogOutcome>,
+    /// Only the entries with one of these outcomes; all of them when empty.
+    pub outcomes: Vec<LogOutcome>,
 }
 
 /// What a sign-in attempt came to.

@@ -16,6 +16,17 @@ const TIME_ZONE_SCRIPT: &str = "try{var z=Intl.DateTimeFormat().resolvedOptions(
 if(z){var c='tz='+encodeURIComponent(z);if(document.cookie.split('; ').indexOf(c)<0)\
 {document.cookie=c+';path=/;max-age=31536000;samesite=lax'}}}catch(e){}";
 
+/// Until the app has hydrated (`data-hydrated` on the body), a change in a form marked
+/// `data-sends-early` (the Syncs filters) loads the page for the form's values, as a GET
+/// form would, with defaults and empty fields left out: a choice made while the page's
+/// module is still on its way is applied, not reset when hydration finishes.
+const PREHYDRATION_SCRIPT: &str = "document.addEventListener('change',function(e){\
+var f=e.target&&e.target.form;if(!f||!f.hasAttribute('data-sends-early')||\
+document.body.hasAttribute('data-hydrated'))return;var q=new URLSearchParams();\
+new FormData(f).forEach(function(v,k){if(v&&!(k==='range'&&v==='all')&&\
+!(k==='sort'&&v==='newest'))q.append(k,v)});var s=q.toString();\
+location.assign(f.action+(s?'?'+s:''))});";
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -25,6 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <script nonce=leptos::nonce::use_nonce() inner_html=TIME_ZONE_SCRIPT></script>
+                <script nonce=leptos::nonce::use_nonce() inner_html=PREHYDRATION_SCRIPT></script>
                 // Named by their content when built with hash-files (assets.rs).
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />

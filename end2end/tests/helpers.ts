@@ -24,6 +24,13 @@ export async function hydrated(page: Page) {
   }
 }
 
+/** The Status filter's choices, opened first if folded (they fold into one control). */
+export async function statusChoices(page: Page) {
+  const picker = page.locator('details.status-picker');
+  if ((await picker.getAttribute('open')) === null) await picker.locator('summary').click();
+  return page.getByRole('group', { name: 'Status' });
+}
+
 export const STATUS_LABELS = [
   'Queued', 'In Progress', 'Success', 'Needs Attention', 'Data Load Failed',
   'Above Deactivation Threshold', 'Cancelled',

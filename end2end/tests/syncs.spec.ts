@@ -75,7 +75,7 @@ test.describe('Organisation Admin', () => {
     const context = await browser.newContext({ timezoneId: 'Asia/Tokyo' });
     const page = await context.newPage();
     await signIn(page, 'org.admin@acme.example');
-    await expect(page.locator('table.runs')).toContainText('Times are shown in Asia/Tokyo');
+    await expect(page.locator('table.runs')).toContainText('Times are shown in Tokyo time (UTC+09:00)');
     await context.close();
   });
 
@@ -101,7 +101,7 @@ test.describe('Organisation Admin', () => {
     const context = await browser.newContext({ timezoneId: 'Asia/Kolkata' });
     const page = await context.newPage();
     await signIn(page, 'org.admin@acme.example');
-    await expect(page.locator('table.runs')).toContainText('Times are shown in Asia/Kolkata');
+    await expect(page.locator('table.runs')).toContainText('Times are shown in Kolkata time (UTC+05:30)');
     await context.close();
   });
 
@@ -121,6 +121,10 @@ test.describe('without access', () => {
     await signIn(page, 'basic.user@acme.example');
     await expect(page).toHaveURL(/\/admin$/);
     await expect(page.getByRole('navigation', { name: 'Admin Panel' }).getByRole('link', { name: 'User Provisioning' })).toHaveCount(0);
+    // No dead end: the Admin Panel's home says what is missing and how to get it.
+    await expect(page.getByRole('heading', { name: "You don't have access to User Provisioning" })).toBeVisible();
+    await expect(page.locator('.unmet')).toHaveCount(1);
+    await expect(page.getByText('contact your Blink account team')).toBeVisible();
 
     const response = await page.goto('/admin/user-provisioning');
     expect(response?.status()).toBe(403);
@@ -147,5 +151,9 @@ test.describe('without access', () => {
     await page.getByLabel('Password').fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert')).toHaveText('The email or password is not correct.');
+    // The email stays; only the password is to type again, and it has the focus.
+    await expect(page.getByLabel('Email')).toHaveValue('org.admin@acme.example');
+    await expect(page.getByLabel('Password')).toHaveValue('');
+    await expect(page.getByLabel('Password')).toBeFocused();
   });
 });

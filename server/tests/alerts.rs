@@ -1055,6 +1055,15 @@ async fn lanes(db: &DatabaseConnection) {
     // Globex's alert goes out while every email slot and Acme's share are held.
     load_fails(db, globex.config).await;
     within_5_s("Globex's webhook", || answering.accepted().len() == 1).await;
+    // Its lease ends once the worker has recorded the answer, a moment after it arrived.
+    let started = std::time::Instant::now();
+    while leased("webhook").await > 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "Globex's delivery is recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(leased("email").await, worker::EMAILS_IN_FLIGHT as i64);
     assert_eq!(hanging.requests().len(), 2, "two at a time to one receiver");
     assert_eq!(leased("webhook").await, 2);

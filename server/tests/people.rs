@@ -114,7 +114,7 @@ async fn history_follows_a_person_across_runs(db: &DatabaseConnection) {
         after: None,
         limit: 50,
         search: None,
-        outcome: None,
+        outcomes: Vec::new(),
     };
     let (entries, total) = store.log_entries(&planned(LogKind::Planned)).await.unwrap();
     assert_eq!(total, Some(15));

@@ -25,7 +25,11 @@ async fn wrong_password_goes_back_to_sign_in_without_a_session() {
         .unwrap();
     let reply = send(&app, req).await;
     assert_eq!(reply.status, StatusCode::FOUND);
-    assert_eq!(reply.headers[header::LOCATION], "/login?error=invalid");
+    // The form comes back with the email typed (not the password).
+    assert_eq!(
+        reply.headers[header::LOCATION],
+        "/login?error=invalid&email=org.admin%40acme.example"
+    );
     assert!(reply.headers.get(header::SET_COOKIE).is_none());
 }
 
@@ -215,6 +219,39 @@ async fn bad_filters_get_a_clear_400_not_a_500() {
                 reply.body
             );
         }
+    }
+    // Several problems at once: each one, the configuration's included, and the parts kept.
+    let query = "status=bogus,success&sort=oldest&config=No such thing&from=2024-13-01";
+    let encoded: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
+    let reply = get(
+        &app,
+        &format!("/api/list_sync_runs?query={encoded}"),
+        Some(&cookie),
+        "application/json",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(
+        json["BadFilter"]["problems"],
+        serde_json::json!([
+            "\"bogus\" is not a sync status.",
+            "\"2024-13-01\" is not a valid From date; use the form 2024-01-15.",
+            "There is no configuration named \"No such thing\". Choose one from the Configuration list."
+        ])
+    );
+    assert_eq!(json["BadFilter"]["kept"], "sort=oldest&status=success");
+    // The page itself answers a bad link with the same status, whatever is wrong with it.
+    for bad in ["status=bogus", "sort=sideways", "config=No+such+thing"] {
+        let page = get(
+            &app,
+            &format!("/admin/user-provisioning?{bad}"),
+            Some(&cookie),
+            "text/html",
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(page.body.contains("cannot be used"), "{bad}");
     }
     let reply = get(
         &app,
@@ -537,7 +574,8 @@ async fn log_files_for_api_clients_follow_the_page_rules() {
 }
 
 /// The page names the viewer's zone in a cookie, as the browser keeps it: a `+` in it
-/// (`Etc/GMT+10`) is itself, encoded or not; an unknown zone is UTC.
+/// (`Etc/GMT+10`) is itself, encoded or not; an unknown zone is UTC. Answers name it as
+/// people read it: the place and the offset.
 #[tokio::test]
 async fn the_zone_cookie_is_read_as_written() {
     let (app, _held) = app().await;
@@ -545,9 +583,11 @@ async fn the_zone_cookie_is_read_as_written() {
         .await
         .unwrap();
     for (cookie, zone) in [
-        ("tz=Etc/GMT+10", "Etc/GMT+10"),
-        ("tz=Etc/GMT%2B10", "Etc/GMT+10"),
-        ("tz=Asia/Kolkata", "Asia/Kolkata"),
+        // Etc/GMT+10 is ten hours behind UTC (POSIX signs).
+        ("tz=Etc/GMT+10", "UTC−10:00"),
+        ("tz=Etc/GMT%2B10", "UTC−10:00"),
+        ("tz=Asia/Kolkata", "Kolkata time (UTC+05:30)"),
+        ("tz=Asia/Calcutta", "Kolkata time (UTC+05:30)"),
         ("tz=Nowhere/Foo", "UTC"),
     ] {
         let reply = get(
@@ -590,7 +630,7 @@ async fn sign_in_returns_to_the_page_asked_for() {
         // A wrong password keeps the page to return to.
         (
             with_next("wrong", wanted),
-            "/login?error=invalid&next=%2Fadmin%2Fuser-provisioning%3Fstatus%3Dsuccess".to_string(),
+            "/login?error=invalid&next=%2Fadmin%2Fuser-provisioning%3Fstatus%3Dsuccess&email=org.admin%40acme.example".to_string(),
         ),
     ];
     for (password, location) in cases {

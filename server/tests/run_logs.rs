@@ -37,7 +37,7 @@ async fn log_pages(db: &DatabaseConnection) {
             after,
             limit: 50,
             search: None,
-            outcome: None,
+            outcomes: Vec::new(),
         };
         let (entries, total) = store.log_entries(&request).await.unwrap();
         assert_eq!(total.is_some(), after.is_none());
@@ -61,7 +61,7 @@ async fn log_pages(db: &DatabaseConnection) {
         after: None,
         limit: 50,
         search: Some(text.into()),
-        outcome: None,
+        outcomes: Vec::new(),
     };
     let (hits, total) = store.log_entries(&search("PERSON17@")).await.unwrap();
     assert_eq!(total, Some(1));
@@ -94,7 +94,7 @@ async fn log_pages(db: &DatabaseConnection) {
     // By outcome: every entry of this run is OK; none is a warning or an error, and the
     // search still applies.
     let by_outcome = |outcome, text: Option<&str>| LogRequest {
-        outcome: Some(outcome),
+        outcomes: vec![outcome],
         search: text.map(String::from),
         ..search("")
     };
@@ -113,6 +113,15 @@ async fn log_pages(db: &DatabaseConnection) {
         let (hits, total) = store.log_entries(&by_outcome(other, None)).await.unwrap();
         assert_eq!((hits.len(), total), (0, Some(0)), "{other:?}");
     }
+    // Several outcomes at once (a run's problems): any of them.
+    let (hits, total) = store
+        .log_entries(&LogRequest {
+            outcomes: vec![LogOutcome::Ok, LogOutcome::Error],
+            ..search("")
+        })
+        .await
+        .unwrap();
+    assert_eq!((hits.len(), total), (50, Some(120)));
 
     store
         .record_download(run.id, 42, LogFormat::Xlsx)

@@ -28,8 +28,18 @@ pub async fn sign_in(
     use crate::ports::SignInOutcome;
     let ctx = Ctx::capture()?;
     let next = next.unwrap_or_default();
-    let again = |error: &str| sign_in_path(Some(error), &next);
     let email = email.trim().to_lowercase();
+    // Back to the form, which keeps the email typed (not the password) so only the
+    // password needs typing again.
+    let again = |error: &str| {
+        let path = sign_in_path(Some(error), &next);
+        if email.is_empty() || email.len() > 320 {
+            return path;
+        }
+        let mut q = form_urlencoded::Serializer::for_suffix(path, 0);
+        q.append_pair("email", &email);
+        q.finish()
+    };
     if email.is_empty() || password.is_empty() || email.len() > 320 || password.len() > 1024 {
         leptos_axum::redirect(&again("missing"));
         return Ok(());

@@ -17,8 +17,8 @@ pub async fn get_run(run_id: i64) -> Result<RunDetail, AppError> {
 }
 
 /// A page of the run's log: entries after `after`, at most `limit` of them, only those
-/// that contain `search` and have the outcome `outcome` (`ok`, `warning` or `error`) when
-/// given. A blocked run answers with the deactivations it planned and did not apply; runs
+/// that contain `search` and, when `outcome` is given, have that outcome (`ok`, `warning`,
+/// `error`; `problems` for warnings and errors; `all`). A blocked run answers with the deactivations it planned and did not apply; runs
 /// without logs are refused.
 #[server(prefix = "/api", endpoint = "get_run_logs", input = GetUrl)]
 pub async fn get_run_logs(
@@ -51,15 +51,15 @@ pub async fn get_run_logs(
             server::MAX_SEARCH
         )));
     }
-    let outcome = match outcome.as_deref().filter(|o| !o.is_empty()) {
-        None => None,
-        Some(slug) => match crate::domain::LogOutcome::from_slug(slug) {
-            Some(o) => Some(o),
-            None => {
-                return ctx.fail(AppError::Validation(
-                    "Show all entries, or only OK entries, warnings or errors.".into(),
-                ))
-            }
+    // `problems` (warnings and errors), one outcome, or `all` (as when none is given).
+    let outcomes = match outcome.as_deref().filter(|o| !o.is_empty()) {
+        None => Vec::new(),
+        Some(slug) => match crate::domain::LogChoice::from_slug(slug) {
+            Some(choice) => choice.outcomes(),
+            None => return ctx.fail(AppError::Validation(
+                "Show all entries, warnings and errors, or only OK entries, warnings or errors."
+                    .into(),
+            )),
         },
     };
     let limit = limit.unwrap_or(crate::domain::PREVIEW_PAGE);
@@ -70,7 +70,7 @@ pub async fn get_run_logs(
         after,
         limit,
         search,
-        outcome,
+        outcomes,
     )
     .await
 }
@@ -151,7 +151,7 @@ mod server {
             threshold_count: found.threshold_count,
             threshold_percent: found.threshold_percent,
             started_local,
-            time_zone: tz.name().to_string(),
+            time_zone: ctx.time_zone_caption(),
         })
     }
 
@@ -186,7 +186,7 @@ mod server {
         after: Option<i32>,
         limit: u32,
         search: Option<String>,
-        outcome: Option<LogOutcome>,
+        outcomes: Vec<LogOutcome>,
     ) -> Result<LogPage, AppError> {
         let detail = find_run(ctx, organisation_id, run_id).await?;
         let kind = entries_of(ctx, &detail)?;
@@ -197,7 +197,7 @@ mod server {
             after,
             limit,
             search,
-            outcome,
+            outcomes,
         };
         let (mut entries, total) = ctx
             .stores
@@ -242,7 +242,7 @@ mod server {
                 after,
                 limit: DOWNLOAD_PAGE,
                 search: None,
-                outcome: None,
+                outcomes: Vec::new(),
             };
             let (page, _) = ctx
                 .stores

@@ -158,7 +158,7 @@ mod server {
                 running,
                 events,
                 next: next.flatten(),
-                time_zone: tz.name().to_string(),
+                time_zone: ctx.time_zone_caption(),
             })),
             file_name,
         ))

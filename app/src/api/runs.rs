@@ -15,14 +15,11 @@ pub const PAGE_SIZE: u32 = 50;
 #[server(prefix = "/api", endpoint = "list_sync_runs", input = GetUrl)]
 pub async fn list_sync_runs(query: String, cursor: Option<String>) -> Result<RunPage, AppError> {
     use super::session::*;
-    use crate::domain::{Cursor, RunFilter};
+    use crate::domain::Cursor;
 
     let ctx = Ctx::capture()?;
     let viewer = ctx.require_provisioning().await?;
-    let filter = match RunFilter::from_query(&query) {
-        Ok(f) => f,
-        Err(e) => return ctx.fail(e.into()),
-    };
+    let filter = server::filter_of(&ctx, viewer.organisation_id, &query).await?;
     let after = match cursor
         .as_deref()
         .filter(|c| !c.is_empty())
@@ -82,13 +79,8 @@ pub async fn poll_changes(
     query: &str,
     since: &str,
 ) -> Result<RunChanges, AppError> {
-    use crate::domain::RunFilter;
-
     let viewer = ctx.require_provisioning().await?;
-    let filter = match RunFilter::from_query(query) {
-        Ok(f) => f,
-        Err(e) => return ctx.fail(e.into()),
-    };
+    let filter = server::filter_of(ctx, viewer.organisation_id, query).await?;
     // The count is the page's own copy of a number the server gave: plain digits.
     // Anything else did not come from the page, and is refused rather than guessed at.
     let since =
@@ -143,13 +135,9 @@ pub async fn poll_changes(
 /// calendar and status, with each day's average duration, over the chart's days.
 #[server(prefix = "/api", endpoint = "sync_runs_chart", input = GetUrl)]
 pub async fn sync_runs_chart(query: String) -> Result<RunChart, AppError> {
-    use crate::domain::RunFilter;
     let ctx = super::session::Ctx::capture()?;
     let viewer = ctx.require_provisioning().await?;
-    let filter = match RunFilter::from_query(&query) {
-        Ok(f) => f,
-        Err(e) => return ctx.fail(e.into()),
-    };
+    let filter = server::filter_of(&ctx, viewer.organisation_id, &query).await?;
     server::chart(&ctx, viewer.organisation_id, filter).await
 }
 
@@ -181,10 +169,53 @@ mod server {
             .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
     }
 
-    fn unknown_configuration<T>(ctx: &Ctx, name: &str) -> Result<T, AppError> {
-        ctx.fail(AppError::Validation(format!(
+    fn no_such_configuration(name: &str) -> String {
+        format!(
             "There is no configuration named \"{name}\". Choose one from the Configuration list."
-        )))
+        )
+    }
+
+    /// Refuses a filter whose configuration the organisation does not have, keeping the rest.
+    fn unknown_configuration<T>(ctx: &Ctx, filter: &RunFilter) -> Result<T, AppError> {
+        let name = filter.configuration.as_deref().unwrap_or_default();
+        let kept = RunFilter {
+            configuration: None,
+            ..filter.clone()
+        };
+        ctx.fail(AppError::BadFilter {
+            problems: vec![no_such_configuration(name)],
+            kept: kept.to_query(),
+        })
+    }
+
+    /// The filter in a page's query. A query with problems is refused with every one of
+    /// them (an unknown configuration's too) and the parts that can be kept.
+    pub async fn filter_of(
+        ctx: &Ctx,
+        organisation_id: i64,
+        query: &str,
+    ) -> Result<RunFilter, AppError> {
+        let mut reading = RunFilter::read(query);
+        if reading.problems.is_empty() {
+            return Ok(reading.filter);
+        }
+        let mut problems: Vec<String> = reading.problems.iter().map(ToString::to_string).collect();
+        if let Some(name) = reading.filter.configuration.clone() {
+            let known = ctx
+                .stores
+                .runs
+                .configurations(organisation_id)
+                .await
+                .map_err(|e| ctx.store_failed(e))?;
+            if !known.iter().any(|c| c.name == name) {
+                problems.push(no_such_configuration(&name));
+                reading.filter.configuration = None;
+            }
+        }
+        ctx.fail(AppError::BadFilter {
+            problems,
+            kept: reading.filter.to_query(),
+        })
     }
 
     /// A chart's days, the store request for its runs, and the viewer's UTC offsets over
@@ -249,10 +280,7 @@ mod server {
             .map_err(|e| ctx.store_failed(e))?
         {
             Some(counts) => Ok(RunChart::from_counts(Some(span), &counts)),
-            None => unknown_configuration(
-                ctx,
-                request.filter.configuration.as_deref().unwrap_or_default(),
-            ),
+            None => unknown_configuration(ctx, &request.filter),
         }
     }
 
@@ -284,8 +312,7 @@ mod server {
             .await
             .map_err(|e| ctx.store_failed(e))?;
         if found.unknown_configuration {
-            let name = request.filter.configuration.unwrap_or_default();
-            return unknown_configuration(ctx, &name);
+            return unknown_configuration(ctx, &request.filter);
         }
         let mut runs = found.runs;
         let more = runs.len() > PAGE_SIZE as usize;
@@ -296,7 +323,7 @@ mod server {
             runs,
             next_cursor,
             total: found.total,
-            time_zone: tz.name().to_string(),
+            time_zone: ctx.time_zone_caption(),
             changes_seen: None,
         })
     }

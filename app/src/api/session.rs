@@ -149,6 +149,15 @@ impl Ctx {
         self.known_time_zone().unwrap_or(chrono_tz::UTC)
     }
 
+    /// The viewer's time zone as captions name it now: "Kolkata time (UTC+05:30)".
+    pub fn time_zone_caption(&self) -> String {
+        use chrono::{Offset, TimeZone};
+        let tz = self.time_zone();
+        let now = chrono::Utc::now().naive_utc();
+        let offset = tz.offset_from_utc_datetime(&now).fix().local_minus_utc();
+        crate::domain::zone_caption(tz.name(), offset)
+    }
+
     /// The viewer's time zone if the page has told it.
     pub fn known_time_zone(&self) -> Option<chrono_tz::Tz> {
         self.cookie(TIME_ZONE_COOKIE)

@@ -63,6 +63,94 @@ pub fn page_visible() -> bool {
     true
 }
 
+/// A choice the viewer's browser keeps for the page's look (the chart folded, say): the
+/// cookie's value, read from `document.cookie` in the browser and from the request on the
+/// server, so both render the page alike.
+pub fn preference(name: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    let cookies = {
+        use wasm_bindgen::JsCast;
+        leptos::prelude::document()
+            .dyn_into::<web_sys::HtmlDocument>()
+            .ok()
+            .and_then(|d| d.cookie().ok())
+            .unwrap_or_default()
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let cookies = leptos::prelude::use_context::<http::request::Parts>()
+        .map(|parts| {
+            parts
+                .headers
+                .get_all(http::header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_default();
+    cookies
+        .split(';')
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Keeps a choice for the page's look for a year (`value` is a plain word).
+#[cfg(feature = "hydrate")]
+pub fn keep_preference(name: &str, value: &str) {
+    use wasm_bindgen::JsCast;
+    if let Ok(d) = leptos::prelude::document().dyn_into::<web_sys::HtmlDocument>() {
+        let _ = d.set_cookie(&format!(
+            "{name}={value};path=/;max-age=31536000;samesite=lax"
+        ));
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn keep_preference(_name: &str, _value: &str) {}
+
+/// Closes the open `<details>` the event is handled on, and puts focus on its summary.
+#[cfg(feature = "hydrate")]
+pub fn fold_disclosure(ev: &web_sys::Event) {
+    use wasm_bindgen::JsCast;
+    let details = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok());
+    let Some(details) = details.filter(|d| d.open()) else {
+        return;
+    };
+    ev.prevent_default();
+    details.set_open(false);
+    if let Ok(Some(summary)) = details.query_selector("summary") {
+        if let Ok(summary) = summary.dyn_into::<web_sys::HtmlElement>() {
+            let _ = summary.focus();
+        }
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn fold_disclosure(_ev: &leptos::web_sys::Event) {}
+
+/// Closes `details` when the event (a click) happened outside it, as a menu closes.
+#[cfg(feature = "hydrate")]
+pub fn fold_unless_inside(details: &web_sys::HtmlDetailsElement, ev: &web_sys::Event) {
+    use wasm_bindgen::JsCast;
+    let inside = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+        .is_some_and(|n| details.contains(Some(&n)));
+    if details.open() && !inside {
+        details.set_open(false);
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn fold_unless_inside(
+    _details: &leptos::web_sys::HtmlDetailsElement,
+    _ev: &leptos::web_sys::Event,
+) {
+}
+
 /// Leaves the app for `path` with a full page load (after a session ended, say).
 #[cfg(feature = "hydrate")]
 pub fn go_to(path: &str) {

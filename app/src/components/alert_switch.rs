@@ -82,10 +82,15 @@ fn Switch(initial: AlertSetting) -> impl IntoView {
                 on:change=change
             />
             <label for="email-alerts">"Email me when a sync needs action"</label>
-            <p id="email-alerts-help" class="muted alert-switch__help">
-                "When a run ends Needs Attention, Data Load Failed, Above Deactivation Threshold or Cancelled, and when a scheduled sync stops succeeding. At most one email an hour per configuration and status."
-                {(!initial.email_configured).then_some(" This server does not send email yet: your choice is kept for when it does.")}
-            </p>
+            // Folded, so the page's header stays short; the switch is described by it all the
+            // same (a description may be hidden).
+            <details class="alert-switch__more">
+                <summary>"What is sent"</summary>
+                <p id="email-alerts-help" class="muted alert-switch__help">
+                    "When a run ends Needs Attention, Data Load Failed, Above Deactivation Threshold or Cancelled, and when a scheduled sync stops succeeding. At most one email an hour per configuration and status."
+                    {(!initial.email_configured).then_some(" This server does not send email yet: your choice is kept for when it does.")}
+                </p>
+            </details>
             <p class="alert-switch__status" class:alert-switch__status--error=move || failed.get()
                 role="status" aria-live="polite">{move || said.get()}</p>
         </div>

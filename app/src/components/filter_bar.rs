@@ -4,6 +4,10 @@ use leptos::prelude::*;
 
 /// The filter controls of the Syncs page. They never hold state of their own: they show
 /// `filter` (read from the URL) and hand every change to `on_change`, which writes the URL.
+///
+/// They are also a plain GET form of the page's own query, so a choice made before the
+/// app has hydrated (or without script) is not lost: the shell's `PREHYDRATION_SCRIPT`
+/// sends the form on a change until then, and the server renders the filtered page.
 #[component]
 pub fn FilterBar(
     #[prop(into)] filter: Signal<RunFilter>,
@@ -49,6 +53,38 @@ pub fn FilterBar(
         DateRange::Custom { from, to } => Some((from, to)),
         _ => None,
     };
+    let custom_untracked = move || untrack(custom);
+    let drawer = RwSignal::new(false);
+    // What the Status control says while folded: the statuses chosen, or that all show.
+    let chosen_statuses = move || {
+        filter.with(|f| match f.statuses.len() {
+            0 => "All".to_string(),
+            1 => f
+                .statuses
+                .iter()
+                .next()
+                .map(|s| s.label().to_string())
+                .unwrap_or_default(),
+            n => format!("{n} chosen"),
+        })
+    };
+    // A click elsewhere folds the statuses, as it closes a menu.
+    let picker = NodeRef::<leptos::html::Details>::new();
+    let outside = window_event_listener(leptos::ev::click, move |ev| {
+        if let Some(details) = picker.get_untracked() {
+            crate::browser::fold_unless_inside(&details, &ev);
+        }
+    });
+    on_cleanup(move || outside.remove());
+    // Escape folds the statuses and gives focus back to their control.
+    let close_on_escape = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            crate::browser::fold_disclosure(&ev);
+        }
+    };
+    // What the controls show in the server's page, as attributes: a choice made before the
+    // app runs starts from them (the properties set afterwards follow the URL).
+    let initially = move |test: &dyn Fn(&RunFilter) -> bool| filter.with_untracked(test);
     let date_value = |d: Option<NaiveDate>| {
         d.map(|d| d.format("%Y-%m-%d").to_string())
             .unwrap_or_default()
@@ -128,39 +164,55 @@ pub fn FilterBar(
 
     view! {
         <section class="filters" aria-label="Filters" data-interactive=move || interactive.get().then_some("true")>
+            // On a phone the controls are a drawer behind one button that counts the
+            // filters in use; on a wider screen the button is not shown.
+            <button type="button" class="button filters__drawer" aria-controls="filters-form"
+                aria-expanded=move || drawer.get().to_string() on:click=move |_| drawer.update(|open| *open = !*open)>
+                {move || match filter.with(|f| f.pills().len()) {
+                    0 => "Filters".to_string(),
+                    n => format!("Filters ({n})"),
+                }}
+            </button>
+            <form id="filters-form" class="filters__form" class:filters__form--open=move || drawer.get()
+                method="get" action="/admin/user-provisioning" data-sends-early="true"
+                on:submit=|ev| ev.prevent_default()>
             <div class="filters__row">
                 <div class="field">
                     <label for="filter-range">"Date range"</label>
-                    <select id="filter-range" on:change=on_range prop:value=move || filter.get().range.slug()>
-                        <option value="all">"All Time"</option>
-                        <option value="7d">"Last 7 Days"</option>
-                        <option value="30d">"Last 30 Days"</option>
-                        <option value="custom">"Custom"</option>
+                    <select id="filter-range" name="range" on:change=on_range prop:value=move || filter.get().range.slug()>
+                        {[("all", "All Time"), ("7d", "Last 7 Days"), ("30d", "Last 30 Days"), ("custom", "Custom")]
+                            .into_iter()
+                            .map(|(slug, label)| view! { <option value=slug selected=initially(&|f| f.range.slug() == slug)>{label}</option> })
+                            .collect_view()}
                     </select>
                 </div>
                 // Always rendered (hidden unless Custom) so the page keeps one shape.
                 <div class="field" hidden=move || custom().is_none()>
                     <label for="filter-from">"From"</label>
-                    <input id="filter-from" type="date"
+                    <input id="filter-from" name="from" type="date"
+                        value=date_value(custom_untracked().and_then(|c| c.0))
                         prop:value=move || date_value(custom().and_then(|c| c.0))
                         max=move || date_value(custom().and_then(|c| c.1)) on:change=on_from />
                 </div>
                 <div class="field" hidden=move || custom().is_none()>
                     <label for="filter-to">"To"</label>
-                    <input id="filter-to" type="date"
+                    <input id="filter-to" name="to" type="date"
+                        value=date_value(custom_untracked().and_then(|c| c.1))
                         prop:value=move || date_value(custom().and_then(|c| c.1))
                         min=move || date_value(custom().and_then(|c| c.0)) on:change=on_to />
                 </div>
                 <div class="field">
                     <label for="filter-sort">"Sort order"</label>
-                    <select id="filter-sort" on:change=on_sort prop:value=move || filter.get().sort.slug()>
-                        <option value="newest">"Newest first"</option>
-                        <option value="oldest">"Oldest first"</option>
+                    <select id="filter-sort" name="sort" on:change=on_sort prop:value=move || filter.get().sort.slug()>
+                        {[SortOrder::NewestFirst, SortOrder::OldestFirst]
+                            .into_iter()
+                            .map(|o| view! { <option value=o.slug() selected=initially(&|f| f.sort == o)>{o.label()}</option> })
+                            .collect_view()}
                     </select>
                 </div>
                 <div class="field">
                     <label for="filter-source">"Source"</label>
-                    <select id="filter-source" on:change=on_source
+                    <select id="filter-source" name="source" on:change=on_source
                         prop:value=move || filter.get().source.map(SourceKind::slug).unwrap_or_default()>
                         <option value="">"All sources"</option>
                         // Keyed, so the option chosen keeps its element while the list
@@ -177,7 +229,7 @@ pub fn FilterBar(
                 </div>
                 <div class="field">
                     <label for="filter-config">"Configuration"</label>
-                    <select id="filter-config" on:change=on_config
+                    <select id="filter-config" name="config" on:change=on_config
                         prop:value=move || filter.get().configuration.unwrap_or_default()>
                         <option value="">"All configurations"</option>
                         <For each=move || offered.get() key=|c| c.name.clone() let:c>
@@ -194,25 +246,36 @@ pub fn FilterBar(
                         </For>
                     </select>
                 </div>
+                // The statuses fold into one control, so the bar stays one line on a wide
+                // screen. A native disclosure: it opens before the app runs too.
+                <details class="status-picker" node_ref=picker on:keydown=close_on_escape>
+                    <summary class="status-picker__button">
+                        "Status: " <span class="status-picker__chosen">{chosen_statuses}</span>
+                    </summary>
+                    <fieldset class="statuses">
+                        <legend>"Status"</legend>
+                        {RunStatus::ALL.into_iter().map(|s| {
+                            let id = format!("filter-status-{}", s.slug());
+                            let toggle = move |_| update(&|f| {
+                                if !f.statuses.remove(&s) {
+                                    f.statuses.insert(s);
+                                }
+                            });
+                            view! {
+                                <span class="check">
+                                    <input type="checkbox" id=id.clone() name="status" value=s.slug()
+                                        checked=filter.with_untracked(|f| f.statuses.contains(&s))
+                                        prop:checked=move || filter.get().statuses.contains(&s) on:change=toggle />
+                                    <label for=id>{s.label()}</label>
+                                </span>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                </details>
             </div>
-            <fieldset class="statuses">
-                <legend>"Status"</legend>
-                {RunStatus::ALL.into_iter().map(|s| {
-                    let id = format!("filter-status-{}", s.slug());
-                    let toggle = move |_| update(&|f| {
-                        if !f.statuses.remove(&s) {
-                            f.statuses.insert(s);
-                        }
-                    });
-                    view! {
-                        <span class="check">
-                            <input type="checkbox" id=id.clone()
-                                prop:checked=move || filter.get().statuses.contains(&s) on:change=toggle />
-                            <label for=id>{s.label()}</label>
-                        </span>
-                    }
-                }).collect_view()}
-            </fieldset>
+            // Only for a page without script: with it, every change applies at once.
+            <button type="submit" class="button filters__apply" hidden=move || interactive.get()>"Apply filters"</button>
+            </form>
             {move || problem.get().map(|p| view! { <p class="alert alert--error" role="alert">{p}</p> })}
         </section>
     }

@@ -1,15 +1,20 @@
 use crate::domain::{Role, Viewer};
 use leptos::prelude::*;
 
-/// Explains why the viewer cannot use User Provisioning and how to get access.
+/// Explains why the viewer cannot use User Provisioning and how to get access: the page
+/// itself, or (`part_of_page`) a section under another page's heading.
 #[component]
-pub fn NoAccess(viewer: Viewer) -> impl IntoView {
+pub fn NoAccess(viewer: Viewer, #[prop(optional)] part_of_page: bool) -> impl IntoView {
     let a = viewer.access;
     let check = |ok: bool| if ok { "✓ Met" } else { "✗ Not met" };
     let role_ok = a.role.may_use_provisioning();
     view! {
         <section class="no-access" aria-labelledby="no-access-title">
-            <h1 id="no-access-title">"You don't have access to User Provisioning"</h1>
+            {if part_of_page {
+                view! { <h2 id="no-access-title">"You don't have access to User Provisioning"</h2> }.into_any()
+            } else {
+                view! { <h1 id="no-access-title">"You don't have access to User Provisioning"</h1> }.into_any()
+            }}
             <p>"User Provisioning shows the history of automated user syncs. To use it, all three of these must be true:"</p>
             <ul class="conditions">
                 <li>

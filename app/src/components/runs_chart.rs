@@ -11,6 +11,8 @@ use leptos::prelude::*;
 const SLOT: f64 = 10.0;
 const BAR: f64 = 7.0;
 const HEIGHT: f64 = 100.0;
+/// The cookie that keeps the chart folded (`folded`) for the viewer's browser.
+const FOLDED: &str = "up_chart";
 
 #[component]
 pub fn RunsChart(
@@ -74,6 +76,14 @@ pub fn RunsChart(
         }
     };
     let width = move || days.get().max(1) as f64 * SLOT;
+    // Folded, the chart is its title and caption, and the runs move up the page; the
+    // browser keeps the choice (and the server renders it so).
+    let folded = RwSignal::new(crate::browser::preference(FOLDED).as_deref() == Some("folded"));
+    let fold = move |_| {
+        let now = !folded.get_untracked();
+        folded.set(now);
+        crate::browser::keep_preference(FOLDED, if now { "folded" } else { "open" });
+    };
     // One day: a focusable bar, named with its numbers, that lists the day's runs.
     let day_bar = move |i: usize| {
         let day = Memo::new(move |_| day_at(i));
@@ -108,7 +118,12 @@ pub fn RunsChart(
             <div class="chart__head">
                 <h2 id="chart-title">"Runs per day"</h2>
                 <p class="chart__caption">{move || chart.with(RunChart::caption)}</p>
+                <button type="button" class="chart__fold" aria-controls="chart-body"
+                    aria-expanded=move || (!folded.get()).to_string() on:click=fold>
+                    {move || if folded.get() { "Show chart" } else { "Hide chart" }}
+                </button>
             </div>
+            <div id="chart-body" hidden=move || folded.get()>
             <Show when=move || { days.get() > 0 }>
             <Legend chart filter on_change refocus />
             <div class="chart__scale" aria-hidden="true">
@@ -164,6 +179,7 @@ pub fn RunsChart(
             </div>
             <ChartTable chart />
             </Show>
+            </div>
         </section>
     }
     .into_any()

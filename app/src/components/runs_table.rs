@@ -63,20 +63,21 @@ fn RunRow(run: SyncRunRow, clock: Option<RwSignal<i64>>, fresh: bool) -> impl In
         .then(|| view! { <DownloadMenu what=Downloadable::RunLog(run.id) /> }.into_any());
     view! {
         <tr data-run-id=run.id class:runs__row--fresh=fresh>
-            <td class="runs__start">
+            // On a phone each row is a card: the cells carry their column's name to show.
+            <td class="runs__start" data-label="Start time">
                 <a href=details aria-label=format!("Details of the run started {}", run.start_display)>
                     {run.start_display.clone()}
                 </a>
             </td>
-            <td>{run.source.display_name()}</td>
-            <td>{run.configuration.clone()}</td>
-            <td>
+            <td class="runs__source" data-label="Source">{run.source.display_name()}</td>
+            <td class="runs__configuration" data-label="Configuration" title=run.configuration.clone()>{run.configuration.clone()}</td>
+            <td data-label="Status">
                 <StatusBadge status=run.status id=run.id.to_string() />
                 {progress}
-                {summary.map(|s| view! { <span class="runs__summary">{s}</span> })}
+                {summary.map(|s| { let title = s.clone(); view! { <span class="runs__summary" title=title>{s}</span> } })}
             </td>
-            <td class="runs__duration">{duration}</td>
-            <td class="runs__logs">{logs}</td>
+            <td class="runs__duration" data-label="Duration">{duration}</td>
+            <td class="runs__logs" data-label="Logs">{logs}</td>
         </tr>
     }
     .into_any()

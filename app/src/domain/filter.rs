@@ -69,6 +69,13 @@ pub enum FilterError {
     DatesWithoutCustom,
 }
 
+/// A query read as far as it goes: its valid parts, and what is wrong with the rest.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FilterReading {
+    pub filter: RunFilter,
+    pub problems: Vec<FilterError>,
+}
+
 /// One active filter, as shown in a pill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FilterPart {
@@ -141,93 +148,126 @@ impl SortOrder {
 }
 
 impl RunFilter {
-    /// Parses a URL query string (with or without the leading `?`). Unknown keys are
-    /// ignored so that other parameters can share the URL.
+    /// Parses a URL query string (with or without the leading `?`): the filter, or the
+    /// first of its problems. Unknown keys are ignored so that other parameters can share
+    /// the URL.
     pub fn from_query(query: &str) -> Result<Self, FilterError> {
-        let query = query.strip_prefix('?').unwrap_or(query);
-        if query.len() > MAX_QUERY_LEN {
-            return Err(FilterError::TooLong);
+        let reading = RunFilter::read(query);
+        match reading.problems.into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(reading.filter),
         }
+    }
+
+    /// Reads a URL query string as far as it goes: every part that is valid, and every
+    /// problem of the others (a part with a problem is left at its default). A page can
+    /// then list all that is wrong with a link at once and keep the rest.
+    pub fn read(query: &str) -> FilterReading {
+        let query = query.strip_prefix('?').unwrap_or(query);
         let mut filter = RunFilter::default();
-        let (mut range, mut sort, mut source, mut config) = (None, None, None, None);
-        let (mut from, mut to) = (None, None);
+        let mut problems = Vec::new();
+        if query.len() > MAX_QUERY_LEN {
+            problems.push(FilterError::TooLong);
+            return FilterReading { filter, problems };
+        }
+        let short = |v: &str| v.chars().take(40).collect::<String>();
+        // Each key but `status` is given at most once; a key given twice is not guessed at.
+        const ONCE: [&str; 6] = ["range", "sort", "source", "config", "from", "to"];
+        let mut given: [Option<String>; 6] = Default::default();
+        let mut repeated = [false; 6];
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            let once = |slot: &mut Option<String>, key: &str| {
-                if slot.is_some() {
-                    Err(FilterError::Repeated(key.to_string()))
-                } else {
-                    *slot = Some(value.to_string());
-                    Ok(())
-                }
-            };
-            match key.as_ref() {
-                "range" => once(&mut range, "range")?,
-                "sort" => once(&mut sort, "sort")?,
-                "source" => once(&mut source, "source")?,
-                "config" => once(&mut config, "config")?,
-                "from" => once(&mut from, "from")?,
-                "to" => once(&mut to, "to")?,
-                "status" => {
-                    for part in value.split(',').filter(|p| !p.is_empty()) {
-                        let status = part
-                            .parse::<RunStatus>()
-                            .map_err(|e| FilterError::UnknownStatus(e.0))?;
-                        filter.statuses.insert(status);
+            if key == "status" {
+                for part in value.split(',').filter(|p| !p.is_empty()) {
+                    match part.parse::<RunStatus>() {
+                        Ok(status) => {
+                            filter.statuses.insert(status);
+                        }
+                        Err(e) => problems.push(FilterError::UnknownStatus(e.0)),
                     }
                 }
-                _ => {}
+            } else if let Some(i) = ONCE.iter().position(|k| *k == key) {
+                if given[i].is_some() {
+                    if !repeated[i] {
+                        problems.push(FilterError::Repeated(ONCE[i].to_string()));
+                    }
+                    repeated[i] = true;
+                }
+                given[i] = Some(value.into_owned());
             }
         }
-        let date = |field: &str, value: Option<String>| -> Result<Option<NaiveDate>, FilterError> {
-            match value.as_deref() {
-                None | Some("") => Ok(None),
-                Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        for (slot, twice) in given.iter_mut().zip(repeated) {
+            if twice {
+                *slot = None;
+            }
+        }
+        let [range, sort, source, config, from, to] = given;
+        let mut date = |field: &str, value: Option<String>| match value.as_deref() {
+            None | Some("") => None,
+            Some(v) => {
+                let day = NaiveDate::parse_from_str(v, "%Y-%m-%d")
                     .ok()
-                    .filter(|d| (1970..=9999).contains(&chrono::Datelike::year(d)))
-                    .map(Some)
-                    .ok_or_else(|| FilterError::BadDate {
+                    .filter(|d| (1970..=9999).contains(&chrono::Datelike::year(d)));
+                if day.is_none() {
+                    problems.push(FilterError::BadDate {
                         field: field.into(),
-                        value: v.chars().take(40).collect(),
-                    }),
+                        value: short(v),
+                    });
+                }
+                day
             }
         };
-        let (from, to) = (date("From", from)?, date("To", to)?);
+        let (mut from, mut to) = (date("From", from), date("To", to));
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                problems.push(FilterError::FromAfterTo { from: f, to: t });
+                (from, to) = (None, None);
+            }
+        }
+        let dated = from.is_some() || to.is_some();
         filter.range = match range.as_deref() {
-            None | Some("") if from.is_some() || to.is_some() => DateRange::Custom { from, to },
+            None | Some("") if dated => DateRange::Custom { from, to },
             None | Some("") | Some("all") => DateRange::AllTime,
             Some("7d") => DateRange::Last7Days,
             Some("30d") => DateRange::Last30Days,
             Some("custom") => DateRange::Custom { from, to },
-            Some(other) => return Err(FilterError::UnknownRange(other.chars().take(40).collect())),
-        };
-        if !matches!(filter.range, DateRange::Custom { .. }) && (from.is_some() || to.is_some()) {
-            return Err(FilterError::DatesWithoutCustom);
-        }
-        if let (Some(from), Some(to)) = (from, to) {
-            if from > to {
-                return Err(FilterError::FromAfterTo { from, to });
+            Some(other) => {
+                problems.push(FilterError::UnknownRange(short(other)));
+                match dated {
+                    true => DateRange::Custom { from, to },
+                    false => DateRange::AllTime,
+                }
             }
+        };
+        if dated && !matches!(filter.range, DateRange::Custom { .. }) {
+            problems.push(FilterError::DatesWithoutCustom);
         }
         filter.sort = match sort.as_deref() {
             None | Some("") | Some("newest") => SortOrder::NewestFirst,
             Some("oldest") => SortOrder::OldestFirst,
-            Some(other) => return Err(FilterError::UnknownSort(other.chars().take(40).collect())),
+            Some(other) => {
+                problems.push(FilterError::UnknownSort(short(other)));
+                SortOrder::NewestFirst
+            }
         };
         filter.source = match source.as_deref() {
             None | Some("") => None,
-            Some(slug) => Some(
-                slug.parse()
-                    .map_err(|_| FilterError::UnknownSource(slug.chars().take(40).collect()))?,
-            ),
+            Some(slug) => {
+                let kind = slug.parse().ok();
+                if kind.is_none() {
+                    problems.push(FilterError::UnknownSource(short(slug)));
+                }
+                kind
+            }
         };
         filter.configuration = match config {
             Some(c) if c.chars().count() > MAX_CONFIGURATION_LEN => {
-                return Err(FilterError::ConfigurationTooLong)
+                problems.push(FilterError::ConfigurationTooLong);
+                None
             }
             Some(c) if !c.trim().is_empty() => Some(c),
             _ => None,
         };
-        Ok(filter)
+        FilterReading { filter, problems }
     }
 
     /// The canonical query string (no leading `?`); empty for the default filter.
@@ -462,6 +502,50 @@ mod tests {
         assert!(err("status=bogus")
             .to_string()
             .contains("is not a sync status"));
+    }
+
+    #[test]
+    fn a_bad_link_is_read_as_far_as_it_goes() {
+        let r = RunFilter::read(
+            "status=bogus,success&range=custom&from=2024-13-01&to=2024-02-01&sort=oldest&source=csv&config=HR&status=maybe",
+        );
+        assert_eq!(
+            r.problems,
+            vec![
+                FilterError::UnknownStatus("bogus".into()),
+                FilterError::UnknownStatus("maybe".into()),
+                FilterError::BadDate {
+                    field: "From".into(),
+                    value: "2024-13-01".into()
+                },
+                FilterError::UnknownSource("csv".into()),
+            ]
+        );
+        // What was valid is kept, and writes itself as a link without problems.
+        assert_eq!(
+            r.filter.to_query(),
+            "range=custom&to=2024-02-01&sort=oldest&config=HR&status=success"
+        );
+        assert_eq!(RunFilter::from_query(&r.filter.to_query()), Ok(r.filter));
+
+        // A key given twice is not guessed at; dates in the wrong order are both dropped.
+        let r = RunFilter::read("sort=oldest&sort=newest&sort=x&from=2024-02-01&to=2024-01-01");
+        assert_eq!(r.problems.len(), 2, "{:?}", r.problems);
+        assert_eq!(r.filter, RunFilter::default());
+        // A range that is not one: the dates beside it still make a custom range.
+        let r = RunFilter::read("range=yesterday&from=2024-01-15");
+        assert_eq!(
+            r.problems,
+            vec![FilterError::UnknownRange("yesterday".into())]
+        );
+        assert_eq!(
+            r.filter.range,
+            DateRange::Custom {
+                from: Some(d("2024-01-15")),
+                to: None
+            }
+        );
+        assert!(RunFilter::read("range=7d&sort=oldest").problems.is_empty());
     }
 
     #[test]

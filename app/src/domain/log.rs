@@ -101,6 +101,77 @@ impl LogOutcome {
     }
 }
 
+/// Which of a log's entries the details page shows (`?outcome=…`). A run with warnings or
+/// errors opens on those; the others, or a search, on the whole log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LogChoice {
+    All,
+    /// Warnings and errors together.
+    Problems,
+    Only(LogOutcome),
+}
+
+impl LogChoice {
+    /// In the order the page offers them.
+    pub const ALL: [LogChoice; 5] = [
+        LogChoice::All,
+        LogChoice::Problems,
+        LogChoice::Only(LogOutcome::Ok),
+        LogChoice::Only(LogOutcome::Warning),
+        LogChoice::Only(LogOutcome::Error),
+    ];
+
+    /// The word in the URL.
+    pub fn slug(self) -> &'static str {
+        match self {
+            LogChoice::All => "all",
+            LogChoice::Problems => "problems",
+            LogChoice::Only(o) => o.slug(),
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<LogChoice> {
+        LogChoice::ALL.into_iter().find(|c| c.slug() == slug)
+    }
+
+    /// The page's choice when the URL names none: a run's problems first, unless the
+    /// viewer searches (a person's history links to their entry by a search).
+    pub fn default_for(problems: u32, searching: bool) -> LogChoice {
+        if problems > 0 && !searching {
+            LogChoice::Problems
+        } else {
+            LogChoice::All
+        }
+    }
+
+    /// The outcomes shown; every one when empty.
+    pub fn outcomes(self) -> Vec<LogOutcome> {
+        match self {
+            LogChoice::All => Vec::new(),
+            LogChoice::Problems => vec![LogOutcome::Warning, LogOutcome::Error],
+            LogChoice::Only(o) => vec![o],
+        }
+    }
+
+    /// What the page's choice says.
+    pub fn label(self) -> &'static str {
+        match self {
+            LogChoice::All => "All entries",
+            LogChoice::Problems => "Warnings and errors",
+            LogChoice::Only(o) => o.plural(),
+        }
+    }
+
+    /// What the entries are called inside a sentence: "no warnings or errors".
+    pub fn in_sentence(self) -> &'static str {
+        match self {
+            LogChoice::All => "entries",
+            LogChoice::Problems => "warnings or errors",
+            LogChoice::Only(o) => o.in_sentence(),
+        }
+    }
+}
+
 /// Rows per request when a download gathers a whole log.
 pub const DOWNLOAD_PAGE: u32 = 5_000;
 /// Rows per page of the details page's preview.
@@ -134,7 +205,22 @@ impl RunDetail {
 
 #[cfg(test)]
 mod tests {
-    use super::LogOutcome;
+    use super::{LogChoice, LogOutcome};
+
+    #[test]
+    fn choices_read_back_and_problems_come_first() {
+        for c in LogChoice::ALL {
+            assert_eq!(LogChoice::from_slug(c.slug()), Some(c));
+        }
+        assert_eq!(LogChoice::from_slug(""), None);
+        assert_eq!(LogChoice::default_for(3, false), LogChoice::Problems);
+        assert_eq!(LogChoice::default_for(3, true), LogChoice::All);
+        assert_eq!(LogChoice::default_for(0, false), LogChoice::All);
+        assert_eq!(
+            LogChoice::Problems.outcomes(),
+            vec![LogOutcome::Warning, LogOutcome::Error]
+        );
+    }
 
     #[test]
     fn outcomes_read_back_from_their_slugs_only() {

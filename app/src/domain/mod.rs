@@ -16,9 +16,10 @@ pub mod viewer;
 
 pub use alert::{AlertChannel, AlertSetting, DeliveryTally, RunAlert};
 pub use chart::{offset_spans, ChartDay, ChartSpan, DayStatusCount, RunChart};
-pub use filter::{DateRange, FilterError, FilterPart, RunFilter, SortOrder};
+pub use filter::{DateRange, FilterError, FilterPart, FilterReading, RunFilter, SortOrder};
 pub use log::{
-    EntryRun, FieldChange, LogEntry, LogOutcome, LogPage, RunDetail, DOWNLOAD_PAGE, PREVIEW_PAGE,
+    EntryRun, FieldChange, LogChoice, LogEntry, LogOutcome, LogPage, RunDetail, DOWNLOAD_PAGE,
+    PREVIEW_PAGE,
 };
 pub use naming::{display_start, log_file_name, person_file_name, LogFormat};
 pub use person::{
@@ -33,5 +34,5 @@ pub use run::{
 };
 pub use source::SourceKind;
 pub use status::{LogAvailability, LogKind, RunStatus};
-pub use time_zone::current_zone_name;
+pub use time_zone::{current_zone_name, zone_caption};
 pub use viewer::Viewer;

@@ -33,9 +33,52 @@ pub fn current_zone_name(name: &str) -> &str {
         .map_or(name, |i| RENAMED_ZONES[i].1)
 }
 
+/// The zone as a caption says it: "Kolkata time (UTC+05:30)", the place from the zone's
+/// name and its offset from UTC at the moment (`offset_seconds`); "UTC" for UTC itself.
+pub fn zone_caption(name: &str, offset_seconds: i32) -> String {
+    let sign = if offset_seconds < 0 { '−' } else { '+' };
+    let minutes = offset_seconds.unsigned_abs() / 60;
+    let offset = format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60);
+    let place = name.rsplit('/').next().unwrap_or(name).replace('_', " ");
+    // Zones named for an offset (Etc/GMT+10) or for UTC itself have no place to name.
+    if matches!(
+        name,
+        "UTC" | "Etc/UTC" | "Etc/UCT" | "Etc/Universal" | "Etc/Zulu" | "GMT"
+    ) && offset_seconds == 0
+    {
+        "UTC".to_string()
+    } else if name.starts_with("Etc/") || !name.contains('/') {
+        offset
+    } else {
+        format!("{place} time ({offset})")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn captions_name_the_place_and_the_offset() {
+        assert_eq!(
+            zone_caption("Asia/Kolkata", 19_800),
+            "Kolkata time (UTC+05:30)"
+        );
+        assert_eq!(
+            zone_caption("America/New_York", -18_000),
+            "New York time (UTC−05:00)"
+        );
+        assert_eq!(
+            zone_caption("America/Argentina/Buenos_Aires", -10_800),
+            "Buenos Aires time (UTC−03:00)"
+        );
+        assert_eq!(
+            zone_caption("Asia/Kathmandu", 20_700),
+            "Kathmandu time (UTC+05:45)"
+        );
+        assert_eq!(zone_caption("UTC", 0), "UTC");
+        assert_eq!(zone_caption("Etc/GMT+10", -36_000), "UTC−10:00");
+    }
 
     #[test]
     fn old_names_read_as_today() {

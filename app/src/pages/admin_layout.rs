@@ -107,17 +107,19 @@ fn Frame(viewer: Viewer) -> impl IntoView {
                 <button type="submit" class="button button--quiet">"Sign out"</button>
             </form>
         </header>
+        // The entry is hidden from a viewer without access (the help article says so); the
+        // Admin Panel's home page then says why and how to get it.
         <nav class="sidebar" aria-label="Admin Panel">
-            <p class="sidebar__group">"Blink Identity"</p>
-            <ul>
-                {show_provisioning.then(|| view! {
+            {show_provisioning.then(|| view! {
+                <p class="sidebar__group">"Blink Identity"</p>
+                <ul>
                     <li>
                         <A href="/admin/user-provisioning" attr:aria-current=move || on_provisioning().then_some("page")>
                             "User Provisioning"
                         </A>
                     </li>
-                })}
-            </ul>
+                </ul>
+            })}
         </nav>
     }
 }

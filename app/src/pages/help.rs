@@ -100,7 +100,13 @@ pub fn HelpPage() -> impl IntoView {
                     "days). Point at or focus a day for its numbers; select it to list that day's runs. "
                     "Select a status in the chart's legend to show only that status, and again to undo. "
                     "By keyboard the chart is one stop: the arrow keys move between days and Enter "
-                    "selects one."
+                    "selects one. " <strong>"Hide chart"</strong> " folds it away, and your browser "
+                    "remembers that until you choose " <strong>"Show chart"</strong> "."
+                </p>
+                <p>
+                    "A run with warnings or errors opens its log on them; " <strong>"Show all entries"</strong>
+                    " lists the rest. A link whose filters cannot all be used says what is wrong with each "
+                    "and offers to keep the ones that work."
                 </p>
             </section>
 

@@ -35,6 +35,13 @@ pub fn LoginPage() -> impl IntoView {
                 .filter(|n| crate::domain::return_path(n).is_some())
         })
     };
+    // The email of a failed attempt, typed again for the viewer; the password is theirs
+    // to type again, so it has the focus.
+    let email = query.with_untracked(|q| {
+        q.get("email")
+            .filter(|e| e.len() <= 320 && !e.chars().any(char::is_control))
+    });
+    let retry = email.is_some();
     view! {
         <Title text="Sign in" />
         <main class="login">
@@ -42,9 +49,11 @@ pub fn LoginPage() -> impl IntoView {
                 <h1>"Sign in to Blink Admin"</h1>
                 {move || message().map(|m| view! { <p class="alert alert--error" role="alert">{m}</p> })}
                 <label for="email">"Email"</label>
-                <input id="email" name="email" type="email" autocomplete="username" required autofocus />
+                <input id="email" name="email" type="email" autocomplete="username" required
+                    value=email autofocus=!retry />
                 <label for="password">"Password"</label>
-                <input id="password" name="password" type="password" autocomplete="current-password" required />
+                <input id="password" name="password" type="password" autocomplete="current-password" required
+                    autofocus=retry />
                 {move || next().map(|n| view! { <input type="hidden" name="next" value=n /> })}
                 <button type="submit" class="button button--primary">"Sign in"</button>
             </form>

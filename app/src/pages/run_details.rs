@@ -5,7 +5,7 @@ use crate::{
         TableSkeleton,
     },
     domain::{
-        format_duration, LogAvailability, LogEntry, LogKind, LogOutcome, LogPage, RunDetail,
+        format_duration, LogAvailability, LogChoice, LogEntry, LogKind, LogPage, RunDetail,
         RunStatus, PREVIEW_PAGE,
     },
     error::AppError,
@@ -45,11 +45,18 @@ pub fn RunDetailsPage() -> impl IntoView {
         let Some(id) = q.run_id else { return Ok(None) };
         // Only runs with logs, or a blocked run's planned deactivations, have a preview;
         // the details say why others have none.
-        match detail.await?.run.status.entries() {
+        let d = detail.await?;
+        match d.run.status.entries() {
             None => Ok(None),
-            Some(_) => get_run_logs(id, None, Some(PREVIEW_PAGE), q.search(), q.outcome())
-                .await
-                .map(Some),
+            Some(_) => get_run_logs(
+                id,
+                None,
+                Some(PREVIEW_PAGE),
+                q.search(),
+                q.outcome(problems_first(&d)),
+            )
+            .await
+            .map(Some),
         }
     });
     follow_run(detail, logs);
@@ -143,17 +150,48 @@ struct LogQuery {
     outcome: String,
 }
 
+/// How many problems (warnings and errors) the run's preview opens on: those of a result
+/// log; a log of load errors or of planned deactivations is shown whole.
+fn problems_first(d: &RunDetail) -> u32 {
+    match d.run.status.entries() {
+        Some(LogKind::Results) => d.run.counts.warnings + d.run.counts.errors,
+        _ => 0,
+    }
+}
+
 impl LogQuery {
     fn search(&self) -> Option<String> {
         Some(self.search.clone()).filter(|s| !s.is_empty())
     }
 
-    fn outcome(&self) -> Option<String> {
-        Some(self.outcome.clone()).filter(|o| !o.is_empty())
+    /// The entries shown for a run with `problems`: the URL's choice, else the page's own;
+    /// `None` for a word in the URL that names no choice.
+    fn choice(&self, problems: u32) -> Option<LogChoice> {
+        if self.outcome.is_empty() {
+            Some(LogChoice::default_for(problems, !self.search.is_empty()))
+        } else {
+            LogChoice::from_slug(&self.outcome)
+        }
+    }
+
+    /// What the server is asked for (an unknown word as it is, for the server to refuse).
+    fn outcome(&self, problems: u32) -> Option<String> {
+        match self.choice(problems) {
+            Some(LogChoice::All) => None,
+            Some(c) => Some(c.slug().to_string()),
+            None => Some(self.outcome.clone()),
+        }
     }
 
     /// The run's page with `search` and `outcome` in its URL, as the search form sends.
-    fn path(run_id: i64, search: &str, outcome: &str) -> String {
+    /// The choice the page would make by itself is left out.
+    fn path(run_id: i64, problems: u32, search: &str, outcome: &str) -> String {
+        let default = LogChoice::default_for(problems, !search.is_empty());
+        let outcome = if outcome == default.slug() {
+            ""
+        } else {
+            outcome
+        };
         let mut q = form_urlencoded::Serializer::new(String::new());
         if !search.is_empty() {
             q.append_pair("search", search);
@@ -195,7 +233,7 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
                 <h2 id="threshold-title">"Deactivation threshold"</h2>
                 <p>
                     "This run planned " <strong>{format!("{} deactivations", c.planned_deactivations)}</strong>
-                    "; the configuration allows at most " {limit} ". Nothing was changed."
+                    "; the configuration allows at most " {limit} "."
                 </p>
             </section>
         }
@@ -203,21 +241,40 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
     });
     let has_logs = status.logs() != LogAvailability::None;
     let listed = status.entries();
+    let problems = problems_first(&detail);
+    // Where the callout and the counts lead: the log's entries they speak of.
+    let entries_of = move |outcome: &str| {
+        format!(
+            "{}#log-title",
+            LogQuery::path(run.id, problems, "", outcome)
+        )
+    };
+    let to_problems = (problems > 0).then(|| {
+        let what = match (c.warnings, c.errors) {
+            (_, 0) => "warnings",
+            (0, _) => "errors",
+            _ => "warnings and errors",
+        };
+        view! { <p><a href=entries_of("problems")>{format!("See the {what} in the log below")}</a></p> }
+    });
     let log_name = match listed {
         Some(LogKind::Errors) => "Error log",
         Some(LogKind::Planned) => "Planned deactivations",
         _ => "Sync result log",
     };
+    // Warnings and errors lead to their entries in the log (a result log's only: a load's
+    // errors are the whole log).
     let counts = [
-        ("Created", c.created),
-        ("Updated", c.updated),
-        ("Deactivated", c.deactivated),
-        ("Reactivated", c.reactivated),
-        ("Unchanged", c.unchanged),
-        ("Skipped", c.skipped),
-        ("Warnings", c.warnings),
-        ("Errors", c.errors),
+        ("Created", c.created, None),
+        ("Updated", c.updated, None),
+        ("Deactivated", c.deactivated, None),
+        ("Reactivated", c.reactivated, None),
+        ("Unchanged", c.unchanged, None),
+        ("Skipped", c.skipped, None),
+        ("Warnings", c.warnings, Some("warning")),
+        ("Errors", c.errors, Some("error")),
     ];
+    let results = listed == Some(LogKind::Results);
     view! {
         <header class="page-header">
             <h1>{run.configuration.clone()}</h1>
@@ -229,6 +286,7 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
             <p>{status.meaning()}</p>
             <p><strong>"Recommended action: "</strong>{status.recommended_action()}</p>
             {detail.status_reason.clone().map(|r| view! { <p class="reason">{r}</p> })}
+            {to_problems}
             <RunProgress run=run.clone() />
         </section> }.into_any()}
         {threshold}
@@ -248,7 +306,16 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
             <section class="panel" aria-labelledby="counts-title">
                 <h2 id="counts-title">"Records"</h2>
                 <dl class="facts facts--numbers">
-                    {counts.into_iter().map(|(label, n)| view! { <dt>{label}</dt><dd>{n}</dd> }).collect_view()}
+                    {counts.into_iter().map(|(label, n, outcome)| {
+                        let linked = outcome.filter(|_| results && n > 0);
+                        view! {
+                            <dt>{label}</dt>
+                            <dd>{match linked {
+                                Some(o) => view! { <a href=entries_of(o) aria-label=format!("{n} {}: show them", label.to_lowercase())>{n}</a> }.into_any(),
+                                None => view! { {n} }.into_any(),
+                            }}</dd>
+                        }
+                    }).collect_view()}
                 </dl>
             </section>
         </div> }.into_any()}
@@ -261,7 +328,7 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
                 <p class="muted">"Not applied: these people were left as they were. A blocked run has no log to download."</p>
             })}
             {if listed.is_some() {
-                view! { <LogPreview run_id=run.id logs /> }.into_any()
+                view! { <LogPreview run_id=run.id problems logs /> }.into_any()
             } else {
                 view! { <p class="muted">"A run that is " {status.label()} " has no logs."</p> }.into_any()
             }}
@@ -291,11 +358,11 @@ fn trigger_label(trigger: &str) -> &'static str {
 }
 
 /// The log, a page at a time, with a search and a choice of outcome that live in the URL
-/// (`?search=…&outcome=warning`).
+/// (`?search=…&outcome=warning`). A run with `problems` opens on them.
 #[component]
-fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
+fn LogPreview(run_id: i64, problems: u32, logs: LogsPerQuery) -> impl IntoView {
     let search = Memo::new(move |_| logs.query().with(|q| q.search.clone()));
-    let outcome = Memo::new(move |_| logs.query().with(|q| q.outcome.clone()));
+    let choice = Memo::new(move |_| logs.query().with(|q| q.choice(problems)));
     let navigate = leptos_router::hooks::use_navigate();
     let text = RwSignal::new(search.get_untracked());
     Effect::watch(
@@ -307,15 +374,18 @@ fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
     let go = move |outcome: String| {
         let wanted = text.get_untracked();
         navigate(
-            &LogQuery::path(run_id, wanted.trim(), &outcome),
+            &LogQuery::path(run_id, problems, wanted.trim(), &outcome),
             Default::default(),
         );
     };
     let go = StoredValue::new(go);
+    // A search keeps the entries chosen (warnings and errors, say) as the page shows them.
     let on_search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        go.with_value(|go| go(outcome.get_untracked()));
+        let shown = choice.get_untracked().unwrap_or(LogChoice::All);
+        go.with_value(|go| go(shown.slug().to_string()));
     };
+    let path = move |search: &str, outcome: &str| LogQuery::path(run_id, problems, search, outcome);
     view! {
         <form class="log-search" role="search" method="get" on:submit=on_search>
             <label for="log-search">"Search the log"</label>
@@ -326,11 +396,10 @@ fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
             // An outcome the page does not know shows as "All entries", as the server
             // renders it.
             <select id="log-outcome" name="outcome"
-                prop:value=move || outcome.with(|o| LogOutcome::from_slug(o).map_or("", LogOutcome::slug))
+                prop:value=move || choice.get().unwrap_or(LogChoice::All).slug()
                 on:change=move |ev| go.with_value(|go| go(event_target_value(&ev)))>
-                <option value="" selected=move || outcome.with(String::is_empty)>"All entries"</option>
-                {LogOutcome::ALL.into_iter().map(|o| view! {
-                    <option value=o.slug() selected=move || outcome.with(|now| now == o.slug())>{o.plural()}</option>
+                {LogChoice::ALL.into_iter().map(|c| view! {
+                    <option value=c.slug() selected=move || choice.get().unwrap_or(LogChoice::All) == c>{c.label()}</option>
                 }).collect_view()}
             </select>
             <button type="submit" class="button">"Search"</button>
@@ -348,7 +417,7 @@ fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
                     Some((_, Err(e @ AppError::Validation(_)))) => view! {
                         <div class="alert alert--error" role="alert">
                             <p>{e.to_string()}</p>
-                            <a href=LogQuery::path(run_id, "", "")>"Show all entries"</a>
+                            <a href=path("", "all")>"Show all entries"</a>
                         </div>
                     }.into_any(),
                     Some((_, Err(e))) => view! {
@@ -360,29 +429,40 @@ fn LogPreview(run_id: i64, logs: LogsPerQuery) -> impl IntoView {
                     // An answer from before the run had a log: its log is on its way.
                     Some((_, Ok(None))) => view! { <TableSkeleton rows=4 /> }.into_any(),
                     Some((q, Ok(Some(page)))) if page.entries.is_empty() => {
-                        let outcome = LogOutcome::from_slug(&q.outcome);
+                        let chosen = q.choice(problems).filter(|c| *c != LogChoice::All);
                         let searched = !q.search.is_empty();
-                        let message = match (searched, outcome) {
+                        let message = match (searched, chosen) {
                             (false, None) => "This log is empty.".to_string(),
-                            (false, Some(o)) => format!("This log has no {}.", o.in_sentence()),
+                            (false, Some(c)) => format!("This log has no {}.", c.in_sentence()),
                             (true, None) => "No log entries match this search.".to_string(),
-                            (true, Some(o)) => format!("No {} match this search.", o.in_sentence()),
+                            (true, Some(c)) => format!("No {} match this search.", c.in_sentence()),
                         };
+                        let kept = chosen.map_or("all", LogChoice::slug);
                         // Clearing the search keeps the outcome; "Show all entries" clears both.
                         view! {
                             <div class="empty">
                                 <p>{message}</p>
                                 {searched.then(|| view! {
-                                    <a href=LogQuery::path(run_id, "", &q.outcome)>"Clear the search"</a>
+                                    <a href=path("", kept)>"Clear the search"</a>
                                 })}
-                                {(searched || outcome.is_some()).then(|| view! {
-                                    " " <a href=LogQuery::path(run_id, "", "")>"Show all entries"</a>
+                                {(searched || chosen.is_some()).then(|| view! {
+                                    " " <a href=path("", "all")>"Show all entries"</a>
                                 })}
                             </div>
                         }.into_any()
                     }
                     Some((q, Ok(Some(page)))) => {
-                        view! { <LogTable run_id page search=q.search() outcome=q.outcome() /> }.into_any()
+                        // A run's problems first: what they are, and the way to everything.
+                        let lead = (q.choice(problems) == Some(LogChoice::Problems)).then(|| view! {
+                            <p class="log-lead">
+                                "Showing this run's warnings and errors. "
+                                <a href=path(&q.search, "all")>"Show all entries"</a>
+                            </p>
+                        });
+                        view! {
+                            {lead}
+                            <LogTable run_id page search=q.search() outcome=q.outcome(problems) />
+                        }.into_any()
                     }
                 };
                 // The previous search's entries, dimmed, until the current one's are here.

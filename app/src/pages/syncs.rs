@@ -77,20 +77,49 @@ fn syncs_url(query: &str) -> String {
     }
 }
 
-/// The table's first page for a URL query. A filter the page cannot parse is explained
-/// without asking the server.
+/// The table's first page for a URL query. A filter with problems is refused by the
+/// server with all of them (an unknown configuration's included), as a 400.
 async fn load_first_page(q: String) -> Result<RunPage, AppError> {
-    RunFilter::from_query(&q).map_err(AppError::from)?;
     list_sync_runs(q, None).await
 }
 
 /// The chart for a URL query; `None` for a query that is not a filter, which is explained
 /// once, above the table.
 async fn load_chart(q: String) -> Result<Option<RunChart>, AppError> {
-    if RunFilter::from_query(&q).is_err() {
+    if !RunFilter::read(&q).problems.is_empty() {
         return Ok(None);
     }
     sync_runs_chart(q).await.map(Some)
+}
+
+/// What is wrong with the filters of the link the page was opened with, all of it, and
+/// the ways out: keep the filters that can be used, or clear them all.
+#[component]
+fn BadLink(problems: Vec<String>, kept: String, on_change: Callback<RunFilter>) -> impl IntoView {
+    let lead = match problems.len() {
+        1 => "This link's filters cannot be used:".to_string(),
+        n => format!("This link's filters have {n} problems:"),
+    };
+    let kept = RunFilter::from_query(&kept)
+        .ok()
+        .filter(|f| !f.is_default());
+    view! {
+        <div class="alert alert--error bad-link" role="alert">
+            <p>{lead}</p>
+            <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+            <p class="bad-link__ways">
+                {kept.map(|kept| view! {
+                    <button type="button" class="button" on:click=move |_| on_change.run(kept.clone())>
+                        "Keep the filters that work"
+                    </button>
+                    " "
+                })}
+                <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
+                    "Clear filters"
+                </button>
+            </p>
+        </div>
+    }
 }
 
 type ConfigurationsResource = Resource<Result<Vec<ConfigurationSummary>, AppError>>;
@@ -115,9 +144,10 @@ fn SyncHistory(
     first_page: PerQuery<String, RunPage>,
     chart: PerQuery<String, Option<RunChart>>,
 ) -> impl IntoView {
-    // The URL is the filter's only home: parse it, and write changes back to it.
-    let parsed = Memo::new(move |_| RunFilter::from_query(&query.get()));
-    let filter = Signal::derive(move || parsed.get().unwrap_or_default());
+    // The URL is the filter's only home: read it, and write changes back to it. The
+    // controls show what of a bad link can be used; the table lists what cannot.
+    let parsed = Memo::new(move |_| RunFilter::read(&query.get()).filter);
+    let filter = Signal::derive(move || parsed.get());
     let navigate = use_navigate();
     let on_change = Callback::new(move |f: RunFilter| {
         navigate(
@@ -235,7 +265,7 @@ fn SyncHistory(
                         view! { <RunsChart chart=shown filter on_change refocus /> }.into_any()
                     }
                     // A filter the server cannot use is explained once, above the table.
-                    None | Some((_, Ok(None) | Err(AppError::Validation(_)))) => ().into_any(),
+                    None | Some((_, Ok(None) | Err(AppError::Validation(_) | AppError::BadFilter { .. }))) => ().into_any(),
                     Some((_, Err(e))) => view! {
                         <div class="chart alert alert--error" role="alert">
                             <p>{format!("The chart could not be loaded: {e}")}</p>
@@ -261,7 +291,10 @@ fn SyncHistory(
                 first_page.ready().await;
                 let listed = move || match first_page.shown() {
                     None => view! { <TableSkeleton rows=6 /> }.into_any(),
-                    // A filter the page cannot use: the way out is to clear it.
+                    // A link with problems: each one, and the ways out (its usable parts, or none).
+                    Some((_, Err(AppError::BadFilter { problems, kept }))) => view! {
+                        <BadLink problems kept on_change />
+                    }.into_any(),
                     Some((_, Err(e @ AppError::Validation(_)))) => view! {
                         <div class="alert alert--error" role="alert">
                             <p>{e.to_string()}</p>

@@ -116,12 +116,8 @@ async fn finish(
         RunStatus::NeedsAttention
     };
     let plan = Plan::for_status(status, people.len(), rng);
-    let reason = (status == RunStatus::NeedsAttention).then(|| {
-        format!(
-            "{} warnings: download the logs to review them.",
-            plan.warnings
-        )
-    });
+    let reason = (status == RunStatus::NeedsAttention)
+        .then(|| format!("{} warnings: review them in the run's log.", plan.warnings));
     let txn = db.begin().await?;
     // Entries first, then the status: the page never shows a finished run without its log.
     let mut entries = plan.log_entries(id, spec, &people, rng);

@@ -69,8 +69,8 @@ pub async fn log_entries(
     if let Some(text) = &request.search {
         matching = matching.filter(containing(text));
     }
-    if let Some(outcome) = request.outcome {
-        matching = matching.filter(L::Outcome.eq(outcome.slug()));
+    if !request.outcomes.is_empty() {
+        matching = matching.filter(L::Outcome.is_in(request.outcomes.iter().map(|o| o.slug())));
     }
     let mut page = matching.clone();
     if let Some(after) = request.after {

@@ -369,7 +369,7 @@ async fn apply(
     };
     let reason = (status == RunStatus::NeedsAttention).then(|| {
         format!(
-            "{} warning{}: download the logs to review them.",
+            "{} warning{}: review them in the run's log.",
             plan.counts.warnings,
             if plan.counts.warnings == 1 { "" } else { "s" }
         )

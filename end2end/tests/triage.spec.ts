@@ -1,0 +1,129 @@
+import { test, expect, Page } from './fixtures';
+import { test as plainTest } from '@playwright/test';
+import { signIn, hydrated, accessibilityProblems } from './helpers';
+
+const SYNCS = '/admin/user-provisioning';
+
+/** The runs whose row ends inside the first screen. */
+async function rowsInFirstScreen(page: Page): Promise<number> {
+  return page.locator('table.runs tbody tr').evaluateAll((rows) =>
+    rows.filter((r) => r.getBoundingClientRect().bottom <= window.innerHeight).length);
+}
+
+test('a bad link lists every problem at once, keeps what works and answers 400', async ({ page }) => {
+  await signIn(page, 'org.admin@acme.example');
+  const response = await page.goto(
+    `${SYNCS}?status=bogus,success&range=custom&from=2024-13-01&sort=oldest&config=No+such+thing`);
+  expect(response?.status()).toBe(400);
+  const alert = page.getByRole('alert').filter({ hasText: 'problems' });
+  await expect(alert).toContainText("This link's filters have 3 problems:");
+  await expect(alert.getByRole('listitem')).toHaveText([
+    '"bogus" is not a sync status.',
+    '"2024-13-01" is not a valid From date; use the form 2024-01-15.',
+    'There is no configuration named "No such thing". Choose one from the Configuration list.',
+  ]);
+  // The parts that can be used are shown as the filter.
+  await expect(page.getByRole('listitem').filter({ hasText: 'Sort order: Oldest first' })).toBeVisible();
+  await expect(page.getByRole('listitem').filter({ hasText: 'Status: Success' })).toBeVisible();
+  await hydrated(page);
+  await expect(page.getByLabel('Sort order', { exact: true })).toHaveValue('oldest');
+  // One way out keeps them.
+  await alert.getByRole('button', { name: 'Keep the filters that work' }).click();
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?range=custom&sort=oldest&status=success$`));
+  await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
+
+  // One problem alone is the same kind of answer.
+  for (const query of ['status=bogus', 'config=No+such+thing', 'sort=sideways']) {
+    expect((await page.goto(`${SYNCS}?${query}`))?.status(), query).toBe(400);
+    await expect(page.getByRole('alert').first()).toContainText("This link's filters cannot be used:");
+  }
+});
+
+// Without the fixture that fails a test on an error thrown in a page: a page left while
+// its module is still loading reports the cancelled load as one, and here that is the point.
+plainTest('a filter chosen before the page has hydrated is applied, not undone', async ({ page }) => {
+  await signIn(page, 'org.admin@acme.example');
+  // The page's module arrives late, as on a slow link.
+  let release!: () => void;
+  const late = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/pkg\/.*\.wasm$/, async (route) => {
+    await late;
+    // The page that asked may be gone by now.
+    await route.continue().catch(() => {});
+  });
+  await page.goto(SYNCS);
+  await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
+  await page.getByLabel('Sort order', { exact: true }).selectOption('oldest');
+  // Applied at once, by loading the filtered page from the server.
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?sort=oldest$`));
+  await expect(page.getByRole('listitem').filter({ hasText: 'Sort order: Oldest first' })).toBeVisible();
+  await page.locator('details.status-picker summary').click();
+  await page.getByRole('group', { name: 'Status' }).getByLabel('Success').click();
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?sort=oldest&status=success$`));
+
+  release();
+  await hydrated(page);
+  // Hydration keeps what was chosen.
+  await expect(page.getByLabel('Sort order', { exact: true })).toHaveValue('oldest');
+  await expect(page.getByRole('listitem').filter({ hasText: 'Status: Success' })).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?sort=oldest&status=success$`));
+  // From now on the app applies changes itself, without loading the page again.
+  await page.evaluate(() => ((window as any).sameDocument = true));
+  await page.getByLabel('Sort order', { exact: true }).selectOption('newest');
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?status=success$`));
+  expect(await page.evaluate(() => (window as any).sameDocument)).toBe(true);
+});
+
+test('the chart folds and stays folded; then a dozen runs show in the first screen', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await signIn(page, 'org.admin@acme.example');
+  await hydrated(page);
+  const fold = page.getByRole('button', { name: 'Hide chart' });
+  await expect(fold).toHaveAttribute('aria-expanded', 'true');
+  await fold.click();
+  await expect(page.getByRole('button', { name: 'Show chart' })).toHaveAttribute('aria-expanded', 'false');
+  await expect(page.locator('.chart__svg')).toBeHidden();
+  // Kept by the browser, and rendered so by the server.
+  await page.reload();
+  await expect(page.getByRole('button', { name: 'Show chart' })).toBeVisible();
+  await expect(page.locator('.chart__svg')).toBeHidden();
+  await hydrated(page);
+  expect(await rowsInFirstScreen(page)).toBeGreaterThanOrEqual(12);
+  // The statuses fold into one control too, and Escape folds them back.
+  await page.locator('details.status-picker summary').click();
+  await expect(page.getByRole('group', { name: 'Status' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('group', { name: 'Status' })).toBeHidden();
+  await expect(page.locator('details.status-picker summary')).toBeFocused();
+  expect(await accessibilityProblems(page)).toEqual([]);
+
+  await page.getByRole('button', { name: 'Show chart' }).click();
+  await expect(page.locator('.chart__svg')).toBeVisible();
+});
+
+test('on a phone the first run is in the first screen, its fields named', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, 'org.admin@acme.example');
+  await hydrated(page);
+  // The first run starts in the first screen, chart and all; with the chart folded it
+  // ends there too.
+  const top = await page.locator('table.runs tbody tr').first().evaluate((r) => r.getBoundingClientRect().top);
+  expect(top).toBeLessThan(844);
+  await page.getByRole('button', { name: 'Hide chart' }).click();
+  expect(await rowsInFirstScreen(page)).toBeGreaterThanOrEqual(1);
+  const first = page.locator('table.runs tbody tr').first();
+  for (const [cell, label] of [[2, 'Source'], [3, 'Configuration'], [4, 'Status'], [5, 'Duration']] as const) {
+    const shown = await first.locator(`td:nth-child(${cell})`).evaluate(
+      (td) => getComputedStyle(td, '::before').content);
+    expect(shown).toBe(`"${label}"`);
+  }
+  // The filters are a drawer behind one button, which counts those in use.
+  const drawer = page.getByRole('button', { name: 'Filters', exact: true });
+  await expect(drawer).toHaveAttribute('aria-expanded', 'false');
+  await expect(page.getByLabel('Sort order', { exact: true })).toBeHidden();
+  await drawer.click();
+  await page.getByLabel('Sort order', { exact: true }).selectOption('oldest');
+  await expect(page).toHaveURL(/\?sort=oldest$/);
+  await expect(page.getByRole('button', { name: 'Filters (1)' })).toHaveAttribute('aria-expanded', 'true');
+  expect(await accessibilityProblems(page)).toEqual([]);
+});
