@@ -151,6 +151,18 @@ pub fn fold_unless_inside(
 ) {
 }
 
+/// The time now, in milliseconds since the epoch: the browser's clock, or the server's
+/// while it renders the page.
+#[cfg(feature = "hydrate")]
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 /// Leaves the app for `path` with a full page load (after a session ended, say).
 #[cfg(feature = "hydrate")]
 pub fn go_to(path: &str) {

@@ -30,7 +30,8 @@ pub use person::{
 pub use return_to::{return_path, sign_in_path};
 pub use role::{Access, Role};
 pub use run::{
-    format_duration, ConfigurationSummary, Cursor, RunChanges, RunCounts, RunPage, SyncRunRow,
+    format_duration, time_ago, ConfigurationSummary, Cursor, RunChanges, RunCounts, RunPage,
+    SyncRunRow,
 };
 pub use source::SourceKind;
 pub use status::{LogAvailability, LogKind, RunStatus};

@@ -178,6 +178,21 @@ pub struct ConfigurationSummary {
     pub source: SourceKind,
 }
 
+/// How long ago something happened, as people say it beside a date: "just now",
+/// "5 min ago", "3 h ago", "2 days ago". A time a little ahead (another clock) is "just now".
+pub fn time_ago(ms: i64) -> String {
+    let minutes = ms.max(0) / 60_000;
+    match minutes {
+        0 => "just now".into(),
+        1..=59 => format!("{minutes} min ago"),
+        60..=1439 => format!("{} h ago", minutes / 60),
+        _ => {
+            let days = minutes / 1440;
+            format!("{days} {} ago", if days == 1 { "day" } else { "days" })
+        }
+    }
+}
+
 /// Duration in words short enough for a table cell: `45s`, `3m 05s`, `2h 03m`.
 pub fn format_duration(ms: i64) -> String {
     let secs = ms.max(0) / 1000;
@@ -210,6 +225,16 @@ fn capitalise(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_ago_read_as_people_say_them() {
+        assert_eq!(time_ago(-90_000), "just now");
+        assert_eq!(time_ago(30_000), "just now");
+        assert_eq!(time_ago(5 * 60_000), "5 min ago");
+        assert_eq!(time_ago(3 * 3_600_000 + 59_000), "3 h ago");
+        assert_eq!(time_ago(86_400_000), "1 day ago");
+        assert_eq!(time_ago(9 * 86_400_000), "9 days ago");
+    }
 
     #[test]
     fn cursor_round_trip() {

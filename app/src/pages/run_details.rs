@@ -278,7 +278,12 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
     view! {
         <header class="page-header">
             <h1>{run.configuration.clone()}</h1>
-            <p class="page-header__lead">{run.source.display_name()} " · started " {run.start_display.clone()}</p>
+            <p class="page-header__lead">
+                {run.source.display_name()} " · started " {run.start_display.clone()}
+                // Beside the date, how long ago (as of the page's load).
+                {run.started_at_ms.map(|t| crate::domain::time_ago(crate::browser::now_ms() - t))
+                    .map(|ago| view! { <span class="muted">" (" {ago} ")"</span> })}
+            </p>
         </header>
         {view! { <section class="panel" aria-labelledby="status-title">
             <h2 id="status-title" class="visually-hidden">"Status"</h2>
