@@ -46,8 +46,8 @@ pub struct RunFound {
     pub row: SyncRunRow,
     /// Why the run ended as it did, in words for the admin (a cancel, a load failure…).
     pub status_reason: Option<String>,
-    /// `schedule`, `manual` or `demo`.
-    pub trigger: String,
+    /// What queued the run; `None` for a word the service does not know.
+    pub trigger: Option<crate::domain::Trigger>,
     pub threshold_count: Option<u32>,
     pub threshold_percent: Option<u32>,
 }

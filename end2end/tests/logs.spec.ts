@@ -103,6 +103,8 @@ test('a run\'s details: status, meaning, counts and a searchable log', async ({ 
   await expect(page).toHaveURL(/\/admin\/user-provisioning\/runs\/\d+$/);
   await hydrated(page);
   await expect(page.getByText('The sync completed with warnings.', { exact: true })).toBeVisible();
+  // Who started it: the demo's runs were queued by their schedules.
+  await expect(page.locator('.facts dt:has-text("Started by") + dd')).toHaveText('The schedule');
   // Its start, and how long ago that was.
   await expect(page.locator('.page-header__lead')).toHaveText(/ · started \d{1,2} [A-Z][a-z]{2} \d{4}, .* \((just now|\d+ min ago|\d+ h ago|\d+ days? ago)\)$/);
   await expect(page.getByText('Recommended action: Download logs and review warnings.')).toBeVisible();

@@ -312,6 +312,14 @@ async fn the_scheduler_queues_one_run_per_slot(db: &DatabaseConnection) {
         (row.trigger.as_str(), row.schedule_slot_ms),
         ("scheduled", Some(1_000 * hour))
     );
+    // The run's details read what the queue wrote: the schedule started it.
+    {
+        use app::domain::Trigger;
+        use app::ports::RunStore;
+        let store = server::store::SeaStore::new(db.clone());
+        let found = store.run(s.org, run.id).await.unwrap().unwrap();
+        assert_eq!(found.trigger, Some(Trigger::Scheduled));
+    }
     assert_eq!(
         queue::schedule_due(db, t + 30).await.unwrap(),
         0,
@@ -345,6 +353,14 @@ async fn two_workers_never_claim_the_same_run(db: &DatabaseConnection) {
     for i in 0..50 {
         let c = add_config(db, s.org, &format!("C{i}"), &s.file, None, None).await;
         all.insert(queue::queue_now(db, c, 1_000 + i).await.unwrap());
+    }
+    // Queued by hand: an operator started them, as their details say.
+    {
+        use app::ports::RunStore;
+        let store = server::store::SeaStore::new(db.clone());
+        let id = *all.iter().next().unwrap();
+        let found = store.run(s.org, id).await.unwrap().unwrap();
+        assert_eq!(found.trigger, Some(app::domain::Trigger::Manual));
     }
     let worker = |name: &'static str| {
         let db = db.clone();

@@ -184,8 +184,8 @@ pub struct RunDetail {
     pub run: SyncRunRow,
     /// Why the run ended as it did, when the service recorded a reason.
     pub status_reason: Option<String>,
-    /// `schedule`, `manual` or `demo`.
-    pub trigger: String,
+    /// What queued the run; `None` for a word the service does not know.
+    pub trigger: Option<super::Trigger>,
     pub threshold_count: Option<u32>,
     pub threshold_percent: Option<u32>,
     pub queued_display: String,

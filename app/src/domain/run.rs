@@ -178,6 +178,38 @@ pub struct ConfigurationSummary {
     pub source: SourceKind,
 }
 
+/// What queued a run: its schedule or an operator. Stored by its slug in `sync_runs.trigger`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Trigger {
+    Scheduled,
+    Manual,
+}
+
+impl Trigger {
+    pub fn slug(self) -> &'static str {
+        match self {
+            Trigger::Scheduled => "scheduled",
+            Trigger::Manual => "manual",
+        }
+    }
+
+    /// The trigger a stored word names; `None` for a word no version of the service wrote.
+    pub fn from_slug(slug: &str) -> Option<Trigger> {
+        [Trigger::Scheduled, Trigger::Manual]
+            .into_iter()
+            .find(|t| t.slug() == slug)
+    }
+
+    /// Who started the run, as its details page says: "The schedule", "An operator".
+    pub fn started_by(trigger: Option<Trigger>) -> &'static str {
+        match trigger {
+            Some(Trigger::Scheduled) => "The schedule",
+            Some(Trigger::Manual) => "An operator",
+            None => "The service",
+        }
+    }
+}
+
 /// How long ago something happened, as people say it beside a date: "just now",
 /// "5 min ago", "3 h ago", "2 days ago". A time a little ahead (another clock) is "just now".
 pub fn time_ago(ms: i64) -> String {
@@ -225,6 +257,19 @@ fn capitalise(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn triggers_read_back_from_what_the_queue_stores() {
+        for t in [Trigger::Scheduled, Trigger::Manual] {
+            assert_eq!(Trigger::from_slug(t.slug()), Some(t));
+        }
+        assert_eq!(Trigger::from_slug("schedule"), None);
+        assert_eq!(
+            Trigger::started_by(Trigger::from_slug("scheduled")),
+            "The schedule"
+        );
+        assert_eq!(Trigger::started_by(None), "The service");
+    }
 
     #[test]
     fn times_ago_read_as_people_say_them() {

@@ -6,7 +6,7 @@ use crate::{
     },
     domain::{
         format_duration, LogAvailability, LogChoice, LogEntry, LogKind, LogPage, RunDetail,
-        RunStatus, PREVIEW_PAGE,
+        RunStatus, Trigger, PREVIEW_PAGE,
     },
     error::AppError,
     export::{action_label, outcome_label},
@@ -304,7 +304,7 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
                     <dt>"Started"</dt><dd>{if run.started_at_ms.is_some() { run.start_display.clone() } else { "Not started".into() }}</dd>
                     <dt>"Finished"</dt><dd>{detail.finished_display.clone().unwrap_or_else(|| "—".into())}</dd>
                     <dt>"Duration"</dt><dd>{duration}</dd>
-                    <dt>"Started by"</dt><dd>{trigger_label(&detail.trigger)}</dd>
+                    <dt>"Started by"</dt><dd>{Trigger::started_by(detail.trigger)}</dd>
                 </dl>
                 <p class="muted">"Times are shown in " {detail.time_zone.clone()}</p>
             </section>
@@ -352,14 +352,6 @@ fn changes_label(e: &LogEntry) -> Option<String> {
 fn history_link(e: &LogEntry) -> Option<String> {
     let key = e.employee_id.as_deref().or(e.email.as_deref())?;
     Some(crate::components::people_path(key)).filter(|_| !key.trim().is_empty())
-}
-
-fn trigger_label(trigger: &str) -> &'static str {
-    match trigger {
-        "manual" => "An operator",
-        "schedule" => "The schedule",
-        _ => "The service",
-    }
 }
 
 /// The log, a page at a time, with a search and a choice of outcome that live in the URL

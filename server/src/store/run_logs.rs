@@ -51,7 +51,7 @@ pub async fn run(
     Ok(Some(RunFound {
         row,
         status_reason: r.status_reason,
-        trigger: r.trigger,
+        trigger: app::domain::Trigger::from_slug(&r.trigger),
         threshold_count: positive(c.threshold_count),
         threshold_percent: positive(c.threshold_percent),
     }))

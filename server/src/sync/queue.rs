@@ -4,7 +4,7 @@
 //! run per configuration) and with SQLite's single writer.
 
 use super::schedule::Schedule;
-use app::domain::RunStatus;
+use app::domain::{RunStatus, Trigger};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement, Value};
 
 /// Writes `$1, $2…` placeholders the way the connected database wants them.
@@ -242,11 +242,17 @@ pub async fn schedule_due(db: &impl ConnectionTrait, now_ms: i64) -> Result<u64,
             .execute(stmt(
                 db,
                 "INSERT INTO sync_runs (organisation_id, configuration_id, status, queued_at_ms, sort_at_ms, trigger, schedule_slot_ms) \
-                 SELECT $1, $2, 'queued', $3, $3, 'scheduled', $4 \
+                 SELECT $1, $2, 'queued', $3, $3, $5, $4 \
                  WHERE NOT EXISTS (SELECT 1 FROM sync_runs WHERE configuration_id = $2 \
                    AND (status = 'queued' OR schedule_slot_ms = $4)) \
                  ON CONFLICT DO NOTHING",
-                vec![org.into(), config.into(), now_ms.into(), slot.into()],
+                vec![
+                    org.into(),
+                    config.into(),
+                    now_ms.into(),
+                    slot.into(),
+                    Trigger::Scheduled.slug().into(),
+                ],
             ))
             .await;
         match res {
@@ -284,8 +290,13 @@ pub async fn queue_now(
         .query_one(stmt(
             db,
             "INSERT INTO sync_runs (organisation_id, configuration_id, status, queued_at_ms, sort_at_ms, trigger) \
-             VALUES ($1, $2, 'queued', $3, $3, 'manual') RETURNING id",
-            vec![org.into(), configuration_id.into(), now_ms.into()],
+             VALUES ($1, $2, 'queued', $3, $3, $4) RETURNING id",
+            vec![
+                org.into(),
+                configuration_id.into(),
+                now_ms.into(),
+                Trigger::Manual.slug().into(),
+            ],
         ))
         .await?
         .ok_or_else(|| QueueError::Db(DbErr::RecordNotInserted))?;
