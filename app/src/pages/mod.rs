@@ -10,6 +10,7 @@ mod not_found;
 mod people;
 mod per_query;
 mod run_details;
+mod run_log;
 mod syncs;
 
 pub use admin_home::AdminHome;

@@ -1,0 +1,302 @@
+//! A run's log on its details page: the preview's query (in the URL), the search and
+//! outcome controls, and the table that pages through the entries.
+
+use crate::{
+    api::get_run_logs,
+    components::TableSkeleton,
+    domain::{LogChoice, LogEntry, LogKind, LogPage, RunDetail, PREVIEW_PAGE},
+    error::AppError,
+    export::{action_label, outcome_label},
+    pages::per_query::PerQuery,
+};
+use leptos::prelude::*;
+
+/// The log preview's query: the run, the text searched for and the outcome shown, as in
+/// the URL (`?search=…&outcome=warning`); empty when not given.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(super) struct LogQuery {
+    pub(super) run_id: Option<i64>,
+    pub(super) search: String,
+    pub(super) outcome: String,
+}
+
+/// How many problems (warnings and errors) the run's preview opens on: those of a result
+/// log; a log of load errors or of planned deactivations is shown whole.
+pub(super) fn problems_first(d: &RunDetail) -> u32 {
+    match d.run.status.entries() {
+        Some(LogKind::Results) => d.run.counts.warnings + d.run.counts.errors,
+        _ => 0,
+    }
+}
+
+impl LogQuery {
+    pub(super) fn search(&self) -> Option<String> {
+        Some(self.search.clone()).filter(|s| !s.is_empty())
+    }
+
+    /// The entries shown for a run with `problems`: the URL's choice, else the page's own;
+    /// `None` for a word in the URL that names no choice.
+    fn choice(&self, problems: u32) -> Option<LogChoice> {
+        if self.outcome.is_empty() {
+            Some(LogChoice::default_for(problems, !self.search.is_empty()))
+        } else {
+            LogChoice::from_slug(&self.outcome)
+        }
+    }
+
+    /// What the server is asked for (an unknown word as it is, for the server to refuse).
+    pub(super) fn outcome(&self, problems: u32) -> Option<String> {
+        match self.choice(problems) {
+            Some(LogChoice::All) => None,
+            Some(c) => Some(c.slug().to_string()),
+            None => Some(self.outcome.clone()),
+        }
+    }
+
+    /// The run's page with `search` and `outcome` in its URL, as the search form sends.
+    /// The choice the page would make by itself is left out.
+    pub(super) fn path(run_id: i64, problems: u32, search: &str, outcome: &str) -> String {
+        let default = LogChoice::default_for(problems, !search.is_empty());
+        let outcome = if outcome == default.slug() {
+            ""
+        } else {
+            outcome
+        };
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if !search.is_empty() {
+            q.append_pair("search", search);
+        }
+        if !outcome.is_empty() {
+            q.append_pair("outcome", outcome);
+        }
+        let q = q.finish();
+        let path = format!("/admin/user-provisioning/runs/{run_id}");
+        if q.is_empty() {
+            path
+        } else {
+            format!("{path}?{q}")
+        }
+    }
+}
+
+pub(super) type LogsPerQuery = PerQuery<LogQuery, Option<LogPage>>;
+
+/// What an entry changed: old → new where the run kept the values, else the fields' names.
+fn changes_label(e: &LogEntry) -> Option<String> {
+    let mut label = String::new();
+    crate::export::write_entry_changes(e, &mut label);
+    Some(label).filter(|l| !l.is_empty())
+}
+
+/// The person history of the entry's person: by Employee ID, else by email.
+fn history_link(e: &LogEntry) -> Option<String> {
+    let key = e.employee_id.as_deref().or(e.email.as_deref())?;
+    Some(crate::components::people_path(key)).filter(|_| !key.trim().is_empty())
+}
+
+/// The log, a page at a time, with a search and a choice of outcome that live in the URL
+/// (`?search=…&outcome=warning`). A run with `problems` opens on them.
+#[component]
+pub(super) fn LogPreview(run_id: i64, problems: u32, logs: LogsPerQuery) -> impl IntoView {
+    let search = Memo::new(move |_| logs.query().with(|q| q.search.clone()));
+    let choice = Memo::new(move |_| logs.query().with(|q| q.choice(problems)));
+    let navigate = leptos_router::hooks::use_navigate();
+    let text = RwSignal::new(search.get_untracked());
+    Effect::watch(
+        move || search.get(),
+        move |s, _, _| text.set(s.clone()),
+        false,
+    );
+    // The form's two fields go to the URL together, as the form sends them without script.
+    let go = move |outcome: String| {
+        let wanted = text.get_untracked();
+        navigate(
+            &LogQuery::path(run_id, problems, wanted.trim(), &outcome),
+            Default::default(),
+        );
+    };
+    let go = StoredValue::new(go);
+    // A search keeps the entries chosen (warnings and errors, say) as the page shows them.
+    let on_search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let shown = choice.get_untracked().unwrap_or(LogChoice::All);
+        go.with_value(|go| go(shown.slug().to_string()));
+    };
+    let path = move |search: &str, outcome: &str| LogQuery::path(run_id, problems, search, outcome);
+    view! {
+        <form class="log-search" role="search" method="get" on:submit=on_search>
+            <label for="log-search">"Search the log"</label>
+            <input id="log-search" name="search" type="search" maxlength="200" prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))
+                placeholder="Email, employee ID, action or message" />
+            <label for="log-outcome">"Show"</label>
+            // An outcome the page does not know shows as "All entries", as the server
+            // renders it.
+            <select id="log-outcome" name="outcome"
+                prop:value=move || choice.get().unwrap_or(LogChoice::All).slug()
+                on:change=move |ev| go.with_value(|go| go(event_target_value(&ev)))>
+                {LogChoice::ALL.into_iter().map(|c| view! {
+                    <option value=c.slug() selected=move || choice.get().unwrap_or(LogChoice::All) == c>{c.label()}</option>
+                }).collect_view()}
+            </select>
+            <button type="submit" class="button">"Search"</button>
+        </form>
+        <Transition fallback=|| view! {
+            <p class="visually-hidden" role="status">"Loading the log…"</p>
+            <TableSkeleton rows=4 />
+        }>
+            {move || Suspend::new(async move {
+                logs.ready().await;
+                let listed = move || match logs.shown() {
+                    None => view! { <TableSkeleton rows=4 /> }.into_any(),
+                    // An outcome the page does not know (an edited address): the way out is
+                    // the whole log.
+                    Some((_, Err(e @ AppError::Validation(_)))) => view! {
+                        <div class="alert alert--error" role="alert">
+                            <p>{e.to_string()}</p>
+                            <a href=path("", "all")>"Show all entries"</a>
+                        </div>
+                    }.into_any(),
+                    Some((_, Err(e))) => view! {
+                        <div class="alert alert--error" role="alert">
+                            <p>{format!("The log could not be loaded: {e}")}</p>
+                            <button type="button" class="button" on:click=move |_| logs.reload()>"Try again"</button>
+                        </div>
+                    }.into_any(),
+                    // An answer from before the run had a log: its log is on its way.
+                    Some((_, Ok(None))) => view! { <TableSkeleton rows=4 /> }.into_any(),
+                    Some((q, Ok(Some(page)))) if page.entries.is_empty() => {
+                        let chosen = q.choice(problems).filter(|c| *c != LogChoice::All);
+                        let searched = !q.search.is_empty();
+                        let message = match (searched, chosen) {
+                            (false, None) => "This log is empty.".to_string(),
+                            (false, Some(c)) => format!("This log has no {}.", c.in_sentence()),
+                            (true, None) => "No log entries match this search.".to_string(),
+                            (true, Some(c)) => format!("No {} match this search.", c.in_sentence()),
+                        };
+                        let kept = chosen.map_or("all", LogChoice::slug);
+                        // Clearing the search keeps the outcome; "Show all entries" clears both.
+                        view! {
+                            <div class="empty">
+                                <p>{message}</p>
+                                {searched.then(|| view! {
+                                    <a href=path("", kept)>"Clear the search"</a>
+                                })}
+                                {(searched || chosen.is_some()).then(|| view! {
+                                    " " <a href=path("", "all")>"Show all entries"</a>
+                                })}
+                            </div>
+                        }.into_any()
+                    }
+                    Some((q, Ok(Some(page)))) => {
+                        // A run's problems first: what they are, and the way to everything.
+                        let lead = (q.choice(problems) == Some(LogChoice::Problems)).then(|| view! {
+                            <p class="log-lead">
+                                "Showing this run's warnings and errors. "
+                                <a href=path(&q.search, "all")>"Show all entries"</a>
+                            </p>
+                        });
+                        view! {
+                            {lead}
+                            <LogTable run_id page search=q.search() outcome=q.outcome(problems) />
+                        }.into_any()
+                    }
+                };
+                // The previous search's entries, dimmed, until the current one's are here.
+                view! {
+                    <div class="results" aria-busy=move || logs.behind().then_some("true")>
+                        {listed}
+                    </div>
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// One search's entries: its first page, and the pages "Show more entries" adds. A new
+/// search or outcome (or the run's final log) replaces the whole table, so pages of
+/// different searches never mix.
+#[component]
+fn LogTable(
+    run_id: i64,
+    page: LogPage,
+    search: Option<String>,
+    outcome: Option<String>,
+) -> impl IntoView {
+    let first = page.entries;
+    let total = page.total.unwrap_or_default();
+    let more = RwSignal::new(Vec::<LogEntry>::new());
+    let next = RwSignal::new(page.next_after);
+    let loading = RwSignal::new(false);
+    let more_error = RwSignal::new(None::<String>);
+    let rows = Signal::derive(move || {
+        let mut all = first.clone();
+        all.extend(more.get());
+        all
+    });
+    let query = StoredValue::new((search, outcome));
+    // A person's history links to an entry (`#entry-7`): shown once its row is here.
+    Effect::new(crate::browser::show_target);
+    let load_more = move |_| {
+        let Some(after) = next.get_untracked() else {
+            return;
+        };
+        loading.set(true);
+        let (search, outcome) = query.get_value();
+        leptos::task::spawn_local(async move {
+            let answer =
+                get_run_logs(run_id, Some(after), Some(PREVIEW_PAGE), search, outcome).await;
+            // The table may have been replaced meanwhile; its signals are gone with it.
+            match answer {
+                Ok(page) => {
+                    more.try_update(|m| m.extend(page.entries));
+                    next.try_set(page.next_after);
+                    more_error.try_set(None);
+                }
+                Err(e) => {
+                    more_error.try_set(Some(e.to_string()));
+                }
+            }
+            loading.try_set(false);
+        });
+    };
+    view! {
+        <p class="count" aria-live="polite">{move || format!("Showing {} of {} entries", rows.with(Vec::len), total)}</p>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Log entries">
+            <table class="runs log">
+                <thead><tr>
+                    <th scope="col">"#"</th>
+                    <th scope="col">"Source record"</th>
+                    <th scope="col">"Employee ID"</th>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Action"</th>
+                    <th scope="col">"Outcome"</th>
+                    <th scope="col">"Message"</th>
+                </tr></thead>
+                <tbody>
+                    <For each=move || rows.get() key=|e| e.sequence let:e>
+                        <tr class=format!("log__row log__row--{}", e.outcome) id=format!("entry-{}", e.sequence)>
+                            <td>{e.sequence + 1}</td>
+                            <td>{e.record.clone().unwrap_or_default()}</td>
+                            <td>{e.employee_id.clone().unwrap_or_default()}</td>
+                            <td>{e.email.clone().unwrap_or_default()}</td>
+                            <td>{action_label(&e.action).into_owned()}</td>
+                            <td>{outcome_label(&e.outcome).into_owned()}</td>
+                            <td class="log__message">
+                                {e.message.clone()}
+                                {changes_label(&e).map(|c| view! { <span class="muted">" Changed: " {c}</span> })}
+                                {history_link(&e).map(|href| view! { " " <a class="history-link" href=href>"History of this person"</a> })}
+                            </td>
+                        </tr>
+                    </For>
+                </tbody>
+            </table>
+        </div>
+        {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
+        <Show when=move || next.get().is_some()>
+            <button type="button" class="button load-more" disabled=move || loading.get() on:click=load_more>
+                {move || if loading.get() { "Loading…" } else { "Show more entries" }}
+            </button>
+        </Show>
+    }
+}
