@@ -212,7 +212,7 @@ test('bad filters in the URL get a clear message and a way out', async ({ page }
     await expect(page.getByRole('alert').first()).toContainText(message);
   }
   await hydrated(page);
-  await page.getByRole('alert').getByRole('button', { name: 'Clear filters' }).click();
+  await page.getByRole('alert').getByRole('link', { name: 'Clear filters' }).click();
   await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
   await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
 });

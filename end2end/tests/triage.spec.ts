@@ -28,7 +28,7 @@ test('a bad link lists every problem at once, keeps what works and answers 400',
   await hydrated(page);
   await expect(page.getByLabel('Sort order', { exact: true })).toHaveValue('oldest');
   // One way out keeps them.
-  await alert.getByRole('button', { name: 'Keep the filters that work' }).click();
+  await alert.getByRole('link', { name: 'Keep the filters that work' }).click();
   await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?range=custom&sort=oldest&status=success$`));
   await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
 

@@ -95,28 +95,26 @@ async fn load_chart(q: String) -> Result<Option<RunChart>, AppError> {
 /// What is wrong with the filters of the link the page was opened with, all of it, and
 /// the ways out: keep the filters that can be used, or clear them all.
 #[component]
-fn BadLink(problems: Vec<String>, kept: String, on_change: Callback<RunFilter>) -> impl IntoView {
+fn BadLink(problems: Vec<String>, kept: String) -> impl IntoView {
     let lead = match problems.len() {
         1 => "This link's filters cannot be used:".to_string(),
         n => format!("This link's filters have {n} problems:"),
     };
+    // Links, so the ways out work before the app has hydrated too.
     let kept = RunFilter::from_query(&kept)
         .ok()
-        .filter(|f| !f.is_default());
+        .filter(|f| !f.is_default())
+        .map(|f| syncs_url(&f.to_query()));
     view! {
         <div class="alert alert--error bad-link" role="alert">
             <p>{lead}</p>
             <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
             <p class="bad-link__ways">
-                {kept.map(|kept| view! {
-                    <button type="button" class="button" on:click=move |_| on_change.run(kept.clone())>
-                        "Keep the filters that work"
-                    </button>
+                {kept.map(|href| view! {
+                    <a class="button" href=href>"Keep the filters that work"</a>
                     " "
                 })}
-                <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
-                    "Clear filters"
-                </button>
+                <a class="button" href=SYNCS_PATH>"Clear filters"</a>
             </p>
         </div>
     }
@@ -293,7 +291,7 @@ fn SyncHistory(
                     None => view! { <TableSkeleton rows=6 /> }.into_any(),
                     // A link with problems: each one, and the ways out (its usable parts, or none).
                     Some((_, Err(AppError::BadFilter { problems, kept }))) => view! {
-                        <BadLink problems kept on_change />
+                        <BadLink problems kept />
                     }.into_any(),
                     Some((_, Err(e @ AppError::Validation(_)))) => view! {
                         <div class="alert alert--error" role="alert">
