@@ -19,8 +19,14 @@ if(z){var c='tz='+encodeURIComponent(z);if(document.cookie.split('; ').indexOf(c
 /// Until the app has hydrated (`data-hydrated` on the body), a change in a form marked
 /// `data-sends-early` (the Syncs filters) loads the page for the form's values, as a GET
 /// form would, with defaults and empty fields left out: a choice made while the page's
-/// module is still on its way is applied, not reset when hydration finishes.
-const PREHYDRATION_SCRIPT: &str = "document.addEventListener('change',function(e){\
+/// module is still on its way is applied, not reset when hydration finishes. A click on
+/// an element with `data-early-href` (a run's Download) fetches that address (the server's
+/// CSV of the log) rather than doing nothing.
+const PREHYDRATION_SCRIPT: &str = "document.addEventListener('click',function(e){\
+var b=e.target&&e.target.closest&&e.target.closest('[data-early-href]');\
+if(!b||document.body.hasAttribute('data-hydrated'))return;e.preventDefault();\
+location.assign(b.getAttribute('data-early-href'))});\
+document.addEventListener('change',function(e){\
 var f=e.target&&e.target.form;if(!f||!f.hasAttribute('data-sends-early')||\
 document.body.hasAttribute('data-hydrated'))return;var q=new URLSearchParams();\
 new FormData(f).forEach(function(v,k){if(v&&!(k==='range'&&v==='all')&&\

@@ -127,3 +127,28 @@ test('on a phone the first run is in the first screen, its fields named', async 
   await expect(page.getByRole('button', { name: 'Filters (1)' })).toHaveAttribute('aria-expanded', 'true');
   expect(await accessibilityProblems(page)).toEqual([]);
 });
+
+// Without the fixture that fails a test on an error thrown in a page (see above).
+plainTest("a run's Download before the page has hydrated gets the log as CSV from the server", async ({ page }) => {
+  await signIn(page, 'org.admin@acme.example');
+  let release!: () => void;
+  const late = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/pkg\/.*\.wasm$/, async (route) => {
+    await late;
+    await route.continue().catch(() => {});
+  });
+  await page.goto(`${SYNCS}?status=success`);
+  await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
+  const row = page.locator('table.runs tbody tr').first();
+  const waiting = page.waitForEvent('download');
+  await row.getByRole('button', { name: 'Download' }).click();
+  const download = await waiting;
+  expect(download.suggestedFilename()).toMatch(/^Sync Logs - .*\.csv$/);
+  // The page stays where it was.
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?status=success$`));
+  release();
+  await hydrated(page);
+  // Once hydrated, the button opens its menu as before.
+  await row.getByRole('button', { name: 'Download' }).click();
+  await expect(row.getByRole('menu')).toBeVisible();
+});

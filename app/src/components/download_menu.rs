@@ -52,6 +52,12 @@ pub fn DownloadMenu(what: Downloadable) -> impl IntoView {
         Downloadable::RunLog(run_id) => format!("download-menu-{run_id}"),
         Downloadable::PersonHistory(_) => "download-menu-person".to_string(),
     };
+    // Before the app has hydrated, a run's Download fetches the server's CSV of the same
+    // log (`PREHYDRATION_SCRIPT`), rather than doing nothing.
+    let early = match &what {
+        Downloadable::RunLog(id) => Some(format!("/api/runs/{id}/logs.csv")),
+        Downloadable::PersonHistory(_) => None,
+    };
     let what = StoredValue::new(what);
     // Keyboard users land on the first choice when the menu opens.
     Effect::new(move || {
@@ -145,6 +151,7 @@ pub fn DownloadMenu(what: Downloadable) -> impl IntoView {
                 // Not `disabled`: a disabled button loses focus, and focus comes back
                 // here after a choice.
                 aria-disabled=move || busy().to_string()
+                data-early-href=early
                 on:click=move |_| {
                     if !busy_now() {
                         open.update(|o| *o = !*o)
