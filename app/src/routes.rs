@@ -21,11 +21,17 @@ if(z){var c='tz='+encodeURIComponent(z);if(document.cookie.split('; ').indexOf(c
 /// form would, with defaults and empty fields left out: a choice made while the page's
 /// module is still on its way is applied, not reset when hydration finishes. A click on
 /// an element with `data-early-href` (a run's Download) fetches that address (the server's
-/// CSV of the log) rather than doing nothing.
-const PREHYDRATION_SCRIPT: &str = "document.addEventListener('click',function(e){\
-var b=e.target&&e.target.closest&&e.target.closest('[data-early-href]');\
-if(!b||document.body.hasAttribute('data-hydrated'))return;e.preventDefault();\
-location.assign(b.getAttribute('data-early-href'))});\
+/// CSV of the log) rather than doing nothing; one with `data-early-toggle` (the phone's
+/// Filters button) toggles that class on the element it controls. The page's `js` class
+/// tells the stylesheet that script runs (without it, the filters are never folded away).
+const PREHYDRATION_SCRIPT: &str = "document.documentElement.classList.add('js');\
+document.addEventListener('click',function(e){if(document.body.hasAttribute('data-hydrated'))\
+return;var t=e.target&&e.target.closest?e.target:null;\
+var b=t&&t.closest('[data-early-href]');if(b){e.preventDefault();\
+location.assign(b.getAttribute('data-early-href'));return}\
+var g=t&&t.closest('[data-early-toggle]');if(g){var c=document.getElementById(\
+g.getAttribute('aria-controls'));if(c){var on=c.classList.toggle(\
+g.getAttribute('data-early-toggle'));g.setAttribute('aria-expanded',String(on))}}});\
 document.addEventListener('change',function(e){\
 var f=e.target&&e.target.form;if(!f||!f.hasAttribute('data-sends-early')||\
 document.body.hasAttribute('data-hydrated'))return;var q=new URLSearchParams();\

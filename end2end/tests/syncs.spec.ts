@@ -125,6 +125,10 @@ test.describe('without access', () => {
     await expect(page.getByRole('heading', { name: "You don't have access to User Provisioning" })).toBeVisible();
     await expect(page.locator('.unmet')).toHaveCount(1);
     await expect(page.getByText('contact your Blink account team')).toBeVisible();
+    // Their role is what is missing: their organisation's admins can change it.
+    await expect(page.getByText('can make you an Organisation Admin or a People Admin')).toBeVisible();
+    await expect(page.getByText('(you are a Basic User)')).toBeVisible();
+    await expect(page.getByRole('navigation', { name: 'Admin Panel' })).toHaveCount(0);
 
     const response = await page.goto('/admin/user-provisioning');
     expect(response?.status()).toBe(403);
@@ -142,6 +146,7 @@ test.describe('without access', () => {
     await page.goto('/admin/user-provisioning');
     await expect(page.getByText('Your organisation has User Provisioning enabled')).toBeVisible();
     await expect(page.locator('.unmet')).toHaveCount(1);
+    await expect(page.getByText('(you are an Organisation Admin)')).toBeVisible();
     await expect(page.locator('body')).not.toContainText('Initech Google Workspace');
   });
 

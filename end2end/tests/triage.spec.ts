@@ -1,6 +1,6 @@
 import { test, expect, Page } from './fixtures';
 import { test as plainTest } from '@playwright/test';
-import { signIn, hydrated, accessibilityProblems } from './helpers';
+import { signIn, hydrated, accessibilityProblems, PASSWORD } from './helpers';
 
 const SYNCS = '/admin/user-provisioning';
 
@@ -22,9 +22,10 @@ test('a bad link lists every problem at once, keeps what works and answers 400',
     '"2024-13-01" is not a valid From date; use the form 2024-01-15.',
     'There is no configuration named "No such thing". Choose one from the Configuration list.',
   ]);
-  // The parts that can be used are shown as the filter.
+  // The parts that can be used are shown as the filter; the unknown configuration is not.
   await expect(page.getByRole('listitem').filter({ hasText: 'Sort order: Oldest first' })).toBeVisible();
   await expect(page.getByRole('listitem').filter({ hasText: 'Status: Success' })).toBeVisible();
+  await expect(page.getByRole('listitem').filter({ hasText: 'Configuration:' })).toHaveCount(0);
   await hydrated(page);
   await expect(page.getByLabel('Sort order', { exact: true })).toHaveValue('oldest');
   // One way out keeps them.
@@ -95,6 +96,10 @@ test('the chart folds and stays folded; then a dozen runs show in the first scre
   await page.keyboard.press('Escape');
   await expect(page.getByRole('group', { name: 'Status' })).toBeHidden();
   await expect(page.locator('details.status-picker summary')).toBeFocused();
+  // Tab past the last choice folds them too, so nothing hidden takes the focus.
+  await page.keyboard.press('Enter');
+  for (let i = 0; i < 8; i++) await page.keyboard.press('Tab');
+  await expect(page.getByRole('group', { name: 'Status' })).toBeHidden();
   expect(await accessibilityProblems(page)).toEqual([]);
 
   await page.getByRole('button', { name: 'Show chart' }).click();
@@ -151,4 +156,55 @@ plainTest("a run's Download before the page has hydrated gets the log as CSV fro
   // Once hydrated, the button opens its menu as before.
   await row.getByRole('button', { name: 'Download' }).click();
   await expect(row.getByRole('menu')).toBeVisible();
+});
+
+plainTest('on a phone before the page has hydrated, or without script, the filters can be used', async ({ browser }) => {
+  const phone = { width: 390, height: 844 };
+  const context = await browser.newContext({ viewport: phone });
+  const page = await context.newPage();
+  await signIn(page, 'org.admin@acme.example');
+  let release!: () => void;
+  const late = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/pkg\/.*\.wasm$/, async (route) => {
+    await late;
+    await route.continue().catch(() => {});
+  });
+  await page.goto(SYNCS);
+  const drawer = page.getByRole('button', { name: 'Filters', exact: true });
+  await drawer.click();
+  await expect(drawer).toHaveAttribute('aria-expanded', 'true');
+  await page.getByLabel('Sort order', { exact: true }).selectOption('oldest');
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?sort=oldest$`));
+  release();
+  await hydrated(page);
+  await expect(page.getByRole('button', { name: 'Filters (1)' })).toBeVisible();
+  await context.close();
+
+  // Without script: the filters simply show, with a button that applies them.
+  const plain = await browser.newContext({ viewport: phone, javaScriptEnabled: false });
+  const still = await plain.newPage();
+  await still.goto('/login');
+  await still.getByLabel('Email').fill('org.admin@acme.example');
+  await still.getByLabel('Password').fill(PASSWORD);
+  await still.getByRole('button', { name: 'Sign in' }).click();
+  await still.goto(SYNCS);
+  await expect(still.getByRole('button', { name: /^Filters/ })).toBeHidden();
+  await still.getByLabel('Sort order', { exact: true }).selectOption('oldest');
+  await still.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(still).toHaveURL(/sort=oldest/);
+  await expect(still.getByRole('listitem').filter({ hasText: 'Sort order: Oldest first' })).toBeVisible();
+  await plain.close();
+});
+
+test("a failed load's errors are one link away, from its status and its counts", async ({ page }) => {
+  await signIn(page, 'org.admin@acme.example');
+  await page.goto(`${SYNCS}?status=data_load_failed`);
+  await page.locator('table.runs tbody tr').first().locator('.runs__start a').click();
+  await expect(page).toHaveURL(/\/runs\/\d+$/);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'See the errors in the log below' }).click();
+  await expect(page).toHaveURL(/\/runs\/\d+#log-title$/);
+  const errors = page.getByRole('region', { name: 'Records' }).getByRole('link', { name: /errors: show them/ });
+  await expect(errors).toHaveAttribute('href', /\/runs\/\d+#log-title$/);
+  await expect(page.locator('table.log tbody td:nth-child(6)').first()).toHaveText('Error');
 });

@@ -588,6 +588,11 @@ async fn the_zone_cookie_is_read_as_written() {
         ("tz=Etc/GMT%2B10", "UTC−10:00"),
         ("tz=Asia/Kolkata", "Kolkata time (UTC+05:30)"),
         ("tz=Asia/Calcutta", "Kolkata time (UTC+05:30)"),
+        // Where clocks change, both offsets: a list that spans a change reads right.
+        (
+            "tz=America/New_York",
+            "New York time (UTC−05:00, or UTC−04:00 in summer time)",
+        ),
         ("tz=Nowhere/Foo", "UTC"),
     ] {
         let reply = get(

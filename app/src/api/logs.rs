@@ -56,10 +56,13 @@ pub async fn get_run_logs(
         None => Vec::new(),
         Some(slug) => match crate::domain::LogChoice::from_slug(slug) {
             Some(choice) => choice.outcomes(),
-            None => return ctx.fail(AppError::Validation(
-                "Show all entries, warnings and errors, or only OK entries, warnings or errors."
-                    .into(),
-            )),
+            None => {
+                let shown: String = slug.chars().filter(|c| !c.is_control()).take(40).collect();
+                return ctx.fail(AppError::Validation(format!(
+                    "The link asks for \"{shown}\" entries, which this log does not have. Show \
+                     all entries, warnings and errors, or only OK entries, warnings or errors."
+                )));
+            }
         },
     };
     let limit = limit.unwrap_or(crate::domain::PREVIEW_PAGE);

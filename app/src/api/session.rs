@@ -149,13 +149,20 @@ impl Ctx {
         self.known_time_zone().unwrap_or(chrono_tz::UTC)
     }
 
-    /// The viewer's time zone as captions name it now: "Kolkata time (UTC+05:30)".
+    /// The viewer's time zone as captions name it: "Kolkata time (UTC+05:30)", with both
+    /// offsets where its clocks change (read in January and July of this year).
     pub fn time_zone_caption(&self) -> String {
-        use chrono::{Offset, TimeZone};
+        use chrono::{Datelike, NaiveDate, Offset, TimeZone};
         let tz = self.time_zone();
-        let now = chrono::Utc::now().naive_utc();
-        let offset = tz.offset_from_utc_datetime(&now).fix().local_minus_utc();
-        crate::domain::zone_caption(tz.name(), offset)
+        let year = chrono::Utc::now().year();
+        let offset_on = |month: u32| {
+            NaiveDate::from_ymd_opt(year, month, 1)
+                .and_then(|d| d.and_hms_opt(12, 0, 0))
+                .map_or(0, |t| {
+                    tz.offset_from_utc_datetime(&t).fix().local_minus_utc()
+                })
+        };
+        crate::domain::zone_caption(tz.name(), (offset_on(1), offset_on(7)))
     }
 
     /// The viewer's time zone if the page has told it.

@@ -144,6 +144,28 @@ pub fn fold_unless_inside(details: &web_sys::HtmlDetailsElement, ev: &web_sys::E
     }
 }
 
+/// Closes `details` when keyboard focus moves to something outside it (Tab past its last
+/// choice).
+#[cfg(feature = "hydrate")]
+pub fn fold_when_focus_leaves(details: &web_sys::HtmlDetailsElement, ev: &web_sys::FocusEvent) {
+    use wasm_bindgen::JsCast;
+    let to = ev
+        .related_target()
+        .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+    // Focus going nowhere (a click on the panel's background, the window losing focus)
+    // is not leaving: a click outside is handled as a click.
+    if details.open() && to.is_some() && !details.contains(to.as_ref()) {
+        details.set_open(false);
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn fold_when_focus_leaves(
+    _details: &leptos::web_sys::HtmlDetailsElement,
+    _ev: &leptos::web_sys::FocusEvent,
+) {
+}
+
 #[cfg(not(feature = "hydrate"))]
 pub fn fold_unless_inside(
     _details: &leptos::web_sys::HtmlDetailsElement,
@@ -161,6 +183,19 @@ pub fn now_ms() -> i64 {
 #[cfg(not(feature = "hydrate"))]
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+/// Whether the element with this id carries the class (false on the server).
+#[cfg(feature = "hydrate")]
+pub fn has_class(id: &str, class: &str) -> bool {
+    leptos::prelude::document()
+        .get_element_by_id(id)
+        .is_some_and(|e| e.class_list().contains(class))
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn has_class(_id: &str, _class: &str) -> bool {
+    false
 }
 
 /// Leaves the app for `path` with a full page load (after a session ended, say).

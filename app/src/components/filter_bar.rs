@@ -54,7 +54,11 @@ pub fn FilterBar(
         _ => None,
     };
     let custom_untracked = move || untrack(custom);
-    let drawer = RwSignal::new(false);
+    // Open if the page's early script opened it before the app hydrated.
+    let drawer = RwSignal::new(crate::browser::has_class(
+        "filters-form",
+        "filters__form--open",
+    ));
     // What the Status control says while folded: the statuses chosen, or that all show.
     let chosen_statuses = move || {
         filter.with(|f| match f.statuses.len() {
@@ -167,14 +171,17 @@ pub fn FilterBar(
             // On a phone the controls are a drawer behind one button that counts the
             // filters in use; on a wider screen the button is not shown.
             <button type="button" class="button filters__drawer" aria-controls="filters-form"
+                data-early-toggle="filters__form--open"
                 aria-expanded=move || drawer.get().to_string() on:click=move |_| drawer.update(|open| *open = !*open)>
                 {move || match filter.with(|f| f.pills().len()) {
                     0 => "Filters".to_string(),
                     n => format!("Filters ({n})"),
                 }}
             </button>
+            // `autocomplete="off"`: a page the browser restores (Back) shows the URL's filter,
+            // not the controls as they were left.
             <form id="filters-form" class="filters__form" class:filters__form--open=move || drawer.get()
-                method="get" action="/admin/user-provisioning" data-sends-early="true"
+                method="get" action="/admin/user-provisioning" data-sends-early="true" autocomplete="off"
                 on:submit=|ev| ev.prevent_default()>
             <div class="filters__row">
                 <div class="field">
@@ -248,7 +255,12 @@ pub fn FilterBar(
                 </div>
                 // The statuses fold into one control, so the bar stays one line on a wide
                 // screen. A native disclosure: it opens before the app runs too.
-                <details class="status-picker" node_ref=picker on:keydown=close_on_escape>
+                <details class="status-picker" node_ref=picker on:keydown=close_on_escape
+                    on:focusout=move |ev| {
+                        if let Some(details) = picker.get_untracked() {
+                            crate::browser::fold_when_focus_leaves(&details, &ev);
+                        }
+                    }>
                     <summary class="status-picker__button">
                         "Status: " <span class="status-picker__chosen">{chosen_statuses}</span>
                     </summary>

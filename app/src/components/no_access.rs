@@ -8,6 +8,21 @@ pub fn NoAccess(viewer: Viewer, #[prop(optional)] part_of_page: bool) -> impl In
     let a = viewer.access;
     let check = |ok: bool| if ok { "✓ Met" } else { "✗ Not met" };
     let role_ok = a.role.may_use_provisioning();
+    let article = if a.role.label().starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    };
+    // Where the role is what is missing, the organisation's own admins can change it.
+    let role_advice = (!role_ok && a.organisation_enabled).then(|| {
+        view! {
+            <p>
+                "Your role is set in your organisation: an " {Role::OrganisationAdmin.label()}
+                " of " {viewer.organisation_name.clone()} " can make you an "
+                {Role::OrganisationAdmin.label()} " or a " {Role::PeopleAdmin.label()} "."
+            </p>
+        }
+    });
     view! {
         <section class="no-access" aria-labelledby="no-access-title">
             {if part_of_page {
@@ -24,7 +39,7 @@ pub fn NoAccess(viewer: Viewer, #[prop(optional)] part_of_page: bool) -> impl In
                 <li>
                     <span class="condition">
                         "You are an " {Role::OrganisationAdmin.label()} " or " {Role::PeopleAdmin.label()}
-                        " (you are a " {a.role.label()} ")"
+                        " (you are " {article} " " {a.role.label()} ")"
                     </span>
                     <span class=if role_ok { "met" } else { "unmet" }>{check(role_ok)}</span>
                 </li>
@@ -33,6 +48,7 @@ pub fn NoAccess(viewer: Viewer, #[prop(optional)] part_of_page: bool) -> impl In
                     <span class=if a.enrolled_on_sync_service { "met" } else { "unmet" }>{check(a.enrolled_on_sync_service)}</span>
                 </li>
             </ul>
+            {role_advice}
             <p>
                 "If you believe you should have access, contact your Blink account team to enable it for "
                 {viewer.organisation_name} "."

@@ -69,6 +69,24 @@ pub enum FilterError {
     DatesWithoutCustom,
 }
 
+/// A value from a link as a problem quotes it: its first 40 characters, with control and
+/// direction-changing characters (which could hide or reorder the text around them) shown
+/// as U+FFFD.
+fn quoted(v: &str) -> String {
+    v.chars()
+        .take(40)
+        .map(|c| {
+            let hidden = c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if hidden {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// A query read as far as it goes: its valid parts, and what is wrong with the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FilterReading {
@@ -170,7 +188,7 @@ impl RunFilter {
             problems.push(FilterError::TooLong);
             return FilterReading { filter, problems };
         }
-        let short = |v: &str| v.chars().take(40).collect::<String>();
+        let short = |v: &str| quoted(v);
         // Each key but `status` is given at most once; a key given twice is not guessed at.
         const ONCE: [&str; 6] = ["range", "sort", "source", "config", "from", "to"];
         let mut given: [Option<String>; 6] = Default::default();
@@ -182,7 +200,7 @@ impl RunFilter {
                         Ok(status) => {
                             filter.statuses.insert(status);
                         }
-                        Err(e) => problems.push(FilterError::UnknownStatus(e.0)),
+                        Err(e) => problems.push(FilterError::UnknownStatus(quoted(&e.0))),
                     }
                 }
             } else if let Some(i) = ONCE.iter().position(|k| *k == key) {
@@ -546,6 +564,11 @@ mod tests {
             }
         );
         assert!(RunFilter::read("range=7d&sort=oldest").problems.is_empty());
+        // What a problem quotes cannot hide or turn the text around it.
+        assert_eq!(
+            RunFilter::read("status=%E2%80%AEsuccess%00").problems,
+            vec![FilterError::UnknownStatus("\u{fffd}success\u{fffd}".into())]
+        );
     }
 
     #[test]

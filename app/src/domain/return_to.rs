@@ -9,7 +9,10 @@ const MAX_LEN: usize = 2048;
 pub fn return_path(next: &str) -> Option<&str> {
     let admin = next == "/admin" || next.starts_with("/admin/") || next.starts_with("/admin?");
     let plain = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
-    (admin && plain && next.len() <= MAX_LEN && !next.contains("//")).then_some(next)
+    // No step up out of the Admin Panel, written plainly or encoded (`/admin/%2e%2e/`).
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    let climbs = path.contains("..") || path.to_ascii_lowercase().contains("%2e");
+    (admin && plain && !climbs && next.len() <= MAX_LEN && !next.contains("//")).then_some(next)
 }
 
 /// The sign-in page's path that leads back to `path` after signing in, with `error` said
@@ -59,6 +62,9 @@ mod tests {
             "/login",
             "/admin/x y",
             "/admin/\u{e9}",
+            "/admin/../login",
+            "/admin/%2e%2e/%2E%2e/login",
+            "/admin/user-provisioning/..%2flogin",
             &format!("/admin/{}", "a".repeat(MAX_LEN)),
         ] {
             assert_eq!(return_path(p), None, "{p}");

@@ -34,17 +34,28 @@ pub fn current_zone_name(name: &str) -> &str {
 }
 
 /// The zone as a caption says it: "Kolkata time (UTC+05:30)", the place from the zone's
-/// name and its offset from UTC at the moment (`offset_seconds`); "UTC" for UTC itself.
-pub fn zone_caption(name: &str, offset_seconds: i32) -> String {
-    let sign = if offset_seconds < 0 { '−' } else { '+' };
-    let minutes = offset_seconds.unsigned_abs() / 60;
-    let offset = format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60);
+/// name and its offsets from UTC over the year (`offsets` in seconds, the two differing
+/// where clocks change): "New York time (UTC−05:00, or UTC−04:00 in summer time)". A
+/// list of times that spans a change is then read right on either side of it.
+pub fn zone_caption(name: &str, offsets: (i32, i32)) -> String {
+    let (standard, summer) = (offsets.0.min(offsets.1), offsets.0.max(offsets.1));
+    let utc = |seconds: i32| {
+        let sign = if seconds < 0 { '−' } else { '+' };
+        let minutes = seconds.unsigned_abs() / 60;
+        format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+    };
+    let offset = if standard == summer {
+        utc(standard)
+    } else {
+        format!("{}, or {} in summer time", utc(standard), utc(summer))
+    };
     let place = name.rsplit('/').next().unwrap_or(name).replace('_', " ");
     // Zones named for an offset (Etc/GMT+10) or for UTC itself have no place to name.
     if matches!(
         name,
         "UTC" | "Etc/UTC" | "Etc/UCT" | "Etc/Universal" | "Etc/Zulu" | "GMT"
-    ) && offset_seconds == 0
+    ) && standard == 0
+        && summer == 0
     {
         "UTC".to_string()
     } else if name.starts_with("Etc/") || !name.contains('/') {
@@ -61,23 +72,28 @@ mod tests {
     #[test]
     fn captions_name_the_place_and_the_offset() {
         assert_eq!(
-            zone_caption("Asia/Kolkata", 19_800),
+            zone_caption("Asia/Kolkata", (19_800, 19_800)),
             "Kolkata time (UTC+05:30)"
         );
         assert_eq!(
-            zone_caption("America/New_York", -18_000),
-            "New York time (UTC−05:00)"
+            zone_caption("America/New_York", (-18_000, -14_400)),
+            "New York time (UTC−05:00, or UTC−04:00 in summer time)"
+        );
+        // South of the equator summer comes in January: the larger offset all the same.
+        assert_eq!(
+            zone_caption("Australia/Sydney", (39_600, 36_000)),
+            "Sydney time (UTC+10:00, or UTC+11:00 in summer time)"
         );
         assert_eq!(
-            zone_caption("America/Argentina/Buenos_Aires", -10_800),
+            zone_caption("America/Argentina/Buenos_Aires", (-10_800, -10_800)),
             "Buenos Aires time (UTC−03:00)"
         );
         assert_eq!(
-            zone_caption("Asia/Kathmandu", 20_700),
+            zone_caption("Asia/Kathmandu", (20_700, 20_700)),
             "Kathmandu time (UTC+05:45)"
         );
-        assert_eq!(zone_caption("UTC", 0), "UTC");
-        assert_eq!(zone_caption("Etc/GMT+10", -36_000), "UTC−10:00");
+        assert_eq!(zone_caption("UTC", (0, 0)), "UTC");
+        assert_eq!(zone_caption("Etc/GMT+10", (-36_000, -36_000)), "UTC−10:00");
     }
 
     #[test]

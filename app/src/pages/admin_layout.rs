@@ -90,13 +90,6 @@ pub fn AdminLayout() -> impl IntoView {
 /// The header and the sidebar, which name the viewer and show what they may open.
 #[component]
 fn Frame(viewer: Viewer) -> impl IntoView {
-    let location = use_location();
-    let on_provisioning = move || {
-        location
-            .pathname
-            .get()
-            .starts_with("/admin/user-provisioning")
-    };
     let show_provisioning = viewer.can_use_provisioning();
     view! {
         <header class="admin__header">
@@ -109,17 +102,17 @@ fn Frame(viewer: Viewer) -> impl IntoView {
         </header>
         // The entry is hidden from a viewer without access (the help article says so); the
         // Admin Panel's home page then says why and how to get it.
-        <nav class="sidebar" aria-label="Admin Panel">
-            {show_provisioning.then(|| view! {
+        {show_provisioning.then(|| view! {
+            <nav class="sidebar" aria-label="Admin Panel">
                 <p class="sidebar__group">"Blink Identity"</p>
                 <ul>
                     <li>
-                        <A href="/admin/user-provisioning" attr:aria-current=move || on_provisioning().then_some("page")>
-                            "User Provisioning"
-                        </A>
+                        // The router's link marks itself as the current page on the section's
+                        // pages (its own `aria-current`).
+                        <A href="/admin/user-provisioning">"User Provisioning"</A>
                     </li>
                 </ul>
-            })}
-        </nav>
+            </nav>
+        })}
     }
 }

@@ -175,21 +175,28 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
             LogQuery::path(run.id, problems, "", outcome)
         )
     };
-    let to_problems = (problems > 0).then(|| {
+    // A load's error log is all errors: the whole of it is what they lead to.
+    let load_errors = listed == Some(LogKind::Errors) && c.errors > 0;
+    let to_problems = (problems > 0 || load_errors).then(|| {
         let what = match (c.warnings, c.errors) {
             (_, 0) => "warnings",
             (0, _) => "errors",
             _ => "warnings and errors",
         };
-        view! { <p><a href=entries_of("problems")>{format!("See the {what} in the log below")}</a></p> }
+        let href = if load_errors {
+            entries_of("")
+        } else {
+            entries_of("problems")
+        };
+        view! { <p><a href=href>{format!("See the {what} in the log below")}</a></p> }
     });
     let log_name = match listed {
         Some(LogKind::Errors) => "Error log",
         Some(LogKind::Planned) => "Planned deactivations",
         _ => "Sync result log",
     };
-    // Warnings and errors lead to their entries in the log (a result log's only: a load's
-    // errors are the whole log).
+    // Warnings and errors lead to their entries in the log (a load's errors to the whole
+    // of its error log).
     let counts = [
         ("Created", c.created, None),
         ("Updated", c.updated, None),
@@ -238,7 +245,11 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
                 <h2 id="counts-title">"Records"</h2>
                 <dl class="facts facts--numbers">
                     {counts.into_iter().map(|(label, n, outcome)| {
-                        let linked = outcome.filter(|_| results && n > 0);
+                        let linked = match outcome {
+                            Some(o) if results && n > 0 => Some(o),
+                            Some("error") if load_errors => Some(""),
+                            _ => None,
+                        };
                         view! {
                             <dt>{label}</dt>
                             <dd>{match linked {

@@ -261,7 +261,7 @@ fn LogTable(
         });
     };
     view! {
-        <p class="count" aria-live="polite">{move || format!("Showing {} of {} entries", rows.with(Vec::len), total)}</p>
+        <p class="count" aria-live="polite">{move || format!("Showing {} of {total} {}", rows.with(Vec::len), if total == 1 { "entry" } else { "entries" })}</p>
         <div class="table-scroll" tabindex="0" role="region" aria-label="Log entries">
             <table class="runs log">
                 <thead><tr>

@@ -242,11 +242,27 @@ fn SyncHistory(
         // sent and hydration finds the same ones.
         <Transition fallback=|| view! { <section class="filters" aria-busy="true"></section> }>
             {move || Suspend::new(async move {
-                let configurations = configurations.await.unwrap_or_default();
-                view! { <FilterBar filter configurations on_change /> }
+                let loaded = configurations.await;
+                // A configuration the organisation does not have is a problem of the link
+                // (the table says so), not a filter in use: the controls and pills leave it
+                // out, and the next change drops it. Both sides render this with the list.
+                let known = loaded.as_ref().ok().cloned();
+                let shown = Signal::derive(move || {
+                    let mut f = filter.get();
+                    if let (Some(name), Some(known)) = (&f.configuration, &known) {
+                        if !known.iter().any(|c| &c.name == name) {
+                            f.configuration = None;
+                        }
+                    }
+                    f
+                });
+                let configurations = loaded.unwrap_or_default();
+                view! {
+                    <FilterBar filter=shown configurations on_change />
+                    <FilterPills filter=shown on_change />
+                }
             })}
         </Transition>
-        <FilterPills filter on_change />
         <Transition fallback=|| view! { <div class="skeleton skeleton--chart" aria-hidden="true"></div> }>
             {move || Suspend::new(async move {
                 chart.ready().await;
