@@ -18,8 +18,10 @@ if(z){var c='tz='+encodeURIComponent(z);if(document.cookie.split('; ').indexOf(c
 
 /// Until the app has hydrated (`data-hydrated` on the body), a change in a form marked
 /// `data-sends-early` (the Syncs filters) loads the page for the form's values, as a GET
-/// form would, with defaults and empty fields left out: a choice made while the page's
-/// module is still on its way is applied, not reset when hydration finishes. A click on
+/// form would, with defaults, empty fields and (but for a Custom range) the dates left
+/// out: a choice made while the page's module is still on its way is applied, not reset
+/// when hydration finishes. A date still being typed (its year not yet past 1970, as
+/// "0002" is after the first digit) waits for the rest. A click on
 /// an element with `data-early-href` (a run's Download) fetches that address (the server's
 /// CSV of the log) rather than doing nothing; one with `data-early-toggle` (the phone's
 /// Filters button) toggles that class on the element it controls. The page's `js` class
@@ -32,12 +34,14 @@ location.assign(b.getAttribute('data-early-href'));return}\
 var g=t&&t.closest('[data-early-toggle]');if(g){var c=document.getElementById(\
 g.getAttribute('aria-controls'));if(c){var on=c.classList.toggle(\
 g.getAttribute('data-early-toggle'));g.setAttribute('aria-expanded',String(on))}}});\
-document.addEventListener('change',function(e){\
-var f=e.target&&e.target.form;if(!f||!f.hasAttribute('data-sends-early')||\
-document.body.hasAttribute('data-hydrated'))return;var q=new URLSearchParams();\
-new FormData(f).forEach(function(v,k){if(v&&!(k==='range'&&v==='all')&&\
-!(k==='sort'&&v==='newest'))q.append(k,v)});var s=q.toString();\
-location.assign(f.action+(s?'?'+s:''))});";
+document.addEventListener('change',function(e){var t=e.target;\
+var f=t&&t.form;if(!f||!f.hasAttribute('data-sends-early')||\
+document.body.hasAttribute('data-hydrated'))return;\
+if(t.type==='date'&&t.value&&+t.value.slice(0,4)<1970)return;\
+var d=new FormData(f),c=d.get('range')==='custom',q=new URLSearchParams();\
+d.forEach(function(v,k){if(v&&!(k==='range'&&v==='all')&&\
+!(k==='sort'&&v==='newest')&&(c||(k!=='from'&&k!=='to')))q.append(k,v)});\
+var s=q.toString();location.assign(f.action+(s?'?'+s:''))});";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

@@ -95,11 +95,11 @@ test('every control works from the keyboard, with a visible focus', async ({ pag
   await expect(page).toHaveURL(/status=success/);
 
   // A pill's remove button, then Clear filters.
-  await tabTo(page, 'button[aria-label="Remove filter Status: Success"]');
+  await tabTo(page, 'a[aria-label="Remove filter Status: Success"]');
   expect(await focusIsVisible(page)).toBe(true);
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\?range=7d$/);
-  await tabTo(page, '.pills > button');
+  await tabTo(page, '.pills > a');
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
   // The chart is drawn for the cleared filter (30 days, where Last 7 Days had 8).

@@ -89,7 +89,7 @@ test('Source narrows the runs and the Configuration list, and lives in the URL',
   await expect(configuration.locator('option')).toHaveCount(3);
   await expect(configuration).toHaveValue('HR export drop folder');
   await expect(source).toHaveValue('sftp');
-  await page.getByRole('button', { name: 'Remove filter Configuration: HR export drop folder' }).click();
+  await page.getByRole('link', { name: 'Remove filter Configuration: HR export drop folder' }).click();
   await expect(page).toHaveURL(/\?source=sftp$/);
   await expect(configuration).toHaveValue('');
 
@@ -98,7 +98,7 @@ test('Source narrows the runs and the Configuration list, and lives in the URL',
   await hydrated(page);
   await expect(source).toHaveValue('sftp');
   await expect.poll(() => total(page)).toBe(sftp);
-  await page.getByRole('button', { name: 'Remove filter Source: SFTP Sync' }).click();
+  await page.getByRole('link', { name: 'Remove filter Source: SFTP Sync' }).click();
   await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
   await expect(source).toHaveValue('');
   await expect.poll(() => total(page)).toBe(all);
@@ -160,14 +160,14 @@ test('a pill removes its filter and Clear filters resets all', async ({ page }) 
   // A click elsewhere folds the statuses again, as it closes a menu.
   await page.getByRole('heading', { name: 'User Provisioning', level: 1 }).click();
   await expect(page.getByRole('group', { name: 'Status' })).toBeHidden();
-  await page.getByRole('button', { name: 'Remove filter Status: Success' }).click();
+  await page.getByRole('link', { name: 'Remove filter Status: Success' }).click();
   await expect(page).toHaveURL(/\?range=30d&status=needs_attention$/);
   await expectOnly(page, 'table.runs tbody .status', ['Needs Attention']);
 
-  await page.getByRole('button', { name: 'Clear filters' }).first().click();
+  await page.getByRole('link', { name: 'Clear filters' }).first().click();
   await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
   await expect(page.getByLabel('Date range')).toHaveValue('all');
-  await expect(page.getByRole('button', { name: 'Clear filters' })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'Clear filters' })).toHaveCount(0);
 });
 
 test('reload, back and a shared link restore the same view', async ({ page, context }) => {

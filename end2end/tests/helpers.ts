@@ -79,3 +79,18 @@ export async function focusIsVisible(page: Page): Promise<boolean> {
     return !!shape && parseFloat(getComputedStyle(shape).strokeWidth) > 0 && getComputedStyle(shape).stroke !== 'none';
   });
 }
+
+/**
+ * Holds the page's module back, as a slow link would, until the returned function is
+ * called: the page shows as the server wrote it, not yet hydrated.
+ */
+export async function holdBackTheApp(page: Page): Promise<() => void> {
+  let release!: () => void;
+  const late = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/pkg\/.*\.wasm$/, async (route) => {
+    await late;
+    // The page that asked may be gone by now.
+    await route.continue().catch(() => {});
+  });
+  return release;
+}

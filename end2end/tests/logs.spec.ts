@@ -215,12 +215,12 @@ test('a run\'s log shows one outcome when asked, with the search, and explains a
   expect(await total()).toBeGreaterThan(problems);
 
   // A search that every entry matches, then Warnings: the two travel together.
-  await search.fill('@acme');
+  await search.fill('row');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
-  await expect(page).toHaveURL(/\?search=%40acme$/);
+  await expect(page).toHaveURL(/\?search=row$/);
   const all = await total();
   await show.selectOption({ label: 'Warnings' });
-  await expect(page).toHaveURL(/\?search=%40acme&outcome=warning$/);
+  await expect(page).toHaveURL(/\?search=row&outcome=warning$/);
   const warnings = await total();
   expect(warnings).toBeGreaterThan(0);
   expect(warnings).toBeLessThan(all);
@@ -228,7 +228,7 @@ test('a run\'s log shows one outcome when asked, with the search, and explains a
   await page.reload();
   await hydrated(page);
   await expect(show).toHaveValue('warning');
-  await expect(search).toHaveValue('@acme');
+  await expect(search).toHaveValue('row');
   expect(await total()).toBe(warnings);
 
   // No warning matches this search: clearing it keeps Warnings.

@@ -66,7 +66,7 @@ test('clicking a day lists that day; the legend toggles statuses', async ({ page
   await legend(page, 'Success').click();
   await expect(page).toHaveURL(/status=success$/);
   await expect(legend(page, 'Success')).toHaveAttribute('aria-pressed', 'true');
-  await expect(page.getByRole('button', { name: 'Remove filter Status: Success' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Remove filter Status: Success' })).toBeVisible();
   await expect.poll(() => total(page)).toBe(Number(day[3]));
   await legend(page, 'Success').click();
   await expect(page).toHaveURL(/from=[\d-]+&to=[\d-]+$/);

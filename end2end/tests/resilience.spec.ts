@@ -19,6 +19,34 @@ test('a lost connection is shown while it lasts, and the page recovers by itself
   await expect(notice).toBeHidden({ timeout: 15_000 });
 });
 
+test("a run opened while the list's question is on its way leaves the answer unread", async ({ page }) => {
+  await signIn(page, 'org.admin@acme.example');
+  await page.goto('/admin/user-provisioning');
+  await hydrated(page);
+  // The list's next "anything new?" is held until the run's page has taken its place.
+  let asked!: () => void;
+  const polled = new Promise<void>((resolve) => (asked = resolve));
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/poll_sync_runs**', async (route) => {
+    asked();
+    await held;
+    await route.continue();
+  });
+  await polled;
+  await page.locator('table.runs .runs__start a').first().click();
+  await expect(page).toHaveURL(/\/admin\/user-provisioning\/runs\/\d+$/);
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  const answered = page.waitForResponse('**/api/poll_sync_runs**');
+  release();
+  await answered;
+  // The answer reaches a page that has gone: nothing may be thrown (the fixture checks),
+  // and the run's page goes on working.
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+  await page.getByRole('link', { name: '← All syncs' }).click();
+  await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
+});
+
 test('a session ended elsewhere sends the viewer to sign in, saying why', async ({ page }) => {
   await signIn(page, 'people.admin@acme.example');
   await page.goto('/admin/user-provisioning?status=success');

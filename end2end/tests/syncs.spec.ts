@@ -76,6 +76,9 @@ test.describe('Organisation Admin', () => {
     const page = await context.newPage();
     await signIn(page, 'org.admin@acme.example');
     await expect(page.locator('table.runs')).toContainText('Times are shown in Tokyo time (UTC+09:00)');
+    // Beside each start, once the page runs, how long ago it was; it keeps up by itself.
+    const ago = page.locator('table.runs tbody tr').nth(5).locator('.runs__ago');
+    await expect(ago).toHaveText(/^(just now|\d+ min ago|\d+ h ago|1 day ago|\d+ days ago)$/);
     await context.close();
   });
 

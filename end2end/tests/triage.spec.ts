@@ -1,6 +1,6 @@
 import { test, expect, Page } from './fixtures';
 import { test as plainTest } from '@playwright/test';
-import { signIn, hydrated, accessibilityProblems, PASSWORD } from './helpers';
+import { signIn, hydrated, accessibilityProblems, holdBackTheApp, PASSWORD } from './helpers';
 
 const SYNCS = '/admin/user-provisioning';
 
@@ -45,13 +45,7 @@ test('a bad link lists every problem at once, keeps what works and answers 400',
 plainTest('a filter chosen before the page has hydrated is applied, not undone', async ({ page }) => {
   await signIn(page, 'org.admin@acme.example');
   // The page's module arrives late, as on a slow link.
-  let release!: () => void;
-  const late = new Promise<void>((resolve) => (release = resolve));
-  await page.route(/\/pkg\/.*\.wasm$/, async (route) => {
-    await late;
-    // The page that asked may be gone by now.
-    await route.continue().catch(() => {});
-  });
+  const release = await holdBackTheApp(page);
   await page.goto(SYNCS);
   await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
   await page.getByLabel('Sort order', { exact: true }).selectOption('oldest');
@@ -136,12 +130,7 @@ test('on a phone the first run is in the first screen, its fields named', async 
 // Without the fixture that fails a test on an error thrown in a page (see above).
 plainTest("a run's Download before the page has hydrated gets the log as CSV from the server", async ({ page }) => {
   await signIn(page, 'org.admin@acme.example');
-  let release!: () => void;
-  const late = new Promise<void>((resolve) => (release = resolve));
-  await page.route(/\/pkg\/.*\.wasm$/, async (route) => {
-    await late;
-    await route.continue().catch(() => {});
-  });
+  const release = await holdBackTheApp(page);
   await page.goto(`${SYNCS}?status=success`);
   await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
   const row = page.locator('table.runs tbody tr').first();
@@ -163,12 +152,7 @@ plainTest('on a phone before the page has hydrated, or without script, the filte
   const context = await browser.newContext({ viewport: phone });
   const page = await context.newPage();
   await signIn(page, 'org.admin@acme.example');
-  let release!: () => void;
-  const late = new Promise<void>((resolve) => (release = resolve));
-  await page.route(/\/pkg\/.*\.wasm$/, async (route) => {
-    await late;
-    await route.continue().catch(() => {});
-  });
+  const release = await holdBackTheApp(page);
   await page.goto(SYNCS);
   const drawer = page.getByRole('button', { name: 'Filters', exact: true });
   await drawer.click();
@@ -207,4 +191,43 @@ test("a failed load's errors are one link away, from its status and its counts",
   const errors = page.getByRole('region', { name: 'Records' }).getByRole('link', { name: /errors: show them/ });
   await expect(errors).toHaveAttribute('href', /\/runs\/\d+#log-title$/);
   await expect(page.locator('table.log tbody td:nth-child(6)').first()).toHaveText('Error');
+});
+
+// Without the fixture that fails a test on an error thrown in a page (see above).
+plainTest('before the page has hydrated, a date waits until typed, a named range drops the dates, and pills are links', async ({ page }) => {
+  await signIn(page, 'org.admin@acme.example');
+  const release = await holdBackTheApp(page);
+  await page.goto(`${SYNCS}?range=custom&from=2026-11-01&status=success`);
+  await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
+  // Typed digit by digit, the year is 0002, 0020 and 0202 on its way to 2026: the page
+  // waits for it rather than loading a filter for the year 2.
+  await page.getByLabel('To', { exact: true }).focus();
+  await page.keyboard.type('12022026');
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?range=custom&from=2026-11-01&to=2026-12-02&status=success$`));
+  await expect(page.getByRole('listitem').filter({ hasText: 'Date range: 1 Nov 2026 – 2 Dec 2026' })).toBeVisible();
+  // Leaving Custom leaves its dates behind (the form still holds them, folded away).
+  await page.getByLabel('Date range', { exact: true }).selectOption('7d');
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?range=7d&status=success$`));
+  // A pill's × is a link to the list without it.
+  await page.getByRole('link', { name: 'Remove filter Status: Success' }).click();
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?range=7d$`));
+  await page.getByRole('link', { name: 'Clear filters' }).click();
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}$`));
+  release();
+  await hydrated(page);
+});
+
+plainTest('without script, the form sent after leaving Custom keeps the named range', async ({ browser }) => {
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  const page = await plain.newPage();
+  await page.goto('/login');
+  await page.getByLabel('Email').fill('org.admin@acme.example');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.goto(`${SYNCS}?range=custom&from=2026-11-01&to=2026-12-02`);
+  await page.getByLabel('Date range', { exact: true }).selectOption('30d');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(page.getByRole('listitem').filter({ hasText: 'Date range: Last 30 Days' })).toBeVisible();
+  await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
+  await plain.close();
 });

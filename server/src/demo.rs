@@ -547,11 +547,22 @@ const LOAD_ERRORS: [&str; 4] = [
     "The file has no \"Email\" column; required columns are Employee ID and Email.",
 ];
 
-const WARNINGS: [&str; 4] = [
-    "Skipped: the record has no email address.",
-    "Skipped: \"jo.bloggs@\" is not a valid email address.",
-    "Skipped: the employee ID appears more than once in the source.",
-    "Warning: the manager ID does not match any user; the manager was left empty.",
+/// Why a demo record was skipped, and the email its entry shows (the source's value, so
+/// that an entry never contradicts its message): `None` keeps the person's own.
+const WARNINGS: [(&str, Option<&str>); 4] = [
+    ("Skipped: the record has no email address.", Some("")),
+    (
+        "Skipped: \"jo.bloggs@\" is not a valid email address.",
+        Some("jo.bloggs@"),
+    ),
+    (
+        "Skipped: the employee ID appears more than once in the source.",
+        None,
+    ),
+    (
+        "Skipped: the email address belongs to another user's record.",
+        None,
+    ),
 ];
 
 impl Plan {
@@ -660,6 +671,7 @@ impl Plan {
                     .zip(people)
                     .enumerate()
                     .map(|(i, (action, person))| {
+                        let mut source_email = None;
                         let (outcome, message, changed) = match action {
                             "create" => (
                                 "ok",
@@ -684,11 +696,11 @@ impl Plan {
                                 "User reactivated: back in the source.".to_string(),
                                 Some("active".to_string()),
                             ),
-                            "skip" => (
-                                "warning",
-                                WARNINGS[rng.gen_range(0..WARNINGS.len())].to_string(),
-                                None,
-                            ),
+                            "skip" => {
+                                let (message, email) = WARNINGS[rng.gen_range(0..WARNINGS.len())];
+                                source_email = email;
+                                ("warning", message.to_string(), None)
+                            }
                             _ => ("ok", "No changes.".to_string(), None),
                         };
                         let mut e = entry(
@@ -700,6 +712,9 @@ impl Plan {
                             message,
                             changed.clone(),
                         );
+                        if let Some(email) = source_email {
+                            e.email = Set((!email.is_empty()).then(|| email.to_string()));
+                        }
                         // An update keeps its values, old → new, as the engine's do.
                         if action == "update" {
                             let values: &[&str] = match changed.as_deref() {

@@ -215,6 +215,9 @@ async fn seed(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
     Ok(())
 }
 
+/// How long requests in flight may go on after a shutdown signal.
+const REQUEST_GRACE: Duration = Duration::from_secs(10);
+
 async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> Result<(), String> {
     let conf = get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
     let mut options = conf.leptos_options;
@@ -245,13 +248,24 @@ async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> Result<
     tracing::info!("listening on http://{addr}");
     // On the signal, workers stop claiming and start their grace at once, while the
     // requests in flight finish.
-    let served = axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(async move {
+    let mut signalled = stop.subscribe();
+    let serving =
+        axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async move {
             shutdown_signal().await;
             let _ = stop.send(true);
-        })
-        .await
-        .map_err(|e| format!("server: {e}"));
+        });
+    // Requests get a bounded grace: a client that never finishes sending its request (or
+    // never reads its answer) would otherwise hold the process up for ever.
+    let served = tokio::select! {
+        served = serving => served.map_err(|e| format!("server: {e}")),
+        _ = async {
+            let _ = signalled.wait_for(|stopped| *stopped).await;
+            tokio::time::sleep(REQUEST_GRACE).await;
+        } => {
+            tracing::warn!(grace_secs = REQUEST_GRACE.as_secs(), "requests still open after the grace; closing them");
+            Ok(())
+        }
+    };
     for w in workers {
         let _ = w.await;
     }

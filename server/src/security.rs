@@ -80,13 +80,22 @@ pub async fn headers(mut req: Request<Body>, next: Next) -> Response {
 
 /// A server function asked for by a plain form answers with a redirect back to the
 /// `Referer`, which a request can set to anything: a redirect never leaves this site.
+///
+/// A page that redirects (signed out, say) is a redirect for every client: the framework
+/// sets the status only for requests that accept HTML, and a page asked for with
+/// `Accept: */*` would otherwise answer 200 with a `Location`. (Server functions keep
+/// their 200: the page's code follows the header itself.)
 pub async fn same_site_redirects(req: Request<Body>, next: Next) -> Response {
     let host = req
         .headers()
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let page = !req.uri().path().starts_with("/api/");
     let mut res = next.run(req).await;
+    if page && res.status().is_success() && res.headers().contains_key(header::LOCATION) {
+        *res.status_mut() = http::StatusCode::FOUND;
+    }
     let location = res
         .headers()
         .get(header::LOCATION)

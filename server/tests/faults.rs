@@ -196,3 +196,44 @@ async fn sqlite_server_killed_under_load_starts_again() {
     assert!(again.wait().unwrap().success());
     db.cleanup().await;
 }
+
+/// A client that sends half a request and waits holds the server up only for the
+/// requests' grace: SIGTERM still ends the process, cleanly.
+#[tokio::test]
+async fn a_half_sent_request_does_not_hold_up_shutdown() {
+    use std::io::Write;
+    let db = TestDb::sqlite().await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = server(&db.url, &["serve"], &[("UP_ADDR", addr.as_str())])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = forward_lines(child.stdout.take().unwrap());
+    wait_for_line(&lines, "listening on");
+    let mut stalled = std::net::TcpStream::connect(&addr).unwrap();
+    stalled
+        .write_all(b"GET /readyz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    // The connection is taken before the signal.
+    std::thread::sleep(Duration::from_millis(300));
+    terminate(&child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server was still running 30 s after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(exit.success(), "{exit:?}");
+    drop(stalled);
+    db.cleanup().await;
+}

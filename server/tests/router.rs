@@ -1047,3 +1047,53 @@ async fn metrics_count_runs_by_source_and_status_and_requests_by_route() {
     }
     assert!(!reply.body.contains("Acme") && !reply.body.contains("Globex"));
 }
+
+#[tokio::test]
+async fn a_signed_out_page_is_a_redirect_whatever_the_client_accepts() {
+    let (app, _db) = app().await;
+    for accept in ["*/*", "text/html", "application/json"] {
+        let reply = get(&app, "/admin/user-provisioning?range=7d", None, accept).await;
+        assert_eq!(reply.status, StatusCode::FOUND, "Accept: {accept}");
+        assert!(
+            reply.headers[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .starts_with("/login?"),
+            "Accept: {accept}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_server_writes_each_search_into_its_field() {
+    let (app, _db) = app().await;
+    let acme = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let run = run_with_status(&app, &acme, "success").await;
+    let page = get(
+        &app,
+        &format!("/admin/user-provisioning/runs/{run}?search=ada%22x&outcome=all"),
+        Some(&acme),
+        "text/html",
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Written as the field's value (escaped), so it shows before the page's code loads.
+    assert!(
+        page.body.contains(r#"value="ada&quot;x""#),
+        "the log search's value: {}",
+        page.body
+    );
+    let people = get(
+        &app,
+        "/admin/user-provisioning/people?q=ada%40acme",
+        Some(&acme),
+        "text/html",
+    )
+    .await;
+    assert!(
+        people.body.contains(r#"value="ada@acme""#),
+        "Find a person's value"
+    );
+}

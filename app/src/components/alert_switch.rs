@@ -57,7 +57,11 @@ fn Switch(initial: AlertSetting) -> impl IntoView {
                         );
                     }
                     Err(e) => {
-                        on.try_set(saved.get_value());
+                        // The page may have gone meanwhile: nothing is left to put back.
+                        let Some(was) = saved.try_get_value() else {
+                            return;
+                        };
+                        on.try_set(was);
                         failed.try_set(true);
                         said.try_set(format!("Not saved: {e}"));
                         break;

@@ -298,7 +298,15 @@ pub fn FilterBar(
 pub fn FilterPills(
     #[prop(into)] filter: Signal<RunFilter>,
     on_change: Callback<RunFilter>,
+    /// The page's address for a filter's query: the pills are links to the list without
+    /// one part (or any), so they work before the page's code has loaded too.
+    link: fn(&str) -> String,
 ) -> impl IntoView {
+    // Once hydrated, a pill changes the filter in place, as the controls do.
+    let change = move |ev: leptos::ev::MouseEvent, to: RunFilter| {
+        ev.prevent_default();
+        on_change.run(to);
+    };
     // One shape whatever the filter (hidden when nothing is active), so hydration
     // always finds the markup the server rendered.
     view! {
@@ -311,22 +319,26 @@ pub fn FilterPills(
                         .into_iter()
                         .map(|(part, text)| {
                             let label = format!("Remove filter {text}");
+                            let without = filter.get_untracked().without(&part);
                             view! {
                                 <li class="pill">
-                                    <span>{text}</span>
-                                    <button type="button" class="pill__remove" aria-label=label
-                                        on:click=move |_| on_change.run(filter.get_untracked().without(&part))>
+                                    // A name written right to left stays inside its pill.
+                                    <bdi>{text}</bdi>
+                                    <a class="pill__remove" aria-label=label
+                                        href=link(&without.to_query())
+                                        on:click=move |ev| change(ev, filter.get_untracked().without(&part))>
                                         "×"
-                                    </button>
+                                    </a>
                                 </li>
                             }
                         })
                         .collect_view()
                 }}
             </ul>
-            <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
+            <a class="button" href=link("")
+                on:click=move |ev| change(ev, RunFilter::default())>
                 "Clear filters"
-            </button>
+            </a>
         </div>
     }
 }

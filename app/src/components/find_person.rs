@@ -49,6 +49,9 @@ pub fn FindPerson(
                 placeholder="Email or Employee ID"
                 autocomplete="off"
                 spellcheck="false"
+                // The attribute for the server's page (and before hydration); the property
+                // after.
+                value=value.get_untracked()
                 prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev))
             />

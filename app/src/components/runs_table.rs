@@ -1,6 +1,6 @@
 use crate::{
     components::{DownloadMenu, Downloadable, RunProgress, StatusBadge},
-    domain::{format_duration, LogAvailability, SyncRunRow},
+    domain::{format_duration, time_ago, LogAvailability, SyncRunRow},
 };
 use leptos::prelude::*;
 
@@ -56,6 +56,16 @@ fn RunRow(run: SyncRunRow, clock: Option<RwSignal<i64>>, fresh: bool) -> impl In
         }
         (None, _) => "—".to_string(),
     };
+    // How long ago it started, kept current by the page's clock. The clock ticks only in
+    // the browser, from 1 after the app has hydrated: the server's page (and hydration)
+    // show none, so the two agree whatever their clocks say.
+    let started = run.started_at_ms;
+    let ago = Memo::new(move |_| {
+        let ticking = clock.is_some_and(|c| c.get() > 0);
+        started
+            .filter(|_| ticking)
+            .map(|t| time_ago(crate::browser::now_ms() - t))
+    });
     let progress = view! { <RunProgress run=run.clone() /> };
     let summary = run.summary();
     let details = format!("/admin/user-provisioning/runs/{}", run.id);
@@ -68,6 +78,7 @@ fn RunRow(run: SyncRunRow, clock: Option<RwSignal<i64>>, fresh: bool) -> impl In
                 <a href=details aria-label=format!("Details of the run started {}", run.start_display)>
                     {run.start_display.clone()}
                 </a>
+                <span class="runs__ago">{move || ago.get()}</span>
             </td>
             <td class="runs__source" data-label="Source">{run.source.display_name()}</td>
             <td class="runs__configuration" data-label="Configuration" title=run.configuration.clone()>{run.configuration.clone()}</td>

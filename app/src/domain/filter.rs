@@ -65,8 +65,6 @@ pub enum FilterError {
     ConfigurationTooLong,
     #[error("The filter \"{0}\" is given more than once.")]
     Repeated(String),
-    #[error("From and To dates only apply to a Custom date range.")]
-    DatesWithoutCustom,
 }
 
 /// A value from a link as a problem quotes it: its first 40 characters, with control and
@@ -256,9 +254,9 @@ impl RunFilter {
                 }
             }
         };
-        if dated && !matches!(filter.range, DateRange::Custom { .. }) {
-            problems.push(FilterError::DatesWithoutCustom);
-        }
+        // Dates beside a named range (All Time, Last 7 Days, …) are what the filter form
+        // sends from its folded date fields, without script, after Custom was left: the
+        // range named is the one chosen, and the dates are left out.
         filter.sort = match sort.as_deref() {
             None | Some("") | Some("newest") => SortOrder::NewestFirst,
             Some("oldest") => SortOrder::OldestFirst,
@@ -495,9 +493,12 @@ mod tests {
                 to: d("2024-01-01")
             }
         );
+        // The form's folded date fields, sent beside a named range, are left out.
         assert_eq!(
-            err("range=7d&from=2024-02-01"),
-            FilterError::DatesWithoutCustom
+            RunFilter::from_query("range=7d&from=2024-02-01&to=2024-02-03")
+                .unwrap()
+                .to_query(),
+            "range=7d"
         );
         assert_eq!(err("source=csv"), FilterError::UnknownSource("csv".into()));
         assert_eq!(

@@ -129,7 +129,13 @@ impl Live {
     ) {
         use crate::domain::RunChanges;
         let asked = query.get_untracked();
-        let changes = match crate::api::poll_sync_runs(asked.clone(), seen.to_string()).await {
+        let answer = crate::api::poll_sync_runs(asked.clone(), seen.to_string()).await;
+        // The page may have gone while the answer was on its way (the viewer opened a run):
+        // its values are disposed then, and reading one would panic.
+        let Some(still_asked) = query.try_get_untracked() else {
+            return;
+        };
+        let changes = match answer {
             Ok(changes) => changes,
             // The session ended (signed out elsewhere, idle, expired): say so at sign-in, which
             // leads back here.
@@ -147,9 +153,8 @@ impl Live {
         };
         self.trouble.set(None);
         self.heard.set(self.clock.get_untracked());
-        if query.try_get_untracked().as_ref() != Some(&asked) {
-            // The filter changed meanwhile (this answer is for another view), or the page
-            // has gone.
+        if still_asked != asked {
+            // The filter changed meanwhile: this answer is for another view.
             return;
         }
         let (seen, first, others, total) = match changes {

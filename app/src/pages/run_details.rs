@@ -35,7 +35,13 @@ pub fn RunDetailsPage() -> impl IntoView {
     let log_query = Memo::new(move |_| LogQuery {
         run_id: run_id.get(),
         search: query.with(|q| q.get("search").unwrap_or_default()),
-        outcome: query.with(|q| q.get("outcome").unwrap_or_default()),
+        // Given twice (an edited address), the outcome is both words: not one the log
+        // knows, so the page says so rather than picking one.
+        outcome: query.with(|q| {
+            q.get_all("outcome")
+                .map(|all| all.join(","))
+                .unwrap_or_default()
+        }),
     });
     let logs = PerQuery::new(log_query, move |q: LogQuery| async move {
         let Some(id) = q.run_id else { return Ok(None) };

@@ -126,7 +126,10 @@ pub(super) fn LogPreview(run_id: i64, problems: u32, logs: LogsPerQuery) -> impl
     view! {
         <form class="log-search" role="search" method="get" on:submit=on_search>
             <label for="log-search">"Search the log"</label>
-            <input id="log-search" name="search" type="search" maxlength="200" prop:value=move || text.get()
+            <input id="log-search" name="search" type="search" maxlength="200"
+                // The attribute for the server's page (and before hydration); the property
+                // after.
+                value=search.get_untracked() prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev))
                 placeholder="Email, employee ID, action or message" />
             <label for="log-outcome">"Show"</label>

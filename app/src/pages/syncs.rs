@@ -259,7 +259,7 @@ fn SyncHistory(
                 let configurations = loaded.unwrap_or_default();
                 view! {
                     <FilterBar filter=shown configurations on_change />
-                    <FilterPills filter=shown on_change />
+                    <FilterPills filter=shown on_change link=syncs_url />
                 }
             })}
         </Transition>
@@ -312,9 +312,7 @@ fn SyncHistory(
                     Some((_, Err(e @ AppError::Validation(_)))) => view! {
                         <div class="alert alert--error" role="alert">
                             <p>{e.to_string()}</p>
-                            <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
-                                "Clear filters"
-                            </button>
+                            <a class="button" href=SYNCS_PATH>"Clear filters"</a>
                         </div>
                     }.into_any(),
                     // The page asks again by itself (see `PerQuery::follow`).
