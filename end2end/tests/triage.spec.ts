@@ -125,6 +125,13 @@ test('on a phone the first run is in the first screen, its fields named', async 
   await expect(page).toHaveURL(/\?sort=oldest$/);
   await expect(page.getByRole('button', { name: 'Filters (1)' })).toHaveAttribute('aria-expanded', 'true');
   expect(await accessibilityProblems(page)).toEqual([]);
+
+  // A short page (a bad link's) starts right under the sidebar, not a screen's leftover
+  // height below it.
+  await page.goto('/admin/user-provisioning?status=bogus');
+  const heading = await page.getByRole('heading', { name: 'User Provisioning', level: 1 }).boundingBox();
+  const sidebar = await page.locator('.sidebar').boundingBox();
+  expect(heading!.y - (sidebar!.y + sidebar!.height)).toBeLessThan(60);
 });
 
 // Without the fixture that fails a test on an error thrown in a page (see above).
