@@ -20,8 +20,9 @@ if(z){var c='tz='+encodeURIComponent(z);if(document.cookie.split('; ').indexOf(c
 /// `data-sends-early` (the Syncs filters) loads the page for the form's values, as a GET
 /// form would, with defaults, empty fields and (but for a Custom range) the dates left
 /// out: a choice made while the page's module is still on its way is applied, not reset
-/// when hydration finishes. A date still being typed (its year not yet past 1970, as
-/// "0002" is after the first digit) waits for the rest. A click on
+/// when hydration finishes. A date is sent when its field is left (or with Enter, which
+/// sends the form), not at each digit: editing "3 Nov" to "13 Nov" passes through "1 Nov",
+/// and a year typed digit by digit through "0002"; a year before 1970 is not sent. A click on
 /// an element with `data-early-href` (a run's Download) fetches that address (the server's
 /// CSV of the log) rather than doing nothing; one with `data-early-toggle` (the phone's
 /// Filters button) toggles that class on the element it controls. The page's `js` class
@@ -34,14 +35,18 @@ location.assign(b.getAttribute('data-early-href'));return}\
 var g=t&&t.closest('[data-early-toggle]');if(g){var c=document.getElementById(\
 g.getAttribute('aria-controls'));if(c){var on=c.classList.toggle(\
 g.getAttribute('data-early-toggle'));g.setAttribute('aria-expanded',String(on))}}});\
-document.addEventListener('change',function(e){var t=e.target;\
-var f=t&&t.form;if(!f||!f.hasAttribute('data-sends-early')||\
-document.body.hasAttribute('data-hydrated'))return;\
-if(t.type==='date'&&t.value&&+t.value.slice(0,4)<1970)return;\
-var d=new FormData(f),c=d.get('range')==='custom',q=new URLSearchParams();\
+function early(e){var t=e.target,f=t&&t.form;\
+return f&&f.hasAttribute('data-sends-early')&&\
+!document.body.hasAttribute('data-hydrated')?f:null}\
+function send(f){var d=new FormData(f),c=d.get('range')==='custom',q=new URLSearchParams();\
 d.forEach(function(v,k){if(v&&!(k==='range'&&v==='all')&&\
 !(k==='sort'&&v==='newest')&&(c||(k!=='from'&&k!=='to')))q.append(k,v)});\
-var s=q.toString();location.assign(f.action+(s?'?'+s:''))});";
+var s=q.toString();location.assign(f.action+(s?'?'+s:''))}\
+document.addEventListener('change',function(e){var f=early(e);if(!f)return;\
+if(e.target.type==='date'){e.target.setAttribute('data-edited','');return}send(f)});\
+document.addEventListener('focusout',function(e){var t=e.target,f=early(e);\
+if(!f||t.type!=='date'||!t.hasAttribute('data-edited'))return;t.removeAttribute('data-edited');\
+if(!t.value||+t.value.slice(0,4)>=1970)send(f)});";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

@@ -206,12 +206,18 @@ plainTest('before the page has hydrated, a date waits until typed, a named range
   const release = await holdBackTheApp(page);
   await page.goto(`${SYNCS}?range=custom&from=2026-11-01&status=success`);
   await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
-  // Typed digit by digit, the year is 0002, 0020 and 0202 on its way to 2026: the page
-  // waits for it rather than loading a filter for the year 2.
+  // Typed digit by digit, the year is 0002, 0020 and 0202 on its way to 2026, and an
+  // edited day passes through others: the page waits until the field is left.
   await page.getByLabel('To', { exact: true }).focus();
   await page.keyboard.type('12022026');
-  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?range=custom&from=2026-11-01&to=2026-12-02&status=success$`));
-  await expect(page.getByRole('listitem').filter({ hasText: 'Date range: 1 Nov 2026 – 2 Dec 2026' })).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?range=custom&from=2026-11-01&status=success$`));
+  // Back to the day, made the 13th; leaving the field sends it.
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.type('13');
+  await expect(page.getByLabel('To', { exact: true })).toHaveValue('2026-12-13');
+  await page.getByLabel('To', { exact: true }).blur();
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?range=custom&from=2026-11-01&to=2026-12-13&status=success$`));
+  await expect(page.getByRole('listitem').filter({ hasText: 'Date range: 1 Nov 2026 – 13 Dec 2026' })).toBeVisible();
   // Leaving Custom leaves its dates behind (the form still holds them, folded away).
   await page.getByLabel('Date range', { exact: true }).selectOption('7d');
   await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?range=7d&status=success$`));

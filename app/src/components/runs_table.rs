@@ -56,15 +56,15 @@ fn RunRow(run: SyncRunRow, clock: Option<RwSignal<i64>>, fresh: bool) -> impl In
         }
         (None, _) => "—".to_string(),
     };
-    // How long ago it started, kept current by the page's clock. The clock ticks only in
-    // the browser, from 1 after the app has hydrated: the server's page (and hydration)
-    // show none, so the two agree whatever their clocks say.
-    let started = run.started_at_ms;
+    // How long ago the time the row shows was (its start, or its queueing if not started),
+    // kept current by the page's clock. The clock ticks only in the browser, from 1 after
+    // the app has hydrated: the server's page (and hydration) show none, so the two agree
+    // whatever their clocks say.
+    let at = run.sort_at_ms();
     let ago = Memo::new(move |_| {
-        let ticking = clock.is_some_and(|c| c.get() > 0);
-        started
-            .filter(|_| ticking)
-            .map(|t| time_ago(crate::browser::now_ms() - t))
+        clock
+            .is_some_and(|c| c.get() > 0)
+            .then(|| time_ago(crate::browser::now_ms() - at))
     });
     let progress = view! { <RunProgress run=run.clone() /> };
     let summary = run.summary();

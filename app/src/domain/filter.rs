@@ -59,6 +59,8 @@ pub enum FilterError {
     UnknownStatus(String),
     #[error("\"{value}\" is not a valid {field} date; use the form 2024-01-15.")]
     BadDate { field: String, value: String },
+    #[error("The {field} date \"{value}\" is outside the years runs can have (1970 to 9999).")]
+    DateOutOfRange { field: String, value: String },
     #[error("The From date ({from}) is after the To date ({to}).")]
     FromAfterTo { from: NaiveDate, to: NaiveDate },
     #[error("The configuration name is longer than {MAX_CONFIGURATION_LEN} characters.")]
@@ -220,16 +222,33 @@ impl RunFilter {
         let mut date = |field: &str, value: Option<String>| match value.as_deref() {
             None | Some("") => None,
             Some(v) => {
+                // Exactly the form the date fields send: chrono alone would also take
+                // "2026-1-1" or "+2026-01-01".
+                let shaped = v.len() == 10
+                    && v.bytes().enumerate().all(|(i, b)| match i {
+                        4 | 7 => b == b'-',
+                        _ => b.is_ascii_digit(),
+                    });
                 let day = NaiveDate::parse_from_str(v, "%Y-%m-%d")
                     .ok()
-                    .filter(|d| (1970..=9999).contains(&chrono::Datelike::year(d)));
-                if day.is_none() {
-                    problems.push(FilterError::BadDate {
-                        field: field.into(),
-                        value: short(v),
-                    });
+                    .filter(|_| shaped);
+                match day {
+                    Some(d) if (1970..=9999).contains(&chrono::Datelike::year(&d)) => Some(d),
+                    Some(_) => {
+                        problems.push(FilterError::DateOutOfRange {
+                            field: field.into(),
+                            value: short(v),
+                        });
+                        None
+                    }
+                    None => {
+                        problems.push(FilterError::BadDate {
+                            field: field.into(),
+                            value: short(v),
+                        });
+                        None
+                    }
                 }
-                day
             }
         };
         let (mut from, mut to) = (date("From", from), date("To", to));
@@ -486,6 +505,20 @@ mod tests {
             err("range=custom&from=15/01/2024"),
             FilterError::BadDate { .. }
         ));
+        // Only the form the date fields send.
+        for loose in ["2026-1-1", "+2026-11-01", "2026-11-1 ", "２026-11-01"] {
+            assert!(
+                matches!(err(&format!("from={loose}")), FilterError::BadDate { .. }),
+                "{loose}"
+            );
+        }
+        assert_eq!(
+            err("from=0002-01-01"),
+            FilterError::DateOutOfRange {
+                field: "From".into(),
+                value: "0002-01-01".into()
+            }
+        );
         assert_eq!(
             err("range=custom&from=2024-02-01&to=2024-01-01"),
             FilterError::FromAfterTo {
