@@ -33,7 +33,7 @@ test('CSV is built in the browser with the run\'s name and every entry', async (
   expect(writerModules).toHaveLength(0);
   expect(workers).toHaveLength(0);
   const row = page.locator('table.runs tbody tr').first();
-  const started = (await row.locator('.runs__start').innerText()).trim();
+  const started = (await row.locator('.runs__start a').innerText()).trim();
   const download = await downloadFrom(page, row, 'CSV');
   expect(workers).toEqual([expect.stringMatching(/\/log-writer\/worker\.js$/)]);
   expect(writerModules).toHaveLength(1);
