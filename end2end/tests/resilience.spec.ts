@@ -42,7 +42,6 @@ test("a run opened while the list's question is on its way leaves the answer unr
   await answered;
   // The answer reaches a page that has gone: nothing may be thrown (the fixture checks),
   // and the run's page goes on working.
-  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
   await page.getByRole('link', { name: '← All syncs' }).click();
   await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
 });

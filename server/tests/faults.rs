@@ -219,20 +219,26 @@ async fn a_half_sent_request_does_not_hold_up_shutdown() {
     stalled
         .write_all(b"GET /readyz HTTP/1.1\r\nHost: x\r\n")
         .unwrap();
-    // The connection is taken before the signal.
-    std::thread::sleep(Duration::from_millis(300));
+    // The server takes connections in the order they came: once a later one is answered,
+    // the stalled one is the server's to finish.
+    let mut later = std::net::TcpStream::connect(&addr).unwrap();
+    later
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut later, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     terminate(&child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let exit = loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            break exit;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the server was still running 30 s after SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(100));
+    let pid = child.id().to_string();
+    let (exited, exit) = std::sync::mpsc::channel();
+    std::thread::spawn(move || exited.send(child.wait()));
+    let Ok(exit) = exit.recv_timeout(Duration::from_secs(30)) else {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid])
+            .status();
+        panic!("the server was still running 30 s after SIGTERM");
     };
+    let exit = exit.unwrap();
     assert!(exit.success(), "{exit:?}");
     drop(stalled);
     db.cleanup().await;

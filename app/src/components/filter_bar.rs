@@ -326,7 +326,7 @@ pub fn FilterPills(
                                     <bdi>{text}</bdi>
                                     <a class="pill__remove" aria-label=label
                                         href=link(&without.to_query())
-                                        on:click=move |ev| change(ev, filter.get_untracked().without(&part))>
+                                        on:click=move |ev| change(ev, without.clone())>
                                         "×"
                                     </a>
                                 </li>
