@@ -2,7 +2,7 @@
 
 use crate::domain::{
     ConfigurationSummary, Cursor, DayStatusCount, LogEntry, LogFormat, LogKind, LogOutcome,
-    PersonEvent, PersonMatch, RunAlert, RunFilter, SyncRunRow, Viewer,
+    PersonEvent, PersonMatch, RunAlert, RunFilter, SourceKind, SyncRunRow, Viewer,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -36,8 +36,18 @@ pub struct ListRuns {
 pub struct RunsFound {
     pub runs: Vec<SyncRunRow>,
     pub total: Option<u64>,
-    /// The filter names a configuration the organisation does not have (and nothing was read).
-    pub unknown_configuration: bool,
+    /// Why the filter's configuration covers none of the organisation's runs (and nothing
+    /// was read).
+    pub scope_problem: Option<ScopeProblem>,
+}
+
+/// A filter's configuration that cannot be read as asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeProblem {
+    /// The organisation has no configuration of that name.
+    UnknownName,
+    /// The configuration imports from this source, not the one the filter also names.
+    OtherSource(SourceKind),
 }
 
 /// One run with what its details page shows beyond the table row.
@@ -98,13 +108,13 @@ pub trait RunStore: Send + Sync {
     async fn list_runs(&self, request: &ListRuns) -> Result<RunsFound, StoreError>;
     /// The overview chart's counts: the runs matching `request` (its window, statuses and
     /// configuration; not its cursor) per day of the viewer's calendar and status, the day
-    /// told by `offsets` (see [`crate::domain::offset_spans`]). `None` when the filter names
-    /// a configuration the organisation does not have.
+    /// told by `offsets` (see [`crate::domain::offset_spans`]). The inner error when the
+    /// filter's configuration cannot be read as asked.
     async fn count_run_days(
         &self,
         request: &ListRuns,
         offsets: &[(i64, i64)],
-    ) -> Result<Option<Vec<DayStatusCount>>, StoreError>;
+    ) -> Result<Result<Vec<DayStatusCount>, ScopeProblem>, StoreError>;
     async fn configurations(
         &self,
         organisation_id: i64,

@@ -12,9 +12,14 @@ use leptos_router::{
 };
 
 /// Stores the viewer's IANA time zone in a cookie so the server can write times in it.
+/// When the cookie was missing or named another zone (it expired, or the viewer travelled)
+/// an Admin Panel page was just written in the wrong zone: it is loaded again, at once,
+/// before its body is read. Only when the cookie did change, so a browser that refuses it
+/// (or a zone the server does not know, shown in UTC) is never reloaded in a loop.
 const TIME_ZONE_SCRIPT: &str = "try{var z=Intl.DateTimeFormat().resolvedOptions().timeZone;\
-if(z){var c='tz='+encodeURIComponent(z);if(document.cookie.split('; ').indexOf(c)<0)\
-{document.cookie=c+';path=/;max-age=31536000;samesite=lax'}}}catch(e){}";
+if(z){var c='tz='+encodeURIComponent(z),has=function(){return document.cookie.split('; ')\
+.indexOf(c)>=0};if(!has()){document.cookie=c+';path=/;max-age=31536000;samesite=lax';\
+if(has()&&location.pathname.indexOf('/admin')===0)location.reload()}}}catch(e){}";
 
 /// Until the app has hydrated (`data-hydrated` on the body), a change in a form marked
 /// `data-sends-early` (the Syncs filters) loads the page for the form's values, as a GET
@@ -61,6 +66,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // Named by their content when built with hash-files (assets.rs).
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
+                // Leptos 0.8 writes the nonce into its preloads' `crossorigin`; HTML reads
+                // that as "anonymous", the mode of the fetches they warm, so it is harmless
+                // (resilience.spec.ts shows each file is fetched once).
                 <HydrationScripts options />
                 <MetaTags />
             </head>

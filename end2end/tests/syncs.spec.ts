@@ -99,6 +99,22 @@ test.describe('Organisation Admin', () => {
     await expect(page.locator('table.runs .runs__summary')).toHaveCount(0);
   });
 
+  test('a page opened without the zone cookie, or with another zone, is shown in the browser zone', async ({ browser }) => {
+    const context = await browser.newContext({ timezoneId: 'America/New_York' });
+    const page = await context.newPage();
+    await signIn(page, 'org.admin@acme.example');
+    for (const stale of [null, 'Asia/Tokyo']) {
+      await context.clearCookies({ name: 'tz' });
+      if (stale) {
+        await context.addCookies([{ name: 'tz', value: encodeURIComponent(stale), url: page.url() }]);
+      }
+      // The page loads itself again as soon as it has set the cookie.
+      await page.goto('/admin/user-provisioning', { waitUntil: 'commit' });
+      await expect(page.locator('table.runs')).toContainText('Times are shown in New York time (UTC');
+    }
+    await context.close();
+  });
+
   test('names the time zone as it is called today', async ({ browser }) => {
     // Chromium reports Kolkata by its old name, Asia/Calcutta.
     const context = await browser.newContext({ timezoneId: 'Asia/Kolkata' });

@@ -230,7 +230,7 @@ plainTest('before the page has hydrated, a date waits until typed, a named range
   await hydrated(page);
 });
 
-plainTest('without script, the form sent after leaving Custom keeps the named range', async ({ browser }) => {
+plainTest('without script, the dates show and fold with Custom, so one submit applies what the form shows', async ({ browser }) => {
   const plain = await browser.newContext({ javaScriptEnabled: false });
   const page = await plain.newPage();
   await page.goto('/login');
@@ -239,8 +239,17 @@ plainTest('without script, the form sent after leaving Custom keeps the named ra
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.goto(`${SYNCS}?range=custom&from=2026-11-01&to=2026-12-02`);
   await page.getByLabel('Date range', { exact: true }).selectOption('30d');
+  await expect(page.getByLabel('From', { exact: true })).toBeHidden();
   await page.getByRole('button', { name: 'Apply filters' }).click();
   await expect(page.getByRole('listitem').filter({ hasText: 'Date range: Last 30 Days' })).toBeVisible();
   await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
+  // Back to Custom: its dates show at once, and one submit sends them.
+  await expect(page.getByLabel('To', { exact: true })).toBeHidden();
+  await page.getByLabel('Date range', { exact: true }).selectOption('custom');
+  await page.getByLabel('From', { exact: true }).fill('2026-10-01');
+  await page.getByLabel('To', { exact: true }).fill('2026-10-31');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(page).toHaveURL(/range=custom&from=2026-10-01&to=2026-10-31/);
+  await expect(page.getByLabel('From', { exact: true })).toBeVisible();
   await plain.close();
 });

@@ -300,6 +300,14 @@ async fn cases(
             query: query.into(),
         });
     }
+    // For scale: a signed-in request that reads its session and nothing else.
+    cases.push(Case {
+        name: "signed in, nothing else (get_viewer)".into(),
+        kind: Kind::Poll,
+        url: "/api/get_viewer".into(),
+        zone: "UTC",
+        query: String::new(),
+    });
     for (range, query) in chart_ranges(history) {
         for zone in WHOLE_HOUR_ZONES.into_iter().chain(PART_HOUR_ZONES) {
             cases.push(Case {
@@ -507,6 +515,13 @@ fn report(label: &str, on_postgres: bool, mut measured: Vec<Measured>) -> usize 
         "poll, nothing changed",
         "poll, 1 change (page 1)",
         0.2,
+        &mut check,
+    );
+    // The same, against what any signed-in request costs: the idle check adds one probe.
+    ratio(
+        "poll, nothing changed",
+        "signed in, nothing else (get_viewer)",
+        1.5,
         &mut check,
     );
     if !on_postgres {

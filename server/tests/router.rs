@@ -197,6 +197,10 @@ async fn bad_filters_get_a_clear_400_not_a_500() {
             "config%3DGlobex%2BHR%2Bexport%2B%2528SFTP%2529",
             "There is no configuration named",
         ),
+        (
+            "source%3Dworkday%26config%3DContractors%2B%2528SFTP%2529",
+            "The configuration \\\"Contractors (SFTP)\\\" imports from SFTP Sync, not Workday.",
+        ),
     ] {
         // The list and the overview chart read the same filter.
         for endpoint in ["list_sync_runs", "sync_runs_chart"] {
@@ -241,6 +245,26 @@ async fn bad_filters_get_a_clear_400_not_a_500() {
         ])
     );
     assert_eq!(json["BadFilter"]["kept"], "sort=oldest&status=success");
+    // A configuration beside another source is one of the problems; the source is kept.
+    let query = "status=bogus&source=workday&config=Contractors (SFTP)";
+    let encoded: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
+    let reply = get(
+        &app,
+        &format!("/api/sync_runs_chart?query={encoded}"),
+        Some(&cookie),
+        "application/json",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(
+        json["BadFilter"]["problems"],
+        serde_json::json!([
+            "\"bogus\" is not a sync status.",
+            "The configuration \"Contractors (SFTP)\" imports from SFTP Sync, not Workday. Choose one of the Workday configurations, or All sources."
+        ])
+    );
+    assert_eq!(json["BadFilter"]["kept"], "source=workday");
     // The page itself answers a bad link with the same status, whatever is wrong with it.
     for bad in ["status=bogus", "sort=sideways", "config=No+such+thing"] {
         let page = get(

@@ -3,7 +3,7 @@
 mod common;
 
 use app::domain::{Cursor, RunFilter, RunStatus, SortOrder, SourceKind, SyncRunRow};
-use app::ports::{AuthStore, ListRuns, RunStore, SignInOutcome};
+use app::ports::{AuthStore, ListRuns, RunStore, ScopeProblem, SignInOutcome};
 use chrono::{TimeZone, Utc};
 use common::TestDb;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Statement};
@@ -225,15 +225,14 @@ async fn filters_narrow_the_list(db: &DatabaseConnection) {
         .list_runs(&request(acme, filter, None, 10))
         .await
         .unwrap();
-    assert!(found.unknown_configuration && found.runs.is_empty());
+    assert_eq!(found.scope_problem, Some(ScopeProblem::UnknownName));
+    assert!(found.runs.is_empty());
     let own = RunFilter::from_query(&format!("config={}", urlencode(name))).unwrap();
-    assert!(
-        !store
-            .list_runs(&request(acme, own, None, 10))
-            .await
-            .unwrap()
-            .unknown_configuration
-    );
+    let found = store
+        .list_runs(&request(acme, own, None, 10))
+        .await
+        .unwrap();
+    assert_eq!(found.scope_problem, None);
 
     let since = now().timestamp_millis() - 7 * 86_400_000;
     let mut req = request(acme, RunFilter::default(), None, 1000);
@@ -333,7 +332,7 @@ async fn a_source_covers_its_configurations(db: &DatabaseConnection) {
     let eu_name = urlencode("Contractors EU (SFTP)");
     let workday = urlencode("Workday – Global HR");
     type Matches<'a> = &'a dyn Fn(&SyncRunRow) -> bool;
-    let cases: [(String, Matches); 5] = [
+    let cases: [(String, Matches); 4] = [
         ("source=sftp".to_string(), &|r: &SyncRunRow| {
             r.source == SourceKind::Sftp
         }),
@@ -348,10 +347,6 @@ async fn a_source_covers_its_configurations(db: &DatabaseConnection) {
             format!("source=sftp&config={eu_name}"),
             &|r: &SyncRunRow| r.configuration == "Contractors EU (SFTP)",
         ),
-        (
-            format!("source=google_workspace&config={workday}"),
-            &|_: &SyncRunRow| false,
-        ),
     ];
     for (query, expected) in cases {
         let filter = RunFilter::from_query(&query).unwrap();
@@ -359,7 +354,7 @@ async fn a_source_covers_its_configurations(db: &DatabaseConnection) {
             .list_runs(&request(acme, filter.clone(), None, 5))
             .await
             .unwrap();
-        assert!(!first.unknown_configuration, "{query}");
+        assert_eq!(first.scope_problem, None, "{query}");
         let (rows, total) = all_pages(&store, request(acme, filter, None, 5)).await;
         let mut want: Vec<i64> = all.iter().filter(|r| expected(r)).map(|r| r.id).collect();
         let mut got: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -369,6 +364,19 @@ async fn a_source_covers_its_configurations(db: &DatabaseConnection) {
         assert_eq!(total as usize, want.len(), "{query}");
     }
     assert!(all.iter().filter(|r| r.source == SourceKind::Sftp).count() > 12);
+
+    // A configuration beside another source than its own is refused, not read as nothing.
+    let crossed =
+        RunFilter::from_query(&format!("source=google_workspace&config={workday}")).unwrap();
+    let found = store
+        .list_runs(&request(acme, crossed.clone(), None, 5))
+        .await
+        .unwrap();
+    assert_eq!(
+        found.scope_problem,
+        Some(ScopeProblem::OtherSource(SourceKind::Workday))
+    );
+    assert!(found.runs.is_empty());
 
     // Totals from the per-day counts stay exact over windows that cut days.
     for (since, until) in [
@@ -404,14 +412,11 @@ async fn a_source_covers_its_configurations(db: &DatabaseConnection) {
             let total = check_chart(&store, tz, now(), acme, query).await;
             assert!(total > 12, "{zone} {query}: {total}");
         }
-        check_chart(
-            &store,
-            tz,
-            now(),
-            acme,
-            &format!("source=google_workspace&config={workday}"),
-        )
-        .await;
+        let (_, req, offsets) = app::api::chart_request(tz, now(), acme, crossed.clone()).unwrap();
+        assert_eq!(
+            store.count_run_days(&req, &offsets).await.unwrap(),
+            Err(ScopeProblem::OtherSource(SourceKind::Workday))
+        );
     }
 
     // Globex's SFTP runs are its own.
@@ -556,7 +561,10 @@ async fn chart_counts_match_the_listed_runs(db: &DatabaseConnection) {
     // A configuration of another organisation is unknown here, and counts nothing.
     let other = RunFilter::from_query("config=Globex+HR+export+%28SFTP%29").unwrap();
     let (_, req, offsets) = chart_request(tz, now(), acme, other).unwrap();
-    assert_eq!(store.count_run_days(&req, &offsets).await.unwrap(), None);
+    assert_eq!(
+        store.count_run_days(&req, &offsets).await.unwrap(),
+        Err(ScopeProblem::UnknownName)
+    );
     // Nothing of Acme's shows in Globex's chart.
     let globex = org_id(db, "Globex").await;
     check_chart(&store, tz, now(), globex, "").await;

@@ -155,7 +155,7 @@ mod server {
         display_start, offset_spans, ChartSpan, Cursor, RunChart, RunFilter, RunPage, SyncRunRow,
     };
     use crate::error::AppError;
-    use crate::ports::ListRuns;
+    use crate::ports::{ListRuns, ScopeProblem};
     use chrono::{DateTime, NaiveDate, Offset, TimeZone, Utc};
     use chrono_tz::Tz;
 
@@ -169,27 +169,41 @@ mod server {
             .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
     }
 
-    fn no_such_configuration(name: &str) -> String {
-        format!(
-            "There is no configuration named \"{name}\". Choose one from the Configuration list."
-        )
+    /// What is wrong with the filter's configuration, in words for the admin.
+    fn scope_problem_text(filter: &RunFilter, problem: ScopeProblem) -> String {
+        let name = filter.configuration.as_deref().unwrap_or_default();
+        match (problem, filter.source) {
+            (ScopeProblem::OtherSource(kind), Some(source)) => format!(
+                "The configuration \"{name}\" imports from {}, not {}. Choose one of the {} configurations, or All sources.",
+                kind.display_name(),
+                source.display_name(),
+                source.display_name(),
+            ),
+            _ => format!(
+                "There is no configuration named \"{name}\". Choose one from the Configuration list."
+            ),
+        }
     }
 
-    /// Refuses a filter whose configuration the organisation does not have, keeping the rest.
-    fn unknown_configuration<T>(ctx: &Ctx, filter: &RunFilter) -> Result<T, AppError> {
-        let name = filter.configuration.as_deref().unwrap_or_default();
+    /// Refuses a filter whose configuration cannot be read as asked, keeping the rest
+    /// (the source too: it is the configuration that does not fit).
+    fn refuse_scope<T>(
+        ctx: &Ctx,
+        filter: &RunFilter,
+        problem: ScopeProblem,
+    ) -> Result<T, AppError> {
         let kept = RunFilter {
             configuration: None,
             ..filter.clone()
         };
         ctx.fail(AppError::BadFilter {
-            problems: vec![no_such_configuration(name)],
+            problems: vec![scope_problem_text(filter, problem)],
             kept: kept.to_query(),
         })
     }
 
     /// The filter in a page's query. A query with problems is refused with every one of
-    /// them (an unknown configuration's too) and the parts that can be kept.
+    /// them (its configuration's too) and the parts that can be kept.
     pub async fn filter_of(
         ctx: &Ctx,
         organisation_id: i64,
@@ -207,8 +221,16 @@ mod server {
                 .configurations(organisation_id)
                 .await
                 .map_err(|e| ctx.store_failed(e))?;
-            if !known.iter().any(|c| c.name == name) {
-                problems.push(no_such_configuration(&name));
+            let problem = match known.iter().find(|c| c.name == name) {
+                None => Some(ScopeProblem::UnknownName),
+                Some(c) => reading
+                    .filter
+                    .source
+                    .filter(|s| *s != c.source)
+                    .map(|_| ScopeProblem::OtherSource(c.source)),
+            };
+            if let Some(problem) = problem {
+                problems.push(scope_problem_text(&reading.filter, problem));
                 reading.filter.configuration = None;
             }
         }
@@ -279,8 +301,8 @@ mod server {
             .await
             .map_err(|e| ctx.store_failed(e))?
         {
-            Some(counts) => Ok(RunChart::from_counts(Some(span), &counts)),
-            None => unknown_configuration(ctx, &request.filter),
+            Ok(counts) => Ok(RunChart::from_counts(Some(span), &counts)),
+            Err(problem) => refuse_scope(ctx, &request.filter, problem),
         }
     }
 
@@ -311,8 +333,8 @@ mod server {
             .list_runs(&request)
             .await
             .map_err(|e| ctx.store_failed(e))?;
-        if found.unknown_configuration {
-            return unknown_configuration(ctx, &request.filter);
+        if let Some(problem) = found.scope_problem {
+            return refuse_scope(ctx, &request.filter, problem);
         }
         let mut runs = found.runs;
         let more = runs.len() > PAGE_SIZE as usize;

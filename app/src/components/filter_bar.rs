@@ -193,15 +193,16 @@ pub fn FilterBar(
                             .collect_view()}
                     </select>
                 </div>
-                // Always rendered (hidden unless Custom) so the page keeps one shape.
-                <div class="field" hidden=move || custom().is_none()>
+                // Always rendered (hidden unless Custom) so the page keeps one shape; without
+                // script the style sheet shows them as soon as Custom is chosen.
+                <div class="field field--date" hidden=move || custom().is_none()>
                     <label for="filter-from">"From"</label>
                     <input id="filter-from" name="from" type="date"
                         value=date_value(custom_untracked().and_then(|c| c.0))
                         prop:value=move || date_value(custom().and_then(|c| c.0))
                         max=move || date_value(custom().and_then(|c| c.1)) on:change=on_from />
                 </div>
-                <div class="field" hidden=move || custom().is_none()>
+                <div class="field field--date" hidden=move || custom().is_none()>
                     <label for="filter-to">"To"</label>
                     <input id="filter-to" name="to" type="date"
                         value=date_value(custom_untracked().and_then(|c| c.1))

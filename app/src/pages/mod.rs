@@ -2,6 +2,7 @@
 
 mod admin_home;
 mod admin_layout;
+mod bad_link;
 mod help;
 mod home_redirect;
 mod live_view;

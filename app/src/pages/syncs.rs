@@ -7,6 +7,7 @@ use crate::{
     domain::{ConfigurationSummary, Cursor, RunChart, RunFilter, RunPage, SyncRunRow, Viewer},
     error::AppError,
     pages::{
+        bad_link::BadLink,
         live_view::{heard_ago, Live},
         per_query::PerQuery,
         LastList, ViewerResource,
@@ -69,7 +70,7 @@ fn NoAccessPage(viewer: Viewer) -> impl IntoView {
 pub(super) const SYNCS_PATH: &str = "/admin/user-provisioning";
 
 /// The Syncs page's URL for a filter's query string.
-fn syncs_url(query: &str) -> String {
+pub(super) fn syncs_url(query: &str) -> String {
     if query.is_empty() {
         SYNCS_PATH.to_string()
     } else {
@@ -90,34 +91,6 @@ async fn load_chart(q: String) -> Result<Option<RunChart>, AppError> {
         return Ok(None);
     }
     sync_runs_chart(q).await.map(Some)
-}
-
-/// What is wrong with the filters of the link the page was opened with, all of it, and
-/// the ways out: keep the filters that can be used, or clear them all.
-#[component]
-fn BadLink(problems: Vec<String>, kept: String) -> impl IntoView {
-    let lead = match problems.len() {
-        1 => "This link's filters cannot be used:".to_string(),
-        n => format!("This link's filters have {n} problems:"),
-    };
-    // Links, so the ways out work before the app has hydrated too.
-    let kept = RunFilter::from_query(&kept)
-        .ok()
-        .filter(|f| !f.is_default())
-        .map(|f| syncs_url(&f.to_query()));
-    view! {
-        <div class="alert alert--error bad-link" role="alert">
-            <p>{lead}</p>
-            <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
-            <p class="bad-link__ways">
-                {kept.map(|href| view! {
-                    <a class="button" href=href>"Keep the filters that work"</a>
-                    " "
-                })}
-                <a class="button" href=SYNCS_PATH>"Clear filters"</a>
-            </p>
-        </div>
-    }
 }
 
 type ConfigurationsResource = Resource<Result<Vec<ConfigurationSummary>, AppError>>;

@@ -4,7 +4,9 @@
 //! the running one's progress advances with a heartbeat, then it ends with its result log,
 //! and the queued one starts. Nothing is fetched from anywhere.
 
-use super::{Config, Plan, ACME_CONFIGS, GLOBEX_CONFIGS, INITECH_CONFIGS};
+use super::directory::Person;
+use super::history::Plan;
+use super::{Config, ACME_CONFIGS, GLOBEX_CONFIGS, INITECH_CONFIGS};
 use crate::db::entities::{sync_configuration, sync_log_entry, user};
 use crate::sync::queue::stmt;
 use app::domain::RunStatus;
@@ -172,10 +174,7 @@ fn spec_named(name: &str) -> Option<&'static Config> {
 }
 
 /// The configuration's people as the seed made them: (external id, email), in seed order.
-async fn people_of(
-    db: &DatabaseConnection,
-    configuration_id: i64,
-) -> Result<Vec<super::Person>, DbErr> {
+async fn people_of(db: &DatabaseConnection, configuration_id: i64) -> Result<Vec<Person>, DbErr> {
     let rows: Vec<(Option<String>, String)> = user::Entity::find()
         .select_only()
         .column(user::Column::ExternalId)

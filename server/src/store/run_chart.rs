@@ -15,7 +15,7 @@ use crate::db::run_buckets::{
     Buckets, DAYS, DAY_MS, EVERY_CONFIGURATION, HOURS, HOUR_MS, QUARTERS,
 };
 use app::domain::{DayStatusCount, RunStatus};
-use app::ports::{ListRuns, StoreError};
+use app::ports::{ListRuns, ScopeProblem, StoreError};
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
 use std::collections::BTreeMap;
@@ -43,12 +43,12 @@ pub async fn count_run_days(
     db: &DatabaseConnection,
     request: &ListRuns,
     offsets: &[(i64, i64)],
-) -> Result<Option<Vec<DayStatusCount>>, StoreError> {
+) -> Result<Result<Vec<DayStatusCount>, ScopeProblem>, StoreError> {
     let configuration_ids = match configurations_in_scope(db, request).await? {
         InScope::Every => None,
-        InScope::Only(ids) if ids.is_empty() => return Ok(Some(Vec::new())),
+        InScope::Only(ids) if ids.is_empty() => return Ok(Ok(Vec::new())),
         InScope::Only(ids) => Some(ids),
-        InScope::UnknownName => return Ok(None),
+        InScope::Refused(problem) => return Ok(Err(problem)),
     };
     let scope = Scope {
         request,
@@ -62,7 +62,7 @@ pub async fn count_run_days(
     points.sort_unstable();
     points.dedup();
     if points.is_empty() {
-        return Ok(Some(Vec::new()));
+        return Ok(Ok(Vec::new()));
     }
     let reaches: Vec<Reach> = points.iter().map(|&t| Reach::to(t)).collect();
     let rows = SumRow::find_by_statement(statement(&scope, &reaches, db.get_database_backend()))
@@ -101,7 +101,7 @@ pub async fn count_run_days(
             })
         })
         .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+        .map(Ok)
 }
 
 /// The viewer's days within `[since, until)`: spans of time, each with its day (days since

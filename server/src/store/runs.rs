@@ -5,9 +5,9 @@ use crate::db::entities::{sync_configuration, sync_run, sync_run_day};
 use crate::db::run_days::DAY_MS;
 use app::domain::{
     ConfigurationSummary, Cursor, DayStatusCount, LogEntry, LogFormat, RunCounts, RunStatus,
-    SortOrder, SyncRunRow,
+    SortOrder, SourceKind, SyncRunRow,
 };
-use app::ports::{ListRuns, LogRequest, RunFound, RunStore, RunsFound, StoreError};
+use app::ports::{ListRuns, LogRequest, RunFound, RunStore, RunsFound, ScopeProblem, StoreError};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
@@ -24,15 +24,15 @@ impl RunStore for SeaStore {
                 return Ok(RunsFound {
                     runs: Vec::new(),
                     total: request.after.is_none().then_some(0),
-                    unknown_configuration: false,
+                    scope_problem: None,
                 })
             }
             InScope::Only(ids) => Some(ids),
-            InScope::UnknownName => {
+            InScope::Refused(problem) => {
                 return Ok(RunsFound {
                     runs: Vec::new(),
                     total: None,
-                    unknown_configuration: true,
+                    scope_problem: Some(problem),
                 })
             }
         };
@@ -60,7 +60,7 @@ impl RunStore for SeaStore {
         Ok(RunsFound {
             runs,
             total,
-            unknown_configuration: false,
+            scope_problem: None,
         })
     }
 
@@ -68,7 +68,7 @@ impl RunStore for SeaStore {
         &self,
         request: &ListRuns,
         offsets: &[(i64, i64)],
-    ) -> Result<Option<Vec<DayStatusCount>>, StoreError> {
+    ) -> Result<Result<Vec<DayStatusCount>, ScopeProblem>, StoreError> {
         super::run_chart::count_run_days(&self.db, request, offsets).await
     }
 
@@ -171,11 +171,11 @@ impl Scope<'_> {
 pub(super) enum InScope {
     /// No configuration or source is chosen.
     Every,
-    /// These ones (none: the configuration chosen imports from another source, or no
-    /// configuration imports from the source chosen).
+    /// These ones (none: no configuration imports from the source chosen).
     Only(Vec<i64>),
-    /// The filter names a configuration the organisation does not have.
-    UnknownName,
+    /// The filter's configuration cannot be read as asked: an unknown name, or one that
+    /// imports from another source than the filter's.
+    Refused(ScopeProblem),
 }
 
 /// The ids of the configurations the request's filter covers, looked up once so that the
@@ -199,16 +199,22 @@ pub(super) async fn configurations_in_scope(
         q = q.filter(C::SourceKind.eq(source.slug()));
     }
     let found: Vec<(i64, String)> = q.into_tuple().all(db).await.map_err(db_err)?;
-    if filter.configuration.is_some() && found.is_empty() {
-        return Ok(InScope::UnknownName);
+    if filter.configuration.is_some() {
+        // Names are unique within an organisation.
+        let Some((id, kind)) = found.into_iter().next() else {
+            return Ok(InScope::Refused(ScopeProblem::UnknownName));
+        };
+        return Ok(match filter.source {
+            Some(source) if source.slug() != kind => {
+                let kind: SourceKind = kind
+                    .parse()
+                    .map_err(|e| StoreError::Failed(format!("configuration {id}: {e}")))?;
+                InScope::Refused(ScopeProblem::OtherSource(kind))
+            }
+            _ => InScope::Only(vec![id]),
+        });
     }
-    Ok(InScope::Only(
-        found
-            .into_iter()
-            .filter(|(_, kind)| filter.source.is_none_or(|s| s.slug() == kind))
-            .map(|(id, _)| id)
-            .collect(),
-    ))
+    Ok(InScope::Only(found.into_iter().map(|(id, _)| id).collect()))
 }
 
 /// The statements behind one list request: the page, and for a first page the total.
