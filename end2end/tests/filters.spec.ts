@@ -104,12 +104,20 @@ test('Source narrows the runs and the Configuration list, and lives in the URL',
   await expect.poll(() => total(page)).toBe(all);
   await expect(configuration.locator('option')).toHaveText(everyConfiguration);
 
-  // A configuration of another source than the one in a shared link: nothing matches.
-  await page.goto('/admin/user-provisioning?source=google_workspace&config=Workday+%E2%80%93+Global+HR');
+  // A shared link naming a configuration of another source than its own says so, and
+  // keeps the source.
+  const crossed = await page.goto('/admin/user-provisioning?source=google_workspace&config=Workday+%E2%80%93+Global+HR');
+  expect(crossed?.status()).toBe(400);
+  const alert = page.getByRole('alert').filter({ hasText: 'cannot be used' });
+  await expect(alert.getByRole('listitem')).toHaveText([
+    'The configuration "Workday – Global HR" imports from Workday, not Google Workspace. Choose one of the Google Workspace configurations, or All sources.',
+  ]);
   await hydrated(page);
-  await expect(page.getByRole('heading', { name: 'No runs match these filters' })).toBeVisible();
-  await expect(page.getByText('Try a wider date range, fewer statuses, or another source or configuration.')).toBeVisible();
-  await expect(configuration).toHaveValue('Workday – Global HR');
+  await expect(source).toHaveValue('google_workspace');
+  await expect(configuration).toHaveValue('');
+  await alert.getByRole('link', { name: 'Keep the filters that work' }).click();
+  await expect(page).toHaveURL(/\?source=google_workspace$/);
+  await expectOnly(page, 'table.runs tbody tr td:nth-child(2)', ['Google Workspace']);
 });
 
 test('a shared link to a source the organisation does not use still shows it, and another can be chosen', async ({ page }) => {

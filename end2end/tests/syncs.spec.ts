@@ -106,7 +106,7 @@ test.describe('Organisation Admin', () => {
     for (const stale of [null, 'Asia/Tokyo']) {
       await context.clearCookies({ name: 'tz' });
       if (stale) {
-        await context.addCookies([{ name: 'tz', value: encodeURIComponent(stale), url: page.url() }]);
+        await context.addCookies([{ name: 'tz', value: encodeURIComponent(stale), url: new URL('/', page.url()).href }]);
       }
       // The page loads itself again as soon as it has set the cookie.
       await page.goto('/admin/user-provisioning', { waitUntil: 'commit' });

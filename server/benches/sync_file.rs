@@ -17,6 +17,7 @@
 //! allocated when it started (a counting allocator). Environment: `UP_BENCH_USERS`
 //! (default 100000), `UP_BENCH_SKIP_POSTGRES`, `UP_TEST_POSTGRES_URL`.
 
+use app::domain::LogAction;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database, DatabaseBackend,
     DatabaseConnection, EntityTrait, Statement, TransactionTrait, Value,
@@ -24,7 +25,7 @@ use sea_orm::{
 use server::db;
 use server::db::entities::{organisation, sync_configuration, user};
 use server::sync::engine::{self, now_ms, EngineOptions};
-use server::sync::plan::{plan, Action};
+use server::sync::plan::plan;
 use server::sync::policy::RecordPolicy;
 use server::sync::settings::{check_file, FileSettings, Transport};
 use server::sync::{directory, queue, source};
@@ -467,7 +468,7 @@ async fn bench_backend(label: &str, db: &DatabaseConnection, users: usize) {
         let changed: Vec<(i64, [String; 8])> = the_plan
             .changes
             .iter()
-            .filter(|c| c.action == Action::Update)
+            .filter(|c| c.action == LogAction::Update)
             .map(|c| {
                 let i: usize = c.external_id.as_deref().unwrap()[1..].parse().unwrap();
                 (c.user_id.unwrap(), row(i, version, users))

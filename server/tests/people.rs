@@ -4,7 +4,7 @@
 
 mod common;
 
-use app::domain::{DirectoryState, FieldChange, LogKind, PersonEvent, RunStatus};
+use app::domain::{DirectoryState, FieldChange, LogAction, LogKind, PersonEvent, RunStatus};
 use app::ports::{FoundPerson, LogRequest, PeopleStore, RunStore};
 use common::sync::*;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
@@ -68,7 +68,7 @@ async fn history_follows_a_person_across_runs(db: &DatabaseConnection) {
     let timeline = whole_timeline(&store, s.org, &e1).await;
     let seen: Vec<(i64, &str)> = timeline
         .iter()
-        .map(|e| (e.run_id, e.action.as_str()))
+        .map(|e| (e.run_id, e.action.slug()))
         .collect();
     // Newest run first; the blocked run logged only its planned deactivations, and E1 is
     // not among them.
@@ -91,7 +91,7 @@ async fn history_follows_a_person_across_runs(db: &DatabaseConnection) {
     let timeline = whole_timeline(&store, s.org, &e20).await;
     let seen: Vec<(i64, &str, bool)> = timeline
         .iter()
-        .map(|e| (e.run_id, e.action.as_str(), e.applied))
+        .map(|e| (e.run_id, e.action.slug(), e.applied))
         .collect();
     assert_eq!(
         seen,
@@ -118,7 +118,7 @@ async fn history_follows_a_person_across_runs(db: &DatabaseConnection) {
     };
     let (entries, total) = store.log_entries(&planned(LogKind::Planned)).await.unwrap();
     assert_eq!(total, Some(15));
-    assert!(entries.iter().all(|e| e.action == "deactivate"));
+    assert!(entries.iter().all(|e| e.action == LogAction::Deactivate));
     let row = entries
         .iter()
         .find(|e| e.employee_id.as_deref() == Some("E20"))
@@ -130,10 +130,10 @@ async fn history_follows_a_person_across_runs(db: &DatabaseConnection) {
     // E2, gone from the source: deactivated.
     let e2 = one(&store, s.org, "E2").await;
     assert_eq!(e2.person.state, DirectoryState::Deactivated);
-    let actions: Vec<String> = whole_timeline(&store, s.org, &e2)
+    let actions: Vec<&str> = whole_timeline(&store, s.org, &e2)
         .await
         .into_iter()
-        .map(|e| e.action)
+        .map(|e| e.action.slug())
         .collect();
     assert_eq!(actions, ["deactivate", "create"]);
 
@@ -145,7 +145,7 @@ async fn history_follows_a_person_across_runs(db: &DatabaseConnection) {
     let timeline = whole_timeline(&store, s.org, &e31).await;
     assert_eq!(timeline.len(), 1);
     assert_eq!(
-        (timeline[0].run_id, timeline[0].action.as_str()),
+        (timeline[0].run_id, timeline[0].action.slug()),
         (second.id, "skip")
     );
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use app::domain::{LogEntry, LogFormat, LogKind, LogOutcome};
+use app::domain::{LogAction, LogEntry, LogFormat, LogKind, LogOutcome};
 use app::export::{to_csv, to_xlsx, LogSheet, COLUMNS};
 use app::ports::{LogRequest, RunStore};
 use chrono::NaiveDate;
@@ -103,7 +103,7 @@ async fn log_pages(db: &DatabaseConnection) {
         .await
         .unwrap();
     assert_eq!((ok.len(), total), (50, Some(120)));
-    assert!(ok.iter().all(|e| e.outcome == "ok"));
+    assert!(ok.iter().all(|e| e.outcome == LogOutcome::Ok));
     let (_, total) = store
         .log_entries(&by_outcome(LogOutcome::Ok, Some("PERSON17@")))
         .await
@@ -141,8 +141,13 @@ fn entries() -> Vec<LogEntry> {
         record: Some(format!("line {}", sequence + 2)),
         employee_id: Some(format!("E{sequence}")),
         email: Some(email.into()),
-        action: action.into(),
-        outcome: if action == "skip" { "warning" } else { "ok" }.into(),
+        action: LogAction::from_slug(action).unwrap(),
+        outcome: if action == "skip" {
+            LogOutcome::Warning
+        } else {
+            LogOutcome::Ok
+        },
+        applied: true,
         message: message.into(),
         changed_fields: (action == "update").then(|| "title, department".into()),
         changes: Vec::new(),

@@ -4,10 +4,11 @@
 //! outside the damaged rows changes. With the default rules a damaged row changes nobody;
 //! with `blank_values = "clear"` it may only clear the optional fields its damage blanked.
 
+use app::domain::LogAction;
 use proptest::prelude::*;
 use server::sync::mapping::ColumnMapping;
 use server::sync::person::RecordRef;
-use server::sync::plan::{plan, Action, DirectoryUser};
+use server::sync::plan::{plan, DirectoryUser};
 use server::sync::policy::{BlankValues, RecordPolicy};
 use server::sync::validate::Validator;
 use std::collections::BTreeSet;
@@ -104,15 +105,15 @@ fn applied(
         let Some(id) = c.user_id else {
             assert_ne!(
                 c.action,
-                Action::Create,
+                LogAction::Create,
                 "nothing is created from the directory's own people"
             );
             continue;
         };
         let u = after.iter_mut().find(|u| u.id == id).unwrap();
         match (c.action, c.person) {
-            (Action::Unchanged | Action::Skip, _) => {}
-            (Action::Deactivate, None) => u.active = false,
+            (LogAction::Unchanged | LogAction::Skip, _) => {}
+            (LogAction::Deactivate, None) => u.active = false,
             (_, Some(pi)) => {
                 let person = &loaded.people[pi];
                 u.external_id = Some(person.external_id.to_string());

@@ -112,9 +112,6 @@ mod server {
     };
     use chrono::{TimeZone, Utc};
 
-    /// The outcome a blocked run's planned entries show.
-    const NOT_APPLIED: &str = "not_applied";
-
     /// Longest search the log preview accepts.
     pub const MAX_SEARCH: usize = 200;
 
@@ -212,7 +209,7 @@ mod server {
         if kind == LogKind::Planned {
             for e in &mut entries {
                 e.message = crate::domain::not_applied_message(&e.message);
-                e.outcome = NOT_APPLIED.into();
+                e.applied = false;
             }
         }
         let next_after = (entries.len() as u32 == limit)

@@ -208,6 +208,7 @@ fn as_entry(e: PersonEvent) -> LogEntry {
         email: e.email,
         action: e.action,
         outcome: e.outcome,
+        applied: e.applied,
         message: if e.applied {
             e.message
         } else {

@@ -12,10 +12,12 @@ pub struct LogEntry {
     pub record: Option<String>,
     pub employee_id: Option<String>,
     pub email: Option<String>,
-    /// `create`, `update`, `deactivate`, `reactivate`, `rekey`, `unchanged`, `skip`, or `load`.
-    pub action: String,
-    /// `ok`, `warning` or `error`.
-    pub outcome: String,
+    pub action: LogAction,
+    pub outcome: LogOutcome,
+    /// False for an entry of a blocked run (Above Deactivation Threshold): what it would
+    /// have done, and did not.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub applied: bool,
     pub message: String,
     /// The directory fields an update changed, comma-separated.
     pub changed_fields: Option<String>,
@@ -26,6 +28,89 @@ pub struct LogEntry {
     /// person's history); `None` in a run's own log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<EntryRun>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
+}
+
+impl LogEntry {
+    /// The entry's Outcome as files and tables show it: "OK", "Warning", "Error", or
+    /// "Not applied" for an entry of a blocked run.
+    pub fn outcome_label(&self) -> &'static str {
+        if self.applied {
+            self.outcome.label()
+        } else {
+            "Not applied"
+        }
+    }
+}
+
+/// What a run did with one record, as its log says: stored by its slug in
+/// `sync_log_entries.action`. API clients read the same words (`"create"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogAction {
+    Create,
+    Update,
+    Deactivate,
+    Reactivate,
+    Unchanged,
+    Skip,
+    /// A person matched by email whose Employee ID changed: updated, with a warning.
+    Rekey,
+    /// A note on reading the source itself (a damaged header row, a failed load), not on
+    /// a person.
+    Load,
+}
+
+impl LogAction {
+    pub const ALL: [LogAction; 8] = [
+        LogAction::Create,
+        LogAction::Update,
+        LogAction::Deactivate,
+        LogAction::Reactivate,
+        LogAction::Unchanged,
+        LogAction::Skip,
+        LogAction::Rekey,
+        LogAction::Load,
+    ];
+
+    /// The word stored with each entry.
+    pub fn slug(self) -> &'static str {
+        match self {
+            LogAction::Create => "create",
+            LogAction::Update => "update",
+            LogAction::Deactivate => "deactivate",
+            LogAction::Reactivate => "reactivate",
+            LogAction::Unchanged => "unchanged",
+            LogAction::Skip => "skip",
+            LogAction::Rekey => "rekey",
+            LogAction::Load => "load",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<LogAction> {
+        LogAction::ALL.into_iter().find(|a| a.slug() == slug)
+    }
+
+    /// The word tables and files show.
+    pub fn label(self) -> &'static str {
+        match self {
+            LogAction::Create => "Create",
+            LogAction::Update => "Update",
+            LogAction::Deactivate => "Deactivate",
+            LogAction::Reactivate => "Reactivate",
+            LogAction::Unchanged => "Unchanged",
+            LogAction::Skip => "Skip",
+            LogAction::Rekey => "Re-key",
+            LogAction::Load => "Load",
+        }
+    }
 }
 
 /// The run of an entry in a file of several runs: its start in the viewer's time zone
@@ -57,9 +142,11 @@ pub struct LogPage {
     pub next_after: Option<i32>,
 }
 
-/// The entries of a log with one outcome, which the details page can show alone
-/// (`?outcome=warning`).
+/// How a log entry ended, stored by its slug in `sync_log_entries.outcome`; the details
+/// page can show the entries of one alone (`?outcome=warning`). API clients read the
+/// same words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LogOutcome {
     Ok,
     Warning,
@@ -80,6 +167,15 @@ impl LogOutcome {
 
     pub fn from_slug(slug: &str) -> Option<LogOutcome> {
         LogOutcome::ALL.into_iter().find(|o| o.slug() == slug)
+    }
+
+    /// The word tables and files show.
+    pub fn label(self) -> &'static str {
+        match self {
+            LogOutcome::Ok => "OK",
+            LogOutcome::Warning => "Warning",
+            LogOutcome::Error => "Error",
+        }
     }
 
     /// What the entries are called inside a sentence: "no warnings".
@@ -205,7 +301,55 @@ impl RunDetail {
 
 #[cfg(test)]
 mod tests {
-    use super::{LogChoice, LogOutcome};
+    use super::{LogAction, LogChoice, LogEntry, LogOutcome};
+
+    #[test]
+    fn actions_and_outcomes_read_back_and_have_their_words() {
+        for a in LogAction::ALL {
+            assert_eq!(LogAction::from_slug(a.slug()), Some(a));
+        }
+        let labels: Vec<_> = LogAction::ALL.iter().map(|a| a.label()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Create",
+                "Update",
+                "Deactivate",
+                "Reactivate",
+                "Unchanged",
+                "Skip",
+                "Re-key",
+                "Load"
+            ]
+        );
+        assert_eq!(LogAction::from_slug("Create"), None);
+        // The wire words are the stored ones, for API clients.
+        for a in LogAction::ALL {
+            assert_eq!(serde_json::to_string(&a).unwrap(), format!("\"{}\"", a.slug()));
+        }
+        for o in LogOutcome::ALL {
+            assert_eq!(serde_json::to_string(&o).unwrap(), format!("\"{}\"", o.slug()));
+        }
+        for o in LogOutcome::ALL {
+            assert_eq!(LogOutcome::from_slug(o.slug()), Some(o));
+        }
+        let mut entry = LogEntry {
+            sequence: 0,
+            record: None,
+            employee_id: None,
+            email: None,
+            action: LogAction::Deactivate,
+            outcome: LogOutcome::Ok,
+            applied: true,
+            message: String::new(),
+            changed_fields: None,
+            changes: Vec::new(),
+            run: None,
+        };
+        assert_eq!(entry.outcome_label(), "OK");
+        entry.applied = false;
+        assert_eq!(entry.outcome_label(), "Not applied");
+    }
 
     #[test]
     fn choices_read_back_and_problems_come_first() {

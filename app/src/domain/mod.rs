@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod chart;
+pub mod field;
 pub mod filter;
 pub mod log;
 pub mod naming;
@@ -16,10 +17,11 @@ pub mod viewer;
 
 pub use alert::{AlertChannel, AlertSetting, DeliveryTally, RunAlert};
 pub use chart::{offset_spans, ChartDay, ChartSpan, DayStatusCount, RunChart};
+pub use field::Field;
 pub use filter::{DateRange, FilterError, FilterPart, FilterReading, RunFilter, SortOrder};
 pub use log::{
-    EntryRun, FieldChange, LogChoice, LogEntry, LogOutcome, LogPage, RunDetail, DOWNLOAD_PAGE,
-    PREVIEW_PAGE,
+    EntryRun, FieldChange, LogAction, LogChoice, LogEntry, LogOutcome, LogPage, RunDetail,
+    DOWNLOAD_PAGE, PREVIEW_PAGE,
 };
 pub use naming::{display_start, log_file_name, person_file_name, LogFormat};
 pub use person::{

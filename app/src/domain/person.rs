@@ -122,8 +122,8 @@ pub struct PersonEvent {
     pub record: Option<String>,
     pub employee_id: Option<String>,
     pub email: Option<String>,
-    pub action: String,
-    pub outcome: String,
+    pub action: super::LogAction,
+    pub outcome: super::LogOutcome,
     pub message: String,
     pub changed_fields: Option<String>,
     pub changes: Vec<FieldChange>,
@@ -164,15 +164,12 @@ pub enum PersonAnswer {
 
 /// `title` → `Job Title`: a field's name as the source files' headers call it.
 pub fn field_label(field: &str) -> &str {
+    if let Some(f) = super::Field::from_key(field) {
+        return f.label();
+    }
+    // Words older entries and a person's details use besides the fields' keys.
     match field {
-        "employee_id" => "Employee ID",
-        "email" => "Email",
-        "first_name" => "First Name",
-        "last_name" => "Last Name",
-        "title" => "Job Title",
-        "department" => "Department",
-        "manager_id" => "Manager ID",
-        "status" | "active" => "Status",
+        "active" => "Status",
         "manager" => "Manager ID",
         "managed_by" => "Kept in sync by",
         other => other,

@@ -28,21 +28,6 @@ pub fn neutralise(cell: &str) -> Cow<'_, str> {
     }
 }
 
-/// `create` → `Create`; an action the file does not know keeps its own word.
-pub fn action_label(action: &str) -> Cow<'_, str> {
-    match action {
-        "create" => "Create".into(),
-        "update" => "Update".into(),
-        "deactivate" => "Deactivate".into(),
-        "reactivate" => "Reactivate".into(),
-        "unchanged" => "Unchanged".into(),
-        "skip" => "Skip".into(),
-        "rekey" => "Re-key".into(),
-        "load" => "Load".into(),
-        other => other.into(),
-    }
-}
-
 /// `employee_id, title` → `Employee ID, Job Title`: the directory fields a run changed,
 /// in the words of the source file's headers. Names the file does not know stay as they are.
 pub fn changed_fields_label(fields: &str) -> String {
@@ -79,16 +64,6 @@ pub fn write_entry_changes(entry: &crate::domain::LogEntry, out: &mut String) {
     }
 }
 
-pub fn outcome_label(outcome: &str) -> Cow<'_, str> {
-    match outcome {
-        "ok" => "OK".into(),
-        "warning" => "Warning".into(),
-        "error" => "Error".into(),
-        "not_applied" => "Not applied".into(),
-        other => other.into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,22 +84,6 @@ mod tests {
         );
         assert_eq!(changed_fields_label(""), "");
         assert_eq!(changed_fields_label("nickname"), "nickname");
-    }
-
-    #[test]
-    fn every_action_has_its_words() {
-        for (slug, label) in [
-            ("create", "Create"),
-            ("update", "Update"),
-            ("deactivate", "Deactivate"),
-            ("reactivate", "Reactivate"),
-            ("rekey", "Re-key"),
-            ("unchanged", "Unchanged"),
-            ("skip", "Skip"),
-            ("load", "Load"),
-        ] {
-            assert_eq!(action_label(slug), label);
-        }
     }
 
     #[test]

@@ -1,9 +1,7 @@
 //! The CSV log file: UTF-8 with a byte-order mark (so Excel reads accents right), comma
 //! separated, every field quoted only when it needs to be.
 
-use super::{
-    action_label, neutralise, outcome_label, write_entry_changes, ExportError, LogSheet, COLUMNS,
-};
+use super::{neutralise, write_entry_changes, ExportError, LogSheet, COLUMNS};
 
 fn text(v: &Option<String>) -> std::borrow::Cow<'_, str> {
     neutralise(v.as_deref().unwrap_or_default())
@@ -60,8 +58,8 @@ pub fn to_csv(sheet: LogSheet<'_>) -> Result<Vec<u8>, ExportError> {
             &text(&e.record),
             &text(&e.employee_id),
             &text(&e.email),
-            &action_label(&e.action),
-            &outcome_label(&e.outcome),
+            e.action.label(),
+            e.outcome_label(),
             &neutralise(&changed),
             &neutralise(&e.message),
         ] {

@@ -7,13 +7,12 @@ mod csv_file;
 mod xlsx_file;
 
 pub use cells::{
-    action_label, changed_fields_label, neutralise, outcome_label, write_changed_fields,
-    write_entry_changes, COLUMNS,
+    changed_fields_label, neutralise, write_changed_fields, write_entry_changes, COLUMNS,
 };
 pub use csv_file::to_csv;
 pub use xlsx_file::{to_xlsx, XLSX_MAX_ROWS};
 
-use crate::domain::{LogEntry, LogFormat};
+use crate::domain::{LogAction, LogEntry, LogFormat, LogOutcome};
 use chrono::NaiveDateTime;
 
 /// What a log file holds: the run it came from and its entries in order.
@@ -56,22 +55,28 @@ pub fn sample_entries(n: usize) -> Vec<LogEntry> {
         .map(|i| {
             let (action, outcome, message, changed) = match i % 20 {
                 0 => (
-                    "update",
-                    "ok",
+                    LogAction::Update,
+                    LogOutcome::Ok,
                     "Updated.",
                     Some("title, department".to_string()),
                 ),
-                1 => ("create", "ok", "User created.", None),
-                2 => ("skip", "warning", "Invalid email address: skipped.", None),
-                _ => ("unchanged", "ok", "No changes.", None),
+                1 => (LogAction::Create, LogOutcome::Ok, "User created.", None),
+                2 => (
+                    LogAction::Skip,
+                    LogOutcome::Warning,
+                    "Invalid email address: skipped.",
+                    None,
+                ),
+                _ => (LogAction::Unchanged, LogOutcome::Ok, "No changes.", None),
             };
             LogEntry {
                 sequence: i as i32,
                 record: Some(format!("line {}", i + 2)),
                 employee_id: Some(format!("E{:06}", i)),
                 email: Some(format!("person{i}@example.com")),
-                action: action.into(),
-                outcome: outcome.into(),
+                action,
+                outcome,
+                applied: true,
                 message: message.into(),
                 changed_fields: changed,
                 changes: Vec::new(),

@@ -1,9 +1,7 @@
 //! The Excel log file: one header row, frozen below the header, an autofilter over the
 //! data, sized columns, the run's start as a real date, entry numbers as numbers.
 
-use super::{
-    action_label, neutralise, outcome_label, write_entry_changes, ExportError, LogSheet, COLUMNS,
-};
+use super::{neutralise, write_entry_changes, ExportError, LogSheet, COLUMNS};
 use chrono::{Datelike, Timelike};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use std::borrow::Cow;
@@ -69,8 +67,8 @@ fn write(sheet: LogSheet<'_>) -> Result<Vec<u8>, XlsxError> {
             ws.write_string(row, 4, text(&e.record))?;
             ws.write_string(row, 5, text(&e.employee_id))?;
             ws.write_string(row, 6, text(&e.email))?;
-            ws.write_string(row, 7, action_label(&e.action).into_owned())?;
-            ws.write_string(row, 8, outcome_label(&e.outcome).into_owned())?;
+            ws.write_string(row, 7, e.action.label())?;
+            ws.write_string(row, 8, e.outcome_label())?;
             changed.clear();
             write_entry_changes(e, &mut changed);
             ws.write_string(row, 9, fit(neutralise(&changed)).into_owned())?;

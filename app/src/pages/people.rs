@@ -5,11 +5,11 @@ use crate::{
         TableSkeleton,
     },
     domain::{
-        change_line, DirectoryState, PersonAnswer, PersonEvent, PersonHistory, PersonMatch,
-        SyncRunRow, TIMELINE_PAGE,
+        change_line, DirectoryState, LogOutcome, PersonAnswer, PersonEvent, PersonHistory,
+        PersonMatch, SyncRunRow, TIMELINE_PAGE,
     },
     error::AppError,
-    export::{action_label, changed_fields_label},
+    export::changed_fields_label,
     pages::{per_query::PerQuery, set_status, LastList, ViewerResource},
 };
 use leptos::prelude::*;
@@ -293,7 +293,7 @@ fn TimelineRow(e: PersonEvent, key: String) -> impl IntoView {
     };
     let class = format!(
         "log__row log__row--{}{}",
-        e.outcome,
+        e.outcome.slug(),
         if e.applied {
             ""
         } else {
@@ -306,10 +306,10 @@ fn TimelineRow(e: PersonEvent, key: String) -> impl IntoView {
             <td>{e.source.display_name()}</td>
             <td>{e.configuration.clone()}</td>
             <td>
-                {action_label(&e.action).into_owned()}
+                {e.action.label()}
                 {(!e.applied).then(|| view! { " " <span class="tag tag--warning">"Not applied"</span> })}
-                {(e.outcome == "warning").then(|| view! { " " <span class="tag tag--warning">"Warning"</span> })}
-                {(e.outcome == "error").then(|| view! { " " <span class="tag tag--error">"Error"</span> })}
+                {(e.outcome == LogOutcome::Warning).then(|| view! { " " <span class="tag tag--warning">"Warning"</span> })}
+                {(e.outcome == LogOutcome::Error).then(|| view! { " " <span class="tag tag--error">"Error"</span> })}
             </td>
             <td>{changes.into_iter().map(|c| view! { <span class="change">{c}</span> }).collect_view()}</td>
             <td class="log__message">

@@ -6,7 +6,6 @@ use crate::{
     components::TableSkeleton,
     domain::{LogChoice, LogEntry, LogKind, LogPage, RunDetail, PREVIEW_PAGE},
     error::AppError,
-    export::{action_label, outcome_label},
     pages::per_query::PerQuery,
 };
 use leptos::prelude::*;
@@ -278,13 +277,14 @@ fn LogTable(
                 </tr></thead>
                 <tbody>
                     <For each=move || rows.get() key=|e| e.sequence let:e>
-                        <tr class=format!("log__row log__row--{}", e.outcome) id=format!("entry-{}", e.sequence)>
+                        <tr class=format!("log__row log__row--{}{}", e.outcome.slug(), if e.applied { "" } else { " log__row--not-applied" })
+                            id=format!("entry-{}", e.sequence)>
                             <td>{e.sequence + 1}</td>
                             <td>{e.record.clone().unwrap_or_default()}</td>
                             <td>{e.employee_id.clone().unwrap_or_default()}</td>
                             <td>{e.email.clone().unwrap_or_default()}</td>
-                            <td>{action_label(&e.action).into_owned()}</td>
-                            <td>{outcome_label(&e.outcome).into_owned()}</td>
+                            <td>{e.action.label()}</td>
+                            <td>{e.outcome_label()}</td>
                             <td class="log__message">
                                 {e.message.clone()}
                                 {changes_label(&e).map(|c| view! { <span class="muted">" Changed: " {c}</span> })}

@@ -216,14 +216,18 @@ fn SyncHistory(
         <Transition fallback=|| view! { <section class="filters" aria-busy="true"></section> }>
             {move || Suspend::new(async move {
                 let loaded = configurations.await;
-                // A configuration the organisation does not have is a problem of the link
-                // (the table says so), not a filter in use: the controls and pills leave it
-                // out, and the next change drops it. Both sides render this with the list.
+                // A configuration the organisation does not have, or one of another source
+                // than the link's, is a problem of the link (the table says so), not a
+                // filter in use: the controls and pills leave it out, and the next change
+                // drops it. Both sides render this with the list.
                 let known = loaded.as_ref().ok().cloned();
                 let shown = Signal::derive(move || {
                     let mut f = filter.get();
                     if let (Some(name), Some(known)) = (&f.configuration, &known) {
-                        if !known.iter().any(|c| &c.name == name) {
+                        let fits = known.iter().any(|c| {
+                            &c.name == name && f.source.is_none_or(|s| s == c.source)
+                        });
+                        if !fits {
                             f.configuration = None;
                         }
                     }

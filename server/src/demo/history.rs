@@ -4,7 +4,7 @@
 use super::directory::{Person, DEPARTMENTS, TITLES};
 use super::{indexed_for_people, tails, Config};
 use crate::db::entities::{sync_log_entry, sync_run};
-use app::domain::{RunStatus, SourceKind};
+use app::domain::{LogAction, LogOutcome, RunStatus, SourceKind};
 use chrono::{DateTime, Duration, Utc};
 use rand::{rngs::StdRng, Rng};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
@@ -223,8 +223,8 @@ impl Plan {
         let entry = |seq: i32,
                      kind: &str,
                      person: Option<&Person>,
-                     action: &str,
-                     outcome: &str,
+                     action: LogAction,
+                     outcome: LogOutcome,
                      message: String,
                      changed: Option<String>| {
             sync_log_entry::ActiveModel {
@@ -234,8 +234,8 @@ impl Plan {
                 record_ref: Set(person.map(|_| format!("row {}", seq + 2))),
                 external_id: Set(person.map(|p| p.0.clone())),
                 email: Set(person.map(|p| p.1.clone())),
-                action: Set(action.into()),
-                outcome: Set(outcome.into()),
+                action: Set(action.slug().into()),
+                outcome: Set(outcome.slug().into()),
                 message: Set(message),
                 changed_fields: Set(changed),
                 ..Default::default()
@@ -249,8 +249,8 @@ impl Plan {
                         i,
                         "error",
                         None,
-                        "load",
-                        "error",
+                        LogAction::Load,
+                        LogOutcome::Error,
                         format!("{}: {msg}", c.kind.display_name()),
                         None,
                     )
@@ -258,12 +258,16 @@ impl Plan {
                 .collect(),
             Some(RunStatus::Success | RunStatus::NeedsAttention) => {
                 let mut actions = Vec::with_capacity(people.len());
-                actions.extend(std::iter::repeat_n("create", self.created as usize));
-                actions.extend(std::iter::repeat_n("update", self.updated as usize));
-                actions.extend(std::iter::repeat_n("deactivate", self.deactivated as usize));
-                actions.extend(std::iter::repeat_n("reactivate", self.reactivated as usize));
-                actions.extend(std::iter::repeat_n("skip", self.warnings as usize));
-                actions.resize(people.len(), "unchanged");
+                for (action, n) in [
+                    (LogAction::Create, self.created),
+                    (LogAction::Update, self.updated),
+                    (LogAction::Deactivate, self.deactivated),
+                    (LogAction::Reactivate, self.reactivated),
+                    (LogAction::Skip, self.warnings),
+                ] {
+                    actions.extend(std::iter::repeat_n(action, n as usize));
+                }
+                actions.resize(people.len(), LogAction::Unchanged);
                 actions
                     .into_iter()
                     .zip(people)
@@ -271,35 +275,35 @@ impl Plan {
                     .map(|(i, (action, person))| {
                         let mut source_email = None;
                         let (outcome, message, changed) = match action {
-                            "create" => (
-                                "ok",
+                            LogAction::Create => (
+                                LogOutcome::Ok,
                                 "User created.".to_string(),
                                 Some("email, first_name, last_name, title, department".to_string()),
                             ),
-                            "update" => (
-                                "ok",
+                            LogAction::Update => (
+                                LogOutcome::Ok,
                                 "User updated.".to_string(),
                                 Some(
                                     ["title", "department", "manager_id"][rng.gen_range(0..3)]
                                         .to_string(),
                                 ),
                             ),
-                            "deactivate" => (
-                                "ok",
+                            LogAction::Deactivate => (
+                                LogOutcome::Ok,
                                 "User deactivated: no longer in the source.".to_string(),
                                 Some("active".to_string()),
                             ),
-                            "reactivate" => (
-                                "ok",
+                            LogAction::Reactivate => (
+                                LogOutcome::Ok,
                                 "User reactivated: back in the source.".to_string(),
                                 Some("active".to_string()),
                             ),
-                            "skip" => {
+                            LogAction::Skip => {
                                 let (message, email) = WARNINGS[rng.gen_range(0..WARNINGS.len())];
                                 source_email = email;
-                                ("warning", message.to_string(), None)
+                                (LogOutcome::Warning, message.to_string(), None)
                             }
-                            _ => ("ok", "No changes.".to_string(), None),
+                            _ => (LogOutcome::Ok, "No changes.".to_string(), None),
                         };
                         let mut e = entry(
                             i as i32,
@@ -314,7 +318,7 @@ impl Plan {
                             e.email = Set((!email.is_empty()).then(|| email.to_string()));
                         }
                         // An update keeps its values, old → new, as the engine's do.
-                        if action == "update" {
+                        if action == LogAction::Update {
                             let values: &[&str] = match changed.as_deref() {
                                 Some("department") => &DEPARTMENTS,
                                 Some("title") => &TITLES,
@@ -348,8 +352,8 @@ impl Plan {
                         i as i32,
                         "planned",
                         Some(person),
-                        "deactivate",
-                        "ok",
+                        LogAction::Deactivate,
+                        LogOutcome::Ok,
                         "User deactivated: no longer in the source.".to_string(),
                         Some("active".to_string()),
                     )

@@ -594,6 +594,7 @@ fn to_event(r: &QueryResult) -> Result<PersonEvent, StoreError> {
         .unwrap_or_default();
     let message = get_str(13)?;
     let applied = kind != "planned";
+    let (action, outcome) = super::run_logs::entry_words(&get_str(11)?, &get_str(12)?)?;
     Ok(PersonEvent {
         id,
         run_id: get_i64(1)?,
@@ -606,8 +607,8 @@ fn to_event(r: &QueryResult) -> Result<PersonEvent, StoreError> {
         record: get_opt(8)?,
         employee_id: get_opt(9)?,
         email: get_opt(10)?,
-        action: get_str(11)?,
-        outcome: get_str(12)?,
+        action,
+        outcome,
         message: if applied {
             message
         } else {

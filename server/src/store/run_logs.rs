@@ -3,7 +3,7 @@
 use super::runs::{to_row, ListedRun};
 use super::{db_err, now_ms};
 use crate::db::entities::{log_download, sync_configuration, sync_log_entry, sync_run};
-use app::domain::{LogEntry, LogFormat};
+use app::domain::{LogAction, LogEntry, LogFormat, LogOutcome};
 use app::ports::{LogRequest, RunFound, StoreError};
 use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
 use sea_orm::{
@@ -90,23 +90,27 @@ pub async fn log_entries(
     let entries = rows
         .map_err(db_err)?
         .into_iter()
-        .map(|e| LogEntry {
-            sequence: e.sequence,
-            record: e.record_ref,
-            employee_id: e.external_id,
-            email: e.email,
-            action: e.action,
-            outcome: e.outcome,
-            message: e.message,
-            changed_fields: e.changed_fields,
-            // Values an older entry did not keep, or could not be read, leave the names.
-            changes: e
-                .field_changes
-                .and_then(|json| serde_json::from_str(&json).ok())
-                .unwrap_or_default(),
-            run: None,
+        .map(|e| {
+            let (action, outcome) = entry_words(&e.action, &e.outcome)?;
+            Ok(LogEntry {
+                sequence: e.sequence,
+                record: e.record_ref,
+                employee_id: e.external_id,
+                email: e.email,
+                action,
+                outcome,
+                applied: true,
+                message: e.message,
+                changed_fields: e.changed_fields,
+                // Values an older entry did not keep, or could not be read, leave the names.
+                changes: e
+                    .field_changes
+                    .and_then(|json| serde_json::from_str(&json).ok())
+                    .unwrap_or_default(),
+                run: None,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, StoreError>>()?;
     Ok((entries, total))
 }
 
@@ -152,4 +156,17 @@ pub async fn record_download(
     .await
     .map_err(db_err)?;
     Ok(())
+}
+
+/// An entry's stored action and outcome. The service writes only the words it knows: any
+/// other is a damaged row, reported rather than shown as something it is not.
+pub(super) fn entry_words(
+    action: &str,
+    outcome: &str,
+) -> Result<(LogAction, LogOutcome), StoreError> {
+    let action = LogAction::from_slug(action)
+        .ok_or_else(|| StoreError::Failed(format!("a log entry's action is \"{action}\"")))?;
+    let outcome = LogOutcome::from_slug(outcome)
+        .ok_or_else(|| StoreError::Failed(format!("a log entry's outcome is \"{outcome}\"")))?;
+    Ok((action, outcome))
 }

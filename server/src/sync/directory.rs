@@ -2,12 +2,12 @@
 //! plan's changes and its result log inside the caller's transaction.
 
 use super::person::{Person, Text};
-use super::plan::{Action, Change, DirectoryUser, Plan};
+use super::plan::{Change, DirectoryUser, Plan};
 use super::queue::{stmt, ClaimedRun};
 use super::validate::Loaded;
 use crate::db::entities::user;
 use crate::db::person_index::search_key;
-use app::domain::{FieldChange, Role};
+use app::domain::{FieldChange, LogAction, LogOutcome, Role};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,
     QueryFilter, QuerySelect, Statement, Value,
@@ -190,7 +190,7 @@ pub async fn apply(
     let creates: Vec<&Person> = plan
         .changes
         .iter()
-        .filter(|c| c.action == Action::Create)
+        .filter(|c| c.action == LogAction::Create)
         .filter_map(person)
         .collect();
     insert_rows(
@@ -236,7 +236,12 @@ pub async fn apply(
     let updates: Vec<(i64, &Person)> = plan
         .changes
         .iter()
-        .filter(|c| !matches!(c.action, Action::Unchanged | Action::Skip | Action::Create))
+        .filter(|c| {
+            !matches!(
+                c.action,
+                LogAction::Unchanged | LogAction::Skip | LogAction::Create
+            )
+        })
         .filter_map(|c| Some((c.user_id?, person(c)?)))
         .collect();
     let adopted: hashbrown::HashSet<i64> = plan
@@ -319,7 +324,7 @@ pub async fn apply(
     let gone: Vec<i64> = plan
         .changes
         .iter()
-        .filter(|c| c.action == Action::Deactivate && c.person.is_none())
+        .filter(|c| c.action == LogAction::Deactivate && c.person.is_none())
         .filter_map(|c| c.user_id)
         .collect();
     for_id_batches(db, &gone, |ids| {
@@ -330,7 +335,7 @@ pub async fn apply(
     let signed_out: Vec<i64> = plan
         .changes
         .iter()
-        .filter(|c| c.action == Action::Deactivate)
+        .filter(|c| c.action == LogAction::Deactivate)
         .filter_map(|c| c.user_id)
         .collect();
     for_id_batches(db, &signed_out, |ids| {
@@ -405,7 +410,13 @@ pub async fn write_log(
             opt_printable(&c.external_id),
             opt_printable(&c.email),
             c.action.slug().into(),
-            if c.warning { "warning" } else { "ok" }.into(),
+            if c.warning {
+                LogOutcome::Warning
+            } else {
+                LogOutcome::Ok
+            }
+            .slug()
+            .into(),
             Value::from(printable(&c.message).as_ref()),
             Value::from((!c.changed.is_empty()).then(|| c.changed.join(", "))),
             Value::from(field_changes(&c.values)),
@@ -461,8 +472,8 @@ pub async fn write_error(
                 place.run_id.into(),
                 0i32.into(),
                 "error".into(),
-                "load".into(),
-                "error".into(),
+                LogAction::Load.slug().into(),
+                LogOutcome::Error.slug().into(),
                 Value::from(printable(message).as_ref()),
                 place.organisation_id.into(),
                 place.sort_at_ms.into(),

@@ -9,14 +9,14 @@
 //! reach it throughout.
 
 use super::directory;
-use super::plan::{plan, Action, Plan, Threshold};
+use super::plan::{plan, Plan, Threshold};
 use super::policy::{self, RecordPolicy};
 use super::queue::{self, stmt, ClaimedRun};
 use super::settings::SourceSettings;
 use super::source;
 use super::validate::{LoadError, Loaded};
 use crate::db::entities::sync_configuration;
-use app::domain::{RunStatus, SourceKind};
+use app::domain::{LogAction, RunStatus, SourceKind};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
     TransactionTrait,
@@ -125,7 +125,7 @@ async fn stages(
     let changing = plan
         .changes
         .iter()
-        .filter(|c| !matches!(c.action, Action::Unchanged | Action::Skip))
+        .filter(|c| !matches!(c.action, LogAction::Unchanged | LogAction::Skip))
         .count();
     total.store(changing, Ordering::Relaxed);
     done.store(0, Ordering::Relaxed);
@@ -401,7 +401,7 @@ async fn block(
     let planned: Vec<_> = plan
         .changes
         .iter()
-        .filter(|c| c.action == Action::Deactivate)
+        .filter(|c| c.action == LogAction::Deactivate)
         .cloned()
         .collect();
     directory::write_log(txn, run.into(), "planned", &planned).await?;

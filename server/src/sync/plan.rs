@@ -4,7 +4,7 @@
 use super::person::{Field, Person, RecordRef, Text};
 use super::policy::{BlankValues, RecordPolicy};
 use super::validate::Loaded;
-use app::domain::{FieldChange, Role};
+use app::domain::{FieldChange, LogAction, Role};
 use hashbrown::{HashMap, HashSet};
 use std::borrow::Cow;
 
@@ -37,40 +37,10 @@ impl DirectoryUser {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    Create,
-    Update,
-    Deactivate,
-    Reactivate,
-    Unchanged,
-    Skip,
-    /// A person matched by email whose Employee ID changed: updated, with a warning.
-    Rekey,
-    /// A note on reading the source itself (a damaged header row), not on a person.
-    Load,
-}
-
-impl Action {
-    /// The word stored in result logs.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Deactivate => "deactivate",
-            Action::Reactivate => "reactivate",
-            Action::Unchanged => "unchanged",
-            Action::Skip => "skip",
-            Action::Rekey => "rekey",
-            Action::Load => "load",
-        }
-    }
-}
-
 /// One line of the plan, and later of the run's result log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    pub action: Action,
+    pub action: LogAction,
     /// The directory user it touches (none for a create or a skip).
     pub user_id: Option<i64>,
     /// The source person it applies (index into [`Loaded::people`]).
@@ -171,7 +141,7 @@ pub fn plan(
     // Warnings on the file come first: the sort below keeps their order among equals.
     plan.changes
         .extend(loaded.file_warnings.iter().map(|(record, text)| Change {
-            action: Action::Load,
+            action: LogAction::Load,
             user_id: None,
             person: None,
             record: Some(*record),
@@ -195,23 +165,24 @@ pub fn plan(
                 ),
             ),
             None if p.active => Change {
-                action: Action::Create,
+                action: LogAction::Create,
                 changed: CREATED_FIELDS
                     .into_iter()
-                    .filter(|k| field_of(p, k).is_some())
+                    .filter(|&f| field_of(p, f).is_some())
+                    .map(Field::key)
                     .collect(),
                 message: "User created.".into(),
                 ..for_person(p)
             },
             None => Change {
-                action: Action::Unchanged,
+                action: LogAction::Unchanged,
                 message: "Inactive in the source and not in the directory; not created.".into(),
                 ..for_person(p)
             },
         };
         change.person = Some(pi);
         if let Some(n) = loaded.notes.get(&pi) {
-            if change.action != Action::Skip {
+            if change.action != LogAction::Skip {
                 change.message = format!("{} {}", change.message, n.text).into();
                 change.warning |= n.warning;
             }
@@ -219,7 +190,7 @@ pub fn plan(
         plan.changes.push(change);
     }
     plan.changes.extend(loaded.skipped.iter().map(|s| Change {
-        action: Action::Skip,
+        action: LogAction::Skip,
         user_id: None,
         person: None,
         record: Some(s.record),
@@ -239,14 +210,15 @@ pub fn plan(
     plan
 }
 
-const CREATED_FIELDS: [&str; 7] = [
-    "employee_id",
-    "email",
-    "first_name",
-    "last_name",
-    "title",
-    "department",
-    "manager_id",
+/// The fields a created user's log entry names (those the record gave).
+const CREATED_FIELDS: [Field; 7] = [
+    Field::ExternalId,
+    Field::Email,
+    Field::FirstName,
+    Field::LastName,
+    Field::Title,
+    Field::Department,
+    Field::ManagerId,
 ];
 
 /// The directory user each person is, if any. Pass 1: every record finds its user by
@@ -442,9 +414,9 @@ fn absent_users(
                 || protected_emails.contains(u.email.as_str());
             Change {
                 action: if kept {
-                    Action::Unchanged
+                    LogAction::Unchanged
                 } else {
-                    Action::Deactivate
+                    LogAction::Deactivate
                 },
                 user_id: Some(u.id),
                 person: None,
@@ -470,13 +442,13 @@ fn count(changes: &[Change]) -> Counts {
     let mut n = Counts::default();
     for c in changes {
         match c.action {
-            Action::Create => n.created += 1,
-            Action::Update | Action::Rekey => n.updated += 1,
-            Action::Deactivate => n.deactivated += 1,
-            Action::Reactivate => n.reactivated += 1,
-            Action::Unchanged => n.unchanged += 1,
-            Action::Skip => n.skipped += 1,
-            Action::Load => {}
+            LogAction::Create => n.created += 1,
+            LogAction::Update | LogAction::Rekey => n.updated += 1,
+            LogAction::Deactivate => n.deactivated += 1,
+            LogAction::Reactivate => n.reactivated += 1,
+            LogAction::Unchanged => n.unchanged += 1,
+            LogAction::Skip => n.skipped += 1,
+            LogAction::Load => {}
         }
         if c.warning {
             n.warnings += 1;
@@ -487,7 +459,7 @@ fn count(changes: &[Change]) -> Counts {
 
 fn for_person(p: &Person) -> Change {
     Change {
-        action: Action::Unchanged,
+        action: LogAction::Unchanged,
         user_id: None,
         person: None,
         record: Some(p.record),
@@ -503,23 +475,21 @@ fn for_person(p: &Person) -> Change {
 
 fn skip_person(p: &Person, reason: String) -> Change {
     Change {
-        action: Action::Skip,
+        action: LogAction::Skip,
         message: reason.into(),
         warning: true,
         ..for_person(p)
     }
 }
 
-fn field_of<'p>(p: &'p Person, key: &str) -> Option<&'p str> {
-    match key {
-        "employee_id" => Some(&p.external_id),
-        "email" => Some(&p.email),
-        "first_name" => Some(&p.first_name),
-        "last_name" => Some(&p.last_name),
-        "title" => p.title.as_deref(),
-        "department" => p.department.as_deref(),
-        "manager_id" => p.manager_id.as_deref(),
-        _ => None,
+fn field_of(p: &Person, field: Field) -> Option<&str> {
+    match field {
+        Field::ExternalId => Some(&p.external_id),
+        Field::Email => Some(&p.email),
+        Field::FirstName => Some(&p.first_name),
+        Field::LastName => Some(&p.last_name),
+        Field::Title | Field::Department | Field::ManagerId => p.optional(field),
+        Field::Status => None,
     }
 }
 
@@ -543,7 +513,8 @@ fn compare(p: &Person, u: &DirectoryUser, already_ours: bool, policy: &RecordPol
     let mut changed = Vec::new();
     let mut values = Vec::new();
     // Blank and unset read alike, except where an optional field's unset value clears it.
-    let mut differs = |key: &'static str, old: Option<&str>, new: Option<&str>, exact: bool| {
+    let mut differs = |field: Field, old: Option<&str>, new: Option<&str>, exact: bool| {
+        let key = field.key();
         let differ = if exact {
             old != new
         } else {
@@ -559,25 +530,25 @@ fn compare(p: &Person, u: &DirectoryUser, already_ours: bool, policy: &RecordPol
         }
     };
     differs(
-        "employee_id",
+        Field::ExternalId,
         u.external_id.as_deref(),
         Some(p.external_id.as_str()),
         false,
     );
     differs(
-        "email",
+        Field::Email,
         Some(u.email.as_str()),
         Some(p.email.as_str()),
         false,
     );
     differs(
-        "first_name",
+        Field::FirstName,
         Some(u.first_name.as_str()),
         Some(p.first_name.as_str()),
         false,
     );
     differs(
-        "last_name",
+        Field::LastName,
         Some(u.last_name.as_str()),
         Some(p.last_name.as_str()),
         false,
@@ -588,7 +559,7 @@ fn compare(p: &Person, u: &DirectoryUser, already_ours: bool, policy: &RecordPol
         if let (None, Some(old)) = (new, old) {
             notes.push(format!("{} cleared (was \"{old}\").", f.label()));
         }
-        differs(f.key(), old, new, true);
+        differs(f, old, new, true);
     }
     if let Some(old) = rekeyed_from {
         let adopted = if already_ours {
@@ -604,28 +575,28 @@ fn compare(p: &Person, u: &DirectoryUser, already_ours: bool, policy: &RecordPol
             ),
         );
     }
-    let (action, message): (Action, Cow<'static, str>) = match (u.active, p.active) {
+    let (action, message): (LogAction, Cow<'static, str>) = match (u.active, p.active) {
         (true, false) => (
-            Action::Deactivate,
+            LogAction::Deactivate,
             "User deactivated: terminated in the source.".into(),
         ),
         (false, true) => (
-            Action::Reactivate,
+            LogAction::Reactivate,
             "User reactivated: active in the source again.".into(),
         ),
-        _ if rekeyed_from.is_some() => (Action::Rekey, "User re-keyed.".into()),
+        _ if rekeyed_from.is_some() => (LogAction::Rekey, "User re-keyed.".into()),
         _ if !already_ours => (
-            Action::Update,
+            LogAction::Update,
             "Existing user matched by email; now kept in sync by this configuration.".into(),
         ),
-        _ if !changed.is_empty() => (Action::Update, "User updated.".into()),
-        _ => (Action::Unchanged, "No changes.".into()),
+        _ if !changed.is_empty() => (LogAction::Update, "User updated.".into()),
+        _ => (LogAction::Unchanged, "No changes.".into()),
     };
     if u.active != p.active {
         changed.push("active");
         let state = |active: bool| Some(if active { "Active" } else { "Deactivated" }.to_string());
         values.push(FieldChange {
-            field: "status".into(),
+            field: Field::Status.key().into(),
             old: state(u.active),
             new: state(p.active),
         });
@@ -696,7 +667,7 @@ mod tests {
         }
     }
 
-    fn actions(plan: &Plan) -> Vec<(Action, Option<&str>)> {
+    fn actions(plan: &Plan) -> Vec<(LogAction, Option<&str>)> {
         plan.changes
             .iter()
             .map(|c| (c.action, c.external_id.as_deref()))
@@ -734,13 +705,13 @@ mod tests {
         assert_eq!(
             actions(&p),
             vec![
-                (Action::Unchanged, Some("E2")),
-                (Action::Create, Some("E1")),
-                (Action::Update, Some("E3")),
-                (Action::Reactivate, Some("E4")),
-                (Action::Deactivate, Some("E5")),
-                (Action::Unchanged, Some("E6")),
-                (Action::Deactivate, Some("E9")),
+                (LogAction::Unchanged, Some("E2")),
+                (LogAction::Create, Some("E1")),
+                (LogAction::Update, Some("E3")),
+                (LogAction::Reactivate, Some("E4")),
+                (LogAction::Deactivate, Some("E5")),
+                (LogAction::Unchanged, Some("E6")),
+                (LogAction::Deactivate, Some("E9")),
             ]
         );
         assert_eq!(p.changes[2].changed, vec!["title"]);
@@ -775,13 +746,13 @@ mod tests {
         ];
         let p = plan(CFG, &mut l, &dir, &RecordPolicy::default());
         // An unmanaged user with another Employee ID is adopted and re-keyed, loudly.
-        assert_eq!(p.changes[0].action, Action::Rekey);
+        assert_eq!(p.changes[0].action, LogAction::Rekey);
         assert!(p.changes[0].changed.contains(&"managed_by"));
         assert_eq!(p.changes[0].user_id, Some(1));
         assert!(p.changes[0].message.contains("from old to E1"));
-        assert_eq!(p.changes[1].action, Action::Skip);
+        assert_eq!(p.changes[1].action, LogAction::Skip);
         assert!(p.changes[1].message.contains("another sync configuration"));
-        assert_eq!(p.changes[2].action, Action::Rekey);
+        assert_eq!(p.changes[2].action, LogAction::Rekey);
         assert_eq!(p.changes[2].changed, vec!["employee_id"]);
         assert_eq!(
             p.changes[2].message,
@@ -803,13 +774,13 @@ mod tests {
         gone.active = false;
         let mut l = loaded(vec![gone, person(1, "N2", "basic@x.co")]);
         let p = plan(CFG, &mut l, &[admin, basic], &RecordPolicy::default());
-        assert_eq!(p.changes[0].action, Action::Skip);
+        assert_eq!(p.changes[0].action, LogAction::Skip);
         assert!(p.changes[0].message.contains(
             "belongs to an Organisation Admin account that no sync configuration manages"
         ));
         assert_eq!(p.counts.deactivated, 0);
         // A Basic User's account is adopted, as before.
-        assert_eq!(p.changes[1].action, Action::Update);
+        assert_eq!(p.changes[1].action, LogAction::Update);
         assert!(p.changes[1].changed.contains(&"managed_by"));
     }
 
@@ -823,7 +794,7 @@ mod tests {
         ];
         let mut l = loaded(vec![person(0, "E6", "carol@x.co")]);
         let p = plan(CFG, &mut l, &dir, &RecordPolicy::default());
-        assert_eq!(p.changes[0].action, Action::Skip);
+        assert_eq!(p.changes[0].action, LogAction::Skip);
         assert_eq!(p.counts.deactivated, 0, "{:?}", actions(&p));
     }
 
@@ -836,7 +807,7 @@ mod tests {
             ..RecordPolicy::default()
         };
         let p = plan(CFG, &mut l, &dir, &strict);
-        assert_eq!(actions(&p), vec![(Action::Skip, Some("NEW-ID"))]);
+        assert_eq!(actions(&p), vec![(LogAction::Skip, Some("NEW-ID"))]);
         assert!(p.changes[0]
             .message
             .contains("changed from OLD-ID to NEW-ID for moved@x.co"));
@@ -848,7 +819,7 @@ mod tests {
         gone.active = false;
         let mut l = loaded(vec![gone]);
         let p = plan(CFG, &mut l, &dir, &RecordPolicy::default());
-        assert_eq!(p.changes[0].action, Action::Deactivate);
+        assert_eq!(p.changes[0].action, LogAction::Deactivate);
         assert!(p.changes[0].warning && p.changes[0].message.contains("from OLD-ID"));
         assert_eq!(p.counts.deactivated, 1);
     }
@@ -872,7 +843,7 @@ mod tests {
             std::slice::from_ref(&stored),
             &RecordPolicy::default(),
         );
-        assert_eq!(actions(&p), vec![(Action::Unchanged, Some("E1"))]);
+        assert_eq!(actions(&p), vec![(LogAction::Unchanged, Some("E1"))]);
         assert_eq!(l.people[0].title.as_deref(), Some("Engineer"));
         assert_eq!(l.people[0].department.as_deref(), Some("Sales"));
         assert_eq!(l.people[0].manager_id.as_deref(), Some("M1"));
@@ -883,7 +854,7 @@ mod tests {
         };
         let mut l = loaded(vec![p0]);
         let p = plan(CFG, &mut l, &[stored], &clear);
-        assert_eq!(p.changes[0].action, Action::Update);
+        assert_eq!(p.changes[0].action, LogAction::Update);
         assert_eq!(p.changes[0].changed, vec!["title", "department"]);
         assert_eq!(
             p.changes[0].message,
@@ -901,7 +872,7 @@ mod tests {
             user(2, "Z", "taken@x.co", None),
         ];
         let p = plan(CFG, &mut l, &dir, &RecordPolicy::default());
-        assert_eq!(p.changes[0].action, Action::Skip);
+        assert_eq!(p.changes[0].action, LogAction::Skip);
         assert!(p.changes[0]
             .message
             .contains("Employee ID E1 belongs to e1@x.co, but this record's email taken@x.co belongs to another directory user (Employee ID Z)"));
@@ -924,7 +895,7 @@ mod tests {
             &[user(1, "E1", "e1@x.co", Some(CFG))],
             &RecordPolicy::default(),
         );
-        assert_eq!(actions(&p)[2], (Action::Unchanged, Some("E1")));
+        assert_eq!(actions(&p)[2], (LogAction::Unchanged, Some("E1")));
         assert_eq!(p.counts.deactivated, 0);
         assert_eq!(p.counts.skipped, 1);
     }
@@ -947,11 +918,11 @@ mod tests {
                 .iter()
                 .find(|c| c.external_id.as_deref() == Some("E9"))
                 .unwrap();
-            assert_eq!(e2.action, Action::Update, "E2 keeps their own account");
+            assert_eq!(e2.action, LogAction::Update, "E2 keeps their own account");
             assert_eq!(e2.changed, vec!["email"]);
             assert_eq!(
                 e9.action,
-                Action::Skip,
+                LogAction::Skip,
                 "ann@ is still E2's until E2's change lands"
             );
             assert_eq!(p.counts.deactivated, 0);
