@@ -99,6 +99,13 @@ pub trait AuthStore: Send + Sync {
     ) -> Result<SignInOutcome, StoreError>;
     /// The viewer of a live session: neither past its absolute lifetime nor idle too long.
     async fn viewer_for_session(&self, token: &str) -> Result<Option<Viewer>, StoreError>;
+    /// The same, with their organisation's count of changes to its runs (as
+    /// [`RunStore::change_count`]) read in the same statement: the live view's poll that
+    /// finds nothing new is then one statement, not two.
+    async fn viewer_with_change_count(
+        &self,
+        token: &str,
+    ) -> Result<Option<(Viewer, i64)>, StoreError>;
     async fn sign_out(&self, token: &str) -> Result<(), StoreError>;
 }
 

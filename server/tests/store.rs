@@ -929,6 +929,25 @@ async fn sessions_follow_sign_in_and_out(db: &DatabaseConnection) {
         store.viewer_for_session("forged-token").await.unwrap(),
         None
     );
+    // The poll's lookup: the same viewer, with the organisation's count of changes.
+    let (same, changes) = store
+        .viewer_with_change_count(&token)
+        .await
+        .unwrap()
+        .expect("session is live");
+    assert_eq!(same, viewer);
+    assert_eq!(
+        changes,
+        store.change_count(viewer.organisation_id).await.unwrap()
+    );
+    assert!(changes > 0);
+    assert_eq!(
+        store
+            .viewer_with_change_count("forged-token")
+            .await
+            .unwrap(),
+        None
+    );
 
     let unenrolled = opened(
         store

@@ -79,7 +79,7 @@ pub async fn poll_changes(
     query: &str,
     since: &str,
 ) -> Result<RunChanges, AppError> {
-    let viewer = ctx.require_provisioning().await?;
+    let (viewer, seen) = ctx.require_provisioning_with_changes().await?;
     let filter = server::filter_of(ctx, viewer.organisation_id, query).await?;
     // The count is the page's own copy of a number the server gave: plain digits.
     // Anything else did not come from the page, and is refused rather than guessed at.
@@ -94,10 +94,6 @@ pub async fn poll_changes(
     };
     let runs = &ctx.stores.runs;
     let organisation_id = viewer.organisation_id;
-    let seen = runs
-        .change_count(organisation_id)
-        .await
-        .map_err(|e| ctx.store_failed(e))?;
     if seen == since {
         return Ok(RunChanges::Unchanged);
     }

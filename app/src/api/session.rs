@@ -144,6 +144,25 @@ impl Ctx {
         }
     }
 
+    /// As [`Ctx::require_provisioning`], with the organisation's count of changes to its
+    /// runs read in the same statement (the live view's poll: nothing new is one statement).
+    pub async fn require_provisioning_with_changes(&self) -> Result<(Viewer, i64), AppError> {
+        let found = match self.cookie(SESSION_COOKIE) {
+            None => None,
+            Some(token) => self
+                .stores
+                .auth
+                .viewer_with_change_count(&token)
+                .await
+                .map_err(|e| self.store_failed(e))?,
+        };
+        match found {
+            None => self.fail(AppError::Unauthorized),
+            Some((v, _)) if !v.can_use_provisioning() => self.fail(AppError::Forbidden),
+            Some(found) => Ok(found),
+        }
+    }
+
     /// The viewer's IANA time zone (set by the page in a cookie), UTC when unknown.
     pub fn time_zone(&self) -> chrono_tz::Tz {
         self.known_time_zone().unwrap_or(chrono_tz::UTC)

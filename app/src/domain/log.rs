@@ -325,10 +325,16 @@ mod tests {
         assert_eq!(LogAction::from_slug("Create"), None);
         // The wire words are the stored ones, for API clients.
         for a in LogAction::ALL {
-            assert_eq!(serde_json::to_string(&a).unwrap(), format!("\"{}\"", a.slug()));
+            assert_eq!(
+                serde_json::to_string(&a).unwrap(),
+                format!("\"{}\"", a.slug())
+            );
         }
         for o in LogOutcome::ALL {
-            assert_eq!(serde_json::to_string(&o).unwrap(), format!("\"{}\"", o.slug()));
+            assert_eq!(
+                serde_json::to_string(&o).unwrap(),
+                format!("\"{}\"", o.slug())
+            );
         }
         for o in LogOutcome::ALL {
             assert_eq!(LogOutcome::from_slug(o.slug()), Some(o));

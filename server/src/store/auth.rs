@@ -28,6 +28,7 @@ struct SessionViewer {
     organisation_id: i64,
     organisation_name: String,
     provisioning_enabled: bool,
+    change_count: Option<i64>,
 }
 
 /// How long a session lasts after sign-in, however busy.
@@ -154,17 +155,57 @@ impl AuthStore for SeaStore {
     }
 
     async fn viewer_for_session(&self, token: &str) -> Result<Option<Viewer>, StoreError> {
+        Ok(self.session_viewer(token, false).await?.map(|(v, _)| v))
+    }
+
+    async fn viewer_with_change_count(
+        &self,
+        token: &str,
+    ) -> Result<Option<(Viewer, i64)>, StoreError> {
+        Ok(self
+            .session_viewer(token, true)
+            .await?
+            .map(|(v, count)| (v, count.unwrap_or_default())))
+    }
+
+    async fn sign_out(&self, token: &str) -> Result<(), StoreError> {
+        session::Entity::delete_many()
+            .filter(session::Column::TokenHash.eq(token_hash(token)))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+}
+
+impl SeaStore {
+    /// The viewer of a live session, and with `with_changes` their organisation's count of
+    /// changes to its runs (one more probe of `ix_sync_runs_changes`, in the same statement).
+    async fn session_viewer(
+        &self,
+        token: &str,
+        with_changes: bool,
+    ) -> Result<Option<(Viewer, Option<i64>)>, StoreError> {
         let now = now_ms();
         // The session, its user and their organisation in one round trip: every request
         // of the page starts here.
-        let found = SessionViewer::find_by_statement(stmt(
-            &self.db,
+        let changes = if with_changes {
+            ", (SELECT change_seq FROM sync_runs WHERE organisation_id = o.id \
+             ORDER BY change_seq DESC LIMIT 1) AS change_count"
+        } else {
+            ", CAST(NULL AS BIGINT) AS change_count"
+        };
+        let sql = format!(
             "SELECT s.id AS session_id, s.last_seen_at_ms, u.id AS user_id, u.active, u.email, \
              u.first_name, u.last_name, u.role, u.sync_service_enrolled, \
-             o.id AS organisation_id, o.name AS organisation_name, o.provisioning_enabled \
+             o.id AS organisation_id, o.name AS organisation_name, o.provisioning_enabled{changes} \
              FROM sessions AS s JOIN users AS u ON u.id = s.user_id \
              JOIN organisations AS o ON o.id = u.organisation_id \
-             WHERE s.token_hash = $1 AND s.expires_at_ms > $2 AND s.last_seen_at_ms > $3",
+             WHERE s.token_hash = $1 AND s.expires_at_ms > $2 AND s.last_seen_at_ms > $3"
+        );
+        let found = SessionViewer::find_by_statement(stmt(
+            &self.db,
+            &sql,
             vec![
                 token_hash(token).into(),
                 now.into(),
@@ -196,7 +237,7 @@ impl AuthStore for SeaStore {
             .role
             .parse()
             .map_err(|e| StoreError::Failed(format!("user {}: {e}", v.user_id)))?;
-        Ok(Some(Viewer {
+        let viewer = Viewer {
             user_id: v.user_id,
             organisation_id: v.organisation_id,
             organisation_name: v.organisation_name,
@@ -208,15 +249,9 @@ impl AuthStore for SeaStore {
                 role,
                 enrolled_on_sync_service: v.sync_service_enrolled,
             },
-        }))
-    }
-
-    async fn sign_out(&self, token: &str) -> Result<(), StoreError> {
-        session::Entity::delete_many()
-            .filter(session::Column::TokenHash.eq(token_hash(token)))
-            .exec(&self.db)
-            .await
-            .map_err(db_err)?;
-        Ok(())
+        };
+        // An organisation without runs has seen no change.
+        let changes = with_changes.then(|| v.change_count.unwrap_or(0));
+        Ok(Some((viewer, changes)))
     }
 }
