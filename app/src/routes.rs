@@ -12,14 +12,20 @@ use leptos_router::{
 };
 
 /// Stores the viewer's IANA time zone in a cookie so the server can write times in it.
-/// When the cookie was missing or named another zone (it expired, or the viewer travelled)
-/// an Admin Panel page was just written in the wrong zone: it is loaded again, at once,
-/// before its body is read. Only when the cookie did change, so a browser that refuses it
-/// (or a zone the server does not know, shown in UTC) is never reloaded in a loop.
+/// The server reads the first `tz` cookie the browser sends, which is the one of the
+/// narrowest path, so the script checks that one and expires any `tz` of a narrower path
+/// than `/` on the way to this page. When the cookie was missing or named another zone (it
+/// expired, or the viewer travelled) an Admin Panel page was just written in the wrong
+/// zone: it is loaded again, at once, before its body is read. Only when the cookie did
+/// change, so a browser that refuses it (or a cookie it cannot replace) is never reloaded
+/// in a loop.
 const TIME_ZONE_SCRIPT: &str = "try{var z=Intl.DateTimeFormat().resolvedOptions().timeZone;\
-if(z){var c='tz='+encodeURIComponent(z),has=function(){return document.cookie.split('; ')\
-.indexOf(c)>=0};if(!has()){document.cookie=c+';path=/;max-age=31536000;samesite=lax';\
-if(has()&&location.pathname.indexOf('/admin')===0)location.reload()}}}catch(e){}";
+if(z){var c='tz='+encodeURIComponent(z),first=function(){return document.cookie.split('; ')\
+.filter(function(p){return p.indexOf('tz=')===0})[0]};if(first()!==c){\
+var s=location.pathname.split('/'),q='';for(var i=1;i<s.length;i++){q+='/'+s[i];\
+document.cookie='tz=;path='+q+';max-age=0'}\
+document.cookie=c+';path=/;max-age=31536000;samesite=lax';\
+if(first()===c&&location.pathname.indexOf('/admin')===0)location.reload()}}}catch(e){}";
 
 /// Until the app has hydrated (`data-hydrated` on the body), a change in a form marked
 /// `data-sends-early` (the Syncs filters) loads the page for the form's values, as a GET

@@ -224,6 +224,29 @@ async fn bad_filters_get_a_clear_400_not_a_500() {
             );
         }
     }
+    // A poll reads no runs when nothing changed, and answers a configuration's problem all
+    // the same, whatever count of changes it sends.
+    for query in [
+        "config%3DNo%2Bsuch%2Bthing",
+        "source%3Dworkday%26config%3DContractors%2B%2528SFTP%2529",
+    ] {
+        for since in ["0", "1", "999999999"] {
+            let reply = get(
+                &app,
+                &format!("/api/poll_sync_runs?query={query}&since={since}"),
+                Some(&cookie),
+                "application/json",
+            )
+            .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::BAD_REQUEST,
+                "{query} {since}: {}",
+                reply.body
+            );
+            assert!(reply.body.contains("BadFilter"), "{}", reply.body);
+        }
+    }
     // Several problems at once: each one, the configuration's included, and the parts kept.
     let query = "status=bogus,success&sort=oldest&config=No such thing&from=2024-13-01";
     let encoded: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();

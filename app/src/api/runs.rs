@@ -81,6 +81,7 @@ pub async fn poll_changes(
 ) -> Result<RunChanges, AppError> {
     let (viewer, seen) = ctx.require_provisioning_with_changes().await?;
     let filter = server::filter_of(ctx, viewer.organisation_id, query).await?;
+    server::check_scope(ctx, viewer.organisation_id, &filter).await?;
     // The count is the page's own copy of a number the server gave: plain digits.
     // Anything else did not come from the page, and is refused rather than guessed at.
     let since =
@@ -148,7 +149,8 @@ mod server {
     use super::super::session::Ctx;
     use super::PAGE_SIZE;
     use crate::domain::{
-        display_start, offset_spans, ChartSpan, Cursor, RunChart, RunFilter, RunPage, SyncRunRow,
+        display_start, offset_spans, ChartSpan, ConfigurationSummary, Cursor, RunChart, RunFilter,
+        RunPage, SyncRunRow,
     };
     use crate::error::AppError;
     use crate::ports::{ListRuns, ScopeProblem};
@@ -198,6 +200,41 @@ mod server {
         })
     }
 
+    /// What is wrong with the filter's configuration among the organisation's, if anything.
+    fn scope_problem(known: &[ConfigurationSummary], filter: &RunFilter) -> Option<ScopeProblem> {
+        let name = filter.configuration.as_deref()?;
+        match known.iter().find(|c| c.name == name) {
+            None => Some(ScopeProblem::UnknownName),
+            Some(c) => filter
+                .source
+                .filter(|s| *s != c.source)
+                .map(|_| ScopeProblem::OtherSource(c.source)),
+        }
+    }
+
+    /// Refuses a filter whose configuration the organisation does not have, or that is of
+    /// another source than the filter's: for a request that reads no runs to find out (a
+    /// poll that finds nothing new), which must answer as the list and chart do.
+    pub async fn check_scope(
+        ctx: &Ctx,
+        organisation_id: i64,
+        filter: &RunFilter,
+    ) -> Result<(), AppError> {
+        if filter.configuration.is_none() {
+            return Ok(());
+        }
+        let known = ctx
+            .stores
+            .runs
+            .configurations(organisation_id)
+            .await
+            .map_err(|e| ctx.store_failed(e))?;
+        match scope_problem(&known, filter) {
+            Some(problem) => refuse_scope(ctx, filter, problem),
+            None => Ok(()),
+        }
+    }
+
     /// The filter in a page's query. A query with problems is refused with every one of
     /// them (its configuration's too) and the parts that can be kept.
     pub async fn filter_of(
@@ -210,22 +247,14 @@ mod server {
             return Ok(reading.filter);
         }
         let mut problems: Vec<String> = reading.problems.iter().map(ToString::to_string).collect();
-        if let Some(name) = reading.filter.configuration.clone() {
+        if reading.filter.configuration.is_some() {
             let known = ctx
                 .stores
                 .runs
                 .configurations(organisation_id)
                 .await
                 .map_err(|e| ctx.store_failed(e))?;
-            let problem = match known.iter().find(|c| c.name == name) {
-                None => Some(ScopeProblem::UnknownName),
-                Some(c) => reading
-                    .filter
-                    .source
-                    .filter(|s| *s != c.source)
-                    .map(|_| ScopeProblem::OtherSource(c.source)),
-            };
-            if let Some(problem) = problem {
+            if let Some(problem) = scope_problem(&known, &reading.filter) {
                 problems.push(scope_problem_text(&reading.filter, problem));
                 reading.filter.configuration = None;
             }

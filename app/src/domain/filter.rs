@@ -251,6 +251,12 @@ impl RunFilter {
                 }
             }
         };
+        // Dates beside a named range (All Time, Last 7 Days, …) are what the filter form
+        // sends from its folded date fields, without script, after Custom was left: the
+        // range named is the one chosen, and the dates are left out unread, whatever they
+        // hold (the form kept what was typed there).
+        let named = matches!(range.as_deref(), Some("all" | "7d" | "30d"));
+        let (from, to) = if named { (None, None) } else { (from, to) };
         let (mut from, mut to) = (date("From", from), date("To", to));
         if let (Some(f), Some(t)) = (from, to) {
             if f > t {
@@ -273,9 +279,6 @@ impl RunFilter {
                 }
             }
         };
-        // Dates beside a named range (All Time, Last 7 Days, …) are what the filter form
-        // sends from its folded date fields, without script, after Custom was left: the
-        // range named is the one chosen, and the dates are left out.
         filter.sort = match sort.as_deref() {
             None | Some("") | Some("newest") => SortOrder::NewestFirst,
             Some("oldest") => SortOrder::OldestFirst,
@@ -533,6 +536,17 @@ mod tests {
                 .to_query(),
             "range=7d"
         );
+        // Whatever they hold: the form keeps what was typed in them.
+        for folded in [
+            "range=7d&from=2026-12-01&to=2026-11-01",
+            "range=7d&from=1900-01-01",
+            "range=all&to=2024-13-01",
+            "range=30d&from=yesterday",
+        ] {
+            let reading = RunFilter::read(folded);
+            assert_eq!(reading.problems, Vec::new(), "{folded}");
+            assert!(!reading.filter.to_query().contains("from"), "{folded}");
+        }
         assert_eq!(err("source=csv"), FilterError::UnknownSource("csv".into()));
         assert_eq!(
             err("source=Workday"),
