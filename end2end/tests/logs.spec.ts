@@ -198,7 +198,7 @@ test('a run\'s log shows one outcome when asked, with the search, and explains a
   };
   // A run with warnings opens on its warnings and errors, says so, and leads to the rest.
   await expect(show).toHaveValue('problems');
-  expect(await outcomes()).toEqual(['Warning']);
+  await expect.poll(outcomes).toEqual(['Warning']);
   const problems = await total();
   await expect(page.locator('.log-lead')).toContainText("Showing this run's warnings and errors.");
   // Its counts lead to the entries they count.
@@ -224,7 +224,7 @@ test('a run\'s log shows one outcome when asked, with the search, and explains a
   const warnings = await total();
   expect(warnings).toBeGreaterThan(0);
   expect(warnings).toBeLessThan(all);
-  expect(await outcomes()).toEqual(['Warning']);
+  await expect.poll(outcomes).toEqual(['Warning']);
   await page.reload();
   await hydrated(page);
   await expect(show).toHaveValue('warning');
