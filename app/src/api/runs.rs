@@ -149,8 +149,7 @@ mod server {
     use super::super::session::Ctx;
     use super::PAGE_SIZE;
     use crate::domain::{
-        display_start, offset_spans, ChartSpan, ConfigurationSummary, Cursor, RunChart, RunFilter,
-        RunPage, SyncRunRow,
+        display_start, offset_spans, ChartSpan, Cursor, RunChart, RunFilter, RunPage, SyncRunRow,
     };
     use crate::error::AppError;
     use crate::ports::{ListRuns, ScopeProblem};
@@ -200,16 +199,29 @@ mod server {
         })
     }
 
-    /// What is wrong with the filter's configuration among the organisation's, if anything.
-    fn scope_problem(known: &[ConfigurationSummary], filter: &RunFilter) -> Option<ScopeProblem> {
-        let name = filter.configuration.as_deref()?;
-        match known.iter().find(|c| c.name == name) {
+    /// What is wrong with the filter's configuration among the organisation's, if anything
+    /// (the list is read only when the filter names a configuration).
+    async fn scope_problem(
+        ctx: &Ctx,
+        organisation_id: i64,
+        filter: &RunFilter,
+    ) -> Result<Option<ScopeProblem>, AppError> {
+        let Some(name) = filter.configuration.as_deref() else {
+            return Ok(None);
+        };
+        let known = ctx
+            .stores
+            .runs
+            .configurations(organisation_id)
+            .await
+            .map_err(|e| ctx.store_failed(e))?;
+        Ok(match known.iter().find(|c| c.name == name) {
             None => Some(ScopeProblem::UnknownName),
             Some(c) => filter
                 .source
                 .filter(|s| *s != c.source)
                 .map(|_| ScopeProblem::OtherSource(c.source)),
-        }
+        })
     }
 
     /// Refuses a filter whose configuration the organisation does not have, or that is of
@@ -220,16 +232,7 @@ mod server {
         organisation_id: i64,
         filter: &RunFilter,
     ) -> Result<(), AppError> {
-        if filter.configuration.is_none() {
-            return Ok(());
-        }
-        let known = ctx
-            .stores
-            .runs
-            .configurations(organisation_id)
-            .await
-            .map_err(|e| ctx.store_failed(e))?;
-        match scope_problem(&known, filter) {
+        match scope_problem(ctx, organisation_id, filter).await? {
             Some(problem) => refuse_scope(ctx, filter, problem),
             None => Ok(()),
         }
@@ -247,17 +250,9 @@ mod server {
             return Ok(reading.filter);
         }
         let mut problems: Vec<String> = reading.problems.iter().map(ToString::to_string).collect();
-        if reading.filter.configuration.is_some() {
-            let known = ctx
-                .stores
-                .runs
-                .configurations(organisation_id)
-                .await
-                .map_err(|e| ctx.store_failed(e))?;
-            if let Some(problem) = scope_problem(&known, &reading.filter) {
-                problems.push(scope_problem_text(&reading.filter, problem));
-                reading.filter.configuration = None;
-            }
+        if let Some(problem) = scope_problem(ctx, organisation_id, &reading.filter).await? {
+            problems.push(scope_problem_text(&reading.filter, problem));
+            reading.filter.configuration = None;
         }
         ctx.fail(AppError::BadFilter {
             problems,

@@ -166,7 +166,8 @@ pub fn plan(
             ),
             None if p.active => Change {
                 action: LogAction::Create,
-                changed: CREATED_FIELDS
+                // The fields the record gave (a person has no Status of its own to log).
+                changed: Field::ALL
                     .into_iter()
                     .filter(|&f| field_of(p, f).is_some())
                     .map(Field::key)
@@ -209,17 +210,6 @@ pub fn plan(
     plan.counts = count(&plan.changes);
     plan
 }
-
-/// The fields a created user's log entry names (those the record gave).
-const CREATED_FIELDS: [Field; 7] = [
-    Field::ExternalId,
-    Field::Email,
-    Field::FirstName,
-    Field::LastName,
-    Field::Title,
-    Field::Department,
-    Field::ManagerId,
-];
 
 /// The directory user each person is, if any. Pass 1: every record finds its user by
 /// Employee ID. Pass 2: records left over match by email, but never a user that pass 1
