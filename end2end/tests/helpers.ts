@@ -47,6 +47,11 @@ export function cspViolations(page: Page): string[] {
 
 /** axe-core's serious and critical findings on the page as it is now, one line each. */
 export async function accessibilityProblems(page: Page): Promise<string[]> {
+  // The page at rest: a list being refetched is dimmed on purpose (aria-busy), and a colour
+  // read halfway through its fade back would be a contrast problem no reader ever meets.
+  await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
+  await page.evaluate(() =>
+    Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition).map((a) => a.finished.catch(() => {}))));
   // Evaluated through the browser's debugging protocol, which the page's Content Security
   // Policy does not govern: the page itself is checked exactly as users get it.
   const source = require('node:fs').readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
