@@ -214,6 +214,7 @@ test('bad filters in the URL get a clear message and a way out', async ({ page }
     ['range=custom&from=2024-02-01&to=2024-01-01', 'is after the To date'],
     ['config=No+such+thing', 'There is no configuration named "No such thing"'],
     ['source=csv', '"csv" is not a source. Choose Google Workspace, Workday or SFTP Sync.'],
+    ['config=%00', 'A configuration name has no control characters'],
   ]) {
     const response = await page.goto(`/admin/user-provisioning?${query}`);
     expect(response?.status()).toBeLessThan(500);
@@ -223,6 +224,26 @@ test('bad filters in the URL get a clear message and a way out', async ({ page }
   await page.getByRole('alert').getByRole('link', { name: 'Clear filters' }).click();
   await expect(page).toHaveURL(/\/admin\/user-provisioning$/);
   await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
+});
+
+test('dates the controls cannot apply are marked, and the mark goes when they can', async ({ page }) => {
+  await ready(page);
+  await page.getByLabel('Date range').selectOption({ label: 'Custom' });
+  await page.getByLabel('To', { exact: true }).fill('2024-01-01');
+  await expect(page).toHaveURL(/to=2024-01-01/);
+  const from = page.getByLabel('From', { exact: true });
+  await from.fill('2024-02-01');
+  await expect(page.getByRole('alert')).toHaveText('The From date (2024-02-01) is after the To date (2024-01-01).');
+  // Both dates are named as the problem's, and it describes them to a screen reader.
+  for (const field of [from, page.getByLabel('To', { exact: true })]) {
+    await expect(field).toHaveAttribute('aria-invalid', 'true');
+    await expect(field).toHaveAccessibleDescription(/is after the To date/);
+  }
+  await expect(page).toHaveURL(/range=custom&to=2024-01-01$/);
+  await from.fill('2023-12-01');
+  await expect(page).toHaveURL(/from=2023-12-01&to=2024-01-01/);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(from).not.toHaveAttribute('aria-invalid', /./);
 });
 
 test('status labels in the filter are exact', async ({ page }) => {

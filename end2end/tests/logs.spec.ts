@@ -278,7 +278,16 @@ test('a blocked run shows its planned deactivations against the threshold', asyn
     // Not "OK" nor "User deactivated": what it would have done, and that it did not.
     await expect(rows.nth(i).locator('td').nth(5)).toHaveText('Not applied');
     await expect(rows.nth(i).locator('td').nth(6)).toContainText('Not applied: the run was blocked');
+    await expect(rows.nth(i).locator('td').nth(6)).not.toContainText('Changed:');
   }
+  // None was applied, so there is no outcome to choose; a link that asks for one says so.
+  await expect(planned.getByLabel('Show', { exact: true })).toHaveCount(0);
+  const asked = new URL(page.url());
+  asked.searchParams.set('outcome', 'ok');
+  await page.goto(asked.toString());
+  await expect(page.getByRole('alert')).toContainText('none of its planned deactivations was applied');
+  await page.getByRole('link', { name: 'Show all entries' }).click();
+  await expect(rows.first()).toBeVisible();
   // One of them: their history marks the planned deactivation as not applied, and leads
   // back to its row here.
   const employeeId = (await rows.first().locator('td').nth(2).innerText()).trim();

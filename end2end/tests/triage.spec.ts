@@ -108,6 +108,13 @@ test('on a phone the first run is in the first screen, its fields named', async 
   // ends there too.
   const top = await page.locator('table.runs tbody tr').first().evaluate((r) => r.getBoundingClientRect().top);
   expect(top).toBeLessThan(844);
+  // Every legend entry is in sight, inside the chart's panel: none is cut at its edge.
+  const edges = await page.locator('.chart__legend').evaluate((ul) => ({
+    right: ul.getBoundingClientRect().right,
+    entries: [...ul.children].map((li) => li.getBoundingClientRect().right),
+  }));
+  expect(edges.entries).toHaveLength(8);
+  for (const right of edges.entries) expect(right).toBeLessThanOrEqual(edges.right + 0.5);
   await page.getByRole('button', { name: 'Hide chart' }).click();
   expect(await rowsInFirstScreen(page)).toBeGreaterThanOrEqual(1);
   const first = page.locator('table.runs tbody tr').first();
@@ -243,6 +250,9 @@ plainTest('without script, the dates show and fold with Custom, so one submit ap
   await page.getByRole('button', { name: 'Apply filters' }).click();
   await expect(page.getByRole('listitem').filter({ hasText: 'Date range: Last 30 Days' })).toBeVisible();
   await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
+  // How long ago each run started is said by the server's page too.
+  await expect(page.locator('table.runs tbody tr').first().locator('.runs__ago'))
+    .toHaveText(/^(just now|\d+ min ago|\d+ h ago|1 day ago|\d+ days ago)$/);
   // Back to Custom: its dates show at once, and one submit sends them.
   await expect(page.getByLabel('To', { exact: true })).toBeHidden();
   await page.getByLabel('Date range', { exact: true }).selectOption('custom');

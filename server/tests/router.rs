@@ -611,6 +611,32 @@ async fn log_files_for_api_clients_follow_the_page_rules() {
     .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
     assert!(bad.body.contains("warnings or errors"), "{}", bad.body);
+    // A blocked run's planned deactivations are all of them not applied: asked for one
+    // outcome, it says there is none to choose; asked for all, it lists them.
+    let blocked = run_with_status(&app, &acme, "above_deactivation_threshold").await;
+    for outcome in ["ok", "warning", "problems"] {
+        let path = format!("/api/get_run_logs?run_id={blocked}&outcome={outcome}");
+        let reply = get(&app, &path, Some(&acme), "application/json").await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{path}: {}",
+            reply.body
+        );
+        assert!(
+            reply
+                .body
+                .contains("none of its planned deactivations was applied"),
+            "{}",
+            reply.body
+        );
+    }
+    for query in ["", "&outcome=all"] {
+        let path = format!("/api/get_run_logs?run_id={blocked}{query}");
+        let reply = get(&app, &path, Some(&acme), "application/json").await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+        assert!(reply.body.contains("\"applied\":false"), "{}", reply.body);
+    }
 
     // Each file served was recorded for audit; refusals were not.
     let audit = log_download::Entity::find()

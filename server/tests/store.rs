@@ -106,6 +106,57 @@ async fn demo_has_every_status_and_is_idempotent(db: &DatabaseConnection) {
 }
 on_both_backends!(demo_data, demo_has_every_status_and_is_idempotent);
 
+/// Every finished demo run's counts are its log's: an admin who opens "3 skipped" finds
+/// three skipped entries, and as many warnings as the run says.
+async fn demo_counts_are_what_its_logs_hold(db: &DatabaseConnection) {
+    seeded(db).await;
+    let rows = db
+        .query_all(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT r.id, r.created, r.updated, r.deactivated, r.reactivated, r.unchanged, \
+             r.skipped, r.warnings, \
+             CAST(SUM(CASE WHEN e.action = 'create' THEN 1 ELSE 0 END) AS BIGINT) AS e_created, \
+             CAST(SUM(CASE WHEN e.action IN ('update', 'rekey') THEN 1 ELSE 0 END) AS BIGINT) AS e_updated, \
+             CAST(SUM(CASE WHEN e.action = 'deactivate' THEN 1 ELSE 0 END) AS BIGINT) AS e_deactivated, \
+             CAST(SUM(CASE WHEN e.action = 'reactivate' THEN 1 ELSE 0 END) AS BIGINT) AS e_reactivated, \
+             CAST(SUM(CASE WHEN e.action = 'unchanged' THEN 1 ELSE 0 END) AS BIGINT) AS e_unchanged, \
+             CAST(SUM(CASE WHEN e.action = 'skip' THEN 1 ELSE 0 END) AS BIGINT) AS e_skipped, \
+             CAST(SUM(CASE WHEN e.outcome = 'warning' THEN 1 ELSE 0 END) AS BIGINT) AS e_warnings \
+             FROM sync_runs r JOIN sync_log_entries e ON e.run_id = r.id \
+             WHERE r.status IN ('success', 'needs_attention') \
+             GROUP BY r.id, r.created, r.updated, r.deactivated, r.reactivated, r.unchanged, \
+             r.skipped, r.warnings",
+        ))
+        .await
+        .unwrap();
+    assert!(rows.len() > 10, "finished runs with logs: {}", rows.len());
+    let mut with_warned_updates = 0;
+    for row in rows {
+        let get = |c: &str| -> i64 {
+            row.try_get::<i64>("", c)
+                .or_else(|_| row.try_get::<i32>("", c).map(i64::from))
+                .unwrap()
+        };
+        let id = get("id");
+        for c in [
+            "created",
+            "updated",
+            "deactivated",
+            "reactivated",
+            "unchanged",
+            "skipped",
+            "warnings",
+        ] {
+            assert_eq!(get(c), get(&format!("e_{c}")), "run {id}: {c}");
+        }
+        if get("warnings") > get("skipped") {
+            with_warned_updates += 1;
+        }
+    }
+    assert!(with_warned_updates > 0, "some demo runs warn on an update");
+}
+on_both_backends!(demo_counts, demo_counts_are_what_its_logs_hold);
+
 async fn runs_are_scoped_to_the_organisation(db: &DatabaseConnection) {
     let store = seeded(db).await;
     for (org, own) in [

@@ -18,7 +18,8 @@ pub async fn get_run(run_id: i64) -> Result<RunDetail, AppError> {
 
 /// A page of the run's log: entries after `after`, at most `limit` of them, only those
 /// that contain `search` and, when `outcome` is given, have that outcome (`ok`, `warning`,
-/// `error`; `problems` for warnings and errors; `all`). A blocked run answers with the deactivations it planned and did not apply; runs
+/// `error`; `problems` for warnings and errors; `all`). A blocked run answers with the
+/// deactivations it planned and did not apply (all of them: an outcome is refused); runs
 /// without logs are refused.
 #[server(prefix = "/api", endpoint = "get_run_logs", input = GetUrl)]
 pub async fn get_run_logs(
@@ -190,6 +191,14 @@ mod server {
     ) -> Result<LogPage, AppError> {
         let detail = find_run(ctx, organisation_id, run_id).await?;
         let kind = entries_of(ctx, &detail)?;
+        // A blocked run applied none of its entries: there is no outcome to pick among.
+        if kind == LogKind::Planned && !outcomes.is_empty() {
+            return ctx.fail(AppError::Validation(
+                "This run was blocked, so none of its planned deactivations was applied and \
+                 they have no outcome to choose from. Show all entries."
+                    .into(),
+            ));
+        }
         let limit = limit.clamp(1, DOWNLOAD_PAGE);
         let request = LogRequest {
             run_id,

@@ -367,6 +367,7 @@ mod server {
             total: found.total,
             time_zone: ctx.time_zone_caption(),
             changes_seen: None,
+            answered_at_ms: Utc::now().timestamp_millis(),
         })
     }
 

@@ -94,6 +94,9 @@ pub fn FilterBar(
             .unwrap_or_default()
     };
     let parse_date = |s: String| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok();
+    // Only the dates can make a filter the controls cannot express: they carry the problem.
+    let invalid = move || problem.with(Option::is_some).then_some("true");
+    let described = move || problem.with(Option::is_some).then_some("filter-problem");
     let on_from = move |ev| {
         let from = parse_date(event_target_value(&ev));
         update(&|f| {
@@ -203,14 +206,16 @@ pub fn FilterBar(
                     <input id="filter-from" name="from" type="date"
                         value=date_value(custom_untracked().and_then(|c| c.0))
                         prop:value=move || date_value(custom().and_then(|c| c.0))
-                        max=move || date_value(custom().and_then(|c| c.1)) on:change=on_from />
+                        max=move || date_value(custom().and_then(|c| c.1)) aria-invalid=invalid aria-describedby=described
+                        on:change=on_from />
                 </div>
                 <div class="field field--date" hidden=move || custom().is_none()>
                     <label for="filter-to">"To"</label>
                     <input id="filter-to" name="to" type="date"
                         value=date_value(custom_untracked().and_then(|c| c.1))
                         prop:value=move || date_value(custom().and_then(|c| c.1))
-                        min=move || date_value(custom().and_then(|c| c.0)) on:change=on_to />
+                        min=move || date_value(custom().and_then(|c| c.0)) aria-invalid=invalid aria-describedby=described
+                        on:change=on_to />
                 </div>
                 <div class="field">
                     <label for="filter-sort">"Sort order"</label>
@@ -292,7 +297,7 @@ pub fn FilterBar(
             // Only for a page without script: with it, every change applies at once.
             <button type="submit" class="button filters__apply" hidden=move || interactive.get()>"Apply filters"</button>
             </form>
-            {move || problem.get().map(|p| view! { <p class="alert alert--error" role="alert">{p}</p> })}
+            {move || problem.get().map(|p| view! { <p id="filter-problem" class="alert alert--error" role="alert">{p}</p> })}
         </section>
     }
 }

@@ -16,6 +16,10 @@ pub fn RunsTable(
     /// appear (a highlight that fades by itself).
     #[prop(optional, into)]
     arrived: Option<Signal<std::collections::HashSet<(i64, i64)>>>,
+    /// When the server answered (ms since the epoch): "… ago" is told from it until the
+    /// clock runs.
+    #[prop(optional)]
+    answered_at_ms: Option<i64>,
 ) -> impl IntoView {
     view! {
         <table class="runs">
@@ -35,7 +39,7 @@ pub fn RunsTable(
                     {
                         let fresh = arrived
                             .is_some_and(|a| a.with_untracked(|a| a.contains(&(run.id, run.version))));
-                        view! { <RunRow run clock fresh /> }
+                        view! { <RunRow run clock fresh answered_at_ms /> }
                     }
                 </For>
             </tbody>
@@ -44,7 +48,12 @@ pub fn RunsTable(
 }
 
 #[component]
-fn RunRow(run: SyncRunRow, clock: Option<RwSignal<i64>>, fresh: bool) -> impl IntoView {
+fn RunRow(
+    run: SyncRunRow,
+    clock: Option<RwSignal<i64>>,
+    fresh: bool,
+    answered_at_ms: Option<i64>,
+) -> impl IntoView {
     // A running sync's duration was measured when the row arrived; it goes on from there.
     let arrived = clock.map(|c| c.get_untracked()).unwrap_or_default();
     let (duration_ms, active) = (run.duration_ms, run.status.is_active());
@@ -58,13 +67,12 @@ fn RunRow(run: SyncRunRow, clock: Option<RwSignal<i64>>, fresh: bool) -> impl In
     };
     // How long ago the time the row shows was (its start, or its queueing if not started),
     // kept current by the page's clock. The clock ticks only in the browser, from 1 after
-    // the app has hydrated: the server's page (and hydration) show none, so the two agree
-    // whatever their clocks say.
+    // the app has hydrated: until then it is told from when the server answered, the same
+    // words in the server's page and at hydration whatever the two clocks say.
     let at = run.sort_at_ms();
-    let ago = Memo::new(move |_| {
-        clock
-            .is_some_and(|c| c.get() > 0)
-            .then(|| time_ago(crate::browser::now_ms() - at))
+    let ago = Memo::new(move |_| match clock.filter(|c| c.get() > 0) {
+        Some(_) => Some(time_ago(crate::browser::now_ms() - at)),
+        None => answered_at_ms.map(|now| time_ago(now - at)),
     });
     let progress = view! { <RunProgress run=run.clone() /> };
     let summary = run.summary();

@@ -65,6 +65,8 @@ pub enum FilterError {
     FromAfterTo { from: NaiveDate, to: NaiveDate },
     #[error("The configuration name is longer than {MAX_CONFIGURATION_LEN} characters.")]
     ConfigurationTooLong,
+    #[error("A configuration name has no control characters (tabs, line breaks, NUL).")]
+    ConfigurationControl,
     #[error("The filter \"{0}\" is given more than once.")]
     Repeated(String),
 }
@@ -300,6 +302,12 @@ impl RunFilter {
         filter.configuration = match config {
             Some(c) if c.chars().count() > MAX_CONFIGURATION_LEN => {
                 problems.push(FilterError::ConfigurationTooLong);
+                None
+            }
+            // No configuration can be named so (names are refused with them), and the
+            // page would quote the characters back.
+            Some(c) if c.chars().any(char::is_control) => {
+                problems.push(FilterError::ConfigurationControl);
                 None
             }
             Some(c) if !c.trim().is_empty() => Some(c),
@@ -564,6 +572,9 @@ mod tests {
             err(&format!("config={}", "x".repeat(201))),
             FilterError::ConfigurationTooLong
         );
+        for bad in ["config=%00", "config=HR%0A", "config=%09HR"] {
+            assert_eq!(err(bad), FilterError::ConfigurationControl, "{bad}");
+        }
         assert_eq!(err(&"status=success&".repeat(400)), FilterError::TooLong);
         assert!(err("status=bogus")
             .to_string()

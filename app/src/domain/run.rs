@@ -120,6 +120,10 @@ pub struct RunPage {
     /// The organisation's count of changes to its runs, read before the first page's
     /// runs: the live view asks for the changes after it.
     pub changes_seen: Option<i64>,
+    /// When the server answered (ms since the epoch): the rows' "… ago" are told from it
+    /// until the page's own clock runs, so the server's page says them too, and hydration
+    /// finds the same words.
+    pub answered_at_ms: i64,
 }
 
 /// What a poll of the live view returns, for the count of changes the page has seen.

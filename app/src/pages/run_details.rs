@@ -276,7 +276,7 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
                 <p class="muted">"Not applied: these people were left as they were. A blocked run has no log to download."</p>
             })}
             {if listed.is_some() {
-                view! { <LogPreview run_id=run.id problems logs /> }.into_any()
+                view! { <LogPreview run_id=run.id problems logs planned=listed == Some(LogKind::Planned) /> }.into_any()
             } else {
                 view! { <p class="muted">"A run that is " {status.label()} " has no logs."</p> }.into_any()
             }}

@@ -94,9 +94,15 @@ fn history_link(e: &LogEntry) -> Option<String> {
 }
 
 /// The log, a page at a time, with a search and a choice of outcome that live in the URL
-/// (`?search=…&outcome=warning`). A run with `problems` opens on them.
+/// (`?search=…&outcome=warning`). A run with `problems` opens on them; a blocked run's
+/// planned deactivations (`planned`), none of them applied, offer no choice of outcome.
 #[component]
-pub(super) fn LogPreview(run_id: i64, problems: u32, logs: LogsPerQuery) -> impl IntoView {
+pub(super) fn LogPreview(
+    run_id: i64,
+    problems: u32,
+    logs: LogsPerQuery,
+    #[prop(optional)] planned: bool,
+) -> impl IntoView {
     let search = Memo::new(move |_| logs.query().with(|q| q.search.clone()));
     let choice = Memo::new(move |_| logs.query().with(|q| q.choice(problems)));
     let navigate = leptos_router::hooks::use_navigate();
@@ -131,16 +137,18 @@ pub(super) fn LogPreview(run_id: i64, problems: u32, logs: LogsPerQuery) -> impl
                 value=search.get_untracked() prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev))
                 placeholder="Email, employee ID, action or message" />
-            <label for="log-outcome">"Show"</label>
-            // An outcome the page does not know shows as "All entries", as the server
-            // renders it.
-            <select id="log-outcome" name="outcome"
-                prop:value=move || choice.get().unwrap_or(LogChoice::All).slug()
-                on:change=move |ev| go.with_value(|go| go(event_target_value(&ev)))>
-                {LogChoice::ALL.into_iter().map(|c| view! {
-                    <option value=c.slug() selected=move || choice.get().unwrap_or(LogChoice::All) == c>{c.label()}</option>
-                }).collect_view()}
-            </select>
+            {(!planned).then(|| view! {
+                <label for="log-outcome">"Show"</label>
+                // An outcome the page does not know shows as "All entries", as the server
+                // renders it.
+                <select id="log-outcome" name="outcome"
+                    prop:value=move || choice.get().unwrap_or(LogChoice::All).slug()
+                    on:change=move |ev| go.with_value(|go| go(event_target_value(&ev)))>
+                    {LogChoice::ALL.into_iter().map(|c| view! {
+                        <option value=c.slug() selected=move || choice.get().unwrap_or(LogChoice::All) == c>{c.label()}</option>
+                    }).collect_view()}
+                </select>
+            })}
             <button type="submit" class="button">"Search"</button>
         </form>
         <Transition fallback=|| view! {
@@ -287,7 +295,7 @@ fn LogTable(
                             <td>{e.outcome_label()}</td>
                             <td class="log__message">
                                 {e.message.clone()}
-                                {changes_label(&e).map(|c| view! { <span class="muted">" Changed: " {c}</span> })}
+                                {changes_label(&e).map(|c| view! { <span class="muted">{if e.applied { " Changed: " } else { " Would have changed: " }} {c}</span> })}
                                 {history_link(&e).map(|href| view! { " " <a class="history-link" href=href>"History of this person"</a> })}
                             </td>
                         </tr>

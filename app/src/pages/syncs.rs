@@ -377,7 +377,7 @@ fn SyncHistory(
                                     </span>
                                 </p>
                                 <p class="visually-hidden" role="status">{move || live.news.get()}</p>
-                                <RunsTable runs=rows time_zone=page.time_zone.clone() clock arrived=live.arrived />
+                                <RunsTable runs=rows time_zone=page.time_zone.clone() clock arrived=live.arrived answered_at_ms=page.answered_at_ms />
                             </Show>
                             {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
                             <Show when=has_more>

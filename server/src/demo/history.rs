@@ -163,6 +163,9 @@ const WARNINGS: [(&str, Option<&str>); 4] = [
     ),
 ];
 
+/// Manager IDs a demo record names that nobody in the source has: one per kind of skip.
+const UNKNOWN_MANAGERS: [&str; WARNINGS.len()] = ["P-19991", "P-19992", "P-19993", "P-19994"];
+
 impl Plan {
     pub(super) fn for_status(status: RunStatus, n: usize, rng: &mut StdRng) -> Plan {
         let n = n as i32;
@@ -186,9 +189,12 @@ impl Plan {
                 if status == RunStatus::NeedsAttention {
                     p.skipped = rng.gen_range(1..=(n / 50).clamp(1, 15));
                     p.warnings = p.skipped + rng.gen_range(0..3);
+                    // Warnings beyond the skips are updates with a note, as the engine's
+                    // (a manager it could not apply): they count as updates too.
+                    p.updated += p.warnings - p.skipped;
                 }
                 p.unchanged =
-                    (n - p.created - p.updated - p.deactivated - p.reactivated - p.warnings).max(0);
+                    (n - p.created - p.updated - p.deactivated - p.reactivated - p.skipped).max(0);
             }
             RunStatus::DataLoadFailed => {
                 p.errors = rng.gen_range(1..=2);
@@ -257,24 +263,36 @@ impl Plan {
                 })
                 .collect(),
             Some(RunStatus::Success | RunStatus::NeedsAttention) => {
+                // Each entry's action, and whether it is an update with a warning.
+                let noted = self.warnings - self.skipped;
                 let mut actions = Vec::with_capacity(people.len());
-                for (action, n) in [
-                    (LogAction::Create, self.created),
-                    (LogAction::Update, self.updated),
-                    (LogAction::Deactivate, self.deactivated),
-                    (LogAction::Reactivate, self.reactivated),
-                    (LogAction::Skip, self.warnings),
+                for (action, noted, n) in [
+                    (LogAction::Create, false, self.created),
+                    (LogAction::Update, false, self.updated - noted),
+                    (LogAction::Deactivate, false, self.deactivated),
+                    (LogAction::Reactivate, false, self.reactivated),
+                    (LogAction::Skip, false, self.skipped),
+                    (LogAction::Update, true, noted),
                 ] {
-                    actions.extend(std::iter::repeat_n(action, n as usize));
+                    actions.extend(std::iter::repeat_n((action, noted), n.max(0) as usize));
                 }
-                actions.resize(people.len(), LogAction::Unchanged);
+                actions.resize(people.len(), (LogAction::Unchanged, false));
                 actions
                     .into_iter()
                     .zip(people)
                     .enumerate()
-                    .map(|(i, (action, person))| {
+                    .map(|(i, ((action, noted), person))| {
                         let mut source_email = None;
                         let (outcome, message, changed) = match action {
+                            // The draw a skip would make, so the demo's other draws stay.
+                            LogAction::Update if noted => (
+                                LogOutcome::Warning,
+                                format!(
+                                    "User updated. Manager ID {} is not in the source, so it was not applied (the person keeps their current manager, if any).",
+                                    UNKNOWN_MANAGERS[rng.gen_range(0..WARNINGS.len())]
+                                ),
+                                Some("title".to_string()),
+                            ),
                             LogAction::Create => (
                                 LogOutcome::Ok,
                                 "User created.".to_string(),
