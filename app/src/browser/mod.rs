@@ -34,17 +34,12 @@ pub fn save_file(bytes: &FileBytes, name: &str, mime: &str) -> Result<(), String
 
 /// Resolves after `ms` milliseconds (at once on the server, which never waits for a page).
 #[cfg(feature = "hydrate")]
-pub async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+pub async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
 }
 
 #[cfg(not(feature = "hydrate"))]
-pub async fn sleep(_ms: i32) {}
+pub async fn sleep(_ms: u32) {}
 
 /// Server rendering never saves files.
 #[cfg(not(feature = "hydrate"))]

@@ -129,8 +129,9 @@ impl RunStatus {
         matches!(self, RunStatus::Queued | RunStatus::InProgress)
     }
 
-    /// The stable machine name used in URLs and in the database.
-    pub fn slug(self) -> &'static str {
+    /// The stable machine name used in URLs and in the database (`const`: the server's
+    /// SQL spells statuses with it).
+    pub const fn slug(self) -> &'static str {
         match self {
             RunStatus::Queued => "queued",
             RunStatus::InProgress => "in_progress",

@@ -4,6 +4,7 @@
 
 use super::content::{Alert, AlertKind, AlertRun};
 use crate::sync::queue::stmt;
+use crate::sync::status_sql::{NEEDS_ATTENTION, SUCCESS};
 use app::domain::{RunCounts, RunStatus};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
@@ -137,8 +138,10 @@ async fn last_good(
     let row = db
         .query_one(stmt(
             db,
-            "SELECT MAX(sort_at_ms) FROM sync_runs WHERE configuration_id = $1 \
-             AND status IN ('success', 'needs_attention') AND sort_at_ms <= $2",
+            &format!(
+                "SELECT MAX(sort_at_ms) FROM sync_runs WHERE configuration_id = $1 \
+             AND status IN ('{SUCCESS}', '{NEEDS_ATTENTION}') AND sort_at_ms <= $2"
+            ),
             vec![configuration_id.into(), at_ms.into()],
         ))
         .await?;

@@ -9,6 +9,7 @@ use super::history::Plan;
 use super::{Config, ACME_CONFIGS, GLOBEX_CONFIGS, INITECH_CONFIGS};
 use crate::db::entities::{sync_configuration, sync_log_entry, user};
 use crate::sync::queue::stmt;
+use crate::sync::status_sql::{IN_PROGRESS, QUEUED};
 use app::domain::RunStatus;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use sea_orm::{
@@ -43,8 +44,10 @@ async fn step(db: &DatabaseConnection, rng: &mut StdRng) -> Result<bool, DbErr> 
     let running = db
         .query_one(stmt(
             db,
-            "SELECT id, configuration_id, progress_done, progress_total FROM sync_runs \
-             WHERE worker_id = $1 AND status = 'in_progress' ORDER BY id LIMIT 1",
+            &format!(
+                "SELECT id, configuration_id, progress_done, progress_total FROM sync_runs \
+             WHERE worker_id = $1 AND status = '{IN_PROGRESS}' ORDER BY id LIMIT 1"
+            ),
             vec![DEMO_WORKER.into()],
         ))
         .await?;
@@ -59,8 +62,8 @@ async fn step(db: &DatabaseConnection, rng: &mut StdRng) -> Result<bool, DbErr> 
         if next < i64::from(total) {
             db.execute(stmt(
                 db,
-                "UPDATE sync_runs SET progress_done = $1, heartbeat_at_ms = $2, version = version + 1 \
-                 WHERE id = $3 AND worker_id = $4 AND status = 'in_progress'",
+                &format!("UPDATE sync_runs SET progress_done = $1, heartbeat_at_ms = $2, version = version + 1 \
+                 WHERE id = $3 AND worker_id = $4 AND status = '{IN_PROGRESS}'"),
                 vec![next.into(), now.into(), id.into(), DEMO_WORKER.into()],
             ))
             .await?;
@@ -73,9 +76,11 @@ async fn step(db: &DatabaseConnection, rng: &mut StdRng) -> Result<bool, DbErr> 
     let queued = db
         .query_one(stmt(
             db,
-            "SELECT r.id, r.configuration_id FROM sync_runs r \
+            &format!(
+                "SELECT r.id, r.configuration_id FROM sync_runs r \
              JOIN sync_configurations c ON c.id = r.configuration_id \
-             WHERE r.status = 'queued' AND c.enabled = FALSE ORDER BY r.id LIMIT 1",
+             WHERE r.status = '{QUEUED}' AND c.enabled = FALSE ORDER BY r.id LIMIT 1"
+            ),
             vec![],
         ))
         .await?;
@@ -85,9 +90,11 @@ async fn step(db: &DatabaseConnection, rng: &mut StdRng) -> Result<bool, DbErr> 
     let people = people_of(db, config).await?.len() as i32;
     db.execute(stmt(
         db,
-        "UPDATE sync_runs SET status = 'in_progress', started_at_ms = $1, sort_at_ms = $1, \
+        &format!(
+            "UPDATE sync_runs SET status = '{IN_PROGRESS}', started_at_ms = $1, sort_at_ms = $1, \
          heartbeat_at_ms = $1, worker_id = $2, progress_done = 0, progress_total = $3, \
-         version = version + 1 WHERE id = $4 AND status = 'queued'",
+         version = version + 1 WHERE id = $4 AND status = '{QUEUED}'"
+        ),
         vec![now.into(), DEMO_WORKER.into(), people.into(), id.into()],
     ))
     .await?;
@@ -141,10 +148,12 @@ async fn finish(
     }
     txn.execute(stmt(
         &txn,
-        "UPDATE sync_runs SET status = $1, status_reason = $2, finished_at_ms = $3, \
+        &format!(
+            "UPDATE sync_runs SET status = $1, status_reason = $2, finished_at_ms = $3, \
          progress_done = $4, progress_total = $4, created = $5, updated = $6, deactivated = $7, \
          reactivated = $8, unchanged = $9, skipped = $10, warnings = $11, worker_id = NULL, \
-         version = version + 1 WHERE id = $12 AND worker_id = $13 AND status = 'in_progress'",
+         version = version + 1 WHERE id = $12 AND worker_id = $13 AND status = '{IN_PROGRESS}'"
+        ),
         vec![
             status.slug().into(),
             reason.into(),
@@ -231,7 +240,7 @@ mod tests {
         let tails: Vec<i64> = db
             .query_all(stmt(
                 &db,
-                "SELECT id FROM sync_runs WHERE status IN ('in_progress', 'queued') ORDER BY id",
+                &format!("SELECT id FROM sync_runs WHERE status IN ('{IN_PROGRESS}', '{QUEUED}') ORDER BY id"),
                 vec![],
             ))
             .await

@@ -14,6 +14,7 @@ use super::policy::{self, RecordPolicy};
 use super::queue::{self, stmt, ClaimedRun};
 use super::settings::SourceSettings;
 use super::source;
+use super::status_sql::IN_PROGRESS;
 use super::validate::{LoadError, Loaded};
 use crate::db::entities::sync_configuration;
 use app::domain::{LogAction, RunStatus, SourceKind};
@@ -186,11 +187,12 @@ async fn load(
 }
 
 /// The condition under which a run may still be ended by this worker.
-fn still_ours(honour_cancel: bool) -> &'static str {
+fn still_ours(honour_cancel: bool) -> String {
+    let ours = format!("worker_id = $2 AND status = '{IN_PROGRESS}'");
     if honour_cancel {
-        "worker_id = $2 AND status = 'in_progress' AND cancel_requested = FALSE"
+        format!("{ours} AND cancel_requested = FALSE")
     } else {
-        "worker_id = $2 AND status = 'in_progress'"
+        ours
     }
 }
 

@@ -13,5 +13,6 @@ pub mod schedule;
 pub mod secret;
 pub mod settings;
 pub mod source;
+pub mod status_sql;
 pub mod validate;
 pub mod worker;

@@ -4,6 +4,7 @@
 //! run per configuration) and with SQLite's single writer.
 
 use super::schedule::Schedule;
+use super::status_sql::{CANCELLED, IN_PROGRESS, QUEUED};
 use app::domain::{RunStatus, Trigger};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement, Value};
 
@@ -48,15 +49,15 @@ pub async fn claim(
         _ => "",
     };
     let sql = format!(
-        "UPDATE sync_runs SET status = 'in_progress', started_at_ms = $1, sort_at_ms = $1, \
+        "UPDATE sync_runs SET status = '{IN_PROGRESS}', started_at_ms = $1, sort_at_ms = $1, \
          heartbeat_at_ms = $1, worker_id = $2, version = version + 1 \
          WHERE id = (SELECT r.id FROM sync_runs r \
            JOIN sync_configurations c ON c.id = r.configuration_id \
-           WHERE r.status = 'queued' AND c.enabled = TRUE AND r.cancel_requested = FALSE \
+           WHERE r.status = '{QUEUED}' AND c.enabled = TRUE AND r.cancel_requested = FALSE \
              AND NOT EXISTS (SELECT 1 FROM sync_runs a \
-               WHERE a.configuration_id = r.configuration_id AND a.status = 'in_progress') \
+               WHERE a.configuration_id = r.configuration_id AND a.status = '{IN_PROGRESS}') \
            ORDER BY r.queued_at_ms, r.id LIMIT 1 {lock}) \
-         AND status = 'queued' \
+         AND status = '{QUEUED}' \
          RETURNING id, organisation_id, configuration_id"
     );
     let row = db
@@ -96,9 +97,9 @@ pub async fn heartbeat(
     let r = db
         .execute(stmt(
             db,
-            "UPDATE sync_runs SET heartbeat_at_ms = $1, progress_done = $2, progress_total = $3, \
+            &format!("UPDATE sync_runs SET heartbeat_at_ms = $1, progress_done = $2, progress_total = $3, \
              version = version + CASE WHEN progress_done <> $2 OR progress_total <> $3 THEN 1 ELSE 0 END \
-             WHERE id = $4 AND worker_id = $5 AND status = 'in_progress'",
+             WHERE id = $4 AND worker_id = $5 AND status = '{IN_PROGRESS}'"),
             vec![
                 now_ms.into(),
                 (done as i32).into(),
@@ -143,10 +144,10 @@ pub async fn recover_stale(
         .execute(stmt(
             db,
             &format!(
-                "UPDATE sync_runs SET status = 'cancelled', finished_at_ms = $1, version = version + 1, \
+                "UPDATE sync_runs SET status = '{CANCELLED}', finished_at_ms = $1, version = version + 1, \
                  status_reason = 'The worker running this sync stopped responding, so the sync was cancelled. Nothing was changed.', \
                  worker_id = NULL \
-                 WHERE id IN (SELECT id FROM sync_runs WHERE status = 'in_progress' \
+                 WHERE id IN (SELECT id FROM sync_runs WHERE status = '{IN_PROGRESS}' \
                    AND (heartbeat_at_ms IS NULL OR heartbeat_at_ms < $2) {lock})"
             ),
             vec![now_ms.into(), stale_before_ms.into()],
@@ -166,8 +167,10 @@ pub async fn recover_dead(
     let running = db
         .query_all(stmt(
             db,
-            "SELECT id, worker_id FROM sync_runs WHERE status = 'in_progress' \
-             AND (heartbeat_at_ms IS NULL OR heartbeat_at_ms < $1)",
+            &format!(
+                "SELECT id, worker_id FROM sync_runs WHERE status = '{IN_PROGRESS}' \
+             AND (heartbeat_at_ms IS NULL OR heartbeat_at_ms < $1)"
+            ),
             vec![quiet_since_ms.into()],
         ))
         .await?;
@@ -183,10 +186,10 @@ pub async fn recover_dead(
         let r = db
             .execute(stmt(
                 db,
-                "UPDATE sync_runs SET status = 'cancelled', finished_at_ms = $1, version = version + 1, \
+                &format!("UPDATE sync_runs SET status = '{CANCELLED}', finished_at_ms = $1, version = version + 1, \
                  status_reason = 'The worker running this sync stopped, so the sync was cancelled. Nothing was changed.', \
                  worker_id = NULL \
-                 WHERE id = $2 AND worker_id = $3 AND status = 'in_progress'",
+                 WHERE id = $2 AND worker_id = $3 AND status = '{IN_PROGRESS}'"),
                 vec![now_ms.into(), id.into(), worker.into()],
             ))
             .await?;
@@ -205,9 +208,9 @@ pub async fn abandon(
 ) -> Result<(), DbErr> {
     db.execute(stmt(
         db,
-        "UPDATE sync_runs SET status = 'cancelled', finished_at_ms = $1, status_reason = $2, \
+        &format!("UPDATE sync_runs SET status = '{CANCELLED}', finished_at_ms = $1, status_reason = $2, \
          version = version + 1, worker_id = NULL \
-         WHERE id = $3 AND worker_id = $4 AND status = 'in_progress'",
+         WHERE id = $3 AND worker_id = $4 AND status = '{IN_PROGRESS}'"),
         vec![
             now_ms.into(),
             reason.into(),
@@ -241,11 +244,11 @@ pub async fn schedule_due(db: &impl ConnectionTrait, now_ms: i64) -> Result<u64,
         let res = db
             .execute(stmt(
                 db,
-                "INSERT INTO sync_runs (organisation_id, configuration_id, status, queued_at_ms, sort_at_ms, trigger, schedule_slot_ms) \
-                 SELECT $1, $2, 'queued', $3, $3, $5, $4 \
+                &format!("INSERT INTO sync_runs (organisation_id, configuration_id, status, queued_at_ms, sort_at_ms, trigger, schedule_slot_ms) \
+                 SELECT $1, $2, '{QUEUED}', $3, $3, $5, $4 \
                  WHERE NOT EXISTS (SELECT 1 FROM sync_runs WHERE configuration_id = $2 \
-                   AND (status = 'queued' OR schedule_slot_ms = $4)) \
-                 ON CONFLICT DO NOTHING",
+                   AND (status = '{QUEUED}' OR schedule_slot_ms = $4)) \
+                 ON CONFLICT DO NOTHING"),
                 vec![
                     org.into(),
                     config.into(),
@@ -289,8 +292,8 @@ pub async fn queue_now(
     let r = db
         .query_one(stmt(
             db,
-            "INSERT INTO sync_runs (organisation_id, configuration_id, status, queued_at_ms, sort_at_ms, trigger) \
-             VALUES ($1, $2, 'queued', $3, $3, $4) RETURNING id",
+            &format!("INSERT INTO sync_runs (organisation_id, configuration_id, status, queued_at_ms, sort_at_ms, trigger) \
+             VALUES ($1, $2, '{QUEUED}', $3, $3, $4) RETURNING id"),
             vec![
                 org.into(),
                 configuration_id.into(),
@@ -312,10 +315,10 @@ pub async fn cancel(
     let queued = db
         .execute(stmt(
             db,
-            "UPDATE sync_runs SET status = 'cancelled', finished_at_ms = $1, version = version + 1, \
+            &format!("UPDATE sync_runs SET status = '{CANCELLED}', finished_at_ms = $1, version = version + 1, \
              cancel_requested = TRUE, \
              status_reason = 'Cancelled by an operator before it started. Nothing was changed.' \
-             WHERE id = $2 AND status = 'queued'",
+             WHERE id = $2 AND status = '{QUEUED}'"),
             vec![now_ms.into(), run_id.into()],
         ))
         .await?;
@@ -325,8 +328,10 @@ pub async fn cancel(
     let running = db
         .execute(stmt(
             db,
-            "UPDATE sync_runs SET cancel_requested = TRUE, version = version + 1 \
-             WHERE id = $1 AND status = 'in_progress'",
+            &format!(
+                "UPDATE sync_runs SET cancel_requested = TRUE, version = version + 1 \
+             WHERE id = $1 AND status = '{IN_PROGRESS}'"
+            ),
             vec![run_id.into()],
         ))
         .await?;
