@@ -2,11 +2,15 @@
 //! written, so that a blocked run changes nothing and a completed one changes all of it.
 
 use super::person::{Field, Person, RecordRef, Text};
-use super::policy::{BlankValues, RecordPolicy};
+use super::policy::RecordPolicy;
 use super::validate::Loaded;
 use app::domain::{FieldChange, LogAction, Role};
 use hashbrown::{HashMap, HashSet};
 use std::borrow::Cow;
+
+mod compare;
+
+use compare::{field_of, keep_stored_values, match_change};
 
 /// A directory user as the planner sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,82 +301,6 @@ fn resolve_managers(loaded: &mut Loaded, directory: &[DirectoryUser]) {
     }
 }
 
-/// A matched person's optional fields that the source leaves unset take the stored
-/// value: a blank only clears when the configuration says blanks clear, and a value the
-/// source could not give (an error cell, a manager link not applied, a column it lacks)
-/// never does.
-fn keep_stored_values(
-    loaded: &mut Loaded,
-    user_of: &[Option<usize>],
-    directory: &[DirectoryUser],
-    policy: &RecordPolicy,
-) {
-    for (p, ui) in loaded.people.iter_mut().zip(user_of) {
-        let Some(u) = ui.map(|ui| &directory[ui]) else {
-            continue;
-        };
-        for f in Field::OPTIONAL {
-            let clears = policy.blank_values == BlankValues::Clear && p.blank.contains(f);
-            if let Some(slot) = p.optional_mut(f).filter(|slot| slot.is_none() && !clears) {
-                *slot = u.optional(f).map(Text::from);
-            }
-        }
-    }
-}
-
-/// The change for a person matched to directory user `ui`.
-fn match_change(
-    configuration_id: i64,
-    p: &Person,
-    ui: usize,
-    directory: &[DirectoryUser],
-    by_email: &HashMap<&str, usize>,
-    policy: &RecordPolicy,
-) -> Change {
-    let u = &directory[ui];
-    match u.managed_by {
-        // An account no configuration manages is taken over only if it is a Basic User's:
-        // an HR row must never rename, re-key or deactivate an administrator.
-        None if u.role != Some(Role::BasicUser) => skip_person(
-            p,
-            format!(
-                "{} belongs to {} account that no sync configuration manages, and a source never takes over an administrator's account. Record skipped; the account is left as it is.",
-                p.email,
-                match u.role {
-                    Some(r) if r.label().starts_with(['A', 'E', 'I', 'O', 'U']) =>
-                        format!("an {}", r.label()),
-                    Some(r) => format!("a {}", r.label()),
-                    None => "an administrator's".into(),
-                }
-            ),
-        ),
-        Some(other) if other != configuration_id => skip_person(
-            p,
-            format!(
-                "The email {} belongs to a user that another sync configuration (#{other}) manages. Record skipped; the user is left as they are.",
-                p.email
-            ),
-        ),
-        _ => match by_email.get(p.email.as_str()) {
-            Some(&other) if other != ui => skip_person(
-                p,
-                format!(
-                    "Employee ID {} belongs to {}, but this record's email {} belongs to another directory user{}. Record skipped; both are left as they are.",
-                    p.external_id,
-                    u.email,
-                    p.email,
-                    directory[other]
-                        .external_id
-                        .as_deref()
-                        .map(|id| format!(" (Employee ID {id})"))
-                        .unwrap_or_default()
-                ),
-            ),
-            _ => compare(p, u, u.managed_by == Some(configuration_id), policy),
-        },
-    }
-}
-
 /// Users this configuration manages that the source no longer lists: deactivated. A user
 /// named by a skipped record is kept: a bad row must not cost someone their account.
 fn absent_users(
@@ -472,147 +400,10 @@ fn skip_person(p: &Person, reason: String) -> Change {
     }
 }
 
-fn field_of(p: &Person, field: Field) -> Option<&str> {
-    match field {
-        Field::ExternalId => Some(&p.external_id),
-        Field::Email => Some(&p.email),
-        Field::FirstName => Some(&p.first_name),
-        Field::LastName => Some(&p.last_name),
-        Field::Title | Field::Department | Field::ManagerId => p.optional(field),
-        Field::Status => None,
-    }
-}
-
-/// A matched user: which fields differ, and whether the account flips. Optional values
-/// the source leaves unset were given the stored ones already, so an unset value that
-/// still differs is a blank the configuration clears: logged with what it was.
-fn compare(p: &Person, u: &DirectoryUser, already_ours: bool, policy: &RecordPolicy) -> Change {
-    let rekeyed_from = u
-        .external_id
-        .as_deref()
-        .filter(|old| !old.is_empty() && *old != p.external_id.as_str());
-    if let (Some(old), false) = (rekeyed_from, policy.allow_rekey) {
-        return skip_person(
-            p,
-            format!(
-                "The Employee ID changed from {old} to {} for {} (matched by email), and this configuration does not allow re-keying (allow_rekey = false). Record skipped; the user is left as they are.",
-                p.external_id, p.email
-            ),
-        );
-    }
-    let mut changed = Vec::new();
-    let mut values = Vec::new();
-    // Blank and unset read alike, except where an optional field's unset value clears it.
-    let mut differs = |field: Field, old: Option<&str>, new: Option<&str>, exact: bool| {
-        let key = field.key();
-        let differ = if exact {
-            old != new
-        } else {
-            old.unwrap_or("") != new.unwrap_or("")
-        };
-        if differ {
-            changed.push(key);
-            values.push(FieldChange {
-                field: key.to_string(),
-                old: old.filter(|v| !v.is_empty()).map(str::to_string),
-                new: new.filter(|v| !v.is_empty()).map(str::to_string),
-            });
-        }
-    };
-    differs(
-        Field::ExternalId,
-        u.external_id.as_deref(),
-        Some(p.external_id.as_str()),
-        false,
-    );
-    differs(
-        Field::Email,
-        Some(u.email.as_str()),
-        Some(p.email.as_str()),
-        false,
-    );
-    differs(
-        Field::FirstName,
-        Some(u.first_name.as_str()),
-        Some(p.first_name.as_str()),
-        false,
-    );
-    differs(
-        Field::LastName,
-        Some(u.last_name.as_str()),
-        Some(p.last_name.as_str()),
-        false,
-    );
-    let mut notes = Vec::new();
-    for f in Field::OPTIONAL {
-        let (new, old) = (p.optional(f), u.optional(f));
-        if let (None, Some(old)) = (new, old) {
-            notes.push(format!("{} cleared (was \"{old}\").", f.label()));
-        }
-        differs(f, old, new, true);
-    }
-    if let Some(old) = rekeyed_from {
-        let adopted = if already_ours {
-            ""
-        } else {
-            " It is now kept in sync by this configuration."
-        };
-        notes.insert(
-            0,
-            format!(
-                "Employee ID changed from {old} to {} (matched by email).{adopted}",
-                p.external_id
-            ),
-        );
-    }
-    let (action, message): (LogAction, Cow<'static, str>) = match (u.active, p.active) {
-        (true, false) => (
-            LogAction::Deactivate,
-            "User deactivated: terminated in the source.".into(),
-        ),
-        (false, true) => (
-            LogAction::Reactivate,
-            "User reactivated: active in the source again.".into(),
-        ),
-        _ if rekeyed_from.is_some() => (LogAction::Rekey, "User re-keyed.".into()),
-        _ if !already_ours => (
-            LogAction::Update,
-            "Existing user matched by email; now kept in sync by this configuration.".into(),
-        ),
-        _ if !changed.is_empty() => (LogAction::Update, "User updated.".into()),
-        _ => (LogAction::Unchanged, "No changes.".into()),
-    };
-    if u.active != p.active {
-        changed.push("active");
-        let state = |active: bool| Some(if active { "Active" } else { "Deactivated" }.to_string());
-        values.push(FieldChange {
-            field: Field::Status.key().into(),
-            old: state(u.active),
-            new: state(p.active),
-        });
-    }
-    if !already_ours {
-        changed.push("managed_by");
-    }
-    let message = if notes.is_empty() {
-        message
-    } else {
-        format!("{message} {}", notes.join(" ")).into()
-    };
-    Change {
-        action,
-        user_id: Some(u.id),
-        changed,
-        values,
-        message,
-        warning: rekeyed_from.is_some(),
-        ..for_person(p)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sync::policy::BlankValues;
     use crate::sync::validate::Skipped;
 
     const CFG: i64 = 7;
