@@ -62,6 +62,27 @@ test('a session ended elsewhere sends the viewer to sign in, saying why', async 
   await expect(page).toHaveURL(/\/admin\/user-provisioning\?status=success$/);
 });
 
+test("a run's page whose session ended elsewhere sends the viewer to sign in, and back", async ({ page }) => {
+  await signIn(page, 'people.admin@acme.example');
+  await page.goto('/admin/user-provisioning?status=success');
+  await hydrated(page);
+  await page.locator('table.runs tbody tr').first().locator('.runs__start a').click();
+  await expect(page).toHaveURL(/\/runs\/\d+$/);
+  await expect(page.getByRole('button', { name: 'Show more entries' })).toBeVisible();
+  await hydrated(page);
+  const run = page.url();
+  await page.request.post('/api/sign_out', { headers: { accept: 'text/html' }, maxRedirects: 0 });
+  // The next question the page asks finds the session gone: sign-in says so.
+  await page.getByRole('button', { name: 'Show more entries' }).click();
+  await expect(page).toHaveURL(/\/login\?error=expired&next=/);
+  await expect(page.getByRole('alert')).toHaveText('Your session has ended. Please sign in again.');
+  await hydrated(page);
+  await page.getByLabel('Email').fill('people.admin@acme.example');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(run);
+});
+
 test('a signed-out visit to a filtered list returns there after signing in', async ({ page }) => {
   await page.goto('/admin/user-provisioning?status=success&sort=oldest');
   await expect(page).toHaveURL(/\/login\?next=/);

@@ -85,6 +85,7 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
             ),
         ))
         .layer(axum::middleware::from_fn(status_from_error))
+        .layer(axum::middleware::from_fn(without_trailing_slash))
         .layer(axum::middleware::from_fn(
             crate::security::same_site_redirects,
         ))
@@ -105,6 +106,29 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
         // Outermost, so that HEAD gets GET's headers as they are sent, compression included.
         .layer(axum::middleware::from_fn(head_as_get))
         .with_state(options)
+}
+
+/// A page asked for with a trailing slash (`/admin/user-provisioning/`) is the page
+/// without it: a permanent redirect there, rather than a page the routes do not know.
+async fn without_trailing_slash(
+    req: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = req.uri().path();
+    // The pages' own paths only: a static folder (`/pkg/`) stays not found.
+    let page = matches!(*req.method(), http::Method::GET | http::Method::HEAD)
+        && (path.starts_with("/admin/") || path.starts_with("/login/"));
+    // (So never a path that would read as another host, `//host`.)
+    let trimmed = path.trim_end_matches('/');
+    if !page || trimmed == path {
+        return next.run(req).await;
+    }
+    let target = match req.uri().query() {
+        Some(q) => format!("{trimmed}?{q}"),
+        None => trimmed.to_string(),
+    };
+    axum::response::Redirect::permanent(&target).into_response()
 }
 
 /// HEAD asks what GET would answer, without the body. Server functions (which the

@@ -201,6 +201,11 @@ async fn bad_filters_get_a_clear_400_not_a_500() {
             "source%3Dworkday%26config%3DContractors%2B%2528SFTP%2529",
             "The configuration \\\"Contractors (SFTP)\\\" imports from SFTP Sync, not Workday.",
         ),
+        // A right-to-left override is not echoed: it would reverse the message's own words.
+        (
+            "config%3D%25E2%2580%25AEevil",
+            "There is no configuration named \\\"\u{fffd}evil\\\".",
+        ),
     ] {
         // The list and the overview chart read the same filter.
         for endpoint in ["list_sync_runs", "sync_runs_chart"] {

@@ -704,3 +704,46 @@ async fn the_delivery_layer_keeps_answers_private_and_on_site() {
         assert_eq!(recorded(table).await, before + 1, "GET {path}");
     }
 }
+
+/// A page asked for with a trailing slash is sent to the page without it (its query kept),
+/// never to another host; the pages themselves then answer as usual.
+#[tokio::test]
+async fn a_trailing_slash_leads_to_the_page_and_never_off_site() {
+    let (app, _held) = app().await;
+    let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let ask = |path: &str| {
+        Request::get(path)
+            .header(header::COOKIE, cookie.as_str())
+            .body(Body::empty())
+            .unwrap()
+    };
+    for (path, to) in [
+        ("/admin/user-provisioning/", "/admin/user-provisioning"),
+        (
+            "/admin/user-provisioning/?status=success",
+            "/admin/user-provisioning?status=success",
+        ),
+        (
+            "/admin/user-provisioning/runs/1//",
+            "/admin/user-provisioning/runs/1",
+        ),
+    ] {
+        let reply = send(&app, ask(path)).await;
+        assert_eq!(reply.status, StatusCode::PERMANENT_REDIRECT, "{path}");
+        assert_eq!(reply.headers[header::LOCATION], to, "{path}");
+    }
+    for path in ["//evil.example/", "/\\evil.example/"] {
+        let reply = send(&app, ask(path)).await;
+        if let Some(location) = reply.headers.get(header::LOCATION) {
+            let location = location.to_str().unwrap();
+            assert!(
+                !location.starts_with("//") && !location.starts_with("/\\"),
+                "{path} → {location}"
+            );
+        }
+    }
+    let page = send(&app, ask("/admin/user-provisioning")).await;
+    assert_eq!(page.status, StatusCode::OK);
+}

@@ -168,7 +168,7 @@ mod server {
 
     /// What is wrong with the filter's configuration, in words for the admin.
     fn scope_problem_text(filter: &RunFilter, problem: ScopeProblem) -> String {
-        let name = filter.configuration.as_deref().unwrap_or_default();
+        let name = crate::domain::visible(filter.configuration.as_deref().unwrap_or_default());
         match (problem, filter.source) {
             (ScopeProblem::OtherSource(kind), Some(source)) => format!(
                 "The configuration \"{name}\" imports from {}, not {}. Choose one of the {} configurations, or All sources.",

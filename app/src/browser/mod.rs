@@ -5,6 +5,16 @@ mod log_writer;
 
 pub use log_writer::{FileBytes, LogFileWorker, LOG_WRITER_WORKER};
 
+/// When `e` says the session has ended (signed out elsewhere, idle, expired), goes to
+/// sign-in, which says so and leads back here, and answers true: the caller shows nothing.
+pub fn signed_in_again(e: &crate::error::AppError) -> bool {
+    let ended = matches!(e, crate::error::AppError::Unauthorized);
+    if ended {
+        go_to(&crate::domain::sign_in_path(Some("expired"), &here()));
+    }
+    ended
+}
+
 /// Offers `bytes` as a download named `name`, as if a link to the file had been clicked.
 #[cfg(feature = "hydrate")]
 pub fn save_file(bytes: &FileBytes, name: &str, mime: &str) -> Result<(), String> {

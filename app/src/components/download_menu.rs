@@ -79,8 +79,10 @@ pub fn DownloadMenu(what: Downloadable) -> impl IntoView {
                 Downloadable::RunLog(run_id) => download(run_id, format, progress).await,
                 Downloadable::PersonHistory(q) => download_person(q, format, progress).await,
             };
-            if let Err(e) = done {
-                progress.set(Progress::Failed(e.to_string()));
+            match done {
+                Err(e) if crate::browser::signed_in_again(&e) => {}
+                Err(e) => progress.set(Progress::Failed(e.to_string())),
+                Ok(()) => {}
             }
         });
     };

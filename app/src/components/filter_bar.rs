@@ -31,6 +31,8 @@ pub fn FilterBar(
         change(&mut f);
         apply(f);
     };
+    // The same for the parts of the bar that are components of their own.
+    let update_with = move |change: Changer| update(&*change);
 
     let on_range = move |ev| {
         let value = event_target_value(&ev);
@@ -49,11 +51,6 @@ pub fn FilterBar(
             }
         })
     };
-    let custom = move || match filter.get().range {
-        DateRange::Custom { from, to } => Some((from, to)),
-        _ => None,
-    };
-    let custom_untracked = move || untrack(custom);
     // Open if the page's early script opened it before the app hydrated.
     let drawer = RwSignal::new(crate::browser::has_class(
         "filters-form",
@@ -62,30 +59,6 @@ pub fn FilterBar(
     // What the controls show in the server's page, as attributes: a choice made before the
     // app runs starts from them (the properties set afterwards follow the URL).
     let initially = move |test: &dyn Fn(&RunFilter) -> bool| filter.with_untracked(test);
-    let date_value = |d: Option<NaiveDate>| {
-        d.map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default()
-    };
-    let parse_date = |s: String| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok();
-    // Only the dates can make a filter the controls cannot express: they carry the problem.
-    let invalid = move || problem.with(Option::is_some).then_some("true");
-    let described = move || problem.with(Option::is_some).then_some("filter-problem");
-    let on_from = move |ev| {
-        let from = parse_date(event_target_value(&ev));
-        update(&|f| {
-            if let DateRange::Custom { to, .. } = f.range {
-                f.range = DateRange::Custom { from, to };
-            }
-        })
-    };
-    let on_to = move |ev| {
-        let to = parse_date(event_target_value(&ev));
-        update(&|f| {
-            if let DateRange::Custom { from, .. } = f.range {
-                f.range = DateRange::Custom { from, to };
-            }
-        })
-    };
     let on_sort = move |ev| {
         let oldest = event_target_value(&ev) == "oldest";
         update(&|f| {
@@ -96,52 +69,6 @@ pub fn FilterBar(
             }
         })
     };
-    // The configurations the Configuration list offers and the sources the Source list
-    // offers: what the organisation has, plus what the URL names (a shared link), so the
-    // lists can always show the filter.
-    let configurations = StoredValue::new(configurations);
-    // Memos, so the options are only drawn again when the lists themselves change.
-    let sources = Memo::new(move |_| {
-        let chosen = filter.with(|f| f.source);
-        configurations.with_value(|cs| {
-            SourceKind::ALL
-                .into_iter()
-                .filter(|k| chosen == Some(*k) || cs.iter().any(|c| c.source == *k))
-                .collect::<Vec<_>>()
-        })
-    });
-    let source_of = move |name: &str| {
-        configurations.with_value(|cs| cs.iter().find(|c| c.name == name).map(|c| c.source))
-    };
-    let on_source = move |ev| {
-        let source = event_target_value(&ev).parse::<SourceKind>().ok();
-        update(&|f| {
-            f.source = source;
-            // A configuration of another source would leave nothing to show.
-            if let (Some(s), Some(name)) = (source, &f.configuration) {
-                if source_of(name).is_some_and(|k| k != s) {
-                    f.configuration = None;
-                }
-            }
-        })
-    };
-    let on_config = move |ev| {
-        let name = event_target_value(&ev);
-        update(&|f| f.configuration = (!name.is_empty()).then(|| name.clone()))
-    };
-    // With a source chosen, the Configuration list holds that source's configurations.
-    let offered = Memo::new(move |_| {
-        let (source, chosen) = filter.with(|f| (f.source, f.configuration.clone()));
-        configurations.with_value(|cs| {
-            cs.iter()
-                .filter(|c| {
-                    source.is_none_or(|s| s == c.source) || chosen.as_ref() == Some(&c.name)
-                })
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-    });
-
     view! {
         <section class="filters" aria-label="Filters" data-interactive=move || interactive.get().then_some("true")>
             // On a phone the controls are a drawer behind one button that counts the
@@ -172,24 +99,8 @@ pub fn FilterBar(
                             .collect_view()}
                     </select>
                 </div>
-                // Always rendered (hidden unless Custom) so the page keeps one shape; without
-                // script the style sheet shows them as soon as Custom is chosen.
-                <div class="field field--date" hidden=move || custom().is_none()>
-                    <label for="filter-from">"From"</label>
-                    <input id="filter-from" name="from" type="date"
-                        value=date_value(custom_untracked().and_then(|c| c.0))
-                        prop:value=move || date_value(custom().and_then(|c| c.0))
-                        max=move || date_value(custom().and_then(|c| c.1)) aria-invalid=invalid aria-describedby=described
-                        on:change=on_from />
-                </div>
-                <div class="field field--date" hidden=move || custom().is_none()>
-                    <label for="filter-to">"To"</label>
-                    <input id="filter-to" name="to" type="date"
-                        value=date_value(custom_untracked().and_then(|c| c.1))
-                        prop:value=move || date_value(custom().and_then(|c| c.1))
-                        min=move || date_value(custom().and_then(|c| c.0)) aria-invalid=invalid aria-describedby=described
-                        on:change=on_to />
-                </div>
+                <DateFields filter problem=Signal::derive(move || problem.with(Option::is_some))
+                    update=Callback::new(update_with) />
                 <div class="field">
                     <label for="filter-sort">"Sort order"</label>
                     <select id="filter-sort" name="sort" on:change=on_sort prop:value=move || filter.get().sort.slug()>
@@ -199,42 +110,7 @@ pub fn FilterBar(
                             .collect_view()}
                     </select>
                 </div>
-                <div class="field">
-                    <label for="filter-source">"Source"</label>
-                    <select id="filter-source" name="source" on:change=on_source
-                        prop:value=move || filter.get().source.map(SourceKind::slug).unwrap_or_default()>
-                        <option value="">"All sources"</option>
-                        // Keyed, so the option chosen keeps its element while the list
-                        // changes around it; `prop:selected` chooses it whatever the
-                        // user picked before, the attribute does for the server's page.
-                        <For each=move || sources.get() key=|k| *k let:k>
-                            <option value=k.slug()
-                                selected=move || filter.get().source == Some(k)
-                                prop:selected=move || filter.get().source == Some(k)>
-                                {k.display_name()}
-                            </option>
-                        </For>
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="filter-config">"Configuration"</label>
-                    <select id="filter-config" name="config" on:change=on_config
-                        prop:value=move || filter.get().configuration.unwrap_or_default()>
-                        <option value="">"All configurations"</option>
-                        <For each=move || offered.get() key=|c| c.name.clone() let:c>
-                            {
-                                let label = format!("{} ({})", c.name, c.source.display_name());
-                                let name = StoredValue::new(c.name.clone());
-                                let chosen = move || {
-                                    filter.with(|f| name.with_value(|n| f.configuration.as_ref() == Some(n)))
-                                };
-                                view! {
-                                    <option value=c.name selected=chosen prop:selected=chosen>{label}</option>
-                                }
-                            }
-                        </For>
-                    </select>
-                </div>
+                <SourceFields filter configurations update=Callback::new(update_with) />
                 <StatusPicker filter on_toggle=Callback::new(move |s: RunStatus| update(&|f| {
                     if !f.statuses.remove(&s) {
                         f.statuses.insert(s);
@@ -246,6 +122,162 @@ pub fn FilterBar(
             </form>
             {move || problem.get().map(|p| view! { <p id="filter-problem" class="alert alert--error" role="alert">{p}</p> })}
         </section>
+    }
+}
+
+/// A change to the filter, as the bar's parts hand it to the bar.
+type Changer = Box<dyn Fn(&mut RunFilter) + Send + Sync>;
+
+/// From and To, for a Custom range: always rendered (hidden unless Custom) so the page
+/// keeps one shape. They are the only controls that can make a filter the bar cannot apply
+/// (From after To): `problem` marks them, and the bar's message describes them.
+#[component]
+fn DateFields(
+    #[prop(into)] filter: Signal<RunFilter>,
+    #[prop(into)] problem: Signal<bool>,
+    update: Callback<Changer>,
+) -> impl IntoView {
+    let custom = move || match filter.get().range {
+        DateRange::Custom { from, to } => Some((from, to)),
+        _ => None,
+    };
+    let custom_untracked = move || untrack(custom);
+    let date_value = |d: Option<NaiveDate>| {
+        d.map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    let parse_date = |s: String| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok();
+    let invalid = move || problem.get().then_some("true");
+    let described = move || problem.get().then_some("filter-problem");
+    let on_from = move |ev| {
+        let from = parse_date(event_target_value(&ev));
+        update.run(Box::new(move |f| {
+            if let DateRange::Custom { to, .. } = f.range {
+                f.range = DateRange::Custom { from, to };
+            }
+        }))
+    };
+    let on_to = move |ev| {
+        let to = parse_date(event_target_value(&ev));
+        update.run(Box::new(move |f| {
+            if let DateRange::Custom { from, .. } = f.range {
+                f.range = DateRange::Custom { from, to };
+            }
+        }))
+    };
+    view! {
+        // Without script the style sheet shows them as soon as Custom is chosen.
+        <div class="field field--date" hidden=move || custom().is_none()>
+            <label for="filter-from">"From"</label>
+            <input id="filter-from" name="from" type="date"
+                value=date_value(custom_untracked().and_then(|c| c.0))
+                prop:value=move || date_value(custom().and_then(|c| c.0))
+                max=move || date_value(custom().and_then(|c| c.1)) aria-invalid=invalid aria-describedby=described
+                on:change=on_from />
+        </div>
+        <div class="field field--date" hidden=move || custom().is_none()>
+            <label for="filter-to">"To"</label>
+            <input id="filter-to" name="to" type="date"
+                value=date_value(custom_untracked().and_then(|c| c.1))
+                prop:value=move || date_value(custom().and_then(|c| c.1))
+                min=move || date_value(custom().and_then(|c| c.0)) aria-invalid=invalid aria-describedby=described
+                on:change=on_to />
+        </div>
+    }
+}
+
+/// The Source and Configuration lists: what the organisation has, plus what the URL names
+/// (a shared link), so they can always show the filter; with a source chosen, the
+/// Configuration list holds that source's configurations.
+#[component]
+fn SourceFields(
+    #[prop(into)] filter: Signal<RunFilter>,
+    configurations: Vec<ConfigurationSummary>,
+    update: Callback<Changer>,
+) -> impl IntoView {
+    let configurations = StoredValue::new(configurations);
+    let update = move |change: Changer| update.run(change);
+    // Memos, so the options are only drawn again when the lists themselves change.
+    let sources = Memo::new(move |_| {
+        let chosen = filter.with(|f| f.source);
+        configurations.with_value(|cs| {
+            SourceKind::ALL
+                .into_iter()
+                .filter(|k| chosen == Some(*k) || cs.iter().any(|c| c.source == *k))
+                .collect::<Vec<_>>()
+        })
+    });
+    let source_of = move |name: &str| {
+        configurations.with_value(|cs| cs.iter().find(|c| c.name == name).map(|c| c.source))
+    };
+    let on_source = move |ev| {
+        let source = event_target_value(&ev).parse::<SourceKind>().ok();
+        update(Box::new(move |f| {
+            f.source = source;
+            // A configuration of another source would leave nothing to show.
+            if let (Some(s), Some(name)) = (source, &f.configuration) {
+                if source_of(name).is_some_and(|k| k != s) {
+                    f.configuration = None;
+                }
+            }
+        }))
+    };
+    let on_config = move |ev| {
+        let name = event_target_value(&ev);
+        update(Box::new(move |f| {
+            f.configuration = (!name.is_empty()).then(|| name.clone())
+        }))
+    };
+    // With a source chosen, the Configuration list holds that source's configurations.
+    let offered = Memo::new(move |_| {
+        let (source, chosen) = filter.with(|f| (f.source, f.configuration.clone()));
+        configurations.with_value(|cs| {
+            cs.iter()
+                .filter(|c| {
+                    source.is_none_or(|s| s == c.source) || chosen.as_ref() == Some(&c.name)
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+
+    view! {
+        <div class="field">
+            <label for="filter-source">"Source"</label>
+            <select id="filter-source" name="source" on:change=on_source
+                prop:value=move || filter.get().source.map(SourceKind::slug).unwrap_or_default()>
+                <option value="">"All sources"</option>
+                // Keyed, so the option chosen keeps its element while the list
+                // changes around it; `prop:selected` chooses it whatever the
+                // user picked before, the attribute does for the server's page.
+                <For each=move || sources.get() key=|k| *k let:k>
+                    <option value=k.slug()
+                        selected=move || filter.get().source == Some(k)
+                        prop:selected=move || filter.get().source == Some(k)>
+                        {k.display_name()}
+                    </option>
+                </For>
+            </select>
+        </div>
+        <div class="field">
+            <label for="filter-config">"Configuration"</label>
+            <select id="filter-config" name="config" on:change=on_config
+                prop:value=move || filter.get().configuration.unwrap_or_default()>
+                <option value="">"All configurations"</option>
+                <For each=move || offered.get() key=|c| c.name.clone() let:c>
+                    {
+                        let label = format!("{} ({})", c.name, c.source.display_name());
+                        let name = StoredValue::new(c.name.clone());
+                        let chosen = move || {
+                            filter.with(|f| name.with_value(|n| f.configuration.as_ref() == Some(n)))
+                        };
+                        view! {
+                            <option value=c.name selected=chosen prop:selected=chosen>{label}</option>
+                        }
+                    }
+                </For>
+            </select>
+        </div>
     }
 }
 

@@ -21,6 +21,9 @@ pub fn RunsTable(
     #[prop(optional)]
     answered_at_ms: Option<i64>,
 ) -> impl IntoView {
+    // How far the browser's clock is behind the server's (ahead, if negative), as of the
+    // answer: "… ago" is told in the server's time, whatever the browser's clock says.
+    let skew = answered_at_ms.map_or(0, |at| at - crate::browser::now_ms());
     view! {
         <table class="runs">
             <caption class="runs__caption">"Times are shown in " {move || time_zone.get()}</caption>
@@ -39,7 +42,7 @@ pub fn RunsTable(
                     {
                         let fresh = arrived
                             .is_some_and(|a| a.with_untracked(|a| a.contains(&(run.id, run.version))));
-                        view! { <RunRow run clock fresh answered_at_ms /> }
+                        view! { <RunRow run clock fresh answered_at_ms skew /> }
                     }
                 </For>
             </tbody>
@@ -53,6 +56,7 @@ fn RunRow(
     clock: Option<RwSignal<i64>>,
     fresh: bool,
     answered_at_ms: Option<i64>,
+    skew: i64,
 ) -> impl IntoView {
     // A running sync's duration was measured when the row arrived; it goes on from there.
     let arrived = clock.map(|c| c.get_untracked()).unwrap_or_default();
@@ -71,7 +75,7 @@ fn RunRow(
     // words in the server's page and at hydration whatever the two clocks say.
     let at = run.sort_at_ms();
     let ago = Memo::new(move |_| match clock.filter(|c| c.get() > 0) {
-        Some(_) => Some(time_ago(crate::browser::now_ms() - at)),
+        Some(_) => Some(time_ago(crate::browser::now_ms() + skew - at)),
         None => answered_at_ms.map(|now| time_ago(now - at)),
     });
     let progress = view! { <RunProgress run=run.clone() /> };

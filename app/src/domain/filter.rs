@@ -71,12 +71,17 @@ pub enum FilterError {
     Repeated(String),
 }
 
-/// A value from a link as a problem quotes it: its first 40 characters, with control and
-/// direction-changing characters (which could hide or reorder the text around them) shown
-/// as U+FFFD.
+/// A value from a link as a problem quotes it: its first 40 characters, shown as
+/// [`visible`] shows them.
 fn quoted(v: &str) -> String {
+    visible(&v.chars().take(40).collect::<String>())
+}
+
+/// Text from a link as a page may echo it: control and direction-changing characters
+/// (which could hide or reorder the text around them, the page's own words included)
+/// shown as U+FFFD.
+pub fn visible(v: &str) -> String {
     v.chars()
-        .take(40)
         .map(|c| {
             let hidden = c.is_control()
                 || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
@@ -572,6 +577,12 @@ mod tests {
             err(&format!("config={}", "x".repeat(201))),
             FilterError::ConfigurationTooLong
         );
+        // Text a page echoes never reorders the page's own words around it.
+        assert_eq!(
+            visible("\u{202e}evil\u{2066}x\u{200f}"),
+            "\u{fffd}evil\u{fffd}x\u{fffd}"
+        );
+        assert_eq!(visible("עברית HR"), "עברית HR");
         for bad in ["config=%00", "config=HR%0A", "config=%09HR"] {
             assert_eq!(err(bad), FilterError::ConfigurationControl, "{bad}");
         }

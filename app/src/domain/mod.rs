@@ -18,7 +18,9 @@ pub mod viewer;
 pub use alert::{AlertChannel, AlertSetting, DeliveryTally, RunAlert};
 pub use chart::{offset_spans, ChartDay, ChartSpan, DayStatusCount, RunChart};
 pub use field::Field;
-pub use filter::{DateRange, FilterError, FilterPart, FilterReading, RunFilter, SortOrder};
+pub use filter::{
+    visible, DateRange, FilterError, FilterPart, FilterReading, RunFilter, SortOrder,
+};
 pub use log::{
     EntryRun, FieldChange, LogAction, LogChoice, LogEntry, LogOutcome, LogPage, RunDetail,
     DOWNLOAD_PAGE, PREVIEW_PAGE,

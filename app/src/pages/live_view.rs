@@ -1,10 +1,7 @@
 //! The Syncs page's live view: it follows the organisation's change feed, and keeps the
 //! newer copies of rows, the runs that appeared, the total and the chart it brings.
 
-use crate::{
-    domain::{RunChart, RunFilter, SyncRunRow},
-    error::AppError,
-};
+use crate::domain::{RunChart, RunFilter, SyncRunRow};
 use leptos::prelude::*;
 
 /// The live view: it asks what changed every 2.5 seconds while the page shows a Queued or
@@ -139,11 +136,7 @@ impl Live {
             Ok(changes) => changes,
             // The session ended (signed out elsewhere, idle, expired): say so at sign-in, which
             // leads back here.
-            Err(AppError::Unauthorized) => {
-                let here = crate::browser::here();
-                crate::browser::go_to(&crate::domain::sign_in_path(Some("expired"), &here));
-                return;
-            }
+            Err(e) if crate::browser::signed_in_again(&e) => return,
             // Anything else is retried on the next beat; the rows shown stay as they are
             // and the page says that what it shows may be out of date.
             Err(e) => {

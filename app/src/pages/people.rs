@@ -73,7 +73,7 @@ fn PersonSearch(q: Memo<String>, found: Found) -> impl IntoView {
         .into_any(),
         Some((q, Ok(Some(PersonAnswer::Nobody)))) => view! {
             <div class="empty">
-                <p>{format!("No one in your organisation's sync logs has an email address or Employee ID that is or starts with “{}”, and no one in its directory has that exact email address or Employee ID.", q.trim())}</p>
+                <p>{format!("No one in your organisation's sync logs has an email address or Employee ID that is or starts with “{}”, and no one in its directory has that exact email address or Employee ID.", crate::domain::visible(q.trim()))}</p>
             </div>
         }
         .into_any(),
@@ -102,9 +102,9 @@ fn Choices(q: String, people: Vec<PersonMatch>, more: bool) -> impl IntoView {
     view! {
         <p class="count" role="status">
             {if more {
-                format!("More than {count} people match “{}”; the first {count} are listed. Type more of the email or Employee ID to narrow the search.", q.trim())
+                format!("More than {count} people match “{}”; the first {count} are listed. Type more of the email or Employee ID to narrow the search.", crate::domain::visible(q.trim()))
             } else {
-                format!("{count} people match “{}”. Choose one to see their history.", q.trim())
+                format!("{count} people match “{}”. Choose one to see their history.", crate::domain::visible(q.trim()))
             }}
         </p>
         <div class="table-scroll" tabindex="0" role="region" aria-label="People found">
@@ -194,6 +194,7 @@ fn Timeline(q: String, history: PersonHistory) -> impl IntoView {
                         "This search no longer finds one person: search again.".into(),
                     ));
                 }
+                Err(e) if crate::browser::signed_in_again(&e) => {}
                 Err(e) => {
                     more_error.try_set(Some(e.to_string()));
                 }

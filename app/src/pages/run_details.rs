@@ -218,10 +218,14 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
         <header class="page-header">
             <h1>{run.configuration.clone()}</h1>
             <p class="page-header__lead">
-                {run.source.display_name()} " · started " {run.start_display.clone()}
+                // A run not started yet shows when it was queued, as the list does.
+                {run.source.display_name()}
+                {if run.started_at_ms.is_some() { " · started " } else { " · queued " }}
+                {run.start_display.clone()}
                 // Beside the date, how long ago (as of the page's load).
-                {run.started_at_ms.map(|t| crate::domain::time_ago(crate::browser::now_ms() - t))
-                    .map(|ago| view! { <span class="muted">" (" {ago} ")"</span> })}
+                <span class="muted">
+                    " (" {crate::domain::time_ago(crate::browser::now_ms() - run.sort_at_ms())} ")"
+                </span>
             </p>
         </header>
         {view! { <section class="panel" aria-labelledby="status-title">

@@ -263,6 +263,7 @@ fn LogTable(
                     next.try_set(page.next_after);
                     more_error.try_set(None);
                 }
+                Err(e) if crate::browser::signed_in_again(&e) => {}
                 Err(e) => {
                     more_error.try_set(Some(e.to_string()));
                 }

@@ -193,6 +193,7 @@ fn SyncHistory(
                     next.set(Some(page.next_cursor));
                     more_error.set(None);
                 }
+                Err(e) if crate::browser::signed_in_again(&e) => {}
                 Err(e) => more_error.set(Some(e.to_string())),
             }
             loading_more.set(false);
