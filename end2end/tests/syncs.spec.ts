@@ -42,7 +42,7 @@ test.describe('Organisation Admin', () => {
     await expect(count).toContainText(`Showing 100 of ${total} runs`);
   });
 
-  test("a run's details lead back to the list as it was filtered", async ({ page }) => {
+  test("a run's details lead back to the list as it was filtered", async ({ page, context }) => {
     await signIn(page, 'org.admin@acme.example');
     await page.goto('/admin/user-provisioning?status=success&sort=oldest');
     await hydrated(page);
@@ -57,9 +57,18 @@ test.describe('Organisation Admin', () => {
     await page.getByRole('link', { name: '← All syncs' }).click();
     await expect(page).toHaveURL(/\/admin\/user-provisioning\?status=success&sort=oldest$/);
     await expect(page.locator('.pill', { hasText: 'Success' })).toBeVisible();
-    // A details page opened afresh leads to the whole list.
-    await page.goto(await page.locator('table.runs tbody tr .runs__start a').first().getAttribute('href') as string);
-    await expect(page.getByRole('link', { name: '← All syncs' })).toHaveAttribute('href', '/admin/user-provisioning');
+    // Reloaded, or opened again in this tab, a run's details still lead back there.
+    const run = await page.locator('table.runs tbody tr .runs__start a').first().getAttribute('href') as string;
+    await page.goto(run);
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByRole('link', { name: '← All syncs' }))
+      .toHaveAttribute('href', '/admin/user-provisioning?status=success&sort=oldest');
+    // In a new tab, which has seen no list, they lead to the whole list.
+    const other = await context.newPage();
+    await other.goto(run);
+    await hydrated(other);
+    await expect(other.getByRole('link', { name: '← All syncs' })).toHaveAttribute('href', '/admin/user-provisioning');
   });
 
   test('explains each status on focus', async ({ page }) => {

@@ -114,6 +114,31 @@ pub fn keep_preference(name: &str, value: &str) {
 #[cfg(not(feature = "hydrate"))]
 pub fn keep_preference(_name: &str, _value: &str) {}
 
+/// A value this tab keeps across its page loads (`sessionStorage`: gone with the tab, and
+/// never sent to the server); `None` on the server.
+pub fn tab_value(name: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let storage = web_sys::window()?.session_storage().ok()??;
+        storage.get_item(name).ok()?
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = name;
+        None
+    }
+}
+
+/// Keeps `value` for this tab's later page loads (see [`tab_value`]).
+pub fn keep_tab_value(name: &str, value: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(Ok(Some(storage))) = web_sys::window().map(|w| w.session_storage()) {
+        let _ = storage.set_item(name, value);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (name, value);
+}
+
 /// Closes the open `<details>` the event is handled on, and puts focus on its summary.
 #[cfg(feature = "hydrate")]
 pub fn fold_disclosure(ev: &web_sys::Event) {

@@ -9,12 +9,38 @@ use leptos_router::{
 /// The signed-in viewer, loaded once for the Admin Panel and shared with its pages.
 pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
 
-/// The Syncs list as the admin last saw it (its path and filter), so a run's details lead
-/// back to it. A page loaded afresh (no list seen in this tab) leads to the plain list.
+/// The Syncs list as the admin last saw it in this tab (its path and filter), so a run's
+/// details and a person's history lead back to it, after a reload too. A tab that has
+/// seen no list (a link opened in a new one) leads to the plain list.
 #[derive(Clone, Copy)]
-pub struct LastList(pub RwSignal<Option<String>>);
+pub struct LastList(RwSignal<Option<String>>);
 
 impl LastList {
+    /// The tab's key in `sessionStorage`.
+    const KEPT: &'static str = "up_last_list";
+
+    /// Made by the layout. The tab's list is read once the page runs: the server's page
+    /// (and hydration) link to the plain list, and the link follows when it is read.
+    fn new() -> Self {
+        let last = LastList(RwSignal::new(None));
+        Effect::new(move || {
+            let kept =
+                crate::browser::tab_value(Self::KEPT).filter(|url| super::syncs::is_syncs_url(url));
+            if let Some(url) = kept {
+                last.0.update(|seen| {
+                    seen.get_or_insert(url);
+                });
+            }
+        });
+        last
+    }
+
+    /// The list the admin is looking at now.
+    pub fn seen(self, url: String) {
+        crate::browser::keep_tab_value(Self::KEPT, &url);
+        self.0.set(Some(url));
+    }
+
     pub fn href(self) -> String {
         self.0
             .get()
@@ -32,7 +58,7 @@ impl LastList {
 pub fn AdminLayout() -> impl IntoView {
     let viewer: ViewerResource = Resource::new(|| (), |_| get_viewer());
     provide_context(viewer);
-    provide_context(LastList(RwSignal::new(None)));
+    provide_context(LastList::new());
     let location = use_location();
     let main = NodeRef::<leptos::html::Main>::new();
     // This page's path and query, to come back to.

@@ -40,7 +40,7 @@ pub fn SyncsPage() -> impl IntoView {
     // Remembered as the list to go back to from a run's details (in the browser only:
     // effects do not run on the server).
     let last_list = expect_context::<LastList>();
-    Effect::new(move || last_list.0.set(Some(syncs_url(&query.get()))));
+    Effect::new(move || last_list.seen(syncs_url(&query.get())));
     let configurations = Resource::new(|| (), |_| list_configurations());
     let first_page = PerQuery::new(query, load_first_page);
     let chart = PerQuery::new(query, load_chart);
@@ -70,6 +70,13 @@ fn NoAccessPage(viewer: Viewer) -> impl IntoView {
 pub(super) const SYNCS_PATH: &str = "/admin/user-provisioning";
 
 /// The Syncs page's URL for a filter's query string.
+/// Whether `url` is the Syncs list's, with or without a query (and nothing else: it is
+/// an address to lead back to).
+pub(super) fn is_syncs_url(url: &str) -> bool {
+    url.strip_prefix(SYNCS_PATH)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('?'))
+}
+
 pub(super) fn syncs_url(query: &str) -> String {
     if query.is_empty() {
         SYNCS_PATH.to_string()
