@@ -1,5 +1,5 @@
 import { test, expect, Page } from './fixtures';
-import { signIn, hydrated, statusChoices, STATUS_LABELS } from './helpers';
+import { signIn, hydrated, statusChoices, STATUS_LABELS, PASSWORD } from './helpers';
 
 /** Waits until the cells matched by `selector` hold exactly the given distinct texts. */
 async function expectOnly(page: Page, selector: string, values: string[]) {
@@ -244,6 +244,45 @@ test('dates the controls cannot apply are marked, and the mark goes when they ca
   await expect(page).toHaveURL(/from=2023-12-01&to=2024-01-01/);
   await expect(page.getByRole('alert')).toHaveCount(0);
   await expect(from).not.toHaveAttribute('aria-invalid', /./);
+});
+
+test('a link with From after To keeps both dates in the controls, marked, to be mended there', async ({ page, browser }) => {
+  const link = '/admin/user-provisioning?range=custom&from=2024-02-01&to=2024-01-01&sort=oldest';
+  const from = page.getByLabel('From', { exact: true });
+  const to = page.getByLabel('To', { exact: true });
+  await ready(page);
+  await page.goto(link);
+  await hydrated(page);
+  await expect(page.getByRole('alert').first()).toContainText('is after the To date');
+  await expect(from).toHaveValue('2024-02-01');
+  await expect(to).toHaveValue('2024-01-01');
+  for (const field of [from, to]) {
+    await expect(field).toHaveAttribute('aria-invalid', 'true');
+    await expect(field).toHaveAccessibleDescription(/is after the To date/);
+  }
+  // The pills are the filters in use: the order, never the dates.
+  await expect(page.getByRole('listitem').filter({ hasText: 'Date range' })).toHaveCount(0);
+  await from.fill('2023-12-01');
+  await expect(page).toHaveURL(/range=custom&from=2023-12-01&to=2024-01-01&sort=oldest/);
+  await expect(from).not.toHaveAttribute('aria-invalid', /./);
+  await expect(page.locator('#filter-problem')).toHaveCount(0);
+
+  // Without script, the server's form holds them too.
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  const bare = await plain.newPage();
+  await bare.goto('/login');
+  await bare.getByLabel('Email').fill('org.admin@acme.example');
+  await bare.getByLabel('Password').fill(PASSWORD);
+  await bare.getByRole('button', { name: 'Sign in' }).click();
+  await bare.goto(link);
+  await expect(bare.getByLabel('From', { exact: true })).toHaveValue('2024-02-01');
+  await expect(bare.getByLabel('To', { exact: true })).toHaveValue('2024-01-01');
+  await expect(bare.getByLabel('From', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await bare.getByLabel('From', { exact: true }).fill('2023-12-01');
+  await bare.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(bare).toHaveURL(/from=2023-12-01&to=2024-01-01/);
+  await expect(bare.locator('table.runs tbody tr').first()).toBeVisible();
+  await plain.close();
 });
 
 test('status labels in the filter are exact', async ({ page }) => {

@@ -263,3 +263,76 @@ plainTest('without script, the dates show and fold with Custom, so one submit ap
   await expect(page.getByLabel('From', { exact: true })).toBeVisible();
   await plain.close();
 });
+
+/** The ids of the runs (or other rows) a page lists, read from its HTML. */
+async function listed(page: Page, attribute: string): Promise<string[]> {
+  return [...(await page.content()).matchAll(new RegExp(`${attribute}="([^"]+)"`, 'g'))].map((m) => m[1]);
+}
+
+plainTest('without script, Load more and Show more entries open the next rows as pages of their own', async ({ browser }) => {
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  const page = await plain.newPage();
+  await page.goto('/login');
+  await page.getByLabel('Email').fill('org.admin@acme.example');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+
+  // The list: the next runs of the same filter, none of the first page's again.
+  await page.goto(`${SYNCS}?status=success`);
+  const first = await listed(page, 'data-run-id');
+  expect(first).toHaveLength(50);
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await expect(page).toHaveURL(/\?status=success&after=\d+\.\d+$/);
+  await expect(page.locator('.count')).toContainText('Showing 50 older runs');
+  await expect(page.getByRole('listitem').filter({ hasText: 'Status: Success' })).toBeVisible();
+  const next = await listed(page, 'data-run-id');
+  expect(next).toHaveLength(50);
+  expect(next.filter((id) => first.includes(id))).toEqual([]);
+  await page.getByRole('button', { name: 'Load more' }).click();
+  const third = await listed(page, 'data-run-id');
+  expect(third.filter((id) => first.includes(id) || next.includes(id))).toEqual([]);
+  await page.getByRole('link', { name: 'Newest runs' }).click();
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?status=success$`));
+  expect(await listed(page, 'data-run-id')).toEqual(first);
+  // A place the page never gave: said so, with the way to the newest runs.
+  await page.goto(`${SYNCS}?status=success&after=abc`);
+  await expect(page.getByRole('alert')).toContainText("This link's place in the list (after=) is not one the page gave.");
+  await page.getByRole('link', { name: 'Newest runs' }).click();
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?status=success$`));
+
+  // A run's log: its next entries, the search and outcome kept.
+  const run = first[0];
+  await page.goto(`${SYNCS}/runs/${run}?outcome=all`);
+  await expect(page.locator('table.log tbody tr')).toHaveCount(50);
+  await page.getByRole('button', { name: 'Show more entries' }).click();
+  await expect(page).toHaveURL(new RegExp(`/runs/${run}\\?outcome=all&after=49$`));
+  await expect(page.locator('table.log tbody tr').first().locator('td').first()).toHaveText('51');
+  await expect(page.getByText(/further down the log/)).toBeVisible();
+  await page.getByRole('link', { name: 'First entries' }).click();
+  await expect(page.locator('table.log tbody tr').first().locator('td').first()).toHaveText('1');
+  const employeeId = (await page.locator('table.log tbody tr').first().locator('td').nth(2).innerText()).trim();
+  for (const [query, message] of [
+    ['after=x', "This link's place in the log (after=) is not an entry's number."],
+    ['search=a&search=b', 'This link gives the search more than once'],
+  ]) {
+    await page.goto(`${SYNCS}/runs/${run}?${query}`);
+    await expect(page.getByRole('alert')).toContainText(message);
+    await expect(page.getByRole('link', { name: 'Show all entries' })).toBeVisible();
+  }
+
+  // A person's timeline: older entries, none of the newest page's again.
+  await page.goto(`${SYNCS}/people?q=${encodeURIComponent(employeeId)}`);
+  const entries = async () =>
+    [...(await page.content()).matchAll(/href="(\/admin\/user-provisioning\/runs\/\d+\?search=[^"#]*#entry-\d+)"/g)].map((m) => m[1]);
+  const newest = await entries();
+  expect(newest).toHaveLength(50);
+  await page.getByRole('button', { name: 'Show more entries' }).click();
+  await expect(page).toHaveURL(/\/people\?q=.+&after=/);
+  await expect(page.getByText(/further down the timeline/)).toBeVisible();
+  const older = await entries();
+  expect(older.length).toBeGreaterThan(0);
+  expect(older.filter((e) => newest.includes(e))).toEqual([]);
+  await page.getByRole('link', { name: 'Newest entries' }).click();
+  expect(await entries()).toEqual(newest);
+  await plain.close();
+});

@@ -640,8 +640,23 @@ async fn log_files_for_api_clients_follow_the_page_rules() {
         let path = format!("/api/get_run_logs?run_id={blocked}{query}");
         let reply = get(&app, &path, Some(&acme), "application/json").await;
         assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
-        assert!(reply.body.contains("\"applied\":false"), "{}", reply.body);
+        let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        let entries = json["entries"].as_array().unwrap();
+        assert!(!entries.is_empty(), "{}", reply.body);
+        // Not applied, and sent as such: no outcome they never had.
+        assert!(
+            entries
+                .iter()
+                .all(|e| e["outcome"] == "not_applied" && e["applied"] == false),
+            "{}",
+            reply.body
+        );
     }
+    // A search finds what the page shows of them.
+    let path = format!("/api/get_run_logs?run_id={blocked}&search=Not+applied");
+    let reply = get(&app, &path, Some(&acme), "application/json").await;
+    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert!(json["total"].as_u64().unwrap() > 0, "{}", reply.body);
 
     // Each file served was recorded for audit; refusals were not.
     let audit = log_download::Entity::find()

@@ -72,8 +72,7 @@ async fn log_pages(db: &DatabaseConnection) {
         Some(1 + 10 + 21),
         "person1, person10–19, person100–120"
     );
-    // (`_` alone would match: changed fields name `employee_id`.)
-    for wildcard in ["%", "person_7", "person%7"] {
+    for wildcard in ["%", "_", "person_7", "person%7"] {
         let (hits, total) = store.log_entries(&search(wildcard)).await.unwrap();
         assert_eq!(
             (hits.len(), total),
@@ -122,6 +121,36 @@ async fn log_pages(db: &DatabaseConnection) {
         .await
         .unwrap();
     assert_eq!((hits.len(), total), (50, Some(120)));
+
+    // A search finds what the log shows (action, outcome and field names, old and new
+    // values), never the words entries are stored with.
+    let promoted = people_csv(1..=120).replacen(
+        "E2,person2@example.com,First2,Last2,Engineer",
+        "E2,person2@example.com,First2,Last2,Lead Engineer",
+        1,
+    );
+    std::fs::write(&s.file, promoted).unwrap();
+    let second = sync_now(db, s.config).await;
+    let shown = |text: &str| LogRequest {
+        run_id: second.id,
+        ..search(text)
+    };
+    for (text, expected) in [
+        ("Job Title", 1),
+        ("lead", 1),
+        ("Update", 1),
+        ("unchanged", 119),
+        ("OK", 120),
+        ("first_name", 0),
+        ("title", 1),
+        ("\"old\"", 0),
+    ] {
+        let (hits, total) = store.log_entries(&shown(text)).await.unwrap();
+        assert_eq!(total, Some(expected), "{text}: {:?}", hits.first());
+        if expected == 1 {
+            assert_eq!(hits[0].employee_id.as_deref(), Some("E2"), "{text}");
+        }
+    }
 
     store
         .record_download(run.id, 42, LogFormat::Xlsx)

@@ -211,14 +211,8 @@ fn as_entry(e: PersonEvent) -> LogEntry {
         action: e.action,
         outcome: e.outcome,
         applied: e.applied,
-        message: if e.applied {
-            e.message
-        } else {
-            format!(
-                "Not applied: the run was blocked above its deactivation threshold. {}",
-                e.message
-            )
-        },
+        // An entry that was not applied says so already (`not_applied_message`).
+        message: e.message,
         changed_fields: e.changed_fields,
         changes: e.changes,
         run: Some(EntryRun {

@@ -13,12 +13,19 @@ pub fn FilterBar(
     #[prop(into)] filter: Signal<RunFilter>,
     configurations: Vec<ConfigurationSummary>,
     on_change: Callback<RunFilter>,
+    /// What is wrong with the dates of the link the page was opened with (From after To),
+    /// which `filter` shows as they were given: the page lists it too, so it is not
+    /// announced here again.
+    #[prop(optional, into)]
+    link_problem: Signal<Option<String>>,
 ) -> impl IntoView {
     // Set once the controls are live in the browser (effects never run on the server).
     let interactive = RwSignal::new(false);
     Effect::new(move || interactive.set(true));
     // A change the controls cannot express as a valid filter (From after To) is explained here.
     let problem = RwSignal::new(None::<String>);
+    let dates_wrong =
+        Signal::derive(move || problem.with(Option::is_some) || link_problem.with(Option::is_some));
     let apply = move |f: RunFilter| match RunFilter::from_query(&f.to_query()) {
         Ok(valid) => {
             problem.set(None);
@@ -99,7 +106,7 @@ pub fn FilterBar(
                             .collect_view()}
                     </select>
                 </div>
-                <DateFields filter problem=Signal::derive(move || problem.with(Option::is_some))
+                <DateFields filter problem=dates_wrong
                     update=Callback::new(update_with) />
                 <div class="field">
                     <label for="filter-sort">"Sort order"</label>
@@ -120,7 +127,11 @@ pub fn FilterBar(
             // Only for a page without script: with it, every change applies at once.
             <button type="submit" class="button filters__apply" hidden=move || interactive.get()>"Apply filters"</button>
             </form>
-            {move || problem.get().map(|p| view! { <p id="filter-problem" class="alert alert--error" role="alert">{p}</p> })}
+            {move || match (problem.get(), link_problem.get()) {
+                (Some(p), _) => Some(view! { <p id="filter-problem" class="alert alert--error" role="alert">{p}</p> }.into_any()),
+                (None, Some(p)) => Some(view! { <p id="filter-problem" class="alert alert--error">{p}</p> }.into_any()),
+                (None, None) => None,
+            }}
         </section>
     }
 }

@@ -36,7 +36,7 @@ impl Field {
     ];
 
     /// The name used in configuration files and in logs' "changed fields".
-    pub fn key(self) -> &'static str {
+    pub const fn key(self) -> &'static str {
         match self {
             Field::ExternalId => "employee_id",
             Field::Email => "email",

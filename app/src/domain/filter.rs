@@ -101,6 +101,29 @@ pub struct FilterReading {
     pub problems: Vec<FilterError>,
 }
 
+impl FilterReading {
+    /// The filter as the filter controls show it: the valid parts, and dates given From
+    /// after To as they were given, so they can be mended where they are (the controls
+    /// mark them with [`FilterReading::dates_problem`]). The filter in use has neither.
+    pub fn controls(&self) -> RunFilter {
+        let mut shown = self.filter.clone();
+        if let Some(FilterError::FromAfterTo { from, to }) = self.dates_problem() {
+            shown.range = DateRange::Custom {
+                from: Some(*from),
+                to: Some(*to),
+            };
+        }
+        shown
+    }
+
+    /// The problem the date controls themselves hold: From after To.
+    pub fn dates_problem(&self) -> Option<&FilterError> {
+        self.problems
+            .iter()
+            .find(|p| matches!(p, FilterError::FromAfterTo { .. }))
+    }
+}
+
 /// One active filter, as shown in a pill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FilterPart {
@@ -542,6 +565,39 @@ mod tests {
                 to: d("2024-01-01")
             }
         );
+        // The controls keep both dates, to be mended where they are; the filter in use
+        // has neither, and keeps the rest of the link.
+        for q in [
+            "range=custom&from=2024-02-01&to=2024-01-01&sort=oldest",
+            "from=2024-02-01&to=2024-01-01&sort=oldest",
+        ] {
+            let reading = RunFilter::read(q);
+            assert!(reading.dates_problem().is_some(), "{q}");
+            let controls = reading.controls();
+            assert_eq!(
+                controls.range,
+                DateRange::Custom {
+                    from: Some(d("2024-02-01")),
+                    to: Some(d("2024-01-01"))
+                },
+                "{q}"
+            );
+            assert_eq!(controls.sort, SortOrder::OldestFirst);
+            assert!(
+                matches!(
+                    reading.filter.range,
+                    DateRange::AllTime
+                        | DateRange::Custom {
+                            from: None,
+                            to: None
+                        }
+                ),
+                "{q}"
+            );
+        }
+        let fine = RunFilter::read("range=custom&from=2024-01-01&to=2024-02-01");
+        assert_eq!(fine.dates_problem(), None);
+        assert_eq!(fine.controls(), fine.filter);
         // The form's folded date fields, sent beside a named range, are left out.
         assert_eq!(
             RunFilter::from_query("range=7d&from=2024-02-01&to=2024-02-03")

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// One line of a run's log: a source record and what the run did with it (result logs),
 /// or a reason the data could not be loaded (error logs).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct LogEntry {
     pub sequence: i32,
     /// Where the record sits in the source: `line 12`, `row 4`, `record 7`.
@@ -13,6 +13,8 @@ pub struct LogEntry {
     pub employee_id: Option<String>,
     pub email: Option<String>,
     pub action: LogAction,
+    /// Read as `not_applied` too, the word an entry that was not applied is sent with.
+    #[serde(deserialize_with = "outcome_or_not_applied")]
     pub outcome: LogOutcome,
     /// False for an entry of a blocked run (Above Deactivation Threshold): what it would
     /// have done, and did not.
@@ -32,6 +34,61 @@ pub struct LogEntry {
 
 fn yes() -> bool {
     true
+}
+
+/// An entry as it is sent: one that was not applied (a blocked run's) has the outcome
+/// `not_applied`, as its pages and files say "Not applied", rather than the outcome it
+/// was planned with beside `"applied": false`.
+impl Serialize for LogEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Sent<'a> {
+            sequence: i32,
+            record: &'a Option<String>,
+            employee_id: &'a Option<String>,
+            email: &'a Option<String>,
+            action: LogAction,
+            outcome: &'static str,
+            #[serde(skip_serializing_if = "is_yes")]
+            applied: bool,
+            message: &'a str,
+            changed_fields: &'a Option<String>,
+            #[serde(skip_serializing_if = "<[FieldChange]>::is_empty")]
+            changes: &'a [FieldChange],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            run: Option<&'a EntryRun>,
+        }
+        Sent {
+            sequence: self.sequence,
+            record: &self.record,
+            employee_id: &self.employee_id,
+            email: &self.email,
+            action: self.action,
+            outcome: match self.applied {
+                true => self.outcome.slug(),
+                false => NOT_APPLIED,
+            },
+            applied: self.applied,
+            message: &self.message,
+            changed_fields: &self.changed_fields,
+            changes: &self.changes,
+            run: self.run.as_ref(),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The outcome an entry that was not applied is sent with.
+const NOT_APPLIED: &str = "not_applied";
+
+fn outcome_or_not_applied<'de, D: serde::Deserializer<'de>>(d: D) -> Result<LogOutcome, D::Error> {
+    let word = String::deserialize(d)?;
+    match word.as_str() {
+        NOT_APPLIED => Ok(LogOutcome::Ok),
+        other => LogOutcome::from_slug(other).ok_or_else(|| {
+            serde::de::Error::unknown_variant(other, &["ok", "warning", "error", NOT_APPLIED])
+        }),
+    }
 }
 
 fn is_yes(b: &bool) -> bool {
@@ -353,8 +410,22 @@ mod tests {
             run: None,
         };
         assert_eq!(entry.outcome_label(), "OK");
+        let sent = serde_json::to_value(&entry).unwrap();
+        assert_eq!(sent["outcome"], "ok");
+        assert!(sent.get("applied").is_none());
         entry.applied = false;
         assert_eq!(entry.outcome_label(), "Not applied");
+        // Sent as what it is, and read back as it was.
+        let sent = serde_json::to_value(&entry).unwrap();
+        assert_eq!(
+            (&sent["outcome"], &sent["applied"]),
+            (&"not_applied".into(), &false.into())
+        );
+        assert_eq!(serde_json::from_value::<LogEntry>(sent).unwrap(), entry);
+        entry.applied = true;
+        entry.outcome = LogOutcome::Warning;
+        let sent = serde_json::to_string(&entry).unwrap();
+        assert_eq!(serde_json::from_str::<LogEntry>(&sent).unwrap(), entry);
     }
 
     #[test]

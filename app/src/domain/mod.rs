@@ -5,6 +5,7 @@ pub mod chart;
 pub mod field;
 pub mod filter;
 pub mod log;
+pub mod log_search;
 pub mod naming;
 pub mod person;
 pub mod return_to;
@@ -25,6 +26,7 @@ pub use log::{
     EntryRun, FieldChange, LogAction, LogChoice, LogEntry, LogOutcome, LogPage, RunDetail,
     DOWNLOAD_PAGE, PREVIEW_PAGE,
 };
+pub use log_search::LogSearch;
 pub use naming::{display_start, log_file_name, person_file_name, LogFormat};
 pub use person::{
     change_line, field_label, not_applied_message, DirectoryState, PersonAnswer, PersonEvent,

@@ -16,7 +16,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-type Found = PerQuery<String, Option<PersonAnswer>>;
+/// The search (`q=`) and the place in the timeline its rows start after (`after=`, as
+/// "Show more entries" opens them without script; empty for the newest).
+type Found = PerQuery<(String, String), Option<PersonAnswer>>;
 
 /// `/admin/user-provisioning/people?q=…`: one person's history across every sync run of
 /// the organisation, found by email or Employee ID.
@@ -25,11 +27,22 @@ pub fn PeoplePage() -> impl IntoView {
     let viewer = expect_context::<ViewerResource>();
     let query = use_query_map();
     let q = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
-    let found = PerQuery::new(q, |q: String| async move {
+    let asked = Memo::new(move |_| {
+        query.with(|m| {
+            (
+                m.get("q").unwrap_or_default(),
+                m.get("after").unwrap_or_default(),
+            )
+        })
+    });
+    let found = PerQuery::new(asked, |(q, after): (String, String)| async move {
         if q.trim().is_empty() {
             return Ok(None);
         }
-        find_person(q, None, None).await.map(Some)
+        let page = (!after.is_empty()).then_some(TIMELINE_PAGE);
+        find_person(q, Some(after).filter(|a| !a.is_empty()), page)
+            .await
+            .map(Some)
     });
     follow_person(found);
     let back = expect_context::<LastList>();
@@ -71,17 +84,19 @@ fn PersonSearch(q: Memo<String>, found: Found) -> impl IntoView {
             </div>
         }
         .into_any(),
-        Some((q, Ok(Some(PersonAnswer::Nobody)))) => view! {
+        Some(((q, _), Ok(Some(PersonAnswer::Nobody)))) => view! {
             <div class="empty">
                 <p>{format!("No one in your organisation's sync logs has an email address or Employee ID that is or starts with “{}”, and no one in its directory has that exact email address or Employee ID.", crate::domain::visible(q.trim()))}</p>
             </div>
         }
         .into_any(),
-        Some((q, Ok(Some(PersonAnswer::Several { people, more })))) => {
+        Some(((q, _), Ok(Some(PersonAnswer::Several { people, more })))) => {
             view! { <Choices q people more /> }.into_any()
         }
-        Some((q, Ok(Some(PersonAnswer::One(history))))) => {
-            view! { <Timeline q history=*history /> }.into_any()
+        Some(((q, after), Ok(Some(PersonAnswer::One(history))))) => {
+            // Opened further down the timeline: the way back to its newest entries.
+            let from = (!after.is_empty()).then(|| people_path(&q));
+            view! { <Timeline q history=*history from /> }.into_any()
         }
     }
     };
@@ -145,7 +160,7 @@ fn entry_href(e: &PersonEvent, key: &str) -> String {
 
 /// One person: who they are now, what is running for them, and their timeline.
 #[component]
-fn Timeline(q: String, history: PersonHistory) -> impl IntoView {
+fn Timeline(q: String, history: PersonHistory, from: Option<String>) -> impl IntoView {
     let PersonHistory {
         person,
         running,
@@ -171,6 +186,13 @@ fn Timeline(q: String, history: PersonHistory) -> impl IntoView {
         all
     });
     let search = StoredValue::new(q.clone());
+    let more_query = Signal::derive(move || {
+        let q = form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &search.get_value())
+            .finish();
+        crate::components::query_after(&q, &next.get().map(|c| c.to_string()).unwrap_or_default())
+    });
+    let further = from.is_some();
     let load_more = move |_| {
         let Some(after) = next.get_untracked() else {
             return;
@@ -216,7 +238,10 @@ fn Timeline(q: String, history: PersonHistory) -> impl IntoView {
                 view! { <p class="empty">"No sync run has logged this person yet."</p> }.into_any()
             } else {
                 view! {
-                    <p class="count">{move || format!("Showing {} {}, newest first. Times are in {}.", rows.with(Vec::len), if rows.with(Vec::len) == 1 { "entry" } else { "entries" }, time_zone.get_value())}</p>
+                    <p class="count">
+                        {move || format!("Showing {} {}{}, newest first. Times are in {}.", rows.with(Vec::len), if rows.with(Vec::len) == 1 { "entry" } else { "entries" }, if further { " further down the timeline" } else { "" }, time_zone.get_value())}
+                        {from.clone().map(|href| view! { " " <a href=href>"Newest entries"</a> })}
+                    </p>
                     <div class="table-scroll" tabindex="0" role="region" aria-label="Timeline">
                         <table class="runs log">
                             <thead><tr>
@@ -238,9 +263,12 @@ fn Timeline(q: String, history: PersonHistory) -> impl IntoView {
             }}
             {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
             <Show when=move || next.get().is_some()>
-                <button type="button" class="button load-more" disabled=move || loading.get() on:click=load_more>
-                    {move || if loading.get() { "Loading…" } else { "Show more entries" }}
-                </button>
+                <crate::components::MoreForm action=crate::components::PEOPLE_PATH.to_string() query=more_query
+                    on_more=Callback::new(load_more)>
+                    <button type="submit" class="button load-more" disabled=move || loading.get()>
+                        {move || if loading.get() { "Loading…" } else { "Show more entries" }}
+                    </button>
+                </crate::components::MoreForm>
             </Show>
         </section> }.into_any()}
     }
@@ -368,8 +396,12 @@ fn follow_person(found: Found) {
                 if !beat.is_multiple_of(every) || !crate::browser::page_visible() {
                     continue;
                 }
-                let q = found.query().get_untracked();
-                let Ok(pulse) = person_pulse(q.clone()).await else {
+                let asked = found.query().get_untracked();
+                // Entries further down the timeline do not move on with it.
+                if !asked.1.is_empty() {
+                    continue;
+                }
+                let Ok(pulse) = person_pulse(asked.0.clone()).await else {
                     continue;
                 };
                 let seen = |runs: &[SyncRunRow]| -> Vec<(i64, i64)> {
@@ -377,7 +409,7 @@ fn follow_person(found: Found) {
                 };
                 let moved = pulse.newest != shown.events.first().map(|e| e.id)
                     || seen(&pulse.running) != seen(&shown.running);
-                if moved && alive() && found.query().get_untracked() == q {
+                if moved && alive() && found.query().get_untracked() == asked {
                     found.reload();
                 }
             }

@@ -35,6 +35,9 @@ pub fn RunDetailsPage() -> impl IntoView {
     let log_query = Memo::new(move |_| LogQuery {
         run_id: run_id.get(),
         search: query.with(|q| q.get("search").unwrap_or_default()),
+        // Given twice, the search is neither: the page says so, as the API does.
+        search_repeated: query.with(|q| q.get_all("search").is_some_and(|all| all.len() > 1)),
+        after: query.with(|q| q.get("after").unwrap_or_default()),
         // Given twice (an edited address), the outcome is both words: not one the log
         // knows, so the page says so rather than picking one.
         outcome: query.with(|q| {
@@ -45,6 +48,12 @@ pub fn RunDetailsPage() -> impl IntoView {
     });
     let logs = PerQuery::new(log_query, move |q: LogQuery| async move {
         let Some(id) = q.run_id else { return Ok(None) };
+        if q.search_repeated {
+            return Err(AppError::Validation(
+                "This link gives the search more than once: search for one text at a time.".into(),
+            ));
+        }
+        let after = q.after()?;
         // Only runs with logs, or a blocked run's planned deactivations, have a preview;
         // the details say why others have none.
         let d = detail.await?;
@@ -52,7 +61,7 @@ pub fn RunDetailsPage() -> impl IntoView {
             None => Ok(None),
             Some(_) => get_run_logs(
                 id,
-                None,
+                after,
                 Some(PREVIEW_PAGE),
                 q.search(),
                 q.outcome(problems_first(&d)),

@@ -16,7 +16,12 @@ use leptos::prelude::*;
 pub(super) struct LogQuery {
     pub(super) run_id: Option<i64>,
     pub(super) search: String,
+    /// Whether the URL gives `search` more than once (an edited address).
+    pub(super) search_repeated: bool,
     pub(super) outcome: String,
+    /// The entry the rows start after (`?after=7`), as "Show more entries" opens them
+    /// without script; empty for the first rows.
+    pub(super) after: String,
 }
 
 /// How many problems (warnings and errors) the run's preview opens on: those of a result
@@ -31,6 +36,24 @@ pub(super) fn problems_first(d: &RunDetail) -> u32 {
 impl LogQuery {
     pub(super) fn search(&self) -> Option<String> {
         Some(self.search.clone()).filter(|s| !s.is_empty())
+    }
+
+    /// The entry the rows start after, if the URL names one; a word that is not an
+    /// entry's number is the link's problem.
+    pub(super) fn after(&self) -> Result<Option<i32>, AppError> {
+        match self.after.as_str() {
+            "" => Ok(None),
+            after => after
+                .parse::<i32>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .map(Some)
+                .ok_or_else(|| {
+                    AppError::Validation(
+                        "This link's place in the log (after=) is not an entry's number.".into(),
+                    )
+                }),
+        }
     }
 
     /// The entries shown for a run with `problems`: the URL's choice, else the page's own;
@@ -208,7 +231,8 @@ pub(super) fn LogPreview(
                         });
                         view! {
                             {lead}
-                            <LogTable run_id page search=q.search() outcome=q.outcome(problems) />
+                            <LogTable run_id page search=q.search() outcome=q.outcome(problems)
+                                from=q.after().ok().flatten().map(|_| path(&q.search, q.choice(problems).unwrap_or(LogChoice::All).slug())) />
                         }.into_any()
                     }
                 };
@@ -232,9 +256,19 @@ fn LogTable(
     page: LogPage,
     search: Option<String>,
     outcome: Option<String>,
+    /// For rows opened further down the log (`after=`): the address of its first rows.
+    from: Option<String>,
 ) -> impl IntoView {
     let first = page.entries;
     let total = page.total.unwrap_or_default();
+    // The fields "Show more entries" sends without script: this search and outcome (all
+    // of them said, so the run's own choice does not take over), and the next place.
+    let mut asked = form_urlencoded::Serializer::new(String::new());
+    if let Some(s) = &search {
+        asked.append_pair("search", s);
+    }
+    asked.append_pair("outcome", outcome.as_deref().unwrap_or("all"));
+    let asked = asked.finish();
     let more = RwSignal::new(Vec::<LogEntry>::new());
     let next = RwSignal::new(page.next_after);
     let loading = RwSignal::new(false);
@@ -271,8 +305,25 @@ fn LogTable(
             loading.try_set(false);
         });
     };
+    let more_query = Signal::derive(move || {
+        crate::components::query_after(
+            &asked,
+            &next.get().map(|n| n.to_string()).unwrap_or_default(),
+        )
+    });
+    let count = match from {
+        None => view! {
+            <p class="count" aria-live="polite">{move || format!("Showing {} of {total} {}", rows.with(Vec::len), if total == 1 { "entry" } else { "entries" })}</p>
+        }.into_any(),
+        Some(first_rows) => view! {
+            <p class="count">
+                <span aria-live="polite">{move || format!("Showing {} entries further down the log", rows.with(Vec::len))}</span>
+                " · " <a href=first_rows>"First entries"</a>
+            </p>
+        }.into_any(),
+    };
     view! {
-        <p class="count" aria-live="polite">{move || format!("Showing {} of {total} {}", rows.with(Vec::len), if total == 1 { "entry" } else { "entries" })}</p>
+        {count}
         <div class="table-scroll" tabindex="0" role="region" aria-label="Log entries">
             <table class="runs log">
                 <thead><tr>
@@ -306,9 +357,12 @@ fn LogTable(
         </div>
         {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
         <Show when=move || next.get().is_some()>
-            <button type="button" class="button load-more" disabled=move || loading.get() on:click=load_more>
-                {move || if loading.get() { "Loading…" } else { "Show more entries" }}
-            </button>
+            <crate::components::MoreForm action=format!("/admin/user-provisioning/runs/{run_id}") query=more_query
+                on_more=Callback::new(load_more)>
+                <button type="submit" class="button load-more" disabled=move || loading.get()>
+                    {move || if loading.get() { "Loading…" } else { "Show more entries" }}
+                </button>
+            </crate::components::MoreForm>
         </Show>
     }
 }

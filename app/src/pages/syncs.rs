@@ -1,8 +1,8 @@
 use crate::{
     api::{list_configurations, list_sync_runs, sync_runs_chart},
     components::{
-        AlertSwitch, FilterBar, FilterPills, FindPerson, NoAccess, RunsChart, RunsTable,
-        TableSkeleton,
+        after_of, query_after, AlertSwitch, FilterBar, FilterPills, FindPerson, MoreForm, NoAccess,
+        RunsChart, RunsTable, TableSkeleton,
     },
     domain::{ConfigurationSummary, Cursor, RunChart, RunFilter, RunPage, SyncRunRow, Viewer},
     error::AppError,
@@ -85,10 +85,17 @@ pub(super) fn syncs_url(query: &str) -> String {
     }
 }
 
-/// The table's first page for a URL query. A filter with problems is refused by the
-/// server with all of them (an unknown configuration's included), as a 400.
+/// The table's first page for a URL query: the filter's first, or the one after its
+/// `after=` (the address "Load more" opens without script). A filter with problems is
+/// refused by the server with all of them (an unknown configuration's included), as a 400.
 async fn load_first_page(q: String) -> Result<RunPage, AppError> {
-    list_sync_runs(q, None).await
+    let after = after_of(&q);
+    list_sync_runs(q, after).await
+}
+
+/// The filter's newest runs: the page's query without its `after=`.
+fn newest_url(q: &str) -> String {
+    syncs_url(&RunFilter::read(q).filter.to_query())
 }
 
 /// The chart for a URL query; `None` for a query that is not a filter, which is explained
@@ -124,8 +131,13 @@ fn SyncHistory(
 ) -> impl IntoView {
     // The URL is the filter's only home: read it, and write changes back to it. The
     // controls show what of a bad link can be used; the table lists what cannot.
-    let parsed = Memo::new(move |_| RunFilter::read(&query.get()).filter);
+    let reading = Memo::new(move |_| RunFilter::read(&query.get()));
+    let parsed = Memo::new(move |_| reading.with(|r| r.filter.clone()));
     let filter = Signal::derive(move || parsed.get());
+    // Dates given From after To stay in the controls, marked, to be mended there.
+    let controls = Memo::new(move |_| reading.with(|r| r.controls()));
+    let dates_problem =
+        Signal::derive(move || reading.with(|r| r.dates_problem().map(|p| p.to_string())));
     let navigate = use_navigate();
     let on_change = Callback::new(move |f: RunFilter| {
         navigate(
@@ -230,7 +242,7 @@ fn SyncHistory(
                 // drops it. Both sides render this with the list.
                 let known = loaded.as_ref().ok().cloned();
                 let shown = Signal::derive(move || {
-                    let mut f = filter.get();
+                    let mut f = controls.get();
                     if let (Some(name), Some(known)) = (&f.configuration, &known) {
                         let fits = known.iter().any(|c| {
                             &c.name == name && f.source.is_none_or(|s| s == c.source)
@@ -242,9 +254,15 @@ fn SyncHistory(
                     f
                 });
                 let configurations = loaded.unwrap_or_default();
+                // The pills are the filters in use: never dates that cannot be used.
+                let in_use = Signal::derive(move || {
+                    let mut f = shown.get();
+                    f.range = filter.with(|f| f.range);
+                    f
+                });
                 view! {
-                    <FilterBar filter=shown configurations on_change />
-                    <FilterPills filter=shown on_change link=syncs_url />
+                    <FilterBar filter=shown configurations on_change link_problem=dates_problem />
+                    <FilterPills filter=in_use on_change link=syncs_url />
                 }
             })}
         </Transition>
@@ -294,6 +312,13 @@ fn SyncHistory(
                     Some((_, Err(AppError::BadFilter { problems, kept }))) => view! {
                         <BadLink problems kept />
                     }.into_any(),
+                    // A place in the list (`after=`) the page did not give: its newest runs.
+                    Some((q, Err(AppError::Validation(_)))) if after_of(&q).is_some() => view! {
+                        <div class="alert alert--error" role="alert">
+                            <p>"This link's place in the list (after=) is not one the page gave."</p>
+                            <a class="button" href=newest_url(&q)>"Newest runs"</a>
+                        </div>
+                    }.into_any(),
                     Some((_, Err(e @ AppError::Validation(_)))) => view! {
                         <div class="alert alert--error" role="alert">
                             <p>{e.to_string()}</p>
@@ -318,7 +343,10 @@ fn SyncHistory(
                             </button>
                         </div>
                     }.into_any(),
-                    Some((_, Ok(page))) => {
+                    Some((q, Ok(page))) => {
+                        // Opened at a place further down the list (`after=`): older runs,
+                        // without the live view's news, which belongs to the newest.
+                        let older = after_of(&q).is_some().then(|| newest_url(&q));
                         let first_runs = page.runs.clone();
                         let first_cursor = page.next_cursor;
                         let total = page.total.unwrap_or_default();
@@ -332,6 +360,11 @@ fn SyncHistory(
                         let total = move || live.total.get().unwrap_or(total);
                         let shown = move || rows.with(|r| r.len());
                         let has_more = move || next.get().unwrap_or(first_cursor).is_some();
+                        let canonical = RunFilter::read(&q).filter.to_query();
+                        let more_query = Signal::derive(move || {
+                            let cursor = next.get().unwrap_or(first_cursor);
+                            query_after(&canonical, &cursor.map(|c| c.to_string()).unwrap_or_default())
+                        });
                         let interactive = RwSignal::new(false);
                         Effect::new(move || interactive.set(true));
                         // An empty list stays live: the first run to appear replaces the message.
@@ -371,32 +404,47 @@ fn SyncHistory(
                                 </p>
                             })}
                             <Show when=move || !empty()>
-                                <p class="count">
-                                    <span aria-live="polite">
-                                        {move || {
-                                            let total = total();
-                                            let runs = if total == 1 { "run" } else { "runs" };
-                                            format!("Showing {} of {total} {runs}", shown())
-                                        }}
-                                    </span>
-                                    " · "
-                                    <span class="count__heard">
-                                        {move || heard_ago(clock.get() - live.heard.get())}
-                                    </span>
-                                </p>
+                                {match older.clone() {
+                                    None => view! {
+                                        <p class="count">
+                                            <span aria-live="polite">
+                                                {move || {
+                                                    let total = total();
+                                                    let runs = if total == 1 { "run" } else { "runs" };
+                                                    format!("Showing {} of {total} {runs}", shown())
+                                                }}
+                                            </span>
+                                            " · "
+                                            <span class="count__heard">
+                                                {move || heard_ago(clock.get() - live.heard.get())}
+                                            </span>
+                                        </p>
+                                    }.into_any(),
+                                    Some(newest) => view! {
+                                        <p class="count">
+                                            <span aria-live="polite">
+                                                {move || format!("Showing {} older runs", shown())}
+                                            </span>
+                                            " · "
+                                            <a href=newest>"Newest runs"</a>
+                                        </p>
+                                    }.into_any(),
+                                }}
                                 <p class="visually-hidden" role="status">{move || live.news.get()}</p>
                                 <RunsTable runs=rows time_zone=page.time_zone.clone() clock arrived=live.arrived answered_at_ms=page.answered_at_ms />
                             </Show>
                             {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
                             <Show when=has_more>
-                                <button
-                                    class="button load-more"
-                                    data-interactive=move || interactive.get().then_some("true")
-                                    on:click=move |_| load_more(first_cursor)
-                                    disabled=move || loading_more.get()
-                                >
-                                    {move || if loading_more.get() { "Loading…" } else { "Load more" }}
-                                </button>
+                                <MoreForm action=SYNCS_PATH.to_string() query=more_query
+                                    on_more=Callback::new(move |_| load_more(first_cursor))>
+                                    <button type="submit"
+                                        class="button load-more"
+                                        data-interactive=move || interactive.get().then_some("true")
+                                        disabled=move || loading_more.get()
+                                    >
+                                        {move || if loading_more.get() { "Loading…" } else { "Load more" }}
+                                    </button>
+                                </MoreForm>
                             </Show>
                         }.into_any()
                     }

@@ -163,6 +163,13 @@ const WARNINGS: [(&str, Option<&str>); 4] = [
     ),
 ];
 
+/// Where in the source a run's changes start: a different place for each run (from its
+/// id, not the generator, so the demo's other draws stay), so that it is not the same few
+/// people every run creates, updates or would deactivate.
+fn turn(run_id: i64, people: usize) -> usize {
+    (run_id.unsigned_abs() as usize).wrapping_mul(7919) % people.max(1)
+}
+
 /// Manager IDs a demo record names that nobody in the source has: one per kind of skip.
 const UNKNOWN_MANAGERS: [&str; WARNINGS.len()] = ["P-19991", "P-19992", "P-19993", "P-19994"];
 
@@ -277,6 +284,7 @@ impl Plan {
                     actions.extend(std::iter::repeat_n((action, noted), n.max(0) as usize));
                 }
                 actions.resize(people.len(), (LogAction::Unchanged, false));
+                actions.rotate_right(turn(run_id, people.len()));
                 actions
                     .into_iter()
                     .zip(people)
@@ -363,7 +371,9 @@ impl Plan {
             // they concern (see a person's history).
             Some(RunStatus::AboveDeactivationThreshold) => people
                 .iter()
-                .take(self.planned_deactivations.max(0) as usize)
+                .cycle()
+                .skip(turn(run_id, people.len()))
+                .take(self.planned_deactivations.clamp(0, people.len() as i32) as usize)
                 .enumerate()
                 .map(|(i, person)| {
                     entry(

@@ -3,7 +3,7 @@
 use super::runs::{to_row, ListedRun};
 use super::{db_err, now_ms};
 use crate::db::entities::{log_download, sync_configuration, sync_log_entry, sync_run};
-use app::domain::{LogAction, LogEntry, LogFormat, LogOutcome};
+use app::domain::{LogAction, LogEntry, LogFormat, LogOutcome, LogSearch};
 use app::ports::{LogRequest, RunFound, StoreError};
 use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
 use sea_orm::{
@@ -67,7 +67,7 @@ pub async fn log_entries(
         .filter(L::RunId.eq(request.run_id))
         .filter(L::Kind.eq(kind));
     if let Some(text) = &request.search {
-        matching = matching.filter(containing(text));
+        matching = matching.filter(containing(&LogSearch::new(text, request.kind)));
     }
     if !request.outcomes.is_empty() {
         matching = matching.filter(L::Outcome.is_in(request.outcomes.iter().map(|o| o.slug())));
@@ -114,29 +114,43 @@ pub async fn log_entries(
     Ok((entries, total))
 }
 
-/// Entries with `text` in any column a person would search, ignoring case alike on
-/// SQLite and PostgreSQL; `%` and `_` in the text are matched as themselves.
-fn containing(text: &str) -> Condition {
+/// The entries a search finds (see [`LogSearch`]), ignoring case alike on SQLite and
+/// PostgreSQL; `%` and `_` in the text are matched as themselves.
+fn containing(search: &LogSearch) -> Condition {
     use sync_log_entry::Column as L;
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let pattern = format!("%{escaped}%");
+    let like = |text: &str| {
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        LikeExpr::new(format!("%{escaped}%")).escape('\\')
+    };
     let lower = |c: L| -> SimpleExpr { Func::lower(Expr::col(c)).into() };
-    [
-        L::RecordRef,
-        L::ExternalId,
-        L::Email,
-        L::Action,
-        L::Message,
-        L::ChangedFields,
-    ]
-    .into_iter()
-    .fold(Condition::any(), |any, c| {
-        any.add(Expr::expr(lower(c)).like(LikeExpr::new(pattern.clone()).escape('\\')))
-    })
+    let mut shown_as_stored = vec![L::RecordRef, L::ExternalId, L::Email, L::Message];
+    if search.other_fields {
+        shown_as_stored.push(L::ChangedFields);
+    }
+    if search.values {
+        shown_as_stored.push(L::FieldChanges);
+    }
+    let mut any = shown_as_stored
+        .into_iter()
+        .fold(Condition::any(), |any, c| {
+            any.add(Expr::expr(lower(c)).like(like(&search.text)))
+        });
+    if search.every_entry {
+        any = any.add(L::RunId.is_not_null());
+    }
+    if !search.actions.is_empty() {
+        any = any.add(L::Action.is_in(search.actions.iter().map(|a| a.slug())));
+    }
+    if !search.outcomes.is_empty() {
+        any = any.add(L::Outcome.is_in(search.outcomes.iter().map(|o| o.slug())));
+    }
+    for key in &search.field_keys {
+        any = any.add(L::ChangedFields.like(like(key)));
+    }
+    any
 }
 
 pub async fn record_download(

@@ -1,0 +1,128 @@
+//! What a search of a run's log finds: entries whose text, as the log shows it, holds the
+//! words searched for. Actions, outcomes and changed fields are stored as slugs and keys
+//! (`rekey`, `ok`, `title`) but shown by name ("Re-key", "OK", "Job Title"): a search
+//! matches the names and never the stored words.
+
+use super::{field_label, Field, LogAction, LogKind, LogOutcome};
+
+/// Keys a log's changed fields hold: the directory's fields, and the words older entries
+/// use beside them (shown by name too).
+const CHANGE_KEYS: [&str; Field::ALL.len() + 3] = {
+    let mut keys = [""; Field::ALL.len() + 3];
+    let mut i = 0;
+    while i < Field::ALL.len() {
+        keys[i] = Field::ALL[i].key();
+        i += 1;
+    }
+    keys[i] = "active";
+    keys[i + 1] = "manager";
+    keys[i + 2] = "managed_by";
+    keys
+};
+
+/// The words of the JSON an entry keeps its old and new values in, besides the values.
+const VALUE_FRAME: [&str; 4] = ["field", "old", "new", "null"];
+
+/// A log search, as the store asks for it: the entries whose record, Employee ID, email
+/// or message hold `text`, or that one of the other parts names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSearch {
+    /// The text, lower case: every column is compared in lower case.
+    pub text: String,
+    /// Actions whose name holds the text.
+    pub actions: Vec<LogAction>,
+    /// Outcomes whose name holds the text.
+    pub outcomes: Vec<LogOutcome>,
+    /// Every entry matches: the text is in words every entry shows ("Not applied").
+    pub every_entry: bool,
+    /// Changed-field keys whose name holds the text.
+    pub field_keys: Vec<&'static str>,
+    /// Whether changed fields are also searched as stored: they may hold keys the log
+    /// shows as they are, and the text is in no key that is shown by another name.
+    pub other_fields: bool,
+    /// Whether the old and new values are searched: the text cannot match the JSON they
+    /// are kept in, rather than a value.
+    pub values: bool,
+}
+
+impl LogSearch {
+    pub fn new(text: &str, kind: LogKind) -> LogSearch {
+        let text = text.to_lowercase();
+        let names = |name: &str| name.to_lowercase().contains(&text);
+        let planned = kind == LogKind::Planned;
+        // A blocked run's entries all show "Not applied" and why, in place of an outcome.
+        let every_entry = planned && names(&super::not_applied_message(""));
+        let outcomes = match planned {
+            true => Vec::new(),
+            false => LogOutcome::ALL
+                .into_iter()
+                .filter(|o| names(o.label()))
+                .collect(),
+        };
+        let in_a_key = CHANGE_KEYS.iter().any(|k| k.contains(&text));
+        let framing = text.contains(['"', '\\', '{', '}', '[', ']', ':'])
+            || VALUE_FRAME.iter().any(|w| w.contains(&text));
+        LogSearch {
+            actions: LogAction::ALL
+                .into_iter()
+                .filter(|a| names(a.label()))
+                .collect(),
+            outcomes,
+            every_entry,
+            field_keys: CHANGE_KEYS
+                .into_iter()
+                .filter(|k| names(field_label(k)))
+                .collect(),
+            other_fields: !in_a_key,
+            values: !in_a_key && !framing,
+            text,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_found_and_stored_words_are_not() {
+        let s = LogSearch::new("Job Title", LogKind::Results);
+        assert_eq!(s.field_keys, vec!["title"]);
+        assert_eq!(s.text, "job title");
+        let s = LogSearch::new("first_name", LogKind::Results);
+        assert!(s.field_keys.is_empty() && !s.other_fields && !s.values);
+        let s = LogSearch::new("re-key", LogKind::Results);
+        assert_eq!(s.actions, vec![LogAction::Rekey]);
+        assert!(LogSearch::new("rekey", LogKind::Results).actions.is_empty());
+        assert_eq!(
+            LogSearch::new("ok", LogKind::Results).outcomes,
+            vec![LogOutcome::Ok]
+        );
+        // "Status" is how the log shows a change of `active`.
+        let s = LogSearch::new("status", LogKind::Results);
+        assert_eq!(s.field_keys, vec!["status", "active"]);
+        // "Manager ID" is both the field's name and an older entry's `manager`.
+        assert_eq!(
+            LogSearch::new("manager", LogKind::Results).field_keys,
+            vec!["manager_id", "manager"]
+        );
+    }
+
+    #[test]
+    fn a_blocked_runs_entries_show_not_applied_and_no_outcome() {
+        let s = LogSearch::new("Not applied", LogKind::Planned);
+        assert!(s.every_entry && s.outcomes.is_empty());
+        assert!(LogSearch::new("threshold", LogKind::Planned).every_entry);
+        assert!(!LogSearch::new("Not applied", LogKind::Results).every_entry);
+        assert!(LogSearch::new("ok", LogKind::Planned).outcomes.is_empty());
+    }
+
+    #[test]
+    fn values_are_searched_unless_the_text_could_be_their_frame() {
+        assert!(LogSearch::new("Engineer", LogKind::Results).values);
+        assert!(LogSearch::new("Sales, EMEA", LogKind::Results).values);
+        for frame in ["old", "ne", "\"", "ll", "{", "title", "a:b"] {
+            assert!(!LogSearch::new(frame, LogKind::Results).values, "{frame}");
+        }
+    }
+}
