@@ -1,5 +1,5 @@
 import { test, expect, Page } from './fixtures';
-import { signIn, hydrated, statusChoices, STATUS_LABELS, PASSWORD } from './helpers';
+import { signIn, hydrated, statusChoices, STATUS_LABELS, signInWithoutScript } from './helpers';
 
 /** Waits until the cells matched by `selector` hold exactly the given distinct texts. */
 async function expectOnly(page: Page, selector: string, values: string[]) {
@@ -270,12 +270,7 @@ test('a link with From after To keeps both dates in the controls, marked, to be 
   await expect(page.locator('#filter-problem')).toHaveCount(0);
 
   // Without script, the server's form holds them too.
-  const plain = await browser.newContext({ javaScriptEnabled: false });
-  const bare = await plain.newPage();
-  await bare.goto('/login');
-  await bare.getByLabel('Email').fill('org.admin@acme.example');
-  await bare.getByLabel('Password').fill(PASSWORD);
-  await bare.getByRole('button', { name: 'Sign in' }).click();
+  const { plain, page: bare } = await signInWithoutScript(browser, 'org.admin@acme.example');
   await bare.goto(link);
   await expect(bare.getByLabel('From', { exact: true })).toHaveValue('2024-02-01');
   await expect(bare.getByLabel('To', { exact: true })).toHaveValue('2024-01-01');

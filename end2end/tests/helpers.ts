@@ -1,4 +1,4 @@
-import { expect, Page } from '@playwright/test';
+import { expect, Browser, BrowserContext, Page } from '@playwright/test';
 
 export const PASSWORD = 'demo-password';
 
@@ -13,6 +13,23 @@ export async function signIn(page: Page, email: string) {
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).not.toHaveURL(/\/login/);
+}
+
+/** A browser without script, signed in through the plain form: its context (to close)
+ *  and a page on the Syncs list. */
+export async function signInWithoutScript(
+  browser: Browser,
+  email: string,
+  options: { viewport?: { width: number; height: number } } = {},
+): Promise<{ plain: BrowserContext; page: Page }> {
+  const plain = await browser.newContext({ ...options, javaScriptEnabled: false });
+  const page = await plain.newPage();
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).not.toHaveURL(/\/login/);
+  return { plain, page };
 }
 
 /** Waits until the wasm app has hydrated, so client-side behaviour can be tested.

@@ -1,6 +1,6 @@
 import { test, expect, Page } from './fixtures';
 import { test as plainTest } from '@playwright/test';
-import { signIn, hydrated, accessibilityProblems, holdBackTheApp, PASSWORD } from './helpers';
+import { signIn, hydrated, accessibilityProblems, holdBackTheApp, signInWithoutScript } from './helpers';
 
 const SYNCS = '/admin/user-provisioning';
 
@@ -179,12 +179,7 @@ plainTest('on a phone before the page has hydrated, or without script, the filte
   await context.close();
 
   // Without script: the filters simply show, with a button that applies them.
-  const plain = await browser.newContext({ viewport: phone, javaScriptEnabled: false });
-  const still = await plain.newPage();
-  await still.goto('/login');
-  await still.getByLabel('Email').fill('org.admin@acme.example');
-  await still.getByLabel('Password').fill(PASSWORD);
-  await still.getByRole('button', { name: 'Sign in' }).click();
+  const { plain, page: still } = await signInWithoutScript(browser, 'org.admin@acme.example', { viewport: phone });
   await still.goto(SYNCS);
   await expect(still.getByRole('button', { name: /^Filters/ })).toBeHidden();
   await still.getByLabel('Sort order', { exact: true }).selectOption('oldest');
@@ -238,12 +233,7 @@ plainTest('before the page has hydrated, a date waits until typed, a named range
 });
 
 plainTest('without script, the dates show and fold with Custom, so one submit applies what the form shows', async ({ browser }) => {
-  const plain = await browser.newContext({ javaScriptEnabled: false });
-  const page = await plain.newPage();
-  await page.goto('/login');
-  await page.getByLabel('Email').fill('org.admin@acme.example');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const { plain, page } = await signInWithoutScript(browser, 'org.admin@acme.example');
   await page.goto(`${SYNCS}?range=custom&from=2026-11-01&to=2026-12-02`);
   await page.getByLabel('Date range', { exact: true }).selectOption('30d');
   await expect(page.getByLabel('From', { exact: true })).toBeHidden();
@@ -270,12 +260,7 @@ async function listed(page: Page, attribute: string): Promise<string[]> {
 }
 
 plainTest('without script, Load more and Show more entries open the next rows as pages of their own', async ({ browser }) => {
-  const plain = await browser.newContext({ javaScriptEnabled: false });
-  const page = await plain.newPage();
-  await page.goto('/login');
-  await page.getByLabel('Email').fill('org.admin@acme.example');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const { plain, page } = await signInWithoutScript(browser, 'org.admin@acme.example');
 
   // The list: the next runs of the same filter, none of the first page's again.
   await page.goto(`${SYNCS}?status=success`);

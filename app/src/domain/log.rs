@@ -64,10 +64,7 @@ impl Serialize for LogEntry {
             employee_id: &self.employee_id,
             email: &self.email,
             action: self.action,
-            outcome: match self.applied {
-                true => self.outcome.slug(),
-                false => NOT_APPLIED,
-            },
+            outcome: sent_outcome(self.outcome, self.applied),
             applied: self.applied,
             message: &self.message,
             changed_fields: &self.changed_fields,
@@ -81,7 +78,17 @@ impl Serialize for LogEntry {
 /// The outcome an entry that was not applied is sent with.
 const NOT_APPLIED: &str = "not_applied";
 
-fn outcome_or_not_applied<'de, D: serde::Deserializer<'de>>(d: D) -> Result<LogOutcome, D::Error> {
+/// The word an entry's outcome is sent with: `not_applied` for one that was not applied.
+pub(super) fn sent_outcome(outcome: LogOutcome, applied: bool) -> &'static str {
+    match applied {
+        true => outcome.slug(),
+        false => NOT_APPLIED,
+    }
+}
+
+pub(super) fn outcome_or_not_applied<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<LogOutcome, D::Error> {
     let word = String::deserialize(d)?;
     match word.as_str() {
         NOT_APPLIED => Ok(LogOutcome::Ok),

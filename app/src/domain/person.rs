@@ -107,7 +107,7 @@ impl PersonMatch {
 }
 
 /// One log entry of a person's timeline, with the run it belongs to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct PersonEvent {
     /// The entry's id: its place in the timeline after its run's start.
     pub id: i64,
@@ -123,6 +123,8 @@ pub struct PersonEvent {
     pub employee_id: Option<String>,
     pub email: Option<String>,
     pub action: super::LogAction,
+    /// Sent as `not_applied` for an entry that was not applied, as a run's log sends it.
+    #[serde(deserialize_with = "super::log::outcome_or_not_applied")]
     pub outcome: super::LogOutcome,
     pub message: String,
     pub changed_fields: Option<String>,
@@ -132,6 +134,55 @@ pub struct PersonEvent {
     pub applied: bool,
     /// Where the timeline goes on after this entry.
     pub cursor: Cursor,
+}
+
+/// An entry as it is sent: as a run's log sends its entries (see `LogEntry`), one that was
+/// not applied has the outcome `not_applied`.
+impl Serialize for PersonEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Sent<'a> {
+            id: i64,
+            run_id: i64,
+            run_started: &'a str,
+            run_started_local: chrono::NaiveDateTime,
+            run_status: RunStatus,
+            source: SourceKind,
+            configuration: &'a str,
+            sequence: i32,
+            record: &'a Option<String>,
+            employee_id: &'a Option<String>,
+            email: &'a Option<String>,
+            action: super::LogAction,
+            outcome: &'static str,
+            message: &'a str,
+            changed_fields: &'a Option<String>,
+            changes: &'a [FieldChange],
+            applied: bool,
+            cursor: Cursor,
+        }
+        Sent {
+            id: self.id,
+            run_id: self.run_id,
+            run_started: &self.run_started,
+            run_started_local: self.run_started_local,
+            run_status: self.run_status,
+            source: self.source,
+            configuration: &self.configuration,
+            sequence: self.sequence,
+            record: &self.record,
+            employee_id: &self.employee_id,
+            email: &self.email,
+            action: self.action,
+            outcome: super::log::sent_outcome(self.outcome, self.applied),
+            message: &self.message,
+            changed_fields: &self.changed_fields,
+            changes: &self.changes,
+            applied: self.applied,
+            cursor: self.cursor,
+        }
+        .serialize(serializer)
+    }
 }
 
 /// One person's timeline, newest first, a page at a time.
@@ -190,6 +241,40 @@ pub fn change_line(c: &FieldChange) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_planned_entry_is_sent_not_applied_and_read_back() {
+        let mut event = PersonEvent {
+            id: 7,
+            run_id: 3,
+            run_started: "15 Jan 2024, 10:30pm".into(),
+            run_started_local: Default::default(),
+            run_status: RunStatus::AboveDeactivationThreshold,
+            source: SourceKind::Workday,
+            configuration: "HR".into(),
+            sequence: 0,
+            record: None,
+            employee_id: Some("E1".into()),
+            email: None,
+            action: super::super::LogAction::Deactivate,
+            outcome: super::super::LogOutcome::Ok,
+            message: not_applied_message("User deactivated: gone."),
+            changed_fields: Some("active".into()),
+            changes: Vec::new(),
+            applied: false,
+            cursor: Cursor {
+                sort_at_ms: 1,
+                id: 7,
+            },
+        };
+        let sent = serde_json::to_value(&event).unwrap();
+        assert_eq!(sent["outcome"], "not_applied");
+        assert_eq!(serde_json::from_value::<PersonEvent>(sent).unwrap(), event);
+        event.applied = true;
+        let sent = serde_json::to_value(&event).unwrap();
+        assert_eq!(sent["outcome"], "ok");
+        assert_eq!(serde_json::from_value::<PersonEvent>(sent).unwrap(), event);
+    }
 
     #[test]
     fn a_query_is_trimmed_and_bounded() {

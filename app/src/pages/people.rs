@@ -1,11 +1,11 @@
 use crate::{
     api::{find_person, person_pulse},
     components::{
-        people_path, DownloadMenu, Downloadable, FindPerson, NoAccess, RunProgress, StatusBadge,
-        TableSkeleton,
+        people_path, DownloadMenu, Downloadable, FindPerson, MoreRows, NoAccess, RunProgress,
+        ShowMore, StatusBadge, TableSkeleton, PEOPLE_PATH,
     },
     domain::{
-        change_line, DirectoryState, LogOutcome, PersonAnswer, PersonEvent, PersonHistory,
+        change_line, Cursor, DirectoryState, LogOutcome, PersonAnswer, PersonEvent, PersonHistory,
         PersonMatch, SyncRunRow, TIMELINE_PAGE,
     },
     error::AppError,
@@ -175,53 +175,27 @@ fn Timeline(q: String, history: PersonHistory, from: Option<String>) -> impl Int
         .or_else(|| person.employee_id.clone())
         .unwrap_or_default();
     let last = events.first().cloned();
-    let more = RwSignal::new(Vec::<PersonEvent>::new());
-    let next = RwSignal::new(next);
-    let loading = RwSignal::new(false);
-    let more_error = RwSignal::new(None::<String>);
+    let more = MoreRows::new(next);
     let first = StoredValue::new(events);
     let rows = Signal::derive(move || {
         let mut all = first.get_value();
-        all.extend(more.get());
+        all.extend(more.rows.get());
         all
     });
     let search = StoredValue::new(q.clone());
-    let more_query = Signal::derive(move || {
-        let q = form_urlencoded::Serializer::new(String::new())
-            .append_pair("q", &search.get_value())
-            .finish();
-        crate::components::query_after(&q, &next.get().map(|c| c.to_string()).unwrap_or_default())
-    });
+    let base = form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", &q)
+        .finish();
     let further = from.is_some();
     let load_more = move |_| {
-        let Some(after) = next.get_untracked() else {
-            return;
-        };
-        loading.set(true);
         let q = search.get_value();
-        leptos::task::spawn_local(async move {
-            match find_person(q, Some(after.to_string()), Some(TIMELINE_PAGE)).await {
-                Ok(PersonAnswer::One(page)) => {
-                    let PersonHistory {
-                        events,
-                        next: after,
-                        ..
-                    } = *page;
-                    more.try_update(|m| m.extend(events));
-                    next.try_set(after);
-                    more_error.try_set(None);
-                }
-                Ok(_) => {
-                    more_error.try_set(Some(
-                        "This search no longer finds one person: search again.".into(),
-                    ));
-                }
-                Err(e) if crate::browser::signed_in_again(&e) => {}
-                Err(e) => {
-                    more_error.try_set(Some(e.to_string()));
-                }
+        more.load(move |after: Cursor| async move {
+            match find_person(q, Some(after.to_string()), Some(TIMELINE_PAGE)).await? {
+                PersonAnswer::One(page) => Ok((page.events, page.next)),
+                _ => Err(AppError::Validation(
+                    "This search no longer finds one person: search again.".into(),
+                )),
             }
-            loading.try_set(false);
         });
     };
     let key = StoredValue::new(key);
@@ -261,15 +235,8 @@ fn Timeline(q: String, history: PersonHistory, from: Option<String>) -> impl Int
                     </div>
                 }.into_any()
             }}
-            {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
-            <Show when=move || next.get().is_some()>
-                <crate::components::MoreForm action=crate::components::PEOPLE_PATH.to_string() query=more_query
-                    on_more=Callback::new(load_more)>
-                    <button type="submit" class="button load-more" disabled=move || loading.get()>
-                        {move || if loading.get() { "Loading…" } else { "Show more entries" }}
-                    </button>
-                </crate::components::MoreForm>
-            </Show>
+            <ShowMore more action=PEOPLE_PATH.to_string() base label="Show more entries"
+                on_more=Callback::new(load_more) />
         </section> }.into_any()}
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::{
     api::get_run_logs,
-    components::TableSkeleton,
+    components::{MoreRows, ShowMore, TableSkeleton},
     domain::{LogChoice, LogEntry, LogKind, LogPage, RunDetail, PREVIEW_PAGE},
     error::AppError,
     pages::per_query::PerQuery,
@@ -269,48 +269,23 @@ fn LogTable(
     }
     asked.append_pair("outcome", outcome.as_deref().unwrap_or("all"));
     let asked = asked.finish();
-    let more = RwSignal::new(Vec::<LogEntry>::new());
-    let next = RwSignal::new(page.next_after);
-    let loading = RwSignal::new(false);
-    let more_error = RwSignal::new(None::<String>);
+    let more = MoreRows::<LogEntry, i32>::new(page.next_after);
     let rows = Signal::derive(move || {
         let mut all = first.clone();
-        all.extend(more.get());
+        all.extend(more.rows.get());
         all
     });
     let query = StoredValue::new((search, outcome));
     // A person's history links to an entry (`#entry-7`): shown once its row is here.
     Effect::new(crate::browser::show_target);
     let load_more = move |_| {
-        let Some(after) = next.get_untracked() else {
-            return;
-        };
-        loading.set(true);
         let (search, outcome) = query.get_value();
-        leptos::task::spawn_local(async move {
-            let answer =
-                get_run_logs(run_id, Some(after), Some(PREVIEW_PAGE), search, outcome).await;
-            // The table may have been replaced meanwhile; its signals are gone with it.
-            match answer {
-                Ok(page) => {
-                    more.try_update(|m| m.extend(page.entries));
-                    next.try_set(page.next_after);
-                    more_error.try_set(None);
-                }
-                Err(e) if crate::browser::signed_in_again(&e) => {}
-                Err(e) => {
-                    more_error.try_set(Some(e.to_string()));
-                }
-            }
-            loading.try_set(false);
+        more.load(move |after| async move {
+            let page =
+                get_run_logs(run_id, Some(after), Some(PREVIEW_PAGE), search, outcome).await?;
+            Ok((page.entries, page.next_after))
         });
     };
-    let more_query = Signal::derive(move || {
-        crate::components::query_after(
-            &asked,
-            &next.get().map(|n| n.to_string()).unwrap_or_default(),
-        )
-    });
     let count = match from {
         None => view! {
             <p class="count" aria-live="polite">{move || format!("Showing {} of {total} {}", rows.with(Vec::len), if total == 1 { "entry" } else { "entries" })}</p>
@@ -355,14 +330,7 @@ fn LogTable(
                 </tbody>
             </table>
         </div>
-        {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
-        <Show when=move || next.get().is_some()>
-            <crate::components::MoreForm action=format!("/admin/user-provisioning/runs/{run_id}") query=more_query
-                on_more=Callback::new(load_more)>
-                <button type="submit" class="button load-more" disabled=move || loading.get()>
-                    {move || if loading.get() { "Loading…" } else { "Show more entries" }}
-                </button>
-            </crate::components::MoreForm>
-        </Show>
+        <ShowMore more action=format!("/admin/user-provisioning/runs/{run_id}") base=asked
+            label="Show more entries" on_more=Callback::new(load_more) />
     }
 }

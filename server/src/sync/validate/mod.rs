@@ -3,65 +3,26 @@
 
 use super::mapping::{Cells, ColumnMapping, Columns};
 use super::person::{
-    is_blank, is_valid_email, parse_active, spreadsheet_error, Field, FieldSet, Person, RecordRef,
-    Text,
+    is_blank, parse_active, spreadsheet_error, Field, FieldSet, Person, RecordRef, Text,
 };
 use hashbrown::{DefaultHashBuilder, HashTable};
-use hashbrown::{HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+
+mod loaded;
+mod managers;
+mod problems;
+
+pub use loaded::{LoadError, Loaded, Note, RawRecord, Skipped};
+#[cfg(test)]
+use managers::manager_loops;
+use problems::has_control;
 
 /// The longest value any directory field accepts.
 pub const MAX_VALUE_CHARS: usize = 256;
 /// More records than any organisation has: a sign of a wrong file, not of a big company.
 pub const MAX_RECORDS: usize = 2_000_000;
-
-/// Why a source could not be loaded at all. The text is shown to admins as is.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct LoadError(pub String);
-
-impl LoadError {
-    pub fn new(message: impl Into<String>) -> Self {
-        LoadError(message.into())
-    }
-}
-
-/// One record's values, one slot per [`Field`], borrowed from the reader's buffer.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RawRecord<'a>([&'a str; 8]);
-
-impl<'a> RawRecord<'a> {
-    /// Stores the value without surrounding whitespace.
-    pub fn set(&mut self, field: Field, value: &'a str) {
-        self.0[field as usize] = value.trim();
-    }
-    pub fn get(&self, field: Field) -> &'a str {
-        self.0[field as usize]
-    }
-}
-
-/// A record that was not imported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skipped {
-    pub record: RecordRef,
-    pub seq: usize,
-    pub external_id: Option<String>,
-    pub email: Option<String>,
-    pub reason: String,
-    /// Every value of a row whose columns may be shifted: any of them could be the
-    /// person's Employee ID or email, so all of them protect users from deactivation.
-    pub shifted: Vec<String>,
-}
-
-/// What the log says of a person beyond what the run did: a problem that did not stop the
-/// import (a warning), or a pointer to where such a problem is told (not one).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Note {
-    pub text: String,
-    pub warning: bool,
-}
 
 /// An optional field of one record, as the source gives it.
 enum Optional {
@@ -77,59 +38,6 @@ impl Optional {
             Optional::Value(v) => Some(v),
             _ => None,
         }
-    }
-}
-
-/// What a source holds, validated.
-#[derive(Debug, Default)]
-pub struct Loaded {
-    pub people: Vec<Person>,
-    /// Notes per person (by index).
-    pub notes: HashMap<usize, Note>,
-    /// Manager IDs (by person) that name nobody in the source. The plan applies one when
-    /// it names a directory user whom a skipped record keeps, and otherwise says why not.
-    pub unresolved_managers: Vec<(usize, Text)>,
-    /// Warnings on the file itself rather than on a person (a damaged header row).
-    pub file_warnings: Vec<(RecordRef, String)>,
-    pub skipped: Vec<Skipped>,
-    /// Every record read, valid or not.
-    pub records: usize,
-}
-
-impl Loaded {
-    /// Adds a sentence to the person's note; one warning makes the whole note a warning.
-    pub fn note(&mut self, person: usize, text: String, warning: bool) {
-        let note = self.notes.entry(person).or_default();
-        if !note.text.is_empty() {
-            note.text.push(' ');
-        }
-        note.text.push_str(&text);
-        note.warning |= warning;
-    }
-
-    /// Employee ids named by skipped records: their directory users are left as they are,
-    /// never deactivated because a bad row hid them.
-    pub fn protected_ids(&self) -> HashSet<&str> {
-        self.skipped
-            .iter()
-            .flat_map(|s| {
-                s.external_id
-                    .as_deref()
-                    .into_iter()
-                    .chain(s.shifted.iter().map(String::as_str))
-            })
-            .collect()
-    }
-    pub fn protected_emails(&self) -> HashSet<&str> {
-        self.skipped
-            .iter()
-            .flat_map(|s| {
-                s.email
-                    .as_deref()
-                    .into_iter()
-                    .chain(s.shifted.iter().map(String::as_str))
-            })
-            .collect()
     }
 }
 
@@ -411,104 +319,6 @@ impl Validator {
         }
     }
 
-    fn first_with(
-        &self,
-        table: &HashTable<u32>,
-        hash: u64,
-        same: impl Fn(&Person) -> bool,
-    ) -> Option<RecordRef> {
-        table
-            .find(hash, |&i| same(&self.loaded.people[i as usize]))
-            .map(|&i| self.loaded.people[i as usize].record)
-    }
-
-    fn problem(
-        &self,
-        raw: &RawRecord<'_>,
-        external_id: &str,
-        email: &str,
-        active: Option<bool>,
-        id_hash: u64,
-        email_hash: u64,
-    ) -> Option<String> {
-        if let Some(f) = Field::ALL.into_iter().find(|&f| too_long(raw.get(f))) {
-            return Some(format!(
-                "The {} is longer than {MAX_VALUE_CHARS} characters. Record skipped.",
-                f.label()
-            ));
-        }
-        if let Some(f) = Field::ALL.into_iter().find(|&f| has_control(raw.get(f))) {
-            return Some(format!(
-                "The {} holds control characters (a damaged export?). Record skipped; the directory keeps this person as they are.",
-                f.label()
-            ));
-        }
-        // A required value that is missing or unreadable skips the record, so the person
-        // the directory holds is left exactly as they are (and is never deactivated for it).
-        let required = self.mapping.required();
-        let checked = required.union(FieldSet::of(&[Field::Status]));
-        if let Some((f, e)) = checked
-            .iter()
-            .find_map(|f| spreadsheet_error(raw.get(f)).map(|e| (f, e)))
-        {
-            return Some(format!(
-                "The {} cell holds a spreadsheet error ({e}). Record skipped; the directory keeps this person as they are.",
-                f.label()
-            ));
-        }
-        if is_blank(external_id) {
-            return Some("No Employee ID. Record skipped.".into());
-        }
-        if is_blank(email) {
-            return Some("No email address. Record skipped.".into());
-        }
-        if let Some(f) = required.iter().find(|&f| is_blank(raw.get(f))) {
-            return Some(format!(
-                "The {} is blank. Record skipped; the directory keeps this person as they are.",
-                f.label()
-            ));
-        }
-        if !is_valid_email(email) {
-            return Some(format!(
-                "\"{}\" is not a valid email address. Record skipped.",
-                email.chars().take(80).collect::<String>()
-            ));
-        }
-        if active.is_none() {
-            return Some(format!(
-                "Status \"{}\" is neither active nor terminated. Record skipped.",
-                raw.get(Field::Status).chars().take(40).collect::<String>()
-            ));
-        }
-        if let Some(first) = self.first_with(&self.by_id, id_hash, |p| p.external_id == external_id)
-        {
-            return Some(format!(
-                "Employee ID {external_id} appears again (first in {first}). Record skipped."
-            ));
-        }
-        if let Some(first) = self.first_with(&self.by_email, email_hash, |p| p.email == email) {
-            return Some(format!(
-                "Email {email} appears again (first in {first}). Record skipped."
-            ));
-        }
-        None
-    }
-
-    /// For sources that name managers by email (Google Workspace): each manager email
-    /// becomes that person's Employee ID where the source has them.
-    pub fn resolve_managers(
-        &mut self,
-        employee_id_by_email: &std::collections::HashMap<String, String>,
-    ) {
-        for p in &mut self.loaded.people {
-            if let Some(m) = &p.manager_id {
-                if let Some(id) = employee_id_by_email.get(m.to_lowercase().as_str()) {
-                    p.manager_id = Some(Text::from(id.as_str()));
-                }
-            }
-        }
-    }
-
     /// After the last record: checks what needs the whole source (managers) and that
     /// there is anything to import at all.
     pub fn finish(mut self) -> Result<Loaded, LoadError> {
@@ -527,121 +337,6 @@ impl Validator {
         self.check_managers();
         Ok(self.loaded)
     }
-
-    /// One rule for managers: a Manager ID is applied only when it names another person
-    /// in the source and the links do not go round in a loop. A link that fails is not
-    /// applied (the person keeps the manager the directory holds) and the log says why.
-    /// A link to a person whose own record was skipped is applied: that person stays in
-    /// the directory.
-    fn check_managers(&mut self) {
-        let skipped_ids: HashSet<String> = self
-            .loaded
-            .protected_ids()
-            .into_iter()
-            .map(str::to_string)
-            .collect();
-        let mut manager_of: Vec<Option<u32>> = vec![None; self.loaded.people.len()];
-        let mut not_applied = Vec::new();
-        let mut unresolved = Vec::new();
-        for (i, p) in self.loaded.people.iter().enumerate() {
-            let Some(m) = &p.manager_id else { continue };
-            if *m == p.external_id {
-                not_applied.push((i, format!("Manager ID {m} is the person's own Employee ID, so it was not applied (the person keeps their current manager, if any).")));
-                continue;
-            }
-            if skipped_ids.contains(m.as_str()) {
-                continue;
-            }
-            let hash = self.hasher.hash_one(m.as_str());
-            match self
-                .by_id
-                .find(hash, |&j| self.loaded.people[j as usize].external_id == m)
-            {
-                Some(&j) => manager_of[i] = Some(j),
-                None => unresolved.push((i, m.clone())),
-            }
-        }
-        for &(i, _) in &unresolved {
-            self.loaded.people[i].manager_id = None;
-        }
-        self.loaded.unresolved_managers = unresolved;
-        for (i, text) in not_applied {
-            self.loaded.people[i].manager_id = None;
-            self.loaded.note(i, text, true);
-        }
-        for cycle in manager_loops(&manager_of) {
-            let people = &self.loaded.people;
-            let first = &people[cycle[0] as usize];
-            let chain: Vec<&str> = cycle
-                .iter()
-                .chain(&cycle[..1])
-                .map(|&i| people[i as usize].external_id.as_str())
-                .collect();
-            let places: Vec<String> = cycle
-                .iter()
-                .map(|&i| people[i as usize].record.to_string())
-                .collect();
-            let report = format!(
-                "The Manager IDs of {} people form a loop: {} (each arrow points to that person's manager; {}). None of these managers was applied: each person keeps their current manager, if any.",
-                cycle.len(),
-                chain.join(" → "),
-                places.join(", ")
-            );
-            let pointer = format!(
-                "Its Manager ID was not applied: it is part of the manager loop reported at {}.",
-                first.record
-            );
-            for (k, &i) in cycle.iter().enumerate() {
-                self.loaded.people[i as usize].manager_id = None;
-                match k {
-                    0 => self.loaded.note(i as usize, report.clone(), true),
-                    _ => self.loaded.note(i as usize, pointer.clone(), false),
-                }
-            }
-        }
-    }
-}
-
-/// Every loop in the "is managed by" links (each person has at most one manager), each
-/// listed once, starting from its member that comes first in the source. Linear: each
-/// person is walked once.
-fn manager_loops(manager_of: &[Option<u32>]) -> Vec<Vec<u32>> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Seen {
-        Not,
-        OnPath,
-        Done,
-    }
-    let mut seen = vec![Seen::Not; manager_of.len()];
-    let mut path: Vec<u32> = Vec::new();
-    let mut loops = Vec::new();
-    for start in 0..manager_of.len() {
-        let mut at = Some(start as u32);
-        while let Some(i) = at {
-            match seen[i as usize] {
-                Seen::Not => {
-                    seen[i as usize] = Seen::OnPath;
-                    path.push(i);
-                    at = manager_of[i as usize];
-                }
-                Seen::OnPath => {
-                    let from = path.iter().position(|&p| p == i).unwrap_or(0);
-                    let mut cycle = path[from..].to_vec();
-                    let lowest = (0..cycle.len()).min_by_key(|&k| cycle[k]).unwrap_or(0);
-                    cycle.rotate_left(lowest);
-                    loops.push(cycle);
-                    break;
-                }
-                Seen::Done => break,
-            }
-        }
-        for &i in &path {
-            seen[i as usize] = Seen::Done;
-        }
-        path.clear();
-    }
-    loops.sort();
-    loops
 }
 
 /// Lower-cases an email, copying once (and, for most emails, inline: no allocation).
@@ -653,26 +348,6 @@ fn lowercase(s: &str) -> Text {
     } else {
         Text::from(s.to_lowercase())
     }
-}
-
-fn too_long(s: &str) -> bool {
-    s.len() > MAX_VALUE_CHARS && s.chars().count() > MAX_VALUE_CHARS
-}
-
-/// Control characters, and the invisible characters that reorder text (bidirectional
-/// overrides and isolates, which can make one name display as another).
-fn has_control(s: &str) -> bool {
-    for b in s.bytes() {
-        if b < 0x20 || b == 0x7f {
-            return true;
-        }
-        if b >= 0x80 {
-            return s.chars().any(|c| {
-                c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-            });
-        }
-    }
-    false
 }
 
 #[cfg(test)]
