@@ -334,7 +334,7 @@ pub(crate) fn indexed_for_people(
     organisation_id: i64,
     sort_at_ms: i64,
 ) {
-    use crate::db::person_index::search_key;
+    use crate::db::search_key::search_key;
     use sea_orm::ActiveValue;
     let key = |v: &ActiveValue<Option<String>>| match v {
         ActiveValue::Set(Some(t)) | ActiveValue::Unchanged(Some(t)) => {

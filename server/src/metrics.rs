@@ -266,7 +266,7 @@ async fn database_figures(db: &DatabaseConnection) -> Result<String, DbErr> {
 }
 
 /// Alert deliveries by channel and state (sent, pending, failed), and events not yet
-/// given a message. The counts are kept by triggers (`db::alert_counts`): a scrape reads a
+/// given a message. The counts are kept by triggers (`db::migrations::m0014_alert_counts`): a scrape reads a
 /// few rows however many alerts were ever sent.
 pub async fn alert_figures(db: &DatabaseConnection, out: &mut String) -> Result<(), DbErr> {
     let rows = db

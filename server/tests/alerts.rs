@@ -679,10 +679,10 @@ async fn digest(db: &DatabaseConnection) {
     use sea_orm::TransactionTrait;
     use sea_orm_migration::MigratorTrait;
     let txn = db.begin().await.unwrap();
-    server::db::migration::Migrator::down(&txn, Some(1))
+    server::db::migrations::Migrator::down(&txn, Some(1))
         .await
         .unwrap();
-    server::db::migration::Migrator::up(&txn, None)
+    server::db::migrations::Migrator::up(&txn, None)
         .await
         .unwrap();
     txn.commit().await.unwrap();

@@ -80,7 +80,7 @@ async fn sqlite_killed_while_migrating_starts_again() {
         let conn = sea_orm::Database::connect(&url).await.unwrap();
         integrity_ok(&conn).await;
         use sea_orm_migration::MigratorTrait;
-        let pending = server::db::migration::Migrator::get_pending_migrations(&conn)
+        let pending = server::db::migrations::Migrator::get_pending_migrations(&conn)
             .await
             .unwrap();
         assert!(pending.is_empty(), "after {delay_ms} ms: migrations left");

@@ -628,7 +628,7 @@ on_both_backends!(chart_counts, chart_counts_match_the_listed_runs);
 async fn span_tables_fill_as_their_triggers_keep_them(db: &DatabaseConnection) {
     use sea_orm::TransactionTrait;
     use sea_orm_migration::MigratorTrait;
-    use server::db::migration::Migrator;
+    use server::db::migrations::Migrator;
     seeded(db).await;
     db.execute_unprepared(
         "UPDATE sync_runs SET status = 'cancelled', sort_at_ms = sort_at_ms - 5400000 WHERE id % 4 = 0",

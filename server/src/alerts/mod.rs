@@ -1,6 +1,6 @@
 //! Alerts: admins hear about a sync that needs them, by email and by webhook, once.
 //!
-//! A run's end writes an event in its own transaction (`db::alert_outbox`); the alert
+//! A run's end writes an event in its own transaction (`db::migrations::m0013_alert_outbox`); the alert
 //! worker ([`worker::run`]) gives each event a message ([`outbox`]: a message of its own,
 //! or a share of the hour's digest for its configuration and status, so that a flapping
 //! sync sends one message an hour), notices configurations that went stale or recovered

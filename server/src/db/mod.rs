@@ -1,20 +1,10 @@
 //! The database: connecting, migrating, and the entities.
 
-pub mod alert_counts;
-pub mod alert_outbox;
-pub mod change_feed;
 pub mod counters;
-pub mod engine_schema;
 pub mod entities;
-pub mod idle_sessions_index;
-pub mod lane_indexes;
-pub mod list_index;
-pub mod migration;
-pub mod person_index;
-pub mod record_policy;
+pub mod migrations;
 pub mod run_buckets;
-pub mod run_days;
-pub mod session_schema;
+pub mod search_key;
 
 use sea_orm::{sqlx, ConnectOptions, Database, DatabaseConnection, DbErr, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
@@ -100,10 +90,10 @@ pub async fn connect_with(url: &str, pool: Pool) -> Result<DatabaseConnection, D
         // a process killed half way through a migration would leave tables that the next
         // start trips over. One transaction makes the pending migrations all or nothing.
         let txn = db.begin().await?;
-        migration::Migrator::up(&txn, None).await?;
+        migrations::Migrator::up(&txn, None).await?;
         txn.commit().await?;
     } else {
-        migration::Migrator::up(&db, None).await?;
+        migrations::Migrator::up(&db, None).await?;
     }
     Ok(db)
 }

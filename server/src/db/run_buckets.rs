@@ -14,7 +14,8 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 pub const HOUR_MS: i64 = 3_600_000;
 /// Milliseconds in a quarter of a day (six hours).
 pub const QUARTER_MS: i64 = 6 * HOUR_MS;
-pub use super::run_days::DAY_MS;
+/// Milliseconds in a day; `day = sort_at_ms / DAY_MS` (integer division) in SQL and Rust.
+pub const DAY_MS: i64 = 86_400_000;
 const _: () = assert!(DAY_MS == 4 * QUARTER_MS);
 
 /// One table of runs per span of `ms` milliseconds; its span's number (`sort_at_ms / ms`)
@@ -52,7 +53,7 @@ const WATCHED: &str =
     "organisation_id, configuration_id, status, sort_at_ms, started_at_ms, finished_at_ms";
 
 impl Buckets {
-    fn create_table(self, backend: DatabaseBackend) -> String {
+    pub(crate) fn create_table(self, backend: DatabaseBackend) -> String {
         // On SQLite the rows live in the primary key's b-tree. The configuration comes
         // before the time, so a span of one configuration's rows (or of every
         // configuration's together) is one range of the key, read without the others.
@@ -78,7 +79,7 @@ impl Buckets {
 
     /// Fills the table from the runs there are: each configuration's rows, or (`every`)
     /// the rows of every configuration together.
-    fn backfill(self, every: bool) -> String {
+    pub(crate) fn backfill(self, every: bool) -> String {
         let Buckets { table, column, ms } = self;
         // A constant in GROUP BY would name a column by its position: group by the others.
         let (configuration, grouped) = if every {
@@ -148,7 +149,11 @@ impl Buckets {
     }
 
     /// Keeps the table in step with `sync_runs`.
-    async fn follow_runs(self, db: &impl ConnectionTrait, every: bool) -> Result<(), DbErr> {
+    pub(crate) async fn follow_runs(
+        self,
+        db: &impl ConnectionTrait,
+        every: bool,
+    ) -> Result<(), DbErr> {
         let backend = db.get_database_backend();
         for t in super::counters::triggers(
             backend,
@@ -165,7 +170,7 @@ impl Buckets {
 
     /// Creates the table with both kinds of rows, fills it from the runs there are, and
     /// keeps it in step.
-    async fn create(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    pub(crate) async fn create(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
         db.execute_unprepared(&self.create_table(db.get_database_backend()))
             .await?;
         db.execute_unprepared(&self.backfill(false)).await?;
@@ -182,68 +187,5 @@ fn duration(row: &str, backend: DatabaseBackend) -> (String, String) {
     match backend {
         DatabaseBackend::Sqlite => (sum, finished),
         _ => (sum, format!("{finished}::int")),
-    }
-}
-
-/// Migration 6: `sync_run_hours`, each configuration's rows (as first made; migration 9
-/// adds every configuration's).
-pub struct CreateRunHours;
-
-impl MigrationName for CreateRunHours {
-    fn name(&self) -> &str {
-        "m0006_sync_run_hours"
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for CreateRunHours {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        hours_as_first_made(m.get_connection()).await
-    }
-
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        super::counters::drop_with_triggers(m.get_connection(), "sync_runs", HOURS.table).await
-    }
-}
-
-/// `sync_run_hours` with each configuration's rows only, as migration 6 made it.
-async fn hours_as_first_made(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    db.execute_unprepared(&HOURS.create_table(db.get_database_backend()))
-        .await?;
-    db.execute_unprepared(&HOURS.backfill(false)).await?;
-    HOURS.follow_runs(db, false).await
-}
-
-/// Migration 9: `sync_run_quarters` and `sync_run_status_days` beside the hours, each with
-/// every configuration's rows beside each configuration's, keyed configuration before
-/// time (the hours are made again so: they are counts of the runs, refilled from them).
-/// With hours alone, a 90-day chart summed some forty thousand rows for a large
-/// organisation; now each of its days is a difference of two sums reached from the
-/// nearest UTC day.
-pub struct CreateRunQuartersAndDays;
-
-impl MigrationName for CreateRunQuartersAndDays {
-    fn name(&self) -> &str {
-        "m0009_sync_run_quarters_and_days"
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for CreateRunQuartersAndDays {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        super::counters::drop_with_triggers(db, "sync_runs", HOURS.table).await?;
-        for buckets in [HOURS, QUARTERS, DAYS] {
-            buckets.create(db).await?;
-        }
-        Ok(())
-    }
-
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        for buckets in [DAYS, QUARTERS, HOURS] {
-            super::counters::drop_with_triggers(db, "sync_runs", buckets.table).await?;
-        }
-        hours_as_first_made(db).await
     }
 }

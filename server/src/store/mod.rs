@@ -50,7 +50,7 @@ impl app::ports::HealthStore for SeaStore {
     async fn ready(&self) -> Result<(), StoreError> {
         use sea_orm_migration::MigratorTrait;
         self.db.ping().await.map_err(db_err)?;
-        let pending = crate::db::migration::Migrator::get_pending_migrations(&self.db)
+        let pending = crate::db::migrations::Migrator::get_pending_migrations(&self.db)
             .await
             .map_err(db_err)?;
         match pending.len() {

@@ -168,7 +168,7 @@ pub(super) fn page_statement(
 }
 
 /// The organisation's count of changes to its runs: the highest change number its runs
-/// hold (see `db::change_feed`), read as one probe of the feed's index.
+/// hold (see `db::migrations::m0011_change_feed`), read as one probe of the feed's index.
 pub(super) fn change_count_statement(organisation_id: i64, backend: DatabaseBackend) -> Statement {
     let mut sql = Sql::new(backend);
     sql.push("SELECT change_seq FROM sync_runs WHERE organisation_id = ")
@@ -178,7 +178,7 @@ pub(super) fn change_count_statement(organisation_id: i64, backend: DatabaseBack
 }
 
 /// The organisation's runs changed after its count of changes was `since` (see
-/// `db::change_feed`), oldest change first, at most `limit`: one range of
+/// `db::migrations::m0011_change_feed`), oldest change first, at most `limit`: one range of
 /// `ix_sync_runs_changes`, as long as the changes since and no longer.
 pub(super) fn changed_since_statement(
     organisation_id: i64,

@@ -2,7 +2,7 @@
 
 use super::{db_err, SeaStore};
 use crate::db::entities::{sync_configuration, sync_run, sync_run_day};
-use crate::db::run_days::DAY_MS;
+use crate::db::run_buckets::DAY_MS;
 use app::domain::{
     ConfigurationSummary, Cursor, DayStatusCount, LogEntry, LogFormat, RunCounts, RunStatus,
     SortOrder, SourceKind, SyncRunRow,

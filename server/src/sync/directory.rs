@@ -6,7 +6,7 @@ use super::plan::{Change, DirectoryUser, Plan};
 use super::queue::{stmt, ClaimedRun};
 use super::validate::Loaded;
 use crate::db::entities::user;
-use crate::db::person_index::search_key;
+use crate::db::search_key::search_key;
 use app::domain::{FieldChange, LogAction, LogOutcome, Role};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,

@@ -17,7 +17,7 @@ pub struct Model {
     pub message: String,
     pub changed_fields: Option<String>,
     /// The run's organisation and sort time, and the entry's search keys: what one
-    /// person's history reads (see `db::person_index`).
+    /// person's history reads (see `db::migrations::m0012_person_index`).
     pub organisation_id: Option<i64>,
     pub run_sort_ms: Option<i64>,
     pub email_key: Option<String>,

@@ -1,7 +1,7 @@
 //! The directory's side of a search: the users a person's keys name, as a search shows them.
 
 use super::{statement, Newest};
-use crate::db::person_index::search_key;
+use crate::db::search_key::search_key;
 use app::domain::{DirectoryState, PersonMatch};
 use app::ports::FoundPerson;
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};

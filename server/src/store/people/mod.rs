@@ -1,11 +1,11 @@
 //! One person's history: finding people by email or Employee ID in the organisation's
-//! logs and directory, and reading their timeline. See `db::person_index` for the keys and
+//! logs and directory, and reading their timeline. See `db::migrations::m0012_person_index` for the keys and
 //! indexes these statements read.
 
 use super::run_page::{Sql, LISTED};
 use super::runs::{to_row, ListedRun};
 use super::{db_err, now_ms, SeaStore};
-use crate::db::person_index::search_key;
+use crate::db::search_key::search_key;
 use app::domain::{
     Cursor, DirectoryState, LogFormat, PersonEvent, PersonMatch, RunStatus, SyncRunRow,
 };

@@ -17,9 +17,6 @@ impl MigrationName for CreateRunDays {
     }
 }
 
-/// Milliseconds in a day; `day = sort_at_ms / DAY_MS` (integer division) in SQL and Rust.
-pub const DAY_MS: i64 = 86_400_000;
-
 /// The status columns, named by the statuses' slugs.
 fn status_columns() -> impl Iterator<Item = &'static str> {
     RunStatus::ALL.into_iter().map(RunStatus::slug)
@@ -119,7 +116,7 @@ impl MigrationTrait for CreateRunDays {
         let backend = db.get_database_backend();
         db.execute_unprepared(&create_table(backend)).await?;
         db.execute_unprepared(&backfill()).await?;
-        for t in super::counters::triggers(
+        for t in crate::db::counters::triggers(
             backend,
             "sync_runs",
             "sync_run_days",
@@ -133,6 +130,7 @@ impl MigrationTrait for CreateRunDays {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        super::counters::drop_with_triggers(m.get_connection(), "sync_runs", "sync_run_days").await
+        crate::db::counters::drop_with_triggers(m.get_connection(), "sync_runs", "sync_run_days")
+            .await
     }
 }

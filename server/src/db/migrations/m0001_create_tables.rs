@@ -1,31 +1,8 @@
-//! The schema, as SeaORM migrations applied on start. Times are UTC epoch milliseconds
-//! (`BIGINT`) so that SQLite and PostgreSQL store, index and compare them the same way.
+//! Migration 1: the tables. Times are UTC epoch milliseconds (`BIGINT`) so that SQLite and
+//! PostgreSQL store, index and compare them the same way.
 
+use super::columns::{big, big_null, fk, flag, id, int0, text, text_null};
 use sea_orm_migration::prelude::*;
-
-pub struct Migrator;
-
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(CreateTables),
-            Box::new(super::run_days::CreateRunDays),
-            Box::new(super::engine_schema::EngineSchema),
-            Box::new(super::session_schema::SessionSchema),
-            Box::new(super::list_index::WiderListIndex),
-            Box::new(super::run_buckets::CreateRunHours),
-            Box::new(super::record_policy::RecordPolicy),
-            Box::new(super::lane_indexes::LaneIndexes),
-            Box::new(super::run_buckets::CreateRunQuartersAndDays),
-            Box::new(super::idle_sessions_index::IdleSessionsIndex),
-            Box::new(super::change_feed::ChangeFeed),
-            Box::new(super::person_index::PersonIndex),
-            Box::new(super::alert_outbox::AlertOutbox),
-            Box::new(super::alert_counts::AlertCounts),
-        ]
-    }
-}
 
 #[derive(DeriveIden)]
 enum Organisations {
@@ -136,53 +113,12 @@ enum LogDownloads {
     DownloadedAtMs,
 }
 
-struct CreateTables;
+pub struct CreateTables;
 
 impl MigrationName for CreateTables {
     fn name(&self) -> &str {
         "m0001_create_tables"
     }
-}
-
-fn id<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .big_integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
-}
-fn big<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).big_integer().not_null().to_owned()
-}
-fn big_null<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).big_integer().null().to_owned()
-}
-fn int0<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .integer()
-        .not_null()
-        .default(0)
-        .to_owned()
-}
-fn text<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).string().not_null().to_owned()
-}
-fn text_null<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).string().null().to_owned()
-}
-fn flag<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).boolean().not_null().to_owned()
-}
-fn fk(
-    from: (impl IntoIden + 'static, impl IntoIden + 'static),
-    to: (impl IntoIden + 'static, impl IntoIden + 'static),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
 }
 
 #[async_trait::async_trait]

@@ -1,6 +1,6 @@
 //! Migration 12: one person's history. A log entry carries what finding it by person
 //! needs without a join: its organisation, its run's sort time (the timeline's order), and
-//! its email and Employee ID as search keys ([`search_key`]: ASCII letters lower-cased,
+//! its email and Employee ID as search keys (`db::search_key`: ASCII letters lower-cased,
 //! compared byte by byte on both databases, so a prefix is one range of an index). Each
 //! key has an index `(organisation, key, run's sort time, id)`: a person's timeline is a
 //! range of it read newest first, and the distinct keys that start with a prefix are a
@@ -18,14 +18,6 @@ impl MigrationName for PersonIndex {
     fn name(&self) -> &str {
         "m0012_person_index"
     }
-}
-
-/// A search key: the text with ASCII letters in lower case. Emails are compared without
-/// case (`Jane@X` is `jane@x`) and so are Employee IDs; letters outside ASCII keep their
-/// case, because SQLite's `lower()` (which wrote the keys of entries older than this
-/// migration) changes only ASCII letters, and the keys must read the same on both databases.
-pub fn search_key(text: &str) -> String {
-    text.trim().to_ascii_lowercase()
 }
 
 #[async_trait::async_trait]

@@ -21,7 +21,7 @@ const TABLE: &str = "alert_delivery_counts";
 
 /// SQLite: row triggers, made as the run counts' are (SQLite changes a row in place).
 fn sqlite_triggers() -> Vec<String> {
-    super::counters::triggers(
+    crate::db::counters::triggers(
         DatabaseBackend::Sqlite,
         "alert_deliveries",
         TABLE,
@@ -116,7 +116,7 @@ impl MigrationTrait for AlertCounts {
         db.execute_unprepared("DROP INDEX ix_users_org_role")
             .await?;
         if db.get_database_backend() != DatabaseBackend::Postgres {
-            return super::counters::drop_with_triggers(db, "alert_deliveries", TABLE).await;
+            return crate::db::counters::drop_with_triggers(db, "alert_deliveries", TABLE).await;
         }
         for op in ["insert", "update", "delete"] {
             db.execute_unprepared(&format!("DROP TRIGGER {TABLE}_{op} ON alert_deliveries"))
