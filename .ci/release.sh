@@ -2,7 +2,7 @@
 # The release build that run.sh serves and test.sh tests: the server, the page's files
 # (named by their content), the log writer's module and worker, and every static file
 # beside its brotli (quality 11) and gzip (level 9) forms, so the server never compresses
-# a file per request (server/src/assets.rs).
+# a file per request (server/src/http/assets.rs).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo leptos build --release --precompress --project user-provisioning

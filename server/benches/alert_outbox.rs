@@ -41,7 +41,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, St
 use server::alerts::{channels::Mailer, deliver, outbox, staleness, worker};
 use server::alerts::{AlertSettings, SmtpSettings, Timing};
 use server::sync::engine::now_ms;
-use server::{db, metrics, store::SeaStore};
+use server::{db, http::metrics, store::SeaStore};
 use stats::{env_number, p50_p99};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;

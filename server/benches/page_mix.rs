@@ -33,7 +33,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use history::{History, DAY_MS, RARE_CONFIGURATION};
 use leptos::prelude::LeptosOptions;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
-use server::{db, startup, store::SeaStore};
+use server::{db, http::startup, store::SeaStore};
 use stats::{env_number, percentile};
 use std::time::Instant;
 

@@ -29,7 +29,7 @@ use app::ports::PeopleStore;
 use chrono::Utc;
 use leptos::prelude::LeptosOptions;
 use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement};
-use server::{db, startup, store::SeaStore};
+use server::{db, http::startup, store::SeaStore};
 use stats::{env_number, percentile};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;

@@ -18,7 +18,7 @@ use chrono::Utc;
 use leptos::prelude::LeptosOptions;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use server::db::entities::{session, user};
-use server::{db, demo, passwords, startup, store::SeaStore};
+use server::{auth::passwords, db, demo, http::startup, store::SeaStore};
 use stats::env_number;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

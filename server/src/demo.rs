@@ -2,8 +2,8 @@
 //! configuration, and months of sync runs in every status with their logs.
 //! Deterministic (seeded), so every fresh start shows the same history shape.
 
+use crate::auth::passwords::hash_password;
 use crate::db::entities::{organisation, sync_configuration, sync_log_entry, user};
-use crate::passwords::hash_password;
 use app::domain::{Role, RunStatus, SourceKind};
 use chrono::{DateTime, Utc};
 use rand::{rngs::StdRng, SeedableRng};

@@ -2,7 +2,9 @@ use clap::{Parser, Subcommand};
 use leptos::prelude::*;
 use server::config::{Settings, Workers};
 use server::sync::{engine::now_ms, queue, worker};
-use server::{alerts, config::redact_url, db, demo, operator, startup, store::SeaStore, telemetry};
+use server::{
+    alerts, config::redact_url, db, demo, http::startup, operator, store::SeaStore, telemetry,
+};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -221,7 +223,7 @@ const REQUEST_GRACE: Duration = Duration::from_secs(10);
 async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> Result<(), String> {
     let conf = get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
     let mut options = conf.leptos_options;
-    server::assets::use_hashed_names(&mut options);
+    server::http::assets::use_hashed_names(&mut options);
     if let Some(addr) = settings.addr {
         options.site_addr = addr;
     }

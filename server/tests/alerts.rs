@@ -112,7 +112,9 @@ async fn counts_agree(db: &DatabaseConnection) {
     assert_eq!(kept, counted);
     assert!(!counted.is_empty());
     let mut text = String::new();
-    server::metrics::alert_figures(db, &mut text).await.unwrap();
+    server::http::metrics::alert_figures(db, &mut text)
+        .await
+        .unwrap();
     for (channel, state, n) in counted {
         let line = format!("up_alert_deliveries{{channel=\"{channel}\",state=\"{state}\"}} {n}\n");
         assert!(text.contains(&line), "{line} in {text}");

@@ -10,7 +10,7 @@ use common::http::ONE_RUNTIME_AT_A_TIME;
 use common::TestDb;
 use http::{header, HeaderMap, Method, Request, StatusCode};
 use leptos::prelude::LeptosOptions;
-use server::{startup, store::SeaStore};
+use server::{http::startup, store::SeaStore};
 use std::path::Path;
 use tower::ServiceExt;
 
@@ -100,7 +100,7 @@ async fn static_files_are_sent_as_built_and_cached_by_their_names() {
         .site_root(site.path().to_str().unwrap())
         .hash_file(hash_file.into())
         .build();
-    server::assets::use_hashed_names(&mut options);
+    server::http::assets::use_hashed_names(&mut options);
     assert!(
         options.hash_files,
         "the hash file beside the binary is found"

@@ -1026,7 +1026,8 @@ async fn an_unmigrated_database_is_not_ready() {
     let options = leptos::prelude::LeptosOptions::builder()
         .output_name("user-provisioning")
         .build();
-    let app = server::startup::router(server::store::SeaStore::new(conn).into_stores(), options);
+    let app =
+        server::http::startup::router(server::store::SeaStore::new(conn).into_stores(), options);
     let ready = get(&app, "/readyz", None, "text/plain").await;
     assert_eq!(
         (ready.status, ready.body.as_str()),

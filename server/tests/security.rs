@@ -14,7 +14,7 @@ use sea_orm::{
 use server::db::entities::{
     organisation, session, sign_in_failure, sync_configuration, sync_run, user,
 };
-use server::{demo, passwords};
+use server::{auth::passwords, demo};
 
 /// Opens a session for a user straight in the store (sign-in itself is tested below).
 async fn session_for(db: &DatabaseConnection, user_id: i64) -> String {
@@ -354,7 +354,7 @@ async fn repeated_wrong_passwords_throttle_that_email_only() {
     let (app, held) = app().await;
     let db = &held.db.conn;
     let email = "people.admin@acme.example";
-    for _ in 0..server::throttle::MAX_FAILURES {
+    for _ in 0..server::auth::throttle::MAX_FAILURES {
         let reply = sign_in_with(&app, email, "wrong", &[]).await;
         assert_eq!(
             reply.headers[header::LOCATION],
@@ -381,7 +381,7 @@ async fn repeated_wrong_passwords_throttle_that_email_only() {
         .await
         .is_some());
     // Unknown emails are counted the same way (nothing tells them apart).
-    for _ in 0..server::throttle::MAX_FAILURES {
+    for _ in 0..server::auth::throttle::MAX_FAILURES {
         sign_in_with(&app, "nobody@acme.example", "x", &[]).await;
     }
     let reply = sign_in_with(&app, "nobody@acme.example", "x", &[]).await;
@@ -394,7 +394,7 @@ async fn repeated_wrong_passwords_throttle_that_email_only() {
     sign_in_failure::Entity::update_many()
         .col_expr(
             sign_in_failure::Column::AtMs,
-            (chrono::Utc::now().timestamp_millis() - server::throttle::WINDOW_MS).into(),
+            (chrono::Utc::now().timestamp_millis() - server::auth::throttle::WINDOW_MS).into(),
         )
         .filter(sign_in_failure::Column::Email.eq(email))
         .exec(db)
@@ -516,7 +516,7 @@ async fn guesses_sent_side_by_side_share_one_allowance() {
         }
     }
     assert!(
-        checked <= server::throttle::MAX_FAILURES,
+        checked <= server::auth::throttle::MAX_FAILURES,
         "{checked} guesses were checked"
     );
     assert_eq!(checked + throttled, 12);

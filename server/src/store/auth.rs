@@ -1,10 +1,10 @@
 //! Sign-in and sessions.
 
 use super::{db_err, now_ms, SeaStore};
+use crate::auth::passwords::{burn_verification, new_session_token, token_hash, verify_password};
+use crate::auth::throttle;
 use crate::db::entities::{session, sign_in_failure, user};
-use crate::passwords::{burn_verification, new_session_token, token_hash, verify_password};
 use crate::sync::queue::stmt;
-use crate::throttle;
 use app::domain::{Access, Role, Viewer};
 use app::ports::{AuthStore, SignInOutcome, StoreError};
 use async_trait::async_trait;

@@ -62,7 +62,7 @@ impl app::ports::HealthStore for SeaStore {
     }
 
     async fn metrics(&self) -> Result<String, StoreError> {
-        crate::metrics::render(&self.db).await.map_err(db_err)
+        crate::http::metrics::render(&self.db).await.map_err(db_err)
     }
 }
 

@@ -200,7 +200,7 @@ async fn observe(
         .flatten()
         .and_then(|c| c.source_kind.parse::<app::domain::SourceKind>().ok());
     if let Some(source) = source {
-        crate::metrics::global().observe_run(source, status, took.as_secs_f64());
+        crate::http::metrics::global().observe_run(source, status, took.as_secs_f64());
     }
 }
 

@@ -6,7 +6,7 @@ use axum::{body::Body, Router};
 use chrono::Utc;
 use http::{header, Request, StatusCode};
 use leptos::prelude::LeptosOptions;
-use server::{demo, startup, store::SeaStore};
+use server::{demo, http::startup, store::SeaStore};
 use tower::ServiceExt;
 
 /// Leptos keeps some reactive state per process, and rendering from two tokio runtimes

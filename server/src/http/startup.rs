@@ -52,10 +52,13 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
     let metrics = get(move |headers: http::HeaderMap| {
         let figures = figures.clone();
         let token = metrics_token.clone();
-        async move { crate::metrics::answer(figures.as_ref(), token.as_deref(), &headers).await }
+        async move { crate::http::metrics::answer(figures.as_ref(), token.as_deref(), &headers).await }
     });
     let log_files = Router::new()
-        .route("/api/runs/{run}/{file}", get(crate::log_files::download))
+        .route(
+            "/api/runs/{run}/{file}",
+            get(crate::http::log_files::download),
+        )
         .with_state(stores.clone());
     Router::new()
         // Liveness: the process answers. Readiness: the database answers and is migrated.
@@ -69,7 +72,7 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
             routes,
             move || {
                 provide_context(stores.clone());
-                crate::security::provide_request_nonce();
+                crate::http::security::provide_request_nonce();
             },
             {
                 let options = options.clone();
@@ -77,31 +80,31 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
             },
         )
         // A path that is not a page is a static file, else the app's not-found page.
-        .fallback_service(crate::assets::service(
+        .fallback_service(crate::http::assets::service(
             &options,
             leptos_axum::file_and_error_handler_with_context(
-                crate::security::provide_request_nonce,
+                crate::http::security::provide_request_nonce,
                 shell,
             ),
         ))
         .layer(axum::middleware::from_fn(status_from_error))
         .layer(axum::middleware::from_fn(without_trailing_slash))
         .layer(axum::middleware::from_fn(
-            crate::security::same_site_redirects,
+            crate::http::security::same_site_redirects,
         ))
         .layer(axum::middleware::from_fn(
-            crate::security::same_origin_writes,
+            crate::http::security::same_origin_writes,
         ))
         .layer(axum::middleware::from_fn(
-            crate::security::no_overlong_segments,
+            crate::http::security::no_overlong_segments,
         ))
-        .layer(axum::middleware::from_fn(crate::security::headers))
+        .layer(axum::middleware::from_fn(crate::http::security::headers))
         .layer(axum::middleware::from_fn(count_requests))
         // Pages and server functions' answers are compressed as they go; static files
         // were compressed when they were built.
         .layer(
             CompressionLayer::new()
-                .compress_when(DefaultPredicate::new().and(crate::assets::NotStatic)),
+                .compress_when(DefaultPredicate::new().and(crate::http::assets::NotStatic)),
         )
         // Outermost, so that HEAD gets GET's headers as they are sent, compression included.
         .layer(axum::middleware::from_fn(head_as_get))
@@ -185,8 +188,8 @@ async fn count_requests(
     req: Request<Body>,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let route = crate::metrics::route_of(req.uri().path());
+    let route = crate::http::metrics::route_of(req.uri().path());
     let res = next.run(req).await;
-    crate::metrics::global().count_request(route, res.status().as_u16());
+    crate::http::metrics::global().count_request(route, res.status().as_u16());
     res
 }
