@@ -1,3 +1,4 @@
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use leptos::prelude::*;
 use server::config::{Settings, Workers};
@@ -72,18 +73,19 @@ enum RunCommand {
 async fn main() {
     telemetry::init();
     if let Err(e) = run(Cli::parse()).await {
-        tracing::error!("{e}");
-        eprintln!("error: {e}");
+        // With its causes: "database: unable to open database file".
+        tracing::error!("{e:#}");
+        eprintln!("error: {e:#}");
         std::process::exit(1);
     }
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
-    let settings = Settings::from_env()?;
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::from_env().map_err(anyhow::Error::msg)?;
     tracing::info!(database = %redact_url(&settings.database_url), "opening database");
     let conn = db::connect_with(&settings.database_url, settings.pool)
         .await
-        .map_err(|e| format!("database: {e}"))?;
+        .context("database")?;
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Migrate => Ok(()),
         Command::SeedDemo => seed(&conn).await,
@@ -92,7 +94,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 seed(&conn).await?;
                 demo::live::start(&conn)
                     .await
-                    .map_err(|e| format!("demo drop folder: {e}"))?;
+                    .map_err(anyhow::Error::msg)
+                    .context("demo drop folder")?;
             }
             serve(settings, conn).await
         }
@@ -101,8 +104,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             let site = settings
                 .addr
                 .map_or_else(|| "127.0.0.1:3000".to_string(), |a| a.to_string());
-            let alerts = alerts::AlertSettings::from_env(&site)?;
-            let senders = alerts::worker::senders(&alerts)?;
+            let alerts = alerts::AlertSettings::from_env(&site).map_err(anyhow::Error::msg)?;
+            let senders = alerts::worker::senders(&alerts).map_err(anyhow::Error::msg)?;
             let (stop, stopped) = watch::channel(false);
             let mut handles =
                 spawn_workers(&conn, &settings.workers, count.max(1), stopped.clone());
@@ -116,7 +119,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Config(ConfigCommand::Import { file }) => {
             let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                .with_context(|| format!("cannot read {}", file.display()))?;
             let s = operator::import_configurations(&conn, &text, now_ms()).await?;
             for c in &s.created {
                 println!("created  {c}");
@@ -135,17 +138,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Run(RunCommand::Queue { configuration }) => {
             let c = operator::find_configuration(&conn, &configuration).await?;
-            let id = queue::queue_now(&conn, c.id, now_ms())
-                .await
-                .map_err(|e| e.to_string())?;
+            let id = queue::queue_now(&conn, c.id, now_ms()).await?;
             println!("queued run #{id} of \"{}\"", c.name);
             Ok(())
         }
         Command::Run(RunCommand::Cancel { run }) => {
-            match queue::cancel(&conn, run, now_ms())
-                .await
-                .map_err(|e| e.to_string())?
-            {
+            match queue::cancel(&conn, run, now_ms()).await? {
                 app::domain::RunStatus::Cancelled => println!("run #{run} cancelled"),
                 _ => println!(
                     "run #{run} is running: it stops before applying any change (a run already applying its changes finishes)"
@@ -202,11 +200,11 @@ fn spawn_alerts(
     ))
 }
 
-async fn seed(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
+async fn seed(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     match demo::seed(conn, &demo::DemoSize::full(), chrono::Utc::now())
         .await
-        .map_err(|e| format!("demo data: {e}"))?
+        .context("demo data")?
     {
         true => tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -220,8 +218,8 @@ async fn seed(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
 /// How long requests in flight may go on after a shutdown signal.
 const REQUEST_GRACE: Duration = Duration::from_secs(10);
 
-async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> Result<(), String> {
-    let conf = get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
+async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    let conf = get_configuration(None).context("leptos configuration")?;
     let mut options = conf.leptos_options;
     server::http::assets::use_hashed_names(&mut options);
     if let Some(addr) = settings.addr {
@@ -229,9 +227,9 @@ async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> Result<
     }
     let addr = options.site_addr;
     // Every setting is checked before any worker starts.
-    let alerts = alerts::AlertSettings::from_env(&addr.to_string())?;
+    let alerts = alerts::AlertSettings::from_env(&addr.to_string()).map_err(anyhow::Error::msg)?;
     let email = alerts.smtp.is_some();
-    let senders = alerts::worker::senders(&alerts)?;
+    let senders = alerts::worker::senders(&alerts).map_err(anyhow::Error::msg)?;
     let (stop, stopped) = watch::channel(false);
     let mut workers = spawn_workers(
         &conn,
@@ -246,7 +244,7 @@ async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> Result<
     );
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!("listening on http://{addr}");
     // On the signal, workers stop claiming and start their grace at once, while the
     // requests in flight finish.
@@ -259,7 +257,7 @@ async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> Result<
     // Requests get a bounded grace: a client that never finishes sending its request (or
     // never reads its answer) would otherwise hold the process up for ever.
     let served = tokio::select! {
-        served = serving => served.map_err(|e| format!("server: {e}")),
+        served = serving => served.context("server"),
         _ = async {
             let _ = signalled.wait_for(|stopped| *stopped).await;
             tokio::time::sleep(REQUEST_GRACE).await;

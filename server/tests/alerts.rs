@@ -593,7 +593,8 @@ async fn webhook_retry(db: &DatabaseConnection) {
     ] {
         let e = server::operator::import_configurations(db, bad, now_ms())
             .await
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("plain"), "{e}");
     }
     assert_eq!(count(db, "SELECT COUNT(*) FROM alert_webhooks").await, 0);

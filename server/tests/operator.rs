@@ -70,6 +70,7 @@ async fn import_creates_then_updates(db: &DatabaseConnection) {
     assert!(find_configuration(db, "Acme/Nope")
         .await
         .unwrap_err()
+        .to_string()
         .contains("no configuration named"));
 }
 
@@ -130,7 +131,10 @@ async fn bad_files_change_nothing(db: &DatabaseConnection) {
         ),
     ];
     for (text, why) in cases {
-        let err = import_configurations(db, &text, 1).await.unwrap_err();
+        let err = import_configurations(db, &text, 1)
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(why), "expected {why:?} in {err:?}");
         assert!(
             !err.contains("hunter2"),
@@ -195,7 +199,10 @@ async fn api_sources_import(db: &DatabaseConnection) {
             "settings.service_account_key: a secret must be a reference",
         ),
     ] {
-        let err = import_configurations(db, &text, 2).await.unwrap_err();
+        let err = import_configurations(db, &text, 2)
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(why), "expected {why:?} in {err:?}");
         assert!(!err.contains("hunter2"), "{err}");
     }
@@ -279,14 +286,23 @@ settings = { transport = "folder", path = "/drop/c.csv" }
         let file = format!(
             "[[configuration]]\norganisation = \"Acme\"\nname = \"Bad\"\nsource = \"sftp\"\n{bad}\nsettings = {{ transport = \"folder\", path = \"/d.csv\" }}\n"
         );
-        let err = import_configurations(db, &file, 2).await.unwrap_err();
+        let err = import_configurations(db, &file, 2)
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(why), "{bad}: {err}");
     }
     let twice = "[[configuration]]\norganisation = \"Acme\"\nname = \"Twice\"\nsource = \"sftp\"\nallow_rekey = false\nsettings = { transport = \"folder\", path = \"/d.csv\", allow_rekey = true }\n";
-    let err = import_configurations(db, twice, 3).await.unwrap_err();
+    let err = import_configurations(db, twice, 3)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("allow_rekey is given twice"), "{err}");
     let wrong_type = "[[configuration]]\norganisation = \"Acme\"\nname = \"Typed\"\nsource = \"sftp\"\nsettings = { transport = \"folder\", path = \"/d.csv\", required = \"title\" }\n";
-    let err = import_configurations(db, wrong_type, 4).await.unwrap_err();
+    let err = import_configurations(db, wrong_type, 4)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("required has the wrong type"), "{err}");
     assert_eq!(
         sync_configuration::Entity::find().all(db).await.unwrap(),

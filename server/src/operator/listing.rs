@@ -1,6 +1,6 @@
 //! What operators read from the command line: the sync configurations and the runs.
 
-use super::db_words;
+use super::OperatorError;
 use crate::db::entities::{organisation, sync_configuration, sync_run};
 use app::domain::{RunStatus, SourceKind};
 use sea_orm::{
@@ -10,19 +10,17 @@ use sea_orm::{
 use std::collections::BTreeMap;
 
 /// One line per configuration. Secrets are references, so nothing secret is printed.
-pub async fn list_configurations(db: &DatabaseConnection) -> Result<String, String> {
+pub async fn list_configurations(db: &DatabaseConnection) -> Result<String, OperatorError> {
     let orgs: BTreeMap<i64, String> = organisation::Entity::find()
         .all(db)
-        .await
-        .map_err(db_words)?
+        .await?
         .into_iter()
         .map(|o| (o.id, o.name))
         .collect();
     let configs = sync_configuration::Entity::find()
         .order_by_asc(sync_configuration::Column::Id)
         .all(db)
-        .await
-        .map_err(db_words)?;
+        .await?;
     let mut out = format!(
         "{:>4}  {:<12} {:<34} {:<17} {:<10} {:<8} {:<20} {}\n",
         "id", "organisation", "name", "source", "schedule", "enabled", "threshold", "records"
@@ -68,12 +66,11 @@ pub async fn list_configurations(db: &DatabaseConnection) -> Result<String, Stri
             "SELECT organisation_id, url, secret_ref FROM alert_webhooks ORDER BY organisation_id",
             vec![],
         ))
-        .await
-        .map_err(db_words)?;
+        .await?;
     for h in hooks {
-        let org: i64 = h.try_get_by_index(0).map_err(db_words)?;
-        let url: String = h.try_get_by_index(1).map_err(db_words)?;
-        let secret: String = h.try_get_by_index(2).map_err(db_words)?;
+        let org: i64 = h.try_get_by_index(0)?;
+        let url: String = h.try_get_by_index(1)?;
+        let secret: String = h.try_get_by_index(2)?;
         let url = crate::config::redact_url(&url);
         out.push_str(&format!(
             "webhook  {} → {url} (signed with {secret})\n",
@@ -87,13 +84,12 @@ pub async fn list_configurations(db: &DatabaseConnection) -> Result<String, Stri
 pub async fn find_configuration(
     db: &impl ConnectionTrait,
     which: &str,
-) -> Result<sync_configuration::Model, String> {
+) -> Result<sync_configuration::Model, OperatorError> {
     if let Ok(id) = which.parse::<i64>() {
         return sync_configuration::Entity::find_by_id(id)
             .one(db)
-            .await
-            .map_err(db_words)?
-            .ok_or_else(|| format!("there is no configuration #{id}"));
+            .await?
+            .ok_or_else(|| format!("there is no configuration #{id}").into());
     }
     let (org, name) = which
         .split_once('/')
@@ -101,21 +97,20 @@ pub async fn find_configuration(
     let org = organisation::Entity::find()
         .filter(organisation::Column::Name.eq(org.trim()))
         .one(db)
-        .await
-        .map_err(db_words)?
+        .await?
         .ok_or_else(|| format!("there is no organisation named \"{}\"", org.trim()))?;
     sync_configuration::Entity::find()
         .filter(sync_configuration::Column::OrganisationId.eq(org.id))
         .filter(sync_configuration::Column::Name.eq(name.trim()))
         .one(db)
-        .await
-        .map_err(db_words)?
+        .await?
         .ok_or_else(|| {
             format!(
                 "{} has no configuration named \"{}\"",
                 org.name,
                 name.trim()
             )
+            .into()
         })
 }
 
@@ -124,7 +119,7 @@ pub async fn list_runs(
     db: &DatabaseConnection,
     organisation: Option<&str>,
     limit: u64,
-) -> Result<String, String> {
+) -> Result<String, OperatorError> {
     let mut q = sync_run::Entity::find()
         .order_by_desc(sync_run::Column::SortAtMs)
         .order_by_desc(sync_run::Column::Id)
@@ -133,12 +128,11 @@ pub async fn list_runs(
         let org = organisation::Entity::find()
             .filter(organisation::Column::Name.eq(name))
             .one(db)
-            .await
-            .map_err(db_words)?
+            .await?
             .ok_or_else(|| format!("there is no organisation named \"{name}\""))?;
         q = q.filter(sync_run::Column::OrganisationId.eq(org.id));
     }
-    let runs = q.all(db).await.map_err(db_words)?;
+    let runs = q.all(db).await?;
     let mut out = format!(
         "{:>7}  {:>6}  {:<20} {:<28} {:>9}  {}\n",
         "run", "config", "start (UTC)", "status", "progress", "counts"

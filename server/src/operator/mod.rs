@@ -15,6 +15,28 @@ use serde::Deserialize;
 
 mod listing;
 
+/// What stops an operator's command, in words for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorError {
+    /// The file or the command asks for something wrong: the words say what, and where.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+}
+
+impl From<String> for OperatorError {
+    fn from(words: String) -> Self {
+        OperatorError::Invalid(words)
+    }
+}
+
+impl From<&str> for OperatorError {
+    fn from(words: &str) -> Self {
+        OperatorError::Invalid(words.to_string())
+    }
+}
+
 pub use listing::{find_configuration, list_configurations, list_runs};
 
 /// A configuration file: `[[configuration]]` tables.
@@ -40,7 +62,7 @@ pub struct WebhookEntry {
 
 impl WebhookEntry {
     /// The address and secret reference to keep, or `None` to remove the webhook.
-    fn check(&self) -> Result<Option<(String, String)>, String> {
+    fn check(&self) -> Result<Option<(String, String)>, OperatorError> {
         let url = self.url.trim();
         if url.is_empty() {
             return Ok(None);
@@ -122,7 +144,7 @@ fn is_secret_key(key: &str) -> bool {
 
 /// Every secret-looking value, at any depth, must be a reference. The column mapping's
 /// keys are headers, not settings, and are not checked.
-fn check_secrets(table: &toml::Table, at: &str) -> Result<(), String> {
+fn check_secrets(table: &toml::Table, at: &str) -> Result<(), OperatorError> {
     for (key, value) in table {
         let here = format!("{at}.{key}");
         match value {
@@ -130,10 +152,10 @@ fn check_secrets(table: &toml::Table, at: &str) -> Result<(), String> {
             toml::Value::String(s) if is_secret_key(key) && s.parse::<SecretRef>().is_err() => {
                 return Err(format!(
                     "{here}: a secret must be a reference, \"env:NAME\" or \"file:/path\", never the secret itself"
-                ));
+                ).into());
             }
             v if is_secret_key(key) && !v.is_str() && !v.is_table() => {
-                return Err(format!("{here}: a secret must be a reference string"));
+                return Err(format!("{here}: a secret must be a reference string").into());
             }
             _ => {}
         }
@@ -155,7 +177,7 @@ pub async fn import_configurations(
     db: &DatabaseConnection,
     text: &str,
     now_ms: i64,
-) -> Result<ImportSummary, String> {
+) -> Result<ImportSummary, OperatorError> {
     let file: ConfigFile = toml::from_str(text).map_err(|e| {
         // toml's message quotes the offending line, which may hold a pasted secret.
         let span = e
@@ -181,17 +203,16 @@ pub async fn import_configurations(
         {
             return Err(format!(
                 "{at}: the organisation has a webhook earlier in the file; keep one"
-            ));
+            )
+            .into());
         }
         hooks.push(entry.check().map_err(|e| format!("{at}: {e}"))?);
     }
-    let txn = db.begin().await.map_err(db_words)?;
+    let txn = db.begin().await?;
     let mut summary = ImportSummary::default();
     for (entry, hook) in file.webhook.iter().zip(hooks) {
         let org = organisation_named(&txn, &entry.organisation).await?;
-        set_webhook(&txn, org.id, hook.as_ref(), now_ms)
-            .await
-            .map_err(db_words)?;
+        set_webhook(&txn, org.id, hook.as_ref(), now_ms).await?;
         summary.webhooks.push(match hook {
             Some((url, _)) => format!("{} → {url}", entry.organisation),
             None => format!("{}: removed", entry.organisation),
@@ -203,8 +224,7 @@ pub async fn import_configurations(
             .filter(sync_configuration::Column::OrganisationId.eq(org.id))
             .filter(sync_configuration::Column::Name.eq(&entry.name))
             .one(&txn)
-            .await
-            .map_err(db_words)?;
+            .await?;
         let label = format!("{} / {}", entry.organisation, entry.name);
         let mut model = match &existing {
             Some(m) => {
@@ -234,22 +254,21 @@ pub async fn import_configurations(
         model.blank_values = Set(policy.blank_values.slug().into());
         model.allow_rekey = Set(policy.allow_rekey);
         model.required_fields = Set(crate::sync::policy::required_keys(policy.required));
-        model.save(&txn).await.map_err(db_words)?;
+        model.save(&txn).await?;
     }
-    txn.commit().await.map_err(db_words)?;
+    txn.commit().await?;
     Ok(summary)
 }
 
 async fn organisation_named(
     db: &impl ConnectionTrait,
     name: &str,
-) -> Result<organisation::Model, String> {
+) -> Result<organisation::Model, OperatorError> {
     organisation::Entity::find()
         .filter(organisation::Column::Name.eq(name))
         .one(db)
-        .await
-        .map_err(db_words)?
-        .ok_or_else(|| format!("there is no organisation named \"{name}\""))
+        .await?
+        .ok_or_else(|| format!("there is no organisation named \"{name}\"").into())
 }
 
 /// Sets or removes an organisation's webhook (`(url, secret reference)`).
@@ -283,7 +302,7 @@ async fn set_webhook(
     Ok(())
 }
 
-fn check_entry(entry: &ConfigEntry) -> Result<(SourceKind, String, RecordPolicy), String> {
+fn check_entry(entry: &ConfigEntry) -> Result<(SourceKind, String, RecordPolicy), OperatorError> {
     if entry.name.trim().is_empty()
         || entry.name.chars().count() > 120
         || entry.name.chars().any(char::is_control)
@@ -355,19 +374,15 @@ fn one_of<T: Clone>(
     in_settings: Option<toml::Value>,
     name: &str,
     read: impl Fn(&toml::Value) -> Option<T>,
-) -> Result<Option<T>, String> {
+) -> Result<Option<T>, OperatorError> {
     match (top, in_settings) {
-        (Some(_), Some(_)) => Err(format!(
-            "{name} is given twice (beside settings and in them); keep one"
-        )),
+        (Some(_), Some(_)) => {
+            Err(format!("{name} is given twice (beside settings and in them); keep one").into())
+        }
         (Some(t), None) => Ok(Some(t.clone())),
         (None, Some(v)) => read(&v)
             .map(Some)
-            .ok_or_else(|| format!("{name} has the wrong type")),
+            .ok_or_else(|| format!("{name} has the wrong type").into()),
         (None, None) => Ok(None),
     }
-}
-
-fn db_words(e: sea_orm::DbErr) -> String {
-    format!("database: {e}")
 }
