@@ -12,6 +12,7 @@ mod people;
 mod per_query;
 mod run_details;
 mod run_log;
+mod sync_list;
 mod syncs;
 
 pub use admin_home::AdminHome;

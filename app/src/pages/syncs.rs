@@ -1,15 +1,15 @@
 use crate::{
     api::{list_configurations, list_sync_runs, sync_runs_chart},
     components::{
-        after_of, query_after, AlertSwitch, FilterBar, FilterPills, FindPerson, MoreForm, NoAccess,
-        RunsChart, RunsTable, TableSkeleton,
+        after_of, AlertSwitch, FilterBar, FilterPills, FindPerson, NoAccess, RunsChart,
+        TableSkeleton,
     },
-    domain::{ConfigurationSummary, Cursor, RunChart, RunFilter, RunPage, SyncRunRow, Viewer},
+    domain::{ConfigurationSummary, RunChart, RunFilter, RunPage, Viewer},
     error::AppError,
     pages::{
-        bad_link::BadLink,
-        live_view::{heard_ago, Live},
+        live_view::Live,
         per_query::PerQuery,
+        sync_list::{OlderRuns, RunList},
         LastList, ViewerResource,
     },
 };
@@ -94,7 +94,7 @@ async fn load_first_page(q: String) -> Result<RunPage, AppError> {
 }
 
 /// The filter's newest runs: the page's query without its `after=`.
-fn newest_url(q: &str) -> String {
+pub(super) fn newest_url(q: &str) -> String {
     syncs_url(&RunFilter::read(q).filter.to_query())
 }
 
@@ -150,18 +150,13 @@ fn SyncHistory(
     });
 
     // Pages fetched with "Load more" after the first; reset whenever the filter changes.
-    let more = RwSignal::new(Vec::<SyncRunRow>::new());
-    let next = RwSignal::new(None::<Option<Cursor>>);
-    let loading_more = RwSignal::new(false);
-    let more_error = RwSignal::new(None::<String>);
+    let older = OlderRuns::new();
     // The live view's newer copies of rows, runs that appeared since, and the total.
     let live = Live::new();
     let refocus = RwSignal::new(None::<String>);
     // What the page holds beyond its first page, forgotten when it reads its runs anew.
     let forget = move || {
-        more.set(Vec::new());
-        next.set(None);
-        more_error.set(None);
+        older.forget();
         live.reset();
     };
     Effect::watch(move || query.get(), move |_, _, _| forget(), false);
@@ -173,7 +168,7 @@ fn SyncHistory(
         let seen = live.seen.get_untracked().or(page.changes_seen)?;
         let mut all = live.fresh.get_untracked();
         all.extend(page.runs);
-        all.extend(more.get_untracked());
+        all.extend(older.rows.get_untracked());
         Some((seen, live.latest(all)))
     };
     let follow = move || {
@@ -187,37 +182,6 @@ fn SyncHistory(
         chart.reload();
     };
     live.start(query, filter, shown_now, follow, start_over);
-    let clock = live.clock;
-
-    let load_more = move |first_cursor: Option<Cursor>| {
-        // The rows on screen are the previous filter's: their cursor is not this one's.
-        if untrack(|| first_page.behind()) {
-            return;
-        }
-        let cursor = next.get_untracked().unwrap_or(first_cursor);
-        let Some(cursor) = cursor else { return };
-        loading_more.set(true);
-        let q = query.get_untracked();
-        leptos::task::spawn_local(async move {
-            let answer = list_sync_runs(q.clone(), Some(cursor.to_string())).await;
-            // The filter changed meanwhile (or the page went away): these runs are not its
-            // own, and the new filter's "Load more" starts afresh.
-            if query.try_get_untracked().as_ref() != Some(&q) {
-                loading_more.try_set(false);
-                return;
-            }
-            match answer {
-                Ok(page) => {
-                    more.update(|m| m.extend(page.runs));
-                    next.set(Some(page.next_cursor));
-                    more_error.set(None);
-                }
-                Err(e) if crate::browser::signed_in_again(&e) => {}
-                Err(e) => more_error.set(Some(e.to_string())),
-            }
-            loading_more.set(false);
-        });
-    };
 
     view! {
         <header class="page-header">
@@ -300,162 +264,6 @@ fn SyncHistory(
                 }
             })}
         </Transition>
-        <Transition fallback=|| view! {
-            <p class="visually-hidden" role="status">"Loading sync runs…"</p>
-            <TableSkeleton rows=6 />
-        }>
-            {move || Suspend::new(async move {
-                first_page.ready().await;
-                let listed = move || match first_page.shown() {
-                    None => view! { <TableSkeleton rows=6 /> }.into_any(),
-                    // A link with problems: each one, and the ways out (its usable parts, or none).
-                    Some((_, Err(AppError::BadFilter { problems, kept }))) => view! {
-                        <BadLink problems kept />
-                    }.into_any(),
-                    // A place in the list (`after=`) the page did not give: its newest runs.
-                    Some((q, Err(AppError::Validation(_)))) if after_of(&q).is_some() => view! {
-                        <div class="alert alert--error" role="alert">
-                            <p>"This link's place in the list (after=) is not one the page gave."</p>
-                            <a class="button" href=newest_url(&q)>"Newest runs"</a>
-                        </div>
-                    }.into_any(),
-                    Some((_, Err(e @ AppError::Validation(_)))) => view! {
-                        <div class="alert alert--error" role="alert">
-                            <p>{e.to_string()}</p>
-                            <a class="button" href=SYNCS_PATH>"Clear filters"</a>
-                        </div>
-                    }.into_any(),
-                    // The page asks again by itself (see `PerQuery::follow`).
-                    Some((_, Err(AppError::Busy))) => view! {
-                        <div class="alert" role="status">
-                            <p>"The server is busy right now. The sync runs will appear as soon as it answers."</p>
-                            <button type="button" class="button" on:click=move |_| first_page.reload()>
-                                "Try again"
-                            </button>
-                        </div>
-                    }.into_any(),
-                    // Anything else may pass: the way out is to ask again.
-                    Some((_, Err(e))) => view! {
-                        <div class="alert alert--error" role="alert">
-                            <p>{format!("The sync runs could not be loaded: {e}")}</p>
-                            <button type="button" class="button" on:click=move |_| first_page.reload()>
-                                "Try again"
-                            </button>
-                        </div>
-                    }.into_any(),
-                    Some((q, Ok(page))) => {
-                        // Opened at a place further down the list (`after=`): older runs,
-                        // without the live view's news, which belongs to the newest.
-                        let older = after_of(&q).is_some().then(|| newest_url(&q));
-                        let first_runs = page.runs.clone();
-                        let first_cursor = page.next_cursor;
-                        let total = page.total.unwrap_or_default();
-                        let rows = Signal::derive(move || {
-                            let mut all = live.fresh.get();
-                            all.extend(first_runs.iter().cloned());
-                            all.extend(more.get());
-                            live.updates.track();
-                            live.latest(all)
-                        });
-                        let total = move || live.total.get().unwrap_or(total);
-                        let shown = move || rows.with(|r| r.len());
-                        let has_more = move || next.get().unwrap_or(first_cursor).is_some();
-                        let canonical = RunFilter::read(&q).filter.to_query();
-                        let more_query = Signal::derive(move || {
-                            let cursor = next.get().unwrap_or(first_cursor);
-                            query_after(&canonical, &cursor.map(|c| c.to_string()).unwrap_or_default())
-                        });
-                        let interactive = RwSignal::new(false);
-                        Effect::new(move || interactive.set(true));
-                        // An empty list stays live: the first run to appear replaces the message.
-                        let empty = move || rows.with(Vec::is_empty);
-                        let filtered = !filter.get_untracked().is_default();
-                        let hint = filter.with_untracked(|f| {
-                            if f.source.is_some() || f.configuration.is_some() {
-                                "Try a wider date range, fewer statuses, or another source or configuration."
-                            } else {
-                                "Try a wider date range or fewer statuses."
-                            }
-                        });
-                        view! {
-                            <Show when=empty>
-                                {if filtered {
-                                    view! {
-                                        <div class="empty">
-                                            <h2>"No runs match these filters"</h2>
-                                            <p>{hint}</p>
-                                            <button type="button" class="button" on:click=move |_| on_change.run(RunFilter::default())>
-                                                "Clear filters"
-                                            </button>
-                                        </div>
-                                    }.into_any()
-                                } else {
-                                    view! {
-                                        <div class="empty">
-                                            <h2>"No sync runs yet"</h2>
-                                            <p>"Runs appear here as soon as a sync configuration starts importing."</p>
-                                        </div>
-                                    }.into_any()
-                                }}
-                            </Show>
-                            {move || live.trouble.get().map(|e| view! {
-                                <p class="alert alert--warning" role="status">
-                                    {format!("Live updates paused: {e} Retrying automatically.")}
-                                </p>
-                            })}
-                            <Show when=move || !empty()>
-                                {match older.clone() {
-                                    None => view! {
-                                        <p class="count">
-                                            <span aria-live="polite">
-                                                {move || {
-                                                    let total = total();
-                                                    let runs = if total == 1 { "run" } else { "runs" };
-                                                    format!("Showing {} of {total} {runs}", shown())
-                                                }}
-                                            </span>
-                                            " · "
-                                            <span class="count__heard">
-                                                {move || heard_ago(clock.get() - live.heard.get())}
-                                            </span>
-                                        </p>
-                                    }.into_any(),
-                                    Some(newest) => view! {
-                                        <p class="count">
-                                            <span aria-live="polite">
-                                                {move || format!("Showing {} older runs", shown())}
-                                            </span>
-                                            " · "
-                                            <a href=newest>"Newest runs"</a>
-                                        </p>
-                                    }.into_any(),
-                                }}
-                                <p class="visually-hidden" role="status">{move || live.news.get()}</p>
-                                <RunsTable runs=rows time_zone=page.time_zone.clone() clock arrived=live.arrived answered_at_ms=page.answered_at_ms />
-                            </Show>
-                            {move || more_error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
-                            <Show when=has_more>
-                                <MoreForm action=SYNCS_PATH.to_string() query=more_query
-                                    on_more=Callback::new(move |_| load_more(first_cursor))>
-                                    <button type="submit"
-                                        class="button load-more"
-                                        data-interactive=move || interactive.get().then_some("true")
-                                        disabled=move || loading_more.get()
-                                    >
-                                        {move || if loading_more.get() { "Loading…" } else { "Load more" }}
-                                    </button>
-                                </MoreForm>
-                            </Show>
-                        }.into_any()
-                    }
-                };
-                // The previous filter's runs, dimmed, until the current one's are here.
-                view! {
-                    <div class="results" aria-busy=move || first_page.behind().then_some("true")>
-                        {listed}
-                    </div>
-                }
-            })}
-        </Transition>
+        <RunList query filter first_page live older on_change />
     }
 }
