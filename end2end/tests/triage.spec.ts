@@ -279,11 +279,18 @@ plainTest('without script, Load more and Show more entries open the next rows as
   await page.getByRole('link', { name: 'Newest runs' }).click();
   await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?status=success$`));
   expect(await listed(page, 'data-run-id')).toEqual(first);
-  // A place the page never gave: said so, with the way to the newest runs.
-  await page.goto(`${SYNCS}?status=success&after=abc`);
-  await expect(page.getByRole('alert')).toContainText("This link's place in the list (after=) is not one the page gave.");
+  // A place the page never gave (or two): said so, with the way to the newest runs.
+  for (const after of ['abc', '1.1&after=2.2']) {
+    const answer = await page.goto(`${SYNCS}?status=success&after=${after}`);
+    expect(answer?.status()).toBe(400);
+    await expect(page.getByRole('alert')).toContainText("This link's place in the list (after=) is not one the page gave.");
+  }
   await page.getByRole('link', { name: 'Newest runs' }).click();
   await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?status=success$`));
+  // A place past every run: nothing further, and the way back.
+  await page.goto(`${SYNCS}?status=success&after=-5.-5`);
+  await expect(page.getByRole('heading', { name: 'No runs further down the list' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Newest runs' })).toHaveAttribute('href', `${SYNCS}?status=success`);
 
   // A run's log: its next entries, the search and outcome kept.
   const run = first[0];
@@ -298,9 +305,12 @@ plainTest('without script, Load more and Show more entries open the next rows as
   const employeeId = (await page.locator('table.log tbody tr').first().locator('td').nth(2).innerText()).trim();
   for (const [query, message] of [
     ['after=x', "This link's place in the log (after=) is not an entry's number."],
+    ['after=-1', "This link's place in the log (after=) is not an entry's number."],
+    ['after=1&after=2', "This link's place in the log (after=) is not an entry's number."],
     ['search=a&search=b', 'This link gives the search more than once'],
   ]) {
-    await page.goto(`${SYNCS}/runs/${run}?${query}`);
+    const answer = await page.goto(`${SYNCS}/runs/${run}?${query}`);
+    expect(answer?.status(), query).toBe(400);
     await expect(page.getByRole('alert')).toContainText(message);
     await expect(page.getByRole('link', { name: 'Show all entries' })).toBeVisible();
   }
@@ -317,6 +327,12 @@ plainTest('without script, Load more and Show more entries open the next rows as
   const older = await entries();
   expect(older.length).toBeGreaterThan(0);
   expect(older.filter((e) => newest.includes(e))).toEqual([]);
+  await page.getByRole('link', { name: 'Newest entries' }).click();
+  expect(await entries()).toEqual(newest);
+  for (const after of ['zzz', '1.1&after=2.2']) {
+    await page.goto(`${SYNCS}/people?q=${encodeURIComponent(employeeId)}&after=${after}`);
+    await expect(page.getByRole('alert')).toContainText("This link's place in the timeline (after=) is not one the page gave.");
+  }
   await page.getByRole('link', { name: 'Newest entries' }).click();
   expect(await entries()).toEqual(newest);
   await plain.close();

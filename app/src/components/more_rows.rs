@@ -141,13 +141,15 @@ pub fn query_after(query: &str, after: &str) -> String {
     next.finish()
 }
 
-/// The `after=` of a page's query, if it has a non-empty one.
+/// The `after=` of a page's query, if it has a non-empty one. Given twice (an edited
+/// address), it is both values: no place the page gave, which the page then says.
 pub fn after_of(query: &str) -> Option<String> {
     let query = query.strip_prefix('?').unwrap_or(query);
-    form_urlencoded::parse(query.as_bytes())
-        .find(|(name, _)| name == "after")
+    let given: Vec<String> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(name, _)| name == "after")
         .map(|(_, value)| value.into_owned())
-        .filter(|value| !value.is_empty())
+        .collect();
+    Some(given.join(",")).filter(|value| !value.is_empty())
 }
 
 #[cfg(test)]
@@ -164,5 +166,6 @@ mod tests {
         assert_eq!(after_of("?x=1&after=9.9"), Some("9.9".into()));
         assert_eq!(after_of("after="), None);
         assert_eq!(after_of("status=success"), None);
+        assert_eq!(after_of("after=1.2&after=3.4"), Some("1.2,3.4".into()));
     }
 }

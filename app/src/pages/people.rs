@@ -31,7 +31,10 @@ pub fn PeoplePage() -> impl IntoView {
         query.with(|m| {
             (
                 m.get("q").unwrap_or_default(),
-                m.get("after").unwrap_or_default(),
+                // Given twice, no place in the timeline: the page says so.
+                m.get_all("after")
+                    .map(|all| all.join(","))
+                    .unwrap_or_default(),
             )
         })
     });
@@ -71,6 +74,14 @@ fn PersonSearch(q: Memo<String>, found: Found) -> impl IntoView {
         None => view! { <TableSkeleton rows=4 /> }.into_any(),
         Some((_, Ok(None))) => view! {
             <p class="muted">"Search for someone by their email address or Employee ID, or the start of either."</p>
+        }
+        .into_any(),
+        // A place in the timeline (`after=`) the page did not give: its newest entries.
+        Some(((q, after), Err(AppError::Validation(_)))) if !after.is_empty() => view! {
+            <div class="alert alert--error" role="alert">
+                <p>"This link's place in the timeline (after=) is not one the page gave."</p>
+                <a class="button" href=people_path(&q)>"Newest entries"</a>
+            </div>
         }
         .into_any(),
         Some((_, Err(e @ AppError::Validation(_)))) => view! {

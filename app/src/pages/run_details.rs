@@ -37,7 +37,12 @@ pub fn RunDetailsPage() -> impl IntoView {
         search: query.with(|q| q.get("search").unwrap_or_default()),
         // Given twice, the search is neither: the page says so, as the API does.
         search_repeated: query.with(|q| q.get_all("search").is_some_and(|all| all.len() > 1)),
-        after: query.with(|q| q.get("after").unwrap_or_default()),
+        // Given twice, no place in the log: the page says so.
+        after: query.with(|q| {
+            q.get_all("after")
+                .map(|all| all.join(","))
+                .unwrap_or_default()
+        }),
         // Given twice (an edited address), the outcome is both words: not one the log
         // knows, so the page says so rather than picking one.
         outcome: query.with(|q| {

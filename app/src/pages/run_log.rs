@@ -185,6 +185,8 @@ pub(super) fn LogPreview(
                     // An outcome the page does not know (an edited address): the way out is
                     // the whole log.
                     Some((_, Err(e @ AppError::Validation(_)))) => view! {
+                        // A problem of the link, as the server's own refusals answer.
+                        {crate::pages::set_status(400)}
                         <div class="alert alert--error" role="alert">
                             <p>{e.to_string()}</p>
                             <a href=path("", "all")>"Show all entries"</a>

@@ -141,6 +141,7 @@ pub(super) fn RunList(
                         // Opened at a place further down the list (`after=`): older runs,
                         // without the live view's news, which belongs to the newest.
                         let newest = after_of(&q).is_some().then(|| newest_url(&q));
+                        let newest_when_empty = newest.clone();
                         let first_runs = page.runs.clone();
                         let first_cursor = page.next_cursor;
                         let total = page.total.unwrap_or_default();
@@ -173,7 +174,15 @@ pub(super) fn RunList(
                         });
                         view! {
                             <Show when=empty>
-                                {if filtered {
+                                {if let Some(newest) = newest_when_empty.clone() {
+                                    // A place past the last run (or before the first).
+                                    view! {
+                                        <div class="empty">
+                                            <h2>"No runs further down the list"</h2>
+                                            <p><a href=newest>"Newest runs"</a></p>
+                                        </div>
+                                    }.into_any()
+                                } else if filtered {
                                     view! {
                                         <div class="empty">
                                             <h2>"No runs match these filters"</h2>
