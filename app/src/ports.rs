@@ -1,8 +1,8 @@
 //! What the app needs from the server side, as traits the server implements.
 
 use crate::domain::{
-    ConfigurationSummary, Cursor, DayStatusCount, LogEntry, LogFormat, LogKind, LogOutcome,
-    PersonEvent, PersonMatch, RunAlert, RunFilter, SourceKind, SyncRunRow, Viewer,
+    ConfigurationSummary, Cursor, DayStatusCount, HeldRuns, LogEntry, LogFormat, LogKind,
+    LogOutcome, PersonEvent, PersonMatch, RunAlert, RunFilter, SourceKind, SyncRunRow, Viewer,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -130,14 +130,16 @@ pub trait RunStore: Send + Sync {
     /// each new version of one (not always by one). A page that has read it before reading
     /// its runs later passes it to [`RunStore::runs_changed_since`].
     async fn change_count(&self, organisation_id: i64) -> Result<i64, StoreError>;
-    /// The organisation's runs changed after its count of changes was `since` (each at
-    /// its current version), in the order they last changed, at most `limit` of them.
+    /// The organisation's runs changed after its count of changes was `since` that a page
+    /// holding `held` may show (each at its current version), in the order they last
+    /// changed; `None` when more than `limit` runs changed in all, held or not.
     async fn runs_changed_since(
         &self,
         organisation_id: i64,
         since: i64,
+        held: HeldRuns,
         limit: u32,
-    ) -> Result<Vec<SyncRunRow>, StoreError>;
+    ) -> Result<Option<Vec<SyncRunRow>>, StoreError>;
     /// One run of the organisation; `None` if there is none with that id in it.
     async fn run(&self, organisation_id: i64, run_id: i64) -> Result<Option<RunFound>, StoreError>;
     /// A page of a run's log, and how many entries match in all (counted on the first page).

@@ -219,6 +219,9 @@ async fn cases(
 ) -> Vec<Case> {
     let mut cases = Vec::new();
     let deep_pages = env_number("UP_BENCH_DEEP_PAGES", 40);
+    // How far down each filter's list a page holds runs after its first page and after
+    // its deep one (the last row's sort instant, which is the cursor's), for its polls.
+    let mut reaches: std::collections::HashMap<String, Vec<i64>> = Default::default();
     for (name, query) in filters(configurations, history) {
         for zone in ["UTC", "Asia/Kolkata"] {
             // Odd zones matter where a day's edge does: the dated ranges.
@@ -255,6 +258,11 @@ async fn cases(
                     );
                 }
                 let next = &json["next_cursor"];
+                if zone == "UTC" {
+                    if let Some(at) = next["sort_at_ms"].as_i64() {
+                        reaches.entry(query.clone()).or_default().push(at);
+                    }
+                }
                 match next["sort_at_ms"].as_i64().zip(next["id"].as_i64()) {
                     Some((at, id)) => cursor = Some(format!("{at}.{id}")),
                     None => {
@@ -276,25 +284,43 @@ async fn cases(
     }
     // Polls: since the last change (nothing changed), and since the 1, 50 and 500 (as many
     // as one answer carries) most recent changes: the newest run, then runs scattered over
-    // the history (see `feed`).
+    // the history (see `feed`). Each from a page that holds its first page, or its first
+    // 40 (saying how far down, as the page does), or every run: a page that has loaded
+    // them all, or one from before pages said it.
     let changes = |n: usize| feed[feed.len() - 1 - n];
-    for (name, query, since) in [
-        ("poll, nothing changed", "", changes(0)),
-        ("poll, 1 change (page 1)", "", changes(1)),
-        ("poll, 50 changes", "", changes(50)),
-        ("poll, 500 changes", "", changes(500)),
+    let held = |query: &str, pages: usize| match pages {
+        0 => String::new(),
+        _ => {
+            let reaches = &reaches[query];
+            format!("&held={}", reaches[(pages - 1).min(reaches.len() - 1)])
+        }
+    };
+    for (name, query, since, pages) in [
+        ("poll, nothing changed", "", changes(0), 1),
+        ("poll, 1 change (page 1)", "", changes(1), 1),
+        ("poll, 50 changes", "", changes(50), 1),
+        ("poll, 500 changes", "", changes(500), 1),
+        (
+            "poll, 500 changes, 40 pages held",
+            "",
+            changes(500),
+            deep_pages as usize,
+        ),
+        ("poll, 500 changes, every run held", "", changes(500), 0),
         (
             "poll needs_attention, 50 changes",
             "status=needs_attention",
             changes(50),
+            1,
         ),
     ] {
         cases.push(Case {
             name: name.into(),
             kind: Kind::Poll,
             url: format!(
-                "/api/poll_sync_runs?query={}&since={since}",
-                urlencode(query)
+                "/api/poll_sync_runs?query={}&since={since}{}",
+                urlencode(query),
+                held(query, pages)
             ),
             zone: "UTC",
             query: query.into(),

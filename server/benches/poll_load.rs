@@ -157,7 +157,13 @@ async fn main() {
     ))
     .await
     .unwrap();
-    let poll = format!("{base}/api/poll_sync_runs?query=&since={since}");
+    // The page says how far down its rows reach: the last row's sort instant.
+    let last = &page["runs"][page["runs"].as_array().unwrap().len() - 1];
+    let held = last["started_at_ms"]
+        .as_i64()
+        .or(last["queued_at_ms"].as_i64())
+        .unwrap();
+    let poll = format!("{base}/api/poll_sync_runs?query=&since={since}&held={held}");
 
     // 1. Many admins at the page's pace.
     println!("{admins} admins polling every 2.5 s for {secs} s (one run changed since each page's count)…");
@@ -233,7 +239,9 @@ async fn main() {
                 async move {
                     let ctx = app::api::session::Ctx::for_request(stores, parts);
                     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
-                    match app::api::runs::poll_changes(&ctx, get("query"), get("since")).await {
+                    let held = q.get("held").map(String::as_str);
+                    match app::api::runs::poll_changes(&ctx, get("query"), get("since"), held).await
+                    {
                         Ok(changes) => Json(changes).into_response(),
                         Err(e) => (
                             http::StatusCode::from_u16(e.status_code()).unwrap(),
@@ -246,7 +254,7 @@ async fn main() {
         ),
     ))
     .await;
-    let same_work = format!("{same_work}/poll?query=&since={since}");
+    let same_work = format!("{same_work}/poll?query=&since={since}&held={held}");
     println!();
     println!("Saturation, 64 concurrent clients, {saturate_secs} s per pass, alternating:");
     println!();

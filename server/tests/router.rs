@@ -872,6 +872,27 @@ async fn the_live_poll_answers_only_what_changed() {
         pairs(&changed["Changed"]["others"]),
         vec![(oldest.0, oldest.1 + 1)]
     );
+    // A page that says it holds runs only down to the bottom of its first page is not
+    // sent the old run, which it could not show; its count of changes moves on all the same.
+    let reach = list["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["started_at_ms"]
+                .as_i64()
+                .unwrap_or_else(|| r["queued_at_ms"].as_i64().unwrap())
+        })
+        .min()
+        .unwrap();
+    let held = json(
+        acme.clone(),
+        format!("/api/poll_sync_runs?query=&since={seen}&held={reach}"),
+    )
+    .await;
+    assert_eq!(pairs(&held["Changed"]["others"]), vec![]);
+    assert_eq!(pairs(&held["Changed"]["first"]), vec![]);
+    assert_eq!(held["Changed"]["seen"], changed["Changed"]["seen"]);
     let seen = later(&changed, seen);
 
     // A new run is new on the first page, and the total counts it.
@@ -944,6 +965,13 @@ async fn the_live_poll_answers_only_what_changed() {
         "since=1234567890123456789",
         // The page's old question.
         "known=1.1",
+        // How far down the page holds runs: a sort instant in digits, nothing else.
+        "since=1&held=abc",
+        "since=1&held=%2B5",
+        "since=1&held=1.5",
+        "since=1&held=-",
+        "since=1&held=99999999999999999999",
+        "since=1&held=1&held=2",
     ] {
         let reply = get(
             &app,

@@ -2,7 +2,7 @@
 
 mod common;
 
-use app::domain::{Cursor, RunFilter, RunStatus, SortOrder, SourceKind, SyncRunRow};
+use app::domain::{Cursor, HeldRuns, RunFilter, RunStatus, SortOrder, SourceKind, SyncRunRow};
 use app::ports::{AuthStore, ListRuns, RunStore, ScopeProblem, SignInOutcome};
 use chrono::{TimeZone, Utc};
 use common::TestDb;
@@ -783,11 +783,13 @@ async fn the_change_feed_numbers_each_change(db: &DatabaseConnection) {
     let start = store.change_count(acme).await.unwrap();
     assert!(start > 0, "seeded runs are changes too");
     let their_start = store.change_count(globex).await.unwrap();
-    assert!(store
-        .runs_changed_since(acme, start, 500)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(
+        store
+            .runs_changed_since(acme, start, HeldRuns::Any, 500)
+            .await
+            .unwrap(),
+        Some(vec![])
+    );
     let ids: Vec<i64> = sync_run::Entity::find()
         .all(db)
         .await
@@ -801,7 +803,11 @@ async fn the_change_feed_numbers_each_change(db: &DatabaseConnection) {
     let changed_ids = |since: i64| {
         let store = store.clone();
         async move {
-            let changed = store.runs_changed_since(acme, since, 500).await.unwrap();
+            let changed = store
+                .runs_changed_since(acme, since, HeldRuns::Any, 500)
+                .await
+                .unwrap()
+                .unwrap();
             changed.iter().map(|r| r.id).collect::<Vec<i64>>()
         }
     };
@@ -844,12 +850,20 @@ async fn the_change_feed_numbers_each_change(db: &DatabaseConnection) {
     assert!(now_seen > start);
     assert_eq!(
         store
-            .runs_changed_since(acme, start, 2)
+            .runs_changed_since(acme, start, HeldRuns::Any, 3)
             .await
             .unwrap()
-            .len(),
-        2,
-        "at most the limit"
+            .map(|r| r.len()),
+        Some(3),
+        "as many as the limit"
+    );
+    assert_eq!(
+        store
+            .runs_changed_since(acme, start, HeldRuns::Any, 2)
+            .await
+            .unwrap(),
+        None,
+        "more than the limit: none"
     );
     // A deleted run takes its number with it, but no number is given twice: the next
     // change is numbered above every number a page may have seen.
@@ -866,11 +880,13 @@ async fn the_change_feed_numbers_each_change(db: &DatabaseConnection) {
     let now_seen = store.change_count(acme).await.unwrap();
     // Another organisation's feed did not move.
     assert_eq!(store.change_count(globex).await.unwrap(), their_start);
-    assert!(store
-        .runs_changed_since(globex, their_start, 500)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(
+        store
+            .runs_changed_since(globex, their_start, HeldRuns::Any, 500)
+            .await
+            .unwrap(),
+        Some(vec![])
+    );
 
     if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
         return; // SQLite has one writer at a time.
@@ -927,6 +943,106 @@ async fn the_change_feed_numbers_each_change(db: &DatabaseConnection) {
     );
 }
 on_both_backends!(change_feed, the_change_feed_numbers_each_change);
+
+/// A poll that says how far down the list its page holds runs is answered only the
+/// changed runs the page may hold: the database leaves out the others, exactly as
+/// `HeldRuns::may_hold` would, runs that moved when they started included; and more runs
+/// changed than the limit is still told, held or not.
+async fn a_poll_reads_only_the_changes_its_page_may_hold(db: &DatabaseConnection) {
+    let store = seeded(db).await;
+    let acme = org_id(db, "Acme").await;
+    let start = store.change_count(acme).await.unwrap();
+    let every = |sort| RunFilter {
+        sort,
+        ..RunFilter::default()
+    };
+    let newest = store
+        .list_runs(&request(acme, every(SortOrder::NewestFirst), None, 6))
+        .await
+        .unwrap()
+        .runs;
+    let oldest = store
+        .list_runs(&request(acme, every(SortOrder::OldestFirst), None, 6))
+        .await
+        .unwrap()
+        .runs;
+    let run = |sql: String| async move { db.execute_unprepared(&sql).await.unwrap() };
+    // A change at the top, one at the bottom, one in the middle of the list; and a run
+    // from the middle that starts again a year later, leaving its queue time behind.
+    let middle: i64 = db
+        .query_one(Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT id FROM sync_runs WHERE organisation_id = {acme} \
+                 ORDER BY sort_at_ms, id LIMIT 1 OFFSET 40"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    for id in [newest[0].id, oldest[0].id, middle] {
+        run(format!(
+            "UPDATE sync_runs SET version = version + 1 WHERE id = {id}"
+        ))
+        .await;
+    }
+    let moved = oldest[2].id;
+    run(format!(
+        "UPDATE sync_runs SET version = version + 1, started_at_ms = {}, \
+         sort_at_ms = {} WHERE id = {moved}",
+        newest[0].sort_at_ms() + 365 * 86_400_000,
+        newest[0].sort_at_ms() + 365 * 86_400_000,
+    ))
+    .await;
+    let changes = |held| {
+        let store = store.clone();
+        async move {
+            store
+                .runs_changed_since(acme, start, held, 500)
+                .await
+                .unwrap()
+                .map(|runs| runs.iter().map(|r| r.id).collect::<Vec<_>>())
+        }
+    };
+    let all = store
+        .runs_changed_since(acme, start, HeldRuns::Any, 500)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(all.len(), 4);
+    for (rows, sort, expected) in [
+        (&newest, SortOrder::NewestFirst, vec![newest[0].id, moved]),
+        (&oldest, SortOrder::OldestFirst, vec![oldest[0].id, moved]),
+    ] {
+        let held = HeldRuns::of(rows, sort);
+        assert!(matches!(held, HeldRuns::DownTo { .. }));
+        let by_rule: Vec<i64> = all
+            .iter()
+            .filter(|r| held.may_hold(r))
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(by_rule, expected, "{sort:?}");
+        assert_eq!(changes(held).await, Some(expected), "{sort:?}");
+    }
+    // Held or not, more changed runs than the limit is told as such.
+    let held = HeldRuns::of(&newest, SortOrder::NewestFirst);
+    let over = store
+        .runs_changed_since(acme, start, held, 3)
+        .await
+        .unwrap();
+    assert_eq!(over, None);
+    assert_eq!(
+        store
+            .runs_changed_since(acme, start, held, 4)
+            .await
+            .unwrap()
+            .map(|r| r.len()),
+        Some(2)
+    );
+}
+on_both_backends!(held_runs, a_poll_reads_only_the_changes_its_page_may_hold);
 
 fn urlencode(s: &str) -> String {
     form_urlencoded_byte_serialize(s)

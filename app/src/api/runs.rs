@@ -65,10 +65,18 @@ pub async fn list_configurations() -> Result<Vec<ConfigurationSummary>, AppError
 /// changes the page has seen (from its first page, then from each answer). Nothing
 /// changed is one lookup; otherwise the answer holds the filter's first page's new and
 /// changed rows, the organisation's other changed runs, and the filter's total.
+///
+/// `held` says how far down the list the page holds runs ([`crate::domain::HeldRuns`]'s
+/// parameter): only changes to runs it may hold come back. Without it (a page from before
+/// polls said it, or one with no rows), every changed run does.
 #[server(prefix = "/api", endpoint = "poll_sync_runs", input = GetUrl)]
-pub async fn poll_sync_runs(query: String, since: String) -> Result<RunChanges, AppError> {
+pub async fn poll_sync_runs(
+    query: String,
+    since: String,
+    held: Option<String>,
+) -> Result<RunChanges, AppError> {
     let ctx = super::session::Ctx::capture()?;
-    poll_changes(&ctx, &query, &since).await
+    poll_changes(&ctx, &query, &since, held.as_deref()).await
 }
 
 /// What [`poll_sync_runs`] answers, for a request's context: also called by plain HTTP
@@ -78,6 +86,7 @@ pub async fn poll_changes(
     ctx: &super::session::Ctx,
     query: &str,
     since: &str,
+    held: Option<&str>,
 ) -> Result<RunChanges, AppError> {
     let (viewer, seen) = ctx.require_provisioning_with_changes().await?;
     let filter = server::filter_of(ctx, viewer.organisation_id, query).await?;
@@ -93,6 +102,12 @@ pub async fn poll_changes(
             "The page's count of changes was not understood; reload the page.".into(),
         ));
     };
+    let Ok(held) = crate::domain::HeldRuns::from_param(held, filter.sort) else {
+        return ctx.fail(AppError::Validation(
+            "The page's account of the runs it holds (held=) was not understood; reload the page."
+                .into(),
+        ));
+    };
     let runs = &ctx.stores.runs;
     let organisation_id = viewer.organisation_id;
     if seen == since {
@@ -101,13 +116,13 @@ pub async fn poll_changes(
     if seen < since {
         return Ok(RunChanges::StartOver);
     }
-    let mut changed = runs
-        .runs_changed_since(organisation_id, since, MAX_CHANGES + 1)
+    let changed = runs
+        .runs_changed_since(organisation_id, since, held, MAX_CHANGES)
         .await
         .map_err(|e| ctx.store_failed(e))?;
-    if changed.len() > MAX_CHANGES as usize {
+    let Some(mut changed) = changed else {
         return Ok(RunChanges::StartOver);
-    }
+    };
     // Read after the changes, so the first page is at least as new as any of them.
     let page = server::page(ctx, organisation_id, filter, None).await?;
     let changed_ids: std::collections::HashSet<i64> = changed.iter().map(|r| r.id).collect();

@@ -36,8 +36,8 @@ pub use person::{
 pub use return_to::{return_path, sign_in_path};
 pub use role::{Access, Role};
 pub use run::{
-    format_duration, time_ago, ConfigurationSummary, Cursor, RunChanges, RunCounts, RunPage,
-    SyncRunRow, Trigger,
+    format_duration, time_ago, ConfigurationSummary, Cursor, HeldRuns, RunChanges, RunCounts,
+    RunPage, SyncRunRow, Trigger,
 };
 pub use source::SourceKind;
 pub use status::{LogAvailability, LogKind, RunStatus};

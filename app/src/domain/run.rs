@@ -175,6 +175,81 @@ impl FromStr for Cursor {
     }
 }
 
+/// The runs a page holds, told by a poll so that only changes to runs it may show come
+/// back: a page of 50 rows has no use for the hundreds of changes made meanwhile to runs
+/// years down the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldRuns {
+    /// Any run may be held or come onto the page: the page did not say (one from before
+    /// polls said it), or it shows no rows, so a run may appear anywhere in it.
+    Any,
+    /// The rows from the top of the list down to `reach`, the sort instant of the row
+    /// furthest down. A run moves only when it starts, and then from its queue time to its
+    /// start, so a held run has its sort instant or its queue time on this side of `reach`.
+    DownTo { newest_first: bool, reach: i64 },
+}
+
+impl HeldRuns {
+    /// What a page holding `rows` in the order `sort` tells.
+    pub fn of(rows: &[SyncRunRow], sort: super::SortOrder) -> HeldRuns {
+        let newest_first = sort == super::SortOrder::NewestFirst;
+        let instants = rows.iter().map(SyncRunRow::sort_at_ms);
+        let reach = if newest_first {
+            instants.min()
+        } else {
+            instants.max()
+        };
+        match reach {
+            Some(reach) => HeldRuns::DownTo {
+                newest_first,
+                reach,
+            },
+            None => HeldRuns::Any,
+        }
+    }
+
+    /// As a poll's `held` parameter: the reach in digits, or nothing.
+    pub fn to_param(self) -> Option<String> {
+        match self {
+            HeldRuns::Any => None,
+            HeldRuns::DownTo { reach, .. } => Some(reach.to_string()),
+        }
+    }
+
+    /// A poll's `held` parameter read back for a list in the order `sort`.
+    pub fn from_param(param: Option<&str>, sort: super::SortOrder) -> Result<HeldRuns, BadCursor> {
+        let newest_first = sort == super::SortOrder::NewestFirst;
+        let Some(text) = param.filter(|t| !t.is_empty()) else {
+            return Ok(HeldRuns::Any);
+        };
+        // Digits as the page writes them, nothing else: `i64`'s parser also takes a `+`.
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(BadCursor);
+        }
+        let reach = text.parse().map_err(|_| BadCursor)?;
+        Ok(HeldRuns::DownTo {
+            newest_first,
+            reach,
+        })
+    }
+
+    /// Whether a run may be among the rows held.
+    pub fn may_hold(self, run: &SyncRunRow) -> bool {
+        match self {
+            HeldRuns::Any => true,
+            HeldRuns::DownTo {
+                newest_first: true,
+                reach,
+            } => run.sort_at_ms() >= reach || run.queued_at_ms >= reach,
+            HeldRuns::DownTo {
+                newest_first: false,
+                reach,
+            } => run.sort_at_ms() <= reach || run.queued_at_ms <= reach,
+        }
+    }
+}
+
 /// A configuration as offered in the Configuration filter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigurationSummary {
@@ -273,6 +348,77 @@ mod tests {
             "The schedule"
         );
         assert_eq!(Trigger::started_by(None), "The service");
+    }
+
+    #[test]
+    fn a_page_tells_how_far_down_it_holds_runs() {
+        use crate::domain::SortOrder::{NewestFirst, OldestFirst};
+        let run = |queued: i64, started: Option<i64>| SyncRunRow {
+            id: queued,
+            configuration: "HR".into(),
+            source: SourceKind::Sftp,
+            status: RunStatus::Success,
+            queued_at_ms: queued,
+            started_at_ms: started,
+            finished_at_ms: None,
+            start_display: String::new(),
+            duration_ms: None,
+            progress_done: 0,
+            progress_total: 0,
+            counts: RunCounts::default(),
+            version: 1,
+            reason: None,
+        };
+        let rows = [run(300, Some(310)), run(200, None), run(100, Some(150))];
+        let newest = HeldRuns::of(&rows, NewestFirst);
+        assert_eq!(
+            newest,
+            HeldRuns::DownTo {
+                newest_first: true,
+                reach: 150
+            }
+        );
+        let oldest = HeldRuns::of(&rows, OldestFirst);
+        assert_eq!(oldest.to_param().as_deref(), Some("310"));
+        assert_eq!(HeldRuns::of(&[], NewestFirst), HeldRuns::Any);
+        assert_eq!(HeldRuns::Any.to_param(), None);
+        for held in [newest, oldest] {
+            let sort = match held {
+                HeldRuns::DownTo {
+                    newest_first: true, ..
+                } => NewestFirst,
+                _ => OldestFirst,
+            };
+            let param = held.to_param();
+            assert_eq!(HeldRuns::from_param(param.as_deref(), sort), Ok(held));
+        }
+        assert_eq!(HeldRuns::from_param(None, NewestFirst), Ok(HeldRuns::Any));
+        assert_eq!(
+            HeldRuns::from_param(Some(""), NewestFirst),
+            Ok(HeldRuns::Any)
+        );
+        assert_eq!(
+            HeldRuns::from_param(Some("-5"), OldestFirst),
+            Ok(HeldRuns::DownTo {
+                newest_first: false,
+                reach: -5
+            })
+        );
+        for bad in ["+5", "1.5", "-", "--5", "abc", " 5", "99999999999999999999"] {
+            assert_eq!(
+                HeldRuns::from_param(Some(bad), NewestFirst),
+                Err(BadCursor),
+                "{bad}"
+            );
+        }
+        // Runs below the reach are not held, unless they were queued on this side of it
+        // and have moved since, by starting.
+        assert!(newest.may_hold(&run(160, None)));
+        assert!(!newest.may_hold(&run(100, Some(140))));
+        assert!(newest.may_hold(&run(100, Some(900))));
+        assert!(oldest.may_hold(&run(300, Some(900))));
+        assert!(!oldest.may_hold(&run(400, Some(500))));
+        assert!(HeldRuns::Any.may_hold(&run(1, None)));
     }
 
     #[test]

@@ -126,7 +126,9 @@ impl Live {
     ) {
         use crate::domain::RunChanges;
         let asked = query.get_untracked();
-        let answer = crate::api::poll_sync_runs(asked.clone(), seen.to_string()).await;
+        // Changes to runs further down the list than the page holds would be of no use.
+        let held = crate::domain::HeldRuns::of(&shown, filter.get_untracked().sort).to_param();
+        let answer = crate::api::poll_sync_runs(asked.clone(), seen.to_string(), held).await;
         // The page may have gone while the answer was on its way (the viewer opened a run):
         // its values are disposed then, and reading one would panic.
         let Some(still_asked) = query.try_get_untracked() else {

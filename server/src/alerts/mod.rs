@@ -11,6 +11,7 @@
 pub mod channels;
 pub mod content;
 pub mod deliver;
+pub mod lease;
 pub mod load;
 pub mod outbox;
 pub mod staleness;

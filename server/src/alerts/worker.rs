@@ -3,7 +3,8 @@
 //! database: each step is safe to run from several at once.
 
 use super::channels::Mailer;
-use super::deliver::{lease_due, release, send_due, unlease, Lane, Leased, Senders};
+use super::deliver::{send_due, Senders};
+use super::lease::{lease_due, release, unlease, Lane, Leased};
 use super::{outbox, staleness, AlertSettings};
 use crate::sync::engine::now_ms;
 use sea_orm::DatabaseConnection;

@@ -2,10 +2,13 @@
 
 mod alerts;
 mod auth;
+mod listed_run;
 mod people;
 mod run_chart;
 mod run_logs;
 mod run_page;
+mod run_scope;
+mod run_total;
 mod runs;
 
 pub use runs::{list_statements, ListStatements};

@@ -10,7 +10,7 @@
 
 use super::db_err;
 use super::run_page::{bigint_array, Sql};
-use super::runs::{configurations_in_scope, InScope, Scope};
+use super::run_scope::{configurations_in_scope, InScope, Scope};
 use crate::db::run_buckets::{
     Buckets, DAYS, DAY_MS, EVERY_CONFIGURATION, HOURS, HOUR_MS, QUARTERS,
 };

@@ -1,6 +1,6 @@
 //! One run: its details, its log entries in pages, and the audit of log downloads.
 
-use super::runs::{to_row, ListedRun};
+use super::listed_run::{to_row, ListedRun};
 use super::{db_err, now_ms};
 use crate::db::entities::{log_download, sync_configuration, sync_log_entry, sync_run};
 use app::domain::{LogAction, LogEntry, LogFormat, LogOutcome, LogSearch};

@@ -19,8 +19,8 @@
 //! sort every match or walk past every non-match, and which of the two is cheaper depends
 //! on how common the statuses are, which the planner cannot know.
 
-use super::runs::Scope;
-use app::domain::{Cursor, RunStatus, SortOrder};
+use super::run_scope::Scope;
+use app::domain::{Cursor, HeldRuns, RunStatus, SortOrder};
 use sea_orm::{DatabaseBackend, Statement, Value};
 
 /// The columns the table shows, in the order `ListedRun` reads them: the run as `r`, its
@@ -177,12 +177,35 @@ pub(super) fn change_count_statement(organisation_id: i64, backend: DatabaseBack
     sql.statement()
 }
 
+/// How many of the organisation's runs changed after its count of changes was `since`,
+/// counted up to `most`: the same range of `ix_sync_runs_changes` as the runs themselves,
+/// read from the index alone.
+pub(super) fn changed_count_statement(
+    organisation_id: i64,
+    since: i64,
+    most: u32,
+    backend: DatabaseBackend,
+) -> Statement {
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT COUNT(*) FROM (SELECT 1 FROM sync_runs WHERE organisation_id = ")
+        .bind(organisation_id)
+        .push(" AND change_seq > ")
+        .bind(since)
+        .push(" ORDER BY change_seq LIMIT ")
+        .bind(i64::from(most))
+        .push(") AS changed");
+    sql.statement()
+}
+
 /// The organisation's runs changed after its count of changes was `since` (see
-/// `db::migrations::m0011_change_feed`), oldest change first, at most `limit`: one range of
-/// `ix_sync_runs_changes`, as long as the changes since and no longer.
+/// `db::migrations::m0011_change_feed`) that a page holding `held` may show, oldest change
+/// first, at most `limit`: one range of `ix_sync_runs_changes`, as long as the changes
+/// since and no longer. Only the runs the page may hold come back from the database
+/// (`HeldRuns::may_hold`, in SQL).
 pub(super) fn changed_since_statement(
     organisation_id: i64,
     since: i64,
+    held: HeldRuns,
     limit: u32,
     backend: DatabaseBackend,
 ) -> Statement {
@@ -194,8 +217,22 @@ pub(super) fn changed_since_statement(
         .push(" WHERE r.organisation_id = ")
         .bind(organisation_id)
         .push(" AND r.change_seq > ")
-        .bind(since)
-        .push(" ORDER BY r.change_seq LIMIT ")
+        .bind(since);
+    match held {
+        HeldRuns::Any => {}
+        HeldRuns::DownTo {
+            newest_first,
+            reach,
+        } => {
+            let on_this_side = if newest_first { ">=" } else { "<=" };
+            sql.push(&format!(" AND (r.sort_at_ms {on_this_side} "))
+                .bind(reach)
+                .push(&format!(" OR r.queued_at_ms {on_this_side} "))
+                .bind(reach)
+                .push(")");
+        }
+    }
+    sql.push(" ORDER BY r.change_seq LIMIT ")
         .bind(i64::from(limit));
     sql.statement()
 }
@@ -266,7 +303,7 @@ mod tests {
         assert!(!pg.sql.contains('?'));
         let lite = page_statement(&scope, Some(1), Some(6), DatabaseBackend::Sqlite);
         assert_eq!(lite.sql.matches('?').count(), 9, "{}", lite.sql);
-        let changed = changed_since_statement(7, 40, 500, DatabaseBackend::Postgres);
+        let changed = changed_since_statement(7, 40, HeldRuns::Any, 500, DatabaseBackend::Postgres);
         assert!(changed.sql.ends_with(
             "WHERE r.organisation_id = $1 AND r.change_seq > $2 ORDER BY r.change_seq LIMIT $3"
         ));

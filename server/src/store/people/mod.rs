@@ -2,8 +2,8 @@
 //! logs and directory, and reading their timeline. See `db::migrations::m0012_person_index` for the keys and
 //! indexes these statements read.
 
+use super::listed_run::{to_row, ListedRun};
 use super::run_page::{Sql, LISTED};
-use super::runs::{to_row, ListedRun};
 use super::{db_err, now_ms, SeaStore};
 use crate::db::search_key::search_key;
 use app::domain::{
