@@ -1,0 +1,189 @@
+//! Reading a filter from a link: every part that is valid, and every problem of the
+//! others, so that a page can list all that is wrong with a link at once and keep the rest.
+
+use super::{
+    quoted, DateRange, FilterError, FilterReading, RunFilter, SortOrder, MAX_CONFIGURATION_LEN,
+    MAX_QUERY_LEN,
+};
+use crate::domain::source::SourceKind;
+use crate::domain::status::RunStatus;
+use chrono::NaiveDate;
+
+/// The keys given at most once; a key given twice is not guessed at.
+const ONCE: [&str; 6] = ["range", "sort", "source", "config", "from", "to"];
+
+impl RunFilter {
+    /// Parses a URL query string (with or without the leading `?`): the filter, or the
+    /// first of its problems. Unknown keys are ignored so that other parameters can share
+    /// the URL.
+    pub fn from_query(query: &str) -> Result<Self, FilterError> {
+        let reading = RunFilter::read(query);
+        match reading.problems.into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(reading.filter),
+        }
+    }
+
+    /// Reads a URL query string as far as it goes: every part that is valid, and every
+    /// problem of the others (a part with a problem is left at its default).
+    pub fn read(query: &str) -> FilterReading {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        let mut filter = RunFilter::default();
+        let mut problems = Vec::new();
+        if query.len() > MAX_QUERY_LEN {
+            problems.push(FilterError::TooLong);
+            return FilterReading { filter, problems };
+        }
+        let [range, sort, source, config, from, to] = given(query, &mut filter, &mut problems);
+        // Dates beside a named range (All Time, Last 7 Days, …) are what the filter form
+        // sends from its folded date fields, without script, after Custom was left: the
+        // range named is the one chosen, and the dates are left out unread, whatever they
+        // hold (the form kept what was typed there).
+        let named = matches!(range.as_deref(), Some("all" | "7d" | "30d"));
+        let (from, to) = if named { (None, None) } else { (from, to) };
+        let (mut from, mut to) = (
+            date("From", from.as_deref(), &mut problems),
+            date("To", to.as_deref(), &mut problems),
+        );
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                problems.push(FilterError::FromAfterTo { from: f, to: t });
+                (from, to) = (None, None);
+            }
+        }
+        filter.range = date_range(range.as_deref(), from, to, &mut problems);
+        filter.sort = sort_order(sort.as_deref(), &mut problems);
+        filter.source = source_kind(source.as_deref(), &mut problems);
+        filter.configuration = configuration(config, &mut problems);
+        FilterReading { filter, problems }
+    }
+}
+
+/// The statuses, read into `filter` as they come, and the value of each key of [`ONCE`]
+/// given once (`None` for one given twice, which is a problem).
+fn given(
+    query: &str,
+    filter: &mut RunFilter,
+    problems: &mut Vec<FilterError>,
+) -> [Option<String>; 6] {
+    let mut given: [Option<String>; 6] = Default::default();
+    let mut repeated = [false; 6];
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        if key == "status" {
+            for part in value.split(',').filter(|p| !p.is_empty()) {
+                match part.parse::<RunStatus>() {
+                    Ok(status) => {
+                        filter.statuses.insert(status);
+                    }
+                    Err(e) => problems.push(FilterError::UnknownStatus(quoted(&e.0))),
+                }
+            }
+        } else if let Some(i) = ONCE.iter().position(|k| *k == key) {
+            if given[i].is_some() {
+                if !repeated[i] {
+                    problems.push(FilterError::Repeated(ONCE[i].to_string()));
+                }
+                repeated[i] = true;
+            }
+            given[i] = Some(value.into_owned());
+        }
+    }
+    for (slot, twice) in given.iter_mut().zip(repeated) {
+        if twice {
+            *slot = None;
+        }
+    }
+    given
+}
+
+/// The From or To date (`field`), in exactly the form the date fields send: chrono alone
+/// would also take "2026-1-1" or "+2026-01-01".
+fn date(field: &str, value: Option<&str>, problems: &mut Vec<FilterError>) -> Option<NaiveDate> {
+    let v = value.filter(|v| !v.is_empty())?;
+    let shaped = v.len() == 10
+        && v.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    let day = NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .ok()
+        .filter(|_| shaped);
+    match day {
+        Some(d) if (1970..=9999).contains(&chrono::Datelike::year(&d)) => Some(d),
+        Some(_) => {
+            problems.push(FilterError::DateOutOfRange {
+                field: field.into(),
+                value: quoted(v),
+            });
+            None
+        }
+        None => {
+            problems.push(FilterError::BadDate {
+                field: field.into(),
+                value: quoted(v),
+            });
+            None
+        }
+    }
+}
+
+/// The range named, or Custom when dates alone are given.
+fn date_range(
+    range: Option<&str>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    problems: &mut Vec<FilterError>,
+) -> DateRange {
+    let dated = from.is_some() || to.is_some();
+    match range {
+        None | Some("") if dated => DateRange::Custom { from, to },
+        None | Some("") | Some("all") => DateRange::AllTime,
+        Some("7d") => DateRange::Last7Days,
+        Some("30d") => DateRange::Last30Days,
+        Some("custom") => DateRange::Custom { from, to },
+        Some(other) => {
+            problems.push(FilterError::UnknownRange(quoted(other)));
+            match dated {
+                true => DateRange::Custom { from, to },
+                false => DateRange::AllTime,
+            }
+        }
+    }
+}
+
+fn sort_order(sort: Option<&str>, problems: &mut Vec<FilterError>) -> SortOrder {
+    match sort {
+        None | Some("") | Some("newest") => SortOrder::NewestFirst,
+        Some("oldest") => SortOrder::OldestFirst,
+        Some(other) => {
+            problems.push(FilterError::UnknownSort(quoted(other)));
+            SortOrder::NewestFirst
+        }
+    }
+}
+
+fn source_kind(source: Option<&str>, problems: &mut Vec<FilterError>) -> Option<SourceKind> {
+    let slug = source.filter(|s| !s.is_empty())?;
+    let kind = slug.parse().ok();
+    if kind.is_none() {
+        problems.push(FilterError::UnknownSource(quoted(slug)));
+    }
+    kind
+}
+
+fn configuration(config: Option<String>, problems: &mut Vec<FilterError>) -> Option<String> {
+    match config {
+        Some(c) if c.chars().count() > MAX_CONFIGURATION_LEN => {
+            problems.push(FilterError::ConfigurationTooLong);
+            None
+        }
+        // No configuration can be named so (names are refused with them), and the page
+        // would quote the characters back.
+        Some(c) if c.chars().any(char::is_control) => {
+            problems.push(FilterError::ConfigurationControl);
+            None
+        }
+        Some(c) if !c.trim().is_empty() => Some(c),
+        _ => None,
+    }
+}
