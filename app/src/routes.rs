@@ -33,7 +33,8 @@ if(first()===c&&location.pathname.indexOf('/admin')===0)location.reload()}}}catc
 /// out: a choice made while the page's module is still on its way is applied, not reset
 /// when hydration finishes. A date is sent when its field is left (or with Enter, which
 /// sends the form), not at each digit: editing "3 Nov" to "13 Nov" passes through "1 Nov",
-/// and a year typed digit by digit through "0002"; a year before 1970 is not sent. A click on
+/// and a year typed digit by digit through "0002"; a year before 1970 is not sent. Going
+/// from one date to the other sends nothing yet: both are sent once the dates are left. A click on
 /// an element with `data-early-href` (a run's Download) fetches that address (the server's
 /// CSV of the log) rather than doing nothing; one with `data-early-toggle` (the phone's
 /// Filters button) toggles that class on the element it controls. The page's `js` class
@@ -55,9 +56,11 @@ d.forEach(function(v,k){if(v&&!(k==='range'&&v==='all')&&\
 var s=q.toString();location.assign(f.action+(s?'?'+s:''))}\
 document.addEventListener('change',function(e){var f=early(e);if(!f)return;\
 if(e.target.type==='date'){e.target.setAttribute('data-edited','');return}send(f)});\
-document.addEventListener('focusout',function(e){var t=e.target,f=early(e);\
-if(!f||t.type!=='date'||!t.hasAttribute('data-edited'))return;t.removeAttribute('data-edited');\
-if(!t.value||+t.value.slice(0,4)>=1970)send(f)});";
+document.addEventListener('focusout',function(e){var t=e.target,f=early(e),n=e.relatedTarget;\
+if(!f||t.type!=='date'||(n&&n.form===f&&n.type==='date'))return;\
+var d=[].filter.call(f.elements,function(i){return i.type==='date'}),ed=0,ok=1;d.forEach(function(i){\
+if(i.hasAttribute('data-edited'))ed=1;if(i.value&&+i.value.slice(0,4)<1970)ok=0});\
+if(!ed)return;d.forEach(function(i){i.removeAttribute('data-edited')});if(ok)send(f)});";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

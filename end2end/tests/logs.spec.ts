@@ -266,6 +266,9 @@ test('a blocked run shows its planned deactivations against the threshold', asyn
   await expect(panel).toContainText('the configuration allows at most');
   // Said once by the status (and by the run's reason), not again by the panel.
   await expect(panel).not.toContainText('Nothing was changed');
+  // The run's reason does not say it again under the status's meaning.
+  const status = await page.getByRole('region', { name: 'Status', exact: true }).innerText();
+  expect(status.split('Nothing was changed').length - 1).toBe(1);
   // Who would have been deactivated: listed to read, not to download.
   const planned = page.getByRole('region', { name: 'Planned deactivations' });
   await expect(planned).toContainText('Not applied');

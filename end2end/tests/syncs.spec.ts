@@ -95,9 +95,10 @@ test.describe('Organisation Admin', () => {
     await signIn(page, 'org.admin@acme.example');
     const firstSummary = () => page.locator('table.runs tbody tr').first().locator('.runs__summary');
     await page.goto('/admin/user-provisioning?status=above_deactivation_threshold');
-    await expect(firstSummary()).toHaveText(/^\d+ deactivations planned; the threshold is \d+ users or \d+%\.$/);
+    await expect(firstSummary()).toHaveText(/^\d+ deactivations planned; the threshold is \d+ users or \d+% of the \d+ active users this sync manages\.$/);
     await page.goto('/admin/user-provisioning?status=data_load_failed');
-    await expect(firstSummary()).toHaveText('User data could not be loaded from the source.');
+    // A failed load's own reason, in its first sentence (the demo's, like the engine's).
+    await expect(firstSummary()).toHaveText(/^(Google Workspace|Workday|SFTP Sync): .+\.$/);
     await page.goto('/admin/user-provisioning?status=success');
     await expect(firstSummary()).toHaveText(/^(No changes|\d+ (created|updated|deactivated|reactivated)(, \d+ (created|updated|deactivated|reactivated))*)$/);
     await page.goto('/admin/user-provisioning?status=needs_attention');

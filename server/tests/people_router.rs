@@ -246,6 +246,17 @@ async fn person_history_follows_the_page_rules() {
         page.body
     );
     assert!(page.body.contains("Find a person"));
+    // A search given twice: not guessed at, nobody searched for.
+    let page = get(
+        &app,
+        &format!("/admin/user-provisioning/people?q={}&q=b", q(&email)),
+        Some(&acme),
+        "text/html",
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("more than once"), "{}", page.body);
+    assert_eq!(searches(db).await, before);
 
     // A download: recorded with its format, named after the person and the time.
     let req = Request::post("/api/start_person_download")

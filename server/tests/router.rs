@@ -31,6 +31,37 @@ async fn wrong_password_goes_back_to_sign_in_without_a_session() {
         "/login?error=invalid&email=org.admin%40acme.example"
     );
     assert!(reply.headers.get(header::SET_COOKIE).is_none());
+
+    // A password longer than any account's: refused as a wrong one, not as a missing one.
+    let long = "p".repeat(1_025);
+    let reply = sign_in_with(&app, "org.admin@acme.example", &long, &[]).await;
+    assert_eq!(
+        reply.headers[header::LOCATION],
+        "/login?error=invalid&email=org.admin%40acme.example"
+    );
+
+    // A failed attempt from a signed-in browser ends its session, and the browser is told
+    // to forget the cookie.
+    let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let pair = cookie.split(';').next().unwrap().to_string();
+    let reply = sign_in_with(
+        &app,
+        "org.admin@acme.example",
+        "nope",
+        &[("cookie", pair.as_str())],
+    )
+    .await;
+    let cleared: Vec<_> = reply.headers.get_all(header::SET_COOKIE).iter().collect();
+    assert!(
+        cleared
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("up_session=;")),
+        "{cleared:?}"
+    );
+    let page = get(&app, "/api/get_viewer", Some(&pair), "application/json").await;
+    assert_eq!(page.body, "null", "the session ended");
 }
 
 #[tokio::test]
@@ -1218,4 +1249,48 @@ async fn the_server_writes_each_search_into_its_field() {
         people.body.contains(r#"value="ada@acme""#),
         "Find a person's value"
     );
+}
+
+/// The filter form sent without script names every field, empty or not: the browser is
+/// sent on to the tidy link, its other keys kept; a link with a problem is left to the page.
+#[tokio::test]
+async fn the_plain_filter_form_lands_on_a_tidy_link() {
+    let (app, _db) = app().await;
+    let cookie = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    for (asked, tidy) in [
+        (
+            "range=all&from=&to=&sort=newest&source=&config=",
+            "/admin/user-provisioning",
+        ),
+        (
+            "range=7d&from=&to=&sort=oldest&source=&config=&status=success",
+            "/admin/user-provisioning?range=7d&sort=oldest&status=success",
+        ),
+        (
+            "range=all&from=&to=&status=Success&after=1.2",
+            "/admin/user-provisioning?status=success&after=1.2",
+        ),
+    ] {
+        let reply = get(
+            &app,
+            &format!("/admin/user-provisioning?{asked}"),
+            Some(&cookie),
+            "text/html",
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{asked}");
+        assert_eq!(reply.headers[header::LOCATION], tidy, "{asked}");
+    }
+    for kept in ["range=7d&status=success", "range=soon&from="] {
+        let reply = get(
+            &app,
+            &format!("/admin/user-provisioning?{kept}"),
+            Some(&cookie),
+            "text/html",
+        )
+        .await;
+        assert_ne!(reply.status, StatusCode::SEE_OTHER, "{kept}");
+    }
 }

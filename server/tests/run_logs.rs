@@ -144,6 +144,13 @@ async fn log_pages(db: &DatabaseConnection) {
         ("first_name", 0),
         ("title", 1),
         ("\"old\"", 0),
+        // As the log writes a change: "Changed: Job Title: Engineer → Lead Engineer".
+        ("Changed", 120),
+        ("Changed: Job Title", 1),
+        ("Job Title: Engineer → Lead Engineer", 1),
+        ("Engineer → Lead", 1),
+        ("Job Title: Sales", 0),
+        ("Department: Lead", 0),
     ] {
         let (hits, total) = store.log_entries(&shown(text)).await.unwrap();
         assert_eq!(total, Some(expected), "{text}: {:?}", hits.first());

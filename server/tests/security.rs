@@ -630,12 +630,17 @@ async fn the_delivery_layer_keeps_answers_private_and_on_site() {
         "no-store"
     );
 
-    // A segment longer than any file name: a plain 404, signed in or not.
-    let long = format!("/pkg/{}", "a".repeat(300));
-    for c in [None, Some(cookie.as_str())] {
-        let reply = get(&app, &long, c, "text/html").await;
-        assert_eq!(reply.status, StatusCode::NOT_FOUND);
-        assert_eq!(reply.body, "Not found.");
+    // A segment longer than any file name, or a path longer than any file's of short
+    // segments: a plain 404, signed in or not.
+    for long in [
+        format!("/pkg/{}", "a".repeat(300)),
+        format!("/pkg/{}", "a/".repeat(2_100)),
+    ] {
+        for c in [None, Some(cookie.as_str())] {
+            let reply = get(&app, &long, c, "text/html").await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND);
+            assert_eq!(reply.body, "Not found.");
+        }
     }
 
     // A server function that does not exist is a plain 404 too, never the framework's
@@ -683,6 +688,11 @@ async fn the_delivery_layer_keeps_answers_private_and_on_site() {
         (format!("/api/runs/{run}/logs.csv"), "log_downloads"),
         (
             "/api/find_person?q=someone%40acme.example".to_string(),
+            "person_searches",
+        ),
+        (
+            // Another search: the same one again within minutes is the same look.
+            "/admin/user-provisioning/people?q=someone.else%40acme.example".to_string(),
             "person_searches",
         ),
     ] {

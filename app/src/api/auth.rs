@@ -40,21 +40,26 @@ pub async fn sign_in(
         q.append_pair("email", &email);
         q.finish()
     };
-    if email.is_empty() || password.is_empty() || email.len() > 320 || password.len() > 1024 {
+    if email.is_empty() || password.is_empty() {
         leptos_axum::redirect(&again("missing"));
+        return Ok(());
+    }
+    // No account has an address or a password this long: checked no further.
+    if email.len() > 320 || password.len() > 1024 {
+        leptos_axum::redirect(&again("invalid"));
         return Ok(());
     }
     let auth = ctx.stores.auth.clone();
     let previous = ctx.cookie(SESSION_COOKIE);
-    match auth
+    let outcome = auth
         .sign_in(&email, &password, previous.as_deref())
         .await
-        .map_err(|e| ctx.store_failed(e))?
-    {
+        .map_err(|e| ctx.store_failed(e))?;
+    match &outcome {
         SignInOutcome::Opened(token) => {
-            ctx.set_session_cookie(&token);
+            ctx.set_session_cookie(token);
             let viewer = auth
-                .viewer_for_session(&token)
+                .viewer_for_session(token)
                 .await
                 .map_err(|e| ctx.store_failed(e))?;
             let home = match viewer {
@@ -68,6 +73,11 @@ pub async fn sign_in(
             let minutes = retry_after_secs.div_ceil(60);
             leptos_axum::redirect(&format!("{}&minutes={minutes}", again("throttled")));
         }
+    }
+    // A failed attempt ended the session it came from (see `AuthStore::sign_in`): the
+    // browser forgets its cookie too.
+    if previous.is_some() && !matches!(outcome, SignInOutcome::Opened(_)) {
+        ctx.clear_session_cookie();
     }
     Ok(())
 }

@@ -49,12 +49,13 @@ impl Ctx {
         })
     }
 
-    /// Whether this is a HEAD request answered as GET: the answer is made, not sent, so
-    /// nothing is recorded as downloaded or searched.
+    /// Whether this is a HEAD request (a server function's, answered as GET, or a page's,
+    /// rendered as for GET): the answer is made, not sent, so nothing is recorded as
+    /// downloaded or searched.
     pub fn head_only(&self) -> bool {
-        self.parts
-            .as_ref()
-            .is_some_and(|p| p.extensions.get::<HeadOnly>().is_some())
+        self.parts.as_ref().is_some_and(|p| {
+            p.method == http::Method::HEAD || p.extensions.get::<HeadOnly>().is_some()
+        })
     }
 
     /// A context for a plain HTTP handler (not a server function) of the same app.

@@ -82,6 +82,9 @@ fn Switch(initial: AlertSetting) -> impl IntoView {
                 role="switch"
                 id="email-alerts"
                 aria-describedby="email-alerts-help"
+                // The attribute for the page as first sent (before script), the property
+                // for every change after.
+                checked=initial.email_me
                 prop:checked=move || on.get()
                 on:change=change
             />

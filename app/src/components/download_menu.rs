@@ -153,7 +153,7 @@ pub fn DownloadMenu(what: Downloadable) -> impl IntoView {
                 // Not `disabled`: a disabled button loses focus, and focus comes back
                 // here after a choice.
                 aria-disabled=move || busy().to_string()
-                data-early-href=early
+                data-early-href=early.clone()
                 on:click=move |_| {
                     if !busy_now() {
                         open.update(|o| *o = !*o)
@@ -162,6 +162,9 @@ pub fn DownloadMenu(what: Downloadable) -> impl IntoView {
             >
                 "Download"
             </button>
+            // Without script, a plain link to the same CSV: the stylesheet shows one or the
+            // other.
+            {early.map(|href| view! { <a class="button button--small download__plain" href=href>"Download CSV"</a> })}
             <Show when=move || open.get()>
                 <ul class="download__menu" role="menu" id=menu_id.clone() aria-label="Download format">
                     <li role="none">

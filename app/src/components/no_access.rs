@@ -54,6 +54,8 @@ pub fn NoAccess(viewer: Viewer, #[prop(optional)] part_of_page: bool) -> impl In
                 {viewer.organisation_name} "."
             </p>
             <p><a href="/admin/user-provisioning/help">"Read about User Provisioning and who can use it"</a></p>
+            // The way on from a page of User Provisioning, which this viewer cannot use.
+            {(!part_of_page).then(|| view! { <p><a href="/admin">"Go to the Admin Panel"</a></p> })}
         </section>
     }
 }

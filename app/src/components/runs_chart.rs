@@ -212,6 +212,12 @@ fn Legend(
                                 id=format!("legend-{}", status.slug())
                                 class="legend"
                                 aria-pressed=move || pressed().to_string()
+                                // Before the app has hydrated, a click opens the list it would show.
+                                data-early-href=move || {
+                                    let q = filter.with(|f| f.toggled(status).to_query());
+                                    let path = crate::pages::SYNCS_PATH;
+                                    if q.is_empty() { path.to_string() } else { format!("{path}?{q}") }
+                                }
                                 on:click=move |_| {
                                     refocus.set(Some(format!("legend-{}", status.slug())));
                                     on_change.run(filter.get_untracked().toggled(status));

@@ -87,7 +87,7 @@ fn RunRow(
         <tr data-run-id=run.id class:runs__row--fresh=fresh>
             // On a phone each row is a card: the cells carry their column's name to show.
             <td class="runs__start" data-label="Start time">
-                <a href=details aria-label=format!("Details of the run started {}", run.start_display)>
+                <a class="row-link" href=details aria-label=format!("Details of the run started {}", run.start_display)>
                     {run.start_display.clone()}
                 </a>
                 <span class="runs__ago">{move || ago.get()}</span>

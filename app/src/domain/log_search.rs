@@ -43,6 +43,63 @@ pub struct LogSearch {
     /// Whether the old and new values are searched: the text cannot match the JSON they
     /// are kept in, rather than a value.
     pub values: bool,
+    /// Every entry with changes matches: the text is in the words that lead them
+    /// ("Changed:", "Would have changed:").
+    pub any_change: bool,
+    /// A change as the log writes it ("Department: Finance → Legal", "Finance → Legal",
+    /// "Job Title: Lead"): entries that changed one of these fields (any, when the text
+    /// names none) and whose values hold each of these words.
+    pub change: Option<ChangeSearch>,
+}
+
+/// The parts of a change searched for as the log writes it: `Field: old → new`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSearch {
+    /// The keys of the fields the text names; empty when it names none.
+    pub field_keys: Vec<&'static str>,
+    /// Words the old or new values hold, lower case.
+    pub values: Vec<String>,
+}
+
+impl ChangeSearch {
+    /// The change `text` (lower case) writes, if it writes one: a field's name and a value
+    /// after it, values on either side of an arrow, or (`after_lead`: after "Changed:")
+    /// a field's name alone.
+    fn read(text: &str, after_lead: bool) -> Option<ChangeSearch> {
+        let text = text.trim();
+        let (label, values) = match text.split_once(": ") {
+            Some((label, values)) => (Some(label.trim()), values),
+            None if after_lead && !text.contains('→') => (Some(text), ""),
+            None => (None, text),
+        };
+        let field_keys: Vec<&'static str> = match label {
+            // Typed from anywhere in the name: its end is next to the colon, unless the
+            // name is all there is.
+            Some(label) => CHANGE_KEYS
+                .into_iter()
+                .filter(|k| {
+                    let name = field_label(k).to_lowercase();
+                    if values.is_empty() {
+                        name.contains(label)
+                    } else {
+                        name.ends_with(label)
+                    }
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        if label.is_some() && field_keys.is_empty() {
+            return None;
+        }
+        let values: Vec<String> = values
+            .split('→')
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && *v != "(none)")
+            .map(str::to_owned)
+            .collect();
+        let arrow = text.contains('→');
+        (label.is_some() || arrow).then_some(ChangeSearch { field_keys, values })
+    }
 }
 
 impl LogSearch {
@@ -75,6 +132,24 @@ impl LogSearch {
                 .collect(),
             other_fields: !in_a_key,
             values: !in_a_key && !framing,
+            any_change: if planned {
+                "would have changed:"
+            } else {
+                "changed:"
+            }
+            .contains(&text),
+            change: {
+                let lead = if planned {
+                    "would have changed:"
+                } else {
+                    "changed:"
+                };
+                match text.trim().strip_prefix(lead) {
+                    Some(rest) if !rest.trim().is_empty() => ChangeSearch::read(rest, true),
+                    Some(_) => None,
+                    None => ChangeSearch::read(&text, false),
+                }
+            },
             text,
         }
     }
@@ -106,6 +181,47 @@ mod tests {
             LogSearch::new("manager", LogKind::Results).field_keys,
             vec!["manager_id", "manager"]
         );
+    }
+
+    #[test]
+    fn a_change_is_found_as_the_log_writes_it() {
+        let s = LogSearch::new("Changed", LogKind::Results);
+        assert!(s.any_change && s.change.is_none());
+        assert!(LogSearch::new("would have", LogKind::Planned).any_change);
+        let s = LogSearch::new("Department: Finance", LogKind::Results);
+        assert_eq!(
+            s.change,
+            Some(ChangeSearch {
+                field_keys: vec!["department"],
+                values: vec!["finance".into()]
+            })
+        );
+        let s = LogSearch::new("Changed: Job Title: Engineer → Lead", LogKind::Results);
+        assert_eq!(
+            s.change,
+            Some(ChangeSearch {
+                field_keys: vec!["title"],
+                values: vec!["engineer".into(), "lead".into()]
+            })
+        );
+        let s = LogSearch::new("Finance → Legal", LogKind::Results);
+        assert_eq!(
+            s.change,
+            Some(ChangeSearch {
+                field_keys: vec![],
+                values: vec!["finance".into(), "legal".into()]
+            })
+        );
+        // Typed from inside the field's name; "(none)" stands for no value.
+        let s = LogSearch::new("ment: (none) → Sales", LogKind::Results);
+        assert_eq!(s.change.unwrap().values, vec!["sales".to_string()]);
+        let s = LogSearch::new("Changed: Job", LogKind::Results);
+        assert_eq!(s.change.unwrap().field_keys, vec!["title"]);
+        // Not a change: a plain word, or a colon after no field's name.
+        assert!(LogSearch::new("Finance", LogKind::Results).change.is_none());
+        assert!(LogSearch::new("Note: Finance", LogKind::Results)
+            .change
+            .is_none());
     }
 
     #[test]

@@ -172,7 +172,8 @@ impl FromStr for RunStatus {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         RunStatus::ALL
             .into_iter()
-            .find(|st| st.slug() == s)
+            // As a link spells it, in any case (`Success` as `success`).
+            .find(|st| st.slug().eq_ignore_ascii_case(s))
             .ok_or_else(|| UnknownStatus(s.chars().take(60).collect()))
     }
 }
@@ -203,7 +204,7 @@ mod tests {
         for s in RunStatus::ALL {
             assert_eq!(s.to_string().parse::<RunStatus>(), Ok(s));
         }
-        assert!("Success".parse::<RunStatus>().is_err());
+        assert_eq!("Success".parse::<RunStatus>(), Ok(RunStatus::Success));
         assert!("".parse::<RunStatus>().is_err());
     }
 

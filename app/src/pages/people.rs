@@ -27,10 +27,13 @@ pub fn PeoplePage() -> impl IntoView {
     let viewer = expect_context::<ViewerResource>();
     let query = use_query_map();
     let q = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
+    // A search given twice (`?q=a&q=b`) is not guessed at: the page says so, and searches
+    // for no one.
+    let q_twice = Memo::new(move |_| query.with(|m| m.get_all("q").is_some_and(|v| v.len() > 1)));
     let asked = Memo::new(move |_| {
         query.with(|m| {
             (
-                m.get("q").unwrap_or_default(),
+                m.get("q").filter(|_| !q_twice.get()).unwrap_or_default(),
                 // Given twice, no place in the timeline: the page says so.
                 m.get_all("after")
                     .map(|all| all.join(","))
@@ -56,6 +59,13 @@ pub fn PeoplePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match viewer.await {
                     Ok(Some(v)) if !v.can_use_provisioning() => view! { {set_status(403)} <NoAccess viewer=v /> }.into_any(),
+                    Ok(Some(_)) if q_twice.get() => view! {
+                        {set_status(400)}
+                        <div class="alert alert--error" role="alert">
+                            <p>"This link gives the search (q=) more than once; search again."</p>
+                            <a class="button" href=people_path("")>"New search"</a>
+                        </div>
+                    }.into_any(),
                     Ok(Some(_)) => {
                         found.ready().await;
                         view! { <PersonSearch q found /> }.into_any()
@@ -309,17 +319,17 @@ fn TimelineRow(e: PersonEvent, key: String) -> impl IntoView {
     );
     view! {
         <tr class=class data-run-id=e.run_id>
-            <td><a href=href>{e.run_started.clone()}</a></td>
-            <td>{e.source.display_name()}</td>
-            <td>{e.configuration.clone()}</td>
-            <td>
+            <td data-label="Run started"><a class="row-link" href=href>{e.run_started.clone()}</a></td>
+            <td data-label="Source">{e.source.display_name()}</td>
+            <td data-label="Configuration">{e.configuration.clone()}</td>
+            <td data-label="Action">
                 {e.action.label()}
                 {(!e.applied).then(|| view! { " " <span class="tag tag--warning">"Not applied"</span> })}
                 {(e.outcome == LogOutcome::Warning).then(|| view! { " " <span class="tag tag--warning">"Warning"</span> })}
                 {(e.outcome == LogOutcome::Error).then(|| view! { " " <span class="tag tag--error">"Error"</span> })}
             </td>
-            <td>{changes.into_iter().map(|c| view! { <span class="change">{c}</span> }).collect_view()}</td>
-            <td class="log__message">
+            <td data-label="Changes">{changes.into_iter().map(|c| view! { <span class="change">{c}</span> }).collect_view()}</td>
+            <td class="log__message" data-label="Message">
                 {e.message.clone()}
             </td>
         </tr>

@@ -157,6 +157,15 @@ fn follow_run(detail: Resource<Result<RunDetail, AppError>>, logs: LogsPerQuery)
     });
 }
 
+/// A run's reason without a closing sentence that the status's meaning, just above it,
+/// already says ("Nothing was changed.").
+fn without_repeat(reason: &str, meaning: &str) -> String {
+    match reason.rsplit_once(". ") {
+        Some((head, last)) if meaning.ends_with(last) => format!("{head}."),
+        _ => reason.to_string(),
+    }
+}
+
 #[component]
 fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
     let run = detail.run.clone();
@@ -247,7 +256,7 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
             <p class="detail-status"><StatusBadge status id="detail" /></p>
             <p>{status.meaning()}</p>
             <p><strong>"Recommended action: "</strong>{status.recommended_action()}</p>
-            {detail.status_reason.clone().map(|r| view! { <p class="reason">{r}</p> })}
+            {detail.status_reason.clone().map(|r| view! { <p class="reason">{without_repeat(&r, status.meaning())}</p> })}
             {to_problems}
             <RunProgress run=run.clone() />
         </section> }.into_any()}
@@ -299,5 +308,28 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
                 view! { <p class="muted">"A run that is " {status.label()} " has no logs."</p> }.into_any()
             }}
         </section> }.into_any()}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_repeat;
+    use crate::domain::RunStatus;
+
+    #[test]
+    fn a_reason_does_not_repeat_what_its_status_says() {
+        let meaning = RunStatus::AboveDeactivationThreshold.meaning();
+        assert_eq!(
+            without_repeat(
+                "60 deactivations planned; the threshold is 50 users. Nothing was changed.",
+                meaning
+            ),
+            "60 deactivations planned; the threshold is 50 users."
+        );
+        let own = "Workday: The source rejected the credentials. Check the password.";
+        assert_eq!(
+            without_repeat(own, RunStatus::DataLoadFailed.meaning()),
+            own
+        );
     }
 }

@@ -203,6 +203,17 @@ pub(super) fn LogPreview(
                     Some((q, Ok(Some(page)))) if page.entries.is_empty() => {
                         let chosen = q.choice(problems).filter(|c| *c != LogChoice::All);
                         let searched = !q.search.is_empty();
+                        // Opened past the last entry (an old or edited `after=`): say so, not
+                        // that the log has none.
+                        if let Ok(Some(after)) = q.after() {
+                            let kept = chosen.map_or("all", LogChoice::slug);
+                            return view! {
+                                <div class="empty">
+                                    <p>{format!("No more entries after entry {after}.")}</p>
+                                    <a href=path(&q.search, kept)>"Back to the first entries"</a>
+                                </div>
+                            }.into_any();
+                        }
                         let message = match (searched, chosen) {
                             (false, None) => "This log is empty.".to_string(),
                             (false, Some(c)) => format!("This log has no {}.", c.in_sentence()),
@@ -316,13 +327,13 @@ fn LogTable(
                     <For each=move || rows.get() key=|e| e.sequence let:e>
                         <tr class=format!("log__row log__row--{}{}", e.outcome.slug(), if e.applied { "" } else { " log__row--not-applied" })
                             id=format!("entry-{}", e.sequence)>
-                            <td>{e.sequence + 1}</td>
-                            <td>{e.record.clone().unwrap_or_default()}</td>
-                            <td>{e.employee_id.clone().unwrap_or_default()}</td>
-                            <td>{e.email.clone().unwrap_or_default()}</td>
-                            <td>{e.action.label()}</td>
-                            <td>{e.outcome_label()}</td>
-                            <td class="log__message">
+                            <td data-label="#">{e.sequence + 1}</td>
+                            <td data-label="Source record">{e.record.clone().unwrap_or_default()}</td>
+                            <td data-label="Employee ID">{e.employee_id.clone().unwrap_or_default()}</td>
+                            <td data-label="Email">{e.email.clone().unwrap_or_default()}</td>
+                            <td data-label="Action">{e.action.label()}</td>
+                            <td data-label="Outcome">{e.outcome_label()}</td>
+                            <td class="log__message" data-label="Message">
                                 {e.message.clone()}
                                 {changes_label(&e).map(|c| view! { <span class="muted">{if e.applied { " Changed: " } else { " Would have changed: " }} {c}</span> })}
                                 {history_link(&e).map(|href| view! { " " <a class="history-link" href=href>"History of this person"</a> })}

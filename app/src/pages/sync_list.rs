@@ -10,7 +10,7 @@ use super::{
 use crate::{
     api::list_sync_runs,
     components::{after_of, query_after, MoreForm, RunsTable, TableSkeleton},
-    domain::{Cursor, RunFilter, RunPage, SyncRunRow},
+    domain::{Cursor, RunFilter, RunPage, SortOrder, SyncRunRow},
     error::AppError,
 };
 use leptos::prelude::*;
@@ -142,6 +142,10 @@ pub(super) fn RunList(
                         // without the live view's news, which belongs to the newest.
                         let newest = after_of(&q).is_some().then(|| newest_url(&q));
                         let newest_when_empty = newest.clone();
+                        let top_of_list = match filter.get_untracked().sort {
+                            SortOrder::NewestFirst => "Newest runs",
+                            SortOrder::OldestFirst => "Oldest runs",
+                        };
                         let first_runs = page.runs.clone();
                         let first_cursor = page.next_cursor;
                         let total = page.total.unwrap_or_default();
@@ -150,7 +154,8 @@ pub(super) fn RunList(
                             all.extend(first_runs.iter().cloned());
                             all.extend(older.rows.get());
                             live.updates.track();
-                            live.latest(all)
+                            live.gone.track();
+                            live.latest(all, filter.get().sort)
                         });
                         let total = move || live.total.get().unwrap_or(total);
                         let shown = move || rows.with(|r| r.len());
@@ -179,7 +184,7 @@ pub(super) fn RunList(
                                     view! {
                                         <div class="empty">
                                             <h2>"No runs further down the list"</h2>
-                                            <p><a href=newest>"Newest runs"</a></p>
+                                            <p><a href=newest>{top_of_list}</a></p>
                                         </div>
                                     }.into_any()
                                 } else if filtered {
@@ -223,15 +228,23 @@ pub(super) fn RunList(
                                             </span>
                                         </p>
                                     }.into_any(),
-                                    Some(newest) => view! {
+                                    Some(newest) => {
+                                        // Further down the list is older, or later when the
+                                        // oldest come first; its top is the newest or oldest.
+                                        let (further, top) = match filter.get_untracked().sort {
+                                            SortOrder::NewestFirst => ("older", "Newest runs"),
+                                            SortOrder::OldestFirst => ("later", "Oldest runs"),
+                                        };
+                                        view! {
                                         <p class="count">
                                             <span aria-live="polite">
-                                                {move || format!("Showing {} older runs", shown())}
+                                                {move || format!("Showing {} {further} runs", shown())}
                                             </span>
                                             " · "
-                                            <a href=newest>"Newest runs"</a>
+                                            <a href=newest>{top}</a>
                                         </p>
-                                    }.into_any(),
+                                    }.into_any()
+                                    }
                                 }}
                                 <p class="visually-hidden" role="status">{move || live.news.get()}</p>
                                 <RunsTable runs=rows time_zone=page.time_zone.clone() clock arrived=live.arrived answered_at_ms=page.answered_at_ms />

@@ -67,7 +67,7 @@ fn NoAccessPage(viewer: Viewer) -> impl IntoView {
 }
 
 /// The path of the Syncs page, which its filters extend with a query string.
-pub(super) const SYNCS_PATH: &str = "/admin/user-provisioning";
+pub const SYNCS_PATH: &str = "/admin/user-provisioning";
 
 /// The Syncs page's URL for a filter's query string.
 /// Whether `url` is the Syncs list's, with or without a query (and nothing else: it is
@@ -169,7 +169,7 @@ fn SyncHistory(
         let mut all = live.fresh.get_untracked();
         all.extend(page.runs);
         all.extend(older.rows.get_untracked());
-        Some((seen, live.latest(all)))
+        Some((seen, live.latest(all, filter.get_untracked().sort)))
     };
     let follow = move || {
         first_page.follow_now();

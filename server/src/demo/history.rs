@@ -110,6 +110,14 @@ pub(super) async fn insert_history(
         .insert(db)
         .await?;
         let mut entries = plan.log_entries(run.id, c, people, rng);
+        // A failed load says why, as the engine's do: in its first error's words.
+        if status == RunStatus::DataLoadFailed {
+            if let Some(first) = entries.first() {
+                let mut failed: sync_run::ActiveModel = run.clone().into();
+                failed.status_reason = Set(Some(first.message.clone().unwrap()));
+                failed.update(db).await?;
+            }
+        }
         indexed_for_people(&mut entries, org, run.sort_at_ms);
         for chunk in entries.chunks(1000) {
             sync_log_entry::Entity::insert_many(chunk.to_vec())
@@ -211,8 +219,9 @@ impl Plan {
                 p.progress_total = n;
                 p.progress_done = n;
                 p.planned_deactivations = (n / 5).max(51);
+                // In the engine's words (`Threshold::blocks`).
                 p.reason = Some(format!(
-                    "{} deactivations planned; the threshold is 50 users or 10%. Nothing was changed.",
+                    "{} deactivations planned; the threshold is 50 users or 10% of the {n} active users this sync manages. Nothing was changed.",
                     p.planned_deactivations
                 ));
             }
@@ -244,7 +253,10 @@ impl Plan {
                 run_id: Set(run_id),
                 sequence: Set(seq),
                 kind: Set(kind.into()),
-                record_ref: Set(person.map(|_| format!("row {}", seq + 2))),
+                // A person the source no longer lists (a deactivation) has no row in it.
+                record_ref: Set(person
+                    .filter(|_| action != LogAction::Deactivate)
+                    .map(|_| format!("row {}", seq + 2))),
                 external_id: Set(person.map(|p| p.0.clone())),
                 email: Set(person.map(|p| p.1.clone())),
                 action: Set(action.slug().into()),

@@ -124,15 +124,12 @@ fn is_same_site(location: &str, host: Option<&str>) -> bool {
     host.is_some_and(|h| !authority.contains('@') && authority.eq_ignore_ascii_case(h))
 }
 
-/// No file or route has a path segment this long: the answer is a plain 404 before any
-/// handler tries (and fails, noisily) to open a file by that name.
+/// No file or route has a path segment this long, nor a path this long: the answer is a
+/// plain 404 before any handler tries (and fails, noisily) to open a file by that name.
+/// (A file system refuses a name over 255 bytes, and a path over 4,096.)
 pub async fn no_overlong_segments(req: Request<Body>, next: Next) -> Response {
-    if req
-        .uri()
-        .path()
-        .split('/')
-        .any(|segment| segment.len() > 255)
-    {
+    let path = req.uri().path();
+    if path.len() > 1_024 || path.split('/').any(|segment| segment.len() > 255) {
         return (StatusCode::NOT_FOUND, "Not found.").into_response();
     }
     next.run(req).await

@@ -88,6 +88,7 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
             ),
         ))
         .layer(axum::middleware::from_fn(status_from_error))
+        .layer(axum::middleware::from_fn(tidy_filter_link))
         .layer(axum::middleware::from_fn(without_trailing_slash))
         .layer(axum::middleware::from_fn(
             crate::http::security::same_site_redirects,
@@ -132,6 +133,27 @@ async fn without_trailing_slash(
         None => trimmed.to_string(),
     };
     axum::response::Redirect::permanent(&target).into_response()
+}
+
+/// The Syncs page's filter form, sent without script, names every field, empty or not:
+/// the browser is sent on to the link the page itself would write, one worth keeping.
+async fn tidy_filter_link(
+    req: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let tidied = (req.method() == http::Method::GET && req.uri().path() == app::pages::SYNCS_PATH)
+        .then(|| req.uri().query().and_then(app::domain::filter::tidied_link))
+        .flatten();
+    match tidied {
+        Some(q) if q.is_empty() => {
+            axum::response::Redirect::to(app::pages::SYNCS_PATH).into_response()
+        }
+        Some(q) => {
+            axum::response::Redirect::to(&format!("{}?{q}", app::pages::SYNCS_PATH)).into_response()
+        }
+        None => next.run(req).await,
+    }
 }
 
 /// HEAD asks what GET would answer, without the body. Server functions (which the

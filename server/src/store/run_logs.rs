@@ -150,6 +150,24 @@ fn containing(search: &LogSearch) -> Condition {
     for key in &search.field_keys {
         any = any.add(L::ChangedFields.like(like(key)));
     }
+    if search.any_change {
+        any = any.add(Expr::col(L::ChangedFields).ne(""));
+    }
+    if let Some(change) = &search.change {
+        let fields = change.field_keys.iter().fold(Condition::any(), |c, key| {
+            c.add(L::ChangedFields.like(like(key)))
+        });
+        let values = change.values.iter().fold(Condition::all(), |c, v| {
+            c.add(Expr::expr(lower(L::FieldChanges)).like(like(v)))
+        });
+        let mut all = Condition::all()
+            .add(L::ChangedFields.is_not_null())
+            .add(values);
+        if !change.field_keys.is_empty() {
+            all = all.add(fields);
+        }
+        any = any.add(all);
+    }
     any
 }
 

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 mod read;
+pub use read::tidied_link;
 
 /// Longest configuration name accepted in a filter; longer input is an error, not truncated.
 pub const MAX_CONFIGURATION_LEN: usize = 200;
@@ -152,6 +153,7 @@ impl DateRange {
             DateRange::Last7Days => "Last 7 Days".into(),
             DateRange::Last30Days => "Last 30 Days".into(),
             DateRange::Custom { from, to } => match (from, to) {
+                (Some(f), Some(t)) if f == t => f.format("%-d %b %Y").to_string(),
                 (Some(f), Some(t)) => {
                     format!("{} – {}", f.format("%-d %b %Y"), t.format("%-d %b %Y"))
                 }
@@ -232,6 +234,12 @@ impl RunFilter {
         *self == RunFilter::default()
     }
 
+    /// Whether a run in this status belongs to the filter: a run's status is the only part
+    /// of it that the filter reads and that changes while the page shows it.
+    pub fn admits_status(&self, status: RunStatus) -> bool {
+        self.statuses.is_empty() || self.statuses.contains(&status)
+    }
+
     /// The active filters, each as a pill: its part and its text.
     pub fn pills(&self) -> Vec<(FilterPart, String)> {
         let mut pills = Vec::new();
@@ -285,6 +293,32 @@ impl fmt::Display for RunFilter {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_one_day_range_is_named_once() {
+        let day = d("2026-12-01");
+        let range = DateRange::Custom {
+            from: Some(day),
+            to: Some(day),
+        };
+        assert_eq!(range.label(), "1 Dec 2026");
+    }
+
+    #[test]
+    fn the_filter_forms_plain_link_is_tidied() {
+        // The form without script names every field, empty or not.
+        assert_eq!(
+            tidied_link("range=all&from=&to=&sort=newest&source=&config="),
+            Some(String::new())
+        );
+        assert_eq!(
+            tidied_link("range=7d&from=&sort=oldest&config=HR&status=success&after=5.7"),
+            Some("range=7d&sort=oldest&config=HR&status=success&after=5.7".to_string())
+        );
+        // Nothing empty: left as it is. A problem: left for the page to explain.
+        assert_eq!(tidied_link("range=7d&status=success"), None);
+        assert_eq!(tidied_link("range=soon&from="), None);
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -59,6 +59,28 @@ impl RunFilter {
     }
 }
 
+/// The filter's link as the filter form sends it without script (`range=all&from=&to=&
+/// sort=newest&source=&config=`, every field named, empty or not) tidied to the one the
+/// page itself writes: `None` when no filter key is empty, or when the link has a problem
+/// (the page explains those). Keys that are not the filter's (`after=`) are kept.
+pub fn tidied_link(query: &str) -> Option<String> {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    let is_filter_key = |k: &str| k == "status" || ONCE.contains(&k);
+    let pairs: Vec<_> = form_urlencoded::parse(query.as_bytes()).collect();
+    if !pairs.iter().any(|(k, v)| v.is_empty() && is_filter_key(k)) {
+        return None;
+    }
+    let reading = RunFilter::read(query);
+    if !reading.problems.is_empty() {
+        return None;
+    }
+    let mut tidy = form_urlencoded::Serializer::new(reading.filter.to_query());
+    for (k, v) in pairs.iter().filter(|(k, _)| !is_filter_key(k)) {
+        tidy.append_pair(k, v);
+    }
+    Some(tidy.finish())
+}
+
 /// The statuses, read into `filter` as they come, and the value of each key of [`ONCE`]
 /// given once (`None` for one given twice, which is a problem).
 fn given(
