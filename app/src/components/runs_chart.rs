@@ -214,9 +214,7 @@ fn Legend(
                                 aria-pressed=move || pressed().to_string()
                                 // Before the app has hydrated, a click opens the list it would show.
                                 data-early-href=move || {
-                                    let q = filter.with(|f| f.toggled(status).to_query());
-                                    let path = crate::pages::SYNCS_PATH;
-                                    if q.is_empty() { path.to_string() } else { format!("{path}?{q}") }
+                                    crate::pages::syncs_url(&filter.with(|f| f.toggled(status).to_query()))
                                 }
                                 on:click=move |_| {
                                     refocus.set(Some(format!("legend-{}", status.slug())));

@@ -107,6 +107,12 @@ impl LogSearch {
         let text = text.to_lowercase();
         let names = |name: &str| name.to_lowercase().contains(&text);
         let planned = kind == LogKind::Planned;
+        // The words that lead an entry's changes.
+        let lead = if planned {
+            "would have changed:"
+        } else {
+            "changed:"
+        };
         // A blocked run's entries all show "Not applied" and why, in place of an outcome.
         let every_entry = planned && names(&super::not_applied_message(""));
         let outcomes = match planned {
@@ -132,23 +138,11 @@ impl LogSearch {
                 .collect(),
             other_fields: !in_a_key,
             values: !in_a_key && !framing,
-            any_change: if planned {
-                "would have changed:"
-            } else {
-                "changed:"
-            }
-            .contains(&text),
-            change: {
-                let lead = if planned {
-                    "would have changed:"
-                } else {
-                    "changed:"
-                };
-                match text.trim().strip_prefix(lead) {
-                    Some(rest) if !rest.trim().is_empty() => ChangeSearch::read(rest, true),
-                    Some(_) => None,
-                    None => ChangeSearch::read(&text, false),
-                }
+            any_change: lead.contains(&text),
+            change: match text.trim().strip_prefix(lead) {
+                Some(rest) if !rest.trim().is_empty() => ChangeSearch::read(rest, true),
+                Some(_) => None,
+                None => ChangeSearch::read(&text, false),
             },
             text,
         }

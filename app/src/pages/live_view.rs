@@ -166,8 +166,7 @@ impl Live {
             } => (seen, first, others, total),
         };
         self.seen.set(Some(seen));
-        let held: std::collections::HashMap<i64, &SyncRunRow> =
-            shown.iter().map(|r| (r.id, r)).collect();
+        let held: HashMap<i64, &SyncRunRow> = shown.iter().map(|r| (r.id, r)).collect();
         // The chart counts runs by status: a run's progress leaves it as it is, but a new
         // run, a status change or a new total redraws it. (Another filter's runs among
         // `others` are not the chart's.)

@@ -23,7 +23,7 @@ pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use people::PeoplePage;
 pub use run_details::RunDetailsPage;
-pub use syncs::{SyncsPage, SYNCS_PATH};
+pub use syncs::{syncs_url, SyncsPage, SYNCS_PATH};
 
 /// On the server, the page's HTTP status (404 for an unknown run, 403 without access).
 pub(crate) fn set_status(_code: u16) {

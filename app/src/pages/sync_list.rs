@@ -142,9 +142,11 @@ pub(super) fn RunList(
                         // without the live view's news, which belongs to the newest.
                         let newest = after_of(&q).is_some().then(|| newest_url(&q));
                         let newest_when_empty = newest.clone();
-                        let top_of_list = match filter.get_untracked().sort {
-                            SortOrder::NewestFirst => "Newest runs",
-                            SortOrder::OldestFirst => "Oldest runs",
+                        // Further down the list is older, or later when the oldest come
+                        // first; its top is the newest or the oldest runs.
+                        let (further, top_of_list) = match filter.get_untracked().sort {
+                            SortOrder::NewestFirst => ("older", "Newest runs"),
+                            SortOrder::OldestFirst => ("later", "Oldest runs"),
                         };
                         let first_runs = page.runs.clone();
                         let first_cursor = page.next_cursor;
@@ -229,19 +231,13 @@ pub(super) fn RunList(
                                         </p>
                                     }.into_any(),
                                     Some(newest) => {
-                                        // Further down the list is older, or later when the
-                                        // oldest come first; its top is the newest or oldest.
-                                        let (further, top) = match filter.get_untracked().sort {
-                                            SortOrder::NewestFirst => ("older", "Newest runs"),
-                                            SortOrder::OldestFirst => ("later", "Oldest runs"),
-                                        };
                                         view! {
                                         <p class="count">
                                             <span aria-live="polite">
                                                 {move || format!("Showing {} {further} runs", shown())}
                                             </span>
                                             " · "
-                                            <a href=newest>{top}</a>
+                                            <a href=newest>{top_of_list}</a>
                                         </p>
                                     }.into_any()
                                     }

@@ -69,7 +69,6 @@ fn NoAccessPage(viewer: Viewer) -> impl IntoView {
 /// The path of the Syncs page, which its filters extend with a query string.
 pub const SYNCS_PATH: &str = "/admin/user-provisioning";
 
-/// The Syncs page's URL for a filter's query string.
 /// Whether `url` is the Syncs list's, with or without a query (and nothing else: it is
 /// an address to lead back to).
 pub(super) fn is_syncs_url(url: &str) -> bool {
@@ -77,7 +76,8 @@ pub(super) fn is_syncs_url(url: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('?'))
 }
 
-pub(super) fn syncs_url(query: &str) -> String {
+/// The Syncs page's URL for a filter's query string.
+pub fn syncs_url(query: &str) -> String {
     if query.is_empty() {
         SYNCS_PATH.to_string()
     } else {

@@ -146,12 +146,7 @@ async fn tidy_filter_link(
         .then(|| req.uri().query().and_then(app::domain::filter::tidied_link))
         .flatten();
     match tidied {
-        Some(q) if q.is_empty() => {
-            axum::response::Redirect::to(app::pages::SYNCS_PATH).into_response()
-        }
-        Some(q) => {
-            axum::response::Redirect::to(&format!("{}?{q}", app::pages::SYNCS_PATH)).into_response()
-        }
+        Some(q) => axum::response::Redirect::to(&app::pages::syncs_url(&q)).into_response(),
         None => next.run(req).await,
     }
 }
