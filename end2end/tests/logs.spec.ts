@@ -259,7 +259,7 @@ test('a run\'s log shows one outcome when asked, with the search, and explains a
   await expect(page.getByRole('alert')).toContainText('only OK entries, warnings or errors');
   await page.getByRole('link', { name: 'Show all entries' }).click();
   await expect(page).toHaveURL(/\/runs\/\d+\?outcome=all$/);
-  expect(await total()).toBe(all);
+  expect(await total()).toBe(everything);
 });
 
 test('a blocked run shows its planned deactivations against the threshold', async ({ page }) => {
