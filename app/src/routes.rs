@@ -1,7 +1,7 @@
 //! The HTML shell and the route table.
 
 use crate::pages::{
-    AdminHome, AdminLayout, HelpPage, HomeRedirect, LoginPage, NotFound, PeoplePage,
+    AdminHome, AdminLayout, AdminNotFound, HelpPage, HomeRedirect, LoginPage, NotFound, PeoplePage,
     RunDetailsPage, SyncsPage,
 };
 use leptos::prelude::*;
@@ -31,10 +31,10 @@ if(first()===c&&location.pathname.indexOf('/admin')===0)location.reload()}}}catc
 /// `data-sends-early` (the Syncs filters) loads the page for the form's values, as a GET
 /// form would, with defaults, empty fields and (but for a Custom range) the dates left
 /// out: a choice made while the page's module is still on its way is applied, not reset
-/// when hydration finishes. A date is sent when its field is left (or with Enter, which
-/// sends the form), not at each digit: editing "3 Nov" to "13 Nov" passes through "1 Nov",
-/// and a year typed digit by digit through "0002"; a year before 1970 is not sent. Going
-/// from one date to the other sends nothing yet: both are sent once the dates are left. A click on
+/// when hydration finishes. A typed day (a `data-day` field) is sent when the dates are
+/// left (or with Enter, which sends the form): going from one date, or its calendar
+/// button, to the other sends nothing yet. A day picked on a calendar fills its field and
+/// is sent at once; a `data-opens-calendar` button opens the calendar it names. A click on
 /// an element with `data-early-href` (a run's Download) fetches that address (the server's
 /// CSV of the log) rather than doing nothing; one with `data-early-toggle` (the phone's
 /// Filters button) toggles that class on the element it controls. The page's `js` class
@@ -44,6 +44,8 @@ document.addEventListener('click',function(e){if(document.body.hasAttribute('dat
 return;var t=e.target&&e.target.closest?e.target:null;\
 var b=t&&t.closest('[data-early-href]');if(b){e.preventDefault();\
 location.assign(b.getAttribute('data-early-href'));return}\
+var p=t&&t.closest('[data-opens-calendar]');if(p){var i=document.getElementById(\
+p.getAttribute('data-opens-calendar'));if(i&&i.showPicker)try{i.showPicker()}catch(x){}return}\
 var g=t&&t.closest('[data-early-toggle]');if(g){var c=document.getElementById(\
 g.getAttribute('aria-controls'));if(c){var on=c.classList.toggle(\
 g.getAttribute('data-early-toggle'));g.setAttribute('aria-expanded',String(on))}}});\
@@ -54,13 +56,15 @@ function send(f){var d=new FormData(f),c=d.get('range')==='custom',q=new URLSear
 d.forEach(function(v,k){if(v&&!(k==='range'&&v==='all')&&\
 !(k==='sort'&&v==='newest')&&(c||(k!=='from'&&k!=='to')))q.append(k,v)});\
 var s=q.toString();location.assign(f.action+(s?'?'+s:''))}\
-document.addEventListener('change',function(e){var f=early(e);if(!f)return;\
-if(e.target.type==='date'){e.target.setAttribute('data-edited','');return}send(f)});\
+function day(i){return i&&i.hasAttribute&&i.hasAttribute('data-day')}\
+document.addEventListener('change',function(e){var f=early(e),t=e.target;if(!f)return;\
+if(day(t)){t.setAttribute('data-edited','');return}\
+if(t.type==='date'){var d=t.parentNode.querySelector('[data-day]');if(d)d.value=t.value}send(f)});\
 document.addEventListener('focusout',function(e){var t=e.target,f=early(e),n=e.relatedTarget;\
-if(!f||t.type!=='date'||(n&&n.form===f&&n.type==='date'))return;\
-var d=[].filter.call(f.elements,function(i){return i.type==='date'}),ed=0,ok=1;d.forEach(function(i){\
-if(i.hasAttribute('data-edited'))ed=1;if(i.value&&+i.value.slice(0,4)<1970)ok=0});\
-if(!ed)return;d.forEach(function(i){i.removeAttribute('data-edited')});if(ok)send(f)});";
+if(!f||!day(t)||(n&&n.form===f&&(day(n)||n.hasAttribute('data-opens-calendar'))))return;\
+var d=[].filter.call(f.elements,day),ed=0;d.forEach(function(i){\
+if(i.hasAttribute('data-edited'))ed=1});\
+if(!ed)return;d.forEach(function(i){i.removeAttribute('data-edited')});send(f)});";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -111,6 +115,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("user-provisioning/help") view=HelpPage ssr=SsrMode::Async />
                     <Route path=path!("user-provisioning/runs/:id") view=RunDetailsPage ssr=SsrMode::Async />
                     <Route path=path!("user-provisioning/people") view=PeoplePage ssr=SsrMode::Async />
+                    // Any other Admin Panel address: "Page not found" inside the frame.
+                    <Route path=path!("*any") view=AdminNotFound ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

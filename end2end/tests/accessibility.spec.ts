@@ -47,6 +47,15 @@ test('axe finds no serious or critical problem on any page', async ({ page }) =>
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Go to User Provisioning' })).toHaveAttribute('href', SYNCS);
   await expectAccessible(page, 'not found');
+
+  // Inside the Admin Panel, the page keeps its frame: the way on is where it always is.
+  const inside = await page.goto('/admin/user-provisioning/nowhere');
+  expect(inside?.status()).toBe(404);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Admin Panel' }).getByRole('link', { name: 'User Provisioning' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expectAccessible(page, 'not found in the Admin Panel');
 });
 
 test('the page without access passes axe too', async ({ page }) => {

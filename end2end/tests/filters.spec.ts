@@ -183,7 +183,9 @@ test('reload, back and a shared link restore the same view', async ({ page, cont
   await page.getByLabel('Date range').selectOption({ label: 'Custom' });
   await expect(page).toHaveURL(/range=custom$/);
   await expect(page.getByRole('listitem').filter({ hasText: 'Date range: Custom' })).toBeVisible();
-  await page.getByLabel('From', { exact: true }).fill('2020-01-01');
+  // Days are typed as the page writes them; a typed day applies when its field is left.
+  await page.getByLabel('From', { exact: true }).fill('1 Jan 2020');
+  await page.getByLabel('From', { exact: true }).blur();
   await expect(page).toHaveURL(/range=custom&from=2020-01-01/);
   await expect(page.getByRole('listitem').filter({ hasText: 'Date range: From 1 Jan 2020' })).toBeVisible();
   await (await statusChoices(page)).getByLabel('Data Load Failed').check();
@@ -193,7 +195,7 @@ test('reload, back and a shared link restore the same view', async ({ page, cont
   const count = await total(page);
 
   await page.reload();
-  await expect(page.getByLabel('From', { exact: true })).toHaveValue('2020-01-01');
+  await expect(page.getByLabel('From', { exact: true })).toHaveValue('1 Jan 2020');
   await expect((await statusChoices(page)).getByLabel('Data Load Failed')).toBeChecked();
   await expect.poll(() => total(page)).toBe(count);
 
@@ -226,21 +228,55 @@ test('bad filters in the URL get a clear message and a way out', async ({ page }
   await expect(page.locator('table.runs tbody tr').first()).toBeVisible();
 });
 
+test('a day is typed as the page writes it, or picked on the browser\'s calendar', async ({ page }) => {
+  await ready(page);
+  await page.getByLabel('Date range').selectOption({ label: 'Custom' });
+  const from = page.getByLabel('From', { exact: true });
+  const to = page.getByLabel('To', { exact: true });
+  await expect(from).toHaveAttribute('placeholder', '15 Jan 2024');
+  // The button opens the browser's calendar for its field (a native picker, closed again).
+  await page.getByRole('button', { name: 'Choose the From date on a calendar' }).click();
+  await page.keyboard.press('Escape');
+  // A day picked there fills the field, in the page's way of writing days.
+  await page.locator('#filter-from-calendar').fill('2026-10-05');
+  await expect(page).toHaveURL(/range=custom&from=2026-10-05$/);
+  await expect(from).toHaveValue('5 Oct 2026');
+  // The To calendar starts no earlier than From.
+  await expect(page.locator('#filter-to-calendar')).toHaveAttribute('min', '2026-10-05');
+  // Other ways people write a day are read too; Enter applies it.
+  await to.fill('October 20, 2026');
+  await to.press('Enter');
+  await expect(page).toHaveURL(/range=custom&from=2026-10-05&to=2026-10-20$/);
+  await expect(to).toHaveValue('20 Oct 2026');
+  await expect(page.getByRole('listitem').filter({ hasText: 'Date range: 5 Oct 2026 – 20 Oct 2026' })).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});
+
 test('dates the controls cannot apply are marked, and the mark goes when they can', async ({ page }) => {
   await ready(page);
   await page.getByLabel('Date range').selectOption({ label: 'Custom' });
-  await page.getByLabel('To', { exact: true }).fill('2024-01-01');
+  await page.getByLabel('To', { exact: true }).fill('Jan 1, 2024');
+  await page.getByLabel('To', { exact: true }).press('Enter');
   await expect(page).toHaveURL(/to=2024-01-01/);
+  await expect(page.getByLabel('To', { exact: true })).toHaveValue('1 Jan 2024');
   const from = page.getByLabel('From', { exact: true });
-  await from.fill('2024-02-01');
-  await expect(page.getByRole('alert')).toHaveText('The From date (2024-02-01) is after the To date (2024-01-01).');
+  // A day the field cannot read is explained, and changes nothing.
+  await from.fill('01/02/2024');
+  await from.blur();
+  await expect(page.getByRole('alert')).toHaveText('"01/02/2024" is not a valid From date; write it as 15 Jan 2024.');
+  await expect(from).toHaveAttribute('aria-invalid', 'true');
+  await expect(page).toHaveURL(/range=custom&to=2024-01-01$/);
+  await from.fill('1 Feb 2024');
+  await from.blur();
+  await expect(page.getByRole('alert')).toHaveText('The From date (1 Feb 2024) is after the To date (1 Jan 2024).');
   // Both dates are named as the problem's, and it describes them to a screen reader.
   for (const field of [from, page.getByLabel('To', { exact: true })]) {
     await expect(field).toHaveAttribute('aria-invalid', 'true');
     await expect(field).toHaveAccessibleDescription(/is after the To date/);
   }
   await expect(page).toHaveURL(/range=custom&to=2024-01-01$/);
-  await from.fill('2023-12-01');
+  await from.fill('1 Dec 2023');
+  await from.blur();
   await expect(page).toHaveURL(/from=2023-12-01&to=2024-01-01/);
   await expect(page.getByRole('alert')).toHaveCount(0);
   await expect(from).not.toHaveAttribute('aria-invalid', /./);
@@ -254,8 +290,8 @@ test('a link with From after To keeps both dates in the controls, marked, to be 
   await page.goto(link);
   await hydrated(page);
   await expect(page.getByRole('alert').first()).toContainText('is after the To date');
-  await expect(from).toHaveValue('2024-02-01');
-  await expect(to).toHaveValue('2024-01-01');
+  await expect(from).toHaveValue('1 Feb 2024');
+  await expect(to).toHaveValue('1 Jan 2024');
   for (const field of [from, to]) {
     await expect(field).toHaveAttribute('aria-invalid', 'true');
     await expect(field).toHaveAccessibleDescription(/is after the To date/);
@@ -264,7 +300,8 @@ test('a link with From after To keeps both dates in the controls, marked, to be 
   const pills = page.getByRole('list', { name: 'Active filters' });
   await expect(pills.getByRole('listitem').filter({ hasText: 'Sort order: Oldest first' })).toBeVisible();
   await expect(pills.getByRole('listitem').filter({ hasText: '2024' })).toHaveCount(0);
-  await from.fill('2023-12-01');
+  await from.fill('1 Dec 2023');
+  await from.blur();
   await expect(page).toHaveURL(/range=custom&from=2023-12-01&to=2024-01-01&sort=oldest/);
   await expect(from).not.toHaveAttribute('aria-invalid', /./);
   await expect(page.locator('#filter-problem')).toHaveCount(0);
@@ -272,11 +309,12 @@ test('a link with From after To keeps both dates in the controls, marked, to be 
   // Without script, the server's form holds them too.
   const { plain, page: bare } = await signInWithoutScript(browser, 'org.admin@acme.example');
   await bare.goto(link);
-  await expect(bare.getByLabel('From', { exact: true })).toHaveValue('2024-02-01');
-  await expect(bare.getByLabel('To', { exact: true })).toHaveValue('2024-01-01');
+  await expect(bare.getByLabel('From', { exact: true })).toHaveValue('1 Feb 2024');
+  await expect(bare.getByLabel('To', { exact: true })).toHaveValue('1 Jan 2024');
   await expect(bare.getByLabel('From', { exact: true })).toHaveAttribute('aria-invalid', 'true');
-  await bare.getByLabel('From', { exact: true }).fill('2023-12-01');
+  await bare.getByLabel('From', { exact: true }).fill('1 Dec 2023');
   await bare.getByRole('button', { name: 'Apply filters' }).click();
+  // The form sends the days as typed; the server answers with the page's own link.
   await expect(bare).toHaveURL(/from=2023-12-01&to=2024-01-01/);
   await expect(bare.getByRole('list', { name: 'Active filters' })).toContainText('Date range: 1 Dec 2023 – 1 Jan 2024');
   await expect(bare.getByLabel('From', { exact: true })).not.toHaveAttribute('aria-invalid', /./);

@@ -46,6 +46,13 @@ test('a run goes Queued → In Progress → Success on the page, without a reloa
   await details.goto(await top.locator('.runs__start a').getAttribute('href') as string);
   await hydrated(details);
   await expect(details.locator('.detail-status .status')).toHaveText('Queued');
+  // A list of the active runs alone, open in a third tab, holds it until it finishes.
+  const runId = await top.getAttribute('data-run-id');
+  const active = await context.newPage();
+  await active.goto('/admin/user-provisioning?config=HR+export+drop+folder&status=queued,in_progress');
+  await hydrated(active);
+  const held = active.locator(`table.runs tbody tr[data-run-id="${runId}"]`);
+  await expect(held).toHaveCount(1);
 
   const worker = spawn(server!, ['worker', '--count', '1'], {
     env: { ...env, UP_WORKER_POLL_MS: '200', UP_FAULT_PAUSE_IN_APPLY_MS: '6000' },
@@ -73,6 +80,14 @@ test('a run goes Queued → In Progress → Success on the page, without a reloa
     await expect(details.locator('.count')).toContainText(/Showing \d+ of \d+ entries/);
     await expect(details.locator('table.log tbody tr').first()).toBeVisible();
     await expect(details.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    // Finished, it no longer matches the active tab's filter: it leaves that list, whose
+    // count agrees with the rows it shows.
+    await expect(held).toHaveCount(0, { timeout: 15_000 });
+    await expect.poll(async () => {
+      const rows = await active.locator('table.runs tbody tr').count();
+      if (rows === 0) return await active.getByRole('heading', { name: 'No runs match these filters' }).isVisible();
+      return (await active.locator('.count').innerText()).includes(`Showing ${rows} of ${rows} run`);
+    }, { timeout: 10_000 }).toBe(true);
   } finally {
     worker.kill('SIGTERM');
   }

@@ -190,5 +190,8 @@ test.describe('without access', () => {
     await expect(page.getByLabel('Email')).toHaveValue('org.admin@acme.example');
     await expect(page.getByLabel('Password')).toHaveValue('');
     await expect(page.getByLabel('Password')).toBeFocused();
+    // The email is not written in the address (history, proxies' logs, Referer).
+    expect(page.url()).not.toContain('acme.example');
+    expect(new URL(page.url()).search).toBe('?error=invalid');
   });
 });

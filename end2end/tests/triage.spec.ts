@@ -19,7 +19,7 @@ test('a bad link lists every problem at once, keeps what works and answers 400',
   await expect(alert).toContainText("This link's filters have 3 problems:");
   await expect(alert.getByRole('listitem')).toHaveText([
     '"bogus" is not a sync status.',
-    '"2024-13-01" is not a valid From date; use the form 2024-01-15.',
+    '"2024-13-01" is not a valid From date; write it as 15 Jan 2024.',
     'There is no configuration named "No such thing". Choose one from the Configuration list.',
   ]);
   // The parts that can be used are shown as the filter; the unknown configuration is not.
@@ -209,18 +209,25 @@ plainTest('before the page has hydrated, a date waits until typed, a named range
   const release = await holdBackTheApp(page);
   await page.goto(`${SYNCS}?range=custom&from=2026-11-01&status=success`);
   await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
-  // Typed digit by digit, the year is 0002, 0020 and 0202 on its way to 2026, and an
-  // edited day passes through others: the page waits until the field is left.
-  await page.getByLabel('To', { exact: true }).focus();
-  await page.keyboard.type('12022026');
+  const from = page.getByLabel('From', { exact: true });
+  const to = page.getByLabel('To', { exact: true });
+  await expect(from).toHaveValue('1 Nov 2026');
+  // A day is typed as the page writes it, passing through others on its way ("1", "13
+  // D"): nothing is sent until the dates are left, and going from From to To (by its
+  // calendar button) sends nothing yet.
+  await from.focus();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type('5 Oct 2026');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Choose the From date on a calendar' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(to).toBeFocused();
+  await page.keyboard.type('13 Dec 2026');
   await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?range=custom&from=2026-11-01&status=success$`));
-  // Back to the day, made the 13th; leaving the field sends it.
-  await page.keyboard.press('Shift+Tab');
-  await page.keyboard.type('13');
-  await expect(page.getByLabel('To', { exact: true })).toHaveValue('2026-12-13');
-  await page.getByLabel('To', { exact: true }).blur();
-  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?range=custom&from=2026-11-01&to=2026-12-13&status=success$`));
-  await expect(page.getByRole('listitem').filter({ hasText: 'Date range: 1 Nov 2026 – 13 Dec 2026' })).toBeVisible();
+  // Leaving the dates sends both, as typed; the server answers with the page's own link.
+  await to.blur();
+  await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?range=custom&from=2026-10-05&to=2026-12-13&status=success$`));
+  await expect(page.getByRole('listitem').filter({ hasText: 'Date range: 5 Oct 2026 – 13 Dec 2026' })).toBeVisible();
   // Leaving Custom leaves its dates behind (the form still holds them, folded away).
   await page.getByLabel('Date range', { exact: true }).selectOption('7d');
   await expect(page).toHaveURL(new RegExp(`${SYNCS}\\?range=7d&status=success$`));
@@ -247,8 +254,8 @@ plainTest('without script, the dates show and fold with Custom, so one submit ap
   // Back to Custom: its dates show at once, and one submit sends them.
   await expect(page.getByLabel('To', { exact: true })).toBeHidden();
   await page.getByLabel('Date range', { exact: true }).selectOption('custom');
-  await page.getByLabel('From', { exact: true }).fill('2026-10-01');
-  await page.getByLabel('To', { exact: true }).fill('2026-10-31');
+  await page.getByLabel('From', { exact: true }).fill('1 Oct 2026');
+  await page.getByLabel('To', { exact: true }).fill('31 Oct 2026');
   await page.getByRole('button', { name: 'Apply filters' }).click();
   await expect(page).toHaveURL(/range=custom&from=2026-10-01&to=2026-10-31/);
   await expect(page.getByLabel('From', { exact: true })).toBeVisible();

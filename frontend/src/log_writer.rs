@@ -40,6 +40,7 @@ impl LogFileWriter {
         let sheet = LogSheet {
             run_id: self.job.run_id,
             run_started: self.job.run_started,
+            time_zone: &self.job.time_zone,
             configuration: &self.job.configuration,
             entries: &entries,
         };

@@ -25,20 +25,46 @@ async fn wrong_password_goes_back_to_sign_in_without_a_session() {
         .unwrap();
     let reply = send(&app, req).await;
     assert_eq!(reply.status, StatusCode::FOUND);
-    // The form comes back with the email typed (not the password).
+    // The form comes back with the email typed (not the password), kept in a cookie for
+    // the sign-in page alone: never in the address, which reaches history and logs.
+    assert_eq!(reply.headers[header::LOCATION], "/login?error=invalid");
+    let cookies: Vec<&str> = reply
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|c| c.to_str().unwrap())
+        .collect();
     assert_eq!(
-        reply.headers[header::LOCATION],
-        "/login?error=invalid&email=org.admin%40acme.example"
+        cookies,
+        ["up_retry_email=org.admin%40acme.example; Path=/login; SameSite=Strict; Max-Age=600"]
     );
-    assert!(reply.headers.get(header::SET_COOKIE).is_none());
+    let form = get(
+        &app,
+        "/login?error=invalid",
+        Some("up_retry_email=org.admin%40acme.example"),
+        "text/html",
+    )
+    .await;
+    assert!(
+        form.body.contains(r#"value="org.admin@acme.example""#)
+            && form.body.contains("The email or password is not correct."),
+        "{}",
+        form.body
+    );
+    // Without an error to explain, the sign-in page starts empty.
+    let fresh = get(
+        &app,
+        "/login",
+        Some("up_retry_email=org.admin%40acme.example"),
+        "text/html",
+    )
+    .await;
+    assert!(!fresh.body.contains("org.admin@acme.example"));
 
     // A password longer than any account's: refused as a wrong one, not as a missing one.
     let long = "p".repeat(1_025);
     let reply = sign_in_with(&app, "org.admin@acme.example", &long, &[]).await;
-    assert_eq!(
-        reply.headers[header::LOCATION],
-        "/login?error=invalid&email=org.admin%40acme.example"
-    );
+    assert_eq!(reply.headers[header::LOCATION], "/login?error=invalid");
 
     // A failed attempt from a signed-in browser ends its session, and the browser is told
     // to forget the cookie.
@@ -299,7 +325,7 @@ async fn bad_filters_get_a_clear_400_not_a_500() {
         json["BadFilter"]["problems"],
         serde_json::json!([
             "\"bogus\" is not a sync status.",
-            "\"2024-13-01\" is not a valid From date; use the form 2024-01-15.",
+            "\"2024-13-01\" is not a valid From date; write it as 15 Jan 2024.",
             "There is no configuration named \"No such thing\". Choose one from the Configuration list."
         ])
     );
@@ -539,7 +565,7 @@ async fn log_files_for_api_clients_follow_the_page_rules() {
     );
     assert!(csv
         .body
-        .starts_with("\u{feff}Run ID,Entry,Run started,Configuration,"));
+        .starts_with("\u{feff}Run ID,Entry,Run started (UTC),Configuration,"));
     assert!(csv.body.lines().count() > 1, "one line per record");
     let xlsx = get(
         &app,
@@ -759,7 +785,7 @@ async fn sign_in_returns_to_the_page_asked_for() {
         // A wrong password keeps the page to return to.
         (
             with_next("wrong", wanted),
-            "/login?error=invalid&next=%2Fadmin%2Fuser-provisioning%3Fstatus%3Dsuccess&email=org.admin%40acme.example".to_string(),
+            "/login?error=invalid&next=%2Fadmin%2Fuser-provisioning%3Fstatus%3Dsuccess".to_string(),
         ),
     ];
     for (password, location) in cases {
@@ -1293,4 +1319,37 @@ async fn the_plain_filter_form_lands_on_a_tidy_link() {
         .await;
         assert_ne!(reply.status, StatusCode::SEE_OTHER, "{kept}");
     }
+}
+
+/// An Admin Panel address that names no page is a 404 inside the frame: the viewer's
+/// header and sidebar stay, so the way on is where it always is. Signed out, it asks for
+/// sign-in first, as any Admin Panel page does.
+#[tokio::test]
+async fn a_missing_admin_page_keeps_the_frame() {
+    let (app, _db) = app().await;
+    let acme = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    for path in ["/admin/nope", "/admin/user-provisioning/runs/12/extra"] {
+        let page = get(&app, path, Some(&acme), "text/html").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        for shown in [
+            "Page not found",
+            "Sign out",
+            "Acme",
+            r#"aria-label="Admin Panel""#,
+        ] {
+            assert!(page.body.contains(shown), "{path}: {shown}");
+        }
+    }
+    let signed_out = get(&app, "/admin/nope", None, "text/html").await;
+    assert_eq!(signed_out.status, StatusCode::FOUND);
+    assert_eq!(
+        signed_out.headers[header::LOCATION],
+        "/login?next=%2Fadmin%2Fnope"
+    );
+    // Outside the Admin Panel, the page has its own bar.
+    let elsewhere = get(&app, "/nowhere", Some(&acme), "text/html").await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+    assert!(elsewhere.body.contains("Page not found") && !elsewhere.body.contains("Sign out"));
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use app::domain::{LogAction, LogEntry, LogFormat, LogKind, LogOutcome};
-use app::export::{to_csv, to_xlsx, LogSheet, COLUMNS};
+use app::export::{header, to_csv, to_xlsx, LogSheet, COLUMNS};
 use app::ports::{LogRequest, RunStore};
 use chrono::NaiveDate;
 use common::sync::{people_csv, setup, sync_now};
@@ -221,6 +221,7 @@ fn sheet(entries: &[LogEntry]) -> LogSheet<'_> {
             .unwrap()
             .and_hms_opt(22, 30, 0)
             .unwrap(),
+        time_zone: "Asia/Calcutta",
         configuration: "Workday – Global HR",
         entries,
     }
@@ -235,7 +236,12 @@ fn csv_reads_back_with_formulas_neutralised() {
         "UTF-8 byte-order mark"
     );
     let mut reader = csv::Reader::from_reader(&bytes[3..]);
-    assert_eq!(reader.headers().unwrap(), COLUMNS.as_slice());
+    let named = COLUMNS.map(|c| match c {
+        // The zone the starts are written in, by its current name.
+        "Run started" => "Run started (Asia/Kolkata)",
+        c => c,
+    });
+    assert_eq!(reader.headers().unwrap(), named.as_slice());
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), entries.len());
     assert_eq!(&rows[0][0], "4711", "each row names its run");
@@ -295,8 +301,9 @@ fn xlsx_reads_back_with_numbers_dates_and_neutralised_text() {
     let range = book.worksheet_range("Sync logs").unwrap();
     let rows: Vec<&[Data]> = range.rows().collect();
     assert_eq!(rows.len(), entries.len() + 1);
-    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
-    assert_eq!(header, COLUMNS);
+    let titles: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(titles, header("Asia/Calcutta").map(|c| c.into_owned()));
+    assert_eq!(titles[2], "Run started (Asia/Kolkata)");
     assert_eq!(rows[1][0], Data::Float(4711.0), "each row names its run");
     assert_eq!(rows[1][1], Data::Float(1.0), "entry numbers stay numbers");
     match &rows[1][2] {

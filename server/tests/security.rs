@@ -356,10 +356,7 @@ async fn repeated_wrong_passwords_throttle_that_email_only() {
     let email = "people.admin@acme.example";
     for _ in 0..server::auth::throttle::MAX_FAILURES {
         let reply = sign_in_with(&app, email, "wrong", &[]).await;
-        assert_eq!(
-            reply.headers[header::LOCATION],
-            "/login?error=invalid&email=people.admin%40acme.example"
-        );
+        assert_eq!(reply.headers[header::LOCATION], "/login?error=invalid");
     }
     // Now even the right password is not checked, and no session opens.
     let reply = sign_in_with(&app, email, demo::DEMO_PASSWORD, &[]).await;

@@ -32,13 +32,10 @@ pub async fn sign_in(
     // Back to the form, which keeps the email typed (not the password) so only the
     // password needs typing again.
     let again = |error: &str| {
-        let path = sign_in_path(Some(error), &next);
-        if email.is_empty() || email.len() > 320 {
-            return path;
+        if !email.is_empty() && email.len() <= 320 {
+            ctx.set_retry_email(&email);
         }
-        let mut q = form_urlencoded::Serializer::for_suffix(path, 0);
-        q.append_pair("email", &email);
-        q.finish()
+        sign_in_path(Some(error), &next)
     };
     if email.is_empty() || password.is_empty() {
         leptos_axum::redirect(&again("missing"));
@@ -58,6 +55,9 @@ pub async fn sign_in(
     match &outcome {
         SignInOutcome::Opened(token) => {
             ctx.set_session_cookie(token);
+            if ctx.cookie(RETRY_EMAIL_COOKIE).is_some() {
+                ctx.clear_retry_email();
+            }
             let viewer = auth
                 .viewer_for_session(token)
                 .await

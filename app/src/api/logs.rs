@@ -153,6 +153,7 @@ mod server {
             threshold_percent: found.threshold_percent,
             started_local,
             time_zone: ctx.time_zone_caption(),
+            zone_name: ctx.time_zone().name().to_string(),
         })
     }
 
@@ -279,6 +280,7 @@ mod server {
             let sheet = LogSheet {
                 run_id: detail.run.id,
                 run_started: detail.started_local,
+                time_zone: &detail.zone_name,
                 configuration: &detail.run.configuration,
                 entries: &entries,
             };

@@ -159,6 +159,7 @@ mod server {
                 events,
                 next: next.flatten(),
                 time_zone: ctx.time_zone_caption(),
+                zone_name: tz.name().to_string(),
             })),
             file_name,
         ))

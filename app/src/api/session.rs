@@ -15,6 +15,7 @@ use leptos_axum::ResponseOptions;
 
 pub const SESSION_COOKIE: &str = "up_session";
 pub const TIME_ZONE_COOKIE: &str = "tz";
+pub use crate::pages::RETRY_EMAIL_COOKIE;
 /// Sessions last twelve hours at most, and end after an hour unused (a page left open
 /// keeps its session alive by its live updates); signing out ends them at once.
 pub const SESSION_MAX_AGE_SECS: i64 = 12 * 60 * 60;
@@ -195,6 +196,24 @@ impl Ctx {
         let secure = self.secure_cookie_attribute();
         self.set_cookie(&format!(
             "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_MAX_AGE_SECS}{secure}"
+        ));
+    }
+
+    /// Keeps the email of a failed sign-in for the form to show again, in a cookie only the
+    /// sign-in page is sent, for ten minutes: not in the page's address, where it would
+    /// reach the history, proxies' logs and `Referer`s.
+    pub fn set_retry_email(&self, email: &str) {
+        let secure = self.secure_cookie_attribute();
+        let value: String = form_urlencoded::byte_serialize(email.as_bytes()).collect();
+        self.set_cookie(&format!(
+            "{RETRY_EMAIL_COOKIE}={value}; Path=/login; SameSite=Strict; Max-Age=600{secure}"
+        ));
+    }
+
+    pub fn clear_retry_email(&self) {
+        let secure = self.secure_cookie_attribute();
+        self.set_cookie(&format!(
+            "{RETRY_EMAIL_COOKIE}=; Path=/login; SameSite=Strict; Max-Age=0{secure}"
         ));
     }
 

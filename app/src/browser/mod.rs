@@ -205,6 +205,25 @@ pub fn fold_unless_inside(
 
 /// The time now, in milliseconds since the epoch: the browser's clock, or the server's
 /// while it renders the page.
+/// Opens the browser's own picker of the input `id` (its calendar, for a date): called
+/// from a click, which the browser requires. `showPicker` through `Reflect`, as web-sys
+/// holds it among its unstable APIs.
+#[cfg(feature = "hydrate")]
+pub fn show_picker(id: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(input) = leptos::prelude::document().get_element_by_id(id) else {
+        return;
+    };
+    let show = js_sys::Reflect::get(&input, &"showPicker".into()).ok();
+    if let Some(show) = show.and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+        // Refused only without a click or for a hidden input: the field still takes typing.
+        let _ = show.call0(&input);
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn show_picker(_id: &str) {}
+
 #[cfg(feature = "hydrate")]
 pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64

@@ -250,6 +250,7 @@ async fn download_person(
         // Each entry names its own run; these stand for none.
         run_id: 0,
         run_started: Default::default(),
+        time_zone: page.zone_name.clone(),
         configuration: String::new(),
     })
     .map_err(writer_failed)?;
@@ -293,6 +294,7 @@ async fn download(
         format,
         run_id,
         run_started: detail.started_local,
+        time_zone: detail.zone_name.clone(),
         configuration: detail.run.configuration.clone(),
     })
     .map_err(writer_failed)?;

@@ -353,7 +353,10 @@ pub struct RunDetail {
     /// The run's start (or queue time) in the viewer's zone: names downloads and fills
     /// their date cells.
     pub started_local: chrono::NaiveDateTime,
+    /// The zone as captions name it: "Kolkata time (UTC+05:30)".
     pub time_zone: String,
+    /// The zone's IANA name ("Asia/Kolkata"), as a log file's header names it.
+    pub zone_name: String,
 }
 
 impl RunDetail {

@@ -20,7 +20,8 @@ pub use alert::{AlertChannel, AlertSetting, DeliveryTally, RunAlert};
 pub use chart::{offset_spans, ChartDay, ChartSpan, DayStatusCount, RunChart};
 pub use field::Field;
 pub use filter::{
-    visible, DateRange, FilterError, FilterPart, FilterReading, RunFilter, SortOrder,
+    day_label, day_slug, parse_day, read_day, visible, DateRange, FilterError, FilterPart,
+    FilterReading, RunFilter, SortOrder,
 };
 pub use log::{
     EntryRun, FieldChange, LogAction, LogChoice, LogEntry, LogOutcome, LogPage, RunDetail,

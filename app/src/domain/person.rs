@@ -194,8 +194,10 @@ pub struct PersonHistory {
     pub events: Vec<PersonEvent>,
     /// Where the next page starts; `None` on the last page.
     pub next: Option<Cursor>,
-    /// The IANA time zone the times are written in.
+    /// The zone the times are written in, as captions name it.
     pub time_zone: String,
+    /// The zone's IANA name, as a log file's header names it.
+    pub zone_name: String,
 }
 
 /// What a search for a person found.

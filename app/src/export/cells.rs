@@ -18,6 +18,18 @@ pub const COLUMNS: [&str; 11] = [
     "Message",
 ];
 
+/// The header row of a file whose times are written in `time_zone` (an IANA name): the
+/// "Run started" column names the zone, so a file read elsewhere is not taken for local time.
+pub fn header(time_zone: &str) -> [Cow<'static, str>; 11] {
+    COLUMNS.map(|c| match c {
+        "Run started" if !time_zone.is_empty() => Cow::Owned(format!(
+            "Run started ({})",
+            crate::domain::current_zone_name(time_zone)
+        )),
+        c => Cow::Borrowed(c),
+    })
+}
+
 /// A cell that a spreadsheet would read as a formula (or as a line break that starts
 /// one) gets a leading apostrophe, after OWASP's CSV-injection advice: the text stays
 /// readable and is never evaluated.

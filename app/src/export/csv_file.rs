@@ -1,7 +1,7 @@
 //! The CSV log file: UTF-8 with a byte-order mark (so Excel reads accents right), comma
 //! separated, every field quoted only when it needs to be.
 
-use super::{neutralise, write_entry_changes, ExportError, LogSheet, COLUMNS};
+use super::{header, neutralise, write_entry_changes, ExportError, LogSheet, COLUMNS};
 
 fn text(v: &Option<String>) -> std::borrow::Cow<'_, str> {
     neutralise(v.as_deref().unwrap_or_default())
@@ -27,7 +27,8 @@ pub fn to_csv(sheet: LogSheet<'_>) -> Result<Vec<u8>, ExportError> {
         .quote_style(csv::QuoteStyle::Never)
         .from_writer(out);
     let fail = |e: csv::Error| ExportError(e.to_string());
-    w.write_record(COLUMNS).map_err(fail)?;
+    w.write_record(header(sheet.time_zone).iter().map(|c| c.as_bytes()))
+        .map_err(fail)?;
     let configuration = neutralise(sheet.configuration);
     let mut run_number = itoa::Buffer::new();
     let mut number = itoa::Buffer::new();

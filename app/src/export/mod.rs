@@ -7,7 +7,7 @@ mod csv_file;
 mod xlsx_file;
 
 pub use cells::{
-    changed_fields_label, neutralise, write_changed_fields, write_entry_changes, COLUMNS,
+    changed_fields_label, header, neutralise, write_changed_fields, write_entry_changes, COLUMNS,
 };
 pub use csv_file::to_csv;
 pub use xlsx_file::{to_xlsx, XLSX_MAX_ROWS};
@@ -21,6 +21,8 @@ pub struct LogSheet<'a> {
     pub run_id: i64,
     /// The run's start in the viewer's time zone.
     pub run_started: NaiveDateTime,
+    /// The IANA zone every start in the file is written in, named in the header.
+    pub time_zone: &'a str,
     pub configuration: &'a str,
     pub entries: &'a [LogEntry],
 }
@@ -33,6 +35,8 @@ pub struct LogFileJob {
     pub run_id: i64,
     /// The run's start in the viewer's time zone.
     pub run_started: NaiveDateTime,
+    /// The IANA zone the file's times are written in.
+    pub time_zone: String,
     pub configuration: String,
 }
 
@@ -95,6 +99,7 @@ pub fn time_writers(entries: &[LogEntry], rounds: u32, now: impl Fn() -> f64) ->
         run_started: chrono::NaiveDate::from_ymd_opt(2024, 1, 15)
             .and_then(|d| d.and_hms_opt(22, 30, 0))
             .unwrap_or_default(),
+        time_zone: "Europe/Berlin",
         configuration: "Workday – Global HR",
         entries,
     };

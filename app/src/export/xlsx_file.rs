@@ -1,7 +1,7 @@
 //! The Excel log file: one header row, frozen below the header, an autofilter over the
 //! data, sized columns, the run's start as a real date, entry numbers as numbers.
 
-use super::{neutralise, write_entry_changes, ExportError, LogSheet, COLUMNS};
+use super::{header, neutralise, write_entry_changes, ExportError, LogSheet};
 use chrono::{Datelike, Timelike};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use std::borrow::Cow;
@@ -11,9 +11,9 @@ pub const XLSX_MAX_ROWS: usize = 1_048_576;
 /// Characters (UTF-16 units) Excel allows in one cell.
 const MAX_CELL: usize = 32_767;
 const TRUNCATED: &str = "… (truncated)";
-/// Column widths in characters, in the order of `COLUMNS`.
+/// Column widths in characters, in the order of `COLUMNS`; the start's names its zone.
 const WIDTHS: [f64; 11] = [
-    10.0, 8.0, 20.0, 28.0, 14.0, 14.0, 30.0, 12.0, 10.0, 24.0, 60.0,
+    10.0, 8.0, 30.0, 28.0, 14.0, 14.0, 30.0, 12.0, 10.0, 24.0, 60.0,
 ];
 
 pub fn to_xlsx(sheet: LogSheet<'_>) -> Result<Vec<u8>, ExportError> {
@@ -31,7 +31,8 @@ fn excel_time(t: chrono::NaiveDateTime) -> Result<ExcelDateTime, XlsxError> {
 
 fn write(sheet: LogSheet<'_>) -> Result<Vec<u8>, XlsxError> {
     let started = excel_time(sheet.run_started)?;
-    let header = Format::new().set_bold().set_background_color("#E8E6FF");
+    let bold = Format::new().set_bold().set_background_color("#E8E6FF");
+    let titles = header(sheet.time_zone);
     let date = Format::new().set_num_format("d mmm yyyy h:mm AM/PM");
     let configuration = fit(neutralise(sheet.configuration)).into_owned();
 
@@ -42,12 +43,12 @@ fn write(sheet: LogSheet<'_>) -> Result<Vec<u8>, XlsxError> {
     let mut changed = String::new();
     // An empty log still gets its header row, so the file opens as a table.
     if chunks.peek().is_none() {
-        start_sheet(workbook.add_worksheet(), 1, &header, 0)?;
+        start_sheet(workbook.add_worksheet(), 1, (&titles, &bold), 0)?;
     }
     for chunk in chunks {
         number += 1;
         let ws = workbook.add_worksheet();
-        start_sheet(ws, number, &header, chunk.len())?;
+        start_sheet(ws, number, (&titles, &bold), chunk.len())?;
         for (i, e) in chunk.iter().enumerate() {
             let row = i as u32 + 1;
             ws.write_number(row, 1, f64::from(e.sequence) + 1.0)?;
@@ -85,7 +86,7 @@ fn text(v: &Option<String>) -> String {
 fn start_sheet(
     ws: &mut Worksheet,
     number: usize,
-    header: &Format,
+    (titles, bold): (&[Cow<'static, str>; 11], &Format),
     rows: usize,
 ) -> Result<(), XlsxError> {
     ws.set_name(if number == 1 {
@@ -93,12 +94,12 @@ fn start_sheet(
     } else {
         format!("Sync logs ({number})")
     })?;
-    for (col, (title, width)) in COLUMNS.iter().zip(WIDTHS).enumerate() {
-        ws.write_string_with_format(0, col as u16, *title, header)?;
+    for (col, (title, width)) in titles.iter().zip(WIDTHS).enumerate() {
+        ws.write_string_with_format(0, col as u16, title.as_ref(), bold)?;
         ws.set_column_width(col as u16, width)?;
     }
     ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, rows as u32, COLUMNS.len() as u16 - 1)?;
+    ws.autofilter(0, 0, rows as u32, titles.len() as u16 - 1)?;
     Ok(())
 }
 

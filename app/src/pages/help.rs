@@ -78,7 +78,9 @@ pub fn HelpPage() -> impl IntoView {
                     "Choose " <strong>"Download"</strong> " on a run's row or its details page, then "
                     <strong>"CSV"</strong> " or " <strong>"Excel (XLSX)"</strong>
                     ". The file is named after the run's start in your time zone, for example "
-                    <code>"Sync Logs - 15 Jan 2024 10.30pm.csv"</code> "."
+                    <code>"Sync Logs - 15 Jan 2024 10.30pm.csv"</code> ", and its "
+                    <strong>"Run started"</strong> " column names that zone, for example "
+                    <code>"Run started (Europe/London)"</code> "."
                 </p>
             </section>
 
@@ -88,7 +90,9 @@ pub fn HelpPage() -> impl IntoView {
                     "Narrow the list with " <strong>"Date range"</strong> " (All Time, Last 7 Days, Last 30 Days "
                     "or Custom), " <strong>"Sort order"</strong> ", " <strong>"Source"</strong> " (Google "
                     "Workspace, Workday or SFTP Sync), " <strong>"Configuration"</strong> " and "
-                    <strong>"Status"</strong> ". Each active filter shows as a pill you can remove; "
+                    <strong>"Status"</strong> ". For a Custom range, type the days as the page writes "
+                    "them (15 Jan 2024) or pick them on the calendar beside each field. Each active "
+                    "filter shows as a pill you can remove; "
                     <strong>"Clear filters"</strong> " resets them all. The filters are part of the page's "
                     "address, so you can bookmark or share a filtered view. Runs that are queued or in "
                     "progress update on the page as they go; select a start time to see a run's details."

@@ -4,6 +4,10 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+/// The cookie that holds the email of a failed sign-in for the form (see
+/// `Ctx::set_retry_email`).
+pub const RETRY_EMAIL_COOKIE: &str = "up_retry_email";
+
 /// The sign-in form posts as plain HTML, so it works before the app has hydrated.
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -37,10 +41,16 @@ pub fn LoginPage() -> impl IntoView {
     };
     // The email of a failed attempt, typed again for the viewer; the password is theirs
     // to type again, so it has the focus.
-    let email = query.with_untracked(|q| {
-        q.get("email")
-            .filter(|e| e.len() <= 320 && !e.chars().any(char::is_control))
-    });
+    let email = query
+        .with_untracked(|q| q.get("error").is_some())
+        .then(|| crate::browser::preference(RETRY_EMAIL_COOKIE))
+        .flatten()
+        .and_then(|v| {
+            form_urlencoded::parse(format!("e={v}").as_bytes())
+                .map(|(_, e)| e.into_owned())
+                .next()
+        })
+        .filter(|e| !e.is_empty() && e.len() <= 320 && !e.chars().any(char::is_control));
     let retry = email.is_some();
     view! {
         <Title text="Sign in" />

@@ -188,6 +188,7 @@ fn Timeline(q: String, history: PersonHistory, from: Option<String>) -> impl Int
         events,
         next,
         time_zone,
+        ..
     } = history;
     // The log search that finds this person's entries in a run's details.
     let key = person

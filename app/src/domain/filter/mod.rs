@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
 
+mod day;
 mod read;
-pub use read::tidied_link;
+pub use day::{day_label, day_slug, parse_day};
+pub use read::{read_day, tidied_link};
 
 /// Longest configuration name accepted in a filter; longer input is an error, not truncated.
 pub const MAX_CONFIGURATION_LEN: usize = 200;
@@ -60,11 +62,11 @@ pub enum FilterError {
     UnknownSource(String),
     #[error("\"{0}\" is not a sync status.")]
     UnknownStatus(String),
-    #[error("\"{value}\" is not a valid {field} date; use the form 2024-01-15.")]
+    #[error("\"{value}\" is not a valid {field} date; write it as 15 Jan 2024.")]
     BadDate { field: String, value: String },
     #[error("The {field} date \"{value}\" is outside the years runs can have (1970 to 9999).")]
     DateOutOfRange { field: String, value: String },
-    #[error("The From date ({from}) is after the To date ({to}).")]
+    #[error("The From date ({}) is after the To date ({}).", day_label(*.from), day_label(*.to))]
     FromAfterTo { from: NaiveDate, to: NaiveDate },
     #[error("The configuration name is longer than {MAX_CONFIGURATION_LEN} characters.")]
     ConfigurationTooLong,
@@ -153,12 +155,10 @@ impl DateRange {
             DateRange::Last7Days => "Last 7 Days".into(),
             DateRange::Last30Days => "Last 30 Days".into(),
             DateRange::Custom { from, to } => match (from, to) {
-                (Some(f), Some(t)) if f == t => f.format("%-d %b %Y").to_string(),
-                (Some(f), Some(t)) => {
-                    format!("{} – {}", f.format("%-d %b %Y"), t.format("%-d %b %Y"))
-                }
-                (Some(f), None) => format!("From {}", f.format("%-d %b %Y")),
-                (None, Some(t)) => format!("Until {}", t.format("%-d %b %Y")),
+                (Some(f), Some(t)) if f == t => day_label(*f),
+                (Some(f), Some(t)) => format!("{} – {}", day_label(*f), day_label(*t)),
+                (Some(f), None) => format!("From {}", day_label(*f)),
+                (None, Some(t)) => format!("Until {}", day_label(*t)),
                 (None, None) => "Custom".into(),
             },
         }
@@ -315,8 +315,15 @@ mod tests {
             tidied_link("range=7d&from=&sort=oldest&config=HR&status=success&after=5.7"),
             Some("range=7d&sort=oldest&config=HR&status=success&after=5.7".to_string())
         );
+        // Dates as the fields show them: written as links write them.
+        assert_eq!(
+            tidied_link("range=custom&from=5+Oct+2026&to=Oct+20%2C+2026&status=success"),
+            Some("range=custom&from=2026-10-05&to=2026-10-20&status=success".to_string())
+        );
         // Nothing empty: left as it is. A problem: left for the page to explain.
         assert_eq!(tidied_link("range=7d&status=success"), None);
+        assert_eq!(tidied_link("range=custom&from=2026-10-05"), None);
+        assert_eq!(tidied_link("range=custom&from=5+Octember+2026"), None);
         assert_eq!(tidied_link("range=soon&from="), None);
     }
 

@@ -2,6 +2,7 @@
 //! others, so that a page can list all that is wrong with a link at once and keep the rest.
 
 use super::{
+    day::{is_slug, parse_day},
     quoted, DateRange, FilterError, FilterReading, RunFilter, SortOrder, MAX_CONFIGURATION_LEN,
     MAX_QUERY_LEN,
 };
@@ -60,14 +61,18 @@ impl RunFilter {
 }
 
 /// The filter's link as the filter form sends it without script (`range=all&from=&to=&
-/// sort=newest&source=&config=`, every field named, empty or not) tidied to the one the
-/// page itself writes: `None` when no filter key is empty, or when the link has a problem
+/// sort=newest&source=&config=`, every field named, empty or not, and the dates as typed:
+/// `from=15+Jan+2024`) tidied to the one the page itself writes: `None` when no filter key
+/// is empty and every date is written as links write them, or when the link has a problem
 /// (the page explains those). Keys that are not the filter's (`after=`) are kept.
 pub fn tidied_link(query: &str) -> Option<String> {
     let query = query.strip_prefix('?').unwrap_or(query);
     let is_filter_key = |k: &str| k == "status" || ONCE.contains(&k);
     let pairs: Vec<_> = form_urlencoded::parse(query.as_bytes()).collect();
-    if !pairs.iter().any(|(k, v)| v.is_empty() && is_filter_key(k)) {
+    let untidy = |(k, v): &(std::borrow::Cow<str>, std::borrow::Cow<str>)| {
+        (v.is_empty() && is_filter_key(k)) || ((k == "from" || k == "to") && !is_slug(v))
+    };
+    if !pairs.iter().any(untidy) {
         return None;
     }
     let reading = RunFilter::read(query);
@@ -118,34 +123,32 @@ fn given(
     given
 }
 
-/// The From or To date (`field`), in exactly the form the date fields send: chrono alone
-/// would also take "2026-1-1" or "+2026-01-01".
+/// The From or To date (`field`), as the date fields send it, or its problem.
 fn date(field: &str, value: Option<&str>, problems: &mut Vec<FilterError>) -> Option<NaiveDate> {
-    let v = value.filter(|v| !v.is_empty())?;
-    let shaped = v.len() == 10
-        && v.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    let day = NaiveDate::parse_from_str(v, "%Y-%m-%d")
-        .ok()
-        .filter(|_| shaped);
-    match day {
-        Some(d) if (1970..=9999).contains(&chrono::Datelike::year(&d)) => Some(d),
-        Some(_) => {
-            problems.push(FilterError::DateOutOfRange {
-                field: field.into(),
-                value: quoted(v),
-            });
-            None
-        }
-        None => {
-            problems.push(FilterError::BadDate {
-                field: field.into(),
-                value: quoted(v),
-            });
-            None
-        }
+    read_day(field, value.unwrap_or_default()).unwrap_or_else(|e| {
+        problems.push(e);
+        None
+    })
+}
+
+/// The From or To date (`field`) as written in its field or a link ([`parse_day`]):
+/// `None` when empty, a problem when it names no day, or one outside the years runs can
+/// have.
+pub fn read_day(field: &str, value: &str) -> Result<Option<NaiveDate>, FilterError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    match parse_day(v) {
+        Some(d) if (1970..=9999).contains(&chrono::Datelike::year(&d)) => Ok(Some(d)),
+        Some(_) => Err(FilterError::DateOutOfRange {
+            field: field.into(),
+            value: quoted(v),
+        }),
+        None => Err(FilterError::BadDate {
+            field: field.into(),
+            value: quoted(v),
+        }),
     }
 }
 
