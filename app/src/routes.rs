@@ -57,11 +57,12 @@ d.forEach(function(v,k){if(v&&!(k==='range'&&v==='all')&&\
 !(k==='sort'&&v==='newest')&&(c||(k!=='from'&&k!=='to')))q.append(k,v)});\
 var s=q.toString();location.assign(f.action+(s?'?'+s:''))}\
 function day(i){return i&&i.hasAttribute&&i.hasAttribute('data-day')}\
+function dates(i){return day(i)||(i&&i.hasAttribute&&i.hasAttribute('data-opens-calendar'))}\
 document.addEventListener('change',function(e){var f=early(e),t=e.target;if(!f)return;\
 if(day(t)){t.setAttribute('data-edited','');return}\
-if(t.type==='date'){var d=t.parentNode.querySelector('[data-day]');if(d)d.value=t.value}send(f)});\
+if(t.type==='date'){var d=t.parentNode.firstElementChild;if(day(d))d.value=t.value}send(f)});\
 document.addEventListener('focusout',function(e){var t=e.target,f=early(e),n=e.relatedTarget;\
-if(!f||!day(t)||(n&&n.form===f&&(day(n)||n.hasAttribute('data-opens-calendar'))))return;\
+if(!f||!dates(t)||(n&&n.form===f&&dates(n)))return;\
 var d=[].filter.call(f.elements,day),ed=0;d.forEach(function(i){\
 if(i.hasAttribute('data-edited'))ed=1});\
 if(!ed)return;d.forEach(function(i){i.removeAttribute('data-edited')});send(f)});";

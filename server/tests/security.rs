@@ -504,7 +504,7 @@ async fn guesses_sent_side_by_side_share_one_allowance() {
             .to_str()
             .unwrap()
             .to_string();
-        if location.starts_with("/login?error=invalid&") {
+        if location == "/login?error=invalid" {
             checked += 1;
         } else if location.starts_with("/login?error=throttled") {
             throttled += 1;

@@ -440,7 +440,7 @@ mod tests {
             FilterError::BadDate { .. }
         ));
         // Only the form the date fields send.
-        for loose in ["2026-1-1", "+2026-11-01", "2026-11-1 ", "２026-11-01"] {
+        for loose in ["2026-1-1", "%2B2026-11-01", "2026-11-1 ", "２026-11-01"] {
             assert!(
                 matches!(err(&format!("from={loose}")), FilterError::BadDate { .. }),
                 "{loose}"
