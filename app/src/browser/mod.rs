@@ -203,8 +203,6 @@ pub fn fold_unless_inside(
 ) {
 }
 
-/// The time now, in milliseconds since the epoch: the browser's clock, or the server's
-/// while it renders the page.
 /// Opens the browser's own picker of the input `id` (its calendar, for a date): called
 /// from a click, which the browser requires. `showPicker` through `Reflect`, as web-sys
 /// holds it among its unstable APIs.
@@ -224,6 +222,8 @@ pub fn show_picker(id: &str) {
 #[cfg(not(feature = "hydrate"))]
 pub fn show_picker(_id: &str) {}
 
+/// The time now, in milliseconds since the epoch: the browser's clock, or the server's
+/// while it renders the page.
 #[cfg(feature = "hydrate")]
 pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64

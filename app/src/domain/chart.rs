@@ -199,7 +199,7 @@ impl RunChart {
             None => "No days to show: the date range is in the future.".into(),
             Some(span) => {
                 let runs: u64 = self.days.iter().map(ChartDay::total).sum();
-                let fmt = |d: NaiveDate| d.format("%-d %b %Y").to_string();
+                let fmt = super::day_label;
                 let mut text = format!(
                     "{} {} from {} to {}",
                     runs,

@@ -208,10 +208,10 @@ impl RunFilter {
         }
         if let DateRange::Custom { from, to } = self.range {
             if let Some(f) = from {
-                q.append_pair("from", &f.format("%Y-%m-%d").to_string());
+                q.append_pair("from", &day_slug(f));
             }
             if let Some(t) = to {
-                q.append_pair("to", &t.format("%Y-%m-%d").to_string());
+                q.append_pair("to", &day_slug(t));
             }
         }
         if self.sort != SortOrder::NewestFirst {
