@@ -265,6 +265,8 @@ test('dates the controls cannot apply are marked, and the mark goes when they ca
   await from.blur();
   await expect(page.getByRole('alert')).toHaveText('"01/02/2024" is not a valid From date; write it as 15 Jan 2024.');
   await expect(from).toHaveAttribute('aria-invalid', 'true');
+  // Only the field that holds it is marked.
+  await expect(page.getByLabel('To', { exact: true })).not.toHaveAttribute('aria-invalid', /./);
   await expect(page).toHaveURL(/range=custom&to=2024-01-01$/);
   await from.fill('1 Feb 2024');
   await from.blur();

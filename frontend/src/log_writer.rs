@@ -38,6 +38,7 @@ impl LogFileWriter {
     pub fn finish(&mut self) -> Result<Vec<u8>, JsError> {
         let entries = std::mem::take(&mut self.entries);
         let sheet = LogSheet {
+            of: self.job.of,
             run_id: self.job.run_id,
             run_started: self.job.run_started,
             time_zone: &self.job.time_zone,

@@ -15,6 +15,7 @@ use sea_orm::{
 mod directory;
 mod history;
 pub mod live;
+mod skips;
 pub mod tails;
 
 use directory::insert_directory;

@@ -314,3 +314,89 @@ async fn person_history_follows_the_page_rules() {
         .body
         .contains("action=\"/admin/user-provisioning/people\""));
 }
+
+/// The text of the person card's "Last run that logged them", as the page writes it.
+fn last_run(page: &str) -> &str {
+    let start = page
+        .find("Last run that logged them")
+        .expect("the person card");
+    let rest = &page[start..];
+    &rest[..rest.find("</dd>").expect("its value")]
+}
+
+/// A later page of a timeline (`after=`, as "Show more entries" opens it without script)
+/// is the same person's page: the card names their last run, not the page's first
+/// entry's, and what runs for them now still shows. Past their oldest entry it says so,
+/// not that no run logged them.
+#[tokio::test]
+async fn later_pages_of_a_timeline_keep_the_person() {
+    let (app, _held) = app().await;
+    let acme = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let (email, _) = logged_person(&app, &acme).await;
+    let api = get(
+        &app,
+        &format!("/api/find_person?q={}", q(&email)),
+        Some(&acme),
+        "application/json",
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    let one = &json["One"];
+    let newest = one["events"][0]["id"].as_i64().unwrap();
+    assert_eq!(one["latest"]["id"].as_i64(), Some(newest));
+    let next = one["next"]
+        .as_object()
+        .map(|c| format!("{}.{}", c["sort_at_ms"], c["id"]))
+        .expect("a demo person's timeline has more than a page");
+    let page_at = |after: &str| {
+        format!(
+            "/admin/user-provisioning/people?q={}&after={}",
+            q(&email),
+            q(after)
+        )
+    };
+    let first = get(
+        &app,
+        &format!("/admin/user-provisioning/people?q={}", q(&email)),
+        Some(&acme),
+        "text/html",
+    )
+    .await;
+    let later = get(&app, &page_at(&next), Some(&acme), "text/html").await;
+    assert_eq!(later.status, StatusCode::OK, "{}", later.body);
+    assert!(later.body.contains("further down the timeline"));
+    assert_eq!(last_run(&later.body), last_run(&first.body));
+    assert!(last_run(&first.body).contains(&format!(
+        "/admin/user-provisioning/runs/{}",
+        one["events"][0]["run_id"]
+    )));
+    assert_eq!(
+        later.body.contains("Running now"),
+        first.body.contains("Running now")
+    );
+    // The API's later page names the same newest entry.
+    let api = get(
+        &app,
+        &format!("/api/find_person?q={}&after={}", q(&email), q(&next)),
+        Some(&acme),
+        "application/json",
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(json["One"]["latest"]["id"].as_i64(), Some(newest));
+    assert_ne!(json["One"]["events"][0]["id"].as_i64(), Some(newest));
+
+    // Past the oldest entry: the end of the timeline, and the way back to its start.
+    let past = get(&app, &page_at("1.1"), Some(&acme), "text/html").await;
+    assert_eq!(past.status, StatusCode::OK, "{}", past.body);
+    assert!(
+        past.body
+            .contains("No more entries further down the timeline."),
+        "{}",
+        past.body
+    );
+    assert!(!past.body.contains("No sync run has logged this person yet"));
+    assert_eq!(last_run(&past.body), last_run(&first.body));
+}

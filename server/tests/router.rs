@@ -1298,6 +1298,16 @@ async fn the_plain_filter_form_lands_on_a_tidy_link() {
             "range=all&from=&to=&status=Success&after=1.2",
             "/admin/user-provisioning?status=success&after=1.2",
         ),
+        // The same filter as a person edits it: the page's own link.
+        (
+            "range=7d&from=2026-10-05",
+            "/admin/user-provisioning?range=7d",
+        ),
+        (
+            "status=queued&status=in_progress",
+            "/admin/user-provisioning?status=queued%2Cin_progress",
+        ),
+        ("sort=newest", "/admin/user-provisioning"),
     ] {
         let reply = get(
             &app,
@@ -1309,7 +1319,12 @@ async fn the_plain_filter_form_lands_on_a_tidy_link() {
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{asked}");
         assert_eq!(reply.headers[header::LOCATION], tidy, "{asked}");
     }
-    for kept in ["range=7d&status=success", "range=soon&from="] {
+    for kept in [
+        "range=7d&status=success",
+        "range=soon&from=",
+        "status=success&sort=oldest",
+        "status=queued,in_progress",
+    ] {
         let reply = get(
             &app,
             &format!("/admin/user-provisioning?{kept}"),
@@ -1352,4 +1367,78 @@ async fn a_missing_admin_page_keeps_the_frame() {
     let elsewhere = get(&app, "/nowhere", Some(&acme), "text/html").await;
     assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
     assert!(elsewhere.body.contains("Page not found") && !elsewhere.body.contains("Sign out"));
+}
+
+/// A run's log opened further down (`after=`, as "Show more entries" opens it without
+/// script) names entries as the log numbers them, from 1: `after=N` starts at #N+1, past
+/// the last it says the last one's number, one entry left is "1 entry", and a page that
+/// ends the log offers no more.
+#[tokio::test]
+async fn a_log_opened_further_down_counts_as_it_numbers() {
+    let (app, _held) = app().await;
+    let acme = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let list = get(
+        &app,
+        "/api/list_sync_runs?query=status%3Dsuccess",
+        Some(&acme),
+        "application/json",
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_str(&list.body).unwrap();
+    let run = json["runs"][0]["id"].as_i64().unwrap();
+    let logs = get(
+        &app,
+        &format!("/api/get_run_logs?run_id={run}&limit=1"),
+        Some(&acme),
+        "application/json",
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_str(&logs.body).unwrap();
+    let total = json["total"].as_u64().expect("the log's size");
+    assert!(total > 2, "{}", logs.body);
+    let at = |after: u64| format!("/admin/user-provisioning/runs/{run}?outcome=all&after={after}");
+    let past = get(&app, &at(total), Some(&acme), "text/html").await;
+    assert!(
+        past.body
+            .contains(&format!("No more entries after entry {total}.")),
+        "{}",
+        past.body
+    );
+    let last = get(&app, &at(total - 1), Some(&acme), "text/html").await;
+    assert!(
+        last.body.contains("Showing 1 entry further down the log"),
+        "{}",
+        last.body
+    );
+    assert!(
+        last.body.contains(&format!("id=\"entry-{}\"", total - 1)),
+        "the last entry"
+    );
+    assert!(!last.body.contains("Show more entries"), "{}", last.body);
+    let from_start = get(&app, &at(0), Some(&acme), "text/html").await;
+    assert!(
+        from_start.body.contains("id=\"entry-0\""),
+        "after=0: from #1"
+    );
+    let second = get(&app, &at(1), Some(&acme), "text/html").await;
+    assert!(
+        second.body.contains("id=\"entry-1\"") && !second.body.contains("id=\"entry-0\""),
+        "after=1: from #2"
+    );
+    // A page that ends exactly where the log does offers no next page.
+    let json: serde_json::Value = serde_json::from_str(
+        &get(
+            &app,
+            &format!("/api/get_run_logs?run_id={run}&after={}&limit=2", total - 3),
+            Some(&acme),
+            "application/json",
+        )
+        .await
+        .body,
+    )
+    .unwrap();
+    assert_eq!(json["entries"].as_array().unwrap().len(), 2);
+    assert!(json["next_after"].is_null(), "{json}");
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use app::domain::{LogAction, LogEntry, LogFormat, LogKind, LogOutcome};
-use app::export::{header, to_csv, to_xlsx, LogSheet, COLUMNS};
+use app::export::{header, to_csv, to_xlsx, FileOf, LogSheet, COLUMNS};
 use app::ports::{LogRequest, RunStore};
 use chrono::NaiveDate;
 use common::sync::{people_csv, setup, sync_now};
@@ -145,7 +145,9 @@ async fn log_pages(db: &DatabaseConnection) {
         ("title", 1),
         ("\"old\"", 0),
         // As the log writes a change: "Changed: Job Title: Engineer → Lead Engineer".
-        ("Changed", 120),
+        // "Changed" leads the changes; "Unchanged" entries changed nothing.
+        ("Changed", 1),
+        ("Engineer -> Lead", 1),
         ("Changed: Job Title", 1),
         ("Job Title: Engineer → Lead Engineer", 1),
         ("Engineer → Lead", 1),
@@ -216,6 +218,7 @@ fn entries() -> Vec<LogEntry> {
 
 fn sheet(entries: &[LogEntry]) -> LogSheet<'_> {
     LogSheet {
+        of: FileOf::Run,
         run_id: 4711,
         run_started: NaiveDate::from_ymd_opt(2024, 1, 15)
             .unwrap()
@@ -289,6 +292,20 @@ fn csv_of_many_rows_reads_back_row_for_row() {
         assert_eq!(row[6], shown);
         assert_eq!(row[10], e.message);
     }
+}
+
+/// A person's history is its own file: its worksheet says so.
+#[test]
+fn a_persons_history_names_its_worksheet_so() {
+    use calamine::{Reader, Xlsx};
+    let entries = entries();
+    let bytes = to_xlsx(LogSheet {
+        of: FileOf::Person,
+        ..sheet(&entries)
+    })
+    .unwrap();
+    let book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), vec!["Person history".to_string()]);
 }
 
 #[test]

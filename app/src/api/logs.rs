@@ -108,7 +108,7 @@ mod server {
             DOWNLOAD_PAGE,
         },
         error::AppError,
-        export::{to_file, LogSheet},
+        export::{to_file, FileOf, LogSheet},
         ports::LogRequest,
     };
     use chrono::{TimeZone, Utc};
@@ -201,11 +201,12 @@ mod server {
             ));
         }
         let limit = limit.clamp(1, DOWNLOAD_PAGE);
+        // One entry more than asked for tells whether there is a next page.
         let request = LogRequest {
             run_id,
             kind,
             after,
-            limit,
+            limit: limit + 1,
             search,
             outcomes,
         };
@@ -222,8 +223,11 @@ mod server {
                 e.applied = false;
             }
         }
-        let next_after = (entries.len() as u32 == limit)
-            .then(|| entries.last().map(|e| e.sequence))
+        let next_after = (entries.len() as u32 > limit)
+            .then(|| {
+                entries.truncate(limit as usize);
+                entries.last().map(|e| e.sequence)
+            })
             .flatten();
         Ok(LogPage {
             run: detail.run,
@@ -278,6 +282,7 @@ mod server {
         // Writing a large workbook takes a while: keep it off the request threads.
         let bytes = tokio::task::spawn_blocking(move || {
             let sheet = LogSheet {
+                of: FileOf::Run,
                 run_id: detail.run.id,
                 run_started: detail.started_local,
                 time_zone: &detail.zone_name,

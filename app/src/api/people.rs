@@ -136,7 +136,18 @@ mod server {
             events.truncate(limit as usize);
             events.last().map(|e| e.cursor)
         });
-        for e in &mut events {
+        // Their newest entry, whichever page of the timeline is asked for.
+        let mut latest = match after {
+            None => events.first().cloned(),
+            Some(_) => ctx
+                .stores
+                .people
+                .timeline(organisation_id, &person, None, 1)
+                .await
+                .map_err(failed)?
+                .pop(),
+        };
+        for e in events.iter_mut().chain(latest.as_mut()) {
             let local = Utc
                 .timestamp_millis_opt(e.cursor.sort_at_ms)
                 .single()
@@ -145,17 +156,14 @@ mod server {
             e.run_started_local = local;
             e.run_started = display_start(local);
         }
-        // What is running for them matters on the page's first view, not on later pages.
-        let running = match after {
-            Some(_) => Vec::new(),
-            None => running(ctx, organisation_id, &person.configuration_ids).await?,
-        };
+        let running = running(ctx, organisation_id, &person.configuration_ids).await?;
         let who = (person.person.email.as_deref()).unwrap_or(person.person.key());
         let file_name = format.map(|f| person_file_name(who, now_local, f));
         Ok((
             PersonAnswer::One(Box::new(PersonHistory {
                 person: person.person,
                 running,
+                latest,
                 events,
                 next: next.flatten(),
                 time_zone: ctx.time_zone_caption(),

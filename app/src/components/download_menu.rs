@@ -5,7 +5,7 @@ use crate::{
         EntryRun, LogEntry, LogFormat, PersonAnswer, PersonEvent, DOWNLOAD_PAGE, MAX_TIMELINE_PAGE,
     },
     error::AppError,
-    export::LogFileJob,
+    export::{FileOf, LogFileJob},
 };
 use leptos::prelude::*;
 
@@ -100,6 +100,14 @@ pub fn DownloadMenu(what: Downloadable) -> impl IntoView {
                     return;
                 }
                 match key.as_str() {
+                    // Tab closes the menu and moves on from its button, as from any
+                    // button: the choices are reached by the arrows, not by Tab.
+                    "Tab" => {
+                        if let Some(b) = trigger.get_untracked() {
+                            let _ = b.focus();
+                        }
+                        open.set(false);
+                    }
                     // Escape closes the menu and gives focus back to its button.
                     "Escape" => {
                         ev.prevent_default();
@@ -168,12 +176,12 @@ pub fn DownloadMenu(what: Downloadable) -> impl IntoView {
             <Show when=move || open.get()>
                 <ul class="download__menu" role="menu" id=menu_id.clone() aria-label="Download format">
                     <li role="none">
-                        <button type="button" role="menuitem" node_ref=first_item on:click=move |_| choose(LogFormat::Csv)>
+                        <button type="button" role="menuitem" tabindex="-1" node_ref=first_item on:click=move |_| choose(LogFormat::Csv)>
                             "CSV"
                         </button>
                     </li>
                     <li role="none">
-                        <button type="button" role="menuitem" node_ref=last_item on:click=move |_| choose(LogFormat::Xlsx)>
+                        <button type="button" role="menuitem" tabindex="-1" node_ref=last_item on:click=move |_| choose(LogFormat::Xlsx)>
                             "Excel (XLSX)"
                         </button>
                     </li>
@@ -247,6 +255,7 @@ async fn download_person(
         |e: String| AppError::Validation(format!("The file could not be written: {e}"));
     let writer = LogFileWorker::start(&LogFileJob {
         format,
+        of: FileOf::Person,
         // Each entry names its own run; these stand for none.
         run_id: 0,
         run_started: Default::default(),
@@ -292,6 +301,7 @@ async fn download(
     // The worker loads its module while the first pages arrive.
     let writer = LogFileWorker::start(&LogFileJob {
         format,
+        of: FileOf::Run,
         run_id,
         run_started: detail.started_local,
         time_zone: detail.zone_name.clone(),

@@ -102,10 +102,21 @@ impl ChangeSearch {
     }
 }
 
+/// Whether `text` is in `name` from the start of one of its words: a name is searched as
+/// it reads, so "changed" finds no "Unchanged" entry and "key" finds "Re-key".
+fn starts_a_word(name: &str, text: &str) -> bool {
+    name.match_indices(text).any(|(i, _)| {
+        name[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
+    })
+}
+
 impl LogSearch {
     pub fn new(text: &str, kind: LogKind) -> LogSearch {
         let text = text.to_lowercase();
-        let names = |name: &str| name.to_lowercase().contains(&text);
+        let names = |name: &str| starts_a_word(&name.to_lowercase(), &text);
         let planned = kind == LogKind::Planned;
         // The words that lead an entry's changes.
         let lead = if planned {
@@ -140,9 +151,11 @@ impl LogSearch {
             values: !in_a_key && !framing,
             any_change: lead.contains(&text),
             change: match text.trim().strip_prefix(lead) {
-                Some(rest) if !rest.trim().is_empty() => ChangeSearch::read(rest, true),
+                Some(rest) if !rest.trim().is_empty() => {
+                    ChangeSearch::read(&rest.replace("->", "→"), true)
+                }
                 Some(_) => None,
-                None => ChangeSearch::read(&text, false),
+                None => ChangeSearch::read(&text.replace("->", "→"), false),
             },
             text,
         }
@@ -178,9 +191,39 @@ mod tests {
     }
 
     #[test]
+    fn names_are_searched_from_the_start_of_a_word() {
+        // "Changed" leads every change; "Unchanged" entries changed nothing.
+        let s = LogSearch::new("Changed", LogKind::Results);
+        assert!(s.actions.is_empty() && s.any_change);
+        assert_eq!(
+            LogSearch::new("unch", LogKind::Results).actions,
+            vec![LogAction::Unchanged]
+        );
+        assert_eq!(
+            LogSearch::new("key", LogKind::Results).actions,
+            vec![LogAction::Rekey]
+        );
+        assert!(LogSearch::new("itle", LogKind::Results)
+            .field_keys
+            .is_empty());
+        assert_eq!(
+            LogSearch::new("title", LogKind::Results).field_keys,
+            vec!["title"]
+        );
+    }
+
+    #[test]
     fn a_change_is_found_as_the_log_writes_it() {
         let s = LogSearch::new("Changed", LogKind::Results);
         assert!(s.any_change && s.change.is_none());
+        // Typed with the keyboard's arrow.
+        assert_eq!(
+            LogSearch::new("Finance -> Legal", LogKind::Results).change,
+            LogSearch::new("Finance → Legal", LogKind::Results).change
+        );
+        assert!(LogSearch::new("Finance -> Legal", LogKind::Results)
+            .change
+            .is_some());
         assert!(LogSearch::new("would have", LogKind::Planned).any_change);
         let s = LogSearch::new("Department: Finance", LogKind::Results);
         assert_eq!(

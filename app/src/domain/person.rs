@@ -191,6 +191,8 @@ pub struct PersonHistory {
     pub person: PersonMatch,
     /// Runs of the person's configurations that are queued or in progress now.
     pub running: Vec<SyncRunRow>,
+    /// Their newest entry: the last run that logged them, whichever page `events` is.
+    pub latest: Option<PersonEvent>,
     pub events: Vec<PersonEvent>,
     /// Where the next page starts; `None` on the last page.
     pub next: Option<Cursor>,

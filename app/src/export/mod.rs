@@ -15,9 +15,28 @@ pub use xlsx_file::{to_xlsx, XLSX_MAX_ROWS};
 use crate::domain::{LogAction, LogEntry, LogFormat, LogOutcome};
 use chrono::NaiveDateTime;
 
+/// Whose entries a log file holds: a run's, or one person's across runs (each entry
+/// naming its own run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum FileOf {
+    Run,
+    Person,
+}
+
+impl FileOf {
+    /// The worksheet's name: what the file holds, as the page calls it.
+    pub fn sheet_name(self) -> &'static str {
+        match self {
+            FileOf::Run => "Sync logs",
+            FileOf::Person => "Person history",
+        }
+    }
+}
+
 /// What a log file holds: the run it came from and its entries in order.
 #[derive(Debug, Clone, Copy)]
 pub struct LogSheet<'a> {
+    pub of: FileOf,
     pub run_id: i64,
     /// The run's start in the viewer's time zone.
     pub run_started: NaiveDateTime,
@@ -32,6 +51,7 @@ pub struct LogSheet<'a> {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogFileJob {
     pub format: LogFormat,
+    pub of: FileOf,
     pub run_id: i64,
     /// The run's start in the viewer's time zone.
     pub run_started: NaiveDateTime,
@@ -95,6 +115,7 @@ pub fn sample_entries(n: usize) -> Vec<LogEntry> {
 /// runs natively and in wasm, so the two are compared on equal terms.
 pub fn time_writers(entries: &[LogEntry], rounds: u32, now: impl Fn() -> f64) -> (f64, f64) {
     let sheet = LogSheet {
+        of: FileOf::Run,
         run_id: 4711,
         run_started: chrono::NaiveDate::from_ymd_opt(2024, 1, 15)
             .and_then(|d| d.and_hms_opt(22, 30, 0))

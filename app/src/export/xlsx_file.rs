@@ -1,7 +1,7 @@
 //! The Excel log file: one header row, frozen below the header, an autofilter over the
 //! data, sized columns, the run's start as a real date, entry numbers as numbers.
 
-use super::{header, neutralise, write_entry_changes, ExportError, LogSheet};
+use super::{header, neutralise, write_entry_changes, ExportError, FileOf, LogSheet};
 use chrono::{Datelike, Timelike};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use std::borrow::Cow;
@@ -43,12 +43,12 @@ fn write(sheet: LogSheet<'_>) -> Result<Vec<u8>, XlsxError> {
     let mut changed = String::new();
     // An empty log still gets its header row, so the file opens as a table.
     if chunks.peek().is_none() {
-        start_sheet(workbook.add_worksheet(), 1, (&titles, &bold), 0)?;
+        start_sheet(workbook.add_worksheet(), sheet.of, 1, (&titles, &bold), 0)?;
     }
     for chunk in chunks {
         number += 1;
         let ws = workbook.add_worksheet();
-        start_sheet(ws, number, (&titles, &bold), chunk.len())?;
+        start_sheet(ws, sheet.of, number, (&titles, &bold), chunk.len())?;
         for (i, e) in chunk.iter().enumerate() {
             let row = i as u32 + 1;
             ws.write_number(row, 1, f64::from(e.sequence) + 1.0)?;
@@ -85,14 +85,16 @@ fn text(v: &Option<String>) -> String {
 
 fn start_sheet(
     ws: &mut Worksheet,
+    of: FileOf,
     number: usize,
     (titles, bold): (&[Cow<'static, str>; 11], &Format),
     rows: usize,
 ) -> Result<(), XlsxError> {
+    let name = of.sheet_name();
     ws.set_name(if number == 1 {
-        "Sync logs".to_string()
+        name.to_string()
     } else {
-        format!("Sync logs ({number})")
+        format!("{name} ({number})")
     })?;
     for (col, (title, width)) in titles.iter().zip(WIDTHS).enumerate() {
         ws.write_string_with_format(0, col as u16, title.as_ref(), bold)?;

@@ -207,10 +207,14 @@ fn Details(detail: RunDetail, logs: LogsPerQuery) -> impl IntoView {
     // A load's error log is all errors: the whole of it is what they lead to.
     let load_errors = listed == Some(LogKind::Errors) && c.errors > 0;
     let to_problems = (problems > 0 || load_errors).then(|| {
+        let plural = |n: u32, one: &str| match n {
+            1 => one.to_string(),
+            _ => format!("{one}s"),
+        };
         let what = match (c.warnings, c.errors) {
-            (_, 0) => "warnings",
-            (0, _) => "errors",
-            _ => "warnings and errors",
+            (w, 0) => plural(w, "warning"),
+            (0, e) => plural(e, "error"),
+            (w, e) => format!("{} and {}", plural(w, "warning"), plural(e, "error")),
         };
         let href = if load_errors {
             entries_of("")

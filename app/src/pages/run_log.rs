@@ -38,8 +38,10 @@ impl LogQuery {
         Some(self.search.clone()).filter(|s| !s.is_empty())
     }
 
-    /// The entry the rows start after, if the URL names one; a word that is not an
-    /// entry's number is the link's problem.
+    /// The place (from 0) of the entry the rows start after, if the URL names one. The URL
+    /// names it by its number as the log shows it, from 1 (`after=50`: from #51 on;
+    /// `after=0`: from the first); a word that is not an entry's number is the link's
+    /// problem.
     pub(super) fn after(&self) -> Result<Option<i32>, AppError> {
         match self.after.as_str() {
             "" => Ok(None),
@@ -47,7 +49,7 @@ impl LogQuery {
                 .parse::<i32>()
                 .ok()
                 .filter(|n| *n >= 0)
-                .map(Some)
+                .map(|n| n.checked_sub(1).filter(|place| *place >= 0))
                 .ok_or_else(|| {
                     AppError::Validation(
                         "This link's place in the log (after=) is not an entry's number.".into(),
@@ -209,7 +211,7 @@ pub(super) fn LogPreview(
                             let kept = chosen.map_or("all", LogChoice::slug);
                             return view! {
                                 <div class="empty">
-                                    <p>{format!("No more entries after entry {after}.")}</p>
+                                    <p>{format!("No more entries after entry {}.", i64::from(after) + 1)}</p>
                                     <a href=path(&q.search, kept)>"Back to the first entries"</a>
                                 </div>
                             }.into_any();
@@ -260,6 +262,17 @@ pub(super) fn LogPreview(
     }
 }
 
+/// The entry a next page starts after: its place from 0, written in a link as the log
+/// numbers it, from 1 (see [`LogQuery::after`]).
+#[derive(Debug, Clone, Copy)]
+struct AfterEntry(i32);
+
+impl std::fmt::Display for AfterEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", i64::from(self.0) + 1)
+    }
+}
+
 /// One search's entries: its first page, and the pages "Show more entries" adds. A new
 /// search or outcome (or the run's final log) replaces the whole table, so pages of
 /// different searches never mix.
@@ -282,7 +295,7 @@ fn LogTable(
     }
     asked.append_pair("outcome", outcome.as_deref().unwrap_or("all"));
     let asked = asked.finish();
-    let more = MoreRows::<LogEntry, i32>::new(page.next_after);
+    let more = MoreRows::<LogEntry, AfterEntry>::new(page.next_after.map(AfterEntry));
     let rows = Signal::derive(move || {
         let mut all = first.clone();
         all.extend(more.rows.get());
@@ -293,10 +306,10 @@ fn LogTable(
     Effect::new(crate::browser::show_target);
     let load_more = move |_| {
         let (search, outcome) = query.get_value();
-        more.load(move |after| async move {
+        more.load(move |after: AfterEntry| async move {
             let page =
-                get_run_logs(run_id, Some(after), Some(PREVIEW_PAGE), search, outcome).await?;
-            Ok((page.entries, page.next_after))
+                get_run_logs(run_id, Some(after.0), Some(PREVIEW_PAGE), search, outcome).await?;
+            Ok((page.entries, page.next_after.map(AfterEntry)))
         });
     };
     let count = match from {
@@ -305,7 +318,7 @@ fn LogTable(
         }.into_any(),
         Some(first_rows) => view! {
             <p class="count">
-                <span aria-live="polite">{move || format!("Showing {} entries further down the log", rows.with(Vec::len))}</span>
+                <span aria-live="polite">{move || { let n = rows.with(Vec::len); format!("Showing {n} {} further down the log", if n == 1 { "entry" } else { "entries" }) }}</span>
                 " · " <a href=first_rows>"First entries"</a>
             </p>
         }.into_any(),

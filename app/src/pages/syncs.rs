@@ -138,6 +138,12 @@ fn SyncHistory(
     let controls = Memo::new(move |_| reading.with(|r| r.controls()));
     let dates_problem =
         Signal::derive(move || reading.with(|r| r.dates_problem().map(|p| p.to_string())));
+    let typed_days = Signal::derive(move || {
+        reading.with(|r| {
+            let typed = |field| r.typed_day(field).map(str::to_owned);
+            (typed("From"), typed("To"))
+        })
+    });
     let navigate = use_navigate();
     let on_change = Callback::new(move |f: RunFilter| {
         navigate(
@@ -225,7 +231,7 @@ fn SyncHistory(
                     f
                 });
                 view! {
-                    <FilterBar filter=shown configurations on_change link_problem=dates_problem />
+                    <FilterBar filter=shown configurations on_change link_problem=dates_problem typed_days />
                     <FilterPills filter=in_use on_change link=syncs_url />
                 }
             })}

@@ -2,6 +2,7 @@
 //! counts that agree with their status and the log entries behind those counts.
 
 use super::directory::{Person, DEPARTMENTS, TITLES};
+use super::skips::{skipped, SKIPS};
 use super::{indexed_for_people, tails, Config};
 use crate::db::entities::{sync_log_entry, sync_run};
 use app::domain::{LogAction, LogOutcome, RunStatus, SourceKind};
@@ -146,30 +147,38 @@ pub(super) struct Plan {
     pub(super) planned_deactivations: i32,
 }
 
-const LOAD_ERRORS: [&str; 4] = [
-    "Could not connect to the source: the connection timed out after 30 seconds.",
-    "The source rejected the credentials (401 Unauthorized). Check the integration account's password.",
-    "The file /exports/contractors.csv was not found on the server.",
-    "The file has no \"Email\" column; required columns are Employee ID and Email.",
-];
+/// Why a demo load failed, in each source's own terms.
+fn load_errors(kind: SourceKind) -> [&'static str; 4] {
+    match kind {
+        SourceKind::GoogleWorkspace => [
+            "Could not connect to the source: the connection timed out after 30 seconds.",
+            "Google refused the service account key (401 Unauthorized). Check the key in the configuration.",
+            "The Directory API answered 403 Forbidden: the service account has no domain-wide delegation for the directory scope.",
+            "The Directory API answered 400 Bad Request: the customer ID is not this organisation's.",
+        ],
+        SourceKind::Workday => [
+            "Could not connect to the source: the connection timed out after 30 seconds.",
+            "Workday refused the integration user's credentials (401 Unauthorized). Check the integration account's password.",
+            "The report URL answered 404 Not Found: check the report's owner and name.",
+            "The report has no \"Email\" field; required fields are Employee ID and Email.",
+        ],
+        SourceKind::Sftp => [
+            "Could not connect to the source: the connection timed out after 30 seconds.",
+            "The SFTP server refused the key for the configured user (authentication failed).",
+            "The file /exports/contractors.csv was not found on the server.",
+            "The file has no \"Email\" column; required columns are Employee ID and Email.",
+        ],
+    }
+}
 
-/// Why a demo record was skipped, and the email its entry shows (the source's value, so
-/// that an entry never contradicts its message): `None` keeps the person's own.
-const WARNINGS: [(&str, Option<&str>); 4] = [
-    ("Skipped: the record has no email address.", Some("")),
-    (
-        "Skipped: \"jo.bloggs@\" is not a valid email address.",
-        Some("jo.bloggs@"),
-    ),
-    (
-        "Skipped: the employee ID appears more than once in the source.",
-        None,
-    ),
-    (
-        "Skipped: the email address belongs to another user's record.",
-        None,
-    ),
-];
+/// How an entry names its record in the source: a file's row (after its header row), or
+/// an API's record.
+pub(super) fn record_ref(kind: SourceKind, i: usize) -> String {
+    match kind {
+        SourceKind::Sftp => format!("row {}", i + 2),
+        SourceKind::GoogleWorkspace | SourceKind::Workday => format!("record {}", i + 1),
+    }
+}
 
 /// Where in the source a run's changes start: a different place for each run (from its
 /// id, not the generator, so the demo's other draws stay), so that it is not the same few
@@ -179,7 +188,7 @@ fn turn(run_id: i64, people: usize) -> usize {
 }
 
 /// Manager IDs a demo record names that nobody in the source has: one per kind of skip.
-const UNKNOWN_MANAGERS: [&str; WARNINGS.len()] = ["P-19991", "P-19992", "P-19993", "P-19994"];
+const UNKNOWN_MANAGERS: [&str; SKIPS.len()] = ["P-19991", "P-19992", "P-19993", "P-19994"];
 
 impl Plan {
     pub(super) fn for_status(status: RunStatus, n: usize, rng: &mut StdRng) -> Plan {
@@ -256,7 +265,7 @@ impl Plan {
                 // A person the source no longer lists (a deactivation) has no row in it.
                 record_ref: Set(person
                     .filter(|_| action != LogAction::Deactivate)
-                    .map(|_| format!("row {}", seq + 2))),
+                    .map(|_| record_ref(c.kind, seq as usize))),
                 external_id: Set(person.map(|p| p.0.clone())),
                 email: Set(person.map(|p| p.1.clone())),
                 action: Set(action.slug().into()),
@@ -269,7 +278,8 @@ impl Plan {
         match self.status {
             Some(RunStatus::DataLoadFailed) => (0..self.errors)
                 .map(|i| {
-                    let msg = LOAD_ERRORS[rng.gen_range(0..LOAD_ERRORS.len())];
+                    let errors = load_errors(c.kind);
+                    let msg = errors[rng.gen_range(0..errors.len())];
                     entry(
                         i,
                         "error",
@@ -297,19 +307,25 @@ impl Plan {
                 }
                 actions.resize(people.len(), (LogAction::Unchanged, false));
                 actions.rotate_right(turn(run_id, people.len()));
+                // Which entries stand for a record of the source that is the person's
+                // own: not a deactivation (no record) nor a skip (which may show another's).
+                let rows: Vec<bool> = actions
+                    .iter()
+                    .map(|(a, _)| !matches!(a, LogAction::Deactivate | LogAction::Skip))
+                    .collect();
                 actions
                     .into_iter()
                     .zip(people)
                     .enumerate()
                     .map(|(i, ((action, noted), person))| {
-                        let mut source_email = None;
+                        let mut source_record = None;
                         let (outcome, message, changed) = match action {
                             // The draw a skip would make, so the demo's other draws stay.
                             LogAction::Update if noted => (
                                 LogOutcome::Warning,
                                 format!(
                                     "User updated. Manager ID {} is not in the source, so it was not applied (the person keeps their current manager, if any).",
-                                    UNKNOWN_MANAGERS[rng.gen_range(0..WARNINGS.len())]
+                                    UNKNOWN_MANAGERS[rng.gen_range(0..SKIPS.len())]
                                 ),
                                 Some("title".to_string()),
                             ),
@@ -337,9 +353,10 @@ impl Plan {
                                 Some("active".to_string()),
                             ),
                             LogAction::Skip => {
-                                let (message, email) = WARNINGS[rng.gen_range(0..WARNINGS.len())];
-                                source_email = email;
-                                (LogOutcome::Warning, message.to_string(), None)
+                                let skip = SKIPS[rng.gen_range(0..SKIPS.len())];
+                                let (message, source) = skipped(skip, c.kind, i, person, people, &rows);
+                                source_record = source;
+                                (LogOutcome::Warning, message, None)
                             }
                             _ => (LogOutcome::Ok, "No changes.".to_string(), None),
                         };
@@ -352,8 +369,10 @@ impl Plan {
                             message,
                             changed.clone(),
                         );
-                        if let Some(email) = source_email {
-                            e.email = Set((!email.is_empty()).then(|| email.to_string()));
+                        // What the skipped record held, where it is not the person's own.
+                        if let Some((id, email)) = source_record {
+                            e.external_id = Set(Some(id));
+                            e.email = Set(email);
                         }
                         // An update keeps its values, old → new, as the engine's do.
                         if action == LogAction::Update {

@@ -2,7 +2,6 @@
 
 use super::Changer;
 use crate::domain::{day_label, day_slug, parse_day, read_day, DateRange, RunFilter};
-use chrono::NaiveDate;
 use leptos::prelude::*;
 
 /// From and To, for a Custom range: always rendered (hidden unless Custom) so the page
@@ -17,6 +16,9 @@ use leptos::prelude::*;
 pub(super) fn DateFields(
     #[prop(into)] filter: Signal<RunFilter>,
     #[prop(into)] problem: Signal<bool>,
+    /// Days the link gave that cannot be read (From, To), shown again where they were typed.
+    #[prop(into)]
+    typed: Signal<(Option<String>, Option<String>)>,
     update: Callback<Changer>,
     /// A day the fields cannot read, explained.
     unreadable: Callback<String>,
@@ -25,21 +27,90 @@ pub(super) fn DateFields(
         DateRange::Custom { from, to } => Some((from, to)),
         _ => None,
     });
-    let set = move |from_side: bool, day: Option<NaiveDate>| {
-        update.run(Box::new(move |f| {
-            if let DateRange::Custom { from, to } = f.range {
-                f.range = match from_side {
-                    true => DateRange::Custom { from: day, to },
-                    false => DateRange::Custom { from, to: day },
-                };
+    // The field holding a day it cannot read (true: From), marked alone; the bar's
+    // problem marks both only when it is the pair's (From after To).
+    let unread = RwSignal::new(None::<bool>);
+    let from_field = NodeRef::<leptos::html::Input>::new();
+    let to_field = NodeRef::<leptos::html::Input>::new();
+    // The fields are written when the filter's dates change, and only then: never at
+    // hydration, so days typed before the app ran stay as typed (a property bound to the
+    // filter would put the link's days back over them).
+    Effect::watch(
+        move || custom.get(),
+        move |days, _, _| {
+            let (from, to) = days.unwrap_or_default();
+            for (field, day) in [(from_field, from), (to_field, to)] {
+                if let Some(input) = field.get_untracked() {
+                    input.set_value(&day.map(day_label).unwrap_or_default());
+                }
             }
-        }))
+        },
+        false,
+    );
+    // The pair on screen is applied, both days: mending From after To in one field keeps
+    // what the other holds, whether typed here, before the app ran, or from the link.
+    let apply_shown = move || {
+        let read = |field: NodeRef<leptos::html::Input>, label| {
+            read_day(
+                label,
+                &field.get_untracked().map(|i| i.value()).unwrap_or_default(),
+            )
+        };
+        match (read(from_field, "From"), read(to_field, "To")) {
+            (Ok(from), Ok(to)) => {
+                unread.set(None);
+                // Written back as the page writes days, even when the filter is unchanged
+                // ("05 jan 2024" for a From of 5 Jan 2024).
+                for (field, day) in [(from_field, from), (to_field, to)] {
+                    if let Some(input) = field.get_untracked() {
+                        input.set_value(&day.map(day_label).unwrap_or_default());
+                    }
+                }
+                update.run(Box::new(move |f| {
+                    if let DateRange::Custom { .. } = f.range {
+                        f.range = DateRange::Custom { from, to };
+                    }
+                }))
+            }
+            (Err(e), _) => {
+                unread.set(Some(true));
+                unreadable.run(e.to_string())
+            }
+            (_, Err(e)) => {
+                unread.set(Some(false));
+                unreadable.run(e.to_string())
+            }
+        }
+    };
+    // Whether the fields show days other than the filter's: typed, not yet applied.
+    let pending = move || {
+        let (from, to) = custom.get_untracked().unwrap_or_default();
+        [(from_field, from), (to_field, to)]
+            .into_iter()
+            .any(|(field, day)| {
+                field
+                    .get_untracked()
+                    .is_some_and(|i| i.value().trim() != day.map(day_label).unwrap_or_default())
+            })
+    };
+    // Leaving the dates (not for the other field or a calendar button) applies what they
+    // hold, if that was not applied yet: a day typed before the app ran had its change
+    // before anything here listened.
+    let on_leave = move |ev: leptos::ev::FocusEvent| {
+        use leptos::wasm_bindgen::JsCast;
+        let to_dates = ev
+            .related_target()
+            .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+            .is_some_and(|t| t.closest(".day").ok().flatten().is_some());
+        if !to_dates && custom.get_untracked().is_some() && pending() {
+            apply_shown();
+        }
     };
     let field = move |from_side: bool| {
-        let (name, label) = if from_side {
-            ("from", "From")
+        let (name, label, node) = if from_side {
+            ("from", "From", from_field)
         } else {
-            ("to", "To")
+            ("to", "To", to_field)
         };
         let id = format!("filter-{name}");
         let picker = format!("filter-{name}-calendar");
@@ -54,31 +125,35 @@ pub(super) fn DateFields(
                 .get()
                 .and_then(|(f, t)| if from_side { t } else { f })
         };
-        let on_typed = move |ev| match read_day(label, &event_target_value(&ev)) {
-            Ok(d) => {
-                // Written back as the page writes days, even when the filter is unchanged
-                // ("05 jan 2024" for a From of 5 Jan 2024).
-                let field = event_target::<leptos::web_sys::HtmlInputElement>(&ev);
-                field.set_value(&d.map(day_label).unwrap_or_default());
-                set(from_side, d)
+        // A day picked on the calendar fills its field; then the pair is applied.
+        let on_picked = move |ev| {
+            if let (Some(input), Some(d)) =
+                (node.get_untracked(), parse_day(&event_target_value(&ev)))
+            {
+                input.set_value(&day_label(d));
             }
-            Err(e) => unreadable.run(e.to_string()),
+            apply_shown();
         };
-        let on_picked = move |ev| set(from_side, parse_day(&event_target_value(&ev)));
-        let shown = untrack(day).map(day_label);
+        let typed_here = move || typed.with(|(f, t)| if from_side { f.clone() } else { t.clone() });
+        // Marked: its own unreadable day (typed, or from the link), or the pair's problem.
+        let marked = move || match unread.get() {
+            Some(side) => side == from_side && problem.get(),
+            None => problem.get() || typed_here().is_some(),
+        };
+        // In the server's page: the link's day, or what it gave that cannot be read.
+        let shown = untrack(typed_here).or_else(|| untrack(day).map(day_label));
         let open = picker.clone();
         view! {
             // Without script the style sheet shows them as soon as Custom is chosen.
             <div class="field field--date" hidden=move || custom.get().is_none()>
                 <label for=id.clone()>{label}</label>
-                <span class="day">
+                <span class="day" on:focusout=on_leave>
                     <input id=id name=name type="text" data-day="" autocomplete="off"
-                        placeholder="15 Jan 2024" size="11"
+                        placeholder="15 Jan 2024" size="11" node_ref=node
                         value=shown
-                        prop:value=move || day().map(day_label).unwrap_or_default()
-                        aria-invalid=move || problem.get().then_some("true")
-                        aria-describedby=move || problem.get().then_some("filter-problem")
-                        on:change=on_typed />
+                        aria-invalid=move || marked().then_some("true")
+                        aria-describedby=move || (problem.get() && unread.get().is_none_or(|side| side == from_side)).then_some("filter-problem")
+                        on:change=move |_| apply_shown() />
                     <button type="button" class="day__open" data-opens-calendar=picker.clone()
                         aria-label=format!("Choose the {label} date on a calendar")
                         on:click=move |_| crate::browser::show_picker(&open)>

@@ -26,6 +26,9 @@ pub fn FilterBar(
     /// announced here again.
     #[prop(optional, into)]
     link_problem: Signal<Option<String>>,
+    /// Days the link gives that cannot be read (From, To): the fields show them again.
+    #[prop(optional, into)]
+    typed_days: Signal<(Option<String>, Option<String>)>,
 ) -> impl IntoView {
     // Set once the controls are live in the browser (effects never run on the server).
     let interactive = RwSignal::new(false);
@@ -114,7 +117,7 @@ pub fn FilterBar(
                             .collect_view()}
                     </select>
                 </div>
-                <DateFields filter problem=dates_wrong
+                <DateFields filter problem=dates_wrong typed=typed_days
                     update=Callback::new(update_with)
                     unreadable=Callback::new(move |p| problem.set(Some(p))) />
                 <div class="field">

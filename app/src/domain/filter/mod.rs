@@ -121,6 +121,21 @@ impl FilterReading {
         shown
     }
 
+    /// What the link gives as the `field` ("From", "To") date where it cannot be read, as
+    /// the page may echo it: the date field shows it again, to be mended where it was
+    /// typed.
+    pub fn typed_day(&self, field: &str) -> Option<&str> {
+        self.problems.iter().find_map(|p| match p {
+            FilterError::BadDate { field: f, value }
+            | FilterError::DateOutOfRange { field: f, value }
+                if f == field =>
+            {
+                Some(value.as_str())
+            }
+            _ => None,
+        })
+    }
+
     /// The problem the date controls themselves hold: From after To.
     pub fn dates_problem(&self) -> Option<&FilterError> {
         self.problems
@@ -305,6 +320,14 @@ mod tests {
     }
 
     #[test]
+    fn a_day_that_cannot_be_read_is_kept_for_its_field() {
+        let r = RunFilter::read("range=custom&from=15+Jnu+2024&to=1+Jan+20000");
+        assert_eq!(r.typed_day("From"), Some("15 Jnu 2024"));
+        assert_eq!(r.typed_day("To"), Some("1 Jan 20000"));
+        assert_eq!(RunFilter::read("from=2024-01-01").typed_day("From"), None);
+    }
+
+    #[test]
     fn the_filter_forms_plain_link_is_tidied() {
         // The form without script names every field, empty or not.
         assert_eq!(
@@ -320,8 +343,34 @@ mod tests {
             tidied_link("range=custom&from=5+Oct+2026&to=Oct+20%2C+2026&status=success"),
             Some("range=custom&from=2026-10-05&to=2026-10-20&status=success".to_string())
         );
-        // Nothing empty: left as it is. A problem: left for the page to explain.
+        // The same filter said another way: the page's own words.
+        for (asked, tidy) in [
+            ("range=7d&from=2026-10-05", "range=7d"),
+            ("status=Success", "status=success"),
+            (
+                "status=queued&status=in_progress",
+                "status=queued%2Cin_progress",
+            ),
+            (
+                "status=in_progress,queued,queued",
+                "status=queued%2Cin_progress",
+            ),
+            ("sort=newest&after=5.7", "after=5.7"),
+            ("range=all", ""),
+            (
+                "sort=Oldest&range=7D&source=Workday",
+                "range=7d&sort=oldest&source=workday",
+            ),
+            ("sort=oldest&sort=oldest", "sort=oldest"),
+        ] {
+            assert_eq!(tidied_link(asked).as_deref(), Some(tidy), "{asked}");
+        }
+        // The page's own link, its keys in any order: left as it is. A problem: left for
+        // the page to explain.
         assert_eq!(tidied_link("range=7d&status=success"), None);
+        assert_eq!(tidied_link("status=success&sort=oldest&after=5.7"), None);
+        assert_eq!(tidied_link("status=queued,in_progress"), None);
+        assert_eq!(tidied_link(""), None);
         assert_eq!(tidied_link("range=custom&from=2026-10-05"), None);
         assert_eq!(tidied_link("range=custom&from=5+Octember+2026"), None);
         assert_eq!(tidied_link("range=soon&from="), None);
@@ -512,9 +561,10 @@ mod tests {
             assert!(!reading.filter.to_query().contains("from"), "{folded}");
         }
         assert_eq!(err("source=csv"), FilterError::UnknownSource("csv".into()));
+        // Read in any case, as the page writes them or not.
         assert_eq!(
-            err("source=Workday"),
-            FilterError::UnknownSource("Workday".into())
+            RunFilter::from_query("source=Workday").unwrap().source,
+            Some(SourceKind::Workday)
         );
         assert_eq!(
             err("source=workday&source=sftp"),

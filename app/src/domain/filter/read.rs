@@ -2,9 +2,8 @@
 //! others, so that a page can list all that is wrong with a link at once and keep the rest.
 
 use super::{
-    day::{is_slug, parse_day},
-    quoted, DateRange, FilterError, FilterReading, RunFilter, SortOrder, MAX_CONFIGURATION_LEN,
-    MAX_QUERY_LEN,
+    day::parse_day, quoted, DateRange, FilterError, FilterReading, RunFilter, SortOrder,
+    MAX_CONFIGURATION_LEN, MAX_QUERY_LEN,
 };
 use crate::domain::source::SourceKind;
 use crate::domain::status::RunStatus;
@@ -36,6 +35,9 @@ impl RunFilter {
             return FilterReading { filter, problems };
         }
         let [range, sort, source, config, from, to] = given(query, &mut filter, &mut problems);
+        // Words the page writes are read in any case (`sort=Oldest`), as statuses are.
+        let lower = |v: Option<String>| v.map(|v| v.to_ascii_lowercase());
+        let (range, sort, source) = (lower(range), lower(sort), lower(source));
         // Dates beside a named range (All Time, Last 7 Days, …) are what the filter form
         // sends from its folded date fields, without script, after Custom was left: the
         // range named is the one chosen, and the dates are left out unread, whatever they
@@ -60,28 +62,36 @@ impl RunFilter {
     }
 }
 
-/// The filter's link as the filter form sends it without script (`range=all&from=&to=&
-/// sort=newest&source=&config=`, every field named, empty or not, and the dates as typed:
-/// `from=15+Jan+2024`) tidied to the one the page itself writes: `None` when no filter key
-/// is empty and every date is written as links write them, or when the link has a problem
-/// (the page explains those). Keys that are not the filter's (`after=`) are kept.
+/// A filter's link tidied to the one the page itself writes, when it says the same filter
+/// another way: as the filter form sends it without script (`range=all&from=&to=&
+/// sort=newest&source=&config=`, every field named, empty or not, the dates as typed:
+/// `from=15+Jan+2024`), or as a person edits it (`status=Success`, `status` given twice,
+/// a default named, dates beside a range that is not custom). `None` when the link is the
+/// page's own (its keys in any order), or has a problem (the page explains those). Keys
+/// that are not the filter's (`after=`) are kept.
 pub fn tidied_link(query: &str) -> Option<String> {
     let query = query.strip_prefix('?').unwrap_or(query);
     let is_filter_key = |k: &str| k == "status" || ONCE.contains(&k);
-    let pairs: Vec<_> = form_urlencoded::parse(query.as_bytes()).collect();
-    let untidy = |(k, v): &(std::borrow::Cow<str>, std::borrow::Cow<str>)| {
-        (v.is_empty() && is_filter_key(k)) || ((k == "from" || k == "to") && !is_slug(v))
+    let filter_pairs = |q: &str| {
+        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes())
+            .filter(|(k, _)| is_filter_key(k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        // Stable: a key given twice keeps its values' order.
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        pairs
     };
-    if !pairs.iter().any(untidy) {
-        return None;
-    }
     let reading = RunFilter::read(query);
     if !reading.problems.is_empty() {
         return None;
     }
-    let mut tidy = form_urlencoded::Serializer::new(reading.filter.to_query());
-    for (k, v) in pairs.iter().filter(|(k, _)| !is_filter_key(k)) {
-        tidy.append_pair(k, v);
+    let own = reading.filter.to_query();
+    if filter_pairs(query) == filter_pairs(&own) {
+        return None;
+    }
+    let mut tidy = form_urlencoded::Serializer::new(own);
+    for (k, v) in form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| !is_filter_key(k)) {
+        tidy.append_pair(&k, &v);
     }
     Some(tidy.finish())
 }
@@ -106,7 +116,8 @@ fn given(
                 }
             }
         } else if let Some(i) = ONCE.iter().position(|k| *k == key) {
-            if given[i].is_some() {
+            // The same value again says nothing new; another value is not guessed at.
+            if given[i].as_deref().is_some_and(|v| v != value) {
                 if !repeated[i] {
                     problems.push(FilterError::Repeated(ONCE[i].to_string()));
                 }

@@ -1,20 +1,20 @@
+//! The Person history page: one person's history across every sync run, found by email
+//! or Employee ID.
+
+mod card;
+mod timeline;
+
 use crate::{
     api::{find_person, person_pulse},
-    components::{
-        people_path, DownloadMenu, Downloadable, FindPerson, MoreRows, NoAccess, RunProgress,
-        ShowMore, StatusBadge, TableSkeleton, PEOPLE_PATH,
-    },
-    domain::{
-        change_line, Cursor, DirectoryState, LogOutcome, PersonAnswer, PersonEvent, PersonHistory,
-        PersonMatch, SyncRunRow, TIMELINE_PAGE,
-    },
+    components::{people_path, FindPerson, NoAccess, TableSkeleton},
+    domain::{PersonAnswer, PersonMatch, SyncRunRow, TIMELINE_PAGE},
     error::AppError,
-    export::changed_fields_label,
     pages::{per_query::PerQuery, set_status, LastList, ViewerResource},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use timeline::Timeline;
 
 /// The search (`q=`) and the place in the timeline its rows start after (`after=`, as
 /// "Show more entries" opens them without script; empty for the newest).
@@ -170,195 +170,6 @@ fn Choices(q: String, people: Vec<PersonMatch>, more: bool) -> impl IntoView {
     }
 }
 
-/// The run's details page with this entry in view: the run's log (for a blocked run, its
-/// planned deactivations) searched for the person and scrolled to the entry.
-fn entry_href(e: &PersonEvent, key: &str) -> String {
-    let run = format!("/admin/user-provisioning/runs/{}", e.run_id);
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    query.append_pair("search", key);
-    format!("{run}?{}#entry-{}", query.finish(), e.sequence)
-}
-
-/// One person: who they are now, what is running for them, and their timeline.
-#[component]
-fn Timeline(q: String, history: PersonHistory, from: Option<String>) -> impl IntoView {
-    let PersonHistory {
-        person,
-        running,
-        events,
-        next,
-        time_zone,
-        ..
-    } = history;
-    // The log search that finds this person's entries in a run's details.
-    let key = person
-        .email
-        .clone()
-        .or_else(|| person.employee_id.clone())
-        .unwrap_or_default();
-    let last = events.first().cloned();
-    let more = MoreRows::new(next);
-    let first = StoredValue::new(events);
-    let rows = Signal::derive(move || {
-        let mut all = first.get_value();
-        all.extend(more.rows.get());
-        all
-    });
-    let search = StoredValue::new(q.clone());
-    let base = form_urlencoded::Serializer::new(String::new())
-        .append_pair("q", &q)
-        .finish();
-    let further = from.is_some();
-    let load_more = move |_| {
-        let q = search.get_value();
-        more.load(move |after: Cursor| async move {
-            match find_person(q, Some(after.to_string()), Some(TIMELINE_PAGE)).await? {
-                PersonAnswer::One(page) => Ok((page.events, page.next)),
-                _ => Err(AppError::Validation(
-                    "This search no longer finds one person: search again.".into(),
-                )),
-            }
-        });
-    };
-    let key = StoredValue::new(key);
-    let time_zone = StoredValue::new(time_zone);
-    view! {
-        <PersonCard person last />
-        <Running runs=running />
-        {view! { <section class="panel" aria-labelledby="timeline-title">
-            <div class="log-header">
-                <h2 id="timeline-title">"Timeline"</h2>
-                <DownloadMenu what=Downloadable::PersonHistory(q) />
-            </div>
-            {move || if rows.with(Vec::is_empty) {
-                view! { <p class="empty">"No sync run has logged this person yet."</p> }.into_any()
-            } else {
-                view! {
-                    <p class="count">
-                        {move || format!("Showing {} {}{}, newest first. Times are in {}.", rows.with(Vec::len), if rows.with(Vec::len) == 1 { "entry" } else { "entries" }, if further { " further down the timeline" } else { "" }, time_zone.get_value())}
-                        {from.clone().map(|href| view! { " " <a href=href>"Newest entries"</a> })}
-                    </p>
-                    <div class="table-scroll" tabindex="0" role="region" aria-label="Timeline">
-                        <table class="runs log">
-                            <thead><tr>
-                                <th scope="col">"Run started"</th>
-                                <th scope="col">"Source"</th>
-                                <th scope="col">"Configuration"</th>
-                                <th scope="col">"Action"</th>
-                                <th scope="col">"Changes"</th>
-                                <th scope="col">"Message"</th>
-                            </tr></thead>
-                            <tbody>
-                                <For each=move || rows.get() key=|e| e.id let:e>
-                                    <TimelineRow e key=key.get_value() />
-                                </For>
-                            </tbody>
-                        </table>
-                    </div>
-                }.into_any()
-            }}
-            <ShowMore more action=PEOPLE_PATH.to_string() base label="Show more entries"
-                on_more=Callback::new(load_more) />
-        </section> }.into_any()}
-    }
-}
-
-/// The person as the directory holds them now, and the last run that touched them.
-#[component]
-fn PersonCard(person: PersonMatch, last: Option<PersonEvent>) -> impl IntoView {
-    let title = person
-        .name
-        .clone()
-        .or_else(|| person.email.clone())
-        .unwrap_or_else(|| person.key().to_string());
-    view! {
-        <section class="panel person" aria-labelledby="person-title">
-            <h2 id="person-title">{title}</h2>
-            <dl class="facts">
-                <dt>"Email"</dt><dd>{person.email.clone().unwrap_or_else(|| "—".into())}</dd>
-                <dt>"Employee ID"</dt><dd>{person.employee_id.clone().unwrap_or_else(|| "—".into())}</dd>
-                <dt>"In the directory"</dt>
-                <dd class=format!("person__state person__state--{}", match person.state {
-                    DirectoryState::Active => "active",
-                    DirectoryState::Deactivated => "deactivated",
-                    DirectoryState::NotInDirectory => "absent",
-                })>{person.state.label()}</dd>
-                <dt>"Kept in sync by"</dt><dd>{person.managed_by.clone().unwrap_or_else(|| "—".into())}</dd>
-                <dt>"Last run that logged them"</dt>
-                <dd>{match last {
-                    Some(e) => view! {
-                        <a href=format!("/admin/user-provisioning/runs/{}", e.run_id)>{format!("{} · {}", e.configuration, e.run_started)}</a>
-                        " " <StatusBadge status=e.run_status id=format!("last-{}", e.run_id) />
-                    }.into_any(),
-                    None => view! { "None yet" }.into_any(),
-                }}</dd>
-            </dl>
-        </section>
-    }
-}
-
-#[component]
-fn TimelineRow(e: PersonEvent, key: String) -> impl IntoView {
-    let href = entry_href(&e, &key);
-    let changes = if e.changes.is_empty() {
-        e.changed_fields
-            .as_deref()
-            .map(changed_fields_label)
-            .into_iter()
-            .collect::<Vec<_>>()
-    } else {
-        e.changes.iter().map(change_line).collect()
-    };
-    let class = format!(
-        "log__row log__row--{}{}",
-        e.outcome.slug(),
-        if e.applied {
-            ""
-        } else {
-            " log__row--not-applied"
-        }
-    );
-    view! {
-        <tr class=class data-run-id=e.run_id>
-            <td data-label="Run started"><a class="row-link" href=href>{e.run_started.clone()}</a></td>
-            <td data-label="Source">{e.source.display_name()}</td>
-            <td data-label="Configuration">{e.configuration.clone()}</td>
-            <td data-label="Action">
-                {e.action.label()}
-                {(!e.applied).then(|| view! { " " <span class="tag tag--warning">"Not applied"</span> })}
-                {(e.outcome == LogOutcome::Warning).then(|| view! { " " <span class="tag tag--warning">"Warning"</span> })}
-                {(e.outcome == LogOutcome::Error).then(|| view! { " " <span class="tag tag--error">"Error"</span> })}
-            </td>
-            <td data-label="Changes">{changes.into_iter().map(|c| view! { <span class="change">{c}</span> }).collect_view()}</td>
-            <td class="log__message" data-label="Message">
-                {e.message.clone()}
-            </td>
-        </tr>
-    }
-}
-
-/// Runs queued or in progress now for the person's configurations.
-#[component]
-fn Running(runs: Vec<SyncRunRow>) -> impl IntoView {
-    (!runs.is_empty()).then(|| {
-        view! {
-            <section class="panel" aria-labelledby="running-title">
-                <h2 id="running-title">"Running now"</h2>
-                <p class="muted">"These runs may still change this person; the timeline shows their entries when they end."</p>
-                <ul class="running">
-                    {runs.into_iter().map(|run| view! {
-                        <li data-run-id=run.id>
-                            <a href=format!("/admin/user-provisioning/runs/{}", run.id)>{format!("{} · {}", run.configuration, run.start_display)}</a>
-                            " " <StatusBadge status=run.status id=format!("running-{}", run.id) />
-                            <RunProgress run=run.clone() />
-                        </li>
-                    }).collect_view()}
-                </ul>
-            </section>
-        }
-    })
-}
-
 /// The page's loop: every few seconds while the tab is visible it asks what is running
 /// for the person and which is their newest entry, and loads the timeline again when
 /// either moved on (a run started, progressed or ended). It also loads the answer for a
@@ -385,18 +196,16 @@ fn follow_person(found: Found) {
                 if !beat.is_multiple_of(every) || !crate::browser::page_visible() {
                     continue;
                 }
+                // Entries further down the timeline stay as they are (their place is
+                // kept by its entry, not by a count); the card and what runs move on.
                 let asked = found.query().get_untracked();
-                // Entries further down the timeline do not move on with it.
-                if !asked.1.is_empty() {
-                    continue;
-                }
                 let Ok(pulse) = person_pulse(asked.0.clone()).await else {
                     continue;
                 };
                 let seen = |runs: &[SyncRunRow]| -> Vec<(i64, i64)> {
                     runs.iter().map(|r| (r.id, r.version)).collect()
                 };
-                let moved = pulse.newest != shown.events.first().map(|e| e.id)
+                let moved = pulse.newest != shown.latest.as_ref().map(|e| e.id)
                     || seen(&pulse.running) != seen(&shown.running);
                 if moved && alive() && found.query().get_untracked() == asked {
                     found.reload();
