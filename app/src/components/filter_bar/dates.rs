@@ -2,6 +2,7 @@
 
 use super::Changer;
 use crate::domain::{day_label, day_slug, parse_day, read_day, DateRange, RunFilter};
+use chrono::NaiveDate;
 use leptos::prelude::*;
 
 /// From and To, for a Custom range: always rendered (hidden unless Custom) so the page
@@ -32,6 +33,14 @@ pub(super) fn DateFields(
     let unread = RwSignal::new(None::<bool>);
     let from_field = NodeRef::<leptos::html::Input>::new();
     let to_field = NodeRef::<leptos::html::Input>::new();
+    // Both fields, as the page writes days.
+    let write_days = move |from: Option<NaiveDate>, to: Option<NaiveDate>| {
+        for (field, day) in [(from_field, from), (to_field, to)] {
+            if let Some(input) = field.get_untracked() {
+                input.set_value(&day.map(day_label).unwrap_or_default());
+            }
+        }
+    };
     // The fields are written when the filter's dates change, and only then: never at
     // hydration, so days typed before the app ran stay as typed (a property bound to the
     // filter would put the link's days back over them).
@@ -39,11 +48,7 @@ pub(super) fn DateFields(
         move || custom.get(),
         move |days, _, _| {
             let (from, to) = days.unwrap_or_default();
-            for (field, day) in [(from_field, from), (to_field, to)] {
-                if let Some(input) = field.get_untracked() {
-                    input.set_value(&day.map(day_label).unwrap_or_default());
-                }
-            }
+            write_days(from, to);
         },
         false,
     );
@@ -61,11 +66,7 @@ pub(super) fn DateFields(
                 unread.set(None);
                 // Written back as the page writes days, even when the filter is unchanged
                 // ("05 jan 2024" for a From of 5 Jan 2024).
-                for (field, day) in [(from_field, from), (to_field, to)] {
-                    if let Some(input) = field.get_untracked() {
-                        input.set_value(&day.map(day_label).unwrap_or_default());
-                    }
-                }
+                write_days(from, to);
                 update.run(Box::new(move |f| {
                     if let DateRange::Custom { .. } = f.range {
                         f.range = DateRange::Custom { from, to };
