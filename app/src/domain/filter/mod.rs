@@ -362,6 +362,8 @@ mod tests {
                 "range=7d&sort=oldest&source=workday",
             ),
             ("sort=oldest&sort=oldest", "sort=oldest"),
+            ("status=success&", "status=success"),
+            ("&status=success&after=5.7", "status=success&after=5.7"),
         ] {
             assert_eq!(tidied_link(asked).as_deref(), Some(tidy), "{asked}");
         }

@@ -86,7 +86,9 @@ pub fn tidied_link(query: &str) -> Option<String> {
         return None;
     }
     let own = reading.filter.to_query();
-    if filter_pairs(query) == filter_pairs(&own) {
+    // An empty part (`?status=success&`) is untidy too, though it says nothing.
+    let empty_part = !query.is_empty() && query.split('&').any(str::is_empty);
+    if filter_pairs(query) == filter_pairs(&own) && !empty_part {
         return None;
     }
     let mut tidy = form_urlencoded::Serializer::new(own);
