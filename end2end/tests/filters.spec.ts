@@ -266,8 +266,25 @@ test('dates the controls cannot apply are marked, and the mark goes when they ca
   await expect(page.getByRole('alert')).toHaveText('"01/02/2024" is not a valid From date; write it as 15 Jan 2024.');
   await expect(from).toHaveAttribute('aria-invalid', 'true');
   // Only the field that holds it is marked.
-  await expect(page.getByLabel('To', { exact: true })).not.toHaveAttribute('aria-invalid', /./);
+  const to = page.getByLabel('To', { exact: true });
+  await expect(to).not.toHaveAttribute('aria-invalid', /./);
   await expect(page).toHaveURL(/range=custom&to=2024-01-01$/);
+  // A second one is explained and marked at once, beside the first.
+  await to.fill('32 Jan 2024');
+  await to.blur();
+  await expect(page.getByRole('alert')).toHaveText('"01/02/2024" is not a valid From date; write it as 15 Jan 2024. "32 Jan 2024" is not a valid To date; write it as 15 Jan 2024.');
+  await expect(to).toHaveAttribute('aria-invalid', 'true');
+  await expect(from).toHaveAttribute('aria-invalid', 'true');
+  // Another control applies, and the days that cannot be read stay explained.
+  await page.getByLabel('Sort order', { exact: true }).selectOption('oldest');
+  await expect(page).toHaveURL(/range=custom&to=2024-01-01&sort=oldest$/);
+  await expect(page.getByRole('alert')).toContainText('"32 Jan 2024" is not a valid To date');
+  await page.getByLabel('Sort order', { exact: true }).selectOption('newest');
+  await expect(page).toHaveURL(/range=custom&to=2024-01-01$/);
+  await to.fill('1 Jan 2024');
+  await to.blur();
+  await expect(page.getByRole('alert')).toHaveText('"01/02/2024" is not a valid From date; write it as 15 Jan 2024.');
+  await expect(to).not.toHaveAttribute('aria-invalid', /./);
   await from.fill('1 Feb 2024');
   await from.blur();
   await expect(page.getByRole('alert')).toHaveText('The From date (1 Feb 2024) is after the To date (1 Jan 2024).');
@@ -329,4 +346,21 @@ test('status labels in the filter are exact', async ({ page }) => {
   for (const label of STATUS_LABELS) {
     await expect(group.getByLabel(label, { exact: true })).toBeVisible();
   }
+});
+
+test('a status is chosen by pressing its name, held or not', async ({ page }) => {
+  await ready(page);
+  await page.locator('summary.status-picker__button').click();
+  // A press held on the label's text: focus goes to the page around the picker, which
+  // must not fold it under the pointer.
+  const box = (await page.locator('label[for=filter-status-success]').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.waitForTimeout(300);
+  await page.mouse.up();
+  await expect(page).toHaveURL(/\?status=success$/);
+  await expect(page.locator('details.status-picker')).toHaveAttribute('open', '');
+  // A click elsewhere still folds it.
+  await page.getByRole('heading', { level: 1 }).click();
+  await expect(page.locator('details.status-picker')).not.toHaveAttribute('open', /.*/);
 });

@@ -182,9 +182,13 @@ pub fn fold_when_focus_leaves(details: &web_sys::HtmlDetailsElement, ev: &web_sy
     let to = ev
         .related_target()
         .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
-    // Focus going nowhere (a click on the panel's background, the window losing focus)
-    // is not leaving: a click outside is handled as a click.
-    if details.open() && to.is_some() && !details.contains(to.as_ref()) {
+    // Focus going nowhere (the window losing focus), or to a focusable element around
+    // the picker (a press on its labels or background hands focus to the page's `main`),
+    // is not leaving: a click outside is handled as a click. Folding on that press would
+    // also take the label from under the pointer (and crashes Chromium's renderer).
+    let Some(to) = to else { return };
+    let around = to.contains(Some(details.as_ref()));
+    if details.open() && !around && !details.contains(Some(&to)) {
         details.set_open(false);
     }
 }

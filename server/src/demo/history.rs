@@ -221,7 +221,8 @@ impl Plan {
                     (n - p.created - p.updated - p.deactivated - p.reactivated - p.skipped).max(0);
             }
             RunStatus::DataLoadFailed => {
-                p.errors = rng.gen_range(1..=2);
+                // A load stops at its first failure: one error.
+                p.errors = 1;
                 p.reason = Some("User data could not be loaded from the source.".into());
             }
             RunStatus::AboveDeactivationThreshold => {

@@ -21,16 +21,14 @@ pub(super) fn DateFields(
     #[prop(into)]
     typed: Signal<(Option<String>, Option<String>)>,
     update: Callback<Changer>,
-    /// A day the fields cannot read, explained.
-    unreadable: Callback<String>,
+    /// What the From and To fields hold that cannot be read, explained (the bar shows
+    /// it); each such field is marked alone.
+    unreadable: RwSignal<[Option<String>; 2]>,
 ) -> impl IntoView {
     let custom = Memo::new(move |_| match filter.get().range {
         DateRange::Custom { from, to } => Some((from, to)),
         _ => None,
     });
-    // The field holding a day it cannot read (true: From), marked alone; the bar's
-    // problem marks both only when it is the pair's (From after To).
-    let unread = RwSignal::new(None::<bool>);
     let from_field = NodeRef::<leptos::html::Input>::new();
     let to_field = NodeRef::<leptos::html::Input>::new();
     // Both fields, as the page writes days.
@@ -49,6 +47,7 @@ pub(super) fn DateFields(
         move |days, _, _| {
             let (from, to) = days.unwrap_or_default();
             write_days(from, to);
+            unreadable.set([None, None]);
         },
         false,
     );
@@ -61,26 +60,21 @@ pub(super) fn DateFields(
                 &field.get_untracked().map(|i| i.value()).unwrap_or_default(),
             )
         };
-        match (read(from_field, "From"), read(to_field, "To")) {
-            (Ok(from), Ok(to)) => {
-                unread.set(None);
-                // Written back as the page writes days, even when the filter is unchanged
-                // ("05 jan 2024" for a From of 5 Jan 2024).
-                write_days(from, to);
-                update.run(Box::new(move |f| {
-                    if let DateRange::Custom { .. } = f.range {
-                        f.range = DateRange::Custom { from, to };
-                    }
-                }))
-            }
-            (Err(e), _) => {
-                unread.set(Some(true));
-                unreadable.run(e.to_string())
-            }
-            (_, Err(e)) => {
-                unread.set(Some(false));
-                unreadable.run(e.to_string())
-            }
+        let (from, to) = (read(from_field, "From"), read(to_field, "To"));
+        // Every field that cannot be read is explained at once, not the first alone.
+        let problem_of = |day: &Result<_, crate::domain::FilterError>| {
+            day.as_ref().err().map(ToString::to_string)
+        };
+        unreadable.set([problem_of(&from), problem_of(&to)]);
+        if let (Ok(from), Ok(to)) = (from, to) {
+            // Written back as the page writes days, even when the filter is unchanged
+            // ("05 jan 2024" for a From of 5 Jan 2024).
+            write_days(from, to);
+            update.run(Box::new(move |f| {
+                if let DateRange::Custom { .. } = f.range {
+                    f.range = DateRange::Custom { from, to };
+                }
+            }))
         }
     };
     // Whether the fields show days other than the filter's: typed, not yet applied.
@@ -136,11 +130,16 @@ pub(super) fn DateFields(
             apply_shown();
         };
         let typed_here = move || typed.with(|(f, t)| if from_side { f.clone() } else { t.clone() });
-        // Marked: its own unreadable day (typed, or from the link), or the pair's problem.
-        let marked = move || match unread.get() {
-            Some(side) => side == from_side && problem.get(),
-            None => problem.get() || typed_here().is_some(),
+        // Marked: a day of its own that cannot be read, or while none is, the pair's
+        // problem or a day the link gave that cannot be read.
+        let side = usize::from(!from_side);
+        let own = move || unreadable.with(|u| u[side].is_some());
+        let marked = move || {
+            own()
+                || (unreadable.with(|u| u.iter().all(Option::is_none))
+                    && (problem.get() || typed_here().is_some()))
         };
+        let described = move || own() || (marked() && problem.get());
         // In the server's page: the link's day, or what it gave that cannot be read.
         let shown = untrack(typed_here).or_else(|| untrack(day).map(day_label));
         let open = picker.clone();
@@ -153,7 +152,7 @@ pub(super) fn DateFields(
                         placeholder="15 Jan 2024" size="11" node_ref=node
                         value=shown
                         aria-invalid=move || marked().then_some("true")
-                        aria-describedby=move || (problem.get() && unread.get().is_none_or(|side| side == from_side)).then_some("filter-problem")
+                        aria-describedby=move || described().then_some("filter-problem")
                         on:change=move |_| apply_shown() />
                     <button type="button" class="day__open" data-opens-calendar=picker.clone()
                         aria-label=format!("Choose the {label} date on a calendar")

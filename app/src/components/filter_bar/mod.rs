@@ -35,6 +35,8 @@ pub fn FilterBar(
     Effect::new(move || interactive.set(true));
     // A change the controls cannot express as a valid filter (From after To) is explained here.
     let problem = RwSignal::new(None::<String>);
+    // Days the date fields cannot read (From, To): kept while other controls change.
+    let unreadable = RwSignal::new([None::<String>, None]);
     let dates_wrong =
         Signal::derive(move || problem.with(Option::is_some) || link_problem.with(Option::is_some));
     let apply = move |f: RunFilter| match RunFilter::from_query(&f.to_query()) {
@@ -119,7 +121,7 @@ pub fn FilterBar(
                 </div>
                 <DateFields filter problem=dates_wrong typed=typed_days
                     update=Callback::new(update_with)
-                    unreadable=Callback::new(move |p| problem.set(Some(p))) />
+                    unreadable />
                 <div class="field">
                     <label for="filter-sort">"Sort order"</label>
                     <select id="filter-sort" name="sort" on:change=on_sort prop:value=move || filter.get().sort.slug()>
@@ -139,10 +141,15 @@ pub fn FilterBar(
             // Only for a page without script: with it, every change applies at once.
             <button type="submit" class="button filters__apply" hidden=move || interactive.get()>"Apply filters"</button>
             </form>
-            {move || match (problem.get(), link_problem.get()) {
-                (Some(p), _) => Some(view! { <p id="filter-problem" class="alert alert--error" role="alert">{p}</p> }.into_any()),
-                (None, Some(p)) => Some(view! { <p id="filter-problem" class="alert alert--error">{p}</p> }.into_any()),
-                (None, None) => None,
+            {move || {
+                // Days that cannot be read first: the filter in use never holds them.
+                let unread = unreadable.with(|u| u.iter().flatten().cloned().collect::<Vec<_>>());
+                match (unread.is_empty(), problem.get(), link_problem.get()) {
+                    (false, _, _) => Some(view! { <p id="filter-problem" class="alert alert--error" role="alert">{unread.join(" ")}</p> }.into_any()),
+                    (true, Some(p), _) => Some(view! { <p id="filter-problem" class="alert alert--error" role="alert">{p}</p> }.into_any()),
+                    (true, None, Some(p)) => Some(view! { <p id="filter-problem" class="alert alert--error">{p}</p> }.into_any()),
+                    (true, None, None) => None,
+                }
             }}
         </section>
     }

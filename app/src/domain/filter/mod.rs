@@ -362,6 +362,7 @@ mod tests {
                 "range=7d&sort=oldest&source=workday",
             ),
             ("sort=oldest&sort=oldest", "sort=oldest"),
+            ("source=workday&source=Workday", "source=workday"),
             ("status=success&", "status=success"),
             ("&status=success&after=5.7", "status=success&after=5.7"),
         ] {

@@ -118,8 +118,13 @@ fn given(
                 }
             }
         } else if let Some(i) = ONCE.iter().position(|k| *k == key) {
-            // The same value again says nothing new; another value is not guessed at.
-            if given[i].as_deref().is_some_and(|v| v != value) {
+            // The same value again says nothing new (the page's words in any case);
+            // another value is not guessed at.
+            let same = |v: &str| match ONCE[i] {
+                "range" | "sort" | "source" => v.eq_ignore_ascii_case(&value),
+                _ => v == value,
+            };
+            if given[i].as_deref().is_some_and(|v| !same(v)) {
                 if !repeated[i] {
                     problems.push(FilterError::Repeated(ONCE[i].to_string()));
                 }
