@@ -332,8 +332,12 @@ impl Bench {
         }
 
         let t = Instant::now();
-        let mut text = String::new();
-        metrics::alert_figures(&self.conn, &mut text).await.unwrap();
+        let mut registry = prometheus_client::registry::Registry::default();
+        metrics::AlertFigures::read(&self.conn)
+            .await
+            .unwrap()
+            .register(&mut registry);
+        let text = metrics::text(&registry);
         f.metrics.push(ms(t));
         assert!(text.contains("up_alert_events_waiting 0"), "{text}");
     }

@@ -1,114 +1,134 @@
-//! Settings from the environment, with defaults that work on a fresh machine.
+//! Settings, in one place: each is an environment variable (and a command-line option of
+//! the same meaning), read and checked by clap, with defaults that work on a fresh machine.
+//! `server --help` lists them all, with their defaults and ranges.
 
+use clap::{value_parser, Args};
 use std::net::SocketAddr;
-
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// `sqlite://…` (default, under `./data/`) or `postgres://…`.
-    pub database_url: String,
-    /// Where the server listens; `UP_ADDR`, else cargo-leptos's `LEPTOS_SITE_ADDR`, else 127.0.0.1:3000.
-    pub addr: Option<SocketAddr>,
-    pub workers: Workers,
-    pub pool: crate::db::Pool,
-}
-
-/// How this process runs syncs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Workers {
-    /// Workers inside `serve` (`UP_WORKERS`, default 1; 0 leaves syncs to `worker` processes).
-    pub in_server: usize,
-    /// How often an idle worker looks for queued runs (`UP_WORKER_POLL_MS`).
-    pub poll_ms: u64,
-    /// A running run without a heartbeat for this long is cancelled (`UP_WORKER_STALE_SECS`).
-    pub stale_secs: u64,
-    /// How often a running run's heartbeat is written (`UP_WORKER_HEARTBEAT_MS`).
-    pub heartbeat_ms: u64,
-    /// At shutdown, how long a running sync may take to finish before it is abandoned
-    /// (`UP_SHUTDOWN_GRACE_SECS`, default 10; abandoned runs end Cancelled, nothing applied).
-    pub shutdown_grace_secs: u64,
-    /// Crash tests only: pause inside the apply transaction (`UP_FAULT_PAUSE_IN_APPLY_MS`).
-    pub pause_in_apply_ms: Option<u64>,
-}
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/user-provisioning.db?mode=rwc";
 
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// The database: sqlite://… (the default, a file under ./data/) or postgres://….
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", default_value = DEFAULT_DATABASE_URL,
+          value_parser = database_url, hide_env_values = true)]
+    pub database_url: String,
+    /// Where the server listens; else cargo-leptos's LEPTOS_SITE_ADDR, else 127.0.0.1:3000.
+    #[arg(long, env = "UP_ADDR", value_name = "HOST:PORT")]
+    pub addr: Option<SocketAddr>,
+    /// Database connections at most (unset: 8 on SQLite, 20 on PostgreSQL); requests beyond
+    /// them wait in line.
+    #[arg(long, env = "UP_DB_CONNECTIONS", value_name = "N", value_parser = value_parser!(u32).range(1..=1_000))]
+    pub db_connections: Option<u32>,
+    /// How long a request waits for a database connection before it is told the server is
+    /// busy, in milliseconds.
+    #[arg(long, env = "UP_DB_WAIT_MS", value_name = "MS", default_value_t = 20_000,
+          value_parser = value_parser!(u64).range(1..=600_000))]
+    pub db_wait_ms: u64,
+    #[command(flatten)]
+    pub workers: Workers,
+    #[command(flatten)]
+    pub alerts: crate::alerts::AlertEnv,
+    #[command(flatten)]
+    pub web: WebSettings,
+}
+
+/// What the web layer and the logs need.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WebSettings {
+    /// When set, /metrics asks for `Authorization: Bearer <token>`.
+    #[arg(
+        long,
+        env = "UP_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+    /// Marks the session cookie Secure always (it is marked anyway when a proxy sends
+    /// X-Forwarded-Proto: https).
+    #[arg(long, env = "UP_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Log lines as text, or as JSON objects, one per line (the filter is RUST_LOG's).
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_name = "FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// How this process runs syncs.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct Workers {
+    /// Sync workers inside `serve` (0 leaves syncs to `worker` processes).
+    #[arg(long = "workers", env = "UP_WORKERS", value_name = "N", default_value_t = 1,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=64))]
+    pub in_server: usize,
+    /// How often an idle worker looks for queued runs, in milliseconds.
+    #[arg(long = "worker-poll-ms", env = "UP_WORKER_POLL_MS", value_name = "MS", default_value_t = 2_000,
+          value_parser = value_parser!(u64).range(50..=600_000))]
+    pub poll_ms: u64,
+    /// A running run without a heartbeat for this many seconds is cancelled.
+    #[arg(long = "worker-stale-secs", env = "UP_WORKER_STALE_SECS", value_name = "SECS", default_value_t = 60,
+          value_parser = value_parser!(u64).range(2..=86_400))]
+    pub stale_secs: u64,
+    /// How often a running run's heartbeat is written, in milliseconds.
+    #[arg(long = "worker-heartbeat-ms", env = "UP_WORKER_HEARTBEAT_MS", value_name = "MS", default_value_t = 2_000,
+          value_parser = value_parser!(u64).range(100..=60_000))]
+    pub heartbeat_ms: u64,
+    /// At shutdown, how many seconds a running sync may take to finish before it is
+    /// abandoned (abandoned runs end Cancelled, nothing applied).
+    #[arg(long = "shutdown-grace-secs", env = "UP_SHUTDOWN_GRACE_SECS", value_name = "SECS", default_value_t = 10,
+          value_parser = value_parser!(u64).range(0..=3_600))]
+    pub shutdown_grace_secs: u64,
+    /// Crash tests only: pause inside the apply transaction, in milliseconds.
+    #[arg(long = "fault-pause-in-apply-ms", env = "UP_FAULT_PAUSE_IN_APPLY_MS", value_name = "MS", hide = true,
+          value_parser = value_parser!(u64).range(0..=3_600_000))]
+    pub pause_in_apply_ms: Option<u64>,
+}
+
 impl Settings {
-    pub fn from_env() -> Result<Self, String> {
-        let database_url =
-            std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_string());
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
-            return Err(
-                "DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into(),
-            );
-        }
-        let addr =
-            match std::env::var("UP_ADDR") {
-                Ok(a) => Some(a.parse().map_err(|_| {
-                    format!("UP_ADDR \"{a}\" is not an address like 127.0.0.1:3000")
-                })?),
-                Err(_) => None,
-            };
-        let stale_secs = number("UP_WORKER_STALE_SECS", 60, 2..=86_400)?;
-        let heartbeat_ms = number("UP_WORKER_HEARTBEAT_MS", 2000, 100..=60_000)?;
+    /// What no single setting can check: settings that contradict each other.
+    pub fn check(&self) -> Result<(), String> {
+        let Workers {
+            stale_secs,
+            heartbeat_ms,
+            ..
+        } = self.workers;
         if stale_secs * 1000 < 3 * heartbeat_ms {
             return Err(format!(
                 "UP_WORKER_STALE_SECS ({stale_secs}) must be at least three heartbeats (UP_WORKER_HEARTBEAT_MS = {heartbeat_ms}), or live runs would be cancelled"
             ));
         }
-        let pool = crate::db::Pool {
-            connections: std::env::var("UP_DB_CONNECTIONS")
-                .ok()
-                .map(|_| number("UP_DB_CONNECTIONS", 0, 1..=1_000))
-                .transpose()?
-                .map(|n| n as u32),
-            wait: std::time::Duration::from_millis(number("UP_DB_WAIT_MS", 20_000, 1..=600_000)?),
-        };
-        Ok(Self {
-            database_url,
-            addr,
-            pool,
-            workers: Workers {
-                in_server: number("UP_WORKERS", 1, 0..=64)? as usize,
-                poll_ms: number("UP_WORKER_POLL_MS", 2000, 50..=600_000)?,
-                stale_secs,
-                heartbeat_ms,
-                shutdown_grace_secs: number("UP_SHUTDOWN_GRACE_SECS", 10, 0..=3_600)?,
-                pause_in_apply_ms: std::env::var("UP_FAULT_PAUSE_IN_APPLY_MS")
-                    .ok()
-                    .map(|_| number("UP_FAULT_PAUSE_IN_APPLY_MS", 0, 0..=3_600_000))
-                    .transpose()?,
-            },
-        })
+        Ok(())
+    }
+
+    pub fn pool(&self) -> crate::db::Pool {
+        crate::db::Pool {
+            connections: self.db_connections,
+            wait: std::time::Duration::from_millis(self.db_wait_ms),
+        }
     }
 }
 
-fn number(name: &str, default: u64, range: std::ops::RangeInclusive<u64>) -> Result<u64, String> {
-    match std::env::var(name) {
-        Err(_) => Ok(default),
-        Ok(v) => whole_number(name, &v, range),
+fn database_url(url: &str) -> Result<String, String> {
+    if url.starts_with("sqlite:")
+        || url.starts_with("postgres://")
+        || url.starts_with("postgresql://")
+    {
+        Ok(url.to_string())
+    } else {
+        Err("it must start with sqlite:, postgres:// or postgresql://".into())
     }
-}
-
-/// The setting `name`'s value `v` as a whole number within `range`, or what is wrong.
-pub fn whole_number(
-    name: &str,
-    v: &str,
-    range: std::ops::RangeInclusive<u64>,
-) -> Result<u64, String> {
-    v.trim()
-        .parse::<u64>()
-        .ok()
-        .filter(|n| range.contains(n))
-        .ok_or_else(|| {
-            format!(
-                "{name} \"{v}\" must be a whole number from {} to {}",
-                range.start(),
-                range.end()
-            )
-        })
 }
 
 /// The database URL without its password (in the authority or as a query parameter), for logs.
@@ -146,6 +166,45 @@ fn redact_authority(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: super::Settings,
+    }
+
+    fn read(args: &[&str]) -> Result<super::Settings, String> {
+        let cli = Cli::try_parse_from(std::iter::once("server").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        cli.settings.check()?;
+        Ok(cli.settings)
+    }
+
+    #[test]
+    fn settings_are_checked_one_by_one_and_together() {
+        let defaults = read(&[]).unwrap();
+        assert_eq!(defaults.workers.in_server, 1);
+        assert_eq!(defaults.pool().connections, None);
+        let wrong = |args: &[&str], said: &str| {
+            let e = read(args).unwrap_err();
+            assert!(e.contains(said), "{args:?}: {e}");
+        };
+        wrong(&["--database-url", "mysql://x"], "must start with sqlite:");
+        wrong(&["--worker-stale-secs", "1"], "1 is not in 2..=86400");
+        wrong(&["--workers", "x"], "invalid digit");
+        wrong(&["--addr", "localhost"], "invalid socket address");
+        wrong(
+            &["--worker-stale-secs", "2", "--worker-heartbeat-ms", "1000"],
+            "at least three heartbeats",
+        );
+        let set = read(&["--db-connections", "4", "--workers", "0"]).unwrap();
+        assert_eq!(
+            (set.pool().connections, set.workers.in_server),
+            (Some(4), 0)
+        );
+    }
+
     #[test]
     fn redacts_passwords() {
         assert_eq!(

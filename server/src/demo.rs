@@ -17,6 +17,7 @@ mod history;
 pub mod live;
 mod skips;
 pub mod tails;
+mod wording;
 
 use directory::insert_directory;
 use history::insert_history;

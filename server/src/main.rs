@@ -1,5 +1,5 @@
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use leptos::prelude::*;
 use server::config::{Settings, Workers};
 use server::sync::{engine::now_ms, queue, worker};
@@ -17,6 +17,8 @@ use tokio::sync::watch;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    settings: Settings,
 }
 
 #[derive(Subcommand)]
@@ -27,6 +29,8 @@ enum Command {
         /// empty, and keep a demo drop folder changing so new runs keep coming.
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        live_demo: demo::live::LiveDemo,
     },
     /// Run syncs only, without the dashboard (for more workers on one PostgreSQL).
     Worker {
@@ -71,8 +75,9 @@ enum RunCommand {
 
 #[tokio::main]
 async fn main() {
-    telemetry::init();
-    if let Err(e) = run(Cli::parse()).await {
+    let cli = parse_or_exit();
+    telemetry::init(cli.settings.web.log_format);
+    if let Err(e) = run(cli).await {
         // With its causes: "database: unable to open database file".
         tracing::error!("{e:#}");
         eprintln!("error: {e:#}");
@@ -80,19 +85,61 @@ async fn main() {
     }
 }
 
+/// The command line and the settings, or clap's message (with, where a value came from the
+/// environment, the variable it came from) and exit.
+fn parse_or_exit() -> Cli {
+    Cli::try_parse().unwrap_or_else(|e| {
+        let _ = e.print();
+        if let Some(var) = variable_behind(&e) {
+            eprintln!("(the value is {var}'s, from the environment)");
+        }
+        std::process::exit(e.exit_code())
+    })
+}
+
+/// The environment variable that gave the value an error is about, unless the option was
+/// given on the command line.
+fn variable_behind(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let long = arg.split_whitespace().next()?.strip_prefix("--")?;
+    if std::env::args().any(|a| a == format!("--{long}") || a.starts_with(&format!("--{long}="))) {
+        return None;
+    }
+    let cli = Cli::command();
+    let var = std::iter::once(&cli)
+        .chain(cli.get_subcommands())
+        .flat_map(|c| c.get_arguments())
+        .find(|a| a.get_long() == Some(long))?
+        .get_env()?
+        .to_str()?
+        .to_string();
+    std::env::var_os(&var).is_some().then_some(var)
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::from_env().map_err(anyhow::Error::msg)?;
+    let settings = cli.settings;
+    settings.check().map_err(anyhow::Error::msg)?;
     tracing::info!(database = %redact_url(&settings.database_url), "opening database");
-    let conn = db::connect_with(&settings.database_url, settings.pool)
+    let conn = db::connect_with(&settings.database_url, settings.pool())
         .await
         .context("database")?;
-    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+    let command = match cli.command {
+        Some(command) => command,
+        // No command serves, with the settings the environment gives.
+        None => Cli::parse_from(["server", "serve"])
+            .command
+            .expect("serve is a command"),
+    };
+    match command {
         Command::Migrate => Ok(()),
         Command::SeedDemo => seed(&conn).await,
-        Command::Serve { demo } => {
+        Command::Serve { demo, live_demo } => {
             if demo {
                 seed(&conn).await?;
-                demo::live::start(&conn)
+                demo::live::start(&conn, &live_demo)
                     .await
                     .map_err(anyhow::Error::msg)
                     .context("demo drop folder")?;
@@ -104,7 +151,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let site = settings
                 .addr
                 .map_or_else(|| "127.0.0.1:3000".to_string(), |a| a.to_string());
-            let alerts = alerts::AlertSettings::from_env(&site).map_err(anyhow::Error::msg)?;
+            let alerts =
+                alerts::AlertSettings::new(&settings.alerts, &site).map_err(anyhow::Error::msg)?;
             let senders = alerts::worker::senders(&alerts).map_err(anyhow::Error::msg)?;
             let (stop, stopped) = watch::channel(false);
             let mut handles =
@@ -227,7 +275,8 @@ async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> anyhow:
     }
     let addr = options.site_addr;
     // Every setting is checked before any worker starts.
-    let alerts = alerts::AlertSettings::from_env(&addr.to_string()).map_err(anyhow::Error::msg)?;
+    let alerts = alerts::AlertSettings::new(&settings.alerts, &addr.to_string())
+        .map_err(anyhow::Error::msg)?;
     let email = alerts.smtp.is_some();
     let senders = alerts::worker::senders(&alerts).map_err(anyhow::Error::msg)?;
     let (stop, stopped) = watch::channel(false);
@@ -238,9 +287,10 @@ async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> anyhow:
         stopped.clone(),
     );
     workers.push(spawn_alerts(&conn, alerts, senders, stopped));
-    let app = startup::router(
+    let app = startup::router_with(
         SeaStore::new(conn).with_email_alerts(email).into_stores(),
         options,
+        &settings.web,
     );
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -2,11 +2,11 @@
 
 use tracing_subscriber::{fmt, EnvFilter};
 
-pub fn init() {
+pub fn init(format: crate::config::LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let builder = fmt().with_env_filter(filter);
-    let result = if std::env::var("LOG_FORMAT").as_deref() == Ok("json") {
+    let result = if format == crate::config::LogFormat::Json {
         builder.json().try_init()
     } else {
         builder.try_init()

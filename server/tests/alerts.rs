@@ -111,10 +111,12 @@ async fn counts_agree(db: &DatabaseConnection) {
     let kept = rows("SELECT channel, state, n FROM alert_delivery_counts WHERE n <> 0").await;
     assert_eq!(kept, counted);
     assert!(!counted.is_empty());
-    let mut text = String::new();
-    server::http::metrics::alert_figures(db, &mut text)
+    let mut registry = prometheus_client::registry::Registry::default();
+    server::http::metrics::AlertFigures::read(db)
         .await
-        .unwrap();
+        .unwrap()
+        .register(&mut registry);
+    let text = server::http::metrics::text(&registry);
     for (channel, state, n) in counted {
         let line = format!("up_alert_deliveries{{channel=\"{channel}\",state=\"{state}\"}} {n}\n");
         assert!(text.contains(&line), "{line} in {text}");

@@ -36,7 +36,7 @@ async fn wrong_password_goes_back_to_sign_in_without_a_session() {
         .collect();
     assert_eq!(
         cookies,
-        ["up_retry_email=org.admin%40acme.example; Path=/login; SameSite=Strict; Max-Age=600"]
+        ["up_retry_email=org.admin%40acme.example; SameSite=Strict; Path=/login; Max-Age=600"]
     );
     let form = get(
         &app,
@@ -1187,7 +1187,7 @@ async fn metrics_count_runs_by_source_and_status_and_requests_by_route() {
     assert!(reply.headers[header::CONTENT_TYPE]
         .to_str()
         .unwrap()
-        .starts_with("text/plain; version=0.0.4"));
+        .starts_with("application/openmetrics-text; version=1.0.0"));
     let value = |name: &str| -> f64 {
         reply
             .body

@@ -272,6 +272,28 @@ async fn viewer_status(app: &Router, cookie: &str) -> StatusCode {
     .status
 }
 
+/// An operator's settings for the web layer: a site declared HTTPS-only marks its cookies
+/// `Secure` even where no proxy says so; a metrics token is asked of scrapers.
+#[tokio::test]
+async fn web_settings_mark_cookies_secure_and_guard_metrics() {
+    let web = server::config::WebSettings {
+        metrics_token: Some("s3cret".into()),
+        secure_cookies: true,
+        ..Default::default()
+    };
+    let (app, _held) = common::http::app_with(server::db::Pool::default(), &web).await;
+    let reply = sign_in_with(&app, "org.admin@acme.example", demo::DEMO_PASSWORD, &[]).await;
+    let cookie = session_cookie(&reply).unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let open = get(&app, "/metrics", None, "text/plain").await;
+    assert_eq!(open.status, StatusCode::UNAUTHORIZED);
+    let req = Request::get("/metrics")
+        .header("authorization", "Bearer s3cret")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(common::http::send(&app, req).await.status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn sessions_rotate_expire_when_idle_or_old_and_are_secure_over_https() {
     let (app, held) = app().await;

@@ -9,6 +9,7 @@ use crate::{
     error::AppError,
     ports::{StoreError, Stores},
 };
+use cookie::{Cookie, SameSite};
 use http::{header, request::Parts, HeaderValue, StatusCode};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -26,11 +27,17 @@ pub const SESSION_IDLE_SECS: i64 = 60 * 60;
 #[derive(Debug, Clone, Copy)]
 pub struct HeadOnly;
 
+/// Set by the operator (`UP_SECURE_COOKIES`): the site is reached over HTTPS only, so
+/// cookies are always marked `Secure`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SecureCookies(pub bool);
+
 /// What a server function needs from its request, taken before its first `.await`.
 pub struct Ctx {
     pub stores: Stores,
     response: Option<ResponseOptions>,
     parts: Option<Parts>,
+    secure_cookies: SecureCookies,
 }
 
 /// Logs an internal failure and turns it into the error the browser may see.
@@ -47,6 +54,7 @@ impl Ctx {
             stores,
             response: use_context::<ResponseOptions>(),
             parts: use_context::<Parts>(),
+            secure_cookies: use_context::<SecureCookies>().unwrap_or_default(),
         })
     }
 
@@ -65,6 +73,7 @@ impl Ctx {
             stores,
             response: None,
             parts: Some(parts),
+            secure_cookies: SecureCookies::default(),
         }
     }
 
@@ -104,7 +113,8 @@ impl Ctx {
         }
     }
 
-    /// The value of one cookie of the request.
+    /// The value of one cookie of the request, percent-decoded (`Etc%2FGMT%2B10`); a `+`
+    /// stays itself, as cookies are not form-encoded.
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.parts
             .as_ref()?
@@ -112,17 +122,10 @@ impl Ctx {
             .get_all(header::COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| {
-                // Percent-decoded: in a cookie `+` is itself (`Etc/GMT+10`), not a space.
-                let v = v.replace('+', "%2B");
-                form_urlencoded::parse(format!("v={v}").as_bytes())
-                    .map(|(_, v)| v.into_owned())
-                    .next()
-                    .unwrap_or_default()
-            })
+            .flat_map(Cookie::split_parse_encoded)
+            .filter_map(Result::ok)
+            .find(|c| c.name() == name)
+            .map(|c| c.value().to_string())
     }
 
     /// The signed-in viewer, if the request carries a live session.
@@ -193,61 +196,64 @@ impl Ctx {
     }
 
     pub fn set_session_cookie(&self, token: &str) {
-        let secure = self.secure_cookie_attribute();
-        self.set_cookie(&format!(
-            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_MAX_AGE_SECS}{secure}"
-        ));
+        let session = Cookie::build((SESSION_COOKIE, token.to_string()))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .max_age(cookie::time::Duration::seconds(SESSION_MAX_AGE_SECS));
+        self.set_cookie(session);
     }
 
     /// Keeps the email of a failed sign-in for the form to show again, in a cookie only the
     /// sign-in page is sent, for ten minutes: not in the page's address, where it would
     /// reach the history, proxies' logs and `Referer`s.
     pub fn set_retry_email(&self, email: &str) {
-        let secure = self.secure_cookie_attribute();
-        let value: String = form_urlencoded::byte_serialize(email.as_bytes()).collect();
-        self.set_cookie(&format!(
-            "{RETRY_EMAIL_COOKIE}={value}; Path=/login; SameSite=Strict; Max-Age=600{secure}"
-        ));
+        self.set_cookie(
+            retry_email_cookie(email.to_string()).max_age(cookie::time::Duration::minutes(10)),
+        );
     }
 
     pub fn clear_retry_email(&self) {
-        let secure = self.secure_cookie_attribute();
-        self.set_cookie(&format!(
-            "{RETRY_EMAIL_COOKIE}=; Path=/login; SameSite=Strict; Max-Age=0{secure}"
-        ));
+        self.set_cookie(retry_email_cookie(String::new()).max_age(cookie::time::Duration::ZERO));
     }
 
     pub fn clear_session_cookie(&self) {
-        let secure = self.secure_cookie_attribute();
-        self.set_cookie(&format!(
-            "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
-        ));
+        let cleared = Cookie::build((SESSION_COOKIE, ""))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .max_age(cookie::time::Duration::ZERO);
+        self.set_cookie(cleared);
     }
 
-    /// `; Secure` when the browser reached us over HTTPS: through a TLS-terminating proxy
-    /// that says so (`X-Forwarded-Proto`), or when the operator declares the site HTTPS-only
-    /// (`UP_SECURE_COOKIES=true`). Plain-HTTP local runs keep working without it.
-    fn secure_cookie_attribute(&self) -> &'static str {
-        static FORCED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        let forced = *FORCED.get_or_init(|| {
-            std::env::var("UP_SECURE_COOKIES").is_ok_and(|v| v == "true" || v == "1")
-        });
-        let proxied_https = self.parts.as_ref().is_some_and(|p| {
-            p.headers
-                .get("x-forwarded-proto")
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.split(',').next().unwrap_or("").trim() == "https")
-        });
-        if forced || proxied_https {
-            "; Secure"
-        } else {
-            ""
-        }
+    /// Whether the browser reached us over HTTPS: through a TLS-terminating proxy that
+    /// says so (`X-Forwarded-Proto`), or when the operator declares the site HTTPS-only
+    /// ([`SecureCookies`]). Plain-HTTP local runs keep working without `Secure`.
+    fn over_https(&self) -> bool {
+        self.secure_cookies.0
+            || self.parts.as_ref().is_some_and(|p| {
+                p.headers
+                    .get("x-forwarded-proto")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.split(',').next().unwrap_or("").trim() == "https")
+            })
     }
 
-    fn set_cookie(&self, value: &str) {
-        if let (Some(res), Ok(v)) = (&self.response, HeaderValue::from_str(value)) {
+    /// Adds a `Set-Cookie` to the answer, `Secure` over HTTPS, its value percent-encoded.
+    fn set_cookie(&self, cookie: cookie::CookieBuilder<'static>) {
+        let cookie = cookie.secure(self.over_https()).build();
+        if let (Some(res), Ok(v)) = (
+            &self.response,
+            HeaderValue::from_str(&cookie.encoded().to_string()),
+        ) {
             res.append_header(header::SET_COOKIE, v);
         }
     }
+}
+
+/// The retry-email cookie, sent back to the sign-in page only, and only from our own site.
+fn retry_email_cookie(value: String) -> cookie::CookieBuilder<'static> {
+    Cookie::build((RETRY_EMAIL_COOKIE, value))
+        .path("/login")
+        .same_site(SameSite::Strict)
 }

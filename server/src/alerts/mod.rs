@@ -17,11 +17,38 @@ pub mod outbox;
 pub mod staleness;
 pub mod worker;
 
-use crate::config::whole_number;
 use crate::sync::secret::SecretRef;
+use clap::value_parser;
 use std::time::Duration;
 
-/// How alerts are sent, from the environment.
+/// The alert settings as the environment gives them (part of `config::Settings`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct AlertEnv {
+    /// The SMTP relay for alert emails: smtp://host:port, smtp://user@host:587?tls=required
+    /// or smtps://user@host:465 (unset: no email).
+    #[arg(long, env = "UP_SMTP_URL", value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// The SMTP password, as a reference: env:NAME or file:/path.
+    #[arg(long, env = "UP_SMTP_PASSWORD", value_name = "REF")]
+    pub smtp_password: Option<String>,
+    /// The alerts' sender, e.g. "User Provisioning <alerts@example.com>".
+    #[arg(long, env = "UP_MAIL_FROM", value_name = "MAILBOX")]
+    pub mail_from: Option<String>,
+    /// The dashboard's address as admins reach it, for links (default: where it listens).
+    #[arg(long, env = "UP_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// How often the alert worker looks for events and due deliveries, in milliseconds.
+    #[arg(long, env = "UP_ALERT_POLL_MS", value_name = "MS", default_value_t = 2_000,
+          value_parser = value_parser!(u64).range(10..=600_000))]
+    pub alert_poll_ms: u64,
+    /// The first wait after a failed delivery, in milliseconds; each next one waits twice
+    /// as long, up to an hour, for a day.
+    #[arg(long, env = "UP_ALERT_RETRY_MS", value_name = "MS", default_value_t = 30_000,
+          value_parser = value_parser!(u64).range(10..=3_600_000))]
+    pub alert_retry_ms: u64,
+}
+
+/// How alerts are sent.
 #[derive(Debug, Clone)]
 pub struct AlertSettings {
     /// Email through SMTP (`UP_SMTP_URL`); `None` sends no email.
@@ -82,29 +109,24 @@ impl Default for Timing {
 pub const DIGEST_WINDOW_MS: i64 = 3_600_000;
 
 impl AlertSettings {
-    /// From `UP_SMTP_URL`, `UP_SMTP_PASSWORD`, `UP_MAIL_FROM`, `UP_PUBLIC_URL`,
-    /// `UP_ALERT_POLL_MS` and `UP_ALERT_RETRY_MS`; `site` is where this server listens,
-    /// the links' default address.
-    pub fn from_env(site: &str) -> Result<Self, String> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let smtp = match var("UP_SMTP_URL") {
+    /// From the environment's settings; `site` is where this server listens, the links'
+    /// default address. A setting given empty counts as not given.
+    pub fn new(env: &AlertEnv, site: &str) -> Result<Self, String> {
+        let given = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+        let smtp = match given(&env.smtp_url) {
             None => None,
             Some(url) => Some(SmtpSettings::parse(
                 url.trim(),
-                var("UP_SMTP_PASSWORD").as_deref(),
-                var("UP_MAIL_FROM").as_deref(),
+                given(&env.smtp_password).as_deref(),
+                given(&env.mail_from).as_deref(),
             )?),
         };
-        let public_url = public_url(var("UP_PUBLIC_URL").as_deref(), site)?;
-        let mut timing = Timing::default();
-        if let Some(ms) = var("UP_ALERT_POLL_MS") {
-            timing.poll =
-                Duration::from_millis(whole_number("UP_ALERT_POLL_MS", &ms, 10..=600_000)?);
-        }
-        if let Some(ms) = var("UP_ALERT_RETRY_MS") {
-            timing.retry_first =
-                Duration::from_millis(whole_number("UP_ALERT_RETRY_MS", &ms, 10..=3_600_000)?);
-        }
+        let public_url = public_url(given(&env.public_url).as_deref(), site)?;
+        let timing = Timing {
+            poll: Duration::from_millis(env.alert_poll_ms),
+            retry_first: Duration::from_millis(env.alert_retry_ms),
+            ..Timing::default()
+        };
         Ok(AlertSettings {
             smtp,
             public_url,

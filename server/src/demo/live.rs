@@ -16,17 +16,32 @@ pub const CONFIG_NAME: &str = "HR export drop folder";
 const PEOPLE: usize = 2_000;
 const SCHEDULE: &str = "every 3m";
 
-/// Where the demo's export lands (`UP_DEMO_DROP_DIR`, default `data/demo-drop`).
-pub fn drop_dir() -> PathBuf {
-    std::env::var("UP_DEMO_DROP_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from("data/demo-drop"))
+/// The live demo's settings (part of `serve --demo`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LiveDemo {
+    /// Where the demo's HR export lands.
+    #[arg(
+        long = "demo-drop-dir",
+        env = "UP_DEMO_DROP_DIR",
+        value_name = "DIR",
+        default_value = "data/demo-drop"
+    )]
+    pub drop_dir: PathBuf,
+    /// How often the export changes, in seconds; 0 keeps the first one (for tests that
+    /// need a known file).
+    #[arg(
+        long = "demo-evolve-secs",
+        env = "UP_DEMO_EVOLVE_SECS",
+        value_name = "SECS",
+        default_value_t = 60
+    )]
+    pub evolve_secs: u64,
 }
 
 /// Makes sure the demo configuration and its file exist, then keeps the file changing.
-pub async fn start(db: &DatabaseConnection) -> Result<(), String> {
-    let dir = drop_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+pub async fn start(db: &DatabaseConnection, settings: &LiveDemo) -> Result<(), String> {
+    let dir = &settings.drop_dir;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let dir = dir
         .canonicalize()
         .map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -38,11 +53,7 @@ pub async fn start(db: &DatabaseConnection) -> Result<(), String> {
     ensure_configuration(db, &file)
         .await
         .map_err(|e| format!("demo configuration: {e}"))?;
-    // How often the export changes; 0 keeps the first one (tests that need a known file).
-    let every = std::env::var("UP_DEMO_EVOLVE_SECS")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(60);
+    let every = settings.evolve_secs;
     if every == 0 {
         return Ok(());
     }

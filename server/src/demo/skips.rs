@@ -1,7 +1,7 @@
 //! The records a demo run skips, and why, in the engine's own words.
 
 use super::directory::Person;
-use super::history::record_ref;
+use super::wording::record_ref;
 use app::domain::SourceKind;
 
 /// Why a demo record was skipped, as the engine words it.

@@ -1,4 +1,6 @@
-//! Prometheus metrics at `/metrics`, in the text exposition format.
+//! Prometheus metrics at `/metrics`, in the OpenMetrics text format, through the
+//! `prometheus-client` crate (the Prometheus project's own Rust client: typed label sets,
+//! no global recorder to install).
 //!
 //! Runs by status and source and the queue's depth are read from the database when scraped
 //! (the same for every server sharing it; the per-day counts make this a small sum). Run
@@ -6,48 +8,57 @@
 //! gives its own share, as Prometheus expects.
 
 use app::domain::{RunStatus, SourceKind};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::{
+    counter::Counter, family::Family, gauge::Gauge, histogram::Histogram,
+};
+use prometheus_client::registry::Registry;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
-use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::sync::{Mutex, OnceLock};
+
+/// The content type of the answer.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Upper bounds (seconds) of the run-duration histogram's buckets.
 const DURATION_BUCKETS: [f64; 10] = [
     1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
 ];
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: &'static str,
+    code: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RunLabels {
+    source: &'static str,
+    status: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    channel: &'static str,
+    state: &'static str,
+}
+
+fn duration_histogram() -> Histogram {
+    Histogram::new(DURATION_BUCKETS)
+}
+
 /// What this process counts.
-#[derive(Default)]
 pub struct Metrics {
-    /// (route, status code) → requests.
-    http: Mutex<BTreeMap<(&'static str, u16), u64>>,
-    /// (source, status) → run-duration histogram.
-    runs: Mutex<BTreeMap<(&'static str, &'static str), Histogram>>,
-}
-
-#[derive(Default, Clone)]
-struct Histogram {
-    buckets: [u64; DURATION_BUCKETS.len()],
-    count: u64,
-    sum: f64,
-}
-
-impl Histogram {
-    fn observe(&mut self, value: f64) {
-        for (bucket, bound) in self.buckets.iter_mut().zip(DURATION_BUCKETS) {
-            if value <= bound {
-                *bucket += 1;
-            }
-        }
-        self.count += 1;
-        self.sum += value;
-    }
+    http: Family<RequestLabels, Counter>,
+    runs: Family<RunLabels, Histogram, fn() -> Histogram>,
 }
 
 /// The process's metrics.
 pub fn global() -> &'static Metrics {
     static METRICS: OnceLock<Metrics> = OnceLock::new();
-    METRICS.get_or_init(Metrics::default)
+    METRICS.get_or_init(|| Metrics {
+        http: Family::default(),
+        runs: Family::new_with_constructor(duration_histogram),
+    })
 }
 
 /// The route a request is counted under: a server function's name, or the kind of thing
@@ -83,56 +94,32 @@ pub fn route_of(path: &str) -> &'static str {
 }
 
 impl Metrics {
-    pub fn count_request(&self, route: &'static str, status: u16) {
-        let mut http = self.http.lock().unwrap_or_else(|e| e.into_inner());
-        *http.entry((route, status)).or_default() += 1;
+    pub fn count_request(&self, route: &'static str, code: u16) {
+        self.http
+            .get_or_create(&RequestLabels { route, code })
+            .inc();
     }
 
     pub fn observe_run(&self, source: SourceKind, status: RunStatus, seconds: f64) {
-        let mut runs = self.runs.lock().unwrap_or_else(|e| e.into_inner());
-        runs.entry((source.slug(), status.slug()))
-            .or_default()
-            .observe(seconds);
+        let labels = RunLabels {
+            source: source.slug(),
+            status: status.slug(),
+        };
+        self.runs.get_or_create(&labels).observe(seconds);
     }
 
-    /// This process's counters, in the exposition format.
-    fn write_process(&self, out: &mut String) {
-        let http = self.http.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        out.push_str("# HELP up_http_requests_total HTTP requests answered by this server, by route and status code.\n");
-        out.push_str("# TYPE up_http_requests_total counter\n");
-        for ((route, status), n) in &http {
-            let _ = writeln!(
-                out,
-                "up_http_requests_total{{route=\"{route}\",code=\"{status}\"}} {n}"
-            );
-        }
-        let runs = self.runs.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        out.push_str("# HELP up_sync_run_duration_seconds How long runs took, from start to end, for runs this process executed.\n");
-        out.push_str("# TYPE up_sync_run_duration_seconds histogram\n");
-        for ((source, status), h) in &runs {
-            let labels = format!("source=\"{source}\",status=\"{status}\"");
-            for (bound, n) in DURATION_BUCKETS.iter().zip(h.buckets) {
-                let _ = writeln!(
-                    out,
-                    "up_sync_run_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "up_sync_run_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(
-                out,
-                "up_sync_run_duration_seconds_sum{{{labels}}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                out,
-                "up_sync_run_duration_seconds_count{{{labels}}} {}",
-                h.count
-            );
-        }
+    /// Adds this process's counters to a scrape.
+    fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "up_http_requests",
+            "HTTP requests answered by this server, by route and status code",
+            self.http.clone(),
+        );
+        registry.register(
+            "up_sync_run_duration_seconds",
+            "How long runs took, from start to end, for runs this process executed",
+            self.runs.clone(),
+        );
     }
 }
 
@@ -155,14 +142,7 @@ pub async fn answer(
         }
     }
     match figures.metrics().await {
-        Ok(text) => (
-            [(
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )],
-            text,
-        )
-            .into_response(),
+        Ok(text) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "metrics not available");
             (
@@ -182,133 +162,197 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Everything, for one scrape: the database's figures, then this process's.
 pub async fn render(db: &DatabaseConnection) -> Result<String, DbErr> {
     // The database's figures are shared by every scraper: read them at most every 5 s.
-    static CACHE: Mutex<Option<(std::time::Instant, String)>> = Mutex::new(None);
+    static CACHE: Mutex<Option<(std::time::Instant, DatabaseFigures)>> = Mutex::new(None);
     let cached = CACHE
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .as_ref()
         .filter(|(at, _)| at.elapsed() < std::time::Duration::from_secs(5))
-        .map(|(_, text)| text.clone());
-    let mut out = match cached {
-        Some(text) => text,
+        .map(|(_, figures)| figures.clone());
+    let figures = match cached {
+        Some(figures) => figures,
         None => {
-            let text = database_figures(db).await?;
+            let figures = DatabaseFigures::read(db).await?;
             *CACHE.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some((std::time::Instant::now(), text.clone()));
-            text
+                Some((std::time::Instant::now(), figures.clone()));
+            figures
         }
     };
-    global().write_process(&mut out);
-    Ok(out)
+    let mut registry = Registry::default();
+    figures.register(&mut registry);
+    global().register(&mut registry);
+    Ok(text(&registry))
 }
 
-/// Runs by source and status, and the queue, as the database has them.
-async fn database_figures(db: &DatabaseConnection) -> Result<String, DbErr> {
+/// A registry in the exposition format.
+pub fn text(registry: &Registry) -> String {
     let mut out = String::new();
-    let sums: Vec<String> = RunStatus::ALL
-        .iter()
-        // SUM over BIGINT is NUMERIC on PostgreSQL: cast it back for one reading on both.
-        .map(|s| format!("CAST(SUM(d.{0}) AS BIGINT) AS {0}", s.slug()))
-        .collect();
-    let rows = db
-        .query_all(Statement::from_string(
-            db.get_database_backend(),
-            format!(
-                "SELECT c.source_kind AS source, {} FROM sync_run_days d \
-                 JOIN sync_configurations c ON c.id = d.configuration_id GROUP BY c.source_kind",
-                sums.join(", ")
-            ),
-        ))
-        .await?;
-    let mut by: BTreeMap<(&str, &str), i64> = BTreeMap::new();
-    for row in &rows {
-        let source: String = row.try_get("", "source")?;
-        let Some(source) = SourceKind::ALL.into_iter().find(|k| k.slug() == source) else {
-            continue;
-        };
-        for status in RunStatus::ALL {
-            let n: i64 = row.try_get::<Option<i64>>("", status.slug())?.unwrap_or(0);
-            *by.entry((source.slug(), status.slug())).or_default() += n;
-        }
-    }
-    out.push_str(
-        "# HELP up_sync_runs Sync runs recorded, by source and status (all organisations).\n",
-    );
-    out.push_str("# TYPE up_sync_runs gauge\n");
-    for source in SourceKind::ALL {
-        for status in RunStatus::ALL {
-            let n = by
-                .get(&(source.slug(), status.slug()))
-                .copied()
-                .unwrap_or(0);
-            let _ = writeln!(
-                out,
-                "up_sync_runs{{source=\"{}\",status=\"{}\"}} {n}",
-                source.slug(),
-                status.slug()
-            );
-        }
-    }
-    let queue = db
-        .query_one(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM sync_runs WHERE status = 'queued'",
-        ))
-        .await?
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0);
-    out.push_str("# HELP up_sync_queue_depth Runs waiting to start.\n");
-    out.push_str("# TYPE up_sync_queue_depth gauge\n");
-    let _ = writeln!(out, "up_sync_queue_depth {queue}");
-    alert_figures(db, &mut out).await?;
-    Ok(out)
+    // Writing to a String cannot fail.
+    let _ = prometheus_client::encoding::text::encode(&mut out, registry);
+    out
 }
 
-/// Alert deliveries by channel and state (sent, pending, failed), and events not yet
-/// given a message. The counts are kept by triggers (`db::migrations::m0014_alert_counts`): a scrape reads a
-/// few rows however many alerts were ever sent.
-pub async fn alert_figures(db: &DatabaseConnection, out: &mut String) -> Result<(), DbErr> {
-    let rows = db
-        .query_all(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT channel, state, n FROM alert_delivery_counts",
-        ))
+/// What the database says, for every server alike.
+#[derive(Clone)]
+struct DatabaseFigures {
+    runs: Family<RunLabels, Gauge>,
+    queue: Gauge,
+    alerts: AlertFigures,
+}
+
+impl DatabaseFigures {
+    /// Runs by source and status, the queue, and alert deliveries, as the database has them.
+    async fn read(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        let sums: Vec<String> = RunStatus::ALL
+            .iter()
+            // SUM over BIGINT is NUMERIC on PostgreSQL: cast it back for one reading on both.
+            .map(|s| format!("CAST(SUM(d.{0}) AS BIGINT) AS {0}", s.slug()))
+            .collect();
+        let rows = db
+            .query_all(Statement::from_string(
+                db.get_database_backend(),
+                format!(
+                    "SELECT c.source_kind AS source, {} FROM sync_run_days d \
+                     JOIN sync_configurations c ON c.id = d.configuration_id GROUP BY c.source_kind",
+                    sums.join(", ")
+                ),
+            ))
+            .await?;
+        let runs = Family::<RunLabels, Gauge>::default();
+        // Every pair is shown, those without runs as 0.
+        for source in SourceKind::ALL {
+            for status in RunStatus::ALL {
+                let labels = RunLabels {
+                    source: source.slug(),
+                    status: status.slug(),
+                };
+                runs.get_or_create(&labels).set(0);
+            }
+        }
+        for row in &rows {
+            let source: String = row.try_get("", "source")?;
+            let Some(source) = SourceKind::ALL.into_iter().find(|k| k.slug() == source) else {
+                continue;
+            };
+            for status in RunStatus::ALL {
+                let n: i64 = row.try_get::<Option<i64>>("", status.slug())?.unwrap_or(0);
+                let labels = RunLabels {
+                    source: source.slug(),
+                    status: status.slug(),
+                };
+                runs.get_or_create(&labels).inc_by(n);
+            }
+        }
+        let queued = count(
+            db,
+            &format!(
+                "SELECT COUNT(*) AS n FROM sync_runs WHERE status = '{}'",
+                RunStatus::Queued.slug()
+            ),
+        )
         .await?;
-    let mut by: BTreeMap<(String, String), i64> = BTreeMap::new();
-    for row in &rows {
-        by.insert(
-            (row.try_get("", "channel")?, row.try_get("", "state")?),
-            row.try_get("", "n")?,
+        let queue = Gauge::default();
+        queue.set(queued);
+        Ok(DatabaseFigures {
+            runs,
+            queue,
+            alerts: AlertFigures::read(db).await?,
+        })
+    }
+
+    fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "up_sync_runs",
+            "Sync runs recorded, by source and status (all organisations)",
+            self.runs.clone(),
+        );
+        registry.register(
+            "up_sync_queue_depth",
+            "Runs waiting to start",
+            self.queue.clone(),
+        );
+        self.alerts.register(registry);
+    }
+}
+
+/// Alert deliveries by channel and state (sent, pending, failed, dropped), and events not
+/// yet given a message. The counts are kept by triggers
+/// (`db::migrations::m0014_alert_counts`): a scrape reads a few rows however many alerts
+/// were ever sent.
+#[derive(Clone)]
+pub struct AlertFigures {
+    deliveries: Family<DeliveryLabels, Gauge>,
+    waiting: Gauge,
+}
+
+impl AlertFigures {
+    pub async fn read(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        const CHANNELS: [&str; 2] = ["email", "webhook"];
+        const STATES: [&str; 4] = ["sent", "pending", "failed", "dropped"];
+        let rows = db
+            .query_all(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT channel, state, n FROM alert_delivery_counts",
+            ))
+            .await?;
+        let deliveries = Family::<DeliveryLabels, Gauge>::default();
+        for channel in CHANNELS {
+            for state in STATES {
+                deliveries
+                    .get_or_create(&DeliveryLabels { channel, state })
+                    .set(0);
+            }
+        }
+        for row in &rows {
+            let channel: String = row.try_get("", "channel")?;
+            let state: String = row.try_get("", "state")?;
+            let (Some(channel), Some(state)) = (
+                CHANNELS.into_iter().find(|c| *c == channel),
+                STATES.into_iter().find(|s| *s == state),
+            ) else {
+                continue;
+            };
+            let n: i64 = row.try_get("", "n")?;
+            deliveries
+                .get_or_create(&DeliveryLabels { channel, state })
+                .inc_by(n);
+        }
+        let waiting = Gauge::default();
+        waiting.set(
+            count(
+                db,
+                "SELECT COUNT(*) AS n FROM alert_events WHERE message_id IS NULL",
+            )
+            .await?,
+        );
+        Ok(AlertFigures {
+            deliveries,
+            waiting,
+        })
+    }
+
+    pub fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "up_alert_deliveries",
+            "Alert deliveries by channel and state: sent, pending (due or waiting to retry), failed (given up) and dropped (the admin stopped receiving alerts before it went out)",
+            self.deliveries.clone(),
+        );
+        registry.register(
+            "up_alert_events_waiting",
+            "Alert events not yet turned into messages",
+            self.waiting.clone(),
         );
     }
-    out.push_str("# HELP up_alert_deliveries Alert deliveries by channel and state: sent, pending (due or waiting to retry), failed (given up) and dropped (the admin stopped receiving alerts before it went out).\n");
-    out.push_str("# TYPE up_alert_deliveries gauge\n");
-    for channel in ["email", "webhook"] {
-        for state in ["sent", "pending", "failed", "dropped"] {
-            let n = by
-                .get(&(channel.to_string(), state.to_string()))
-                .copied()
-                .unwrap_or(0);
-            let _ = writeln!(
-                out,
-                "up_alert_deliveries{{channel=\"{channel}\",state=\"{state}\"}} {n}"
-            );
-        }
-    }
-    let waiting = db
-        .query_one(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM alert_events WHERE message_id IS NULL",
-        ))
+}
+
+/// The `n` of a statement that counts.
+async fn count(db: &DatabaseConnection, sql: &str) -> Result<i64, DbErr> {
+    Ok(db
+        .query_one(Statement::from_string(db.get_database_backend(), sql))
         .await?
         .map(|r| r.try_get::<i64>("", "n"))
         .transpose()?
-        .unwrap_or(0);
-    out.push_str("# HELP up_alert_events_waiting Alert events not yet turned into messages.\n");
-    out.push_str("# TYPE up_alert_events_waiting gauge\n");
-    let _ = writeln!(out, "up_alert_events_waiting {waiting}");
-    Ok(())
+        .unwrap_or(0))
 }
 
 #[cfg(test)]
@@ -368,15 +412,27 @@ mod tests {
     }
 
     #[test]
-    fn histogram_buckets_are_cumulative() {
-        let mut h = Histogram::default();
-        for v in [0.5, 4.0, 4000.0] {
-            h.observe(v);
+    fn runs_are_counted_in_their_buckets() {
+        let metrics = Metrics {
+            http: Family::default(),
+            runs: Family::new_with_constructor(duration_histogram),
+        };
+        for seconds in [0.5, 4.0, 4000.0] {
+            metrics.observe_run(SourceKind::Sftp, RunStatus::Success, seconds);
         }
-        assert_eq!(h.buckets[0], 1, "≤ 1 s");
-        assert_eq!(h.buckets[1], 2, "≤ 5 s");
-        assert_eq!(h.buckets[DURATION_BUCKETS.len() - 1], 2, "≤ 1 h");
-        assert_eq!(h.count, 3);
-        assert_eq!(h.sum, 4004.5);
+        metrics.count_request("poll_sync_runs", 200);
+        let mut registry = Registry::default();
+        metrics.register(&mut registry);
+        let text = text(&registry);
+        for line in [
+            "up_sync_run_duration_seconds_bucket{le=\"1.0\",source=\"sftp\",status=\"success\"} 1",
+            "up_sync_run_duration_seconds_bucket{le=\"5.0\",source=\"sftp\",status=\"success\"} 2",
+            "up_sync_run_duration_seconds_bucket{le=\"3600.0\",source=\"sftp\",status=\"success\"} 2",
+            "up_sync_run_duration_seconds_count{source=\"sftp\",status=\"success\"} 3",
+            "up_sync_run_duration_seconds_sum{source=\"sftp\",status=\"success\"} 4004.5",
+            "up_http_requests_total{route=\"poll_sync_runs\",code=\"200\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
     }
 }

@@ -1,13 +1,20 @@
 //! The HTTP router: pages, server functions, static files and health.
 
-use app::{ports::Stores, shell, App};
+use crate::config::WebSettings;
+use app::{api::session::SecureCookies, ports::Stores, shell, App};
 use axum::{body::Body, extract::Request, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use tower_http::compression::{predicate::DefaultPredicate, CompressionLayer, Predicate};
 
 /// Builds the whole app; tests call it with a store and default options.
+/// The app with the default web settings (metrics open, cookies `Secure` behind HTTPS).
 pub fn router(stores: Stores, options: LeptosOptions) -> Router {
+    router_with(stores, options, &WebSettings::default())
+}
+
+pub fn router_with(stores: Stores, options: LeptosOptions, web: &WebSettings) -> Router {
+    let secure_cookies = SecureCookies(web.secure_cookies);
     let routes = generate_route_list(App);
     let fn_stores = stores.clone();
     // A path that names no server function is a plain 404: the framework's own answer
@@ -26,7 +33,11 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
             if !known.contains(req.uri().path()) {
                 return (http::StatusCode::NOT_FOUND, "Not found.").into_response();
             }
-            handle_server_fns_with_context(move || provide_context(stores.clone()), req)
+            let context = move || {
+                provide_context(stores.clone());
+                provide_context(secure_cookies);
+            };
+            handle_server_fns_with_context(context, req)
                 .await
                 .into_response()
         }
@@ -45,10 +56,8 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
         }
     });
     let figures = stores.health.clone();
-    // Set UP_METRICS_TOKEN to ask scrapers for `Authorization: Bearer <token>`.
-    let metrics_token = std::env::var("UP_METRICS_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty());
+    // A token set asks scrapers for `Authorization: Bearer <token>`.
+    let metrics_token = web.metrics_token.clone().filter(|t| !t.is_empty());
     let metrics = get(move |headers: http::HeaderMap| {
         let figures = figures.clone();
         let token = metrics_token.clone();
@@ -72,6 +81,7 @@ pub fn router(stores: Stores, options: LeptosOptions) -> Router {
             routes,
             move || {
                 provide_context(stores.clone());
+                provide_context(secure_cookies);
                 crate::http::security::provide_request_nonce();
             },
             {

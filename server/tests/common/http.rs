@@ -27,6 +27,11 @@ pub async fn app() -> (Router, Held) {
 
 /// The router on the demo data, its database opened with this pool.
 pub async fn app_with_pool(pool: server::db::Pool) -> (Router, Held) {
+    app_with(pool, &server::config::WebSettings::default()).await
+}
+
+/// The router on the demo data, with this pool and these web settings.
+pub async fn app_with(pool: server::db::Pool, web: &server::config::WebSettings) -> (Router, Held) {
     let turn = ONE_RUNTIME_AT_A_TIME.lock().await;
     let db = TestDb::sqlite_with(pool).await;
     demo::seed(&db.conn, &demo::DemoSize::small(), Utc::now())
@@ -36,7 +41,7 @@ pub async fn app_with_pool(pool: server::db::Pool) -> (Router, Held) {
         .output_name("user-provisioning")
         .build();
     (
-        startup::router(SeaStore::new(db.conn.clone()).into_stores(), options),
+        startup::router_with(SeaStore::new(db.conn.clone()).into_stores(), options, web),
         Held { db, _turn: turn },
     )
 }

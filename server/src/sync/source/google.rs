@@ -7,12 +7,11 @@ use crate::sync::person::{Field, RecordRef};
 use crate::sync::secret::Secret;
 use crate::sync::settings::CheckedGoogle;
 use crate::sync::validate::{LoadError, Loaded, RawRecord, Validator};
-use base64::Engine;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
-use rsa::pkcs1v15::SigningKey;
+use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
-use rsa::signature::{SignatureEncoding, Signer};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicUsize;
@@ -53,33 +52,41 @@ struct UsersPage {
 struct Auth {
     client: reqwest::Client,
     retry: Retry,
-    signer: SigningKey<sha2::Sha256>,
+    key: EncodingKey,
     issuer: String,
     subject: String,
     token_url: String,
     token: Option<(Secret, Instant)>,
 }
 
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+/// The claims of the assertion: who signs in, as whom, for what, until when.
+#[derive(Serialize)]
+struct Claims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    scope: &'a str,
+    aud: &'a str,
+    iat: i64,
+    exp: i64,
 }
 
 impl Auth {
     /// The JWT bearer assertion of RFC 7523, as Google's token endpoint expects it.
-    fn assertion(&self) -> String {
+    fn assertion(&self) -> Result<String, LoadError> {
         let now = chrono::Utc::now().timestamp();
-        let header = b64(br#"{"alg":"RS256","typ":"JWT"}"#);
-        let claims = serde_json::json!({
-            "iss": self.issuer,
-            "sub": self.subject,
-            "scope": SCOPE,
-            "aud": self.token_url,
-            "iat": now,
-            "exp": now + 3600,
-        });
-        let unsigned = format!("{header}.{}", b64(claims.to_string().as_bytes()));
-        let signature = self.signer.sign(unsigned.as_bytes()).to_vec();
-        format!("{unsigned}.{}", b64(&signature))
+        let claims = Claims {
+            iss: &self.issuer,
+            sub: &self.subject,
+            scope: SCOPE,
+            aud: &self.token_url,
+            iat: now,
+            exp: now + 3600,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &self.key).map_err(|e| {
+            LoadError(format!(
+                "The service account's sign-in could not be signed: {e}."
+            ))
+        })
     }
 
     /// A token good for at least another minute.
@@ -89,7 +96,7 @@ impl Auth {
                 return Ok(token.clone());
             }
         }
-        let assertion = self.assertion();
+        let assertion = self.assertion()?;
         let response = http::send("Google's token service", self.retry, || {
             self.client.post(&self.token_url).form(&[
                 ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
@@ -154,12 +161,19 @@ pub async fn load_with(
             settings.key
         ))
     })?;
+    // Parsed here for the message above; the signer takes the key as PKCS#1.
+    let key_der = private.to_pkcs1_der().map_err(|_| {
+        LoadError(format!(
+            "The private key in the service account key ({}) could not be read.",
+            settings.key
+        ))
+    })?;
     let timeout = Duration::from_secs(raw.timeout_secs.unwrap_or(30));
     let client = http::client(timeout)?;
     let mut auth = Auth {
         client: client.clone(),
         retry,
-        signer: SigningKey::<sha2::Sha256>::new(private),
+        key: EncodingKey::from_rsa_der(key_der.as_bytes()),
         issuer: key.client_email,
         subject: raw.admin_email.clone(),
         token_url: raw

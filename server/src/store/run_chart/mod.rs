@@ -8,16 +8,16 @@
 //! New York, and a day's cost does not grow with the runs in it. One statement reads all
 //! four; the rest is arithmetic on a few hundred sums.
 
+mod statement;
+
 use super::db_err;
-use super::run_page::{bigint_array, Sql};
 use super::run_scope::{configurations_in_scope, InScope, Scope};
-use crate::db::run_buckets::{
-    Buckets, DAYS, DAY_MS, EVERY_CONFIGURATION, HOURS, HOUR_MS, QUARTERS,
-};
+use crate::db::run_buckets::{DAY_MS, HOURS, HOUR_MS, QUARTERS};
 use app::domain::{DayStatusCount, RunStatus};
 use app::ports::{ListRuns, ScopeProblem, StoreError};
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
+use statement::{statement, sums_as_json, SumRow};
 use std::collections::BTreeMap;
 
 /// Runs, their summed duration and how many of them finished (have a duration).
@@ -187,18 +187,6 @@ impl Reach {
     }
 }
 
-/// One row of the chart's statement: for `level` 0 the runs of UTC day `k`; for level 1
-/// the signed sum of reach number `k`'s spans (quarters, hours and runs together).
-#[derive(Debug, FromQueryResult)]
-struct SumRow {
-    level: i64,
-    k: i64,
-    status: String,
-    runs: i64,
-    duration_sum_ms: i64,
-    finished: i64,
-}
-
 /// The runs before each reach's instant, by status. Reaches come in time order, so the
 /// UTC days before each are a running sum.
 fn runs_before(reaches: &[Reach], rows: Vec<SumRow>) -> Result<Vec<ByStatus>, StoreError> {
@@ -235,239 +223,6 @@ fn runs_before(reaches: &[Reach], rows: Vec<SumRow>) -> Result<Vec<ByStatus>, St
     }
     Ok(before)
 }
-
-/// The statement that reads every sum the reaches need: the UTC days from the earliest
-/// reach's to the latest's, then each reach's spans of quarters, hours and runs.
-fn statement(
-    scope: &Scope<'_>,
-    reaches: &[Reach],
-    backend: sea_orm::DatabaseBackend,
-) -> sea_orm::Statement {
-    let request = scope.request;
-    let first_day = reaches.iter().map(|r| r.day).min().unwrap_or(0);
-    let end_day = reaches.iter().map(|r| r.day).max().unwrap_or(0);
-    let mut sql = Sql::new(backend);
-    // Each level's spans as rows (lo, hi, k, sign): a table the statement reads them from.
-    let levels = ["quarters", "hours", "moments"];
-    let mut with = Vec::new();
-    for (i, name) in levels.iter().enumerate() {
-        let spans: Vec<[i64; 4]> = reaches
-            .iter()
-            .enumerate()
-            .filter_map(|(k, r)| r.spans[i].map(|(lo, hi, sign)| [lo, hi, k as i64, sign]))
-            .collect();
-        if !spans.is_empty() {
-            with.push((i + 1, *name, spans));
-        }
-    }
-    if !with.is_empty() {
-        sql.push("WITH ");
-        for (n, (_, name, spans)) in with.iter().enumerate() {
-            if n > 0 {
-                sql.push(", ");
-            }
-            sql.push(name).push("(lo, hi, k, sign) AS (");
-            if backend == sea_orm::DatabaseBackend::Postgres {
-                // Four arrays, one parameter each: PostgreSQL plans a long VALUES list
-                // slowly.
-                sql.push("SELECT * FROM unnest(");
-                for column in 0..4 {
-                    if column > 0 {
-                        sql.push(", ");
-                    }
-                    let values = spans.iter().map(|s| s[column]);
-                    sql.push("CAST(")
-                        .bind(bigint_array(values))
-                        .push(" AS BIGINT[])");
-                }
-                sql.push("))");
-            } else {
-                sql.push("VALUES ");
-                for (m, &[lo, hi, k, sign]) in spans.iter().enumerate() {
-                    if m > 0 {
-                        sql.push(", ");
-                    }
-                    sql.push("(")
-                        .bind(lo)
-                        .push(", ")
-                        .bind(hi)
-                        .push(", ")
-                        .bind(k)
-                        .push(&format!(", {sign})"));
-                }
-                sql.push(")");
-            }
-        }
-        sql.push(" ");
-    }
-    // On SQLite every row in one JSON array, handed over as one value (see `sums_as_json`).
-    let json = backend == sea_orm::DatabaseBackend::Sqlite;
-    if json {
-        sql.push(
-            "SELECT json_group_array(json_array(level, k, status, runs, duration_sum_ms, \
-             finished)) FROM (",
-        );
-    }
-    // `buckets`: the filter on a table of runs per span, whose rows of every configuration
-    // together answer when no configuration is chosen.
-    let filters = |sql: &mut Sql, buckets: bool| {
-        let statuses = &request.filter.statuses;
-        if !statuses.is_empty() && statuses.len() < RunStatus::ALL.len() {
-            sql.push(" AND status IN (");
-            for (i, s) in statuses.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(s.slug());
-            }
-            sql.push(")");
-        }
-        match scope.configuration_ids {
-            Some(ids) => {
-                sql.push(" AND configuration_id IN (");
-                for (i, &id) in ids.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(", ");
-                    }
-                    sql.bind(id);
-                }
-                sql.push(")");
-            }
-            None if buckets => {
-                sql.push(" AND configuration_id = ")
-                    .bind(EVERY_CONFIGURATION);
-            }
-            None => {}
-        }
-    };
-    // Whole UTC days.
-    let Buckets { table, column, .. } = DAYS;
-    sql.push(&format!(
-        "SELECT CAST(0 AS BIGINT) AS level, {column} AS k, status, {sums} FROM {table} \
-         WHERE organisation_id = ",
-        sums = bucket_sums(""),
-    ))
-    .bind(request.organisation_id)
-    .push(&format!(" AND {column} >= "))
-    .bind(first_day)
-    .push(&format!(" AND {column} < "))
-    .bind(end_day);
-    filters(&mut sql, true);
-    sql.push(&format!(" GROUP BY {column}, status HAVING SUM(runs) <> 0"));
-    if with.is_empty() {
-        if json {
-            sql.push(") AS sums");
-        }
-        return sql.statement();
-    }
-    // Spans of quarters and hours, then of runs. The spans drive the join, so each is one
-    // range of its table's key or index: SQLite keeps a CROSS JOIN's order; PostgreSQL
-    // would rather read the organisation's whole index once and filter it, so there each
-    // span is a LATERAL sum of its own range, which cannot be turned into that.
-    //
-    // A reach's spans come back summed, with their signs, in one row per status: each
-    // row costs more to hand from the database to the server than to sum (sqlx moves
-    // SQLite's rows one by one between threads), and a reach has up to three spans.
-    sql.push(
-        " UNION ALL SELECT CAST(1 AS BIGINT), k, status, \
-         CAST(SUM(sign * runs) AS BIGINT), CAST(SUM(sign * duration_sum_ms) AS BIGINT), \
-         CAST(SUM(sign * finished) AS BIGINT) FROM (",
-    );
-    let lateral = backend == sea_orm::DatabaseBackend::Postgres;
-    for (n, (level, name, _)) in with.iter().enumerate() {
-        if n > 0 {
-            sql.push(" UNION ALL ");
-        }
-        let (table, column, sums) = match level {
-            1 => (QUARTERS.table, QUARTERS.column, bucket_sums(QUARTERS.table)),
-            2 => (HOURS.table, HOURS.column, bucket_sums(HOURS.table)),
-            _ => ("sync_runs", "sort_at_ms", RUN_SUMS.to_string()),
-        };
-        if lateral {
-            sql.push(&format!(
-                "SELECT {name}.k AS k, {name}.sign AS sign, s.status AS status, s.runs, \
-                 s.duration_sum_ms, s.finished FROM {name} CROSS JOIN LATERAL \
-                 (SELECT {table}.status, {sums} FROM {table} WHERE {table}.organisation_id = "
-            ));
-        } else {
-            sql.push(&format!(
-                "SELECT {name}.k AS k, {name}.sign AS sign, {table}.status AS status, {sums} \
-                 FROM {name} CROSS JOIN {table} WHERE {table}.organisation_id = "
-            ));
-        }
-        sql.bind(request.organisation_id).push(&format!(
-            " AND {table}.{column} >= {name}.lo AND {table}.{column} < {name}.hi"
-        ));
-        filters(&mut sql, *level < 3);
-        if lateral {
-            sql.push(&format!(" GROUP BY {table}.status) AS s"));
-        } else {
-            sql.push(&format!(" GROUP BY {name}.k, {name}.sign, {table}.status"));
-        }
-    }
-    // Spans that cancel out (a quarter on, an hour back, with the same runs) need no row.
-    sql.push(
-        ") AS spans GROUP BY k, status HAVING SUM(sign * runs) <> 0 \
-         OR SUM(sign * duration_sum_ms) <> 0 OR SUM(sign * finished) <> 0",
-    );
-    if json {
-        sql.push(") AS sums");
-    }
-    sql.statement()
-}
-
-/// The chart's rows from SQLite, read as the one JSON array the statement makes of them.
-/// sqlx hands SQLite's rows one by one from its worker thread, and a 90-day chart has about
-/// a thousand: as one value they cost a third of the time (a 90-day chart in Chatham 7.3 ms
-/// of CPU as rows, 3.5 ms as one array). PostgreSQL sends rows over its socket in bulk, and
-/// building the array there costs more than it saves, so there the rows come as they are.
-async fn sums_as_json(
-    db: &DatabaseConnection,
-    statement: sea_orm::Statement,
-) -> Result<Vec<SumRow>, StoreError> {
-    let array: Option<String> = match db.query_one(statement).await.map_err(db_err)? {
-        Some(row) => row.try_get_by_index(0).map_err(db_err)?,
-        None => None,
-    };
-    let rows: Vec<(i64, i64, String, i64, i64, i64)> =
-        serde_json::from_str(array.as_deref().unwrap_or("[]"))
-            .map_err(|e| StoreError::Failed(format!("chart: {e}")))?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(level, k, status, runs, duration_sum_ms, finished)| SumRow {
-                level,
-                k,
-                status,
-                runs,
-                duration_sum_ms,
-                finished,
-            },
-        )
-        .collect())
-}
-
-/// The sums of a table of runs per span (see `db::run_buckets`), its columns qualified by
-/// `table` where given.
-fn bucket_sums(table: &str) -> String {
-    let q = if table.is_empty() {
-        String::new()
-    } else {
-        format!("{table}.")
-    };
-    format!(
-        "CAST(SUM({q}runs) AS BIGINT) AS runs, \
-         CAST(SUM({q}duration_sum_ms) AS BIGINT) AS duration_sum_ms, \
-         CAST(SUM({q}finished) AS BIGINT) AS finished"
-    )
-}
-
-/// The same sums counted from the runs: a run that never started (cancelled while queued)
-/// has no duration, nor has one still running; SUM and COUNT of the difference skip both.
-const RUN_SUMS: &str = "CAST(COUNT(*) AS BIGINT) AS runs, \
-    CAST(COALESCE(SUM(sync_runs.finished_at_ms - sync_runs.started_at_ms), 0) AS BIGINT) \
-    AS duration_sum_ms, \
-    CAST(COUNT(sync_runs.finished_at_ms - sync_runs.started_at_ms) AS BIGINT) AS finished";
 
 #[cfg(test)]
 mod tests {
