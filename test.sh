@@ -49,6 +49,10 @@ fi
 say "unit, store and router tests"
 cargo test -p app -p server
 
+say "how Leptos' reactive graph behaves where the pages rely on it (effects on, one thread)"
+cargo clippy -p reactivity-check --all-targets -- -D warnings
+cargo test -p reactivity-check
+
 say "the Syncs page's request mix on 20,000 runs, and the query plan of each statement it makes"
 cargo test -p server --bench page_mix
 

@@ -78,14 +78,13 @@ impl Live {
 
     /// Starts the ticking clock and the polling loop (in the browser only; effects do not
     /// run on the server). Both stop when the page goes away. Each second the loop also
-    /// calls `follow`, so a filter change that the table's or the chart's watcher missed
-    /// is loaded all the same.
+    /// calls `retry_busy`, which asks again for answers the server was too busy to give.
     pub(super) fn start(
         self,
         query: Memo<String>,
         filter: Signal<RunFilter>,
         shown_now: impl Fn() -> Option<(i64, Vec<SyncRunRow>)> + Copy + 'static,
-        follow: impl Fn() + Copy + 'static,
+        retry_busy: impl Fn() + Copy + 'static,
         start_over: impl Fn() + Copy + 'static,
     ) {
         let alive = StoredValue::new(true);
@@ -102,7 +101,7 @@ impl Live {
                     }
                     self.clock.update(|c| *c += 1);
                     waited += 1_000;
-                    follow();
+                    retry_busy();
                     // While the rows on screen are an older filter's, wait for the new ones.
                     let Some((seen, shown)) = shown_now() else {
                         continue;

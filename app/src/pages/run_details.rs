@@ -113,8 +113,7 @@ pub fn RunDetailsPage() -> impl IntoView {
 /// The page's loop. While the run is Queued or In Progress it asks every few seconds
 /// whether the run moved on (only while the tab is visible), and shows the new details when
 /// it did: the counts, the log and the Download button appear as the run ends. On every
-/// beat it also loads the log preview for a search that its watcher missed (see
-/// `PerQuery`).
+/// beat it also asks again for a log preview the server was too busy to give.
 fn follow_run(detail: Resource<Result<RunDetail, AppError>>, logs: LogsPerQuery) {
     let alive = StoredValue::new(true);
     on_cleanup(move || alive.set_value(false));
@@ -128,7 +127,7 @@ fn follow_run(detail: Resource<Result<RunDetail, AppError>>, logs: LogsPerQuery)
                 if !alive() {
                     break;
                 }
-                logs.follow_now();
+                logs.retry_if_busy();
                 // The run itself every other beat: every 2.5 seconds.
                 beat += 1;
                 if beat % 2 == 1 {

@@ -177,9 +177,10 @@ fn SyncHistory(
         all.extend(older.rows.get_untracked());
         Some((seen, live.latest(all, filter.get_untracked().sort)))
     };
-    let follow = move || {
-        first_page.follow_now();
-        chart.follow_now();
+    // An answer the server was too busy to give is asked for again on the loop's beat.
+    let retry_busy = move || {
+        first_page.retry_if_busy();
+        chart.retry_if_busy();
     };
     // The page fell too far behind to catch up by changes: it reads its runs again.
     let start_over = move || {
@@ -187,7 +188,7 @@ fn SyncHistory(
         first_page.reload();
         chart.reload();
     };
-    live.start(query, filter, shown_now, follow, start_over);
+    live.start(query, filter, shown_now, retry_busy, start_over);
 
     view! {
         <header class="page-header">

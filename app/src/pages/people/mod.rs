@@ -172,8 +172,8 @@ fn Choices(q: String, people: Vec<PersonMatch>, more: bool) -> impl IntoView {
 
 /// The page's loop: every few seconds while the tab is visible it asks what is running
 /// for the person and which is their newest entry, and loads the timeline again when
-/// either moved on (a run started, progressed or ended). It also loads the answer for a
-/// search its watcher missed (see `PerQuery`).
+/// either moved on (a run started, progressed or ended). It also asks again for an answer
+/// the server was too busy to give.
 fn follow_person(found: Found) {
     let alive = StoredValue::new(true);
     on_cleanup(move || alive.set_value(false));
@@ -186,7 +186,7 @@ fn follow_person(found: Found) {
                 if !alive() {
                     break;
                 }
-                found.follow_now();
+                found.retry_if_busy();
                 beat += 1;
                 let Some(Some(PersonAnswer::One(shown))) = found.current_untracked() else {
                     continue;
