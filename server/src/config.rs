@@ -1,6 +1,7 @@
 //! Settings, in one place: each is an environment variable (and a command-line option of
 //! the same meaning), read and checked by clap, with defaults that work on a fresh machine.
-//! `server --help` lists them all, with their defaults and ranges.
+//! `server --help` lists them all, with their defaults and ranges; they may be given before
+//! or after the command (`server serve --workers 0`).
 
 use clap::{value_parser, Args};
 use std::net::SocketAddr;
@@ -10,19 +11,19 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/user-provisioning.db?mode=
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// The database: sqlite://… (the default, a file under ./data/) or postgres://….
-    #[arg(long, env = "DATABASE_URL", value_name = "URL", default_value = DEFAULT_DATABASE_URL,
-          value_parser = database_url, hide_env_values = true)]
+    #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL", default_value = DEFAULT_DATABASE_URL,
+          hide_env_values = true)]
     pub database_url: String,
     /// Where the server listens; else cargo-leptos's LEPTOS_SITE_ADDR, else 127.0.0.1:3000.
-    #[arg(long, env = "UP_ADDR", value_name = "HOST:PORT")]
+    #[arg(long, global = true, env = "UP_ADDR", value_name = "HOST:PORT")]
     pub addr: Option<SocketAddr>,
     /// Database connections at most (unset: 8 on SQLite, 20 on PostgreSQL); requests beyond
     /// them wait in line.
-    #[arg(long, env = "UP_DB_CONNECTIONS", value_name = "N", value_parser = value_parser!(u32).range(1..=1_000))]
+    #[arg(long, global = true, env = "UP_DB_CONNECTIONS", value_name = "N", value_parser = value_parser!(u32).range(1..=1_000))]
     pub db_connections: Option<u32>,
     /// How long a request waits for a database connection before it is told the server is
     /// busy, in milliseconds.
-    #[arg(long, env = "UP_DB_WAIT_MS", value_name = "MS", default_value_t = 20_000,
+    #[arg(long, global = true, env = "UP_DB_WAIT_MS", value_name = "MS", default_value_t = 20_000,
           value_parser = value_parser!(u64).range(1..=600_000))]
     pub db_wait_ms: u64,
     #[command(flatten)]
@@ -39,6 +40,7 @@ pub struct WebSettings {
     /// When set, /metrics asks for `Authorization: Bearer <token>`.
     #[arg(
         long,
+        global = true,
         env = "UP_METRICS_TOKEN",
         value_name = "TOKEN",
         hide_env_values = true
@@ -46,11 +48,12 @@ pub struct WebSettings {
     pub metrics_token: Option<String>,
     /// Marks the session cookie Secure always (it is marked anyway when a proxy sends
     /// X-Forwarded-Proto: https).
-    #[arg(long, env = "UP_SECURE_COOKIES")]
+    #[arg(long, global = true, env = "UP_SECURE_COOKIES")]
     pub secure_cookies: bool,
     /// Log lines as text, or as JSON objects, one per line (the filter is RUST_LOG's).
     #[arg(
         long,
+        global = true,
         env = "LOG_FORMAT",
         value_name = "FORMAT",
         value_enum,
@@ -70,28 +73,28 @@ pub enum LogFormat {
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct Workers {
     /// Sync workers inside `serve` (0 leaves syncs to `worker` processes).
-    #[arg(long = "workers", env = "UP_WORKERS", value_name = "N", default_value_t = 1,
+    #[arg(global = true, long = "workers", env = "UP_WORKERS", value_name = "N", default_value_t = 1,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=64))]
     pub in_server: usize,
     /// How often an idle worker looks for queued runs, in milliseconds.
-    #[arg(long = "worker-poll-ms", env = "UP_WORKER_POLL_MS", value_name = "MS", default_value_t = 2_000,
+    #[arg(global = true, long = "worker-poll-ms", env = "UP_WORKER_POLL_MS", value_name = "MS", default_value_t = 2_000,
           value_parser = value_parser!(u64).range(50..=600_000))]
     pub poll_ms: u64,
     /// A running run without a heartbeat for this many seconds is cancelled.
-    #[arg(long = "worker-stale-secs", env = "UP_WORKER_STALE_SECS", value_name = "SECS", default_value_t = 60,
+    #[arg(global = true, long = "worker-stale-secs", env = "UP_WORKER_STALE_SECS", value_name = "SECS", default_value_t = 60,
           value_parser = value_parser!(u64).range(2..=86_400))]
     pub stale_secs: u64,
     /// How often a running run's heartbeat is written, in milliseconds.
-    #[arg(long = "worker-heartbeat-ms", env = "UP_WORKER_HEARTBEAT_MS", value_name = "MS", default_value_t = 2_000,
+    #[arg(global = true, long = "worker-heartbeat-ms", env = "UP_WORKER_HEARTBEAT_MS", value_name = "MS", default_value_t = 2_000,
           value_parser = value_parser!(u64).range(100..=60_000))]
     pub heartbeat_ms: u64,
     /// At shutdown, how many seconds a running sync may take to finish before it is
     /// abandoned (abandoned runs end Cancelled, nothing applied).
-    #[arg(long = "shutdown-grace-secs", env = "UP_SHUTDOWN_GRACE_SECS", value_name = "SECS", default_value_t = 10,
+    #[arg(global = true, long = "shutdown-grace-secs", env = "UP_SHUTDOWN_GRACE_SECS", value_name = "SECS", default_value_t = 10,
           value_parser = value_parser!(u64).range(0..=3_600))]
     pub shutdown_grace_secs: u64,
     /// Crash tests only: pause inside the apply transaction, in milliseconds.
-    #[arg(long = "fault-pause-in-apply-ms", env = "UP_FAULT_PAUSE_IN_APPLY_MS", value_name = "MS", hide = true,
+    #[arg(global = true, long = "fault-pause-in-apply-ms", env = "UP_FAULT_PAUSE_IN_APPLY_MS", value_name = "MS", hide = true,
           value_parser = value_parser!(u64).range(0..=3_600_000))]
     pub pause_in_apply_ms: Option<u64>,
 }
@@ -99,6 +102,28 @@ pub struct Workers {
 impl Settings {
     /// What no single setting can check: settings that contradict each other.
     pub fn check(&self) -> Result<(), String> {
+        let url = &self.database_url;
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            // Never the URL as given: it may hold a password.
+            return Err(format!(
+                "DATABASE_URL \"{}\" must start with sqlite:, postgres:// or postgresql://",
+                redact_url(url)
+            ));
+        }
+        if self
+            .web
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.trim().is_empty())
+        {
+            return Err(
+                "UP_METRICS_TOKEN is empty: unset it to leave /metrics open, or give a token"
+                    .into(),
+            );
+        }
         let Workers {
             stale_secs,
             heartbeat_ms,
@@ -117,17 +142,6 @@ impl Settings {
             connections: self.db_connections,
             wait: std::time::Duration::from_millis(self.db_wait_ms),
         }
-    }
-}
-
-fn database_url(url: &str) -> Result<String, String> {
-    if url.starts_with("sqlite:")
-        || url.starts_with("postgres://")
-        || url.starts_with("postgresql://")
-    {
-        Ok(url.to_string())
-    } else {
-        Err("it must start with sqlite:, postgres:// or postgresql://".into())
     }
 }
 
@@ -190,7 +204,11 @@ mod tests {
             let e = read(args).unwrap_err();
             assert!(e.contains(said), "{args:?}: {e}");
         };
-        wrong(&["--database-url", "mysql://x"], "must start with sqlite:");
+        wrong(
+            &["--database-url", "mysql://u:pwSECRET@h/db"],
+            "\"mysql://u@h/db\" must start with sqlite:",
+        );
+        wrong(&["--metrics-token", " "], "UP_METRICS_TOKEN is empty");
         wrong(&["--worker-stale-secs", "1"], "1 is not in 2..=86400");
         wrong(&["--workers", "x"], "invalid digit");
         wrong(&["--addr", "localhost"], "invalid socket address");

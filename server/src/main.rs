@@ -79,10 +79,23 @@ async fn main() {
     telemetry::init(cli.settings.web.log_format);
     if let Err(e) = run(cli).await {
         // With its causes: "database: unable to open database file".
-        tracing::error!("{e:#}");
-        eprintln!("error: {e:#}");
+        let said = causes(&e);
+        tracing::error!("{said}");
+        eprintln!("error: {said}");
         std::process::exit(1);
     }
+}
+
+/// An error and its causes, each said once: drivers often repeat their cause in their own
+/// message ("role \"u\" does not exist: role \"u\" does not exist").
+fn causes(e: &anyhow::Error) -> String {
+    let mut said: Vec<String> = Vec::new();
+    for cause in e.chain().map(ToString::to_string) {
+        if !said.iter().any(|s| s.contains(&cause)) {
+            said.push(cause);
+        }
+    }
+    said.join(": ")
 }
 
 /// The command line and the settings, or clap's message (with, where a value came from the
@@ -119,20 +132,65 @@ fn variable_behind(e: &clap::Error) -> Option<String> {
     std::env::var_os(&var).is_some().then_some(var)
 }
 
+/// What `serve` and `worker` need beside the database, checked before it is opened.
+struct Prepared {
+    /// The site's options (`serve` only).
+    site: Option<LeptosOptions>,
+    alerts: alerts::AlertSettings,
+    senders: alerts::deliver::Senders,
+}
+
+impl Prepared {
+    fn for_command(command: &Command, settings: &Settings) -> anyhow::Result<Option<Prepared>> {
+        let site = match command {
+            Command::Serve { .. } => {
+                let conf = get_configuration(None)
+                    .context("the site's settings (LEPTOS_* variables such as LEPTOS_SITE_ADDR)")?;
+                let mut options = conf.leptos_options;
+                server::http::assets::use_hashed_names(&mut options);
+                if let Some(addr) = settings.addr {
+                    options.site_addr = addr;
+                }
+                Some(options)
+            }
+            Command::Worker { .. } => None,
+            _ => return Ok(None),
+        };
+        let addr = site
+            .as_ref()
+            .map(|o| o.site_addr)
+            .or(settings.addr)
+            .map_or_else(|| "127.0.0.1:3000".to_string(), |a| a.to_string());
+        let alerts =
+            alerts::AlertSettings::new(&settings.alerts, &addr).map_err(anyhow::Error::msg)?;
+        let senders = alerts::worker::senders(&alerts).map_err(anyhow::Error::msg)?;
+        Ok(Some(Prepared {
+            site,
+            alerts,
+            senders,
+        }))
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.settings;
     settings.check().map_err(anyhow::Error::msg)?;
-    tracing::info!(database = %redact_url(&settings.database_url), "opening database");
-    let conn = db::connect_with(&settings.database_url, settings.pool())
-        .await
-        .context("database")?;
     let command = match cli.command {
         Some(command) => command,
         // No command serves, with the settings the environment gives.
-        None => Cli::parse_from(["server", "serve"])
+        None => Cli::try_parse_from(["server", "serve"])?
             .command
-            .expect("serve is a command"),
+            .context("serve is a command")?,
     };
+    // Every setting is checked before the database is opened.
+    let prepared = Prepared::for_command(&command, &settings)?;
+    let url = &settings.database_url;
+    tracing::info!(database = %redact_url(url), "opening database");
+    let conn = db::connect_with(url, settings.pool())
+        .await
+        // The driver's message may repeat the URL, password and all.
+        .map_err(|e| anyhow::anyhow!("{}", e.to_string().replace(url.as_str(), &redact_url(url))))
+        .context("the database (DATABASE_URL)")?;
     match command {
         Command::Migrate => Ok(()),
         Command::SeedDemo => seed(&conn).await,
@@ -144,16 +202,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .map_err(anyhow::Error::msg)
                     .context("demo drop folder")?;
             }
-            serve(settings, conn).await
+            serve(settings, conn, prepared.context("serve is prepared")?).await
         }
         Command::Worker { count } => {
-            // Every setting is checked before any worker starts.
-            let site = settings
-                .addr
-                .map_or_else(|| "127.0.0.1:3000".to_string(), |a| a.to_string());
-            let alerts =
-                alerts::AlertSettings::new(&settings.alerts, &site).map_err(anyhow::Error::msg)?;
-            let senders = alerts::worker::senders(&alerts).map_err(anyhow::Error::msg)?;
+            let Prepared {
+                alerts, senders, ..
+            } = prepared.context("a worker is prepared")?;
             let (stop, stopped) = watch::channel(false);
             let mut handles =
                 spawn_workers(&conn, &settings.workers, count.max(1), stopped.clone());
@@ -266,19 +320,19 @@ async fn seed(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
 /// How long requests in flight may go on after a shutdown signal.
 const REQUEST_GRACE: Duration = Duration::from_secs(10);
 
-async fn serve(settings: Settings, conn: sea_orm::DatabaseConnection) -> anyhow::Result<()> {
-    let conf = get_configuration(None).context("leptos configuration")?;
-    let mut options = conf.leptos_options;
-    server::http::assets::use_hashed_names(&mut options);
-    if let Some(addr) = settings.addr {
-        options.site_addr = addr;
-    }
+async fn serve(
+    settings: Settings,
+    conn: sea_orm::DatabaseConnection,
+    prepared: Prepared,
+) -> anyhow::Result<()> {
+    let Prepared {
+        site,
+        alerts,
+        senders,
+    } = prepared;
+    let options = site.context("serve has the site's options")?;
     let addr = options.site_addr;
-    // Every setting is checked before any worker starts.
-    let alerts = alerts::AlertSettings::new(&settings.alerts, &addr.to_string())
-        .map_err(anyhow::Error::msg)?;
     let email = alerts.smtp.is_some();
-    let senders = alerts::worker::senders(&alerts).map_err(anyhow::Error::msg)?;
     let (stop, stopped) = watch::channel(false);
     let mut workers = spawn_workers(
         &conn,

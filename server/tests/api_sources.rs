@@ -442,6 +442,39 @@ async fn google_failures_are_told_plainly_and_never_show_credentials() {
         "{e}"
     );
 
+    // The same key as PKCS#1 (`BEGIN RSA PRIVATE KEY`) signs in as well; a key file
+    // without its client_email says which field it lacks.
+    let dir = f._dir.path();
+    let key: Value = serde_json::from_str(&std::fs::read_to_string(&f.key_path).unwrap()).unwrap();
+    std::fs::write(dir.join("sa8.pem"), key["private_key"].as_str().unwrap()).unwrap();
+    let converted = std::process::Command::new("openssl")
+        .args(["rsa", "-traditional", "-in"])
+        .arg(dir.join("sa8.pem"))
+        .stderr(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let pkcs1 = String::from_utf8(converted.stdout).unwrap();
+    assert!(pkcs1.contains("BEGIN RSA PRIVATE KEY"), "{pkcs1}");
+    for (name, edit) in [("pkcs1", true), ("no-email", false)] {
+        let mut key = key.clone();
+        if edit {
+            key["private_key"] = pkcs1.clone().into();
+        } else {
+            key.as_object_mut().unwrap().remove("client_email");
+        }
+        let path = dir.join(format!("{name}.json"));
+        std::fs::write(&path, key.to_string()).unwrap();
+        let mut s = google_settings(&f);
+        s.service_account_key = format!("file:{}", path.display());
+        let loaded = load_google(s).await;
+        if edit {
+            assert!(loaded.is_ok(), "a PKCS#1 key signs in");
+        } else {
+            let e = loaded.unwrap_err().0;
+            assert!(e.contains(r#"missing field "client_email""#), "{e}");
+        }
+    }
+
     let mut s = google_settings(&f);
     s.base_url = Some("http://127.0.0.1:9".into());
     let e = load_google(s).await.unwrap_err().0;

@@ -51,6 +51,27 @@ async fn wrong_password_goes_back_to_sign_in_without_a_session() {
         "{}",
         form.body
     );
+    // An email with the characters a form or a cookie reads specially comes back whole.
+    let odd = "a+b&c=d; \"e\"@x.com";
+    let form_body: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("email", odd)
+        .append_pair("password", "nope")
+        .finish();
+    let req = Request::post("/api/sign_in")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html")
+        .body(Body::from(form_body))
+        .unwrap();
+    let reply = send(&app, req).await;
+    let kept = reply.headers[header::SET_COOKIE].to_str().unwrap();
+    let kept = kept.split(';').next().unwrap();
+    let form = get(&app, "/login?error=invalid", Some(kept), "text/html").await;
+    assert!(
+        form.body
+            .contains(r#"value="a+b&amp;c=d; &quot;e&quot;@x.com""#),
+        "{kept}: {}",
+        form.body
+    );
     // Without an error to explain, the sign-in page starts empty.
     let fresh = get(
         &app,

@@ -272,6 +272,29 @@ async fn viewer_status(app: &Router, cookie: &str) -> StatusCode {
     .status
 }
 
+/// A cookie header with a byte that is not ASCII in some other cookie (a browser extension's,
+/// say) keeps the session, and a quoted time zone is read without its quotes.
+#[tokio::test]
+async fn a_stray_byte_in_another_cookie_leaves_the_session_alone() {
+    let (app, _held) = app().await;
+    let session = sign_in(&app, "org.admin@acme.example", demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let mut cookies = session.into_bytes();
+    cookies.extend_from_slice(b"; other=caf\xe4; tz=\"Asia%2FKolkata\"");
+    let req = Request::get("/admin/user-provisioning")
+        .header(header::ACCEPT, "text/html")
+        .header(
+            header::COOKIE,
+            http::HeaderValue::from_bytes(&cookies).unwrap(),
+        )
+        .body(Body::empty())
+        .unwrap();
+    let page = common::http::send(&app, req).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Kolkata time"), "{}", page.body);
+}
+
 /// An operator's settings for the web layer: a site declared HTTPS-only marks its cookies
 /// `Secure` even where no proxy says so; a metrics token is asked of scrapers.
 #[tokio::test]

@@ -113,19 +113,22 @@ impl Ctx {
         }
     }
 
-    /// The value of one cookie of the request, percent-decoded (`Etc%2FGMT%2B10`); a `+`
-    /// stays itself, as cookies are not form-encoded.
+    /// The value of one cookie of the request, percent-decoded (`Etc%2FGMT%2B10`) and
+    /// without quotes around it; a `+` stays itself, as cookies are not form-encoded.
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.parts
             .as_ref()?
             .headers
             .get_all(header::COOKIE)
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(Cookie::split_parse_encoded)
-            .filter_map(Result::ok)
-            .find(|c| c.name() == name)
-            .map(|c| c.value().to_string())
+            // A stray byte that is not ASCII in another cookie spoils only that cookie.
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .find_map(|header| {
+                Cookie::split_parse_encoded(header)
+                    .filter_map(Result::ok)
+                    .find(|c| c.name() == name)
+                    .map(|c| c.value_trimmed().to_string())
+            })
     }
 
     /// The signed-in viewer, if the request carries a live session.

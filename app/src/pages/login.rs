@@ -45,10 +45,12 @@ pub fn LoginPage() -> impl IntoView {
         .with_untracked(|q| q.get("error").is_some())
         .then(|| crate::browser::preference(RETRY_EMAIL_COOKIE))
         .flatten()
+        // Percent-encoded by the server; `+` and `&` are the email's own.
         .and_then(|v| {
-            form_urlencoded::parse(format!("e={v}").as_bytes())
-                .map(|(_, e)| e.into_owned())
-                .next()
+            percent_encoding::percent_decode_str(&v)
+                .decode_utf8()
+                .ok()
+                .map(|e| e.into_owned())
         })
         .filter(|e| !e.is_empty() && e.len() <= 320 && !e.chars().any(char::is_control));
     let retry = email.is_some();

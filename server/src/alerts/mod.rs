@@ -26,24 +26,42 @@ use std::time::Duration;
 pub struct AlertEnv {
     /// The SMTP relay for alert emails: smtp://host:port, smtp://user@host:587?tls=required
     /// or smtps://user@host:465 (unset: no email).
-    #[arg(long, env = "UP_SMTP_URL", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        hide_env_values = true,
+        env = "UP_SMTP_URL",
+        value_name = "URL"
+    )]
     pub smtp_url: Option<String>,
     /// The SMTP password, as a reference: env:NAME or file:/path.
-    #[arg(long, env = "UP_SMTP_PASSWORD", value_name = "REF")]
+    #[arg(
+        long,
+        global = true,
+        hide_env_values = true,
+        env = "UP_SMTP_PASSWORD",
+        value_name = "REF"
+    )]
     pub smtp_password: Option<String>,
     /// The alerts' sender, e.g. "User Provisioning <alerts@example.com>".
-    #[arg(long, env = "UP_MAIL_FROM", value_name = "MAILBOX")]
+    #[arg(long, global = true, env = "UP_MAIL_FROM", value_name = "MAILBOX")]
     pub mail_from: Option<String>,
     /// The dashboard's address as admins reach it, for links (default: where it listens).
-    #[arg(long, env = "UP_PUBLIC_URL", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        hide_env_values = true,
+        env = "UP_PUBLIC_URL",
+        value_name = "URL"
+    )]
     pub public_url: Option<String>,
     /// How often the alert worker looks for events and due deliveries, in milliseconds.
-    #[arg(long, env = "UP_ALERT_POLL_MS", value_name = "MS", default_value_t = 2_000,
+    #[arg(long, global = true, env = "UP_ALERT_POLL_MS", value_name = "MS", default_value_t = 2_000,
           value_parser = value_parser!(u64).range(10..=600_000))]
     pub alert_poll_ms: u64,
     /// The first wait after a failed delivery, in milliseconds; each next one waits twice
     /// as long, up to an hour, for a day.
-    #[arg(long, env = "UP_ALERT_RETRY_MS", value_name = "MS", default_value_t = 30_000,
+    #[arg(long, global = true, env = "UP_ALERT_RETRY_MS", value_name = "MS", default_value_t = 30_000,
           value_parser = value_parser!(u64).range(10..=3_600_000))]
     pub alert_retry_ms: u64,
 }
@@ -147,16 +165,31 @@ pub fn is_web_address(url: &str) -> bool {
 fn public_url(given: Option<&str>, site: &str) -> Result<String, String> {
     match given {
         None => Ok(format!("http://{site}")),
-        Some(url) => {
-            let url = url.trim().trim_end_matches('/');
-            // Links are this address and a path: no credentials, query or fragment.
-            if is_web_address(url) && !url.contains(['@', '?', '#']) {
-                Ok(url.to_string())
-            } else {
-                Err(format!(
-                    "UP_PUBLIC_URL \"{url}\" must be an http:// or https:// address, like https://provisioning.example.com"
-                ))
+        Some(given) => {
+            let given = given.trim().trim_end_matches('/');
+            let example = "like https://provisioning.example.com";
+            let parsed = reqwest::Url::parse(given)
+                .ok()
+                .filter(|u| is_web_address(given) && u.host_str().is_some_and(|h| !h.is_empty()));
+            let Some(url) = parsed else {
+                // Shown without what could be a password.
+                return Err(format!(
+                    "UP_PUBLIC_URL \"{}\" is not an http:// or https:// address with a host and a valid port, {example}",
+                    crate::config::redact_url(given)
+                ));
+            };
+            // Links are this address and a path.
+            if !url.username().is_empty() || url.password().is_some() {
+                return Err(format!(
+                    "UP_PUBLIC_URL must not hold a user or password, {example}"
+                ));
             }
+            if url.query().is_some() || url.fragment().is_some() {
+                return Err(format!(
+                    "UP_PUBLIC_URL \"{given}\" must not have a query (?…) or fragment (#…): links add their own path to it, {example}"
+                ));
+            }
+            Ok(given.to_string())
         }
     }
 }
@@ -257,5 +290,12 @@ mod tests {
         assert!(public_url(Some("https://u:p@up.example.com"), "x").is_err());
         assert!(public_url(Some("https://up.example.com/?a=1"), "x").is_err());
         assert!(public_url(Some("https://"), "x").is_err());
+        assert!(public_url(Some("https://up.example.com:99999"), "x").is_err());
+        let query = public_url(Some("http://x/path?q=1"), "x").unwrap_err();
+        assert!(query.contains("must not have a query"), "{query}");
+        for secret in ["https://u:pSECRET@up.example.com", "https://u:pSECRET@:99"] {
+            let e = public_url(Some(secret), "x").unwrap_err();
+            assert!(!e.contains("pSECRET"), "{e}");
+        }
     }
 }

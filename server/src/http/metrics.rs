@@ -138,7 +138,12 @@ pub async fn answer(
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
-            return (StatusCode::UNAUTHORIZED, "A bearer token is required.").into_response();
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "A bearer token is required.",
+            )
+                .into_response();
         }
     }
     match figures.metrics().await {

@@ -59,6 +59,23 @@ struct Auth {
     token: Option<(Secret, Instant)>,
 }
 
+/// The private key as the signer takes it (PKCS#1 DER), from the PEM a key file holds:
+/// PKCS#8 (`BEGIN PRIVATE KEY`, as Google writes them) or PKCS#1 (`BEGIN RSA PRIVATE KEY`,
+/// as `openssl genrsa` used to). Parsed here, so a bad key is told before any request.
+fn signing_key(pem: &str) -> Result<rsa::pkcs1::der::SecretDocument, &'static str> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    let private = if pem.contains("BEGIN RSA PRIVATE KEY") {
+        rsa::RsaPrivateKey::from_pkcs1_pem(pem).map_err(|_| "not a readable PKCS#1 RSA key")?
+    } else if pem.contains("BEGIN PRIVATE KEY") {
+        rsa::RsaPrivateKey::from_pkcs8_pem(pem).map_err(|_| "not a readable PKCS#8 RSA key")?
+    } else {
+        return Err("it is not a PEM private key (-----BEGIN PRIVATE KEY-----)");
+    };
+    private
+        .to_pkcs1_der()
+        .map_err(|_| "the key could not be encoded for signing")
+}
+
 /// The claims of the assertion: who signs in, as whom, for what, until when.
 #[derive(Serialize)]
 struct Claims<'a> {
@@ -149,22 +166,23 @@ pub async fn load_with(
         .key
         .resolve()
         .map_err(|e| LoadError(format!("The service account key could not be read: {e}.")))?;
-    let key: ServiceAccountKey = serde_json::from_str(key_text.expose()).map_err(|_| {
+    let key: ServiceAccountKey = serde_json::from_str(key_text.expose()).map_err(|e| {
+        // Which field is missing helps; any other detail of the parser could quote the key.
+        let missing = e
+            .to_string()
+            .split(" at line")
+            .next()
+            .filter(|m| m.starts_with("missing field"))
+            .map(|m| format!(": {}", m.replace('`', "\"")))
+            .unwrap_or_default();
         LoadError(format!(
-            "The service account key ({}) is not a Google service-account JSON key.",
+            "The service account key ({}) is not a Google service-account JSON key{missing}.",
             settings.key
         ))
     })?;
-    let private = rsa::RsaPrivateKey::from_pkcs8_pem(key.private_key.expose()).map_err(|_| {
+    let key_der = signing_key(key.private_key.expose()).map_err(|e| {
         LoadError(format!(
-            "The private key in the service account key ({}) could not be read.",
-            settings.key
-        ))
-    })?;
-    // Parsed here for the message above; the signer takes the key as PKCS#1.
-    let key_der = private.to_pkcs1_der().map_err(|_| {
-        LoadError(format!(
-            "The private key in the service account key ({}) could not be read.",
+            "The private key in the service account key ({}) could not be read: {e}.",
             settings.key
         ))
     })?;
