@@ -38,22 +38,19 @@ const SESSION_IDLE_MS: i64 = app::api::session::SESSION_IDLE_SECS * 1000;
 /// A session's last use is written at most this often, not on every request.
 const TOUCH_EVERY_MS: i64 = 60 * 1000;
 
-#[async_trait]
-impl AuthStore for SeaStore {
-    async fn sign_in(
-        &self,
-        email: &str,
-        password: &str,
-        replacing: Option<&str>,
-    ) -> Result<SignInOutcome, StoreError> {
-        let now = now_ms();
-        // The old session ends whatever this attempt comes to.
-        if let Some(old) = replacing {
-            self.sign_out(old).await?;
-        }
-        // The attempt counts as a failure from the moment it starts until it succeeds, and
-        // it is judged against the attempts that started before it (lower ids): attempts
-        // sent side by side see each other and cannot slip past the allowance together.
+/// A sign-in attempt, counted before its password is checked.
+enum Attempt {
+    /// Counted as a failure until it succeeds.
+    Counted,
+    /// Refused unchecked: too many failures for this email lately.
+    Throttled { retry_after_secs: u64 },
+}
+
+impl SeaStore {
+    /// Counts the attempt as a failure from the moment it starts until it succeeds, judged
+    /// against the attempts that started before it (lower ids): attempts sent side by side
+    /// see each other and cannot slip past the allowance together.
+    async fn start_attempt(&self, email: &str, now: i64) -> Result<Attempt, StoreError> {
         // Inserted without reading the row back: a sign-in for the same email that succeeds
         // meanwhile forgives (deletes) it, and that must not fail this one.
         let attempt_id = sign_in_failure::Entity::insert(sign_in_failure::ActiveModel {
@@ -77,14 +74,22 @@ impl AuthStore for SeaStore {
             .map_err(db_err)?;
         // An attempt that started a moment earlier may carry a clock reading a moment later.
         let reference = earlier.iter().copied().fold(now, i64::max);
-        if let Some(retry_after_secs) = throttle::retry_after_secs(&earlier, reference) {
-            // Refused unchecked: not a guess, so it does not push the wait further out.
-            sign_in_failure::Entity::delete_by_id(attempt_id)
-                .exec(&self.db)
-                .await
-                .map_err(db_err)?;
-            return Ok(SignInOutcome::Throttled { retry_after_secs });
+        match throttle::retry_after_secs(&earlier, reference) {
+            None => Ok(Attempt::Counted),
+            Some(retry_after_secs) => {
+                // Refused unchecked: not a guess, so it does not push the wait further out.
+                sign_in_failure::Entity::delete_by_id(attempt_id)
+                    .exec(&self.db)
+                    .await
+                    .map_err(db_err)?;
+                Ok(Attempt::Throttled { retry_after_secs })
+            }
         }
+    }
+
+    /// The active user with this email whose password this is. Without such a user, a
+    /// hash is verified all the same, so the answer takes as long either way.
+    async fn matching_user(&self, email: &str, password: &str) -> Result<Option<i64>, StoreError> {
         let candidates = user::Entity::find()
             .filter(user::Column::Email.eq(email))
             .filter(user::Column::PasswordHash.is_not_null())
@@ -98,7 +103,7 @@ impl AuthStore for SeaStore {
             .collect();
         let password = password.to_owned();
         // Hashing is CPU-bound: keep it off the async workers.
-        let matched = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             if hashes.is_empty() {
                 burn_verification(&password);
                 return None;
@@ -109,18 +114,17 @@ impl AuthStore for SeaStore {
                 .map(|(id, _)| id)
         })
         .await
-        .map_err(|e| StoreError::Failed(e.to_string()))?;
-        let Some(user_id) = matched else {
-            // The attempt's row stays as the failure; failures too old to count go.
-            sign_in_failure::Entity::delete_many()
-                .filter(sign_in_failure::Column::AtMs.lte(now - throttle::WINDOW_MS))
-                .exec(&self.db)
-                .await
-                .map_err(db_err)?;
-            return Ok(SignInOutcome::Refused);
-        };
-        // Housekeeping on the way: this email's failures are forgiven, and ended sessions
-        // and failures too old to count are swept.
+        .map_err(|e| StoreError::Failed(e.to_string()))
+    }
+
+    /// A new session for the user, its token. Housekeeping on the way: this email's
+    /// failures are forgiven, and ended sessions and failures too old to count are swept.
+    async fn open_session(
+        &self,
+        email: &str,
+        user_id: i64,
+        now: i64,
+    ) -> Result<String, StoreError> {
         sign_in_failure::Entity::delete_many()
             .filter(
                 Condition::any()
@@ -151,7 +155,38 @@ impl AuthStore for SeaStore {
         .exec(&self.db)
         .await
         .map_err(db_err)?;
-        Ok(SignInOutcome::Opened(token))
+        Ok(token)
+    }
+}
+
+#[async_trait]
+impl AuthStore for SeaStore {
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        replacing: Option<&str>,
+    ) -> Result<SignInOutcome, StoreError> {
+        let now = now_ms();
+        // The old session ends whatever this attempt comes to.
+        if let Some(old) = replacing {
+            self.sign_out(old).await?;
+        }
+        if let Attempt::Throttled { retry_after_secs } = self.start_attempt(email, now).await? {
+            return Ok(SignInOutcome::Throttled { retry_after_secs });
+        }
+        let Some(user_id) = self.matching_user(email, password).await? else {
+            // The attempt's row stays as the failure; failures too old to count go.
+            sign_in_failure::Entity::delete_many()
+                .filter(sign_in_failure::Column::AtMs.lte(now - throttle::WINDOW_MS))
+                .exec(&self.db)
+                .await
+                .map_err(db_err)?;
+            return Ok(SignInOutcome::Refused);
+        };
+        Ok(SignInOutcome::Opened(
+            self.open_session(email, user_id, now).await?,
+        ))
     }
 
     async fn viewer_for_session(&self, token: &str) -> Result<Option<Viewer>, StoreError> {

@@ -88,6 +88,53 @@ struct Claims<'a> {
 }
 
 impl Auth {
+    /// Reads the service account's key, told plainly when it cannot be used, ready to sign
+    /// in as it, impersonating the configured admin.
+    fn new(
+        settings: &CheckedGoogle,
+        client: reqwest::Client,
+        retry: Retry,
+    ) -> Result<Self, LoadError> {
+        let raw = &settings.raw;
+        let key_text = settings
+            .key
+            .resolve()
+            .map_err(|e| LoadError(format!("The service account key could not be read: {e}.")))?;
+        let key: ServiceAccountKey = serde_json::from_str(key_text.expose()).map_err(|e| {
+            // Which field is missing helps; any other detail of the parser could quote the key.
+            let missing = e
+                .to_string()
+                .split(" at line")
+                .next()
+                .filter(|m| m.starts_with("missing field"))
+                .map(|m| format!(": {}", m.replace('`', "\"")))
+                .unwrap_or_default();
+            LoadError(format!(
+                "The service account key ({}) is not a Google service-account JSON key{missing}.",
+                settings.key
+            ))
+        })?;
+        let key_der = signing_key(key.private_key.expose()).map_err(|e| {
+            LoadError(format!(
+                "The private key in the service account key ({}) could not be read: {e}.",
+                settings.key
+            ))
+        })?;
+        Ok(Auth {
+            client,
+            retry,
+            key: EncodingKey::from_rsa_der(key_der.as_bytes()),
+            issuer: key.client_email,
+            subject: raw.admin_email.clone(),
+            token_url: raw
+                .token_url
+                .clone()
+                .or(key.token_uri)
+                .unwrap_or_else(|| DEFAULT_TOKEN_URL.into()),
+            token: None,
+        })
+    }
+
     /// The JWT bearer assertion of RFC 7523, as Google's token endpoint expects it.
     fn assertion(&self) -> Result<String, LoadError> {
         let now = chrono::Utc::now().timestamp();
@@ -162,45 +209,9 @@ pub async fn load_with(
     retry: Retry,
 ) -> Result<Loaded, LoadError> {
     let raw = &settings.raw;
-    let key_text = settings
-        .key
-        .resolve()
-        .map_err(|e| LoadError(format!("The service account key could not be read: {e}.")))?;
-    let key: ServiceAccountKey = serde_json::from_str(key_text.expose()).map_err(|e| {
-        // Which field is missing helps; any other detail of the parser could quote the key.
-        let missing = e
-            .to_string()
-            .split(" at line")
-            .next()
-            .filter(|m| m.starts_with("missing field"))
-            .map(|m| format!(": {}", m.replace('`', "\"")))
-            .unwrap_or_default();
-        LoadError(format!(
-            "The service account key ({}) is not a Google service-account JSON key{missing}.",
-            settings.key
-        ))
-    })?;
-    let key_der = signing_key(key.private_key.expose()).map_err(|e| {
-        LoadError(format!(
-            "The private key in the service account key ({}) could not be read: {e}.",
-            settings.key
-        ))
-    })?;
     let timeout = Duration::from_secs(raw.timeout_secs.unwrap_or(30));
     let client = http::client(timeout)?;
-    let mut auth = Auth {
-        client: client.clone(),
-        retry,
-        key: EncodingKey::from_rsa_der(key_der.as_bytes()),
-        issuer: key.client_email,
-        subject: raw.admin_email.clone(),
-        token_url: raw
-            .token_url
-            .clone()
-            .or(key.token_uri)
-            .unwrap_or_else(|| DEFAULT_TOKEN_URL.into()),
-        token: None,
-    };
+    let mut auth = Auth::new(settings, client.clone(), retry)?;
     let base = raw
         .base_url
         .clone()

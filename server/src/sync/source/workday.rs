@@ -36,21 +36,41 @@ pub async fn load_with(
         .resolve()
         .map_err(|e| LoadError(format!("The Workday password could not be read: {e}.")))?;
     let user = raw.username.clone().unwrap_or_else(|| raw.owner.clone());
+    let url = report_url(raw)?;
+    let timeout = Duration::from_secs(raw.timeout_secs.unwrap_or(120));
+    let client = http::client(timeout)?;
+    let response = http::send(WHAT, retry, || {
+        client
+            .get(url.clone())
+            .basic_auth(&user, Some(password.expose()))
+    })
+    .await?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(refused(status, &user, raw));
+    }
+    let file = download(response, timeout).await?;
+    let mapping = settings.mapping.clone();
+    tokio::task::spawn_blocking(move || read_report(file, mapping, progress))
+        .await
+        .map_err(|_| LoadError::new("Reading the report stopped unexpectedly."))?
+}
+
+/// The report's RaaS address: `…/ccx/service/customreport2/<tenant>/<owner>/<report>`,
+/// asked for as JSON.
+fn report_url(raw: &crate::sync::settings::WorkdaySettings) -> Result<reqwest::Url, LoadError> {
     let base = raw
         .base_url
         .clone()
         .unwrap_or_else(|| format!("https://{}", raw.host));
-    let mut url = reqwest::Url::parse(&base).map_err(|_| {
+    let invalid = || {
         LoadError(format!(
             "The Workday address \"{base}\" is not a valid URL."
         ))
-    })?;
+    };
+    let mut url = reqwest::Url::parse(&base).map_err(|_| invalid())?;
     url.path_segments_mut()
-        .map_err(|_| {
-            LoadError(format!(
-                "The Workday address \"{base}\" is not a valid URL."
-            ))
-        })?
+        .map_err(|_| invalid())?
         .pop_if_empty()
         .extend([
             "ccx",
@@ -61,33 +81,38 @@ pub async fn load_with(
             &raw.report,
         ]);
     url.query_pairs_mut().append_pair("format", "json");
-    let timeout = Duration::from_secs(raw.timeout_secs.unwrap_or(120));
-    let client = http::client(timeout)?;
-    let mut response = http::send(WHAT, retry, || {
-        client
-            .get(url.clone())
-            .basic_auth(&user, Some(password.expose()))
-    })
-    .await?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(LoadError(match status {
-            StatusCode::UNAUTHORIZED => format!(
-                "Workday refused the Integration System User {user}'s credentials ({}). Check the user name and password.",
-                http::status_words(status)
-            ),
-            StatusCode::FORBIDDEN => format!(
-                "Workday refused access to the report {}/{} ({}): the Integration System User lacks permission to run it.",
-                raw.owner, raw.report, http::status_words(status)
-            ),
-            StatusCode::NOT_FOUND => format!(
-                "Workday did not find the report {}/{} in tenant {} ({}). Check the report's owner and name, and that it is enabled as a web service.",
-                raw.owner, raw.report, raw.tenant, http::status_words(status)
-            ),
-            s => format!("Workday answered {} when asked for the report.", http::status_words(s)),
-        }));
-    }
+    Ok(url)
+}
 
+/// Why Workday did not send the report, in the admin's terms.
+fn refused(
+    status: StatusCode,
+    user: &str,
+    raw: &crate::sync::settings::WorkdaySettings,
+) -> LoadError {
+    LoadError(match status {
+        StatusCode::UNAUTHORIZED => format!(
+            "Workday refused the Integration System User {user}'s credentials ({}). Check the user name and password.",
+            http::status_words(status)
+        ),
+        StatusCode::FORBIDDEN => format!(
+            "Workday refused access to the report {}/{} ({}): the Integration System User lacks permission to run it.",
+            raw.owner, raw.report, http::status_words(status)
+        ),
+        StatusCode::NOT_FOUND => format!(
+            "Workday did not find the report {}/{} in tenant {} ({}). Check the report's owner and name, and that it is enabled as a web service.",
+            raw.owner, raw.report, raw.tenant, http::status_words(status)
+        ),
+        s => format!("Workday answered {} when asked for the report.", http::status_words(s)),
+    })
+}
+
+/// The report's body, kept in a temporary file (at most `MAX_FILE_BYTES`), so that a
+/// large report is read as it arrives rather than held in memory.
+async fn download(
+    mut response: reqwest::Response,
+    timeout: Duration,
+) -> Result<tempfile::NamedTempFile, LoadError> {
     let mut file = tempfile::NamedTempFile::new()
         .map_err(|e| LoadError(format!("No room to store the report: {e}.")))?;
     let mut size: u64 = 0;
@@ -116,38 +141,42 @@ pub async fn load_with(
         file.write_all(&chunk)
             .map_err(|e| LoadError(format!("No room to store the report: {e}.")))?;
     }
-    let mapping = settings.mapping.clone();
-    let path = file.path().to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let _keep = file;
-        let reader = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(&path).map_err(|e| LoadError(format!("The downloaded report could not be read: {e}.")))?);
-        let mut validator = Validator::new(mapping.clone()).with_progress(progress);
-        let mut report = Report {
-            validator: &mut validator,
-            mapping: &mapping,
-            entries: 0,
-            failure: None,
-            found: false,
-        };
-        let mut de = serde_json::Deserializer::from_reader(reader);
-        let parsed = (&mut report).deserialize(&mut de).and_then(|_| de.end());
-        if let Some(f) = report.failure.take() {
-            return Err(f);
-        }
-        if parsed.is_err() {
-            return Err(LoadError::new(
-                "Workday sent a report that is not valid JSON (it may have been cut off). Nothing was changed.",
-            ));
-        }
-        if !report.found {
-            return Err(LoadError::new(
-                "Workday's answer has no Report_Entry list: is the report's output format JSON, and is this a RaaS report?",
-            ));
-        }
-        validator.finish()
-    })
-    .await
-    .map_err(|_| LoadError::new("Reading the report stopped unexpectedly."))?
+    Ok(file)
+}
+
+/// Reads the downloaded report entry by entry into the validator (blocking).
+fn read_report(
+    file: tempfile::NamedTempFile,
+    mapping: crate::sync::mapping::ColumnMapping,
+    progress: Arc<AtomicUsize>,
+) -> Result<Loaded, LoadError> {
+    let opened = std::fs::File::open(file.path())
+        .map_err(|e| LoadError(format!("The downloaded report could not be read: {e}.")))?;
+    let reader = std::io::BufReader::with_capacity(1 << 16, opened);
+    let mut validator = Validator::new(mapping.clone()).with_progress(progress);
+    let mut report = Report {
+        validator: &mut validator,
+        mapping: &mapping,
+        entries: 0,
+        failure: None,
+        found: false,
+    };
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let parsed = (&mut report).deserialize(&mut de).and_then(|_| de.end());
+    if let Some(f) = report.failure.take() {
+        return Err(f);
+    }
+    if parsed.is_err() {
+        return Err(LoadError::new(
+            "Workday sent a report that is not valid JSON (it may have been cut off). Nothing was changed.",
+        ));
+    }
+    if !report.found {
+        return Err(LoadError::new(
+            "Workday's answer has no Report_Entry list: is the report's output format JSON, and is this a RaaS report?",
+        ));
+    }
+    validator.finish()
 }
 
 /// Walks `{"Report_Entry": [ {...}, ... ]}` one entry at a time.
