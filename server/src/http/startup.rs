@@ -7,41 +7,50 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use tower_http::compression::{predicate::DefaultPredicate, CompressionLayer, Predicate};
 
-/// Builds the whole app; tests call it with a store and default options.
-/// The app with the default web settings (metrics open, cookies `Secure` behind HTTPS).
+/// The whole app with the default web settings (metrics open, cookies `Secure` behind
+/// HTTPS); tests call it with a store and default options.
 pub fn router(stores: Stores, options: LeptosOptions) -> Router {
     router_with(stores, options, &WebSettings::default())
 }
 
+/// The whole app: operations' routes, server functions, pages, static files, and the
+/// layers every answer passes through.
 pub fn router_with(stores: Stores, options: LeptosOptions, web: &WebSettings) -> Router {
     let secure_cookies = SecureCookies(web.secure_cookies);
     let routes = generate_route_list(App);
-    let fn_stores = stores.clone();
-    // A path that names no server function is a plain 404: the framework's own answer
-    // (400, explaining how server functions are registered) tells a stranger how the
-    // server is built.
-    let known: std::sync::Arc<std::collections::HashSet<&'static str>> = std::sync::Arc::new(
-        leptos::server_fn::axum::server_fn_paths()
-            .map(|(path, _)| path)
-            .collect(),
-    );
-    let server_fns = move |req: Request<Body>| {
-        let stores = fn_stores.clone();
-        let known = known.clone();
-        async move {
-            use axum::response::IntoResponse;
-            if !known.contains(req.uri().path()) {
-                return (http::StatusCode::NOT_FOUND, "Not found.").into_response();
-            }
-            let context = move || {
+    let app = Router::new()
+        .merge(operations(&stores, web))
+        .route(
+            "/api/{*fn_name}",
+            server_functions(stores.clone(), secure_cookies),
+        )
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || {
                 provide_context(stores.clone());
                 provide_context(secure_cookies);
-            };
-            handle_server_fns_with_context(context, req)
-                .await
-                .into_response()
-        }
-    };
+                crate::http::security::provide_request_nonce();
+            },
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        // A path that is not a page is a static file, else the app's not-found page.
+        .fallback_service(crate::http::assets::service(
+            &options,
+            leptos_axum::file_and_error_handler_with_context(
+                crate::http::security::provide_request_nonce,
+                shell,
+            ),
+        ));
+    with_layers(app).with_state(options)
+}
+
+/// Liveness (the process answers), readiness (the database answers and is migrated),
+/// metrics, and log files: the routes that are not the app's.
+fn operations(stores: &Stores, web: &WebSettings) -> Router<LeptosOptions> {
     let health = stores.health.clone();
     let readyz = get(move || async move {
         match health.ready().await {
@@ -70,34 +79,48 @@ pub fn router_with(stores: Stores, options: LeptosOptions, web: &WebSettings) ->
         )
         .with_state(stores.clone());
     Router::new()
-        // Liveness: the process answers. Readiness: the database answers and is migrated.
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", readyz)
         .route("/metrics", metrics)
         .merge(log_files)
-        .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            move || {
+}
+
+/// The server functions at `/api/<name>`, each run with the request's stores in context.
+/// A path that names no server function is a plain 404: the framework's own answer (400,
+/// explaining how server functions are registered) tells a stranger how the server is
+/// built.
+fn server_functions(
+    stores: Stores,
+    secure_cookies: SecureCookies,
+) -> axum::routing::MethodRouter<LeptosOptions> {
+    let known: std::sync::Arc<std::collections::HashSet<&'static str>> = std::sync::Arc::new(
+        leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path)
+            .collect(),
+    );
+    let handler = move |req: Request<Body>| {
+        let stores = stores.clone();
+        let known = known.clone();
+        async move {
+            use axum::response::IntoResponse;
+            if !known.contains(req.uri().path()) {
+                return (http::StatusCode::NOT_FOUND, "Not found.").into_response();
+            }
+            let context = move || {
                 provide_context(stores.clone());
                 provide_context(secure_cookies);
-                crate::http::security::provide_request_nonce();
-            },
-            {
-                let options = options.clone();
-                move || shell(options.clone())
-            },
-        )
-        // A path that is not a page is a static file, else the app's not-found page.
-        .fallback_service(crate::http::assets::service(
-            &options,
-            leptos_axum::file_and_error_handler_with_context(
-                crate::http::security::provide_request_nonce,
-                shell,
-            ),
-        ))
-        .layer(axum::middleware::from_fn(status_from_error))
+            };
+            handle_server_fns_with_context(context, req)
+                .await
+                .into_response()
+        }
+    };
+    get(handler.clone()).post(handler)
+}
+
+/// The layers every answer passes through, the innermost first.
+fn with_layers(app: Router<LeptosOptions>) -> Router<LeptosOptions> {
+    app.layer(axum::middleware::from_fn(status_from_error))
         .layer(axum::middleware::from_fn(tidy_filter_link))
         .layer(axum::middleware::from_fn(without_trailing_slash))
         .layer(axum::middleware::from_fn(
@@ -119,7 +142,6 @@ pub fn router_with(stores: Stores, options: LeptosOptions, web: &WebSettings) ->
         )
         // Outermost, so that HEAD gets GET's headers as they are sent, compression included.
         .layer(axum::middleware::from_fn(head_as_get))
-        .with_state(options)
 }
 
 /// A page asked for with a trailing slash (`/admin/user-provisioning/`) is the page
