@@ -116,109 +116,142 @@ struct Draft {
     lines: Vec<(String, Option<String>)>,
 }
 
+/// One line of text, without a link.
+fn line(text: impl Into<String>) -> (String, Option<String>) {
+    (text.into(), None)
+}
+
 fn draft(alert: &Alert, tz: Tz, base: &str) -> Draft {
-    let configuration = &alert.configuration;
-    let mut lines: Vec<(String, Option<String>)> = Vec::new();
-    let subject = match &alert.kind {
-        AlertKind::Run(status) if alert.digest => {
-            let n = alert.runs.len();
-            lines.push((
-                format!(
-                    "{n} more {} of \"{configuration}\" ended {} in the last hour.",
-                    if n == 1 { "run" } else { "runs" },
-                    status.label()
-                ),
-                None,
-            ));
-            lines.push((status.meaning().to_string(), None));
-            lines.push((
-                format!("Recommended action: {}", status.recommended_action()),
-                None,
-            ));
-            for run in &alert.runs {
-                lines.push((
-                    format!("{}. {}", run.when(tz), counts_line(&run.counts)),
-                    Some(run_link(base, run.id)),
-                ));
-            }
-            format!(
-                "{configuration}: {n} more {} {} ({})",
-                if n == 1 { "run" } else { "runs" },
-                status.label(),
-                alert.organisation
-            )
-        }
-        AlertKind::Run(status) => {
-            let run = alert.runs.last();
-            lines.push((
-                format!("A sync of \"{configuration}\" ended {}.", status.label()),
-                None,
-            ));
-            lines.push((status.meaning().to_string(), None));
-            if let Some(run) = run {
-                lines.push((run.when(tz), None));
-                lines.push((counts_line(&run.counts), None));
-                if let Some(reason) = &run.reason {
-                    lines.push((reason.clone(), None));
-                }
-                for p in &run.problems {
-                    lines.push((format!("• {p}"), None));
-                }
-            }
-            lines.push((
-                format!("Recommended action: {}", status.recommended_action()),
-                None,
-            ));
-            if let Some(run) = run {
-                lines.push(("See the run:".into(), Some(run_link(base, run.id))));
-            }
-            format!(
-                "{configuration}: {} ({})",
-                status.label(),
-                alert.organisation
-            )
-        }
+    match &alert.kind {
+        AlertKind::Run(status) if alert.digest => digest_draft(alert, *status, tz, base),
+        AlertKind::Run(status) => run_draft(alert, *status, tz, base),
         AlertKind::Stale {
             schedule,
             last_good_ms,
-        } => {
-            let last = match last_good_ms {
-                Some(ms) => format!("Its last good run started {}.", local_time(*ms, tz)),
-                None => "It has never had a good run.".into(),
-            };
-            lines.push((
-                format!(
-                    "\"{configuration}\" is scheduled {schedule} but has had no Success or Needs Attention run for more than twice that long."
-                ),
-                None,
-            ));
-            lines.push((last, None));
-            lines.push((format!("Recommended action: {STALE_ACTION}"), None));
-            lines.push((
-                "See its runs:".into(),
-                Some(configuration_link(base, configuration)),
-            ));
-            format!(
-                "{configuration}: no successful sync lately ({})",
-                alert.organisation
-            )
+        } => stale_draft(alert, schedule, *last_good_ms, tz, base),
+        AlertKind::Recovered => recovered_draft(alert, tz, base),
+    }
+}
+
+/// The hour's digest: the runs of a configuration that ended with `status` after the
+/// hour's first message.
+fn digest_draft(alert: &Alert, status: RunStatus, tz: Tz, base: &str) -> Draft {
+    let configuration = &alert.configuration;
+    let n = alert.runs.len();
+    let runs = if n == 1 { "run" } else { "runs" };
+    let mut lines = vec![
+        line(format!(
+            "{n} more {runs} of \"{configuration}\" ended {} in the last hour.",
+            status.label()
+        )),
+        line(status.meaning()),
+        line(format!(
+            "Recommended action: {}",
+            status.recommended_action()
+        )),
+    ];
+    for run in &alert.runs {
+        lines.push((
+            format!("{}. {}", run.when(tz), counts_line(&run.counts)),
+            Some(run_link(base, run.id)),
+        ));
+    }
+    Draft {
+        subject: format!(
+            "{configuration}: {n} more {runs} {} ({})",
+            status.label(),
+            alert.organisation
+        ),
+        lines,
+    }
+}
+
+/// A run that ended with `status`: when, its counts, why, and where to see it.
+fn run_draft(alert: &Alert, status: RunStatus, tz: Tz, base: &str) -> Draft {
+    let configuration = &alert.configuration;
+    let run = alert.runs.last();
+    let mut lines = vec![
+        line(format!(
+            "A sync of \"{configuration}\" ended {}.",
+            status.label()
+        )),
+        line(status.meaning()),
+    ];
+    if let Some(run) = run {
+        lines.push(line(run.when(tz)));
+        lines.push(line(counts_line(&run.counts)));
+        if let Some(reason) = &run.reason {
+            lines.push(line(reason.clone()));
         }
-        AlertKind::Recovered => {
-            lines.push((
-                format!(
-                    "\"{configuration}\" synced again at {}: no action is needed.",
-                    local_time(alert.at_ms, tz)
-                ),
-                None,
-            ));
-            lines.push((
-                "See its runs:".into(),
-                Some(configuration_link(base, configuration)),
-            ));
-            format!("{configuration}: syncing again ({})", alert.organisation)
+        for p in &run.problems {
+            lines.push(line(format!("• {p}")));
         }
+    }
+    lines.push(line(format!(
+        "Recommended action: {}",
+        status.recommended_action()
+    )));
+    if let Some(run) = run {
+        lines.push(("See the run:".into(), Some(run_link(base, run.id))));
+    }
+    Draft {
+        subject: format!(
+            "{configuration}: {} ({})",
+            status.label(),
+            alert.organisation
+        ),
+        lines,
+    }
+}
+
+/// A scheduled configuration without a good run for more than twice its schedule.
+fn stale_draft(
+    alert: &Alert,
+    schedule: &str,
+    last_good_ms: Option<i64>,
+    tz: Tz,
+    base: &str,
+) -> Draft {
+    let configuration = &alert.configuration;
+    let last = match last_good_ms {
+        Some(ms) => format!("Its last good run started {}.", local_time(ms, tz)),
+        None => "It has never had a good run.".into(),
     };
-    Draft { subject, lines }
+    Draft {
+        subject: format!(
+            "{configuration}: no successful sync lately ({})",
+            alert.organisation
+        ),
+        lines: vec![
+            line(format!(
+                "\"{configuration}\" is scheduled {schedule} but has had no Success or Needs Attention run for more than twice that long."
+            )),
+            line(last),
+            line(format!("Recommended action: {STALE_ACTION}")),
+            (
+                "See its runs:".into(),
+                Some(configuration_link(base, configuration)),
+            ),
+        ],
+    }
+}
+
+/// A stale configuration that synced again.
+fn recovered_draft(alert: &Alert, tz: Tz, base: &str) -> Draft {
+    let configuration = &alert.configuration;
+    Draft {
+        subject: format!("{configuration}: syncing again ({})", alert.organisation),
+        lines: vec![
+            line(format!(
+                "\"{configuration}\" synced again at {}: no action is needed.",
+                local_time(alert.at_ms, tz)
+            )),
+            (
+                "See its runs:".into(),
+                Some(configuration_link(base, configuration)),
+            ),
+        ],
+    }
 }
 
 /// The email to an admin in time zone `tz`, with links under `base`.
