@@ -13,17 +13,80 @@ pub(super) fn read_xlsx(
     sheet: &Sheet,
     validator: &mut Validator,
 ) -> Result<(), LoadError> {
-    let unreadable = |e: calamine::XlsxError| {
-        LoadError(format!(
-            "The workbook {name} could not be read ({}). It may be damaged, truncated or password-protected; save it again as .xlsx.",
-            short(&e.to_string())
-        ))
+    let (mut book, sheet_name) = open_sheet(file, name, sheet)?;
+    let mut cells_reader = book
+        .worksheet_cells_reader(&sheet_name)
+        .map_err(|e| unreadable(name, e))?;
+    let mut rows = Rows {
+        name,
+        width: None,
+        validator,
     };
-    let mut book = Xlsx::new(BufReader::new(file)).map_err(|e| match e {
+    let mut row: Vec<String> = Vec::new();
+    let mut current: Option<u32> = None;
+    let mut unplaced = UnplacedErrors::default();
+    let mut last: Option<(u32, u32)> = None;
+    loop {
+        let cell = match cells_reader.next_cell() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => break,
+            Err(calamine::XlsxError::CellError(e)) => {
+                unplaced
+                    .found(e)
+                    .map_err(|e| LoadError(format!("The sheet \"{sheet_name}\" of {name} {e}")))?;
+                continue;
+            }
+            Err(e) => return Err(unreadable(name, e)),
+        };
+        let (r, c) = cell.get_position();
+        unplaced.place(last, Some((r, c)));
+        last = Some((r, c));
+        if current != Some(r) {
+            if let Some(prev) = current {
+                rows.flush(prev, &mut row, unplaced.rows.remove(&prev))?;
+            }
+            current = Some(r);
+        }
+        let c = c as usize;
+        if c > 4096 {
+            return Err(LoadError(format!(
+                "The sheet \"{sheet_name}\" of {name} has values beyond column 4096; this is not a user list."
+            )));
+        }
+        if row.len() <= c {
+            row.resize(c + 1, String::new());
+        }
+        row[c] = cell_text(cell.get_value());
+    }
+    unplaced.place(last, None);
+    match current {
+        Some(last) => rows.flush(last, &mut row, unplaced.rows.remove(&last)),
+        None => Err(LoadError(format!(
+            "The sheet \"{sheet_name}\" of {name} is empty."
+        ))),
+    }
+}
+
+/// A workbook that cannot be read, told in the admin's terms.
+fn unreadable(name: &str, e: calamine::XlsxError) -> LoadError {
+    LoadError(format!(
+        "The workbook {name} could not be read ({}). It may be damaged, truncated or password-protected; save it again as .xlsx.",
+        short(&e.to_string())
+    ))
+}
+
+/// The workbook, and the name of the sheet to read: the first, or the one named (in any
+/// case).
+fn open_sheet(
+    file: File,
+    name: &str,
+    sheet: &Sheet,
+) -> Result<(Xlsx<BufReader<File>>, String), LoadError> {
+    let book = Xlsx::new(BufReader::new(file)).map_err(|e| match e {
         calamine::XlsxError::FileNotFound(_) => LoadError(format!(
             "The file {name} is a zip archive but not an Excel workbook (.xlsx). Upload the export itself, as .xlsx or CSV."
         )),
-        e => unreadable(e),
+        e => unreadable(name, e),
     })?;
     let names = book.sheet_names();
     let sheet_name = match sheet {
@@ -42,18 +105,28 @@ pub(super) fn read_xlsx(
                 ))
             })?,
     };
-    let mut cells_reader = book
-        .worksheet_cells_reader(&sheet_name)
-        .map_err(unreadable)?;
-    let mut row: Vec<String> = Vec::new();
-    let mut current: Option<u32> = None;
-    let mut width: Option<usize> = None;
-    // Workbooks do not store trailing empty cells: rows are padded to the header's width.
-    let mut flush = |row_no: u32,
-                     row: &mut Vec<String>,
-                     damage: Option<(String, Option<usize>)>|
-     -> Result<(), LoadError> {
-        if let Some(w) = width {
+    Ok((book, sheet_name))
+}
+
+/// Where the sheet's rows go: the header first, then each record, padded to the header's
+/// width (workbooks do not store trailing empty cells).
+struct Rows<'a> {
+    name: &'a str,
+    /// The header's width, once the header is read.
+    width: Option<usize>,
+    validator: &'a mut Validator,
+}
+
+impl Rows<'_> {
+    /// Hands row `row_no` (0-based) to the validator, with the spreadsheet error that
+    /// damages it, if one does, and empties it for the next.
+    fn flush(
+        &mut self,
+        row_no: u32,
+        row: &mut Vec<String>,
+        damage: Option<(String, Option<usize>)>,
+    ) -> Result<(), LoadError> {
+        if let Some(w) = self.width {
             if row.len() < w {
                 row.resize(w, String::new());
             } else if row[w..].iter().all(|c| c.trim().is_empty()) {
@@ -61,66 +134,28 @@ pub(super) fn read_xlsx(
             }
         }
         let record = RecordRef::Row(row_no as u64 + 1);
-        match (width, damage) {
+        match (self.width, damage) {
             (None, Some((e, _))) => {
                 return Err(LoadError(format!(
-                    "The header row of {name} holds a spreadsheet error ({e}) that could not be read. Fix the header row and try again."
+                    "The header row of {} holds a spreadsheet error ({e}) that could not be read. Fix the header row and try again.",
+                    self.name
                 )))
             }
             (None, None) => {
                 while row.last().is_some_and(|c| c.trim().is_empty()) {
                     row.pop();
                 }
-                if validator.header_at(record, row)? {
-                    width = Some(row.len());
+                if self.validator.header_at(record, row)? {
+                    self.width = Some(row.len());
                 }
             }
-            (Some(_), Some((e, column))) => validator.damaged_row(record, row, &e, column)?,
-            (Some(_), None) => validator.row(record, row)?,
+            (Some(_), Some((e, column))) => {
+                self.validator.damaged_row(record, row, &e, column)?
+            }
+            (Some(_), None) => self.validator.row(record, row)?,
         }
         row.clear();
         Ok(())
-    };
-    let mut unplaced = UnplacedErrors::default();
-    let mut last: Option<(u32, u32)> = None;
-    loop {
-        let cell = match cells_reader.next_cell() {
-            Ok(Some(cell)) => cell,
-            Ok(None) => break,
-            Err(calamine::XlsxError::CellError(e)) => {
-                unplaced
-                    .found(e)
-                    .map_err(|e| LoadError(format!("The sheet \"{sheet_name}\" of {name} {e}")))?;
-                continue;
-            }
-            Err(e) => return Err(unreadable(e)),
-        };
-        let (r, c) = cell.get_position();
-        unplaced.place(last, Some((r, c)));
-        last = Some((r, c));
-        if current != Some(r) {
-            if let Some(prev) = current {
-                flush(prev, &mut row, unplaced.rows.remove(&prev))?;
-            }
-            current = Some(r);
-        }
-        let c = c as usize;
-        if c > 4096 {
-            return Err(LoadError(format!(
-                "The sheet \"{sheet_name}\" of {name} has values beyond column 4096; this is not a user list."
-            )));
-        }
-        if row.len() <= c {
-            row.resize(c + 1, String::new());
-        }
-        row[c] = cell_text(cell.get_value());
-    }
-    unplaced.place(last, None);
-    match current {
-        Some(last) => flush(last, &mut row, unplaced.rows.remove(&last)),
-        None => Err(LoadError(format!(
-            "The sheet \"{sheet_name}\" of {name} is empty."
-        ))),
     }
 }
 
