@@ -205,24 +205,50 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(settings, conn, prepared.context("serve is prepared")?).await
         }
         Command::Worker { count } => {
-            let Prepared {
-                alerts, senders, ..
-            } = prepared.context("a worker is prepared")?;
-            let (stop, stopped) = watch::channel(false);
-            let mut handles =
-                spawn_workers(&conn, &settings.workers, count.max(1), stopped.clone());
-            handles.push(spawn_alerts(&conn, alerts, senders, stopped));
-            shutdown_signal().await;
-            let _ = stop.send(true);
-            for h in handles {
-                let _ = h.await;
-            }
-            Ok(())
+            work(
+                &settings,
+                conn,
+                count,
+                prepared.context("a worker is prepared")?,
+            )
+            .await
         }
-        Command::Config(ConfigCommand::Import { file }) => {
+        Command::Config(config) => configurations(&conn, config).await,
+        Command::Run(run) => runs(&conn, run).await,
+    }
+}
+
+/// `worker`: runs syncs and alerts until a shutdown signal.
+async fn work(
+    settings: &Settings,
+    conn: sea_orm::DatabaseConnection,
+    count: usize,
+    prepared: Prepared,
+) -> anyhow::Result<()> {
+    let Prepared {
+        alerts, senders, ..
+    } = prepared;
+    let (stop, stopped) = watch::channel(false);
+    let mut handles = spawn_workers(&conn, &settings.workers, count.max(1), stopped.clone());
+    handles.push(spawn_alerts(&conn, alerts, senders, stopped));
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    for h in handles {
+        let _ = h.await;
+    }
+    Ok(())
+}
+
+/// `config import` and `config list`.
+async fn configurations(
+    conn: &sea_orm::DatabaseConnection,
+    command: ConfigCommand,
+) -> anyhow::Result<()> {
+    match command {
+        ConfigCommand::Import { file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let s = operator::import_configurations(&conn, &text, now_ms()).await?;
+            let s = operator::import_configurations(conn, &text, now_ms()).await?;
             for c in &s.created {
                 println!("created  {c}");
             }
@@ -232,38 +258,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for w in &s.webhooks {
                 println!("webhook  {w}");
             }
-            Ok(())
         }
-        Command::Config(ConfigCommand::List) => {
-            print!("{}", operator::list_configurations(&conn).await?);
-            Ok(())
-        }
-        Command::Run(RunCommand::Queue { configuration }) => {
-            let c = operator::find_configuration(&conn, &configuration).await?;
-            let id = queue::queue_now(&conn, c.id, now_ms()).await?;
+        ConfigCommand::List => print!("{}", operator::list_configurations(conn).await?),
+    }
+    Ok(())
+}
+
+/// `run queue`, `run cancel` and `run list`.
+async fn runs(conn: &sea_orm::DatabaseConnection, command: RunCommand) -> anyhow::Result<()> {
+    match command {
+        RunCommand::Queue { configuration } => {
+            let c = operator::find_configuration(conn, &configuration).await?;
+            let id = queue::queue_now(conn, c.id, now_ms()).await?;
             println!("queued run #{id} of \"{}\"", c.name);
-            Ok(())
         }
-        Command::Run(RunCommand::Cancel { run }) => {
-            match queue::cancel(&conn, run, now_ms()).await? {
-                app::domain::RunStatus::Cancelled => println!("run #{run} cancelled"),
-                _ => println!(
-                    "run #{run} is running: it stops before applying any change (a run already applying its changes finishes)"
-                ),
-            }
-            Ok(())
-        }
-        Command::Run(RunCommand::List {
+        RunCommand::Cancel { run } => match queue::cancel(conn, run, now_ms()).await? {
+            app::domain::RunStatus::Cancelled => println!("run #{run} cancelled"),
+            _ => println!(
+                "run #{run} is running: it stops before applying any change (a run already applying its changes finishes)"
+            ),
+        },
+        RunCommand::List {
             organisation,
             limit,
-        }) => {
-            print!(
-                "{}",
-                operator::list_runs(&conn, organisation.as_deref(), limit.clamp(1, 1000)).await?
-            );
-            Ok(())
-        }
+        } => print!(
+            "{}",
+            operator::list_runs(conn, organisation.as_deref(), limit.clamp(1, 1000)).await?
+        ),
     }
+    Ok(())
 }
 
 fn spawn_workers(
