@@ -1,6 +1,7 @@
 use anyhow::Context;
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::Parser;
 use leptos::prelude::*;
+use server::cli::{causes, parse_or_exit, Cli, Command, ConfigCommand, RunCommand};
 use server::config::{Settings, Workers};
 use server::sync::{engine::now_ms, queue, worker};
 use server::{
@@ -8,70 +9,6 @@ use server::{
 };
 use std::time::Duration;
 use tokio::sync::watch;
-
-#[derive(Parser)]
-#[command(
-    name = "server",
-    about = "User Provisioning: the User Sync Service and its dashboard"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-    #[command(flatten)]
-    settings: Settings,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Serve the dashboard and run syncs (the default).
-    Serve {
-        /// Load the demo organisations, accounts and 90 days of runs if the database is
-        /// empty, and keep a demo drop folder changing so new runs keep coming.
-        #[arg(long)]
-        demo: bool,
-        #[command(flatten)]
-        live_demo: demo::live::LiveDemo,
-    },
-    /// Run syncs only, without the dashboard (for more workers on one PostgreSQL).
-    Worker {
-        /// How many runs this process works on at once.
-        #[arg(long, default_value_t = 1)]
-        count: usize,
-    },
-    /// Apply the database migrations and exit.
-    Migrate,
-    /// Load the demo data into an empty database and exit.
-    SeedDemo,
-    /// Sync configurations: import from a TOML file, list.
-    #[command(subcommand)]
-    Config(ConfigCommand),
-    /// Sync runs: queue now, cancel, list.
-    #[command(subcommand)]
-    Run(RunCommand),
-}
-
-#[derive(Subcommand)]
-enum ConfigCommand {
-    /// Create or update configurations from a TOML file (secrets as env:NAME or file:/path).
-    Import { file: std::path::PathBuf },
-    /// List configurations.
-    List,
-}
-
-#[derive(Subcommand)]
-enum RunCommand {
-    /// Queue a run of a configuration now (by id, or "Organisation/Name").
-    Queue { configuration: String },
-    /// Cancel a queued run, or stop a running one at its next checkpoint.
-    Cancel { run: i64 },
-    /// List the latest runs.
-    List {
-        #[arg(long)]
-        organisation: Option<String>,
-        #[arg(long, default_value_t = 20)]
-        limit: u64,
-    },
-}
 
 #[tokio::main]
 async fn main() {
@@ -84,52 +21,6 @@ async fn main() {
         eprintln!("error: {said}");
         std::process::exit(1);
     }
-}
-
-/// An error and its causes, each said once: drivers often repeat their cause in their own
-/// message ("role \"u\" does not exist: role \"u\" does not exist").
-fn causes(e: &anyhow::Error) -> String {
-    let mut said: Vec<String> = Vec::new();
-    for cause in e.chain().map(ToString::to_string) {
-        if !said.iter().any(|s| s.contains(&cause)) {
-            said.push(cause);
-        }
-    }
-    said.join(": ")
-}
-
-/// The command line and the settings, or clap's message (with, where a value came from the
-/// environment, the variable it came from) and exit.
-fn parse_or_exit() -> Cli {
-    Cli::try_parse().unwrap_or_else(|e| {
-        let _ = e.print();
-        if let Some(var) = variable_behind(&e) {
-            eprintln!("(the value is {var}'s, from the environment)");
-        }
-        std::process::exit(e.exit_code())
-    })
-}
-
-/// The environment variable that gave the value an error is about, unless the option was
-/// given on the command line.
-fn variable_behind(e: &clap::Error) -> Option<String> {
-    use clap::error::{ContextKind, ContextValue};
-    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
-        return None;
-    };
-    let long = arg.split_whitespace().next()?.strip_prefix("--")?;
-    if std::env::args().any(|a| a == format!("--{long}") || a.starts_with(&format!("--{long}="))) {
-        return None;
-    }
-    let cli = Cli::command();
-    let var = std::iter::once(&cli)
-        .chain(cli.get_subcommands())
-        .flat_map(|c| c.get_arguments())
-        .find(|a| a.get_long() == Some(long))?
-        .get_env()?
-        .to_str()?
-        .to_string();
-    std::env::var_os(&var).is_some().then_some(var)
 }
 
 /// What `serve` and `worker` need beside the database, checked before it is opened.
@@ -161,9 +52,8 @@ impl Prepared {
             .map(|o| o.site_addr)
             .or(settings.addr)
             .map_or_else(|| "127.0.0.1:3000".to_string(), |a| a.to_string());
-        let alerts =
-            alerts::AlertSettings::new(&settings.alerts, &addr).map_err(anyhow::Error::msg)?;
-        let senders = alerts::worker::senders(&alerts).map_err(anyhow::Error::msg)?;
+        let alerts = alerts::AlertSettings::new(&settings.alerts, &addr)?;
+        let senders = alerts::worker::senders(&alerts)?;
         Ok(Some(Prepared {
             site,
             alerts,
@@ -174,7 +64,7 @@ impl Prepared {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.settings;
-    settings.check().map_err(anyhow::Error::msg)?;
+    settings.check()?;
     let command = match cli.command {
         Some(command) => command,
         // No command serves, with the settings the environment gives.
@@ -199,7 +89,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 seed(&conn).await?;
                 demo::live::start(&conn, &live_demo)
                     .await
-                    .map_err(anyhow::Error::msg)
                     .context("demo drop folder")?;
             }
             serve(settings, conn, prepared.context("serve is prepared")?).await
