@@ -99,19 +99,28 @@ pub struct Workers {
     pub pause_in_apply_ms: Option<u64>,
 }
 
+/// What no single setting can check, found wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Shown redacted: the URL may hold a password.
+    #[error("DATABASE_URL \"{0}\" must start with sqlite:, postgres:// or postgresql://")]
+    DatabaseKind(String),
+    #[error("UP_METRICS_TOKEN is empty: unset it to leave /metrics open, or give a token")]
+    EmptyMetricsToken,
+    #[error("UP_WORKER_STALE_SECS ({stale_secs}) must be at least three heartbeats (UP_WORKER_HEARTBEAT_MS = {heartbeat_ms}), or live runs would be cancelled")]
+    StaleWithinHeartbeats { stale_secs: u64, heartbeat_ms: u64 },
+}
+
 impl Settings {
-    /// What no single setting can check: settings that contradict each other.
-    pub fn check(&self) -> Result<(), String> {
+    /// What no single setting can check: the database's kind, and settings that
+    /// contradict each other.
+    pub fn check(&self) -> Result<(), ConfigError> {
         let url = &self.database_url;
         if !(url.starts_with("sqlite:")
             || url.starts_with("postgres://")
             || url.starts_with("postgresql://"))
         {
-            // Never the URL as given: it may hold a password.
-            return Err(format!(
-                "DATABASE_URL \"{}\" must start with sqlite:, postgres:// or postgresql://",
-                redact_url(url)
-            ));
+            return Err(ConfigError::DatabaseKind(redact_url(url)));
         }
         if self
             .web
@@ -119,10 +128,7 @@ impl Settings {
             .as_ref()
             .is_some_and(|t| t.trim().is_empty())
         {
-            return Err(
-                "UP_METRICS_TOKEN is empty: unset it to leave /metrics open, or give a token"
-                    .into(),
-            );
+            return Err(ConfigError::EmptyMetricsToken);
         }
         let Workers {
             stale_secs,
@@ -130,9 +136,10 @@ impl Settings {
             ..
         } = self.workers;
         if stale_secs * 1000 < 3 * heartbeat_ms {
-            return Err(format!(
-                "UP_WORKER_STALE_SECS ({stale_secs}) must be at least three heartbeats (UP_WORKER_HEARTBEAT_MS = {heartbeat_ms}), or live runs would be cancelled"
-            ));
+            return Err(ConfigError::StaleWithinHeartbeats {
+                stale_secs,
+                heartbeat_ms,
+            });
         }
         Ok(())
     }
@@ -191,7 +198,7 @@ mod tests {
     fn read(args: &[&str]) -> Result<super::Settings, String> {
         let cli = Cli::try_parse_from(std::iter::once("server").chain(args.iter().copied()))
             .map_err(|e| e.to_string())?;
-        cli.settings.check()?;
+        cli.settings.check().map_err(|e| e.to_string())?;
         Ok(cli.settings)
     }
 

@@ -3,6 +3,7 @@
 //! by page as the page fetches them, and hands the finished file back: the page never
 //! carries the writers' code and never pauses while a large file is written.
 
+use super::FileError;
 use crate::domain::LogEntry;
 use crate::export::LogFileJob;
 
@@ -29,13 +30,13 @@ pub struct LogFileWorker {
 #[cfg(feature = "hydrate")]
 impl LogFileWorker {
     /// Starts a worker for `job`; its module loads while the page fetches the entries.
-    pub fn start(job: &LogFileJob) -> Result<Self, String> {
+    pub fn start(job: &LogFileJob) -> Result<Self, FileError> {
         use wasm_bindgen::{closure::Closure, JsCast, JsValue};
         let worker = web_sys::Worker::new(LOG_WRITER_WORKER)
-            .map_err(|e| format!("The file writer could not start: {e:?}"))?;
+            .map_err(|e| FileError::Start(format!("{e:?}")))?;
         let mut settle = None;
         let done = js_sys::Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
-        let (resolve, reject) = settle.ok_or("The file writer could not start.")?;
+        let (resolve, reject) = settle.ok_or(FileError::Start("no promise".into()))?;
         // The writer can fail while the page is still fetching entries, before `finish`
         // waits for `done`: the reason is kept for `finish`, and the browser is told that
         // the rejection is handled, so it does not report it as an uncaught error.
@@ -76,41 +77,37 @@ impl LogFileWorker {
             _on_error: on_error,
             _ignore: ignore,
         };
-        this.post(
-            "start",
-            serde_json::to_string(job).map_err(|e| e.to_string())?,
-        )?;
+        this.post("start", serde_json::to_string(job)?)?;
         Ok(this)
     }
 
     /// Hands over one page of entries; the page keeps no copy.
-    pub fn add(&self, entries: &[LogEntry]) -> Result<(), String> {
-        self.post(
-            "entries",
-            serde_json::to_string(entries).map_err(|e| e.to_string())?,
-        )
+    pub fn add(&self, entries: &[LogEntry]) -> Result<(), FileError> {
+        self.post("entries", serde_json::to_string(entries)?)
     }
 
     /// Asks for the file and waits for it, without blocking the page.
-    pub async fn finish(self) -> Result<FileBytes, String> {
+    pub async fn finish(self) -> Result<FileBytes, FileError> {
         use wasm_bindgen::JsCast;
         self.post("finish", String::new())?;
         let result = wasm_bindgen_futures::JsFuture::from(self.done.clone()).await;
         match result {
             Ok(bytes) => bytes
                 .dyn_into::<js_sys::Uint8Array>()
-                .map_err(|_| "the file writer returned no file".to_string()),
-            Err(reason) => Err(reason.as_string().unwrap_or_else(|| format!("{reason:?}"))),
+                .map_err(|_| FileError::Writer("the file writer returned no file".into())),
+            Err(reason) => Err(FileError::Writer(
+                reason.as_string().unwrap_or_else(|| format!("{reason:?}")),
+            )),
         }
     }
 
-    fn post(&self, kind: &str, json: String) -> Result<(), String> {
+    fn post(&self, kind: &str, json: String) -> Result<(), FileError> {
         let message = js_sys::Object::new();
         let set = |k: &str, v: wasm_bindgen::JsValue| js_sys::Reflect::set(&message, &k.into(), &v);
         set("type", kind.into())
             .and_then(|_| set("json", json.into()))
             .and_then(|_| self.worker.post_message(&message))
-            .map_err(|e| format!("The file writer stopped: {e:?}"))
+            .map_err(|e| FileError::Stopped(format!("{e:?}")))
     }
 }
 
@@ -127,15 +124,15 @@ pub struct LogFileWorker;
 
 #[cfg(not(feature = "hydrate"))]
 impl LogFileWorker {
-    pub fn start(_job: &LogFileJob) -> Result<Self, String> {
-        Err("files are written in the browser".into())
+    pub fn start(_job: &LogFileJob) -> Result<Self, FileError> {
+        Err(FileError::NotInBrowser)
     }
 
-    pub fn add(&self, _entries: &[LogEntry]) -> Result<(), String> {
-        Err("files are written in the browser".into())
+    pub fn add(&self, _entries: &[LogEntry]) -> Result<(), FileError> {
+        Err(FileError::NotInBrowser)
     }
 
-    pub async fn finish(self) -> Result<FileBytes, String> {
-        Err("files are written in the browser".into())
+    pub async fn finish(self) -> Result<FileBytes, FileError> {
+        Err(FileError::NotInBrowser)
     }
 }

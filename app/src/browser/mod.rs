@@ -5,6 +5,30 @@ mod log_writer;
 
 pub use log_writer::{FileBytes, LogFileWorker, LOG_WRITER_WORKER};
 
+/// Why a file was not written or saved, with the browser's own words where it gave some
+/// (they come as JavaScript values, so as text).
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("The file could not be written: the file writer could not start ({0}).")]
+    Start(String),
+    #[error("The file could not be written: the file writer stopped ({0}).")]
+    Stopped(String),
+    #[error("The file could not be written: {0}")]
+    Writer(String),
+    #[error("The file could not be written: its entries could not be handed over ({0}).")]
+    Entries(#[from] serde_json::Error),
+    #[error("The browser did not save the file: {0}")]
+    Save(String),
+    #[error("Files are written and saved in the browser.")]
+    NotInBrowser,
+}
+
+impl From<FileError> for crate::error::AppError {
+    fn from(e: FileError) -> Self {
+        crate::error::AppError::Validation(e.to_string())
+    }
+}
+
 /// When `e` says the session has ended (signed out elsewhere, idle, expired), goes to
 /// sign-in, which says so and leads back here, and answers true: the caller shows nothing.
 pub fn signed_in_again(e: &crate::error::AppError) -> bool {
@@ -17,9 +41,9 @@ pub fn signed_in_again(e: &crate::error::AppError) -> bool {
 
 /// Offers `bytes` as a download named `name`, as if a link to the file had been clicked.
 #[cfg(feature = "hydrate")]
-pub fn save_file(bytes: &FileBytes, name: &str, mime: &str) -> Result<(), String> {
+pub fn save_file(bytes: &FileBytes, name: &str, mime: &str) -> Result<(), FileError> {
     use wasm_bindgen::JsCast;
-    let fail = |e: wasm_bindgen::JsValue| format!("{e:?}");
+    let fail = |e: wasm_bindgen::JsValue| FileError::Save(format!("{e:?}"));
     let parts = js_sys::Array::of1(bytes);
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
@@ -53,8 +77,8 @@ pub async fn sleep(_ms: u32) {}
 
 /// Server rendering never saves files.
 #[cfg(not(feature = "hydrate"))]
-pub fn save_file(_bytes: &FileBytes, _name: &str, _mime: &str) -> Result<(), String> {
-    Err("files are saved in the browser".into())
+pub fn save_file(_bytes: &FileBytes, _name: &str, _mime: &str) -> Result<(), FileError> {
+    Err(FileError::NotInBrowser)
 }
 
 /// Whether the page is in a tab the user can see (polling pauses while it is not).

@@ -251,8 +251,6 @@ async fn download_person(
             "This search no longer finds one person: search again.".into(),
         ));
     };
-    let writer_failed =
-        |e: String| AppError::Validation(format!("The file could not be written: {e}"));
     let writer = LogFileWorker::start(&LogFileJob {
         format,
         of: FileOf::Person,
@@ -261,14 +259,13 @@ async fn download_person(
         run_started: Default::default(),
         time_zone: page.zone_name.clone(),
         configuration: String::new(),
-    })
-    .map_err(writer_failed)?;
+    })?;
     let mut done = 0;
     loop {
         done += page.events.len();
         let next = page.next;
         let entries: Vec<LogEntry> = page.events.into_iter().map(as_entry).collect();
-        writer.add(&entries).map_err(writer_failed)?;
+        writer.add(&entries)?;
         progress.set(Progress::Fetching { done, total: None });
         let Some(next) = next else { break };
         match find_person(q.clone(), Some(next.to_string()), Some(MAX_TIMELINE_PAGE)).await? {
@@ -277,9 +274,8 @@ async fn download_person(
         }
     }
     progress.set(Progress::Writing);
-    let bytes = writer.finish().await.map_err(writer_failed)?;
-    save_file(&bytes, &started.file_name, format.media_type())
-        .map_err(|e| AppError::Validation(format!("The browser did not save the file: {e}")))?;
+    let bytes = writer.finish().await?;
+    save_file(&bytes, &started.file_name, format.media_type())?;
     progress.set(Progress::Idle);
     Ok(())
 }
@@ -296,8 +292,6 @@ async fn download(
         total: None,
     });
     let detail = start_log_download(run_id, format).await?;
-    let writer_failed =
-        |e: String| AppError::Validation(format!("The file could not be written: {e}"));
     // The worker loads its module while the first pages arrive.
     let writer = LogFileWorker::start(&LogFileJob {
         format,
@@ -306,14 +300,13 @@ async fn download(
         run_started: detail.started_local,
         time_zone: detail.zone_name.clone(),
         configuration: detail.run.configuration.clone(),
-    })
-    .map_err(writer_failed)?;
+    })?;
     let (mut done, mut total, mut after) = (0, None, None);
     loop {
         let page = get_run_logs(run_id, after, Some(DOWNLOAD_PAGE), None, None).await?;
         total = total.or(page.total);
         done += page.entries.len();
-        writer.add(&page.entries).map_err(writer_failed)?;
+        writer.add(&page.entries)?;
         progress.set(Progress::Fetching { done, total });
         match page.next_after {
             Some(next) => after = Some(next),
@@ -321,9 +314,8 @@ async fn download(
         }
     }
     progress.set(Progress::Writing);
-    let bytes = writer.finish().await.map_err(writer_failed)?;
-    save_file(&bytes, &detail.file_name(format), format.media_type())
-        .map_err(|e| AppError::Validation(format!("The browser did not save the file: {e}")))?;
+    let bytes = writer.finish().await?;
+    save_file(&bytes, &detail.file_name(format), format.media_type())?;
     progress.set(Progress::Idle);
     Ok(())
 }

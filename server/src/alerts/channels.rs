@@ -3,7 +3,7 @@
 //! already uses). Errors say what failed, never a secret.
 
 use super::content::Email;
-use super::SmtpSettings;
+use super::{AlertSettingsError, SmtpSettings};
 use crate::sync::secret::Secret;
 use hmac::{Hmac, Mac};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
@@ -18,6 +18,27 @@ use std::time::Duration;
 /// worker, and every alert behind it, for minutes (until the relay closed the socket).
 const SEND_WITHIN: Duration = Duration::from_secs(30);
 
+/// Why an alert did not go this time.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("\"{0}\" is not an email address")]
+    Recipient(String),
+    #[error("the email could not be written: {0}")]
+    Compose(#[source] lettre::error::Error),
+    #[error("the SMTP relay refused or could not be reached: {0}")]
+    Refused(#[source] lettre::transport::smtp::Error),
+    #[error("the SMTP relay did not answer within {} s", .0.as_secs_f64())]
+    Silent(Duration),
+    #[error("the webhook was not delivered: {why}")]
+    NotDelivered {
+        why: &'static str,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("the webhook answered {0}")]
+    Answered(u16),
+}
+
 /// The SMTP relay, ready to send.
 #[derive(Clone)]
 pub struct Mailer {
@@ -27,14 +48,14 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    pub fn new(settings: &SmtpSettings) -> Result<Self, String> {
+    pub fn new(settings: &SmtpSettings) -> Result<Self, AlertSettingsError> {
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&settings.url)
-            .map_err(|e| format!("UP_SMTP_URL cannot be used: {e}"))?
+            .map_err(AlertSettingsError::SmtpUrl)?
             .timeout(Some(SEND_WITHIN));
         if let Some(reference) = &settings.password {
             let password = reference
                 .resolve()
-                .map_err(|e| format!("UP_SMTP_PASSWORD: {e}"))?;
+                .map_err(AlertSettingsError::SmtpPassword)?;
             builder = builder.credentials(Credentials::new(
                 smtp_user(&settings.url),
                 password.expose().to_string(),
@@ -43,7 +64,7 @@ impl Mailer {
         let from = settings
             .from
             .parse()
-            .map_err(|_| format!("UP_MAIL_FROM \"{}\" is not an address", settings.from))?;
+            .map_err(|_| AlertSettingsError::Sender(settings.from.clone()))?;
         Ok(Mailer {
             transport: builder.build(),
             from,
@@ -61,10 +82,10 @@ impl Mailer {
 
     /// Sends one email. `message_id` is the same on every try of one delivery, so a
     /// reader's mail program shows a repeat (after a crash mid-send) as one message.
-    pub async fn send(&self, to: &str, email: &Email, message_id: &str) -> Result<(), String> {
+    pub async fn send(&self, to: &str, email: &Email, message_id: &str) -> Result<(), SendError> {
         let to: Mailbox = to
             .parse()
-            .map_err(|_| format!("\"{to}\" is not an email address"))?;
+            .map_err(|_| SendError::Recipient(to.to_string()))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -83,16 +104,11 @@ impl Mailer {
                             .body(email.html.clone()),
                     ),
             )
-            .map_err(|e| format!("the email could not be written: {e}"))?;
+            .map_err(SendError::Compose)?;
         match tokio::time::timeout(self.send_within, self.transport.send(message)).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(format!(
-                "the SMTP relay refused or could not be reached: {e}"
-            )),
-            Err(_) => Err(format!(
-                "the SMTP relay did not answer within {} s",
-                self.send_within.as_secs_f64()
-            )),
+            Ok(Err(e)) => Err(SendError::Refused(e)),
+            Err(_) => Err(SendError::Silent(self.send_within)),
         }
     }
 }
@@ -143,7 +159,7 @@ pub async fn post_webhook(
     delivery: &str,
     body: Vec<u8>,
     now_ms: i64,
-) -> Result<(), String> {
+) -> Result<(), SendError> {
     let timestamp = now_ms / 1000;
     let answer = client
         .post(url)
@@ -155,19 +171,19 @@ pub async fn post_webhook(
         .body(body)
         .send()
         .await
-        .map_err(|e| {
-            let why = if e.is_timeout() {
+        .map_err(|source| {
+            let why = if source.is_timeout() {
                 "it did not answer in time"
-            } else if e.is_connect() {
+            } else if source.is_connect() {
                 "it could not be reached"
             } else {
                 "the request failed"
             };
-            format!("the webhook was not delivered: {why}")
+            SendError::NotDelivered { why, source }
         })?;
     match answer.status() {
         s if s.is_success() => Ok(()),
-        s => Err(format!("the webhook answered {}", s.as_u16())),
+        s => Err(SendError::Answered(s.as_u16())),
     }
 }
 
@@ -250,7 +266,7 @@ mod silent_relay {
         )
         .await
         .expect("the send gives up on its own");
-        let why = sent.unwrap_err();
+        let why = sent.unwrap_err().to_string();
         assert!(why.contains("did not answer within"), "{why}");
         assert!(started.elapsed() < Duration::from_secs(5));
         held.abort();

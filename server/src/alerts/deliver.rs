@@ -131,7 +131,7 @@ async fn send(
             mailer
                 .send(&d.recipient, &email, &message_id)
                 .await
-                .map_err(Failed::retry)
+                .map_err(|e| Failed::retry(e.to_string()))
         }
         "webhook" => {
             let (url, secret) = current_webhook(db, d.organisation_id)
@@ -147,7 +147,7 @@ async fn send(
                 now_ms,
             )
             .await
-            .map_err(Failed::retry)
+            .map_err(|e| Failed::retry(e.to_string()))
         }
         other => Err(Failed::permanent(format!("no channel is called {other}"))),
     }

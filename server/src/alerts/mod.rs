@@ -17,9 +17,45 @@ pub mod outbox;
 pub mod staleness;
 pub mod worker;
 
-use crate::sync::secret::SecretRef;
+use crate::sync::secret::{SecretError, SecretRef};
 use clap::value_parser;
 use std::time::Duration;
+
+const LIKE_SITE: &str = "like https://provisioning.example.com";
+
+/// Alert settings that cannot be used, named by their variable; never with a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertSettingsError {
+    #[error("UP_SMTP_URL must start with smtp:// or smtps://, like smtp://127.0.0.1:25")]
+    SmtpScheme,
+    #[error("UP_SMTP_URL must not hold a password: name it in UP_SMTP_PASSWORD as env:NAME or file:/path")]
+    SmtpPasswordInUrl,
+    #[error("UP_SMTP_URL names no host, like smtp://127.0.0.1:25")]
+    SmtpNoHost,
+    #[error("UP_SMTP_URL cannot be used: {0}")]
+    SmtpUrl(#[source] lettre::transport::smtp::Error),
+    #[error(
+        "UP_SMTP_PASSWORD must be a reference, env:NAME or file:/path, never the password itself"
+    )]
+    SmtpPasswordNotAReference,
+    #[error("UP_SMTP_PASSWORD: {0}")]
+    SmtpPassword(#[source] SecretError),
+    #[error(
+        "UP_MAIL_FROM must name the alerts' sender, like User Provisioning <alerts@example.com>"
+    )]
+    NoSender,
+    #[error("UP_MAIL_FROM \"{0}\" is not an email address")]
+    Sender(String),
+    /// Shown redacted: it could hold a password.
+    #[error("UP_PUBLIC_URL \"{0}\" is not an http:// or https:// address with a host and a valid port, {LIKE_SITE}")]
+    PublicUrl(String),
+    #[error("UP_PUBLIC_URL must not hold a user or password, {LIKE_SITE}")]
+    PublicUrlCredentials,
+    #[error("UP_PUBLIC_URL \"{0}\" must not have a query (?…) or fragment (#…): links add their own path to it, {LIKE_SITE}")]
+    PublicUrlQuery(String),
+    #[error("the webhook client could not start: {0}")]
+    WebhookClient(#[source] reqwest::Error),
+}
 
 /// The alert settings as the environment gives them (part of `config::Settings`).
 #[derive(Debug, Clone, clap::Args)]
@@ -129,7 +165,7 @@ pub const DIGEST_WINDOW_MS: i64 = 3_600_000;
 impl AlertSettings {
     /// From the environment's settings; `site` is where this server listens, the links'
     /// default address. A setting given empty counts as not given.
-    pub fn new(env: &AlertEnv, site: &str) -> Result<Self, String> {
+    pub fn new(env: &AlertEnv, site: &str) -> Result<Self, AlertSettingsError> {
         let given = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
         let smtp = match given(&env.smtp_url) {
             None => None,
@@ -162,32 +198,25 @@ pub fn is_web_address(url: &str) -> bool {
 }
 
 /// The links' base: `UP_PUBLIC_URL` without a trailing slash, else this server's address.
-fn public_url(given: Option<&str>, site: &str) -> Result<String, String> {
+fn public_url(given: Option<&str>, site: &str) -> Result<String, AlertSettingsError> {
     match given {
         None => Ok(format!("http://{site}")),
         Some(given) => {
             let given = given.trim().trim_end_matches('/');
-            let example = "like https://provisioning.example.com";
             let parsed = reqwest::Url::parse(given)
                 .ok()
                 .filter(|u| is_web_address(given) && u.host_str().is_some_and(|h| !h.is_empty()));
             let Some(url) = parsed else {
-                // Shown without what could be a password.
-                return Err(format!(
-                    "UP_PUBLIC_URL \"{}\" is not an http:// or https:// address with a host and a valid port, {example}",
-                    crate::config::redact_url(given)
-                ));
+                return Err(AlertSettingsError::PublicUrl(crate::config::redact_url(
+                    given,
+                )));
             };
             // Links are this address and a path.
             if !url.username().is_empty() || url.password().is_some() {
-                return Err(format!(
-                    "UP_PUBLIC_URL must not hold a user or password, {example}"
-                ));
+                return Err(AlertSettingsError::PublicUrlCredentials);
             }
             if url.query().is_some() || url.fragment().is_some() {
-                return Err(format!(
-                    "UP_PUBLIC_URL \"{given}\" must not have a query (?…) or fragment (#…): links add their own path to it, {example}"
-                ));
+                return Err(AlertSettingsError::PublicUrlQuery(given.to_string()));
             }
             Ok(given.to_string())
         }
@@ -195,40 +224,36 @@ fn public_url(given: Option<&str>, site: &str) -> Result<String, String> {
 }
 
 impl SmtpSettings {
-    pub fn parse(url: &str, password: Option<&str>, from: Option<&str>) -> Result<Self, String> {
+    pub fn parse(
+        url: &str,
+        password: Option<&str>,
+        from: Option<&str>,
+    ) -> Result<Self, AlertSettingsError> {
         let rest = url
             .strip_prefix("smtps://")
             .or_else(|| url.strip_prefix("smtp://"))
-            .ok_or_else(|| {
-                "UP_SMTP_URL must start with smtp:// or smtps://, like smtp://127.0.0.1:25"
-                    .to_string()
-            })?;
+            .ok_or(AlertSettingsError::SmtpScheme)?;
         let authority = rest.split(['/', '?']).next().unwrap_or_default();
         if let Some((user, _)) = authority.rsplit_once('@') {
             if user.contains(':') {
-                return Err(
-                    "UP_SMTP_URL must not hold a password: name it in UP_SMTP_PASSWORD as env:NAME or file:/path"
-                        .into(),
-                );
+                return Err(AlertSettingsError::SmtpPasswordInUrl);
             }
         }
         if authority.rsplit('@').next().unwrap_or_default().is_empty() {
-            return Err("UP_SMTP_URL names no host, like smtp://127.0.0.1:25".into());
+            return Err(AlertSettingsError::SmtpNoHost);
         }
         let password = password
             .map(|p| {
-                p.parse::<SecretRef>().map_err(|_| {
-                    "UP_SMTP_PASSWORD must be a reference, env:NAME or file:/path, never the password itself"
-                        .to_string()
-                })
+                p.parse::<SecretRef>()
+                    .map_err(|_| AlertSettingsError::SmtpPasswordNotAReference)
             })
             .transpose()?;
         let from = from
             .map(str::trim)
             .filter(|f| !f.is_empty())
-            .ok_or("UP_MAIL_FROM must name the alerts' sender, like User Provisioning <alerts@example.com>")?;
+            .ok_or(AlertSettingsError::NoSender)?;
         from.parse::<lettre::message::Mailbox>()
-            .map_err(|_| format!("UP_MAIL_FROM \"{from}\" is not an email address"))?;
+            .map_err(|_| AlertSettingsError::Sender(from.to_string()))?;
         Ok(SmtpSettings {
             url: url.to_string(),
             password,
@@ -265,14 +290,19 @@ mod tests {
                 "must be a reference",
             ),
         ] {
-            let e = SmtpSettings::parse(url, password, from).unwrap_err();
+            let e = SmtpSettings::parse(url, password, from)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(wanted), "{url}: {e}");
             assert!(!e.contains("hunter2"), "{e}");
         }
-        let e = SmtpSettings::parse("smtp://127.0.0.1:25", None, None).unwrap_err();
+        let e = SmtpSettings::parse("smtp://127.0.0.1:25", None, None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("UP_MAIL_FROM"), "{e}");
-        let e =
-            SmtpSettings::parse("smtp://127.0.0.1:25", None, Some("not an address")).unwrap_err();
+        let e = SmtpSettings::parse("smtp://127.0.0.1:25", None, Some("not an address"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not an email address"), "{e}");
     }
 
@@ -291,10 +321,12 @@ mod tests {
         assert!(public_url(Some("https://up.example.com/?a=1"), "x").is_err());
         assert!(public_url(Some("https://"), "x").is_err());
         assert!(public_url(Some("https://up.example.com:99999"), "x").is_err());
-        let query = public_url(Some("http://x/path?q=1"), "x").unwrap_err();
+        let query = public_url(Some("http://x/path?q=1"), "x")
+            .unwrap_err()
+            .to_string();
         assert!(query.contains("must not have a query"), "{query}");
         for secret in ["https://u:pSECRET@up.example.com", "https://u:pSECRET@:99"] {
-            let e = public_url(Some(secret), "x").unwrap_err();
+            let e = public_url(Some(secret), "x").unwrap_err().to_string();
             assert!(!e.contains("pSECRET"), "{e}");
         }
     }

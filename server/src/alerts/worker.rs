@@ -5,7 +5,7 @@
 use super::channels::Mailer;
 use super::deliver::{send_due, Senders};
 use super::lease::{lease_due, release, unlease, Lane, Leased};
-use super::{outbox, staleness, AlertSettings};
+use super::{outbox, staleness, AlertSettings, AlertSettingsError};
 use crate::sync::engine::now_ms;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -18,14 +18,14 @@ const BATCH: u64 = 50;
 
 /// The worker's senders, from the settings: fails when email is configured but cannot be
 /// used (a bad URL or an unreadable password), so a server does not start deaf.
-pub fn senders(settings: &AlertSettings) -> Result<Senders, String> {
+pub fn senders(settings: &AlertSettings) -> Result<Senders, AlertSettingsError> {
     let mailer = settings.smtp.as_ref().map(Mailer::new).transpose()?;
     let http = reqwest::Client::builder()
         .user_agent("User Provisioning alerts")
         // A redirect is not followed: the signed body goes only where it was set to go.
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| format!("the webhook client could not start: {e}"))?;
+        .map_err(AlertSettingsError::WebhookClient)?;
     Ok(Senders {
         mailer,
         http,

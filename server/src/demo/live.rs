@@ -4,6 +4,7 @@
 //! Syncs page shows real runs going Queued → In Progress → done on their own.
 
 use crate::db::entities::{organisation, sync_configuration};
+use anyhow::Context;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -39,12 +40,12 @@ pub struct LiveDemo {
 }
 
 /// Makes sure the demo configuration and its file exist, then keeps the file changing.
-pub async fn start(db: &DatabaseConnection, settings: &LiveDemo) -> Result<(), String> {
+pub async fn start(db: &DatabaseConnection, settings: &LiveDemo) -> anyhow::Result<()> {
     let dir = &settings.drop_dir;
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
     let dir = dir
         .canonicalize()
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
+        .with_context(|| dir.display().to_string())?;
     let file = dir.join("people.csv");
     let mut export = Export::new(0xD0D0);
     if !file.exists() {
@@ -52,7 +53,7 @@ pub async fn start(db: &DatabaseConnection, settings: &LiveDemo) -> Result<(), S
     }
     ensure_configuration(db, &file)
         .await
-        .map_err(|e| format!("demo configuration: {e}"))?;
+        .context("demo configuration")?;
     let every = settings.evolve_secs;
     if every == 0 {
         return Ok(());
@@ -71,7 +72,7 @@ pub async fn start(db: &DatabaseConnection, settings: &LiveDemo) -> Result<(), S
                 _ => Scenario::MassLeave,
             };
             if let Err(e) = export.write(&file, scenario) {
-                tracing::warn!(error = %e, "demo export not written");
+                tracing::warn!(error = format!("{e:#}"), "demo export not written");
             }
         }
     });
@@ -201,7 +202,7 @@ impl Export {
     }
 
     /// Writes the export atomically: a run never reads half a file.
-    fn write(&self, path: &Path, scenario: Scenario) -> Result<(), String> {
+    fn write(&self, path: &Path, scenario: Scenario) -> anyhow::Result<()> {
         let mut out = String::with_capacity(self.people.len() * 96);
         if !matches!(scenario, Scenario::Broken) {
             out.push_str(
@@ -233,7 +234,7 @@ impl Export {
             out.push_str("E99002,sam.typo@acme,Sam,Typo,Engineer,Engineering,E10000,Active\n");
         }
         let tmp = path.with_extension("csv.part");
-        std::fs::write(&tmp, out).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+        std::fs::write(&tmp, out).with_context(|| tmp.display().to_string())?;
+        std::fs::rename(&tmp, path).with_context(|| path.display().to_string())
     }
 }

@@ -21,6 +21,10 @@ pub enum OperatorError {
     /// The file or the command asks for something wrong: the words say what, and where.
     #[error("{0}")]
     Invalid(String),
+    #[error("settings: {0}")]
+    Settings(#[from] crate::sync::settings::SettingsError),
+    #[error(transparent)]
+    Policy(#[from] crate::sync::policy::PolicyError),
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
 }
@@ -189,25 +193,13 @@ pub async fn import_configurations(
     if file.configuration.is_empty() && file.webhook.is_empty() {
         return Err("the file has no [[configuration]] or [[webhook]] entries".into());
     }
+    // Every entry is checked before anything is written.
     let mut checked = Vec::new();
     for (i, entry) in file.configuration.iter().enumerate() {
         let at = format!("configuration {} (\"{}\")", i + 1, entry.name);
         checked.push(check_entry(entry).map_err(|e| format!("{at}: {e}"))?);
     }
-    let mut hooks = Vec::new();
-    for (i, entry) in file.webhook.iter().enumerate() {
-        let at = format!("webhook {} (\"{}\")", i + 1, entry.organisation);
-        if file.webhook[..i]
-            .iter()
-            .any(|w| w.organisation == entry.organisation)
-        {
-            return Err(format!(
-                "{at}: the organisation has a webhook earlier in the file; keep one"
-            )
-            .into());
-        }
-        hooks.push(entry.check().map_err(|e| format!("{at}: {e}"))?);
-    }
+    let hooks = check_webhooks(&file.webhook)?;
     let txn = db.begin().await?;
     let mut summary = ImportSummary::default();
     for (entry, hook) in file.webhook.iter().zip(hooks) {
@@ -218,46 +210,84 @@ pub async fn import_configurations(
             None => format!("{}: removed", entry.organisation),
         });
     }
-    for (entry, (kind, settings_json, policy)) in file.configuration.iter().zip(checked) {
-        let org = organisation_named(&txn, &entry.organisation).await?;
-        let existing = sync_configuration::Entity::find()
-            .filter(sync_configuration::Column::OrganisationId.eq(org.id))
-            .filter(sync_configuration::Column::Name.eq(&entry.name))
-            .one(&txn)
-            .await?;
+    for (entry, checked) in file.configuration.iter().zip(checked) {
         let label = format!("{} / {}", entry.organisation, entry.name);
-        let mut model = match &existing {
-            Some(m) => {
-                summary.updated.push(label);
-                sync_configuration::ActiveModel::from(m.clone())
-            }
-            None => {
-                summary.created.push(label);
-                sync_configuration::ActiveModel {
-                    organisation_id: Set(org.id),
-                    name: Set(entry.name.clone()),
-                    created_at_ms: Set(now_ms),
-                    ..Default::default()
-                }
-            }
-        };
-        model.source_kind = Set(kind.slug().into());
-        model.settings = Set(settings_json);
-        model.schedule = Set(entry
-            .schedule
-            .parse::<Schedule>()
-            .map_err(|e| e.to_string())?
-            .to_string());
-        model.threshold_count = Set(entry.threshold_count);
-        model.threshold_percent = Set(entry.threshold_percent);
-        model.enabled = Set(entry.enabled);
-        model.blank_values = Set(policy.blank_values.slug().into());
-        model.allow_rekey = Set(policy.allow_rekey);
-        model.required_fields = Set(crate::sync::policy::required_keys(policy.required));
-        model.save(&txn).await?;
+        match save_configuration(&txn, entry, checked, now_ms).await? {
+            Saved::Created => summary.created.push(label),
+            Saved::Updated => summary.updated.push(label),
+        }
     }
     txn.commit().await?;
     Ok(summary)
+}
+
+/// Each webhook entry, checked: one per organisation, with a usable address and secret.
+fn check_webhooks(
+    entries: &[WebhookEntry],
+) -> Result<Vec<Option<(String, String)>>, OperatorError> {
+    let mut hooks = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let at = format!("webhook {} (\"{}\")", i + 1, entry.organisation);
+        if entries[..i]
+            .iter()
+            .any(|w| w.organisation == entry.organisation)
+        {
+            return Err(format!(
+                "{at}: the organisation has a webhook earlier in the file; keep one"
+            )
+            .into());
+        }
+        hooks.push(entry.check().map_err(|e| format!("{at}: {e}"))?);
+    }
+    Ok(hooks)
+}
+
+enum Saved {
+    Created,
+    Updated,
+}
+
+/// Writes one checked configuration: the organisation's configuration of that name is
+/// updated, or a new one created.
+async fn save_configuration(
+    txn: &impl ConnectionTrait,
+    entry: &ConfigEntry,
+    (kind, settings_json, policy): (SourceKind, String, RecordPolicy),
+    now_ms: i64,
+) -> Result<Saved, OperatorError> {
+    let org = organisation_named(txn, &entry.organisation).await?;
+    let existing = sync_configuration::Entity::find()
+        .filter(sync_configuration::Column::OrganisationId.eq(org.id))
+        .filter(sync_configuration::Column::Name.eq(&entry.name))
+        .one(txn)
+        .await?;
+    let (saved, mut model) = match existing {
+        Some(m) => (Saved::Updated, sync_configuration::ActiveModel::from(m)),
+        None => (
+            Saved::Created,
+            sync_configuration::ActiveModel {
+                organisation_id: Set(org.id),
+                name: Set(entry.name.clone()),
+                created_at_ms: Set(now_ms),
+                ..Default::default()
+            },
+        ),
+    };
+    model.source_kind = Set(kind.slug().into());
+    model.settings = Set(settings_json);
+    model.schedule = Set(entry
+        .schedule
+        .parse::<Schedule>()
+        .map_err(|e| e.to_string())?
+        .to_string());
+    model.threshold_count = Set(entry.threshold_count);
+    model.threshold_percent = Set(entry.threshold_percent);
+    model.enabled = Set(entry.enabled);
+    model.blank_values = Set(policy.blank_values.slug().into());
+    model.allow_rekey = Set(policy.allow_rekey);
+    model.required_fields = Set(crate::sync::policy::required_keys(policy.required));
+    model.save(txn).await?;
+    Ok(saved)
 }
 
 async fn organisation_named(
@@ -355,7 +385,7 @@ fn check_entry(entry: &ConfigEntry) -> Result<(SourceKind, String, RecordPolicy)
     // `allow_rekey` is no secret, though its name says "key".
     check_secrets(&settings, "settings")?;
     let json = serde_json::to_string(&settings).map_err(|e| e.to_string())?;
-    SourceSettings::parse(kind, &json).map_err(|e| format!("settings: {e}"))?;
+    SourceSettings::parse(kind, &json)?;
     let policy = RecordPolicy {
         blank_values: blank_values
             .as_deref()

@@ -32,16 +32,26 @@ impl fmt::Display for BlankValues {
     }
 }
 
+/// A record rule that cannot be read: the word as given (its first 40 characters).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("blank_values must be \"keep\" or \"clear\", not \"{0}\"")]
+    BlankValues(String),
+    #[error("required names an unknown field \"{0}\" (it can name title, department, manager_id)")]
+    UnknownField(String),
+}
+
+fn shown(word: &str) -> String {
+    word.chars().take(40).collect()
+}
+
 impl FromStr for BlankValues {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = PolicyError;
+    fn from_str(s: &str) -> Result<Self, PolicyError> {
         match s {
             "keep" => Ok(BlankValues::Keep),
             "clear" => Ok(BlankValues::Clear),
-            other => Err(format!(
-                "blank_values must be \"keep\" or \"clear\", not \"{}\"",
-                other.chars().take(40).collect::<String>()
-            )),
+            other => Err(PolicyError::BlankValues(shown(other))),
         }
     }
 }
@@ -69,18 +79,15 @@ impl Default for RecordPolicy {
 
 /// `title, department` → the fields; only optional fields can be named (the others are
 /// always required).
-pub fn parse_required<'a>(keys: impl IntoIterator<Item = &'a str>) -> Result<FieldSet, String> {
+pub fn parse_required<'a>(
+    keys: impl IntoIterator<Item = &'a str>,
+) -> Result<FieldSet, PolicyError> {
     let mut set = FieldSet::default();
     for key in keys.into_iter().map(str::trim).filter(|k| !k.is_empty()) {
         match Field::from_key(key) {
             Some(f) if Field::OPTIONAL.contains(&f) => set.insert(f),
             Some(_) => {} // Always required anyway.
-            None => {
-                return Err(format!(
-                    "required names an unknown field \"{}\" (it can name title, department, manager_id)",
-                    key.chars().take(40).collect::<String>()
-                ))
-            }
+            None => return Err(PolicyError::UnknownField(shown(key))),
         }
     }
     Ok(set)
@@ -104,6 +111,9 @@ mod tests {
         let set = parse_required(["title", " manager_id", "email", ""]).unwrap();
         assert_eq!(required_keys(set), "title,manager_id");
         assert_eq!(parse_required(required_keys(set).split(',')), Ok(set));
-        assert!(parse_required(["salary"]).unwrap_err().contains("salary"));
+        assert!(parse_required(["salary"])
+            .unwrap_err()
+            .to_string()
+            .contains("salary"));
     }
 }

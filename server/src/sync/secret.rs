@@ -73,24 +73,39 @@ impl fmt::Display for SecretRef {
     }
 }
 
+/// Why a secret could not be read. It names where the secret was looked for, never what
+/// was found there.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("the environment variable {0} is not set")]
+    Unset(String),
+    #[error("the secret file {} is empty", .0.display())]
+    EmptyFile(PathBuf),
+    #[error("the secret file {} cannot be read ({})", .path.display(), .source.kind())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 impl SecretRef {
-    /// The secret's value; the error names where it was looked for, never what was found.
-    pub fn resolve(&self) -> Result<Secret, String> {
+    /// The secret's value.
+    pub fn resolve(&self) -> Result<Secret, SecretError> {
         match self {
             SecretRef::Env(name) => match std::env::var(name) {
                 Ok(v) if !v.is_empty() => Ok(Secret(v)),
-                _ => Err(format!("the environment variable {name} is not set")),
+                _ => Err(SecretError::Unset(name.clone())),
             },
             SecretRef::File(path) => match std::fs::read_to_string(path) {
                 Ok(v) if !v.trim().is_empty() => {
                     Ok(Secret(v.trim_end_matches(['\n', '\r']).to_string()))
                 }
-                Ok(_) => Err(format!("the secret file {} is empty", path.display())),
-                Err(e) => Err(format!(
-                    "the secret file {} cannot be read ({})",
-                    path.display(),
-                    e.kind()
-                )),
+                Ok(_) => Err(SecretError::EmptyFile(path.clone())),
+                Err(source) => Err(SecretError::Unreadable {
+                    path: path.clone(),
+                    source,
+                }),
             },
         }
     }
@@ -123,7 +138,8 @@ mod tests {
         assert_eq!(r.resolve().unwrap().expose(), "hunter2");
         let missing = SecretRef::Env("UP_TEST_SURELY_UNSET".into())
             .resolve()
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(missing.contains("UP_TEST_SURELY_UNSET") && !missing.contains("hunter2"));
     }
 }

@@ -1,7 +1,7 @@
 //! A configuration's source settings as stored (JSON, secrets by reference only).
 
-use super::mapping::ColumnMapping;
-use super::secret::SecretRef;
+use super::mapping::{ColumnMapping, MappingError};
+use super::secret::{NotAReference, SecretRef};
 use super::source::table::Sheet;
 use app::domain::SourceKind;
 use serde::{Deserialize, Serialize};
@@ -125,30 +125,63 @@ pub enum SourceSettings {
     Workday(Box<CheckedWorkday>),
 }
 
-fn check_timeout(t: Option<u64>) -> Result<(), String> {
+/// Why a source's settings cannot be used: a sentence for the operator who wrote them.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("the source settings are not valid: {0}")]
+    Unreadable(#[from] serde_json::Error),
+    #[error("{name}: {source}")]
+    NotAReference {
+        name: &'static str,
+        #[source]
+        source: NotAReference,
+    },
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
+    #[error("timeout_secs must be between 1 and 3600")]
+    Timeout,
+    #[error("{0} must be an http:// or https:// address")]
+    NotAWebAddress(&'static str),
+    #[error("admin_email must be the email of the administrator to act as")]
+    AdminEmail,
+    #[error("employee_id_fallback can only be \"id\"")]
+    EmployeeIdFallback,
+    #[error("a Workday source needs its {0}")]
+    WorkdayNeeds(&'static str),
+    #[error("an SFTP source needs {0}")]
+    SftpNeeds(&'static str),
+    #[error("the file path is empty")]
+    EmptyPath,
+}
+
+/// A secret's reference, named by its setting when it is not one.
+fn reference(name: &'static str, value: &str) -> Result<SecretRef, SettingsError> {
+    value
+        .parse()
+        .map_err(|source| SettingsError::NotAReference { name, source })
+}
+
+fn check_timeout(t: Option<u64>) -> Result<(), SettingsError> {
     if t.is_some_and(|t| !(1..=3600).contains(&t)) {
-        return Err("timeout_secs must be between 1 and 3600".into());
+        return Err(SettingsError::Timeout);
     }
     Ok(())
 }
 
-fn check_url(name: &str, url: &Option<String>) -> Result<(), String> {
+fn check_url(name: &'static str, url: &Option<String>) -> Result<(), SettingsError> {
     match url {
         Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) => {
-            Err(format!("{name} must be an http:// or https:// address"))
+            Err(SettingsError::NotAWebAddress(name))
         }
         _ => Ok(()),
     }
 }
 
-pub fn check_google(raw: GoogleSettings) -> Result<CheckedGoogle, String> {
+pub fn check_google(raw: GoogleSettings) -> Result<CheckedGoogle, SettingsError> {
     if !crate::sync::person::is_valid_email(&raw.admin_email.trim().to_lowercase()) {
-        return Err("admin_email must be the email of the administrator to act as".into());
+        return Err(SettingsError::AdminEmail);
     }
-    let key = raw
-        .service_account_key
-        .parse::<SecretRef>()
-        .map_err(|e| format!("service_account_key: {e}"))?;
+    let key = reference("service_account_key", &raw.service_account_key)?;
     check_timeout(raw.timeout_secs)?;
     check_url("base_url", &raw.base_url)?;
     check_url("token_url", &raw.token_url)?;
@@ -157,7 +190,7 @@ pub fn check_google(raw: GoogleSettings) -> Result<CheckedGoogle, String> {
         .as_deref()
         .is_some_and(|f| f != "id")
     {
-        return Err("employee_id_fallback can only be \"id\"".into());
+        return Err(SettingsError::EmployeeIdFallback);
     }
     Ok(CheckedGoogle {
         raw,
@@ -166,7 +199,7 @@ pub fn check_google(raw: GoogleSettings) -> Result<CheckedGoogle, String> {
     })
 }
 
-pub fn check_workday(raw: WorkdaySettings) -> Result<CheckedWorkday, String> {
+pub fn check_workday(raw: WorkdaySettings) -> Result<CheckedWorkday, SettingsError> {
     for (name, v) in [
         ("host", &raw.host),
         ("tenant", &raw.tenant),
@@ -174,18 +207,14 @@ pub fn check_workday(raw: WorkdaySettings) -> Result<CheckedWorkday, String> {
         ("report", &raw.report),
     ] {
         if v.trim().is_empty() {
-            return Err(format!("a Workday source needs its {name}"));
+            return Err(SettingsError::WorkdayNeeds(name));
         }
     }
-    let password = raw
-        .password
-        .parse::<SecretRef>()
-        .map_err(|e| format!("password: {e}"))?;
+    let password = reference("password", &raw.password)?;
     check_timeout(raw.timeout_secs)?;
     check_url("base_url", &raw.base_url)?;
     let mapping =
-        ColumnMapping::from_pairs(raw.mapping.iter().map(|(h, f)| (h.as_str(), f.as_str())))
-            .map_err(|e| e.to_string())?;
+        ColumnMapping::from_pairs(raw.mapping.iter().map(|(h, f)| (h.as_str(), f.as_str())))?;
     Ok(CheckedWorkday {
         raw,
         password,
@@ -222,53 +251,46 @@ impl SourceSettings {
     }
 
     /// Checks stored or imported settings; the error is a sentence for an operator.
-    pub fn parse(kind: SourceKind, json: &str) -> Result<SourceSettings, String> {
-        match kind {
+    pub fn parse(kind: SourceKind, json: &str) -> Result<SourceSettings, SettingsError> {
+        Ok(match kind {
             SourceKind::Sftp => {
-                let raw: FileSettings = serde_json::from_str(json)
-                    .map_err(|e| format!("the source settings are not valid: {e}"))?;
-                check_file(raw).map(|f| SourceSettings::File(Box::new(f)))
+                SourceSettings::File(Box::new(check_file(serde_json::from_str(json)?)?))
             }
             SourceKind::GoogleWorkspace => {
-                let raw: GoogleSettings = serde_json::from_str(json)
-                    .map_err(|e| format!("the source settings are not valid: {e}"))?;
-                check_google(raw).map(|g| SourceSettings::Google(Box::new(g)))
+                SourceSettings::Google(Box::new(check_google(serde_json::from_str(json)?)?))
             }
             SourceKind::Workday => {
-                let raw: WorkdaySettings = serde_json::from_str(json)
-                    .map_err(|e| format!("the source settings are not valid: {e}"))?;
-                check_workday(raw).map(|w| SourceSettings::Workday(Box::new(w)))
+                SourceSettings::Workday(Box::new(check_workday(serde_json::from_str(json)?)?))
             }
-        }
+        })
     }
 }
 
-pub fn check_file(raw: FileSettings) -> Result<CheckedFile, String> {
+pub fn check_file(raw: FileSettings) -> Result<CheckedFile, SettingsError> {
     if raw.path.trim().is_empty() {
-        return Err("the file path is empty".into());
+        return Err(SettingsError::EmptyPath);
     }
-    let secret = |name: &str, v: &Option<String>| -> Result<Option<SecretRef>, String> {
-        v.as_deref()
-            .map(|s| s.parse::<SecretRef>().map_err(|e| format!("{name}: {e}")))
-            .transpose()
+    let secret = |name: &'static str, v: &Option<String>| {
+        v.as_deref().map(|s| reference(name, s)).transpose()
     };
     check_timeout(raw.timeout_secs)?;
     let password = secret("password", &raw.password)?;
     let private_key = secret("private_key", &raw.private_key)?;
     if raw.transport == Transport::Sftp {
         if raw.host.as_deref().is_none_or(|h| h.trim().is_empty()) {
-            return Err("an SFTP source needs a host".into());
+            return Err(SettingsError::SftpNeeds("a host"));
         }
         if raw.username.as_deref().is_none_or(|u| u.trim().is_empty()) {
-            return Err("an SFTP source needs a username".into());
+            return Err(SettingsError::SftpNeeds("a username"));
         }
         if password.is_none() && private_key.is_none() {
-            return Err("an SFTP source needs a password or a private_key reference".into());
+            return Err(SettingsError::SftpNeeds(
+                "a password or a private_key reference",
+            ));
         }
     }
     let mapping =
-        ColumnMapping::from_pairs(raw.mapping.iter().map(|(h, f)| (h.as_str(), f.as_str())))
-            .map_err(|e| e.to_string())?;
+        ColumnMapping::from_pairs(raw.mapping.iter().map(|(h, f)| (h.as_str(), f.as_str())))?;
     let sheet = raw
         .sheet
         .clone()
@@ -322,7 +344,9 @@ mod tests {
                 "not valid",
             ),
         ] {
-            let err = SourceSettings::parse(SourceKind::Sftp, bad).unwrap_err();
+            let err = SourceSettings::parse(SourceKind::Sftp, bad)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(why), "{bad}: {err}");
             assert!(!err.contains("hunter2"));
         }

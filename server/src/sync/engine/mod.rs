@@ -155,7 +155,7 @@ async fn stages(
 
 /// The configuration's rules for records, as stored.
 fn record_policy(config: &sync_configuration::Model) -> Result<RecordPolicy, LoadError> {
-    let unusable = |e: String| {
+    let unusable = |e: policy::PolicyError| {
         LoadError(format!(
             "The configuration's record rules are not usable: {e}."
         ))
