@@ -15,6 +15,7 @@ use sea_orm::{
 mod directory;
 mod history;
 pub mod live;
+mod run_log;
 mod skips;
 pub mod tails;
 mod wording;

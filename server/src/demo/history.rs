@@ -1,12 +1,10 @@
 //! The demo's sync history: runs in every status on each configuration's schedule, with
 //! counts that agree with their status and the log entries behind those counts.
 
-use super::directory::{Person, DEPARTMENTS, TITLES};
-use super::skips::{skipped, SKIPS};
-use super::wording::{load_errors, record_ref};
+use super::directory::Person;
 use super::{indexed_for_people, tails, Config};
 use crate::db::entities::{sync_log_entry, sync_run};
-use app::domain::{LogAction, LogOutcome, RunStatus, SourceKind};
+use app::domain::{RunStatus, SourceKind};
 use chrono::{DateTime, Duration, Utc};
 use rand::{rngs::StdRng, Rng};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
@@ -148,16 +146,6 @@ pub(super) struct Plan {
     pub(super) planned_deactivations: i32,
 }
 
-/// Where in the source a run's changes start: a different place for each run (from its
-/// id, not the generator, so the demo's other draws stay), so that it is not the same few
-/// people every run creates, updates or would deactivate.
-fn turn(run_id: i64, people: usize) -> usize {
-    (run_id.unsigned_abs() as usize).wrapping_mul(7919) % people.max(1)
-}
-
-/// Manager IDs a demo record names that nobody in the source has: one per kind of skip.
-const UNKNOWN_MANAGERS: [&str; SKIPS.len()] = ["P-19991", "P-19992", "P-19993", "P-19994"];
-
 impl Plan {
     pub(super) fn for_status(status: RunStatus, n: usize, rng: &mut StdRng) -> Plan {
         let n = n as i32;
@@ -210,184 +198,5 @@ impl Plan {
             }
         }
         p
-    }
-
-    /// Result logs (one per record) for completed runs, error logs for failed loads.
-    pub(super) fn log_entries(
-        &self,
-        run_id: i64,
-        c: &Config,
-        people: &[Person],
-        rng: &mut StdRng,
-    ) -> Vec<sync_log_entry::ActiveModel> {
-        let entry = |seq: i32,
-                     kind: &str,
-                     person: Option<&Person>,
-                     action: LogAction,
-                     outcome: LogOutcome,
-                     message: String,
-                     changed: Option<String>| {
-            sync_log_entry::ActiveModel {
-                run_id: Set(run_id),
-                sequence: Set(seq),
-                kind: Set(kind.into()),
-                // A person the source no longer lists (a deactivation) has no row in it.
-                record_ref: Set(person
-                    .filter(|_| action != LogAction::Deactivate)
-                    .map(|_| record_ref(c.kind, seq as usize))),
-                external_id: Set(person.map(|p| p.0.clone())),
-                email: Set(person.map(|p| p.1.clone())),
-                action: Set(action.slug().into()),
-                outcome: Set(outcome.slug().into()),
-                message: Set(message),
-                changed_fields: Set(changed),
-                ..Default::default()
-            }
-        };
-        match self.status {
-            Some(RunStatus::DataLoadFailed) => (0..self.errors)
-                .map(|i| {
-                    let errors = load_errors(c.kind);
-                    let msg = errors[rng.gen_range(0..errors.len())];
-                    entry(
-                        i,
-                        "error",
-                        None,
-                        LogAction::Load,
-                        LogOutcome::Error,
-                        format!("{}: {msg}", c.kind.display_name()),
-                        None,
-                    )
-                })
-                .collect(),
-            Some(RunStatus::Success | RunStatus::NeedsAttention) => {
-                // Each entry's action, and whether it is an update with a warning.
-                let noted = self.warnings - self.skipped;
-                let mut actions = Vec::with_capacity(people.len());
-                for (action, noted, n) in [
-                    (LogAction::Create, false, self.created),
-                    (LogAction::Update, false, self.updated - noted),
-                    (LogAction::Deactivate, false, self.deactivated),
-                    (LogAction::Reactivate, false, self.reactivated),
-                    (LogAction::Skip, false, self.skipped),
-                    (LogAction::Update, true, noted),
-                ] {
-                    actions.extend(std::iter::repeat_n((action, noted), n.max(0) as usize));
-                }
-                actions.resize(people.len(), (LogAction::Unchanged, false));
-                actions.rotate_right(turn(run_id, people.len()));
-                // Which entries stand for a record of the source that is the person's
-                // own: not a deactivation (no record) nor a skip (which may show another's).
-                let rows: Vec<bool> = actions
-                    .iter()
-                    .map(|(a, _)| !matches!(a, LogAction::Deactivate | LogAction::Skip))
-                    .collect();
-                actions
-                    .into_iter()
-                    .zip(people)
-                    .enumerate()
-                    .map(|(i, ((action, noted), person))| {
-                        let mut source_record = None;
-                        let (outcome, message, changed) = match action {
-                            // The draw a skip would make, so the demo's other draws stay.
-                            LogAction::Update if noted => (
-                                LogOutcome::Warning,
-                                format!(
-                                    "User updated. Manager ID {} is not in the source, so it was not applied (the person keeps their current manager, if any).",
-                                    UNKNOWN_MANAGERS[rng.gen_range(0..SKIPS.len())]
-                                ),
-                                Some("title".to_string()),
-                            ),
-                            LogAction::Create => (
-                                LogOutcome::Ok,
-                                "User created.".to_string(),
-                                Some("email, first_name, last_name, title, department".to_string()),
-                            ),
-                            LogAction::Update => (
-                                LogOutcome::Ok,
-                                "User updated.".to_string(),
-                                Some(
-                                    ["title", "department", "manager_id"][rng.gen_range(0..3)]
-                                        .to_string(),
-                                ),
-                            ),
-                            LogAction::Deactivate => (
-                                LogOutcome::Ok,
-                                "User deactivated: no longer in the source.".to_string(),
-                                Some("active".to_string()),
-                            ),
-                            LogAction::Reactivate => (
-                                LogOutcome::Ok,
-                                "User reactivated: back in the source.".to_string(),
-                                Some("active".to_string()),
-                            ),
-                            LogAction::Skip => {
-                                let skip = SKIPS[rng.gen_range(0..SKIPS.len())];
-                                let (message, source) = skipped(skip, c.kind, i, person, people, &rows);
-                                source_record = source;
-                                (LogOutcome::Warning, message, None)
-                            }
-                            _ => (LogOutcome::Ok, "No changes.".to_string(), None),
-                        };
-                        let mut e = entry(
-                            i as i32,
-                            "result",
-                            Some(person),
-                            action,
-                            outcome,
-                            message,
-                            changed.clone(),
-                        );
-                        // What the skipped record held, where it is not the person's own.
-                        if let Some((id, email)) = source_record {
-                            e.external_id = Set(Some(id));
-                            e.email = Set(email);
-                        }
-                        // An update keeps its values, old → new, as the engine's do.
-                        if action == LogAction::Update {
-                            let values: &[&str] = match changed.as_deref() {
-                                Some("department") => &DEPARTMENTS,
-                                Some("title") => &TITLES,
-                                _ => &["P-10002", "P-10007", "P-10011"],
-                            };
-                            // From the entry's place, not the generator: the demo's other
-                            // draws stay as they were.
-                            let old = i % values.len();
-                            let new =
-                                (old + 1 + i / values.len() % (values.len() - 1)) % values.len();
-                            e.field_changes =
-                                Set(serde_json::to_string(&[app::domain::FieldChange {
-                                    field: changed.clone().unwrap_or_default(),
-                                    old: Some(values[old].to_string()),
-                                    new: Some(values[new].to_string()),
-                                }])
-                                .ok());
-                        }
-                        e
-                    })
-                    .collect()
-            }
-            // A blocked run keeps the deactivations it would have made, for the people
-            // they concern (see a person's history).
-            Some(RunStatus::AboveDeactivationThreshold) => people
-                .iter()
-                .cycle()
-                .skip(turn(run_id, people.len()))
-                .take(self.planned_deactivations.clamp(0, people.len() as i32) as usize)
-                .enumerate()
-                .map(|(i, person)| {
-                    entry(
-                        i as i32,
-                        "planned",
-                        Some(person),
-                        LogAction::Deactivate,
-                        LogOutcome::Ok,
-                        "User deactivated: no longer in the source.".to_string(),
-                        Some("active".to_string()),
-                    )
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
     }
 }

@@ -85,6 +85,40 @@ pub(super) fn page_statement(
     backend: DatabaseBackend,
 ) -> Statement {
     let request = scope.request;
+    let order = order_of(request.filter.sort).0;
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT ")
+        .push(LISTED)
+        .push(" FROM (SELECT * FROM ");
+    push_lanes(&mut sql, scope, since, until);
+    // The lanes' runs drive the join: SQLite keeps the left side of a CROSS JOIN as the
+    // outer loop (its documented way to fix a join's order). Left to choose, it may read
+    // the organisation's runs through its index and look each up among the lanes' few.
+    sql.push(
+        ") AS p CROSS JOIN sync_runs AS r \
+         LEFT JOIN sync_configurations AS c ON c.id = r.configuration_id \
+         WHERE r.id = p.id AND r.organisation_id = ",
+    )
+    .bind(request.organisation_id)
+    .push(&format!(
+        " ORDER BY p.sort_at_ms {order}, p.id {order} LIMIT "
+    ))
+    .bind(i64::from(request.limit));
+    sql.statement()
+}
+
+/// The SQL order of a sort, and the comparison that finds the runs past a cursor.
+fn order_of(sort: SortOrder) -> (&'static str, &'static str) {
+    match sort {
+        SortOrder::NewestFirst => ("DESC", " < "),
+        SortOrder::OldestFirst => ("ASC", " > "),
+    }
+}
+
+/// One lane per configuration and status asked for, each the page's runs of its own
+/// index range, joined by UNION ALL.
+fn push_lanes(sql: &mut Sql, scope: &Scope<'_>, since: Option<i64>, until: Option<i64>) {
+    let request = scope.request;
     // Every status chosen is the same as none: one lane instead of seven.
     let statuses: Vec<Option<&str>> = match request.filter.statuses.len() {
         0 => vec![None],
@@ -100,16 +134,7 @@ pub(super) fn page_statement(
         None => vec![None],
         Some(ids) => ids.iter().copied().map(Some).collect(),
     };
-    let newest_first = request.filter.sort == SortOrder::NewestFirst;
-    let (order, past) = if newest_first {
-        ("DESC", " < ")
-    } else {
-        ("ASC", " > ")
-    };
-    let mut sql = Sql::new(backend);
-    sql.push("SELECT ")
-        .push(LISTED)
-        .push(" FROM (SELECT * FROM ");
+    let (order, past) = order_of(request.filter.sort);
     let mut lane_number = 0;
     for &configuration in &configurations {
         for &status in &statuses {
@@ -151,20 +176,6 @@ pub(super) fn page_statement(
                 .push(&format!(") AS lane{lane_number}"));
         }
     }
-    // The lanes' runs drive the join: SQLite keeps the left side of a CROSS JOIN as the
-    // outer loop (its documented way to fix a join's order). Left to choose, it may read
-    // the organisation's runs through its index and look each up among the lanes' few.
-    sql.push(
-        ") AS p CROSS JOIN sync_runs AS r \
-         LEFT JOIN sync_configurations AS c ON c.id = r.configuration_id \
-         WHERE r.id = p.id AND r.organisation_id = ",
-    )
-    .bind(request.organisation_id)
-    .push(&format!(
-        " ORDER BY p.sort_at_ms {order}, p.id {order} LIMIT "
-    ))
-    .bind(i64::from(request.limit));
-    sql.statement()
 }
 
 /// The organisation's count of changes to its runs: the highest change number its runs

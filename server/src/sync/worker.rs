@@ -101,21 +101,7 @@ pub async fn tick(
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<bool, sea_orm::DbErr> {
     let now = now_ms();
-    let mut recovered =
-        queue::recover_stale(db, now, now - options.stale_after.as_millis() as i64).await?;
-    use sea_orm::ConnectionTrait;
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-        // A run whose worker process is gone (killed, crashed) ends now rather than when
-        // its heartbeat grows stale. Its heartbeat must be a few beats old as well, in case
-        // the process is alive but out of sight (another PID namespace on this machine).
-        let quiet_since = now - 3 * options.engine.heartbeat_every.as_millis() as i64;
-        let host = host_name();
-        recovered +=
-            queue::recover_dead(db, now, quiet_since, |w| is_dead_local_worker(w, &host)).await?;
-    }
-    if recovered > 0 {
-        tracing::warn!(recovered, "runs left by a stopped worker were cancelled");
-    }
+    recover(db, options, now).await?;
     if options.schedule {
         let queued = queue::schedule_due(db, now).await?;
         if queued > 0 {
@@ -130,31 +116,8 @@ pub async fn tick(
         configuration = run.configuration_id,
         "run started"
     );
-    // The run executes in a task of its own: a panic inside it ends the run (Cancelled,
-    // nothing applied) instead of taking this worker down, and shutdown aborts it, which
-    // drops its open transaction.
-    let task = tokio::spawn({
-        let (db, run, engine) = (db.clone(), run.clone(), options.engine.clone());
-        async move { engine::execute(&db, &run, &engine).await }
-    });
-    let abort = task.abort_handle();
     let started = std::time::Instant::now();
-    let mut task = task;
-    let outcome = tokio::select! {
-        r = &mut task => Some(r),
-        _ = shutdown.changed() => {
-            // A sync about to finish is let finish; one that would hold shutdown up is
-            // stopped, which drops its transaction: nothing of it is applied.
-            tracing::info!(run = run.id, grace_secs = options.shutdown_grace.as_secs(), "shutting down: waiting for the run in hand");
-            match tokio::time::timeout(options.shutdown_grace, &mut task).await {
-                Ok(r) => Some(r),
-                Err(_) => {
-                    abort.abort();
-                    None
-                }
-            }
-        }
-    };
+    let outcome = execute(db, &run, options, shutdown).await;
     let problem = "The sync stopped because of a problem inside the service. Nothing was changed.";
     match outcome {
         Some(Ok(Ok(Some(status)))) => {
@@ -183,6 +146,66 @@ pub async fn tick(
         }
     }
     Ok(true)
+}
+
+/// Ends the runs whose worker has stopped: those with a stale heartbeat, and on SQLite
+/// (one machine) those whose worker process is gone.
+async fn recover(
+    db: &DatabaseConnection,
+    options: &WorkerOptions,
+    now: i64,
+) -> Result<(), sea_orm::DbErr> {
+    let mut recovered =
+        queue::recover_stale(db, now, now - options.stale_after.as_millis() as i64).await?;
+    use sea_orm::ConnectionTrait;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        // A run whose worker process is gone (killed, crashed) ends now rather than when
+        // its heartbeat grows stale. Its heartbeat must be a few beats old as well, in case
+        // the process is alive but out of sight (another PID namespace on this machine).
+        let quiet_since = now - 3 * options.engine.heartbeat_every.as_millis() as i64;
+        let host = host_name();
+        recovered +=
+            queue::recover_dead(db, now, quiet_since, |w| is_dead_local_worker(w, &host)).await?;
+    }
+    if recovered > 0 {
+        tracing::warn!(recovered, "runs left by a stopped worker were cancelled");
+    }
+    Ok(())
+}
+
+/// How a claimed run's task ended: `None` when shutdown stopped it.
+type TaskEnd =
+    Option<Result<Result<Option<app::domain::RunStatus>, sea_orm::DbErr>, tokio::task::JoinError>>;
+
+/// Executes the run in a task of its own: a panic inside it ends the run (Cancelled,
+/// nothing applied) instead of taking this worker down, and shutdown aborts it, which
+/// drops its open transaction.
+async fn execute(
+    db: &DatabaseConnection,
+    run: &queue::ClaimedRun,
+    options: &WorkerOptions,
+    shutdown: &mut watch::Receiver<bool>,
+) -> TaskEnd {
+    let mut task = tokio::spawn({
+        let (db, run, engine) = (db.clone(), run.clone(), options.engine.clone());
+        async move { engine::execute(&db, &run, &engine).await }
+    });
+    let abort = task.abort_handle();
+    tokio::select! {
+        r = &mut task => Some(r),
+        _ = shutdown.changed() => {
+            // A sync about to finish is let finish; one that would hold shutdown up is
+            // stopped, which drops its transaction: nothing of it is applied.
+            tracing::info!(run = run.id, grace_secs = options.shutdown_grace.as_secs(), "shutting down: waiting for the run in hand");
+            match tokio::time::timeout(options.shutdown_grace, &mut task).await {
+                Ok(r) => Some(r),
+                Err(_) => {
+                    abort.abort();
+                    None
+                }
+            }
+        }
+    }
 }
 
 /// Adds the run's duration to `/metrics`, under its configuration's source.

@@ -113,57 +113,11 @@ fn compare(p: &Person, u: &DirectoryUser, already_ours: bool, policy: &RecordPol
             ),
         );
     }
-    let mut changed = Vec::new();
-    let mut values = Vec::new();
-    // Blank and unset read alike, except where an optional field's unset value clears it.
-    let mut differs = |field: Field, old: Option<&str>, new: Option<&str>, exact: bool| {
-        let key = field.key();
-        let differ = if exact {
-            old != new
-        } else {
-            old.unwrap_or("") != new.unwrap_or("")
-        };
-        if differ {
-            changed.push(key);
-            values.push(FieldChange {
-                field: key.to_string(),
-                old: old.filter(|v| !v.is_empty()).map(str::to_string),
-                new: new.filter(|v| !v.is_empty()).map(str::to_string),
-            });
-        }
-    };
-    differs(
-        Field::ExternalId,
-        u.external_id.as_deref(),
-        Some(p.external_id.as_str()),
-        false,
-    );
-    differs(
-        Field::Email,
-        Some(u.email.as_str()),
-        Some(p.email.as_str()),
-        false,
-    );
-    differs(
-        Field::FirstName,
-        Some(u.first_name.as_str()),
-        Some(p.first_name.as_str()),
-        false,
-    );
-    differs(
-        Field::LastName,
-        Some(u.last_name.as_str()),
-        Some(p.last_name.as_str()),
-        false,
-    );
-    let mut notes = Vec::new();
-    for f in Field::OPTIONAL {
-        let (new, old) = (p.optional(f), u.optional(f));
-        if let (None, Some(old)) = (new, old) {
-            notes.push(format!("{} cleared (was \"{old}\").", f.label()));
-        }
-        differs(f, old, new, true);
-    }
+    let Differences {
+        mut changed,
+        mut values,
+        mut notes,
+    } = differences(p, u);
     if let Some(old) = rekeyed_from {
         let adopted = if already_ours {
             ""
@@ -178,23 +132,7 @@ fn compare(p: &Person, u: &DirectoryUser, already_ours: bool, policy: &RecordPol
             ),
         );
     }
-    let (action, message): (LogAction, Cow<'static, str>) = match (u.active, p.active) {
-        (true, false) => (
-            LogAction::Deactivate,
-            "User deactivated: terminated in the source.".into(),
-        ),
-        (false, true) => (
-            LogAction::Reactivate,
-            "User reactivated: active in the source again.".into(),
-        ),
-        _ if rekeyed_from.is_some() => (LogAction::Rekey, "User re-keyed.".into()),
-        _ if !already_ours => (
-            LogAction::Update,
-            "Existing user matched by email; now kept in sync by this configuration.".into(),
-        ),
-        _ if !changed.is_empty() => (LogAction::Update, "User updated.".into()),
-        _ => (LogAction::Unchanged, "No changes.".into()),
-    };
+    let (action, message) = action_of(u, p, rekeyed_from.is_some(), already_ours, &changed);
     if u.active != p.active {
         changed.push("active");
         let state = |active: bool| Some(if active { "Active" } else { "Deactivated" }.to_string());
@@ -220,5 +158,84 @@ fn compare(p: &Person, u: &DirectoryUser, already_ours: bool, policy: &RecordPol
         message,
         warning: rekeyed_from.is_some(),
         ..for_person(p)
+    }
+}
+
+/// The fields of a matched person that differ from their user's: the keys, the old and
+/// new values, and a note for each optional field a blank cleared.
+struct Differences {
+    changed: Vec<&'static str>,
+    values: Vec<FieldChange>,
+    notes: Vec<String>,
+}
+
+fn differences(p: &Person, u: &DirectoryUser) -> Differences {
+    let mut changed = Vec::new();
+    let mut values = Vec::new();
+    // Blank and unset read alike, except where an optional field's unset value clears it.
+    let mut differs = |field: Field, old: Option<&str>, new: Option<&str>, exact: bool| {
+        let key = field.key();
+        let differ = if exact {
+            old != new
+        } else {
+            old.unwrap_or("") != new.unwrap_or("")
+        };
+        if differ {
+            changed.push(key);
+            values.push(FieldChange {
+                field: key.to_string(),
+                old: old.filter(|v| !v.is_empty()).map(str::to_string),
+                new: new.filter(|v| !v.is_empty()).map(str::to_string),
+            });
+        }
+    };
+    let required = [
+        (Field::ExternalId, u.external_id.as_deref()),
+        (Field::Email, Some(u.email.as_str())),
+        (Field::FirstName, Some(u.first_name.as_str())),
+        (Field::LastName, Some(u.last_name.as_str())),
+    ];
+    for (field, old) in required {
+        differs(field, old, field_of(p, field), false);
+    }
+    let mut notes = Vec::new();
+    for f in Field::OPTIONAL {
+        let (new, old) = (p.optional(f), u.optional(f));
+        if let (None, Some(old)) = (new, old) {
+            notes.push(format!("{} cleared (was \"{old}\").", f.label()));
+        }
+        differs(f, old, new, true);
+    }
+    Differences {
+        changed,
+        values,
+        notes,
+    }
+}
+
+/// What the sync does to a matched user, and the words its log line starts with.
+fn action_of(
+    u: &DirectoryUser,
+    p: &Person,
+    rekeyed: bool,
+    already_ours: bool,
+    changed: &[&str],
+) -> (LogAction, Cow<'static, str>) {
+    match (u.active, p.active) {
+        (true, false) => (
+            LogAction::Deactivate,
+            "User deactivated: terminated in the source.".into(),
+        ),
+        (false, true) => (
+            LogAction::Reactivate,
+            "User reactivated: active in the source again.".into(),
+        ),
+        _ if rekeyed => (LogAction::Rekey, "User re-keyed.".into()),
+        _ if !already_ours => (
+            LogAction::Update,
+            "Existing user matched by email; now kept in sync by this configuration.".into(),
+        ),
+        _ if !changed.is_empty() => (LogAction::Update, "User updated.".into()),
+        _ => (LogAction::Unchanged, "No changes.".into()),
     }
 }

@@ -162,30 +162,7 @@ pub fn plan(
     for (pi, p) in loaded.people.iter().enumerate() {
         let mut change = match user_of[pi] {
             Some(ui) => match_change(configuration_id, p, ui, directory, &by_email, policy),
-            // The email is taken by a user this record cannot have.
-            None if by_email.contains_key(p.email.as_str()) => skip_person(
-                p,
-                format!(
-                    "{} is already used by another directory user. Record skipped.",
-                    p.email
-                ),
-            ),
-            None if p.active => Change {
-                action: LogAction::Create,
-                // The fields the record gave (a person has no Status of its own to log).
-                changed: Field::ALL
-                    .into_iter()
-                    .filter(|&f| field_of(p, f).is_some())
-                    .map(Field::key)
-                    .collect(),
-                message: "User created.".into(),
-                ..for_person(p)
-            },
-            None => Change {
-                action: LogAction::Unchanged,
-                message: "Inactive in the source and not in the directory; not created.".into(),
-                ..for_person(p)
-            },
+            None => unmatched_change(p, &by_email),
         };
         change.person = Some(pi);
         if let Some(n) = loaded.notes.get(&pi) {
@@ -215,6 +192,38 @@ pub fn plan(
     plan.changes.sort_by_key(|c| c.seq);
     plan.counts = count(&plan.changes);
     plan
+}
+
+/// The change for a person no directory user matched: created when active, unless their
+/// email is taken by a user this record cannot have.
+fn unmatched_change(p: &Person, by_email: &HashMap<&str, usize>) -> Change {
+    if by_email.contains_key(p.email.as_str()) {
+        return skip_person(
+            p,
+            format!(
+                "{} is already used by another directory user. Record skipped.",
+                p.email
+            ),
+        );
+    }
+    if !p.active {
+        return Change {
+            action: LogAction::Unchanged,
+            message: "Inactive in the source and not in the directory; not created.".into(),
+            ..for_person(p)
+        };
+    }
+    Change {
+        action: LogAction::Create,
+        // The fields the record gave (a person has no Status of its own to log).
+        changed: Field::ALL
+            .into_iter()
+            .filter(|&f| field_of(p, f).is_some())
+            .map(Field::key)
+            .collect(),
+        message: "User created.".into(),
+        ..for_person(p)
+    }
 }
 
 /// A re-key is an update of the user, so it counts as one (and as a warning).
