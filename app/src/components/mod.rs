@@ -2,6 +2,7 @@
 
 mod alert_switch;
 mod download_menu;
+mod error_alert;
 mod filter_bar;
 mod find_person;
 mod more_rows;
@@ -15,6 +16,7 @@ mod table_skeleton;
 
 pub use alert_switch::AlertSwitch;
 pub use download_menu::{DownloadMenu, Downloadable};
+pub use error_alert::{ErrorAlert, LoadFailed};
 pub use filter_bar::{FilterBar, FilterPills};
 pub use find_person::{people_path, FindPerson, PEOPLE_PATH};
 pub use more_rows::{after_of, query_after, MoreForm, MoreRows, ShowMore};

@@ -1,6 +1,7 @@
 //! Rows a page adds after its first ones ("Load more", "Show more entries"): the state
 //! of the pages added, and the form that asks for the next.
 
+use super::ErrorAlert;
 use crate::error::AppError;
 use leptos::prelude::*;
 use std::future::Future;
@@ -116,7 +117,7 @@ where
         query_after(&base, &next.unwrap_or_default())
     });
     view! {
-        {move || more.error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
+        {move || more.error.get().map(|e| view! { <ErrorAlert message=e /> })}
         <Show when=move || more.next.with(Option::is_some)>
             <MoreForm action=action.clone() query on_more>
                 <button type="submit" class="button load-more" disabled=move || more.loading.get()>

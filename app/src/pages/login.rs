@@ -1,4 +1,5 @@
 use crate::api::SignIn;
+use crate::components::ErrorAlert;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -59,7 +60,7 @@ pub fn LoginPage() -> impl IntoView {
         <main class="login">
             <form class="login__card" method="post" action=SignIn::url()>
                 <h1>"Sign in to Blink Admin"</h1>
-                {move || message().map(|m| view! { <p class="alert alert--error" role="alert">{m}</p> })}
+                {move || message().map(|m| view! { <ErrorAlert message=m /> })}
                 <label for="email">"Email"</label>
                 <input id="email" name="email" type="email" autocomplete="username" required
                     value=email autofocus=!retry />

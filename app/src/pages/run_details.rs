@@ -1,7 +1,9 @@
 use super::run_log::{problems_first, LogPreview, LogQuery, LogsPerQuery};
 use crate::{
     api::{get_run, get_run_logs},
-    components::{DownloadMenu, Downloadable, NoAccess, RunAlertPanel, RunProgress, StatusBadge},
+    components::{
+        DownloadMenu, Downloadable, LoadFailed, NoAccess, RunAlertPanel, RunProgress, StatusBadge,
+    },
     domain::{
         format_duration, LogAvailability, LogKind, RunDetail, RunStatus, Trigger, PREVIEW_PAGE,
     },
@@ -98,10 +100,8 @@ pub fn RunDetailsPage() -> impl IntoView {
                             <a href="/admin/user-provisioning">"See all syncs"</a> "."</p>
                     }.into_any(),
                     (Ok(Some(_)), Err(e)) => view! {
-                        <div class="alert alert--error" role="alert">
-                            <p>{format!("The run could not be loaded: {e}")}</p>
-                            <button type="button" class="button" on:click=move |_| detail.refetch()>"Try again"</button>
-                        </div>
+                        <LoadFailed message=format!("The run could not be loaded: {e}")
+                            retry=move |_| detail.refetch() />
                     }.into_any(),
                     _ => ().into_any(),
                 }

@@ -3,7 +3,7 @@
 
 use crate::{
     api::get_run_logs,
-    components::{MoreRows, ShowMore, TableSkeleton},
+    components::{ErrorAlert, LoadFailed, MoreRows, ShowMore, TableSkeleton},
     domain::{LogChoice, LogEntry, LogKind, LogPage, RunDetail, PREVIEW_PAGE},
     error::AppError,
     pages::per_query::PerQuery,
@@ -189,16 +189,13 @@ pub(super) fn LogPreview(
                     Some((_, Err(e @ AppError::Validation(_)))) => view! {
                         // A problem of the link, as the server's own refusals answer.
                         {crate::pages::set_status(400)}
-                        <div class="alert alert--error" role="alert">
-                            <p>{e.to_string()}</p>
+                        <ErrorAlert message=e.to_string()>
                             <a href=path("", "all")>"Show all entries"</a>
-                        </div>
+                        </ErrorAlert>
                     }.into_any(),
                     Some((_, Err(e))) => view! {
-                        <div class="alert alert--error" role="alert">
-                            <p>{format!("The log could not be loaded: {e}")}</p>
-                            <button type="button" class="button" on:click=move |_| logs.reload()>"Try again"</button>
-                        </div>
+                        <LoadFailed message=format!("The log could not be loaded: {e}")
+                            retry=move |_| logs.reload() />
                     }.into_any(),
                     // An answer from before the run had a log: its log is on its way.
                     Some((_, Ok(None))) => view! { <TableSkeleton rows=4 /> }.into_any(),

@@ -9,7 +9,9 @@ use super::{
 };
 use crate::{
     api::list_sync_runs,
-    components::{after_of, query_after, MoreForm, RunsTable, TableSkeleton},
+    components::{
+        after_of, query_after, ErrorAlert, LoadFailed, MoreForm, RunsTable, TableSkeleton,
+    },
     domain::{Cursor, RunFilter, RunPage, SortOrder, SyncRunRow},
     error::AppError,
 };
@@ -108,18 +110,16 @@ pub(super) fn RunList(
                     }.into_any(),
                     // A place in the list (`after=`) the page did not give: its newest runs.
                     Some((q, Err(AppError::Validation(_)))) if after_of(&q).is_some() => view! {
-                        <div class="alert alert--error" role="alert">
-                            <p>"This link's place in the list (after=) is not one the page gave."</p>
+                        <ErrorAlert message="This link's place in the list (after=) is not one the page gave.">
                             <a class="button" href=newest_url(&q)>"Newest runs"</a>
-                        </div>
+                        </ErrorAlert>
                     }.into_any(),
                     Some((_, Err(e @ AppError::Validation(_)))) => view! {
-                        <div class="alert alert--error" role="alert">
-                            <p>{e.to_string()}</p>
+                        <ErrorAlert message=e.to_string()>
                             <a class="button" href=SYNCS_PATH>"Clear filters"</a>
-                        </div>
+                        </ErrorAlert>
                     }.into_any(),
-                    // The page asks again by itself (see `PerQuery::follow`).
+                    // The page asks again by itself (`PerQuery::retry_if_busy`).
                     Some((_, Err(AppError::Busy))) => view! {
                         <div class="alert" role="status">
                             <p>"The server is busy right now. The sync runs will appear as soon as it answers."</p>
@@ -130,12 +130,8 @@ pub(super) fn RunList(
                     }.into_any(),
                     // Anything else may pass: the way out is to ask again.
                     Some((_, Err(e))) => view! {
-                        <div class="alert alert--error" role="alert">
-                            <p>{format!("The sync runs could not be loaded: {e}")}</p>
-                            <button type="button" class="button" on:click=move |_| first_page.reload()>
-                                "Try again"
-                            </button>
-                        </div>
+                        <LoadFailed message=format!("The sync runs could not be loaded: {e}")
+                            retry=move |_| first_page.reload() />
                     }.into_any(),
                     Some((q, Ok(page))) => {
                         // Opened at a place further down the list (`after=`): older runs,
@@ -245,7 +241,7 @@ pub(super) fn RunList(
                                 <p class="visually-hidden" role="status">{move || live.news.get()}</p>
                                 <RunsTable runs=rows time_zone=page.time_zone.clone() clock arrived=live.arrived answered_at_ms=page.answered_at_ms />
                             </Show>
-                            {move || older.error.get().map(|e| view! { <p class="alert alert--error" role="alert">{e}</p> })}
+                            {move || older.error.get().map(|e| view! { <ErrorAlert message=e /> })}
                             <Show when=has_more>
                                 <MoreForm action=SYNCS_PATH.to_string() query=more_query
                                     on_more=Callback::new(move |_| older.load(query, first_page, first_cursor))>

@@ -1,7 +1,7 @@
 use crate::{
     api::{list_configurations, list_sync_runs, sync_runs_chart},
     components::{
-        after_of, AlertSwitch, FilterBar, FilterPills, FindPerson, NoAccess, RunsChart,
+        after_of, AlertSwitch, FilterBar, FilterPills, FindPerson, LoadFailed, NoAccess, RunsChart,
         TableSkeleton,
     },
     domain::{ConfigurationSummary, RunChart, RunFilter, RunPage, Viewer},
@@ -255,12 +255,8 @@ fn SyncHistory(
                     // A filter the server cannot use is explained once, above the table.
                     None | Some((_, Ok(None) | Err(AppError::Validation(_) | AppError::BadFilter { .. }))) => ().into_any(),
                     Some((_, Err(e))) => view! {
-                        <div class="chart alert alert--error" role="alert">
-                            <p>{format!("The chart could not be loaded: {e}")}</p>
-                            <button type="button" class="button" on:click=move |_| chart.reload()>
-                                "Try again"
-                            </button>
-                        </div>
+                        <LoadFailed class="chart" message=format!("The chart could not be loaded: {e}")
+                            retry=move |_| chart.reload() />
                     }.into_any(),
                 };
                 // Drawn for the previous filter until the current one's is here.

@@ -6,7 +6,7 @@ mod timeline;
 
 use crate::{
     api::{find_person, person_pulse},
-    components::{people_path, FindPerson, NoAccess, TableSkeleton},
+    components::{people_path, ErrorAlert, FindPerson, LoadFailed, NoAccess, TableSkeleton},
     domain::{PersonAnswer, PersonMatch, SyncRunRow, TIMELINE_PAGE},
     error::AppError,
     pages::{per_query::PerQuery, set_status, LastList, ViewerResource},
@@ -61,10 +61,9 @@ pub fn PeoplePage() -> impl IntoView {
                     Ok(Some(v)) if !v.can_use_provisioning() => view! { {set_status(403)} <NoAccess viewer=v /> }.into_any(),
                     Ok(Some(_)) if q_twice.get() => view! {
                         {set_status(400)}
-                        <div class="alert alert--error" role="alert">
-                            <p>"This link gives the search (q=) more than once; search again."</p>
+                        <ErrorAlert message="This link gives the search (q=) more than once; search again.">
                             <a class="button" href=people_path("")>"New search"</a>
-                        </div>
+                        </ErrorAlert>
                     }.into_any(),
                     Ok(Some(_)) => {
                         found.ready().await;
@@ -88,21 +87,18 @@ fn PersonSearch(q: Memo<String>, found: Found) -> impl IntoView {
         .into_any(),
         // A place in the timeline (`after=`) the page did not give: its newest entries.
         Some(((q, after), Err(AppError::Validation(_)))) if !after.is_empty() => view! {
-            <div class="alert alert--error" role="alert">
-                <p>"This link's place in the timeline (after=) is not one the page gave."</p>
+            <ErrorAlert message="This link's place in the timeline (after=) is not one the page gave.">
                 <a class="button" href=people_path(&q)>"Newest entries"</a>
-            </div>
+            </ErrorAlert>
         }
         .into_any(),
         Some((_, Err(e @ AppError::Validation(_)))) => view! {
-            <div class="alert alert--error" role="alert"><p>{e.to_string()}</p></div>
+            <ErrorAlert message=e.to_string() />
         }
         .into_any(),
         Some((_, Err(e))) => view! {
-            <div class="alert alert--error" role="alert">
-                <p>{format!("The search could not be done: {e}")}</p>
-                <button type="button" class="button" on:click=move |_| found.reload()>"Try again"</button>
-            </div>
+            <LoadFailed message=format!("The search could not be done: {e}")
+                retry=move |_| found.reload() />
         }
         .into_any(),
         Some(((q, _), Ok(Some(PersonAnswer::Nobody)))) => view! {
