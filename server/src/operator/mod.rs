@@ -1,19 +1,21 @@
 //! What operators do from the command line: import and list sync configurations, queue,
 //! cancel and list runs. Sync configurations are managed here, never from the web page.
 
-use crate::db::entities::{organisation, sync_configuration};
+use crate::db::entities::organisation;
 use crate::sync::policy::{parse_required, RecordPolicy};
 use crate::sync::schedule::Schedule;
 use crate::sync::secret::SecretRef;
 use crate::sync::settings::SourceSettings;
 use app::domain::SourceKind;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde::Deserialize;
 
 mod listing;
+mod save;
+
+use save::{save_configuration, Saved};
 
 /// What stops an operator's command, in words for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -240,54 +242,6 @@ fn check_webhooks(
         hooks.push(entry.check().map_err(|e| format!("{at}: {e}"))?);
     }
     Ok(hooks)
-}
-
-enum Saved {
-    Created,
-    Updated,
-}
-
-/// Writes one checked configuration: the organisation's configuration of that name is
-/// updated, or a new one created.
-async fn save_configuration(
-    txn: &impl ConnectionTrait,
-    entry: &ConfigEntry,
-    (kind, settings_json, policy): (SourceKind, String, RecordPolicy),
-    now_ms: i64,
-) -> Result<Saved, OperatorError> {
-    let org = organisation_named(txn, &entry.organisation).await?;
-    let existing = sync_configuration::Entity::find()
-        .filter(sync_configuration::Column::OrganisationId.eq(org.id))
-        .filter(sync_configuration::Column::Name.eq(&entry.name))
-        .one(txn)
-        .await?;
-    let (saved, mut model) = match existing {
-        Some(m) => (Saved::Updated, sync_configuration::ActiveModel::from(m)),
-        None => (
-            Saved::Created,
-            sync_configuration::ActiveModel {
-                organisation_id: Set(org.id),
-                name: Set(entry.name.clone()),
-                created_at_ms: Set(now_ms),
-                ..Default::default()
-            },
-        ),
-    };
-    model.source_kind = Set(kind.slug().into());
-    model.settings = Set(settings_json);
-    model.schedule = Set(entry
-        .schedule
-        .parse::<Schedule>()
-        .map_err(|e| e.to_string())?
-        .to_string());
-    model.threshold_count = Set(entry.threshold_count);
-    model.threshold_percent = Set(entry.threshold_percent);
-    model.enabled = Set(entry.enabled);
-    model.blank_values = Set(policy.blank_values.slug().into());
-    model.allow_rekey = Set(policy.allow_rekey);
-    model.required_fields = Set(crate::sync::policy::required_keys(policy.required));
-    model.save(txn).await?;
-    Ok(saved)
 }
 
 async fn organisation_named(
